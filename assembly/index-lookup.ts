@@ -1,0 +1,66 @@
+// Lookups in Kafka's segment indexes (apache/kafka OffsetIndex.java, TimeIndex.java,
+// AbstractIndex.java), big-endian as on disk:
+//   offset index: 8-byte entries  relativeOffset int32 | position int32
+//   time index:  12-byte entries  timestamp int64 | relativeOffset int32
+// Keys increase strictly along an index, so binary search applies. "Floor" is Kafka's
+// largestLowerBoundSlotFor (largest entry <= target), "ceiling" its smallestUpperBoundSlotFor
+// (smallest entry >= target). Both return -1 when no entry qualifies; the found entry's
+// key and value go to the result area.
+import { be32, be64, putBe32, putBe64 } from './batch';
+import { result, R_INDEX_KEY, R_INDEX_VALUE } from './scratch';
+
+export const OFFSET_ENTRY_SIZE: usize = 8;
+export const TIME_ENTRY_SIZE: usize = 12;
+
+// @ts-ignore: decorator
+@inline function offsetKey(p: usize, slot: i32): i64 { return <i64>be32(p + <usize>slot * OFFSET_ENTRY_SIZE); }
+// @ts-ignore: decorator
+@inline function timeKey(p: usize, slot: i32): i64 { return be64(p + <usize>slot * TIME_ENTRY_SIZE); }
+
+// @ts-ignore: decorator
+@inline function search(p: usize, entries: i32, target: i64, time: bool, floor: bool): i32 {
+  let lo: i32 = 0;
+  let hi: i32 = entries - 1;
+  let found: i32 = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const key = time ? timeKey(p, mid) : offsetKey(p, mid);
+    if (key == target) { found = mid; break; }
+    if (key < target) { if (floor) found = mid; lo = mid + 1; }
+    else { if (!floor) found = mid; hi = mid - 1; }
+  }
+  if (found >= 0) {
+    if (time) {
+      const e = p + <usize>found * TIME_ENTRY_SIZE;
+      store<f64>(result + R_INDEX_KEY, <f64>be64(e));
+      store<i32>(result + R_INDEX_VALUE, be32(e + 8));
+    } else {
+      const e = p + <usize>found * OFFSET_ENTRY_SIZE;
+      store<f64>(result + R_INDEX_KEY, <f64>be32(e));
+      store<i32>(result + R_INDEX_VALUE, be32(e + 4));
+    }
+  }
+  return found;
+}
+
+/** Largest offset index entry with relativeOffset <= target; value = its position. */
+export function offsetIndexFloor(p: usize, entries: i32, target: i32): i32 { return search(p, entries, <i64>target, false, true); }
+/** Smallest offset index entry with relativeOffset >= target. */
+export function offsetIndexCeiling(p: usize, entries: i32, target: i32): i32 { return search(p, entries, <i64>target, false, false); }
+/** Largest time index entry with timestamp <= target; value = its relative offset. */
+export function timeIndexFloor(p: usize, entries: i32, target: f64): i32 { return search(p, entries, <i64>target, true, true); }
+/** Smallest time index entry with timestamp >= target. */
+export function timeIndexCeiling(p: usize, entries: i32, target: f64): i32 { return search(p, entries, <i64>target, true, false); }
+
+/** Writes offset index entry `slot`. */
+export function offsetIndexPut(p: usize, slot: i32, relativeOffset: i32, position: i32): void {
+  const e = p + <usize>slot * OFFSET_ENTRY_SIZE;
+  putBe32(e, relativeOffset);
+  putBe32(e + 4, position);
+}
+/** Writes time index entry `slot`. */
+export function timeIndexPut(p: usize, slot: i32, timestamp: f64, relativeOffset: i32): void {
+  const e = p + <usize>slot * TIME_ENTRY_SIZE;
+  putBe64(e, <i64>timestamp);
+  putBe32(e + 8, relativeOffset);
+}

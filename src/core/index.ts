@@ -1,0 +1,9 @@
+// The typed JS face of the WASM core. Nothing outside src/core touches WASM memory.
+export { Core, CoreError, type CoreOptions, type BatchHeader, type ScanResult, type ScannedBatch } from './core.js';
+export { CoreMemory, DEFAULT_MAXIMUM_BYTES, type MemoryOptions } from './memory.js';
+export { coreModule } from './module.js';
+export {
+  buildBatch, decodeBatches, type Bytes, type Codecs, type RecordInput, type RecordHeader, type DecodedRecord,
+  type DecodedBatch, type BatchOptions,
+} from './records.js';
+export { legacyToBatch, batchesToLegacy, type UpConverted } from './legacy.js';

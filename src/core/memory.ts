@@ -1,0 +1,124 @@
+// The core's memory model.
+//
+// One WebAssembly.Memory, always shared (SharedArrayBuffer-backed), so a worker thread can
+// run its own instance of the core over the very bytes another thread wrote: the produce
+// path copies a request's records once, into this memory, and the worker validates them in
+// place and writes them to disk from here. Regions are handed out by a bump allocator whose
+// state lives in the memory itself (a header word updated with Atomics), so every thread
+// attached to the memory allocates from it safely. Regions live as long as the memory.
+//
+// Views are grow-safe: growing the memory (by any thread) replaces its buffer, and every
+// accessor here re-derives its views when the buffer it holds is stale.
+const WASM_PAGE = 65536;
+const HEADER_MAGIC = 0x4d525453; // "STRM"
+/** Default ceiling of a memory; each is reserved up front as address space, not RSS. */
+export const DEFAULT_MAXIMUM_BYTES = 1 << 30;
+
+export interface MemoryOptions {
+  initialBytes?: number;
+  maximumBytes?: number;
+}
+
+export class CoreMemory {
+  readonly memory: WebAssembly.Memory;
+  /** Address of the allocator header: [magic, next free byte]. */
+  private readonly header: number;
+  private buffer!: ArrayBufferLike;
+  private u8View!: Uint8Array;
+  private dataView!: DataView;
+  private i32View!: Int32Array;
+
+  /** A fresh shared memory; call init() once the core reported its heap base. */
+  static allocate(options: MemoryOptions = {}): WebAssembly.Memory {
+    const maximum = Math.ceil((options.maximumBytes ?? DEFAULT_MAXIMUM_BYTES) / WASM_PAGE);
+    const initial = Math.min(maximum, Math.ceil((options.initialBytes ?? 4 * WASM_PAGE) / WASM_PAGE));
+    return new WebAssembly.Memory({ initial, maximum, shared: true });
+  }
+
+  /**
+   * Wraps `memory`, whose static data ends at heapBase. The first wrapper of a memory
+   * initialises the allocator header; later ones (other threads) find it there.
+   */
+  constructor(memory: WebAssembly.Memory, heapBase: number) {
+    this.memory = memory;
+    this.header = align(heapBase, 16);
+    this.refresh();
+    const magicIndex = this.header >> 2;
+    if (Atomics.compareExchange(this.i32View, magicIndex, 0, HEADER_MAGIC) === 0) {
+      Atomics.store(this.i32View, magicIndex + 1, this.header + 16);
+    } else if (Atomics.load(this.i32View, magicIndex) !== HEADER_MAGIC) {
+      throw new Error('core memory: allocator header is corrupt');
+    }
+  }
+
+  /** Reserves `bytes` (aligned to `alignment`) for the life of the memory; grows it if needed. */
+  reserve(bytes: number, alignment = 16): number {
+    const i32 = this.i32();
+    const next = (this.header >> 2) + 1;
+    for (;;) {
+      const old = Atomics.load(i32, next);
+      const start = align(old, alignment);
+      const end = start + bytes;
+      if (end > this.memory.buffer.byteLength) this.growTo(end);
+      if (Atomics.compareExchange(i32, next, old, end) === old) return start;
+    }
+  }
+
+  /** Bytes handed out so far (including static data). */
+  get reservedBytes(): number {
+    return Atomics.load(this.i32(), (this.header >> 2) + 1);
+  }
+
+  private growTo(end: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (end <= have) return;
+    try {
+      this.memory.grow(Math.ceil((end - have) / WASM_PAGE));
+    } catch {
+      // Another thread may have grown it meanwhile; only fail if it is still too small.
+      if (this.memory.buffer.byteLength < end) throw new RangeError(`core memory: cannot grow to ${end} bytes`);
+    }
+  }
+
+  private refresh(): void {
+    this.buffer = this.memory.buffer;
+    this.u8View = new Uint8Array(this.buffer);
+    this.dataView = new DataView(this.buffer);
+    this.i32View = new Int32Array(this.buffer);
+  }
+
+  /** The whole memory as bytes (re-derived after growth). */
+  u8(): Uint8Array {
+    if (this.buffer !== this.memory.buffer) this.refresh();
+    return this.u8View;
+  }
+
+  dv(): DataView {
+    if (this.buffer !== this.memory.buffer) this.refresh();
+    return this.dataView;
+  }
+
+  private i32(): Int32Array {
+    if (this.buffer !== this.memory.buffer) this.refresh();
+    return this.i32View;
+  }
+
+  /** A view of [ptr, ptr + length); valid until the memory grows. */
+  view(ptr: number, length: number): Uint8Array {
+    return this.u8().subarray(ptr, ptr + length);
+  }
+
+  /** Copies bytes to ptr. */
+  write(ptr: number, bytes: Uint8Array): void {
+    this.u8().set(bytes, ptr);
+  }
+
+  /** A copy of [ptr, ptr + length), owned by the caller. */
+  read(ptr: number, length: number): Uint8Array {
+    return this.u8().slice(ptr, ptr + length);
+  }
+}
+
+export function align(value: number, alignment: number): number {
+  return Math.ceil(value / alignment) * alignment;
+}
