@@ -7,11 +7,13 @@
 // replaced by XORing it into the bytes (d - r) positions later, one per term, without
 // changing the CRC. Done 16 bytes at a time with SIMD this leaves only the last d bytes for
 // the tables. Weight-4 multiple: 3 loads per 16 bytes, reaches 5275 bytes; weight-6
-// multiple: 5 loads, reaches 209 bytes. Both come from tools/find-crc-multiples.mjs.
+// multiple: 5 loads, reaches 266 bytes. Both come from tools/find-crc-multiples.mjs. The
+// shortest distance matters: a load from a few vectors back straddles two recent stores
+// and stalls on store forwarding (the 209-byte multiple, shortest distance 65, measured
+// up to 30% slower at 4-8 KiB than this one, shortest distance 123).
 // The fold pulls instead of pushes: folded[i] = in[i] ^ folded[i - (d - r)] for each term,
 // kept in a sliding window (history of d bytes + a chunk), so the input is never written.
 import { CRC32C_TABLES, CRC32_TABLES, BYTE_MASKS } from './tables';
-import { fold4Window, fold6Window } from './scratch';
 
 // @ts-ignore: decorator
 @inline function lookup(tables: usize, k: usize, index: u32): u32 {
@@ -54,16 +56,26 @@ import { fold4Window, fold6Window } from './scratch';
   }
 }
 
+// Each fold works in a window of this instance's scratch: [history | chunk | tail]. The tail
+// holds at most d + 15 bytes, and the masked XOR of the last partial vector touches up to 16
+// past d.
+// @ts-ignore: decorator
+@inline function windowBytes(d: usize, chunk: usize): usize { return ((d + 15) & ~15) + chunk + ((d + 31) & ~15); }
+
+let fold4Window: usize = 0;
+let fold6Window: usize = 0;
+
 // Where the last fold left the bytes that still need the tables.
 let tailPtr: usize = 0;
 let tailLen: usize = 0;
 
 // Weight 4: P = 1 + x^2751 + x^4508 + x^5275. Distances d - r: 767, 2524, 5275.
 const F4_D: usize = 5275;
-const F4_HISTORY: usize = 5280; // d rounded up to 16
+const F4_D1: usize = 767, F4_D2: usize = 2524;
+const F4_HISTORY: usize = (F4_D + 15) & ~15;
 const F4_CHUNK: usize = 16384;
-/** Inputs at least this long take the weight-4 fold (shorter ones are cheaper without it). */
-export const FOLD4_MIN: usize = F4_D + 1024;
+/** Inputs at least this long take the weight-4 fold (below, its fixed costs outweigh it: measured). */
+export const FOLD4_MIN: usize = 10240;
 
 function fold4(reg: u32, p: usize, n: usize): void {
   const win = fold4Window;
@@ -77,14 +89,18 @@ function fold4(reg: u32, p: usize, n: usize): void {
   while (true) {
     let end = i + F4_CHUNK;
     if (end > e16) end = e16;
-    for (; i < end; i += 16) {
-      let x = v128.load(p + i);
-      x = v128.xor(x, v128.load(w - 767));
-      x = v128.xor(x, v128.load(w - 2524));
-      x = v128.xor(x, v128.load(w - 5275));
-      v128.store(w, x);
-      w += 16;
+    // Addresses relative to r = w - d so every offset is a positive load immediate.
+    let r = w - F4_D;
+    for (let q = p + i, qEnd = p + end; q < qEnd; q += 16) {
+      let x = v128.load(q);
+      x = v128.xor(x, v128.load(r, F4_D - F4_D1));
+      x = v128.xor(x, v128.load(r, F4_D - F4_D2));
+      x = v128.xor(x, v128.load(r));
+      v128.store(r, x, F4_D);
+      r += 16;
     }
+    w = r + F4_D;
+    i = end;
     if (i >= e16) break;
     memory.copy(win, w - F4_HISTORY, F4_HISTORY);
     w = win + F4_HISTORY;
@@ -92,18 +108,28 @@ function fold4(reg: u32, p: usize, n: usize): void {
   // Tail: the last n - e16 bytes plus what the folded bytes pull into them.
   const tn = n - e16;
   memory.copy(w, p + e16, tn);
-  xorPrefix(w, w - 767, 767);
-  xorPrefix(w, w - 2524, 2524);
-  xorPrefix(w, w - 5275, 5275);
+  xorPrefix(w, w - F4_D1, F4_D1);
+  xorPrefix(w, w - F4_D2, F4_D2);
+  xorPrefix(w, w - F4_D, F4_D);
   tailPtr = w;
   tailLen = tn;
 }
 
-// Weight 6: P = 1 + x^14 + x^39 + x^54 + x^144 + x^209. Distances: 65, 155, 170, 195, 209.
-const F6_D: usize = 209;
-const F6_HISTORY: usize = 224;
+// Weight 6: P = 1 + x^71 + x^88 + x^121 + x^143 + x^266. Distances: 123, 145, 178, 195, 266.
+const F6_D: usize = 266;
+const F6_D1: usize = 123, F6_D2: usize = 145, F6_D3: usize = 178, F6_D4: usize = 195;
+const F6_HISTORY: usize = (F6_D + 15) & ~15;
 const F6_CHUNK: usize = 4096;
 export const FOLD6_MIN: usize = F6_D + 48;
+
+/** Scratch the folds need per instance. */
+export const CRC_SCRATCH_BYTES: usize = windowBytes(F4_D, F4_CHUNK) + windowBytes(F6_D, F6_CHUNK);
+
+/** Places this instance's fold windows (CRC_SCRATCH_BYTES at p). */
+export function setCrcScratch(p: usize): void {
+  fold4Window = p;
+  fold6Window = p + windowBytes(F4_D, F4_CHUNK);
+}
 
 function fold6(reg: u32, p: usize, n: usize): void {
   const win = fold6Window;
@@ -116,27 +142,30 @@ function fold6(reg: u32, p: usize, n: usize): void {
   while (true) {
     let end = i + F6_CHUNK;
     if (end > e16) end = e16;
-    for (; i < end; i += 16) {
-      let x = v128.load(p + i);
-      x = v128.xor(x, v128.load(w - 65));
-      x = v128.xor(x, v128.load(w - 155));
-      x = v128.xor(x, v128.load(w - 170));
-      x = v128.xor(x, v128.load(w - 195));
-      x = v128.xor(x, v128.load(w - 209));
-      v128.store(w, x);
-      w += 16;
+    let r = w - F6_D;
+    for (let q = p + i, qEnd = p + end; q < qEnd; q += 16) {
+      let x = v128.load(q);
+      x = v128.xor(x, v128.load(r, F6_D - F6_D1));
+      x = v128.xor(x, v128.load(r, F6_D - F6_D2));
+      x = v128.xor(x, v128.load(r, F6_D - F6_D3));
+      x = v128.xor(x, v128.load(r, F6_D - F6_D4));
+      x = v128.xor(x, v128.load(r));
+      v128.store(r, x, F6_D);
+      r += 16;
     }
+    w = r + F6_D;
+    i = end;
     if (i >= e16) break;
     memory.copy(win, w - F6_HISTORY, F6_HISTORY);
     w = win + F6_HISTORY;
   }
   const tn = n - e16;
   memory.copy(w, p + e16, tn);
-  xorPrefix(w, w - 65, 65);
-  xorPrefix(w, w - 155, 155);
-  xorPrefix(w, w - 170, 170);
-  xorPrefix(w, w - 195, 195);
-  xorPrefix(w, w - 209, 209);
+  xorPrefix(w, w - F6_D1, F6_D1);
+  xorPrefix(w, w - F6_D2, F6_D2);
+  xorPrefix(w, w - F6_D3, F6_D3);
+  xorPrefix(w, w - F6_D4, F6_D4);
+  xorPrefix(w, w - F6_D, F6_D);
   tailPtr = w;
   tailLen = tn;
 }

@@ -5,7 +5,7 @@
 // Keys increase strictly along an index, so binary search applies. "Floor" is Kafka's
 // largestLowerBoundSlotFor (largest entry <= target), "ceiling" its smallestUpperBoundSlotFor
 // (smallest entry >= target). Both return -1 when no entry qualifies; the found entry's
-// key and value go to the result area.
+// key and value go to the result area. Keys must increase strictly, as Kafka writes them.
 import { be32, be64, putBe32, putBe64 } from './batch';
 import { result, R_INDEX_KEY, R_INDEX_VALUE } from './scratch';
 
@@ -18,17 +18,61 @@ export const TIME_ENTRY_SIZE: usize = 12;
 @inline function timeKey(p: usize, slot: i32): i64 { return be64(p + <usize>slot * TIME_ENTRY_SIZE); }
 
 // @ts-ignore: decorator
-@inline function search(p: usize, entries: i32, target: i64, time: bool, floor: bool): i32 {
+@inline function keyAt(p: usize, slot: i32, time: bool): i64 { return time ? timeKey(p, slot) : offsetKey(p, slot); }
+
+/**
+ * First slot whose key is >= target (entries if none). Index keys grow nearly linearly
+ * (an entry per log.index.interval.bytes of log), so the first probe interpolates between
+ * the ends; from there it gallops outward until the target is bracketed, then bisects.
+ * A few probes, close together, for a real index; O(log n) whatever the keys.
+ */
+// @ts-ignore: decorator
+@inline function lowerBound(p: usize, entries: i32, target: i64, time: bool): i32 {
+  if (entries <= 0) return 0;
+  const first = keyAt(p, 0, time);
+  if (target <= first) return 0;
+  const last = keyAt(p, entries - 1, time);
+  if (target > last) return entries;
+  // Here key(0) < target <= key(entries - 1): keep key(lo) < target <= key(hi).
   let lo: i32 = 0;
   let hi: i32 = entries - 1;
-  let found: i32 = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const key = time ? timeKey(p, mid) : offsetKey(p, mid);
-    if (key == target) { found = mid; break; }
-    if (key < target) { if (floor) found = mid; lo = mid + 1; }
-    else { if (!floor) found = mid; hi = mid - 1; }
+  let guess = <i32>(<f64>(target - first) / <f64>(last - first) * <f64>(entries - 1));
+  if (guess < 1) guess = 1;
+  if (guess > entries - 1) guess = entries - 1;
+  let step: i32 = 1;
+  if (keyAt(p, guess, time) >= target) {
+    hi = guess;
+    while (true) {
+      const probe = guess - step;
+      if (probe <= lo) break;
+      if (keyAt(p, probe, time) < target) { lo = probe; break; }
+      hi = probe;
+      step <<= 1;
+    }
+  } else {
+    lo = guess;
+    while (true) {
+      const probe = guess + step;
+      if (probe >= hi) break;
+      if (keyAt(p, probe, time) >= target) { hi = probe; break; }
+      lo = probe;
+      step <<= 1;
+    }
   }
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (keyAt(p, mid, time) >= target) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+// @ts-ignore: decorator
+@inline function search(p: usize, entries: i32, target: i64, time: bool, floor: bool): i32 {
+  const lb = lowerBound(p, entries, target, time);
+  let found: i32;
+  if (floor) found = lb < entries && keyAt(p, lb, time) == target ? lb : lb - 1;
+  else found = lb < entries ? lb : -1;
   if (found >= 0) {
     if (time) {
       const e = p + <usize>found * TIME_ENTRY_SIZE;

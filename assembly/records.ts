@@ -6,7 +6,7 @@
 //
 // Record descriptors are the core's exchange format with JS for records: the walker writes
 // them when decoding, recordsEncode and legacyWrite read them. 48 bytes each:
-import { readVarint, readVarlong, varintEnd, writeVarint, writeVarlong, varintSize, varlongSize } from './varint';
+import { readVarlong, varintEnd, varintAt, nextOf, valueOf, unzigzag32, writeVarint, writeVarlong, varintSize, varlongSize } from './varint';
 import { OK, ERR_RECORD_BOUNDS, ERR_RECORD_COUNT, ERR_OFFSET_DELTA, ERR_CAPACITY } from './errors';
 import { result, R_RECORDS_MAX_TIMESTAMP, R_RECORDS_MIN_TIMESTAMP, R_MAX_TIMESTAMP_DELTA, R_HEADERS_USED, R_BYTES } from './scratch';
 
@@ -44,42 +44,61 @@ const MIN_RECORD_BODY: i32 = 6;
   let headersUsed: i32 = 0;
   for (let i: i32 = 0; i < count; i++) {
     if (p >= end) return ERR_RECORD_COUNT;
-    const length = readVarint(p, end);
-    let q = varintEnd;
+    let v = varintAt(p, end);
+    let q = nextOf(v);
+    const length = valueOf(v);
     if (q == 0 || length < MIN_RECORD_BODY || <usize>length > end - q) return ERR_RECORD_BOUNDS;
     const recordEnd = q + <usize>length;
     const attributes = <i32>load<u8>(q);
     q++;
-    const timestampDelta = readVarlong(q, recordEnd);
-    q = varintEnd;
-    if (q == 0) return ERR_RECORD_BOUNDS;
-    const offsetDelta = readVarint(q, recordEnd);
-    q = varintEnd;
+    // Timestamp delta: one or two bytes almost always (records of a batch lie within a
+    // linger of milliseconds). q + 1 < recordEnd: the body holds at least MIN_RECORD_BODY bytes.
+    let timestampDelta: i64;
+    const t = <u32>load<u16>(q);
+    if ((t & 0x80) == 0) {
+      timestampDelta = <i64>unzigzag32(t & 0x7f);
+      q++;
+    } else if ((t & 0x8000) == 0) {
+      timestampDelta = <i64>unzigzag32((t & 0x7f) | ((t >> 8) << 7));
+      q += 2;
+    } else {
+      timestampDelta = readVarlong(q, recordEnd);
+      q = varintEnd;
+      if (q == 0) return ERR_RECORD_BOUNDS;
+    }
+    v = varintAt(q, recordEnd);
+    q = nextOf(v);
+    const offsetDelta = valueOf(v);
     if (q == 0) return ERR_RECORD_BOUNDS;
     if (strict && offsetDelta != i) return ERR_OFFSET_DELTA;
-    const keyLen = readVarint(q, recordEnd);
-    q = varintEnd;
+    v = varintAt(q, recordEnd);
+    q = nextOf(v);
+    const keyLen = valueOf(v);
     if (q == 0 || keyLen < -1 || keyLen > <i32>(recordEnd - q)) return ERR_RECORD_BOUNDS;
     const keyPtr = q;
     if (keyLen > 0) q += <usize>keyLen;
-    const valueLen = readVarint(q, recordEnd);
-    q = varintEnd;
+    v = varintAt(q, recordEnd);
+    q = nextOf(v);
+    const valueLen = valueOf(v);
     if (q == 0 || valueLen < -1 || valueLen > <i32>(recordEnd - q)) return ERR_RECORD_BOUNDS;
     const valuePtr = q;
     if (valueLen > 0) q += <usize>valueLen;
-    const headerCount = readVarint(q, recordEnd);
-    q = varintEnd;
+    v = varintAt(q, recordEnd);
+    q = nextOf(v);
+    const headerCount = valueOf(v);
     if (q == 0 || headerCount < 0) return ERR_RECORD_BOUNDS;
     const firstHeader = headers + <usize>headersUsed * HEADER_DESC_SIZE;
     for (let h: i32 = 0; h < headerCount; h++) {
       // Header keys are non-null strings; values may be null.
-      const hKeyLen = readVarint(q, recordEnd);
-      q = varintEnd;
+      v = varintAt(q, recordEnd);
+      q = nextOf(v);
+      const hKeyLen = valueOf(v);
       if (q == 0 || hKeyLen < 0 || hKeyLen > <i32>(recordEnd - q)) return ERR_RECORD_BOUNDS;
       const hKeyPtr = q;
       q += <usize>hKeyLen;
-      const hValueLen = readVarint(q, recordEnd);
-      q = varintEnd;
+      v = varintAt(q, recordEnd);
+      q = nextOf(v);
+      const hValueLen = valueOf(v);
       if (q == 0 || hValueLen < -1 || hValueLen > <i32>(recordEnd - q)) return ERR_RECORD_BOUNDS;
       const hValuePtr = q;
       if (hValueLen > 0) q += <usize>hValueLen;

@@ -3,21 +3,18 @@
 // private scratch region by its JS face (init) and keeps only the pointer, in a wasm global
 // (globals are per instance).
 
+import { CRC_SCRATCH_BYTES, setCrcScratch } from './crc32';
+
 /** Result area: functions that produce more than one value write them here. */
 export const RESULT_BYTES: usize = 128;
-/** Windows for the CRC-32C folds (see crc32.ts). */
-export const FOLD4_WINDOW: usize = 5280 + 16384 + 5312;
-export const FOLD6_WINDOW: usize = 224 + 4096 + 256;
-export const SCRATCH_BYTES: usize = RESULT_BYTES + FOLD4_WINDOW + FOLD6_WINDOW;
+/** The result area, then the CRC folds' windows. */
+export const SCRATCH_BYTES: usize = RESULT_BYTES + CRC_SCRATCH_BYTES;
 
 export let result: usize = 0;
-export let fold4Window: usize = 0;
-export let fold6Window: usize = 0;
 
 export function setScratch(ptr: usize): void {
   result = ptr;
-  fold4Window = ptr + RESULT_BYTES;
-  fold6Window = fold4Window + FOLD4_WINDOW;
+  setCrcScratch(ptr + RESULT_BYTES);
 }
 
 // Result area layout (byte offsets). 64-bit integers cross the JS boundary as f64: exact

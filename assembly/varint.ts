@@ -75,6 +75,30 @@ function readUvarintSlow(p: usize, end: usize): u32 {
 // @ts-ignore: decorator
 @inline export function readVarint(p: usize, end: usize): i32 { return unzigzag32(readUvarint(p, end)); }
 
+/**
+ * Reads a zig-zag varint at p (not at or past end) without touching globals, for the record
+ * walk: returns (position after it) << 32 | value as 32 bits; the position is 0 when the
+ * varint is malformed. Unpack with nextOf() and valueOf().
+ */
+// @ts-ignore: decorator
+@inline export function varintAt(p: usize, end: usize): u64 {
+  // One and two bytes inline: lengths below 8 KiB, the common case in records.
+  if (p + 1 < end) {
+    const b = <u32>load<u16>(p);
+    if ((b & 0x80) == 0) return (<u64>(p + 1) << 32) | <u64><u32>unzigzag32(b & 0x7f);
+    if ((b & 0x8000) == 0) return (<u64>(p + 2) << 32) | <u64><u32>unzigzag32((b & 0x7f) | ((b >> 8) << 7));
+  } else if (p < end) {
+    const b = <u32>load<u8>(p);
+    if (b < 0x80) return (<u64>(p + 1) << 32) | <u64><u32>unzigzag32(b);
+  }
+  const v = readUvarintSlow(p, end);
+  return (<u64>varintEnd << 32) | <u64><u32>unzigzag32(v);
+}
+// @ts-ignore: decorator
+@inline export function nextOf(packed: u64): usize { return <usize>(packed >>> 32); }
+// @ts-ignore: decorator
+@inline export function valueOf(packed: u64): i32 { return <i32>packed; }
+
 /** Reads an unsigned varlong (at most 10 bytes) at p, not reading at or past end. */
 export function readUvarlong(p: usize, end: usize): u64 {
   let v: u64 = 0;

@@ -64,7 +64,7 @@ describe('crc32c', () => {
       for (let i = 0; i < e; i++) r = ((r << 1) ^ (r & 0x80000000 ? G : 0)) >>> 0;
       return r;
     };
-    for (const exps of [[0, 2751, 4508, 5275], [0, 14, 39, 54, 144, 209]]) {
+    for (const exps of [[0, 2751, 4508, 5275], [0, 71, 88, 121, 143, 266]]) {
       expect(exps.reduce((acc, e) => (acc ^ residue(e)) >>> 0, 0)).toBe(0);
     }
   });

@@ -57,6 +57,29 @@ describe('offset index', () => {
   });
 });
 
+describe('lookups on indexes far from linear', () => {
+  // The search interpolates first; these key shapes make the guess wrong by a lot.
+  const shapes: Record<string, (i: number) => number> = {
+    quadratic: (i) => i * i,
+    'one huge gap': (i) => (i < 5000 ? i : 10_000_000 + i),
+    'dense head, sparse tail': (i) => (i < 9000 ? i : 9000 + (i - 9000) * 50_000),
+    'two entries': (i) => i * 1000,
+  };
+  it.each(Object.entries(shapes))('floor and ceiling agree with a reference: %s', (name, shape) => {
+    const n = name === 'two entries' ? 2 : 10_000;
+    const keys = Array.from({ length: n }, (_, i) => shape(i));
+    const ptr = offsetIndex(keys.map((k, i) => [k, i]));
+    const probes = new Set<number>([-1, 0, keys[n - 1], keys[n - 1] + 1]);
+    for (let i = 0; i < n; i += Math.max(1, n >> 9)) { probes.add(keys[i]); probes.add(keys[i] + 1); probes.add(keys[i] - 1); }
+    for (const t of probes) {
+      const floor = keys.findLastIndex((k) => k <= t);
+      const ceiling = keys.findIndex((k) => k >= t);
+      expect(core.offsetIndexFloor(ptr, n, t), `floor ${t}`).toBe(floor);
+      expect(core.offsetIndexCeiling(ptr, n, t), `ceiling ${t}`).toBe(ceiling);
+    }
+  });
+});
+
 describe('time index', () => {
   const entries: [number, number][] = [[1_700_000_000_000, 0], [1_700_000_000_100, 12], [1_700_000_005_000, 40]];
 
