@@ -9,7 +9,7 @@ fixtures/manifest.json.
 
     /usr/bin/python3 tools/capture-fixtures.py
 
-Needs Debian's python3-kafka, python3-snappy, python3-lz4, python3-zstandard, and for the
+Needs Debian's python3-kafka, python3-snappy, python3-lz4, python3-zstandard, python3-xxhash, and for the
 kafkajs runs node with kafkajs (a dev dependency) and kafkajs-snappy (installed on the fly
 with `npm install --no-save kafkajs-snappy`).
 """
@@ -157,6 +157,7 @@ SCENARIOS = [
     ('kafka-python-v0-none', 'py', 'none', [0, 9], 0),
     ('kafka-python-v0-gzip', 'py', 'gzip', [0, 9], 0),
     ('kafka-python-v0-snappy', 'py', 'snappy', [0, 9], 0),
+    ('kafka-python-v0-lz4', 'py', 'lz4', [0, 9], 0),
     ('kafkajs-none', 'js', 'none', None, 2),
     ('kafkajs-gzip', 'js', 'gzip', None, 2),
     ('kafkajs-snappy', 'js', 'snappy', None, 2),

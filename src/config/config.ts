@@ -1,0 +1,310 @@
+// Broker configuration: Kafka's keys from a server.properties-style file, then environment
+// variables, then --override flags (each later source wins). Unknown keys warn; bad values
+// refuse to start with one line naming the key, the value and the reason.
+import { readFileSync } from 'node:fs';
+import { getProperties } from 'properties-file';
+import {
+  BROKER_CONFIGS, BROKER_CONFIG_BY_NAME, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, UNIT_FACTORS,
+  type ConfigDef, type TopicConfigDef,
+} from './definitions.js';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export type ConfigValue = string | number | boolean | string[];
+
+/** Parses and checks a value against its definition; throws ConfigError. */
+export function parseValue(def: ConfigDef, raw: string): ConfigValue {
+  const text = raw.trim();
+  const bad = (why: string) => new ConfigError(`Invalid value ${JSON.stringify(raw)} for configuration ${def.name}: ${why}`);
+  let value: ConfigValue;
+  switch (def.type) {
+    case 'boolean':
+      if (!/^(true|false)$/i.test(text)) throw bad('expected true or false');
+      value = text.toLowerCase() === 'true';
+      break;
+    case 'int': case 'short': case 'long': {
+      if (!/^-?\d+$/.test(text)) throw bad('expected a whole number');
+      value = Number(text);
+      const limit = def.type === 'int' ? 2 ** 31 : def.type === 'short' ? 2 ** 15 : 2 ** 63;
+      if (value >= limit || value < -limit) throw bad(`out of range for ${def.type}`);
+      break;
+    }
+    case 'double':
+      if (!/^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) throw bad('expected a number');
+      value = Number(text);
+      break;
+    case 'list':
+      value = text === '' ? [] : text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      if (def.choices) for (const item of value) if (!def.choices.includes(item)) throw bad(`${item} is not one of ${def.choices.join(', ')}`);
+      break;
+    default:
+      value = text;
+      if (def.choices && !def.choices.includes(text)) throw bad(`expected one of ${def.choices.join(', ')}`);
+  }
+  if (typeof value === 'number') {
+    if (def.min !== undefined && value < def.min) throw bad(`must be at least ${def.min}`);
+    if (def.max !== undefined && value > def.max) throw bad(`must be at most ${def.max}`);
+  }
+  return value;
+}
+
+export interface Listener {
+  name: string;
+  host: string;
+  port: number;
+}
+
+/** "PLAINTEXT://host:port" entries; an empty host means all interfaces. */
+export function parseListeners(key: string, entries: string[]): Listener[] {
+  return entries.map((entry) => {
+    const m = /^([A-Za-z_][\w-]*):\/\/(\[[^\]]*\]|[^:/]*):(\d+)$/.exec(entry);
+    if (!m) throw new ConfigError(`Invalid value ${JSON.stringify(entry)} for configuration ${key}: expected NAME://host:port`);
+    const port = Number(m[3]);
+    if (port > 65535) throw new ConfigError(`Invalid value ${JSON.stringify(entry)} for configuration ${key}: port out of range`);
+    if (m[1].toUpperCase() !== 'PLAINTEXT') {
+      throw new ConfigError(`Invalid value ${JSON.stringify(entry)} for configuration ${key}: only PLAINTEXT listeners are supported`);
+    }
+    return { name: m[1].toUpperCase(), host: m[2].replace(/^\[|\]$/g, ''), port };
+  });
+}
+
+export interface ConfigSources {
+  /** A server.properties-style file. */
+  file?: string;
+  /** key=value strings, as kafka-server-start.sh --override takes them. */
+  overrides?: string[];
+  /** Environment (STROM_* and Docker-style KAFKA_* variables). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Environment variables that Kafka images use for the JVM, not for configuration. */
+const NOT_CONFIG_ENV = /^KAFKA_(HEAP_OPTS|JVM_PERFORMANCE_OPTS|OPTS|JMX_OPTS|LOG4J_OPTS|GC_LOG_OPTS|DEBUG|HOME|VERSION|CLUSTER_ID|CFG_|NODE_ID_FILE)/;
+
+/**
+ * Config key for an environment variable: STROM_LOG_DIRS -> log.dirs; KAFKA_LOG_DIRS ->
+ * log.dirs, spelled as Kafka's Docker images spell them (_ = ".", __ = "_", ___ = "-").
+ */
+export function envKey(variable: string): string | null {
+  let rest: string;
+  if (variable.startsWith('STROM_')) rest = variable.slice(6);
+  else if (variable.startsWith('KAFKA_') && !NOT_CONFIG_ENV.test(variable)) rest = variable.slice(6);
+  else return null;
+  const key = rest.toLowerCase().replace(/___/g, '\u0000').replace(/__/g, '\u0001').replace(/_/g, '.')
+    .replace(/\u0000/g, '-').replace(/\u0001/g, '_');
+  // STROM_APPEND_WORKERS -> strom.append.workers
+  if (variable.startsWith('STROM_') && !BROKER_CONFIG_BY_NAME.has(key) && BROKER_CONFIG_BY_NAME.has(`strom.${key}`)) return `strom.${key}`;
+  return key;
+}
+
+export class BrokerConfig {
+  /** Values set explicitly (file, env, overrides), raw strings. */
+  private readonly explicit: Map<string, string>;
+  private readonly parsed = new Map<string, ConfigValue | null>();
+  /** Keys changed at runtime (AlterConfigs on the broker). */
+  private readonly dynamicValues = new Map<string, string>();
+  readonly warnings: string[];
+
+  constructor(explicit: Record<string, string> = {}, warnings: string[] = []) {
+    this.explicit = new Map();
+    this.warnings = [...warnings];
+    for (const [key, raw] of Object.entries(explicit)) {
+      const def = BROKER_CONFIG_BY_NAME.get(key);
+      if (!def) {
+        this.warnings.push(`Unknown configuration ${key} (ignored)`);
+        continue;
+      }
+      this.parsed.set(key, parseValue(def, raw));
+      this.explicit.set(key, raw);
+    }
+    // Cross-checks that refuse to start.
+    parseListeners('listeners', this.list('listeners'));
+    if (this.explicit.has('advertised.listeners')) parseListeners('advertised.listeners', this.list('advertised.listeners'));
+    if (this.explicit.has('node.id') && this.explicit.has('broker.id') && this.int('node.id') !== this.int('broker.id')) {
+      throw new ConfigError(`node.id (${this.raw('node.id')}) and broker.id (${this.raw('broker.id')}) differ`);
+    }
+  }
+
+  /** Loads the sources in order (file, env, overrides); throws ConfigError on bad values. */
+  static load(sources: ConfigSources): BrokerConfig {
+    const explicit: Record<string, string> = {};
+    const warnings: string[] = [];
+    if (sources.file) {
+      let text: string;
+      try {
+        text = readFileSync(sources.file, 'utf8');
+      } catch (e) {
+        throw new ConfigError(`Cannot read config file ${sources.file}: ${(e as Error).message}`);
+      }
+      Object.assign(explicit, getProperties(text));
+    }
+    for (const [variable, value] of Object.entries(sources.env ?? {})) {
+      const key = envKey(variable);
+      if (key === null || value === undefined) continue;
+      if (!BROKER_CONFIG_BY_NAME.has(key)) {
+        warnings.push(`Unknown configuration ${key} from environment variable ${variable} (ignored)`);
+        continue;
+      }
+      explicit[key] = value;
+    }
+    for (const override of sources.overrides ?? []) {
+      const eq = override.indexOf('=');
+      if (eq <= 0) throw new ConfigError(`Invalid --override ${JSON.stringify(override)}: expected key=value`);
+      explicit[override.slice(0, eq).trim()] = override.slice(eq + 1);
+    }
+    return new BrokerConfig(explicit, warnings);
+  }
+
+  private value(key: string): ConfigValue | null {
+    const dynamic = this.dynamicValues.get(key);
+    if (dynamic !== undefined) return parseValue(BROKER_CONFIG_BY_NAME.get(key)!, dynamic);
+    if (this.parsed.has(key)) return this.parsed.get(key)!;
+    const def = BROKER_CONFIG_BY_NAME.get(key);
+    if (!def) throw new Error(`no such broker config: ${key}`);
+    return def.default === null ? null : parseValue(def, def.default);
+  }
+
+  /** The value as Kafka would print it, or null when unset without a default. */
+  raw(key: string): string | null {
+    return this.dynamicValues.get(key) ?? this.explicit.get(key) ?? BROKER_CONFIG_BY_NAME.get(key)?.default ?? null;
+  }
+
+  isExplicit(key: string): boolean {
+    return this.explicit.has(key);
+  }
+
+  isDynamic(key: string): boolean {
+    return this.dynamicValues.has(key);
+  }
+
+  int(key: string): number {
+    return this.value(key) as number;
+  }
+
+  bool(key: string): boolean {
+    return this.value(key) as boolean;
+  }
+
+  string(key: string): string {
+    return this.value(key) as string;
+  }
+
+  list(key: string): string[] {
+    return (this.value(key) as string[] | null) ?? [];
+  }
+
+  /** Sets (value) or removes (null) a runtime value of a dynamic key; throws ConfigError. */
+  setDynamic(key: string, value: string | null): void {
+    const def = BROKER_CONFIG_BY_NAME.get(key);
+    if (!def) throw new ConfigError(`Unknown broker configuration ${key}`);
+    if (!def.dynamic) throw new ConfigError(`Cannot update broker configuration ${key} at runtime`);
+    if (value === null) this.dynamicValues.delete(key);
+    else {
+      parseValue(def, value);
+      this.dynamicValues.set(key, value);
+    }
+  }
+
+  /** Checks a dynamic change without applying it. */
+  validateDynamic(key: string, value: string | null): void {
+    const def = BROKER_CONFIG_BY_NAME.get(key);
+    if (!def) throw new ConfigError(`Unknown broker configuration ${key}`);
+    if (!def.dynamic) throw new ConfigError(`Cannot update broker configuration ${key} at runtime`);
+    if (value !== null) parseValue(def, value);
+  }
+
+  dynamicEntries(): [string, string][] {
+    return [...this.dynamicValues];
+  }
+
+  get nodeId(): number {
+    return this.isExplicit('node.id') || !this.isExplicit('broker.id') ? this.int('node.id') : this.int('broker.id');
+  }
+
+  get listeners(): Listener[] {
+    return parseListeners('listeners', this.list('listeners'));
+  }
+
+  /** What Metadata tells clients: advertised.listeners, else listeners (empty host: the machine's name). */
+  get advertisedListeners(): Listener[] {
+    return this.isExplicit('advertised.listeners') ? parseListeners('advertised.listeners', this.list('advertised.listeners')) : this.listeners;
+  }
+
+  get logDir(): string {
+    const dirs = this.list('log.dirs');
+    return dirs.length > 0 ? dirs[0] : this.string('log.dir');
+  }
+
+  /**
+   * The default of a topic config, from its broker synonyms: log.retention.ms, else
+   * log.retention.minutes, else log.retention.hours (in the topic key's unit).
+   */
+  topicDefault(topicKey: string): { value: string; source: string | null } {
+    const def = TOPIC_CONFIG_BY_NAME.get(topicKey);
+    if (!def) throw new Error(`no such topic config: ${topicKey}`);
+    for (const synonym of def.brokerSynonyms) {
+      if (this.isExplicit(synonym) || this.isDynamic(synonym)) return { value: this.topicValueOf(synonym, def), source: synonym };
+    }
+    // Nothing set: the first synonym with a default (e.g. log.retention.hours' 168), else Kafka's topic default.
+    for (const synonym of def.brokerSynonyms) {
+      if (BROKER_CONFIG_BY_NAME.get(synonym)?.default !== null) return { value: this.topicValueOf(synonym, def), source: null };
+    }
+    return { value: def.default!, source: null };
+  }
+
+  private topicValueOf(brokerKey: string, def: TopicConfigDef): string {
+    const raw = this.raw(brokerKey)!;
+    const factor = UNIT_FACTORS[brokerKey];
+    if (factor === undefined || raw === '-1') return raw;
+    return String(Number(raw) * factor);
+  }
+}
+
+/** A topic's effective configuration: its overrides over the broker's topic defaults. */
+export class TopicConfig {
+  private readonly values = new Map<string, ConfigValue>();
+
+  constructor(readonly broker: BrokerConfig, readonly overrides: Record<string, string>) {
+    for (const def of TOPIC_CONFIGS) {
+      const raw = overrides[def.name] ?? broker.topicDefault(def.name).value;
+      this.values.set(def.name, parseValue(def, raw));
+    }
+  }
+
+  /** Validates topic overrides; throws ConfigError naming the first bad key. */
+  static validate(overrides: Record<string, string>): void {
+    for (const [key, raw] of Object.entries(overrides)) {
+      const def = TOPIC_CONFIG_BY_NAME.get(key);
+      if (!def) throw new ConfigError(`Unknown topic config name: ${key}`);
+      if (raw === null) throw new ConfigError(`Null value not supported for topic configs: ${key}`);
+      parseValue(def, raw);
+    }
+  }
+
+  number(key: string): number {
+    return this.values.get(key) as number;
+  }
+
+  string(key: string): string {
+    return this.values.get(key) as string;
+  }
+
+  list(key: string): string[] {
+    return this.values.get(key) as string[];
+  }
+
+  bool(key: string): boolean {
+    return this.values.get(key) as boolean;
+  }
+
+  raw(key: string): string {
+    return this.overrides[key] ?? this.broker.topicDefault(key).value;
+  }
+
+  get logAppendTime(): boolean {
+    return this.string('message.timestamp.type') === 'LogAppendTime';
+  }
+}
+
+export { BROKER_CONFIGS, TOPIC_CONFIGS };

@@ -1,0 +1,138 @@
+// Every configuration key Strom knows, with Kafka's names, types and defaults (from Apache
+// Kafka's documentation of broker and topic configs). One table serves parsing and
+// validation, DescribeConfigs (types, defaults, synonyms) and the README's table.
+
+export type ConfigType = 'boolean' | 'string' | 'int' | 'short' | 'long' | 'double' | 'list' | 'class' | 'password';
+
+/** DescribeConfigs ConfigType codes (KIP-569). */
+export const CONFIG_TYPE_CODES: Record<ConfigType, number> = {
+  boolean: 1, string: 2, int: 3, short: 4, long: 5, double: 6, list: 7, class: 8, password: 9,
+};
+
+export interface ConfigDef {
+  name: string;
+  type: ConfigType;
+  /** Default as Kafka writes it (string form); null = no default. */
+  default: string | null;
+  doc: string;
+  /** Allowed values (strings and lists), or a numeric range check. */
+  choices?: string[];
+  min?: number;
+  max?: number;
+  /** Broker keys only: whether Strom acts on it (false = accepted and reported, no effect). */
+  effective?: boolean;
+  /** Broker keys: may be changed at runtime with AlterConfigs / IncrementalAlterConfigs. */
+  dynamic?: boolean;
+}
+
+const LONG_MAX = '9223372036854775807';
+
+/** Broker configuration (server.properties). */
+export const BROKER_CONFIGS: ConfigDef[] = [
+  { name: 'node.id', type: 'int', default: '1', doc: 'The id of this broker.', min: 0 },
+  { name: 'broker.id', type: 'int', default: null, doc: 'Older name of node.id; used when node.id is not set.', min: 0 },
+  { name: 'listeners', type: 'list', default: 'PLAINTEXT://localhost:9092', doc: 'Addresses the broker listens on, as PLAINTEXT://host:port (host empty = all interfaces).' },
+  { name: 'advertised.listeners', type: 'list', default: null, doc: 'Addresses given to clients in Metadata; defaults to listeners.' },
+  { name: 'log.dirs', type: 'list', default: null, doc: 'Directories holding partition logs; the first one is used. Defaults to log.dir.' },
+  { name: 'log.dir', type: 'string', default: './data', doc: 'The log directory when log.dirs is not set.' },
+  { name: 'num.partitions', type: 'int', default: '1', doc: 'Partitions of auto-created topics.', min: 1 },
+  { name: 'default.replication.factor', type: 'int', default: '1', doc: 'Replication factor of auto-created topics (one broker: 1).', min: 1, max: 1 },
+  { name: 'auto.create.topics.enable', type: 'boolean', default: 'true', doc: 'Create topics on first Metadata request for them.' },
+  { name: 'delete.topic.enable', type: 'boolean', default: 'true', doc: 'Allow DeleteTopics.' },
+  { name: 'message.max.bytes', type: 'int', default: '1048588', doc: 'Largest record batch the broker accepts (after compression).', min: 0, dynamic: true },
+  { name: 'socket.request.max.bytes', type: 'int', default: '104857600', doc: 'Largest request frame; larger ones close the connection.', min: 1 },
+  { name: 'connections.max.idle.ms', type: 'long', default: '600000', doc: 'Idle connections are closed after this long.', min: 1 },
+  { name: 'max.connections', type: 'int', default: '2147483647', doc: 'Connections accepted at once; more are refused.', min: 1 },
+  { name: 'queued.max.requests', type: 'int', default: '500', doc: 'Requests one connection may have in flight before the broker stops reading from it.', min: 1 },
+  { name: 'queued.max.request.bytes', type: 'long', default: '-1', doc: 'Bytes of requests one connection may have in flight before the broker stops reading from it (-1: 2 x socket.request.max.bytes).' },
+  { name: 'log.segment.bytes', type: 'int', default: '1073741824', doc: 'Size at which a segment is rolled.', min: 14, dynamic: true },
+  { name: 'log.roll.ms', type: 'long', default: null, doc: 'Age at which a segment is rolled; defaults to log.roll.hours.', min: 1, dynamic: true },
+  { name: 'log.roll.hours', type: 'int', default: '168', doc: 'Age in hours at which a segment is rolled.', min: 1 },
+  { name: 'log.roll.jitter.ms', type: 'long', default: null, doc: 'Random jitter subtracted from the roll age; defaults to log.roll.jitter.hours.', min: 0, dynamic: true },
+  { name: 'log.roll.jitter.hours', type: 'int', default: '0', doc: 'Roll jitter in hours.', min: 0 },
+  { name: 'log.retention.ms', type: 'long', default: null, doc: 'How long to keep a segment (-1: forever); defaults to log.retention.minutes.', dynamic: true },
+  { name: 'log.retention.minutes', type: 'int', default: null, doc: 'Retention in minutes; defaults to log.retention.hours.' },
+  { name: 'log.retention.hours', type: 'int', default: '168', doc: 'Retention in hours.' },
+  { name: 'log.retention.bytes', type: 'long', default: '-1', doc: 'Largest size of a partition before old segments are deleted (-1: no limit).', dynamic: true },
+  { name: 'log.retention.check.interval.ms', type: 'long', default: '300000', doc: 'How often retention is checked.', min: 1 },
+  { name: 'log.segment.delete.delay.ms', type: 'long', default: '60000', doc: 'Delay before a deleted segment file is removed from disk.', min: 0, dynamic: true },
+  { name: 'log.index.interval.bytes', type: 'int', default: '4096', doc: 'Bytes of log between offset index entries.', min: 0, dynamic: true },
+  { name: 'log.index.size.max.bytes', type: 'int', default: '10485760', doc: 'Largest offset index; a full index rolls the segment.', min: 4, dynamic: true },
+  { name: 'log.flush.interval.messages', type: 'long', default: LONG_MAX, doc: 'Records appended before a partition is fsynced (default: never, as Kafka).', min: 1, dynamic: true },
+  { name: 'log.flush.interval.ms', type: 'long', default: null, doc: 'Longest time a record stays unsynced (default: never).', dynamic: true },
+  { name: 'log.flush.scheduler.interval.ms', type: 'long', default: LONG_MAX, doc: 'How often the flusher checks log.flush.interval.ms.' },
+  { name: 'log.flush.offset.checkpoint.interval.ms', type: 'int', default: '60000', doc: 'How often the recovery-point checkpoint is written.', min: 0 },
+  { name: 'log.flush.start.offset.checkpoint.interval.ms', type: 'int', default: '60000', doc: 'How often the log-start-offset checkpoint is written.', min: 0 },
+  { name: 'log.message.timestamp.type', type: 'string', default: 'CreateTime', doc: 'CreateTime or LogAppendTime.', choices: ['CreateTime', 'LogAppendTime'], dynamic: true },
+  { name: 'log.message.timestamp.difference.max.ms', type: 'long', default: LONG_MAX, doc: 'Largest difference between a CreateTime timestamp and the broker clock.', min: 0, dynamic: true },
+  { name: 'log.message.timestamp.before.max.ms', type: 'long', default: LONG_MAX, doc: 'Largest allowed age of a CreateTime timestamp.', min: 0, dynamic: true },
+  { name: 'log.message.timestamp.after.max.ms', type: 'long', default: LONG_MAX, doc: 'Largest allowed lead of a CreateTime timestamp over the broker clock.', min: 0, dynamic: true },
+  { name: 'log.cleanup.policy', type: 'list', default: 'delete', doc: 'delete and/or compact.', choices: ['delete', 'compact'], dynamic: true },
+  { name: 'log.cleaner.delete.retention.ms', type: 'long', default: '86400000', doc: 'How long tombstones are kept in compacted topics.', min: 0, dynamic: true },
+  { name: 'log.cleaner.min.compaction.lag.ms', type: 'long', default: '0', doc: 'Youngest record age a compaction may touch.', min: 0, dynamic: true },
+  { name: 'log.cleaner.max.compaction.lag.ms', type: 'long', default: LONG_MAX, doc: 'Oldest a record may get before it becomes eligible for compaction.', min: 1, dynamic: true },
+  { name: 'log.cleaner.min.cleanable.ratio', type: 'double', default: '0.5', doc: 'Dirty ratio that makes a log eligible for compaction.', min: 0, max: 1, dynamic: true },
+  { name: 'log.preallocate', type: 'boolean', default: 'false', doc: 'Preallocate segment files (accepted; no effect).', effective: false, dynamic: true },
+  { name: 'compression.type', type: 'string', default: 'producer', doc: 'Final compression of a topic: producer keeps what the producer sent.', choices: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'], dynamic: true },
+  { name: 'min.insync.replicas', type: 'int', default: '1', doc: 'Replicas that must acknowledge acks=all writes (one broker: 1).', min: 1, dynamic: true },
+  { name: 'unclean.leader.election.enable', type: 'boolean', default: 'false', doc: 'Accepted for compatibility; one broker has no elections.', effective: false, dynamic: true },
+  { name: 'log.message.downconversion.enable', type: 'boolean', default: 'true', doc: 'Down-convert record batches for Fetch v0-3 clients.', dynamic: true },
+  { name: 'offsets.topic.num.partitions', type: 'int', default: '50', doc: 'Partitions of __consumer_offsets.', min: 1 },
+  { name: 'offsets.topic.replication.factor', type: 'short', default: '1', doc: 'Replication factor of __consumer_offsets (one broker: 1).', min: 1, effective: false },
+  { name: 'offsets.retention.minutes', type: 'int', default: '10080', doc: 'Committed offsets of empty groups are kept this long.', min: 1 },
+  { name: 'group.initial.rebalance.delay.ms', type: 'int', default: '3000', doc: 'Delay of the first rebalance of a new group.', min: 0 },
+  { name: 'group.min.session.timeout.ms', type: 'int', default: '6000', doc: 'Smallest session timeout a member may ask for.' },
+  { name: 'group.max.session.timeout.ms', type: 'int', default: '1800000', doc: 'Largest session timeout a member may ask for.' },
+  { name: 'group.max.size', type: 'int', default: '2147483647', doc: 'Members a group may have.', min: 1 },
+  { name: 'transaction.state.log.num.partitions', type: 'int', default: '50', doc: 'Partitions of __transaction_state.', min: 1 },
+  { name: 'strom.append.workers', type: 'int', default: null, doc: 'Append worker threads (default: one per CPU core).', min: 1, max: 64 },
+  { name: 'strom.append.ring.bytes', type: 'int', default: '67108864', doc: 'Shared-memory ring per append worker for records on their way to disk.', min: 1048576 },
+];
+
+/** Topic configuration: key, the broker key it defaults to, and Kafka's type and default. */
+export interface TopicConfigDef extends ConfigDef {
+  /** Broker configs that give the default, most specific first (DescribeConfigs synonyms). */
+  brokerSynonyms: string[];
+}
+
+export const TOPIC_CONFIGS: TopicConfigDef[] = [
+  { name: 'cleanup.policy', type: 'list', default: 'delete', choices: ['delete', 'compact'], brokerSynonyms: ['log.cleanup.policy'], doc: 'delete, compact, or both.' },
+  { name: 'compression.type', type: 'string', default: 'producer', choices: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'], brokerSynonyms: ['compression.type'], doc: 'Final compression of the topic.' },
+  { name: 'delete.retention.ms', type: 'long', default: '86400000', min: 0, brokerSynonyms: ['log.cleaner.delete.retention.ms'], doc: 'How long tombstones are kept when compacting.' },
+  { name: 'file.delete.delay.ms', type: 'long', default: '60000', min: 0, brokerSynonyms: ['log.segment.delete.delay.ms'], doc: 'Delay before a deleted segment is removed from disk.' },
+  { name: 'flush.messages', type: 'long', default: LONG_MAX, min: 1, brokerSynonyms: ['log.flush.interval.messages'], doc: 'Records appended between fsyncs.' },
+  { name: 'flush.ms', type: 'long', default: LONG_MAX, min: 0, brokerSynonyms: ['log.flush.interval.ms'], doc: 'Longest time between fsyncs.' },
+  { name: 'index.interval.bytes', type: 'int', default: '4096', min: 0, brokerSynonyms: ['log.index.interval.bytes'], doc: 'Bytes of log between offset index entries.' },
+  { name: 'max.compaction.lag.ms', type: 'long', default: LONG_MAX, min: 1, brokerSynonyms: ['log.cleaner.max.compaction.lag.ms'], doc: 'Oldest a record gets before compaction must consider it.' },
+  { name: 'max.message.bytes', type: 'int', default: '1048588', min: 0, brokerSynonyms: ['message.max.bytes'], doc: 'Largest record batch accepted.' },
+  { name: 'message.downconversion.enable', type: 'boolean', default: 'true', brokerSynonyms: ['log.message.downconversion.enable'], doc: 'Down-convert for Fetch v0-3.' },
+  { name: 'message.timestamp.after.max.ms', type: 'long', default: LONG_MAX, min: 0, brokerSynonyms: ['log.message.timestamp.after.max.ms'], doc: 'Largest lead of a CreateTime timestamp over the broker clock.' },
+  { name: 'message.timestamp.before.max.ms', type: 'long', default: LONG_MAX, min: 0, brokerSynonyms: ['log.message.timestamp.before.max.ms'], doc: 'Largest age of a CreateTime timestamp.' },
+  { name: 'message.timestamp.difference.max.ms', type: 'long', default: LONG_MAX, min: 0, brokerSynonyms: ['log.message.timestamp.difference.max.ms'], doc: 'Largest difference between a CreateTime timestamp and the broker clock.' },
+  { name: 'message.timestamp.type', type: 'string', default: 'CreateTime', choices: ['CreateTime', 'LogAppendTime'], brokerSynonyms: ['log.message.timestamp.type'], doc: 'CreateTime or LogAppendTime.' },
+  { name: 'min.cleanable.dirty.ratio', type: 'double', default: '0.5', min: 0, max: 1, brokerSynonyms: ['log.cleaner.min.cleanable.ratio'], doc: 'Dirty ratio that makes the log eligible for compaction.' },
+  { name: 'min.compaction.lag.ms', type: 'long', default: '0', min: 0, brokerSynonyms: ['log.cleaner.min.compaction.lag.ms'], doc: 'Youngest record age compaction may touch.' },
+  { name: 'min.insync.replicas', type: 'int', default: '1', min: 1, brokerSynonyms: ['min.insync.replicas'], doc: 'Replicas acknowledging acks=all writes.' },
+  { name: 'preallocate', type: 'boolean', default: 'false', brokerSynonyms: ['log.preallocate'], doc: 'Preallocate segment files (no effect).' },
+  { name: 'retention.bytes', type: 'long', default: '-1', brokerSynonyms: ['log.retention.bytes'], doc: 'Largest partition size before old segments are deleted.' },
+  { name: 'retention.ms', type: 'long', default: '604800000', min: -1, brokerSynonyms: ['log.retention.ms', 'log.retention.minutes', 'log.retention.hours'], doc: 'How long segments are kept (-1: forever).' },
+  { name: 'segment.bytes', type: 'int', default: '1073741824', min: 14, brokerSynonyms: ['log.segment.bytes'], doc: 'Segment size at which it is rolled.' },
+  { name: 'segment.index.bytes', type: 'int', default: '10485760', min: 4, brokerSynonyms: ['log.index.size.max.bytes'], doc: 'Largest offset index of a segment.' },
+  { name: 'segment.jitter.ms', type: 'long', default: '0', min: 0, brokerSynonyms: ['log.roll.jitter.ms', 'log.roll.jitter.hours'], doc: 'Random jitter subtracted from segment.ms.' },
+  { name: 'segment.ms', type: 'long', default: '604800000', min: 1, brokerSynonyms: ['log.roll.ms', 'log.roll.hours'], doc: 'Segment age at which it is rolled.' },
+  { name: 'unclean.leader.election.enable', type: 'boolean', default: 'false', brokerSynonyms: ['unclean.leader.election.enable'], doc: 'No effect with one broker.' },
+];
+
+export const BROKER_CONFIG_BY_NAME = new Map(BROKER_CONFIGS.map((d) => [d.name, d]));
+export const TOPIC_CONFIG_BY_NAME = new Map(TOPIC_CONFIGS.map((d) => [d.name, d]));
+
+/**
+ * Broker keys with a unit other than the topic key's, and the factor to milliseconds
+ * (log.retention.hours feeds retention.ms, and so on).
+ */
+export const UNIT_FACTORS: Record<string, number> = {
+  'log.retention.minutes': 60_000,
+  'log.retention.hours': 3_600_000,
+  'log.roll.hours': 3_600_000,
+  'log.roll.jitter.hours': 3_600_000,
+};
