@@ -73,17 +73,7 @@ export const TIME_ENTRY_SIZE: usize = 12;
   let found: i32;
   if (floor) found = lb < entries && keyAt(p, lb, time) == target ? lb : lb - 1;
   else found = lb < entries ? lb : -1;
-  if (found >= 0) {
-    if (time) {
-      const e = p + <usize>found * TIME_ENTRY_SIZE;
-      store<f64>(result + R_INDEX_KEY, <f64>be64(e));
-      store<i32>(result + R_INDEX_VALUE, be32(e + 8));
-    } else {
-      const e = p + <usize>found * OFFSET_ENTRY_SIZE;
-      store<f64>(result + R_INDEX_KEY, <f64>be32(e));
-      store<i32>(result + R_INDEX_VALUE, be32(e + 4));
-    }
-  }
+  if (found >= 0) indexEntry(p, found, time);
   return found;
 }
 
@@ -107,4 +97,35 @@ export function timeIndexPut(p: usize, slot: i32, timestamp: f64, relativeOffset
   const e = p + <usize>slot * TIME_ENTRY_SIZE;
   putBe64(e, <i64>timestamp);
   putBe32(e + 8, relativeOffset);
+}
+
+/**
+ * Kafka's index sanity check: keys increase strictly and, in an offset index, positions lie
+ * in [0, positionLimit). Returns the first bad slot, or -1 when the index is sound.
+ */
+export function indexCheck(p: usize, entries: i32, time: bool, positionLimit: i32): i32 {
+  let last: i64 = i64.MIN_VALUE;
+  for (let slot: i32 = 0; slot < entries; slot++) {
+    const key = keyAt(p, slot, time);
+    if (key <= last) return slot;
+    if (!time) {
+      const position = be32(p + <usize>slot * OFFSET_ENTRY_SIZE + 4);
+      if (position < 0 || position >= positionLimit) return slot;
+    }
+    last = key;
+  }
+  return -1;
+}
+
+/** Puts entry `slot`'s key and value in the result area. */
+export function indexEntry(p: usize, slot: i32, time: bool): void {
+  if (time) {
+    const e = p + <usize>slot * TIME_ENTRY_SIZE;
+    store<f64>(result + R_INDEX_KEY, <f64>be64(e));
+    store<i32>(result + R_INDEX_VALUE, be32(e + 8));
+  } else {
+    const e = p + <usize>slot * OFFSET_ENTRY_SIZE;
+    store<f64>(result + R_INDEX_KEY, <f64>be32(e));
+    store<i32>(result + R_INDEX_VALUE, be32(e + 4));
+  }
 }

@@ -21,7 +21,7 @@ export {
 } from './records';
 export { legacyScan, legacyWrite, legacyWrapper, legacyHeaderSize, L_RELATIVE_OFFSETS, L_LOG_APPEND_TIME } from './legacy';
 export {
-  offsetIndexFloor, offsetIndexCeiling, timeIndexFloor, timeIndexCeiling, offsetIndexPut, timeIndexPut,
+  offsetIndexFloor, offsetIndexCeiling, timeIndexFloor, timeIndexCeiling, offsetIndexPut, timeIndexPut, indexCheck, indexEntry,
   OFFSET_ENTRY_SIZE, TIME_ENTRY_SIZE,
 } from './index-lookup';
 export {

@@ -313,6 +313,16 @@ export class Core {
     return this.mem.dv().getInt32(this.result + this.c.R_INDEX_VALUE, true);
   }
 
+  /** Kafka's index sanity check: the first slot out of order (or, offset index, past positionLimit), or -1. */
+  indexCheck(ptr: number, entries: number, time: boolean, positionLimit = 0x7fffffff): number {
+    return this.exports.indexCheck(ptr, entries, time, positionLimit);
+  }
+
+  /** Reads entry `slot` (then indexKey() / indexValue()). */
+  indexEntry(ptr: number, slot: number, time: boolean): void {
+    this.exports.indexEntry(ptr, slot, time);
+  }
+
   offsetIndexPut(ptr: number, slot: number, relativeOffset: number, position: number): void {
     this.exports.offsetIndexPut(ptr, slot, relativeOffset, position);
   }

@@ -122,3 +122,45 @@ export class CoreMemory {
 export function align(value: number, alignment: number): number {
   return Math.ceil(value / alignment) * alignment;
 }
+
+/** A region handed out by a RegionPool. */
+export interface Region {
+  ptr: number;
+  capacity: number;
+}
+
+/**
+ * Freeable regions of one thread, on top of the never-freeing CoreMemory.reserve: sizes are
+ * rounded up to a power of two (at least 256 bytes) and freed regions wait in a free list
+ * per size for reuse. Memory is reserved as needed and kept at its peak. Only the thread
+ * that owns the pool may use it.
+ */
+export class RegionPool {
+  private readonly free = new Map<number, number[]>();
+  /** Bytes in regions handed out and not yet released. */
+  inUse = 0;
+
+  constructor(readonly mem: CoreMemory) {}
+
+  alloc(bytes: number): Region {
+    const capacity = Math.max(256, 2 ** Math.ceil(Math.log2(Math.max(1, bytes))));
+    const ptr = this.free.get(capacity)?.pop() ?? this.mem.reserve(capacity, 64);
+    this.inUse += capacity;
+    return { ptr, capacity };
+  }
+
+  release(region: Region): void {
+    let list = this.free.get(region.capacity);
+    if (!list) this.free.set(region.capacity, (list = []));
+    list.push(region.ptr);
+    this.inUse -= region.capacity;
+  }
+
+  /** A larger region holding the first `keep` bytes of `region`, which is released. */
+  grow(region: Region, bytes: number, keep: number): Region {
+    const bigger = this.alloc(bytes);
+    this.mem.u8().copyWithin(bigger.ptr, region.ptr, region.ptr + keep);
+    this.release(region);
+    return bigger;
+  }
+}

@@ -1,0 +1,57 @@
+// Kafka's on-disk layout: <log.dir>/<topic>-<partition>/<baseOffset, 20 digits>.log,
+// .index and .timeindex beside it; checkpoint files and meta.properties in <log.dir>.
+import { join } from 'node:path';
+
+export const LOG_SUFFIX = '.log';
+export const INDEX_SUFFIX = '.index';
+export const TIME_INDEX_SUFFIX = '.timeindex';
+/** Suffix of segment files scheduled for deletion (Kafka renames before it deletes). */
+export const DELETED_SUFFIX = '.deleted';
+/** Suffix of a topic-partition directory scheduled for deletion. */
+export const DELETE_DIR_SUFFIX = '-delete';
+
+export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
+export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
+export const HIGH_WATERMARK_CHECKPOINT = 'replication-offset-checkpoint';
+/** Present after a clean shutdown: the next start skips recovery (as Kafka's). */
+export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
+export const META_PROPERTIES = 'meta.properties';
+/** Strom's record of topics: partition counts and config overrides. */
+export const TOPICS_FILE = 'strom-topics.json';
+
+export function offsetFileName(baseOffset: number, suffix: string): string {
+  return String(baseOffset).padStart(20, '0') + suffix;
+}
+
+export function segmentPaths(dir: string, baseOffset: number): { log: string; index: string; timeIndex: string } {
+  return {
+    log: join(dir, offsetFileName(baseOffset, LOG_SUFFIX)),
+    index: join(dir, offsetFileName(baseOffset, INDEX_SUFFIX)),
+    timeIndex: join(dir, offsetFileName(baseOffset, TIME_INDEX_SUFFIX)),
+  };
+}
+
+export function partitionDirName(topic: string, partition: number): string {
+  return `${topic}-${partition}`;
+}
+
+/** "<topic>-<n>" -> { topic, partition } (the topic itself may contain dashes). */
+export function parsePartitionDirName(name: string): { topic: string; partition: number } | null {
+  const m = /^(.+)-(\d+)$/.exec(name);
+  return m ? { topic: m[1], partition: Number(m[2]) } : null;
+}
+
+/** Base offset from a segment file name, or null if it is not one. */
+export function parseSegmentFileName(name: string): number | null {
+  const m = /^(\d{20})\.log$/.exec(name);
+  return m ? Number(m[1]) : null;
+}
+
+/** Kafka's topic name rule: 1-249 characters of [a-zA-Z0-9._-], not "." or "..". */
+export function topicNameError(name: string): string | null {
+  if (name.length === 0) return 'Topic name is illegal, it can\'t be empty';
+  if (name === '.' || name === '..') return 'Topic name cannot be "." or ".."';
+  if (name.length > 249) return `Topic name is illegal, it can't be longer than 249 characters, topic name: ${name}`;
+  if (!/^[a-zA-Z0-9._-]+$/.test(name)) return `Topic name ${name} is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'`;
+  return null;
+}

@@ -1,0 +1,120 @@
+// Entry of an append worker thread: runs its own core over the shared memory the main
+// thread created, takes jobs from the channel and appends them for the partitions it owns.
+// Rare control messages (open, close, config, flush, stop) come by postMessage.
+import { parentPort, workerData } from 'node:worker_threads';
+import { Core } from '../core/index.js';
+import { PartitionWriter, type WriterSpec, type WriterConfig } from './partition-writer.js';
+import {
+  type ChannelLayout, controlView, jobSlot, doneSlot, JOB_HEAD, DONE_HEAD, STOP,
+  J_PARTITION, J_PTR, J_LENGTH, J_FLAGS, J_LOG_APPEND_TIME, J_ID, D_ID, D_STATUS, STATUS_NO_PARTITION,
+} from './channel.js';
+
+export type ControlMessage =
+  | { op: 'open'; id: number; slot: number; spec: WriterSpec }
+  | { op: 'close'; id: number; slot: number }
+  | { op: 'config'; id: number; slot: number; config: WriterConfig }
+  | { op: 'flush'; id: number }
+  | { op: 'stop'; id: number };
+
+export type WorkerReply =
+  | { op: 'ack'; id: number; error?: string }
+  | { op: 'flushed'; slot: number; offset: number };
+
+interface Init {
+  memory: WebAssembly.Memory;
+  module: WebAssembly.Module;
+  layout: ChannelLayout;
+}
+
+const { memory, module, layout } = workerData as Init;
+const core = Core.attach(memory, { module });
+const writers = new Map<number, PartitionWriter>();
+const port = parentPort!;
+
+function reply(message: WorkerReply): void {
+  port.postMessage(message);
+}
+
+port.on('message', (message: ControlMessage) => {
+  try {
+    switch (message.op) {
+      case 'open': {
+        const writer = new PartitionWriter(core, message.spec.dir, message.spec);
+        writer.onFlushed = (offset) => reply({ op: 'flushed', slot: message.slot, offset });
+        writers.set(message.slot, writer);
+        break;
+      }
+      case 'close':
+        writers.get(message.slot)?.close();
+        writers.delete(message.slot);
+        break;
+      case 'config': {
+        const writer = writers.get(message.slot);
+        if (writer) writer.config = message.config;
+        break;
+      }
+      case 'flush':
+        for (const writer of writers.values()) writer.flushSync();
+        break;
+      case 'stop':
+        for (const writer of writers.values()) {
+          writer.flushSync();
+          writer.close();
+        }
+        writers.clear();
+        clearInterval(flushTimer);
+        Atomics.store(control(), STOP, 1);
+        Atomics.notify(control(), JOB_HEAD);
+        break;
+    }
+    reply({ op: 'ack', id: message.id });
+  } catch (e) {
+    reply({ op: 'ack', id: message.id, error: (e as Error).message });
+  }
+});
+
+// flush.ms: the oldest unflushed record decides; checked every 100 ms.
+const flushTimer = setInterval(() => {
+  const now = Date.now();
+  for (const writer of writers.values()) writer.maybeFlush(now);
+}, 100);
+
+let controlCache = controlView(core.mem, layout);
+/** The control block, re-derived if the memory grew (its buffer was replaced). */
+function control(): Int32Array {
+  if (controlCache.buffer !== memory.buffer) controlCache = controlView(core.mem, layout);
+  return controlCache;
+}
+
+async function run(): Promise<void> {
+  let next = 0;
+  for (;;) {
+    if (Atomics.load(control(), STOP) === 1) return;
+    const head = Atomics.load(control(), JOB_HEAD);
+    if (head === next) {
+      const waiting = Atomics.waitAsync(control(), JOB_HEAD, next);
+      if (waiting.async) await waiting.value;
+      continue;
+    }
+    const dv = core.mem.dv();
+    while (next !== head) {
+      const job = jobSlot(layout, next);
+      const done = doneSlot(layout, next);
+      dv.setInt32(done + D_ID, dv.getInt32(job + J_ID, true), true);
+      const writer = writers.get(dv.getInt32(job + J_PARTITION, true));
+      if (writer) {
+        writer.append(dv.getInt32(job + J_PTR, true), dv.getInt32(job + J_LENGTH, true), dv.getInt32(job + J_FLAGS, true),
+          dv.getFloat64(job + J_LOG_APPEND_TIME, true), done);
+      } else dv.setInt32(done + D_STATUS, STATUS_NO_PARTITION, true);
+      next = (next + 1) | 0;
+      // Publish as we go: the main thread can answer early batches while later ones append.
+      Atomics.store(control(), DONE_HEAD, next);
+    }
+    Atomics.notify(control(), DONE_HEAD);
+  }
+}
+
+run().catch((e) => {
+  console.error('append worker failed:', e);
+  process.exit(1);
+});
