@@ -26,9 +26,9 @@ export function parseValue(def: ConfigDef, raw: string): ConfigValue {
       break;
     case 'int': case 'short': case 'long': {
       if (!/^-?\d+$/.test(text)) throw bad('expected a whole number');
-      value = Number(text);
-      const limit = def.type === 'int' ? 2 ** 31 : def.type === 'short' ? 2 ** 15 : 2 ** 63;
-      if (value >= limit || value < -limit) throw bad(`out of range for ${def.type}`);
+      const limit = def.type === 'int' ? 2n ** 31n : def.type === 'short' ? 2n ** 15n : 2n ** 63n;
+      if (BigInt(text) >= limit || BigInt(text) < -limit) throw bad(`out of range for ${def.type}`);
+      value = Number(text); // longs beyond 2^53 (Long.MAX_VALUE "never") only compare, never count
       break;
     }
     case 'double':

@@ -69,6 +69,8 @@ export class Core {
   private arenaPtr: number;
   private arenaSize: number;
   private arenaUsed = 0;
+  /** Reused by scanAt for its entries (they are copied out before it returns). */
+  private scanEntries = { ptr: 0, capacity: 0 };
   /** Result-area offsets and flags, read once from the module's exported constants. */
   readonly c: Readonly<Record<string, number>>;
 
@@ -234,11 +236,16 @@ export class Core {
 
   /**
    * Walks consecutive batches at ptr. flags: F_VERIFY_CRC, F_RECORDS (recovery uses both).
-   * `out` is a region for at most maxEntries scan entries (arena if omitted).
+   * At most maxEntries batches are listed (status 2 when more remain).
    */
-  scanAt(ptr: number, length: number, flags: number, maxEntries: number, out?: number): ScanResult {
+  scanAt(ptr: number, length: number, flags: number, maxEntries: number): ScanResult {
     const entrySize = this.c.SCAN_ENTRY_SIZE;
-    const region = out ?? this.alloc(maxEntries * entrySize);
+    if (this.scanEntries.capacity < maxEntries) {
+      // Grows geometrically: the regions it leaves behind add up to less than the last one.
+      const capacity = Math.max(maxEntries, this.scanEntries.capacity * 2, 1024);
+      this.scanEntries = { ptr: this.mem.reserve(capacity * entrySize, 64), capacity };
+    }
+    const region = this.scanEntries.ptr;
     const n = this.exports.batchScan(ptr, length, flags, region, maxEntries);
     const dv = this.mem.dv();
     const batches: ScannedBatch[] = [];
@@ -276,7 +283,7 @@ export class Core {
   }
 
   /** Walks the batches in a byte array (e.g. a segment or a fetch response's records). */
-  scan(bytes: Uint8Array, flags = 0, maxEntries = 1 << 16): ScanResult {
+  scan(bytes: Uint8Array, flags = 0, maxEntries = 4096): ScanResult {
     this.resetArena();
     return this.scanAt(this.copyIn(bytes), bytes.length, flags, maxEntries);
   }

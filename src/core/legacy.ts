@@ -101,7 +101,7 @@ export function batchesToLegacy(core: Core, bytes: Uint8Array, magic: 0 | 1, cod
   const mem = core.mem;
   core.resetArena();
   const base = core.copyIn(bytes);
-  const scan = core.scanAt(base, bytes.length, 0, 1 << 20);
+  const scan = core.scanAt(base, bytes.length, 0, Math.ceil(bytes.length / c.BATCH_HEADER_SIZE));
   if (scan.status < 0) throw core.error(scan.status);
   const parts: Uint8Array[] = [];
   for (const entry of scan.batches) {

@@ -215,7 +215,7 @@ export function decodeBatches(core: Core, bytes: Uint8Array, codecs?: Codecs): D
   const c = core.c;
   core.resetArena();
   const base = core.copyIn(bytes);
-  const scan = core.scanAt(base, bytes.length, c.F_VERIFY_CRC, 1 << 20);
+  const scan = core.scanAt(base, bytes.length, c.F_VERIFY_CRC, Math.ceil(bytes.length / c.BATCH_HEADER_SIZE));
   if (scan.status < 0) throw core.error(scan.status, `batch at byte ${scan.bytes}: ${core.codeName(scan.status)}`);
   const batches: DecodedBatch[] = [];
   for (const entry of scan.batches) {

@@ -181,6 +181,7 @@ export class WorkerChannel {
   }
 
   async stop(): Promise<void> {
+    if (this.stopped) return;
     await this.control({ op: 'stop' });
     this.stopped = true;
     Atomics.notify(controlView(this.core.mem, this.layout), DONE_HEAD);

@@ -1,0 +1,319 @@
+// The broker's logs: topics, their partitions and configs, in one log directory. Loads and
+// recovers everything at startup, creates and deletes topics and partitions, applies
+// retention and writes checkpoints in the background, and shuts down cleanly.
+import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync, rmSync, unlinkSync, readdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Core, RegionPool } from '../core/index.js';
+import type { AppendPool } from '../storage/append-pool.js';
+import { BrokerConfig, TopicConfig, ConfigError } from '../config/config.js';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { readCheckpoint, writeCheckpoint, writeCheckpointSync } from './checkpoint.js';
+import {
+  partitionDirName, parsePartitionDirName, topicNameError, RECOVERY_POINT_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT,
+  HIGH_WATERMARK_CHECKPOINT, CLEAN_SHUTDOWN_FILE, META_PROPERTIES, TOPICS_FILE, DELETE_DIR_SUFFIX,
+} from './layout.js';
+import { PartitionLog } from './partition-log.js';
+import { loadPartition } from './recovery.js';
+
+export interface Topic {
+  name: string;
+  partitions: PartitionLog[];
+  overrides: Record<string, string>;
+  config: TopicConfig;
+  internal: boolean;
+}
+
+export interface StartStats {
+  topics: number;
+  partitions: number;
+  recoveredSegments: number;
+  truncatedBytes: number;
+  clean: boolean;
+}
+
+interface Logger {
+  info(msg: string): void;
+  warn(msg: string): void;
+}
+
+interface TopicsFile {
+  version: 1;
+  topics: Record<string, { partitions: number; configs: Record<string, string> }>;
+}
+
+/** Kafka refuses new topics whose names collide once '.' and '_' are treated alike. */
+const collisionKey = (name: string) => name.replace(/\./g, '_');
+
+export class LogManager {
+  readonly dir: string;
+  clusterId = '';
+  readonly topics = new Map<string, Topic>();
+  private timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+
+  constructor(
+    readonly config: BrokerConfig,
+    private readonly core: Core,
+    private readonly regions: RegionPool,
+    private readonly pool: AppendPool,
+    private readonly logger: Logger,
+  ) {
+    this.dir = config.logDir;
+  }
+
+  async start(): Promise<StartStats> {
+    mkdirSync(this.dir, { recursive: true });
+    this.clusterId = this.loadMeta();
+    const cleanFile = join(this.dir, CLEAN_SHUTDOWN_FILE);
+    const clean = existsSync(cleanFile);
+    const recoveryPoints = readCheckpoint(join(this.dir, RECOVERY_POINT_CHECKPOINT));
+    const startOffsets = readCheckpoint(join(this.dir, LOG_START_OFFSET_CHECKPOINT));
+    const known = this.readTopicsFile();
+    // Directories are the truth for partitions; the topics file adds configs (and topics
+    // whose directories were lost are re-created empty).
+    const found = new Map<string, number>();
+    for (const name of readdirSync(this.dir, { withFileTypes: true })) {
+      if (!name.isDirectory()) continue;
+      if (name.name.endsWith(DELETE_DIR_SUFFIX)) {
+        rmSync(join(this.dir, name.name), { recursive: true, force: true }); // a deletion a stop interrupted
+        continue;
+      }
+      const parsed = parsePartitionDirName(name.name);
+      if (!parsed || topicNameError(parsed.topic)) continue;
+      found.set(parsed.topic, Math.max(found.get(parsed.topic) ?? 0, parsed.partition + 1));
+    }
+    for (const [name, t] of Object.entries(known.topics)) found.set(name, Math.max(found.get(name) ?? 0, t.partitions));
+    const stats: StartStats = { topics: 0, partitions: 0, recoveredSegments: 0, truncatedBytes: 0, clean };
+    for (const [name, count] of found) {
+      const overrides = known.topics[name]?.configs ?? {};
+      const topic = this.newTopic(name, overrides);
+      for (let p = 0; p < count; p++) {
+        const log = this.newPartitionLog(topic, p);
+        mkdirSync(log.dir, { recursive: true });
+        const loaded = await loadPartition(this.core, this.regions, log, {
+          clean, recoveryPoint: recoveryPoints.get(log.key) ?? 0, logStartOffset: startOffsets.get(log.key) ?? 0,
+        });
+        stats.recoveredSegments += loaded.recoveredSegments;
+        stats.truncatedBytes += loaded.truncatedBytes;
+        if (loaded.truncatedBytes > 0) this.logger.warn(`${log.key}: recovery cut ${loaded.truncatedBytes} bytes of torn or corrupt log; it ends at offset ${log.logEndOffset}`);
+        await this.openWriter(log);
+        topic.partitions.push(log);
+        stats.partitions++;
+      }
+      this.topics.set(name, topic);
+      stats.topics++;
+    }
+    if (clean) unlinkSync(cleanFile);
+    this.writeTopicsFile();
+    this.pool.onFlushed = (key, offset) => {
+      const log = this.partitionByKey(key);
+      if (log && offset > log.recoveryPoint) log.recoveryPoint = offset;
+    };
+    this.startBackgroundTasks();
+    return stats;
+  }
+
+  private loadMeta(): string {
+    const path = join(this.dir, META_PROPERTIES);
+    if (existsSync(path)) {
+      const props = Object.fromEntries(readFileSync(path, 'utf8').split('\n').filter((l) => l.includes('=') && !l.startsWith('#'))
+        .map((l) => [l.slice(0, l.indexOf('=')).trim(), l.slice(l.indexOf('=') + 1).trim()]));
+      const nodeId = Number(props['node.id'] ?? props['broker.id']);
+      if (Number.isFinite(nodeId) && nodeId !== this.config.nodeId) {
+        throw new ConfigError(`The log directory ${this.dir} belongs to node ${nodeId}, but node.id is ${this.config.nodeId}`);
+      }
+      if (props['cluster.id']) return props['cluster.id'];
+    }
+    const clusterId = randomBytes(16).toString('base64url');
+    writeFileSync(path, `#\n#${new Date().toString()}\nversion=1\ncluster.id=${clusterId}\nnode.id=${this.config.nodeId}\n`);
+    return clusterId;
+  }
+
+  private readTopicsFile(): TopicsFile {
+    const path = join(this.dir, TOPICS_FILE);
+    if (!existsSync(path)) return { version: 1, topics: {} };
+    return JSON.parse(readFileSync(path, 'utf8')) as TopicsFile;
+  }
+
+  private writeTopicsFile(): void {
+    const file: TopicsFile = { version: 1, topics: {} };
+    for (const t of this.topics.values()) file.topics[t.name] = { partitions: t.partitions.length, configs: t.overrides };
+    const path = join(this.dir, TOPICS_FILE);
+    writeFileSync(`${path}.tmp`, JSON.stringify(file, null, 2));
+    renameSync(`${path}.tmp`, path);
+  }
+
+  private newTopic(name: string, overrides: Record<string, string>): Topic {
+    return { name, partitions: [], overrides, config: new TopicConfig(this.config, overrides), internal: name.startsWith('__') };
+  }
+
+  private newPartitionLog(topic: Topic, partition: number): PartitionLog {
+    return new PartitionLog(topic.name, partition, join(this.dir, partitionDirName(topic.name, partition)), topic.config, this.core, this.regions, this.pool);
+  }
+
+  private async openWriter(log: PartitionLog): Promise<void> {
+    const active = log.activeSegment;
+    log.handle = await this.pool.open(log.key, {
+      dir: log.dir, activeBaseOffset: active.baseOffset, position: active.size, createdMs: active.createdMs,
+      nextOffset: log.logEndOffset, config: log.writerConfig(),
+    });
+  }
+
+  topic(name: string): Topic | undefined {
+    return this.topics.get(name);
+  }
+
+  partition(topic: string, partition: number): PartitionLog | undefined {
+    return this.topics.get(topic)?.partitions[partition];
+  }
+
+  private partitionByKey(key: string): PartitionLog | undefined {
+    const parsed = parsePartitionDirName(key);
+    return parsed ? this.partition(parsed.topic, parsed.partition) : undefined;
+  }
+
+  /** Checks a CreateTopics entry; throws KafkaError with Kafka's codes. */
+  validateNewTopic(name: string, partitions: number, configs: Record<string, string>): void {
+    const bad = topicNameError(name);
+    if (bad) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, bad);
+    if (this.topics.has(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+    for (const other of this.topics.keys()) {
+      if (collisionKey(other) === collisionKey(name)) {
+        throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${name}' collides with existing topic: ${other}`);
+      }
+    }
+    if (!Number.isInteger(partitions) || partitions < 1) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
+    try {
+      TopicConfig.validate(configs);
+    } catch (e) {
+      throw new KafkaError(ErrorCode.INVALID_CONFIG, (e as Error).message);
+    }
+  }
+
+  async createTopic(name: string, partitions: number, configs: Record<string, string> = {}): Promise<Topic> {
+    this.validateNewTopic(name, partitions, configs);
+    const topic = this.newTopic(name, configs);
+    this.topics.set(name, topic);
+    try {
+      await this.addPartitions(topic, partitions);
+    } finally {
+      this.writeTopicsFile();
+    }
+    return topic;
+  }
+
+  private async addPartitions(topic: Topic, total: number): Promise<void> {
+    for (let p = topic.partitions.length; p < total; p++) {
+      const log = this.newPartitionLog(topic, p);
+      mkdirSync(log.dir, { recursive: true });
+      await loadPartition(this.core, this.regions, log, { clean: true, recoveryPoint: 0, logStartOffset: 0 });
+      await this.openWriter(log);
+      topic.partitions.push(log);
+    }
+  }
+
+  async createPartitions(name: string, total: number): Promise<void> {
+    const topic = this.topics.get(name);
+    if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    if (total <= topic.partitions.length) {
+      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${topic.partitions.length} partitions, which is higher than the requested ${total}.`);
+    }
+    await this.addPartitions(topic, total);
+    this.writeTopicsFile();
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    const topic = this.topics.get(name);
+    if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    if (!this.config.bool('delete.topic.enable')) throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
+    this.topics.delete(name);
+    this.writeTopicsFile();
+    for (const log of topic.partitions) {
+      await this.pool.close(log.key);
+      log.handle = null;
+      log.close();
+      // Renamed at once (a restart finishes the deletion), removed in the background.
+      const doomed = `${log.dir}.${Date.now()}${DELETE_DIR_SUFFIX}`;
+      renameSync(log.dir, doomed);
+      setTimeout(() => rmSync(doomed, { recursive: true, force: true }), 0).unref();
+    }
+  }
+
+  /** Replaces a topic's overrides (validated first) and applies them to its partitions. */
+  async setTopicConfigs(name: string, overrides: Record<string, string>): Promise<void> {
+    const topic = this.topics.get(name);
+    if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    try {
+      TopicConfig.validate(overrides);
+    } catch (e) {
+      throw new KafkaError(ErrorCode.INVALID_CONFIG, (e as Error).message);
+    }
+    topic.overrides = overrides;
+    this.writeTopicsFile();
+    await this.refreshTopicConfig(topic);
+  }
+
+  /** Recomputes topic configs after a broker default changed. */
+  async refreshTopicConfigs(): Promise<void> {
+    for (const topic of this.topics.values()) await this.refreshTopicConfig(topic);
+  }
+
+  private async refreshTopicConfig(topic: Topic): Promise<void> {
+    topic.config = new TopicConfig(this.config, topic.overrides);
+    for (const log of topic.partitions) {
+      log.config = topic.config;
+      if (log.handle) await this.pool.configure(log.handle, log.writerConfig());
+    }
+  }
+
+  private startBackgroundTasks(): void {
+    const every = (ms: number, task: () => unknown) => {
+      const timer = setInterval(() => {
+        if (!this.stopped) void Promise.resolve(task()).catch((e) => this.logger.warn(`background task failed: ${(e as Error).message}`));
+      }, Math.min(ms, 2 ** 31 - 1));
+      timer.unref();
+      this.timers.push(timer);
+    };
+    every(this.config.int('log.retention.check.interval.ms'), () => this.applyRetention(Date.now()));
+    every(this.config.int('log.flush.offset.checkpoint.interval.ms'), () => this.writeCheckpoints());
+  }
+
+  applyRetention(now: number): number {
+    let deleted = 0;
+    for (const topic of this.topics.values()) for (const log of topic.partitions) deleted += log.applyRetention(now);
+    if (deleted > 0) this.logger.info(`retention deleted ${deleted} segment(s)`);
+    return deleted;
+  }
+
+  private checkpointEntries(value: (log: PartitionLog) => number): [string, number, number][] {
+    const entries: [string, number, number][] = [];
+    for (const topic of this.topics.values()) for (const log of topic.partitions) entries.push([topic.name, log.partition, value(log)]);
+    return entries;
+  }
+
+  async writeCheckpoints(): Promise<void> {
+    await writeCheckpoint(join(this.dir, RECOVERY_POINT_CHECKPOINT), this.checkpointEntries((l) => l.recoveryPoint));
+    await writeCheckpoint(join(this.dir, LOG_START_OFFSET_CHECKPOINT), this.checkpointEntries((l) => l.logStartOffset));
+    await writeCheckpoint(join(this.dir, HIGH_WATERMARK_CHECKPOINT), this.checkpointEntries((l) => l.highWatermark));
+  }
+
+  /** Flushes everything, saves indexes and checkpoints, and marks the shutdown clean. */
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const timer of this.timers) clearInterval(timer);
+    await this.pool.flush();
+    for (const topic of this.topics.values()) {
+      for (const log of topic.partitions) {
+        log.recoveryPoint = log.logEndOffset;
+        log.saveIndexes();
+      }
+    }
+    writeCheckpointSync(join(this.dir, RECOVERY_POINT_CHECKPOINT), this.checkpointEntries((l) => l.recoveryPoint));
+    writeCheckpointSync(join(this.dir, LOG_START_OFFSET_CHECKPOINT), this.checkpointEntries((l) => l.logStartOffset));
+    writeCheckpointSync(join(this.dir, HIGH_WATERMARK_CHECKPOINT), this.checkpointEntries((l) => l.highWatermark));
+    for (const topic of this.topics.values()) for (const log of topic.partitions) log.close();
+    writeFileSync(join(this.dir, CLEAN_SHUTDOWN_FILE), '');
+  }
+}

@@ -1,0 +1,171 @@
+// Loading a partition at startup (Kafka's LogLoader): list its segments, drop leftovers of
+// interrupted deletions, load each segment's indexes, and recover the segments that may hold
+// unsynced data (from the recovery point on, or all after an unclean stop). Recovery scans a
+// segment batch by batch with the core, checking every CRC, rebuilds its indexes, and cuts a
+// torn tail at the first invalid or incomplete batch; segments after a cut are deleted.
+import { readdirSync, statSync, unlinkSync, truncateSync, openSync, closeSync, fsyncSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Core, Region, RegionPool, ScannedBatch } from '../core/index.js';
+import { parseSegmentFileName, DELETED_SUFFIX, offsetFileName, LOG_SUFFIX } from './layout.js';
+import { CorruptIndexError } from './segment-index.js';
+import type { PartitionLog } from './partition-log.js';
+import type { Segment } from './segment.js';
+
+export interface LoadOptions {
+  /** The last shutdown was clean: index files can be trusted. */
+  clean: boolean;
+  recoveryPoint: number;
+  logStartOffset: number;
+}
+
+export interface LoadStats {
+  recoveredSegments: number;
+  truncatedBytes: number;
+}
+
+/** Bytes read per step while recovering. */
+const CHUNK = 8 << 20;
+
+export async function loadPartition(core: Core, regions: RegionPool, log: PartitionLog, options: LoadOptions): Promise<LoadStats> {
+  const stats: LoadStats = { recoveredSegments: 0, truncatedBytes: 0 };
+  const names = readdirSync(log.dir);
+  for (const name of names) {
+    // Leftovers: segments whose deletion a stop interrupted, half-written temp files.
+    if (name.endsWith(DELETED_SUFFIX) || name.endsWith('.tmp') || name.endsWith('.cleaned') || name.endsWith('.swap')) unlinkSync(join(log.dir, name));
+  }
+  const bases = names.map(parseSegmentFileName).filter((b): b is number => b !== null).sort((a, b) => a - b);
+  // Index files without their log are orphans.
+  for (const name of names) {
+    const m = /^(\d{20})\.(index|timeindex)$/.exec(name);
+    if (m && !bases.includes(Number(m[1]))) unlinkSync(join(log.dir, name));
+  }
+  if (bases.length === 0) {
+    const base = Math.max(0, options.logStartOffset);
+    writeFileSync(join(log.dir, offsetFileName(base, LOG_SUFFIX)), '');
+    bases.push(base);
+  }
+  const segments: Segment[] = [];
+  for (const base of bases) {
+    const stat = statSync(join(log.dir, offsetFileName(base, LOG_SUFFIX)));
+    const segment = log.newSegment(base, stat.size);
+    segment.createdMs = stat.mtimeMs;
+    segments.push(segment);
+  }
+
+  let logEndOffset = segments[0].baseOffset;
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i];
+    const nextBase = i + 1 < segments.length ? segments[i + 1].baseOffset : Infinity;
+    // After a clean shutdown everything was synced: load the indexes (Kafka recovers nothing).
+    let recover = !options.clean && nextBase > options.recoveryPoint;
+    if (!recover) {
+      try {
+        segment.index.load(segment.paths.index, segment.paths.timeIndex, segment.size);
+      } catch (e) {
+        if (!(e instanceof CorruptIndexError)) throw e;
+        recover = true;
+      }
+    }
+    if (recover) {
+      const result = await recoverSegment(core, regions, segment, log.config.number('index.interval.bytes'));
+      stats.recoveredSegments++;
+      if (result.lastOffset >= 0) logEndOffset = result.lastOffset + 1;
+      else logEndOffset = Math.max(logEndOffset, segment.baseOffset);
+      if (result.truncatedBytes > 0) {
+        stats.truncatedBytes += result.truncatedBytes;
+        // Nothing after a torn or corrupt batch can be trusted.
+        for (const later of segments.splice(i + 1)) {
+          stats.truncatedBytes += later.size;
+          for (const path of [later.paths.log, later.paths.index, later.paths.timeIndex]) {
+            try { unlinkSync(path); } catch { /* not there */ }
+          }
+          later.index.release();
+        }
+        break;
+      }
+    } else {
+      const lastOffset = await lastOffsetOf(core, regions, segment);
+      logEndOffset = lastOffset >= 0 ? lastOffset + 1 : Math.max(logEndOffset, segment.baseOffset);
+    }
+  }
+  log.segments = segments;
+  log.logEndOffset = Math.max(logEndOffset, segments[segments.length - 1].baseOffset);
+  log.logStartOffset = Math.min(Math.max(options.logStartOffset, segments[0].baseOffset), log.logEndOffset);
+  log.recoveryPoint = options.clean ? Math.min(options.recoveryPoint, log.logEndOffset) : log.logEndOffset;
+  if (stats.recoveredSegments > 0) {
+    // What recovery kept is now checked; sync it so the recovery point holds.
+    const fd = openSync(log.activeSegment.paths.log, 'r+');
+    fsyncSync(fd);
+    closeSync(fd);
+    log.recoveryPoint = log.logEndOffset;
+  }
+  return stats;
+}
+
+/**
+ * Scans the segment from the start, verifying each batch's CRC, and rebuilds its indexes.
+ * Cuts the file at the first invalid or incomplete batch.
+ */
+export async function recoverSegment(core: Core, regions: RegionPool, segment: Segment, indexIntervalBytes: number): Promise<{ lastOffset: number; truncatedBytes: number }> {
+  segment.index.reset();
+  let lastOffset = -1;
+  const valid = await walkSegment(core, regions, segment, 0, core.c.F_VERIFY_CRC, (batch, position) => {
+    segment.index.onAppend({
+      lastOffset: batch.lastOffset, position, size: batch.size,
+      maxTimestamp: batch.maxTimestamp, offsetOfMaxTimestamp: batch.lastOffset,
+    }, indexIntervalBytes);
+    lastOffset = batch.lastOffset;
+  });
+  const truncatedBytes = segment.size - valid;
+  if (truncatedBytes > 0) {
+    truncateSync(segment.paths.log, valid);
+    segment.size = valid;
+  }
+  return { lastOffset, truncatedBytes };
+}
+
+/** The last offset in a segment whose index is loaded: walks from the last index entry. */
+async function lastOffsetOf(core: Core, regions: RegionPool, segment: Segment): Promise<number> {
+  let lastOffset = -1;
+  const from = segment.index.positionFor(segment.baseOffset + 0x7ffffffe);
+  await walkSegment(core, regions, segment, from, 0, (batch) => { lastOffset = batch.lastOffset; });
+  return lastOffset;
+}
+
+/**
+ * Reads the segment from `position` in chunks and hands each whole batch to `visit` (with
+ * its position in the file). Stops at the first batch the scan rejects or that is cut off
+ * by the end of the file; returns the position where the whole batches end.
+ */
+async function walkSegment(core: Core, regions: RegionPool, segment: Segment, position: number, flags: number,
+  visit: (batch: ScannedBatch, position: number) => void): Promise<number> {
+  let region: Region | null = null;
+  let chunk = CHUNK;
+  try {
+    while (position < segment.size) {
+      const want = Math.min(segment.size - position, chunk);
+      if (!region || region.capacity < want) {
+        if (region) regions.release(region);
+        region = regions.alloc(want);
+      }
+      const got = await segment.read(position, core.mem.view(region.ptr, want));
+      const scan = core.scanAt(region.ptr, got, flags, Math.ceil(got / core.c.BATCH_HEADER_SIZE) + 1);
+      for (const batch of scan.batches) visit(batch, position + batch.position);
+      position += scan.bytes;
+      if (scan.status < 0) break; // a corrupt batch
+      if (scan.status === 1) {
+        // An incomplete batch: a torn tail, or a batch larger than the chunk read.
+        const size = got - scan.bytes >= core.c.BATCH_HEADER_SIZE ? core.readHeaderAt(region.ptr + scan.bytes, got - scan.bytes) : -1;
+        if (size > got - scan.bytes && position + size <= segment.size) {
+          chunk = Math.max(chunk, size);
+          continue;
+        }
+        break;
+      }
+      if (got < want) break;
+    }
+  } finally {
+    if (region) regions.release(region);
+  }
+  return position;
+}

@@ -1,0 +1,61 @@
+// One segment seen from the main thread: its log file (read-only here; the partition's
+// append worker writes it), its size as far as appends have completed, and its indexes.
+import { open, read, close, rename, unlink } from 'node:fs';
+import type { Core, RegionPool } from '../core/index.js';
+import { segmentPaths, DELETED_SUFFIX } from './layout.js';
+import { SegmentIndex } from './segment-index.js';
+
+export class Segment {
+  readonly index: SegmentIndex;
+  readonly paths: { log: string; index: string; timeIndex: string };
+  /** Bytes of whole, completed batches: reads never go past this. */
+  size: number;
+  /** When the segment was created (for segment.ms and, without timestamps, retention). */
+  createdMs: number;
+  private fd: Promise<number> | null = null;
+  private deleted = false;
+
+  constructor(core: Core, pool: RegionPool, dir: string, readonly baseOffset: number, size: number, maxIndexBytes: number, createdMs = Date.now()) {
+    this.paths = segmentPaths(dir, baseOffset);
+    this.index = new SegmentIndex(core, pool, baseOffset, maxIndexBytes);
+    this.size = size;
+    this.createdMs = createdMs;
+  }
+
+  private file(): Promise<number> {
+    this.fd ??= new Promise((resolve, reject) => open(this.paths.log, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));
+    return this.fd;
+  }
+
+  /** Reads up to `length` bytes at `position` into `into`; resolves with the bytes read. */
+  async read(position: number, into: Uint8Array): Promise<number> {
+    const fd = await this.file();
+    return new Promise((resolve, reject) => {
+      read(fd, into, 0, into.length, position, (err, n) => (err ? reject(err) : resolve(n)));
+    });
+  }
+
+  /**
+   * Removes the segment as Kafka does: renames its files to *.deleted at once (so a restart
+   * ignores them) and unlinks them after delayMs, letting reads in progress finish.
+   */
+  delete(delayMs: number): void {
+    if (this.deleted) return;
+    this.deleted = true;
+    const files = [this.paths.log, this.paths.index, this.paths.timeIndex];
+    const fd = this.fd;
+    this.fd = null;
+    for (const file of files) rename(file, file + DELETED_SUFFIX, () => {});
+    setTimeout(() => {
+      void fd?.then((n) => close(n, () => {}), () => {});
+      for (const file of files) unlink(file + DELETED_SUFFIX, () => {});
+    }, delayMs).unref();
+    this.index.release();
+  }
+
+  /** Closes the read file (shutdown); the files stay. */
+  close(): void {
+    void this.fd?.then((n) => close(n, () => {}), () => {});
+    this.fd = null;
+  }
+}
