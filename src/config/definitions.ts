@@ -86,7 +86,6 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'group.max.size', type: 'int', default: '2147483647', doc: 'Members a group may have.', min: 1 },
   { name: 'transaction.state.log.num.partitions', type: 'int', default: '50', doc: 'Partitions of __transaction_state.', min: 1 },
   { name: 'strom.append.workers', type: 'int', default: null, doc: 'Append worker threads (default: one per CPU core).', min: 1, max: 64 },
-  { name: 'strom.append.ring.bytes', type: 'int', default: '67108864', doc: 'Shared-memory ring per append worker for records on their way to disk.', min: 1048576 },
 ];
 
 /** Topic configuration: key, the broker key it defaults to, and Kafka's type and default. */

@@ -24,6 +24,8 @@ export class CoreMemory {
   /** Address of the allocator header: [magic, next free byte]. */
   private readonly header: number;
   private buffer!: ArrayBufferLike;
+  /** Every buffer object this memory has had: views made before a growth still count. */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
   private u8View!: Uint8Array;
   private dataView!: DataView;
   private i32View!: Int32Array;
@@ -82,9 +84,15 @@ export class CoreMemory {
 
   private refresh(): void {
     this.buffer = this.memory.buffer;
+    this.buffers.add(this.buffer);
     this.u8View = new Uint8Array(this.buffer);
     this.dataView = new DataView(this.buffer);
     this.i32View = new Int32Array(this.buffer);
+  }
+
+  /** Whether `bytes` is a view of this memory (then its byteOffset is its address). */
+  holds(bytes: Uint8Array): boolean {
+    return bytes.buffer === this.memory.buffer || this.buffers.has(bytes.buffer);
   }
 
   /** The whole memory as bytes (re-derived after growth). */

@@ -75,16 +75,25 @@ export class PartitionLog {
   }
 
   /**
-   * Appends one record batch (exactly one, magic 2). Resolves with the worker's result;
-   * the log's view (segments, index, end offset) is updated before it resolves.
+   * Appends one record batch (exactly one, magic 2). The append worker validates it and
+   * assigns its offsets in place: a batch already in core memory (a request frame) is used
+   * where it lies, any other is copied in first. Resolves with the worker's result; the
+   * log's view (segments, index, end offset) is updated before it resolves.
    */
   async append(batch: Uint8Array, strict = true): Promise<AppendResult> {
     if (!this.handle) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key} is not open`);
     const flags = (strict ? FLAG_STRICT : 0) | (this.activeSegment.index.isFull ? FLAG_ROLL : 0);
     const logAppendTime = this.config.logAppendTime ? Date.now() : -1;
+    const copy = this.core.mem.holds(batch) ? null : this.regions.alloc(batch.length);
+    if (copy) this.core.mem.write(copy.ptr, batch);
     this.inflight++;
-    const result = await this.pool.append(this.handle, batch, flags, logAppendTime);
-    this.inflight--;
+    let result: AppendResult;
+    try {
+      result = await this.pool.append(this.handle, copy ? copy.ptr : batch.byteOffset, batch.length, flags, logAppendTime);
+    } finally {
+      this.inflight--;
+      if (copy) this.regions.release(copy);
+    }
     if (result.status !== 0) return result;
     if (result.rolled) {
       const old = this.activeSegment;
@@ -209,7 +218,7 @@ export class PartitionLog {
   }
 
   private view(region: Region, start: number, length: number): ReadResult {
-    const records = Buffer.from(this.core.memory.buffer, region.ptr + start, length);
+    const records = Buffer.from(this.core.mem.u8().buffer, region.ptr + start, length);
     let released = false;
     return {
       records,

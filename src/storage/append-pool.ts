@@ -1,10 +1,11 @@
 // Append workers, seen from the main thread: a fixed pool of worker threads, each owning the
-// partitions pinned to it by hash, fed through a shared-memory channel (channel.ts). The
-// main thread copies a batch into the worker's ring once and gets its completion back;
-// batches of one partition are appended in the order they were submitted.
+// partitions pinned to it by hash and running its own core over the broker's shared memory.
+// A batch already in core memory (where the request frame was read) is handed over by
+// address through the worker's channel (channel.ts); batches of one partition are appended
+// in the order they were submitted.
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { Core, coreModule } from '../core/index.js';
+import { coreModule, type Core } from '../core/index.js';
 import type { WriterSpec, WriterConfig } from './partition-writer.js';
 import type { ControlMessage, WorkerReply } from './append-worker.js';
 import {
@@ -35,12 +36,11 @@ export interface PartitionHandle {
 
 interface Job {
   slot: number;
-  bytes: Uint8Array;
+  ptr: number;
+  length: number;
   flags: number;
   logAppendTime: number;
   resolve: (result: AppendResult) => void;
-  /** Ring position after this job's bytes (set when placed). */
-  dataEnd: number;
 }
 
 // The worker is loaded from compiled JS; under vitest (TypeScript sources) use dist/.
@@ -50,10 +50,7 @@ const WORKER_URL = import.meta.url.endsWith('.ts')
 
 export class WorkerChannel {
   readonly worker: Worker;
-  private readonly core: Core;
   private readonly layout: ChannelLayout;
-  private dataHead = 0; // bytes placed in the ring since the start (monotonic)
-  private dataTail = 0; // bytes released by completions
   private issued = 0; // int32 job counter
   private consumed = 0; // int32 completion counter
   private readonly inflight: (Job | undefined)[] = new Array(SLOTS);
@@ -65,10 +62,9 @@ export class WorkerChannel {
   /** Partitions this worker owns, for slots. */
   private nextSlot = 1;
 
-  constructor(readonly index: number, ringBytes: number) {
-    this.core = Core.create({ initialBytes: ringBytes + (4 << 20), maximumBytes: Math.max(1 << 30, ringBytes * 2) });
-    this.layout = allocateChannel(this.core.mem, ringBytes);
-    this.worker = new Worker(WORKER_URL, { workerData: { memory: this.core.memory, module: coreModule(), layout: this.layout } });
+  constructor(readonly index: number, private readonly core: Core) {
+    this.layout = allocateChannel(core.mem);
+    this.worker = new Worker(WORKER_URL, { workerData: { memory: core.memory, module: coreModule(), layout: this.layout } });
     this.worker.on('message', (reply: WorkerReply) => {
       if (reply.op === 'ack') {
         const ack = this.acks.get(reply.id);
@@ -97,46 +93,35 @@ export class WorkerChannel {
     return this.nextSlot++;
   }
 
-  /** Queues a batch for the partition in `slot`; resolves when it is on disk (or rejected). */
-  append(slot: number, bytes: Uint8Array, flags: number, logAppendTime: number): Promise<AppendResult> {
+  /**
+   * Queues the batch at [ptr, ptr + length) of core memory for the partition in `slot`;
+   * resolves when it is on disk (or rejected). The bytes must stay put until then.
+   */
+  append(slot: number, ptr: number, length: number, flags: number, logAppendTime: number): Promise<AppendResult> {
     return new Promise((resolve) => {
-      const job: Job = { slot, bytes, flags, logAppendTime, resolve, dataEnd: 0 };
+      const job: Job = { slot, ptr, length, flags, logAppendTime, resolve };
       if (this.waiting.length > 0 || !this.place(job)) this.waiting.push(job);
     });
   }
 
-  /** Jobs queued for ring space or slots. */
+  /** Jobs waiting for a slot or in flight. */
   get backlog(): number {
     return this.waiting.length + ((this.issued - this.consumed) | 0);
   }
 
-  /** Copies the job's bytes into the ring and publishes it; false when there is no room yet. */
+  /** Publishes the job; false when every slot is in flight. */
   private place(job: Job): boolean {
     if (((this.issued - this.consumed) | 0) >= SLOTS) return false;
-    const size = job.bytes.length;
-    const { dataBytes } = this.layout;
-    let start = this.dataHead % dataBytes;
-    let pad = 0;
-    if (start + size > dataBytes) {
-      pad = dataBytes - start; // batches never wrap: skip to the ring's start
-      start = 0;
-    }
-    if (this.dataHead + pad + size - this.dataTail > dataBytes) return false;
-    const ptr = this.layout.data + start;
-    this.core.mem.write(ptr, job.bytes); // the one copy between socket and page cache
-    this.dataHead += pad + size;
-    job.dataEnd = this.dataHead;
     const n = this.issued;
     const slot = jobSlot(this.layout, n);
     const dv = this.core.mem.dv();
     dv.setInt32(slot + J_PARTITION, job.slot, true);
-    dv.setInt32(slot + J_PTR, ptr, true);
-    dv.setInt32(slot + J_LENGTH, size, true);
+    dv.setInt32(slot + J_PTR, job.ptr, true);
+    dv.setInt32(slot + J_LENGTH, job.length, true);
     dv.setInt32(slot + J_FLAGS, job.flags, true);
     dv.setFloat64(slot + J_LOG_APPEND_TIME, job.logAppendTime, true);
     dv.setInt32(slot + J_ID, n, true);
     this.inflight[n & (SLOTS - 1)] = job;
-    job.bytes = EMPTY; // the caller's buffer may go
     this.issued = (n + 1) | 0;
     const control = controlView(this.core.mem, this.layout);
     Atomics.store(control, JOB_HEAD, this.issued);
@@ -172,7 +157,6 @@ export class WorkerChannel {
           records: dv.getInt32(done + D_RECORDS, true),
           logAppendTime: dv.getFloat64(done + D_LOG_APPEND_TIME, true),
         } : { status, baseOffset: -1, lastOffset: -1, maxTimestamp: -1, offsetOfMaxTimestamp: -1, position: -1, size: 0, rolled: false, records: 0, logAppendTime: -1 };
-        this.dataTail = job.dataEnd;
         this.consumed = (n + 1) | 0;
         job.resolve(result);
       }
@@ -189,8 +173,6 @@ export class WorkerChannel {
   }
 }
 
-const EMPTY = new Uint8Array(0);
-
 /** Omit over each member of a union. */
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
@@ -205,8 +187,9 @@ export class AppendPool {
   readonly channels: WorkerChannel[];
   private readonly keys = new Map<string, PartitionHandle>();
 
-  constructor(workers = availableParallelism(), ringBytes = 64 << 20) {
-    this.channels = Array.from({ length: workers }, (_, i) => new WorkerChannel(i, ringBytes));
+  /** Workers over `core`'s (shared) memory, which holds every batch they are given. */
+  constructor(core: Core, workers = availableParallelism()) {
+    this.channels = Array.from({ length: workers }, (_, i) => new WorkerChannel(i, core));
   }
 
   /** Called with the partition key and the offset up to which it is synced to disk. */
@@ -228,8 +211,9 @@ export class AppendPool {
     return handle;
   }
 
-  append(handle: PartitionHandle, bytes: Uint8Array, flags: number, logAppendTime: number): Promise<AppendResult> {
-    return handle.channel.append(handle.slot, bytes, flags, logAppendTime);
+  /** Appends the batch at [ptr, ptr + length) of core memory, which must stay put until this resolves. */
+  append(handle: PartitionHandle, ptr: number, length: number, flags: number, logAppendTime: number): Promise<AppendResult> {
+    return handle.channel.append(handle.slot, ptr, length, flags, logAppendTime);
   }
 
   configure(handle: PartitionHandle, config: WriterConfig): Promise<void> {

@@ -1,5 +1,5 @@
-// Entry of an append worker thread: runs its own core over the shared memory the main
-// thread created, takes jobs from the channel and appends them for the partitions it owns.
+// Entry of an append worker thread: runs its own core over the broker's shared memory, takes
+// jobs from its channel and appends them for the partitions it owns.
 // Rare control messages (open, close, config, flush, stop) come by postMessage.
 import { parentPort, workerData } from 'node:worker_threads';
 import { Core } from '../core/index.js';
@@ -27,7 +27,7 @@ interface Init {
 }
 
 const { memory, module, layout } = workerData as Init;
-const core = Core.attach(memory, { module });
+const core = Core.attach(memory, { module, arenaBytes: 64 << 10 });
 const writers = new Map<number, PartitionWriter>();
 const port = parentPort!;
 

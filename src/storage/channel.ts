@@ -1,6 +1,7 @@
-// The channel between the main thread and one append worker, in the worker's shared core
-// memory: a data ring the main thread copies records into (the one user-space copy between
-// socket and page cache), a ring of job slots, and a ring of completion slots. Jobs and
+// The channel between the main thread and one append worker, in the broker's shared core
+// memory: a ring of job slots and a ring of completion slots. A job names a batch by its
+// address in that memory (a request frame is read into core memory, so the worker validates
+// and writes the batch where the socket's bytes landed: one user-space copy). Jobs and
 // completions are numbered by int32 counters that wrap; the worker writes completion n into
 // slot n, and the main thread issues job n + SLOTS only after consuming completion n, so no
 // slot is overwritten unread. Each side waits on the other's counter with Atomics.waitAsync.
@@ -51,17 +52,13 @@ export interface ChannelLayout {
   control: number;
   jobs: number;
   done: number;
-  data: number;
-  dataBytes: number;
 }
 
-export function allocateChannel(mem: CoreMemory, dataBytes: number): ChannelLayout {
+export function allocateChannel(mem: CoreMemory): ChannelLayout {
   return {
     control: mem.reserve(CONTROL_BYTES, 64),
     jobs: mem.reserve(SLOTS * JOB_BYTES, 64),
     done: mem.reserve(SLOTS * DONE_BYTES, 64),
-    data: mem.reserve(dataBytes, 64),
-    dataBytes,
   };
 }
 

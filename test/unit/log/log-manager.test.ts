@@ -25,7 +25,7 @@ function newRoot(): string {
 }
 
 async function open(dir: string, overrides: Record<string, string> = {}) {
-  const pool = new AppendPool(2, 4 << 20);
+  const pool = new AppendPool(core, 2);
   pools.push(pool);
   const manager = new LogManager(new BrokerConfig({ 'log.dir': dir, ...overrides }), core, new RegionPool(core.mem), pool, quiet);
   const stats = await manager.start();
