@@ -169,8 +169,8 @@ export function batchValidateAssign(p: usize, len: usize, flags: i32, baseOffset
   return size;
 }
 
-/** Scan entries: position, size, baseOffset, lastOffset, maxTimestamp. */
-export const SCAN_ENTRY_SIZE: usize = 32;
+/** Scan entries: position, size, baseOffset, lastOffset, maxTimestamp, attributes. */
+export const SCAN_ENTRY_SIZE: usize = 40;
 
 /**
  * Walks consecutive batches in [p, p + len), writing one entry per whole batch to out (at
@@ -203,6 +203,7 @@ export function batchScan(p: usize, len: usize, flags: i32, out: usize, maxEntri
     store<f64>(e, <f64>baseOffset, 8);
     store<f64>(e, <f64>(baseOffset + <i64>be32(b + LAST_OFFSET_DELTA)), 16);
     store<f64>(e, <f64>be64(b + MAX_TIMESTAMP), 24);
+    store<i32>(e, be16(b + ATTRIBUTES), 32);
     pos += <usize>size;
     n++;
   }

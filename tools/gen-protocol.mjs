@@ -194,7 +194,7 @@ function generateMessage(spec) {
 
     // Default value
     const defaults = infos.map((fi) => `${fi.prop}: ${defaultExpr(fi)}`);
-    out.push({ kind: 'code', text: `function default${fnName(structName)}(): ${typeName(structName)} {\n  return { ${defaults.join(', ')} };\n}` });
+    out.push({ kind: 'code', text: `/** ${typeName(structName)} with every field at its default. */\nexport function default${fnName(structName)}(): ${typeName(structName)} {\n  return { ${defaults.join(', ')} };\n}` });
     out.push({ kind: 'code', text: `function isDefault${fnName(structName)}(m: ${typeName(structName)}): boolean {\n  return ${infos.map((fi) => isDefault(fi, `m.${fi.prop}`)).join('\n    && ') || 'true'};\n}` });
 
     // Reader
@@ -261,8 +261,8 @@ function generateMessage(spec) {
     text += `\nexport namespace ${name} {\n${nested.map((t) => `  export interface ${t.structName} {\n${t.text.replace(/^/gm, '  ')}\n  }`).join('\n\n')}\n}\n`;
   }
   const code = out.filter((o) => o.kind === 'code').map((o) => o.text);
-  // default*/isDefault* helpers are kept only where something refers to them.
-  const helperName = (c) => /^function ((?:default|isDefault)\w+)\(/.exec(c)?.[1];
+  // isDefault* helpers are kept only where something refers to them.
+  const helperName = (c) => /^function (isDefault\w+)\(/.exec(c)?.[1];
   const kept = new Set(code.filter((c) => !helperName(c)));
   for (let changed = true; changed;) {
     changed = false;

@@ -43,6 +43,8 @@ export interface ScannedBatch {
   baseOffset: number;
   lastOffset: number;
   maxTimestamp: number;
+  /** Batch attributes (codec in bits 0-2, control, transactional). */
+  attributes: number;
 }
 
 export interface ScanResult {
@@ -131,6 +133,11 @@ export class Core {
     const ptr = this.alloc(bytes.length);
     this.mem.write(ptr, bytes);
     return ptr;
+  }
+
+  /** The address of `bytes` when they are a view of core memory, else -1. */
+  addressOf(bytes: Uint8Array): number {
+    return this.mem.holds(bytes) ? bytes.byteOffset : -1;
   }
 
   /** The name of a core result code (ERR_*). */
@@ -257,6 +264,7 @@ export class Core {
         baseOffset: dv.getFloat64(e + 8, true),
         lastOffset: dv.getFloat64(e + 16, true),
         maxTimestamp: dv.getFloat64(e + 24, true),
+        attributes: dv.getInt32(e + 32, true),
       });
     }
     return { batches, bytes: this.resultInt('R_BYTES'), status: this.resultInt('R_STATUS') };

@@ -18,6 +18,8 @@ export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 export const META_PROPERTIES = 'meta.properties';
 /** Strom's record of topics: partition counts and config overrides. */
 export const TOPICS_FILE = 'strom-topics.json';
+/** Broker configs changed at runtime (AlterConfigs on the broker resource). */
+export const BROKER_CONFIGS_FILE = 'strom-broker-configs.json';
 
 export function offsetFileName(baseOffset: number, suffix: string): string {
   return String(baseOffset).padStart(20, '0') + suffix;

@@ -11,7 +11,7 @@ import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { readCheckpoint, writeCheckpoint, writeCheckpointSync } from './checkpoint.js';
 import {
   partitionDirName, parsePartitionDirName, topicNameError, RECOVERY_POINT_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT,
-  HIGH_WATERMARK_CHECKPOINT, CLEAN_SHUTDOWN_FILE, META_PROPERTIES, TOPICS_FILE, DELETE_DIR_SUFFIX,
+  HIGH_WATERMARK_CHECKPOINT, CLEAN_SHUTDOWN_FILE, META_PROPERTIES, TOPICS_FILE, DELETE_DIR_SUFFIX, BROKER_CONFIGS_FILE,
 } from './layout.js';
 import { PartitionLog } from './partition-log.js';
 import { loadPartition } from './recovery.js';
@@ -64,9 +64,12 @@ export class LogManager {
 
   async start(): Promise<StartStats> {
     mkdirSync(this.dir, { recursive: true });
+    // A directory without meta.properties is new: nothing in it needs recovery.
+    const fresh = !existsSync(join(this.dir, META_PROPERTIES));
     this.clusterId = this.loadMeta();
+    this.loadBrokerConfigs();
     const cleanFile = join(this.dir, CLEAN_SHUTDOWN_FILE);
-    const clean = existsSync(cleanFile);
+    const clean = fresh || existsSync(cleanFile);
     const recoveryPoints = readCheckpoint(join(this.dir, RECOVERY_POINT_CHECKPOINT));
     const startOffsets = readCheckpoint(join(this.dir, LOG_START_OFFSET_CHECKPOINT));
     const known = this.readTopicsFile();
@@ -104,7 +107,7 @@ export class LogManager {
       this.topics.set(name, topic);
       stats.topics++;
     }
-    if (clean) unlinkSync(cleanFile);
+    if (existsSync(cleanFile)) unlinkSync(cleanFile);
     this.writeTopicsFile();
     this.pool.onFlushed = (key, offset) => {
       const log = this.partitionByKey(key);
@@ -128,6 +131,33 @@ export class LogManager {
     const clusterId = randomBytes(16).toString('base64url');
     writeFileSync(path, `#\n#${new Date().toString()}\nversion=1\ncluster.id=${clusterId}\nnode.id=${this.config.nodeId}\n`);
     return clusterId;
+  }
+
+  private loadBrokerConfigs(): void {
+    const path = join(this.dir, BROKER_CONFIGS_FILE);
+    if (!existsSync(path)) return;
+    const saved = JSON.parse(readFileSync(path, 'utf8')) as { configs: Record<string, string> };
+    for (const [key, value] of Object.entries(saved.configs)) {
+      try {
+        this.config.setDynamic(key, value);
+      } catch (e) {
+        this.logger.warn(`ignoring saved broker config ${key}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /**
+   * Replaces the broker's runtime configs (AlterConfigs): all are checked before any is
+   * applied; they are saved in the log directory and flow into topic defaults.
+   */
+  async setBrokerConfigs(configs: Record<string, string>): Promise<void> {
+    for (const [key, value] of Object.entries(configs)) this.config.validateDynamic(key, value);
+    for (const [key] of this.config.dynamicEntries()) if (!(key in configs)) this.config.setDynamic(key, null);
+    for (const [key, value] of Object.entries(configs)) this.config.setDynamic(key, value);
+    const path = join(this.dir, BROKER_CONFIGS_FILE);
+    writeFileSync(`${path}.tmp`, JSON.stringify({ configs }, null, 2));
+    renameSync(`${path}.tmp`, path);
+    await this.refreshTopicConfigs();
   }
 
   private readTopicsFile(): TopicsFile {

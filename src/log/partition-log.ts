@@ -14,10 +14,12 @@ import { Segment } from './segment.js';
 export interface ReadResult {
   /** Whole record batches (a view of core memory until release()), possibly empty. */
   records: Buffer;
+  /** Bit n set: some batch uses codec n (Fetch before v10 cannot take zstd). */
+  codecs: number;
   release(): void;
 }
 
-const NO_RECORDS: ReadResult = { records: Buffer.alloc(0), release() {} };
+const NO_RECORDS: ReadResult = { records: Buffer.alloc(0), codecs: 0, release() {} };
 
 /** Bytes read ahead of the fetch size to find the batch holding the fetch offset. */
 const SCAN_SLACK = 64 << 10;
@@ -183,12 +185,13 @@ export class PartitionLog {
             // One batch larger than what we read: read exactly it.
             const header = this.core.readHeaderAt(region.ptr, got);
             if (header <= 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `${this.key}: corrupt batch at position ${position}`);
-            const lastOffset = this.core.header().lastOffset;
+            // Read now: the result area is shared by every request on this thread.
+            const { lastOffset, compression } = this.core.header();
             if (lastOffset < fetchOffset) { position += header; this.regions.release(region); continue; }
             region = this.regions.grow(region, header, 0);
             got = await segment.read(position, this.core.mem.view(region.ptr, header));
             if (got < header || !minOneBatch && header > maxBytes) { this.regions.release(region); return NO_RECORDS; }
-            return this.view(region, 0, header);
+            return this.view(region, 0, header, 1 << compression);
           }
           position += scan.bytes;
           this.regions.release(region);
@@ -196,19 +199,21 @@ export class PartitionLog {
         }
         const start = scan.batches[first].position;
         let stop = start;
+        let codecMask = 0;
         for (let i = first; i < scan.batches.length; i++) {
           const b = scan.batches[i];
           if (b.baseOffset >= upperBound) break;
           if (b.position + b.size - start > maxBytes && !(i === first && minOneBatch)) break;
           stop = b.position + b.size;
+          codecMask |= 1 << (b.attributes & this.core.c.COMPRESSION_MASK);
         }
         if (stop === start) {
           // The first batch did not fit in what was read; with minOneBatch read it whole.
           const b = scan.batches[first];
           if (!minOneBatch || b.baseOffset >= upperBound) { this.regions.release(region); return NO_RECORDS; }
-          return this.view(region, start, b.size);
+          return this.view(region, start, b.size, 1 << (b.attributes & this.core.c.COMPRESSION_MASK));
         }
-        return this.view(region, start, stop - start);
+        return this.view(region, start, stop - start, codecMask);
       } catch (e) {
         this.regions.release(region);
         throw e;
@@ -217,11 +222,12 @@ export class PartitionLog {
     return null;
   }
 
-  private view(region: Region, start: number, length: number): ReadResult {
+  private view(region: Region, start: number, length: number, codecMask: number): ReadResult {
     const records = Buffer.from(this.core.mem.u8().buffer, region.ptr + start, length);
     let released = false;
     return {
       records,
+      codecs: codecMask,
       release: () => {
         if (!released) this.regions.release(region);
         released = true;

@@ -15,6 +15,11 @@ export interface AddOffsetsToTxnRequest {
   groupId: string;
 }
 
+/** AddOffsetsToTxnRequest with every field at its default. */
+export function defaultAddOffsetsToTxnRequest(): AddOffsetsToTxnRequest {
+  return { transactionalId: '', producerId: 0, producerEpoch: 0, groupId: '' };
+}
+
 export function readAddOffsetsToTxnRequest(r: Reader, v: number): AddOffsetsToTxnRequest {
   const flex = v >= 3;
   let transactionalId: string = '';
@@ -44,6 +49,11 @@ export interface AddOffsetsToTxnResponse {
   throttleTimeMs: number;
   /** The response error code, or 0 if there was no error. */
   errorCode: number;
+}
+
+/** AddOffsetsToTxnResponse with every field at its default. */
+export function defaultAddOffsetsToTxnResponse(): AddOffsetsToTxnResponse {
+  return { throttleTimeMs: 0, errorCode: 0 };
 }
 
 export function readAddOffsetsToTxnResponse(r: Reader, v: number): AddOffsetsToTxnResponse {

@@ -40,6 +40,11 @@ export namespace AddPartitionsToTxnRequest {
   }
 }
 
+/** AddPartitionsToTxnRequest with every field at its default. */
+export function defaultAddPartitionsToTxnRequest(): AddPartitionsToTxnRequest {
+  return { transactions: [], v3AndBelowTransactionalId: '', v3AndBelowProducerId: 0, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [] };
+}
+
 export function readAddPartitionsToTxnRequest(r: Reader, v: number): AddPartitionsToTxnRequest {
   const flex = v >= 3;
   let transactions: AddPartitionsToTxnRequest.AddPartitionsToTxnTransaction[] = [];
@@ -66,6 +71,11 @@ export function writeAddPartitionsToTxnRequest(w: Writer, v: number, m: AddParti
   if (flex) w.uvarint(0);
 }
 
+/** AddPartitionsToTxnRequest.AddPartitionsToTxnTransaction with every field at its default. */
+export function defaultAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(): AddPartitionsToTxnRequest.AddPartitionsToTxnTransaction {
+  return { transactionalId: '', producerId: 0, producerEpoch: 0, verifyOnly: false, topics: [] };
+}
+
 function readAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r: Reader, v: number): AddPartitionsToTxnRequest.AddPartitionsToTxnTransaction {
   const flex = v >= 3;
   let transactionalId: string = '';
@@ -90,6 +100,11 @@ function writeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w: Writer, 
   w.bool(m.verifyOnly);
   writeArray(w, flex, m.topics, (e) => { writeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** AddPartitionsToTxnRequest.AddPartitionsToTxnTopic with every field at its default. */
+export function defaultAddPartitionsToTxnRequestAddPartitionsToTxnTopic(): AddPartitionsToTxnRequest.AddPartitionsToTxnTopic {
+  return { name: '', partitions: [] };
 }
 
 function readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r: Reader, v: number): AddPartitionsToTxnRequest.AddPartitionsToTxnTopic {
@@ -144,6 +159,11 @@ export namespace AddPartitionsToTxnResponse {
   }
 }
 
+/** AddPartitionsToTxnResponse with every field at its default. */
+export function defaultAddPartitionsToTxnResponse(): AddPartitionsToTxnResponse {
+  return { throttleTimeMs: 0, errorCode: 0, resultsByTransaction: [], resultsByTopicV3AndBelow: [] };
+}
+
 export function readAddPartitionsToTxnResponse(r: Reader, v: number): AddPartitionsToTxnResponse {
   const flex = v >= 3;
   let throttleTimeMs: number = 0;
@@ -167,6 +187,11 @@ export function writeAddPartitionsToTxnResponse(w: Writer, v: number, m: AddPart
   if (flex) w.uvarint(0);
 }
 
+/** AddPartitionsToTxnResponse.AddPartitionsToTxnResult with every field at its default. */
+export function defaultAddPartitionsToTxnResponseAddPartitionsToTxnResult(): AddPartitionsToTxnResponse.AddPartitionsToTxnResult {
+  return { transactionalId: '', topicResults: [] };
+}
+
 function readAddPartitionsToTxnResponseAddPartitionsToTxnResult(r: Reader, v: number): AddPartitionsToTxnResponse.AddPartitionsToTxnResult {
   const flex = v >= 3;
   let transactionalId: string = '';
@@ -184,6 +209,11 @@ function writeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w: Writer, v: n
   if (flex) w.uvarint(0);
 }
 
+/** AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult with every field at its default. */
+export function defaultAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(): AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult {
+  return { name: '', resultsByPartition: [] };
+}
+
 function readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r: Reader, v: number): AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult {
   const flex = v >= 3;
   let name: string = '';
@@ -199,6 +229,11 @@ function writeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w: Writer,
   w.string(m.name, flex);
   writeArray(w, flex, m.resultsByPartition, (e) => { writeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult with every field at its default. */
+export function defaultAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(): AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult {
+  return { partitionIndex: 0, partitionErrorCode: 0 };
 }
 
 function readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r: Reader, v: number): AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult {

@@ -29,6 +29,11 @@ export namespace AddRaftVoterRequest {
   }
 }
 
+/** AddRaftVoterRequest with every field at its default. */
+export function defaultAddRaftVoterRequest(): AddRaftVoterRequest {
+  return { clusterId: '', timeoutMs: 0, voterId: 0, voterDirectoryId: ZERO_UUID, listeners: [] };
+}
+
 export function readAddRaftVoterRequest(r: Reader, v: number): AddRaftVoterRequest {
   const flex = v >= 0;
   let clusterId: string | null = '';
@@ -53,6 +58,11 @@ export function writeAddRaftVoterRequest(w: Writer, v: number, m: AddRaftVoterRe
   w.uuid(m.voterDirectoryId);
   writeArray(w, flex, m.listeners, (e) => { writeAddRaftVoterRequestListener(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** AddRaftVoterRequest.Listener with every field at its default. */
+export function defaultAddRaftVoterRequestListener(): AddRaftVoterRequest.Listener {
+  return { name: '', host: '', port: 0 };
 }
 
 function readAddRaftVoterRequestListener(r: Reader, v: number): AddRaftVoterRequest.Listener {
@@ -83,6 +93,11 @@ export interface AddRaftVoterResponse {
   errorCode: number;
   /** The error message, or null if there was no error. */
   errorMessage: string | null;
+}
+
+/** AddRaftVoterResponse with every field at its default. */
+export function defaultAddRaftVoterResponse(): AddRaftVoterResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '' };
 }
 
 export function readAddRaftVoterResponse(r: Reader, v: number): AddRaftVoterResponse {

@@ -11,6 +11,11 @@ export interface AllocateProducerIdsRequest {
   brokerEpoch: number;
 }
 
+/** AllocateProducerIdsRequest with every field at its default. */
+export function defaultAllocateProducerIdsRequest(): AllocateProducerIdsRequest {
+  return { brokerId: 0, brokerEpoch: -1 };
+}
+
 export function readAllocateProducerIdsRequest(r: Reader, v: number): AllocateProducerIdsRequest {
   const flex = v >= 0;
   let brokerId: number = 0;
@@ -38,6 +43,11 @@ export interface AllocateProducerIdsResponse {
   producerIdStart: number;
   /** The number of producer IDs in this range */
   producerIdLen: number;
+}
+
+/** AllocateProducerIdsResponse with every field at its default. */
+export function defaultAllocateProducerIdsResponse(): AllocateProducerIdsResponse {
+  return { throttleTimeMs: 0, errorCode: 0, producerIdStart: 0, producerIdLen: 0 };
 }
 
 export function readAllocateProducerIdsResponse(r: Reader, v: number): AllocateProducerIdsResponse {

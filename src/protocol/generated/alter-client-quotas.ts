@@ -37,6 +37,11 @@ export namespace AlterClientQuotasRequest {
   }
 }
 
+/** AlterClientQuotasRequest with every field at its default. */
+export function defaultAlterClientQuotasRequest(): AlterClientQuotasRequest {
+  return { entries: [], validateOnly: false };
+}
+
 export function readAlterClientQuotasRequest(r: Reader, v: number): AlterClientQuotasRequest {
   const flex = v >= 1;
   let entries: AlterClientQuotasRequest.EntryData[] = [];
@@ -52,6 +57,11 @@ export function writeAlterClientQuotasRequest(w: Writer, v: number, m: AlterClie
   writeArray(w, flex, m.entries, (e) => { writeAlterClientQuotasRequestEntryData(w, v, e); });
   w.bool(m.validateOnly);
   if (flex) w.uvarint(0);
+}
+
+/** AlterClientQuotasRequest.EntryData with every field at its default. */
+export function defaultAlterClientQuotasRequestEntryData(): AlterClientQuotasRequest.EntryData {
+  return { entity: [], ops: [] };
 }
 
 function readAlterClientQuotasRequestEntryData(r: Reader, v: number): AlterClientQuotasRequest.EntryData {
@@ -71,6 +81,11 @@ function writeAlterClientQuotasRequestEntryData(w: Writer, v: number, m: AlterCl
   if (flex) w.uvarint(0);
 }
 
+/** AlterClientQuotasRequest.EntityData with every field at its default. */
+export function defaultAlterClientQuotasRequestEntityData(): AlterClientQuotasRequest.EntityData {
+  return { entityType: '', entityName: '' };
+}
+
 function readAlterClientQuotasRequestEntityData(r: Reader, v: number): AlterClientQuotasRequest.EntityData {
   const flex = v >= 1;
   let entityType: string = '';
@@ -86,6 +101,11 @@ function writeAlterClientQuotasRequestEntityData(w: Writer, v: number, m: AlterC
   w.string(m.entityType, flex);
   w.nullableString(m.entityName, flex);
   if (flex) w.uvarint(0);
+}
+
+/** AlterClientQuotasRequest.OpData with every field at its default. */
+export function defaultAlterClientQuotasRequestOpData(): AlterClientQuotasRequest.OpData {
+  return { key: '', value: 0, remove: false };
 }
 
 function readAlterClientQuotasRequestOpData(r: Reader, v: number): AlterClientQuotasRequest.OpData {
@@ -134,6 +154,11 @@ export namespace AlterClientQuotasResponse {
   }
 }
 
+/** AlterClientQuotasResponse with every field at its default. */
+export function defaultAlterClientQuotasResponse(): AlterClientQuotasResponse {
+  return { throttleTimeMs: 0, entries: [] };
+}
+
 export function readAlterClientQuotasResponse(r: Reader, v: number): AlterClientQuotasResponse {
   const flex = v >= 1;
   let throttleTimeMs: number = 0;
@@ -149,6 +174,11 @@ export function writeAlterClientQuotasResponse(w: Writer, v: number, m: AlterCli
   w.int32(m.throttleTimeMs);
   writeArray(w, flex, m.entries, (e) => { writeAlterClientQuotasResponseEntryData(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** AlterClientQuotasResponse.EntryData with every field at its default. */
+export function defaultAlterClientQuotasResponseEntryData(): AlterClientQuotasResponse.EntryData {
+  return { errorCode: 0, errorMessage: '', entity: [] };
 }
 
 function readAlterClientQuotasResponseEntryData(r: Reader, v: number): AlterClientQuotasResponse.EntryData {
@@ -169,6 +199,11 @@ function writeAlterClientQuotasResponseEntryData(w: Writer, v: number, m: AlterC
   w.nullableString(m.errorMessage, flex);
   writeArray(w, flex, m.entity, (e) => { writeAlterClientQuotasResponseEntityData(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** AlterClientQuotasResponse.EntityData with every field at its default. */
+export function defaultAlterClientQuotasResponseEntityData(): AlterClientQuotasResponse.EntityData {
+  return { entityType: '', entityName: '' };
 }
 
 function readAlterClientQuotasResponseEntityData(r: Reader, v: number): AlterClientQuotasResponse.EntityData {

@@ -30,6 +30,11 @@ export namespace AlterConfigsRequest {
   }
 }
 
+/** AlterConfigsRequest with every field at its default. */
+export function defaultAlterConfigsRequest(): AlterConfigsRequest {
+  return { resources: [], validateOnly: false };
+}
+
 export function readAlterConfigsRequest(r: Reader, v: number): AlterConfigsRequest {
   const flex = v >= 2;
   let resources: AlterConfigsRequest.AlterConfigsResource[] = [];
@@ -45,6 +50,11 @@ export function writeAlterConfigsRequest(w: Writer, v: number, m: AlterConfigsRe
   writeArray(w, flex, m.resources, (e) => { writeAlterConfigsRequestAlterConfigsResource(w, v, e); });
   w.bool(m.validateOnly);
   if (flex) w.uvarint(0);
+}
+
+/** AlterConfigsRequest.AlterConfigsResource with every field at its default. */
+export function defaultAlterConfigsRequestAlterConfigsResource(): AlterConfigsRequest.AlterConfigsResource {
+  return { resourceType: 0, resourceName: '', configs: [] };
 }
 
 function readAlterConfigsRequestAlterConfigsResource(r: Reader, v: number): AlterConfigsRequest.AlterConfigsResource {
@@ -65,6 +75,11 @@ function writeAlterConfigsRequestAlterConfigsResource(w: Writer, v: number, m: A
   w.string(m.resourceName, flex);
   writeArray(w, flex, m.configs, (e) => { writeAlterConfigsRequestAlterableConfig(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** AlterConfigsRequest.AlterableConfig with every field at its default. */
+export function defaultAlterConfigsRequestAlterableConfig(): AlterConfigsRequest.AlterableConfig {
+  return { name: '', value: '' };
 }
 
 function readAlterConfigsRequestAlterableConfig(r: Reader, v: number): AlterConfigsRequest.AlterableConfig {
@@ -105,6 +120,11 @@ export namespace AlterConfigsResponse {
   }
 }
 
+/** AlterConfigsResponse with every field at its default. */
+export function defaultAlterConfigsResponse(): AlterConfigsResponse {
+  return { throttleTimeMs: 0, responses: [] };
+}
+
 export function readAlterConfigsResponse(r: Reader, v: number): AlterConfigsResponse {
   const flex = v >= 2;
   let throttleTimeMs: number = 0;
@@ -120,6 +140,11 @@ export function writeAlterConfigsResponse(w: Writer, v: number, m: AlterConfigsR
   w.int32(m.throttleTimeMs);
   writeArray(w, flex, m.responses, (e) => { writeAlterConfigsResponseAlterConfigsResourceResponse(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** AlterConfigsResponse.AlterConfigsResourceResponse with every field at its default. */
+export function defaultAlterConfigsResponseAlterConfigsResourceResponse(): AlterConfigsResponse.AlterConfigsResourceResponse {
+  return { errorCode: 0, errorMessage: '', resourceType: 0, resourceName: '' };
 }
 
 function readAlterConfigsResponseAlterConfigsResourceResponse(r: Reader, v: number): AlterConfigsResponse.AlterConfigsResourceResponse {

@@ -28,6 +28,11 @@ export namespace AlterPartitionReassignmentsRequest {
   }
 }
 
+/** AlterPartitionReassignmentsRequest with every field at its default. */
+export function defaultAlterPartitionReassignmentsRequest(): AlterPartitionReassignmentsRequest {
+  return { timeoutMs: 60000, topics: [] };
+}
+
 export function readAlterPartitionReassignmentsRequest(r: Reader, v: number): AlterPartitionReassignmentsRequest {
   const flex = v >= 0;
   let timeoutMs: number = 60000;
@@ -45,6 +50,11 @@ export function writeAlterPartitionReassignmentsRequest(w: Writer, v: number, m:
   if (flex) w.uvarint(0);
 }
 
+/** AlterPartitionReassignmentsRequest.ReassignableTopic with every field at its default. */
+export function defaultAlterPartitionReassignmentsRequestReassignableTopic(): AlterPartitionReassignmentsRequest.ReassignableTopic {
+  return { name: '', partitions: [] };
+}
+
 function readAlterPartitionReassignmentsRequestReassignableTopic(r: Reader, v: number): AlterPartitionReassignmentsRequest.ReassignableTopic {
   const flex = v >= 0;
   let name: string = '';
@@ -60,6 +70,11 @@ function writeAlterPartitionReassignmentsRequestReassignableTopic(w: Writer, v: 
   w.string(m.name, flex);
   writeArray(w, flex, m.partitions, (e) => { writeAlterPartitionReassignmentsRequestReassignablePartition(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** AlterPartitionReassignmentsRequest.ReassignablePartition with every field at its default. */
+export function defaultAlterPartitionReassignmentsRequestReassignablePartition(): AlterPartitionReassignmentsRequest.ReassignablePartition {
+  return { partitionIndex: 0, replicas: null };
 }
 
 function readAlterPartitionReassignmentsRequestReassignablePartition(r: Reader, v: number): AlterPartitionReassignmentsRequest.ReassignablePartition {
@@ -109,6 +124,11 @@ export namespace AlterPartitionReassignmentsResponse {
   }
 }
 
+/** AlterPartitionReassignmentsResponse with every field at its default. */
+export function defaultAlterPartitionReassignmentsResponse(): AlterPartitionReassignmentsResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '', responses: [] };
+}
+
 export function readAlterPartitionReassignmentsResponse(r: Reader, v: number): AlterPartitionReassignmentsResponse {
   const flex = v >= 0;
   let throttleTimeMs: number = 0;
@@ -132,6 +152,11 @@ export function writeAlterPartitionReassignmentsResponse(w: Writer, v: number, m
   if (flex) w.uvarint(0);
 }
 
+/** AlterPartitionReassignmentsResponse.ReassignableTopicResponse with every field at its default. */
+export function defaultAlterPartitionReassignmentsResponseReassignableTopicResponse(): AlterPartitionReassignmentsResponse.ReassignableTopicResponse {
+  return { name: '', partitions: [] };
+}
+
 function readAlterPartitionReassignmentsResponseReassignableTopicResponse(r: Reader, v: number): AlterPartitionReassignmentsResponse.ReassignableTopicResponse {
   const flex = v >= 0;
   let name: string = '';
@@ -147,6 +172,11 @@ function writeAlterPartitionReassignmentsResponseReassignableTopicResponse(w: Wr
   w.string(m.name, flex);
   writeArray(w, flex, m.partitions, (e) => { writeAlterPartitionReassignmentsResponseReassignablePartitionResponse(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** AlterPartitionReassignmentsResponse.ReassignablePartitionResponse with every field at its default. */
+export function defaultAlterPartitionReassignmentsResponseReassignablePartitionResponse(): AlterPartitionReassignmentsResponse.ReassignablePartitionResponse {
+  return { partitionIndex: 0, errorCode: 0, errorMessage: '' };
 }
 
 function readAlterPartitionReassignmentsResponseReassignablePartitionResponse(r: Reader, v: number): AlterPartitionReassignmentsResponse.ReassignablePartitionResponse {

@@ -47,6 +47,11 @@ export namespace AlterPartitionRequest {
   }
 }
 
+/** AlterPartitionRequest with every field at its default. */
+export function defaultAlterPartitionRequest(): AlterPartitionRequest {
+  return { brokerId: 0, brokerEpoch: -1, topics: [] };
+}
+
 export function readAlterPartitionRequest(r: Reader, v: number): AlterPartitionRequest {
   const flex = v >= 0;
   let brokerId: number = 0;
@@ -67,6 +72,11 @@ export function writeAlterPartitionRequest(w: Writer, v: number, m: AlterPartiti
   if (flex) w.uvarint(0);
 }
 
+/** AlterPartitionRequest.TopicData with every field at its default. */
+export function defaultAlterPartitionRequestTopicData(): AlterPartitionRequest.TopicData {
+  return { topicName: '', topicId: ZERO_UUID, partitions: [] };
+}
+
 function readAlterPartitionRequestTopicData(r: Reader, v: number): AlterPartitionRequest.TopicData {
   const flex = v >= 0;
   let topicName: string = '';
@@ -85,6 +95,11 @@ function writeAlterPartitionRequestTopicData(w: Writer, v: number, m: AlterParti
   if (v >= 2) { w.uuid(m.topicId); }
   writeArray(w, flex, m.partitions, (e) => { writeAlterPartitionRequestPartitionData(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** AlterPartitionRequest.PartitionData with every field at its default. */
+export function defaultAlterPartitionRequestPartitionData(): AlterPartitionRequest.PartitionData {
+  return { partitionIndex: 0, leaderEpoch: 0, newIsr: [], newIsrWithEpochs: [], leaderRecoveryState: 0, partitionEpoch: 0 };
 }
 
 function readAlterPartitionRequestPartitionData(r: Reader, v: number): AlterPartitionRequest.PartitionData {
@@ -114,6 +129,11 @@ function writeAlterPartitionRequestPartitionData(w: Writer, v: number, m: AlterP
   if (v >= 1) { w.int8(m.leaderRecoveryState); } else if (!(m.leaderRecoveryState === 0)) unsupported('AlterPartitionRequest', 'LeaderRecoveryState', v);
   w.int32(m.partitionEpoch);
   if (flex) w.uvarint(0);
+}
+
+/** AlterPartitionRequest.BrokerState with every field at its default. */
+export function defaultAlterPartitionRequestBrokerState(): AlterPartitionRequest.BrokerState {
+  return { brokerId: 0, brokerEpoch: -1 };
 }
 
 function readAlterPartitionRequestBrokerState(r: Reader, v: number): AlterPartitionRequest.BrokerState {
@@ -171,6 +191,11 @@ export namespace AlterPartitionResponse {
   }
 }
 
+/** AlterPartitionResponse with every field at its default. */
+export function defaultAlterPartitionResponse(): AlterPartitionResponse {
+  return { throttleTimeMs: 0, errorCode: 0, topics: [] };
+}
+
 export function readAlterPartitionResponse(r: Reader, v: number): AlterPartitionResponse {
   const flex = v >= 0;
   let throttleTimeMs: number = 0;
@@ -191,6 +216,11 @@ export function writeAlterPartitionResponse(w: Writer, v: number, m: AlterPartit
   if (flex) w.uvarint(0);
 }
 
+/** AlterPartitionResponse.TopicData with every field at its default. */
+export function defaultAlterPartitionResponseTopicData(): AlterPartitionResponse.TopicData {
+  return { topicName: '', topicId: ZERO_UUID, partitions: [] };
+}
+
 function readAlterPartitionResponseTopicData(r: Reader, v: number): AlterPartitionResponse.TopicData {
   const flex = v >= 0;
   let topicName: string = '';
@@ -209,6 +239,11 @@ function writeAlterPartitionResponseTopicData(w: Writer, v: number, m: AlterPart
   if (v >= 2) { w.uuid(m.topicId); }
   writeArray(w, flex, m.partitions, (e) => { writeAlterPartitionResponsePartitionData(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** AlterPartitionResponse.PartitionData with every field at its default. */
+export function defaultAlterPartitionResponsePartitionData(): AlterPartitionResponse.PartitionData {
+  return { partitionIndex: 0, errorCode: 0, leaderId: 0, leaderEpoch: 0, isr: [], leaderRecoveryState: 0, partitionEpoch: 0 };
 }
 
 function readAlterPartitionResponsePartitionData(r: Reader, v: number): AlterPartitionResponse.PartitionData {

@@ -26,6 +26,11 @@ export namespace AlterReplicaLogDirsRequest {
   }
 }
 
+/** AlterReplicaLogDirsRequest with every field at its default. */
+export function defaultAlterReplicaLogDirsRequest(): AlterReplicaLogDirsRequest {
+  return { dirs: [] };
+}
+
 export function readAlterReplicaLogDirsRequest(r: Reader, v: number): AlterReplicaLogDirsRequest {
   const flex = v >= 2;
   let dirs: AlterReplicaLogDirsRequest.AlterReplicaLogDir[] = [];
@@ -38,6 +43,11 @@ export function writeAlterReplicaLogDirsRequest(w: Writer, v: number, m: AlterRe
   const flex = v >= 2;
   writeArray(w, flex, m.dirs, (e) => { writeAlterReplicaLogDirsRequestAlterReplicaLogDir(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** AlterReplicaLogDirsRequest.AlterReplicaLogDir with every field at its default. */
+export function defaultAlterReplicaLogDirsRequestAlterReplicaLogDir(): AlterReplicaLogDirsRequest.AlterReplicaLogDir {
+  return { path: '', topics: [] };
 }
 
 function readAlterReplicaLogDirsRequestAlterReplicaLogDir(r: Reader, v: number): AlterReplicaLogDirsRequest.AlterReplicaLogDir {
@@ -55,6 +65,11 @@ function writeAlterReplicaLogDirsRequestAlterReplicaLogDir(w: Writer, v: number,
   w.string(m.path, flex);
   writeArray(w, flex, m.topics, (e) => { writeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** AlterReplicaLogDirsRequest.AlterReplicaLogDirTopic with every field at its default. */
+export function defaultAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(): AlterReplicaLogDirsRequest.AlterReplicaLogDirTopic {
+  return { name: '', partitions: [] };
 }
 
 function readAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r: Reader, v: number): AlterReplicaLogDirsRequest.AlterReplicaLogDirTopic {
@@ -98,6 +113,11 @@ export namespace AlterReplicaLogDirsResponse {
   }
 }
 
+/** AlterReplicaLogDirsResponse with every field at its default. */
+export function defaultAlterReplicaLogDirsResponse(): AlterReplicaLogDirsResponse {
+  return { throttleTimeMs: 0, results: [] };
+}
+
 export function readAlterReplicaLogDirsResponse(r: Reader, v: number): AlterReplicaLogDirsResponse {
   const flex = v >= 2;
   let throttleTimeMs: number = 0;
@@ -115,6 +135,11 @@ export function writeAlterReplicaLogDirsResponse(w: Writer, v: number, m: AlterR
   if (flex) w.uvarint(0);
 }
 
+/** AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult with every field at its default. */
+export function defaultAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(): AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult {
+  return { topicName: '', partitions: [] };
+}
+
 function readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r: Reader, v: number): AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult {
   const flex = v >= 2;
   let topicName: string = '';
@@ -130,6 +155,11 @@ function writeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(w: Writer
   w.string(m.topicName, flex);
   writeArray(w, flex, m.partitions, (e) => { writeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** AlterReplicaLogDirsResponse.AlterReplicaLogDirPartitionResult with every field at its default. */
+export function defaultAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(): AlterReplicaLogDirsResponse.AlterReplicaLogDirPartitionResult {
+  return { partitionIndex: 0, errorCode: 0 };
 }
 
 function readAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r: Reader, v: number): AlterReplicaLogDirsResponse.AlterReplicaLogDirPartitionResult {

@@ -34,6 +34,11 @@ export namespace AlterUserScramCredentialsRequest {
   }
 }
 
+/** AlterUserScramCredentialsRequest with every field at its default. */
+export function defaultAlterUserScramCredentialsRequest(): AlterUserScramCredentialsRequest {
+  return { deletions: [], upsertions: [] };
+}
+
 export function readAlterUserScramCredentialsRequest(r: Reader, v: number): AlterUserScramCredentialsRequest {
   const flex = v >= 0;
   let deletions: AlterUserScramCredentialsRequest.ScramCredentialDeletion[] = [];
@@ -51,6 +56,11 @@ export function writeAlterUserScramCredentialsRequest(w: Writer, v: number, m: A
   if (flex) w.uvarint(0);
 }
 
+/** AlterUserScramCredentialsRequest.ScramCredentialDeletion with every field at its default. */
+export function defaultAlterUserScramCredentialsRequestScramCredentialDeletion(): AlterUserScramCredentialsRequest.ScramCredentialDeletion {
+  return { name: '', mechanism: 0 };
+}
+
 function readAlterUserScramCredentialsRequestScramCredentialDeletion(r: Reader, v: number): AlterUserScramCredentialsRequest.ScramCredentialDeletion {
   const flex = v >= 0;
   let name: string = '';
@@ -66,6 +76,11 @@ function writeAlterUserScramCredentialsRequestScramCredentialDeletion(w: Writer,
   w.string(m.name, flex);
   w.int8(m.mechanism);
   if (flex) w.uvarint(0);
+}
+
+/** AlterUserScramCredentialsRequest.ScramCredentialUpsertion with every field at its default. */
+export function defaultAlterUserScramCredentialsRequestScramCredentialUpsertion(): AlterUserScramCredentialsRequest.ScramCredentialUpsertion {
+  return { name: '', mechanism: 0, iterations: 0, salt: EMPTY, saltedPassword: EMPTY };
 }
 
 function readAlterUserScramCredentialsRequestScramCredentialUpsertion(r: Reader, v: number): AlterUserScramCredentialsRequest.ScramCredentialUpsertion {
@@ -113,6 +128,11 @@ export namespace AlterUserScramCredentialsResponse {
   }
 }
 
+/** AlterUserScramCredentialsResponse with every field at its default. */
+export function defaultAlterUserScramCredentialsResponse(): AlterUserScramCredentialsResponse {
+  return { throttleTimeMs: 0, results: [] };
+}
+
 export function readAlterUserScramCredentialsResponse(r: Reader, v: number): AlterUserScramCredentialsResponse {
   const flex = v >= 0;
   let throttleTimeMs: number = 0;
@@ -128,6 +148,11 @@ export function writeAlterUserScramCredentialsResponse(w: Writer, v: number, m: 
   w.int32(m.throttleTimeMs);
   writeArray(w, flex, m.results, (e) => { writeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** AlterUserScramCredentialsResponse.AlterUserScramCredentialsResult with every field at its default. */
+export function defaultAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(): AlterUserScramCredentialsResponse.AlterUserScramCredentialsResult {
+  return { user: '', errorCode: 0, errorMessage: '' };
 }
 
 function readAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(r: Reader, v: number): AlterUserScramCredentialsResponse.AlterUserScramCredentialsResult {

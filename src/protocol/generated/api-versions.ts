@@ -12,6 +12,11 @@ export interface ApiVersionsRequest {
   clientSoftwareVersion: string;
 }
 
+/** ApiVersionsRequest with every field at its default. */
+export function defaultApiVersionsRequest(): ApiVersionsRequest {
+  return { clientSoftwareName: '', clientSoftwareVersion: '' };
+}
+
 export function readApiVersionsRequest(r: Reader, v: number): ApiVersionsRequest {
   const flex = v >= 3;
   let clientSoftwareName: string = '';
@@ -76,6 +81,11 @@ export namespace ApiVersionsResponse {
   }
 }
 
+/** ApiVersionsResponse with every field at its default. */
+export function defaultApiVersionsResponse(): ApiVersionsResponse {
+  return { errorCode: 0, apiKeys: [], throttleTimeMs: 0, supportedFeatures: [], finalizedFeaturesEpoch: -1, finalizedFeatures: [], zkMigrationReady: false };
+}
+
 export function readApiVersionsResponse(r: Reader, v: number): ApiVersionsResponse {
   const flex = v >= 3;
   let errorCode: number = 0;
@@ -115,6 +125,11 @@ export function writeApiVersionsResponse(w: Writer, v: number, m: ApiVersionsRes
   }
 }
 
+/** ApiVersionsResponse.ApiVersion with every field at its default. */
+export function defaultApiVersionsResponseApiVersion(): ApiVersionsResponse.ApiVersion {
+  return { apiKey: 0, minVersion: 0, maxVersion: 0 };
+}
+
 function readApiVersionsResponseApiVersion(r: Reader, v: number): ApiVersionsResponse.ApiVersion {
   const flex = v >= 3;
   let apiKey: number = 0;
@@ -135,6 +150,11 @@ function writeApiVersionsResponseApiVersion(w: Writer, v: number, m: ApiVersions
   if (flex) w.uvarint(0);
 }
 
+/** ApiVersionsResponse.SupportedFeatureKey with every field at its default. */
+export function defaultApiVersionsResponseSupportedFeatureKey(): ApiVersionsResponse.SupportedFeatureKey {
+  return { name: '', minVersion: 0, maxVersion: 0 };
+}
+
 function readApiVersionsResponseSupportedFeatureKey(r: Reader, v: number): ApiVersionsResponse.SupportedFeatureKey {
   const flex = v >= 3;
   let name: string = '';
@@ -153,6 +173,11 @@ function writeApiVersionsResponseSupportedFeatureKey(w: Writer, v: number, m: Ap
   w.int16(m.minVersion);
   w.int16(m.maxVersion);
   if (flex) w.uvarint(0);
+}
+
+/** ApiVersionsResponse.FinalizedFeatureKey with every field at its default. */
+export function defaultApiVersionsResponseFinalizedFeatureKey(): ApiVersionsResponse.FinalizedFeatureKey {
+  return { name: '', maxVersionLevel: 0, minVersionLevel: 0 };
 }
 
 function readApiVersionsResponseFinalizedFeatureKey(r: Reader, v: number): ApiVersionsResponse.FinalizedFeatureKey {

@@ -35,6 +35,11 @@ export namespace AssignReplicasToDirsRequest {
   }
 }
 
+/** AssignReplicasToDirsRequest with every field at its default. */
+export function defaultAssignReplicasToDirsRequest(): AssignReplicasToDirsRequest {
+  return { brokerId: 0, brokerEpoch: -1, directories: [] };
+}
+
 export function readAssignReplicasToDirsRequest(r: Reader, v: number): AssignReplicasToDirsRequest {
   const flex = v >= 0;
   let brokerId: number = 0;
@@ -55,6 +60,11 @@ export function writeAssignReplicasToDirsRequest(w: Writer, v: number, m: Assign
   if (flex) w.uvarint(0);
 }
 
+/** AssignReplicasToDirsRequest.DirectoryData with every field at its default. */
+export function defaultAssignReplicasToDirsRequestDirectoryData(): AssignReplicasToDirsRequest.DirectoryData {
+  return { id: ZERO_UUID, topics: [] };
+}
+
 function readAssignReplicasToDirsRequestDirectoryData(r: Reader, v: number): AssignReplicasToDirsRequest.DirectoryData {
   const flex = v >= 0;
   let id: string = ZERO_UUID;
@@ -72,6 +82,11 @@ function writeAssignReplicasToDirsRequestDirectoryData(w: Writer, v: number, m: 
   if (flex) w.uvarint(0);
 }
 
+/** AssignReplicasToDirsRequest.TopicData with every field at its default. */
+export function defaultAssignReplicasToDirsRequestTopicData(): AssignReplicasToDirsRequest.TopicData {
+  return { topicId: ZERO_UUID, partitions: [] };
+}
+
 function readAssignReplicasToDirsRequestTopicData(r: Reader, v: number): AssignReplicasToDirsRequest.TopicData {
   const flex = v >= 0;
   let topicId: string = ZERO_UUID;
@@ -87,6 +102,11 @@ function writeAssignReplicasToDirsRequestTopicData(w: Writer, v: number, m: Assi
   w.uuid(m.topicId);
   writeArray(w, flex, m.partitions, (e) => { writeAssignReplicasToDirsRequestPartitionData(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** AssignReplicasToDirsRequest.PartitionData with every field at its default. */
+export function defaultAssignReplicasToDirsRequestPartitionData(): AssignReplicasToDirsRequest.PartitionData {
+  return { partitionIndex: 0 };
 }
 
 function readAssignReplicasToDirsRequestPartitionData(r: Reader, v: number): AssignReplicasToDirsRequest.PartitionData {
@@ -136,6 +156,11 @@ export namespace AssignReplicasToDirsResponse {
   }
 }
 
+/** AssignReplicasToDirsResponse with every field at its default. */
+export function defaultAssignReplicasToDirsResponse(): AssignReplicasToDirsResponse {
+  return { throttleTimeMs: 0, errorCode: 0, directories: [] };
+}
+
 export function readAssignReplicasToDirsResponse(r: Reader, v: number): AssignReplicasToDirsResponse {
   const flex = v >= 0;
   let throttleTimeMs: number = 0;
@@ -156,6 +181,11 @@ export function writeAssignReplicasToDirsResponse(w: Writer, v: number, m: Assig
   if (flex) w.uvarint(0);
 }
 
+/** AssignReplicasToDirsResponse.DirectoryData with every field at its default. */
+export function defaultAssignReplicasToDirsResponseDirectoryData(): AssignReplicasToDirsResponse.DirectoryData {
+  return { id: ZERO_UUID, topics: [] };
+}
+
 function readAssignReplicasToDirsResponseDirectoryData(r: Reader, v: number): AssignReplicasToDirsResponse.DirectoryData {
   const flex = v >= 0;
   let id: string = ZERO_UUID;
@@ -173,6 +203,11 @@ function writeAssignReplicasToDirsResponseDirectoryData(w: Writer, v: number, m:
   if (flex) w.uvarint(0);
 }
 
+/** AssignReplicasToDirsResponse.TopicData with every field at its default. */
+export function defaultAssignReplicasToDirsResponseTopicData(): AssignReplicasToDirsResponse.TopicData {
+  return { topicId: ZERO_UUID, partitions: [] };
+}
+
 function readAssignReplicasToDirsResponseTopicData(r: Reader, v: number): AssignReplicasToDirsResponse.TopicData {
   const flex = v >= 0;
   let topicId: string = ZERO_UUID;
@@ -188,6 +223,11 @@ function writeAssignReplicasToDirsResponseTopicData(w: Writer, v: number, m: Ass
   w.uuid(m.topicId);
   writeArray(w, flex, m.partitions, (e) => { writeAssignReplicasToDirsResponsePartitionData(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** AssignReplicasToDirsResponse.PartitionData with every field at its default. */
+export function defaultAssignReplicasToDirsResponsePartitionData(): AssignReplicasToDirsResponse.PartitionData {
+  return { partitionIndex: 0, errorCode: 0 };
 }
 
 function readAssignReplicasToDirsResponsePartitionData(r: Reader, v: number): AssignReplicasToDirsResponse.PartitionData {

@@ -45,6 +45,11 @@ export namespace BeginQuorumEpochRequest {
   }
 }
 
+/** BeginQuorumEpochRequest with every field at its default. */
+export function defaultBeginQuorumEpochRequest(): BeginQuorumEpochRequest {
+  return { clusterId: null, voterId: -1, topics: [], leaderEndpoints: [] };
+}
+
 export function readBeginQuorumEpochRequest(r: Reader, v: number): BeginQuorumEpochRequest {
   const flex = v >= 1;
   let clusterId: string | null = null;
@@ -68,6 +73,11 @@ export function writeBeginQuorumEpochRequest(w: Writer, v: number, m: BeginQuoru
   if (flex) w.uvarint(0);
 }
 
+/** BeginQuorumEpochRequest.TopicData with every field at its default. */
+export function defaultBeginQuorumEpochRequestTopicData(): BeginQuorumEpochRequest.TopicData {
+  return { topicName: '', partitions: [] };
+}
+
 function readBeginQuorumEpochRequestTopicData(r: Reader, v: number): BeginQuorumEpochRequest.TopicData {
   const flex = v >= 1;
   let topicName: string = '';
@@ -83,6 +93,11 @@ function writeBeginQuorumEpochRequestTopicData(w: Writer, v: number, m: BeginQuo
   w.string(m.topicName, flex);
   writeArray(w, flex, m.partitions, (e) => { writeBeginQuorumEpochRequestPartitionData(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** BeginQuorumEpochRequest.PartitionData with every field at its default. */
+export function defaultBeginQuorumEpochRequestPartitionData(): BeginQuorumEpochRequest.PartitionData {
+  return { partitionIndex: 0, voterDirectoryId: ZERO_UUID, leaderId: 0, leaderEpoch: 0 };
 }
 
 function readBeginQuorumEpochRequestPartitionData(r: Reader, v: number): BeginQuorumEpochRequest.PartitionData {
@@ -106,6 +121,11 @@ function writeBeginQuorumEpochRequestPartitionData(w: Writer, v: number, m: Begi
   w.int32(m.leaderId);
   w.int32(m.leaderEpoch);
   if (flex) w.uvarint(0);
+}
+
+/** BeginQuorumEpochRequest.LeaderEndpoint with every field at its default. */
+export function defaultBeginQuorumEpochRequestLeaderEndpoint(): BeginQuorumEpochRequest.LeaderEndpoint {
+  return { name: '', host: '', port: 0 };
 }
 
 function readBeginQuorumEpochRequestLeaderEndpoint(r: Reader, v: number): BeginQuorumEpochRequest.LeaderEndpoint {
@@ -167,6 +187,11 @@ export namespace BeginQuorumEpochResponse {
   }
 }
 
+/** BeginQuorumEpochResponse with every field at its default. */
+export function defaultBeginQuorumEpochResponse(): BeginQuorumEpochResponse {
+  return { errorCode: 0, topics: [], nodeEndpoints: [] };
+}
+
 export function readBeginQuorumEpochResponse(r: Reader, v: number): BeginQuorumEpochResponse {
   const flex = v >= 1;
   let errorCode: number = 0;
@@ -194,6 +219,11 @@ export function writeBeginQuorumEpochResponse(w: Writer, v: number, m: BeginQuor
   }
 }
 
+/** BeginQuorumEpochResponse.TopicData with every field at its default. */
+export function defaultBeginQuorumEpochResponseTopicData(): BeginQuorumEpochResponse.TopicData {
+  return { topicName: '', partitions: [] };
+}
+
 function readBeginQuorumEpochResponseTopicData(r: Reader, v: number): BeginQuorumEpochResponse.TopicData {
   const flex = v >= 1;
   let topicName: string = '';
@@ -209,6 +239,11 @@ function writeBeginQuorumEpochResponseTopicData(w: Writer, v: number, m: BeginQu
   w.string(m.topicName, flex);
   writeArray(w, flex, m.partitions, (e) => { writeBeginQuorumEpochResponsePartitionData(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** BeginQuorumEpochResponse.PartitionData with every field at its default. */
+export function defaultBeginQuorumEpochResponsePartitionData(): BeginQuorumEpochResponse.PartitionData {
+  return { partitionIndex: 0, errorCode: 0, leaderId: 0, leaderEpoch: 0 };
 }
 
 function readBeginQuorumEpochResponsePartitionData(r: Reader, v: number): BeginQuorumEpochResponse.PartitionData {
@@ -232,6 +267,11 @@ function writeBeginQuorumEpochResponsePartitionData(w: Writer, v: number, m: Beg
   w.int32(m.leaderId);
   w.int32(m.leaderEpoch);
   if (flex) w.uvarint(0);
+}
+
+/** BeginQuorumEpochResponse.NodeEndpoint with every field at its default. */
+export function defaultBeginQuorumEpochResponseNodeEndpoint(): BeginQuorumEpochResponse.NodeEndpoint {
+  return { nodeId: 0, host: '', port: 0 };
 }
 
 function readBeginQuorumEpochResponseNodeEndpoint(r: Reader, v: number): BeginQuorumEpochResponse.NodeEndpoint {

@@ -20,6 +20,11 @@ export interface BrokerHeartbeatRequest {
   offlineLogDirs: string[];
 }
 
+/** BrokerHeartbeatRequest with every field at its default. */
+export function defaultBrokerHeartbeatRequest(): BrokerHeartbeatRequest {
+  return { brokerId: 0, brokerEpoch: -1, currentMetadataOffset: 0, wantFence: false, wantShutDown: false, offlineLogDirs: [] };
+}
+
 export function readBrokerHeartbeatRequest(r: Reader, v: number): BrokerHeartbeatRequest {
   const flex = v >= 0;
   let brokerId: number = 0;
@@ -68,6 +73,11 @@ export interface BrokerHeartbeatResponse {
   isFenced: boolean;
   /** True if the broker should proceed with its shutdown. */
   shouldShutDown: boolean;
+}
+
+/** BrokerHeartbeatResponse with every field at its default. */
+export function defaultBrokerHeartbeatResponse(): BrokerHeartbeatResponse {
+  return { throttleTimeMs: 0, errorCode: 0, isCaughtUp: false, isFenced: true, shouldShutDown: false };
 }
 
 export function readBrokerHeartbeatResponse(r: Reader, v: number): BrokerHeartbeatResponse {

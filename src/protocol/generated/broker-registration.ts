@@ -48,6 +48,11 @@ export namespace BrokerRegistrationRequest {
   }
 }
 
+/** BrokerRegistrationRequest with every field at its default. */
+export function defaultBrokerRegistrationRequest(): BrokerRegistrationRequest {
+  return { brokerId: 0, clusterId: '', incarnationId: ZERO_UUID, listeners: [], features: [], rack: '', isMigratingZkBroker: false, logDirs: [], previousBrokerEpoch: -1 };
+}
+
 export function readBrokerRegistrationRequest(r: Reader, v: number): BrokerRegistrationRequest {
   const flex = v >= 0;
   let brokerId: number = 0;
@@ -86,6 +91,11 @@ export function writeBrokerRegistrationRequest(w: Writer, v: number, m: BrokerRe
   if (flex) w.uvarint(0);
 }
 
+/** BrokerRegistrationRequest.Listener with every field at its default. */
+export function defaultBrokerRegistrationRequestListener(): BrokerRegistrationRequest.Listener {
+  return { name: '', host: '', port: 0, securityProtocol: 0 };
+}
+
 function readBrokerRegistrationRequestListener(r: Reader, v: number): BrokerRegistrationRequest.Listener {
   const flex = v >= 0;
   let name: string = '';
@@ -107,6 +117,11 @@ function writeBrokerRegistrationRequestListener(w: Writer, v: number, m: BrokerR
   w.uint16(m.port);
   w.int16(m.securityProtocol);
   if (flex) w.uvarint(0);
+}
+
+/** BrokerRegistrationRequest.Feature with every field at its default. */
+export function defaultBrokerRegistrationRequestFeature(): BrokerRegistrationRequest.Feature {
+  return { name: '', minSupportedVersion: 0, maxSupportedVersion: 0 };
 }
 
 function readBrokerRegistrationRequestFeature(r: Reader, v: number): BrokerRegistrationRequest.Feature {
@@ -137,6 +152,11 @@ export interface BrokerRegistrationResponse {
   errorCode: number;
   /** The broker's assigned epoch, or -1 if none was assigned. */
   brokerEpoch: number;
+}
+
+/** BrokerRegistrationResponse with every field at its default. */
+export function defaultBrokerRegistrationResponse(): BrokerRegistrationResponse {
+  return { throttleTimeMs: 0, errorCode: 0, brokerEpoch: -1 };
 }
 
 export function readBrokerRegistrationResponse(r: Reader, v: number): BrokerRegistrationResponse {

@@ -12,6 +12,11 @@ export interface ConsumerGroupDescribeRequest {
   includeAuthorizedOperations: boolean;
 }
 
+/** ConsumerGroupDescribeRequest with every field at its default. */
+export function defaultConsumerGroupDescribeRequest(): ConsumerGroupDescribeRequest {
+  return { groupIds: [], includeAuthorizedOperations: false };
+}
+
 export function readConsumerGroupDescribeRequest(r: Reader, v: number): ConsumerGroupDescribeRequest {
   const flex = v >= 0;
   let groupIds: string[] = [];
@@ -97,6 +102,11 @@ export namespace ConsumerGroupDescribeResponse {
   }
 }
 
+/** ConsumerGroupDescribeResponse with every field at its default. */
+export function defaultConsumerGroupDescribeResponse(): ConsumerGroupDescribeResponse {
+  return { throttleTimeMs: 0, groups: [] };
+}
+
 export function readConsumerGroupDescribeResponse(r: Reader, v: number): ConsumerGroupDescribeResponse {
   const flex = v >= 0;
   let throttleTimeMs: number = 0;
@@ -112,6 +122,11 @@ export function writeConsumerGroupDescribeResponse(w: Writer, v: number, m: Cons
   w.int32(m.throttleTimeMs);
   writeArray(w, flex, m.groups, (e) => { writeConsumerGroupDescribeResponseDescribedGroup(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ConsumerGroupDescribeResponse.DescribedGroup with every field at its default. */
+export function defaultConsumerGroupDescribeResponseDescribedGroup(): ConsumerGroupDescribeResponse.DescribedGroup {
+  return { errorCode: 0, errorMessage: null, groupId: '', groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [], authorizedOperations: -2147483648 };
 }
 
 function readConsumerGroupDescribeResponseDescribedGroup(r: Reader, v: number): ConsumerGroupDescribeResponse.DescribedGroup {
@@ -150,6 +165,11 @@ function writeConsumerGroupDescribeResponseDescribedGroup(w: Writer, v: number, 
   writeArray(w, flex, m.members, (e) => { writeConsumerGroupDescribeResponseMember(w, v, e); });
   w.int32(m.authorizedOperations);
   if (flex) w.uvarint(0);
+}
+
+/** ConsumerGroupDescribeResponse.Member with every field at its default. */
+export function defaultConsumerGroupDescribeResponseMember(): ConsumerGroupDescribeResponse.Member {
+  return { memberId: '', instanceId: null, rackId: null, memberEpoch: 0, clientId: '', clientHost: '', subscribedTopicNames: [], subscribedTopicRegex: null, assignment: defaultConsumerGroupDescribeResponseAssignment(), targetAssignment: defaultConsumerGroupDescribeResponseAssignment() };
 }
 
 function readConsumerGroupDescribeResponseMember(r: Reader, v: number): ConsumerGroupDescribeResponse.Member {
@@ -193,7 +213,8 @@ function writeConsumerGroupDescribeResponseMember(w: Writer, v: number, m: Consu
   if (flex) w.uvarint(0);
 }
 
-function defaultConsumerGroupDescribeResponseAssignment(): ConsumerGroupDescribeResponse.Assignment {
+/** ConsumerGroupDescribeResponse.Assignment with every field at its default. */
+export function defaultConsumerGroupDescribeResponseAssignment(): ConsumerGroupDescribeResponse.Assignment {
   return { topicPartitions: [] };
 }
 
@@ -209,6 +230,11 @@ function writeConsumerGroupDescribeResponseAssignment(w: Writer, v: number, m: C
   const flex = v >= 0;
   writeArray(w, flex, m.topicPartitions, (e) => { writeConsumerGroupDescribeResponseTopicPartitions(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ConsumerGroupDescribeResponse.TopicPartitions with every field at its default. */
+export function defaultConsumerGroupDescribeResponseTopicPartitions(): ConsumerGroupDescribeResponse.TopicPartitions {
+  return { topicId: ZERO_UUID, topicName: '', partitions: [] };
 }
 
 function readConsumerGroupDescribeResponseTopicPartitions(r: Reader, v: number): ConsumerGroupDescribeResponse.TopicPartitions {

@@ -35,6 +35,11 @@ export namespace ConsumerGroupHeartbeatRequest {
   }
 }
 
+/** ConsumerGroupHeartbeatRequest with every field at its default. */
+export function defaultConsumerGroupHeartbeatRequest(): ConsumerGroupHeartbeatRequest {
+  return { groupId: '', memberId: '', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: -1, subscribedTopicNames: null, serverAssignor: null, topicPartitions: null };
+}
+
 export function readConsumerGroupHeartbeatRequest(r: Reader, v: number): ConsumerGroupHeartbeatRequest {
   const flex = v >= 0;
   let groupId: string = '';
@@ -71,6 +76,11 @@ export function writeConsumerGroupHeartbeatRequest(w: Writer, v: number, m: Cons
   w.nullableString(m.serverAssignor, flex);
   writeArray(w, flex, m.topicPartitions, (e) => { writeConsumerGroupHeartbeatRequestTopicPartitions(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ConsumerGroupHeartbeatRequest.TopicPartitions with every field at its default. */
+export function defaultConsumerGroupHeartbeatRequestTopicPartitions(): ConsumerGroupHeartbeatRequest.TopicPartitions {
+  return { topicId: ZERO_UUID, partitions: [] };
 }
 
 function readConsumerGroupHeartbeatRequestTopicPartitions(r: Reader, v: number): ConsumerGroupHeartbeatRequest.TopicPartitions {
@@ -122,6 +132,11 @@ export namespace ConsumerGroupHeartbeatResponse {
   }
 }
 
+/** ConsumerGroupHeartbeatResponse with every field at its default. */
+export function defaultConsumerGroupHeartbeatResponse(): ConsumerGroupHeartbeatResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
+}
+
 export function readConsumerGroupHeartbeatResponse(r: Reader, v: number): ConsumerGroupHeartbeatResponse {
   const flex = v >= 0;
   let throttleTimeMs: number = 0;
@@ -154,6 +169,11 @@ export function writeConsumerGroupHeartbeatResponse(w: Writer, v: number, m: Con
   if (flex) w.uvarint(0);
 }
 
+/** ConsumerGroupHeartbeatResponse.Assignment with every field at its default. */
+export function defaultConsumerGroupHeartbeatResponseAssignment(): ConsumerGroupHeartbeatResponse.Assignment {
+  return { topicPartitions: [] };
+}
+
 function readConsumerGroupHeartbeatResponseAssignment(r: Reader, v: number): ConsumerGroupHeartbeatResponse.Assignment {
   const flex = v >= 0;
   let topicPartitions: ConsumerGroupHeartbeatResponse.TopicPartitions[] = [];
@@ -166,6 +186,11 @@ function writeConsumerGroupHeartbeatResponseAssignment(w: Writer, v: number, m: 
   const flex = v >= 0;
   writeArray(w, flex, m.topicPartitions, (e) => { writeConsumerGroupHeartbeatResponseTopicPartitions(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ConsumerGroupHeartbeatResponse.TopicPartitions with every field at its default. */
+export function defaultConsumerGroupHeartbeatResponseTopicPartitions(): ConsumerGroupHeartbeatResponse.TopicPartitions {
+  return { topicId: ZERO_UUID, partitions: [] };
 }
 
 function readConsumerGroupHeartbeatResponseTopicPartitions(r: Reader, v: number): ConsumerGroupHeartbeatResponse.TopicPartitions {

@@ -21,6 +21,11 @@ export namespace ConsumerProtocolAssignment {
   }
 }
 
+/** ConsumerProtocolAssignment with every field at its default. */
+export function defaultConsumerProtocolAssignment(): ConsumerProtocolAssignment {
+  return { assignedPartitions: [], userData: null };
+}
+
 export function readConsumerProtocolAssignment(r: Reader, v: number): ConsumerProtocolAssignment {
   const flex = false;
   let assignedPartitions: ConsumerProtocolAssignment.TopicPartition[] = [];
@@ -34,6 +39,11 @@ export function writeConsumerProtocolAssignment(w: Writer, v: number, m: Consume
   const flex = false;
   writeArray(w, flex, m.assignedPartitions, (e) => { writeConsumerProtocolAssignmentTopicPartition(w, v, e); });
   w.nullableBytes(m.userData, flex);
+}
+
+/** ConsumerProtocolAssignment.TopicPartition with every field at its default. */
+export function defaultConsumerProtocolAssignmentTopicPartition(): ConsumerProtocolAssignment.TopicPartition {
+  return { topic: '', partitions: [] };
 }
 
 function readConsumerProtocolAssignmentTopicPartition(r: Reader, v: number): ConsumerProtocolAssignment.TopicPartition {

@@ -27,6 +27,11 @@ export namespace ConsumerProtocolSubscription {
   }
 }
 
+/** ConsumerProtocolSubscription with every field at its default. */
+export function defaultConsumerProtocolSubscription(): ConsumerProtocolSubscription {
+  return { topics: [], userData: null, ownedPartitions: [], generationId: -1, rackId: null };
+}
+
 export function readConsumerProtocolSubscription(r: Reader, v: number): ConsumerProtocolSubscription {
   const flex = false;
   let topics: string[] = [];
@@ -49,6 +54,11 @@ export function writeConsumerProtocolSubscription(w: Writer, v: number, m: Consu
   if (v >= 1) { writeArray(w, flex, m.ownedPartitions, (e) => { writeConsumerProtocolSubscriptionTopicPartition(w, v, e); }); }
   if (v >= 2) { w.int32(m.generationId); }
   if (v >= 3) { w.nullableString(m.rackId, flex); }
+}
+
+/** ConsumerProtocolSubscription.TopicPartition with every field at its default. */
+export function defaultConsumerProtocolSubscriptionTopicPartition(): ConsumerProtocolSubscription.TopicPartition {
+  return { topic: '', partitions: [] };
 }
 
 function readConsumerProtocolSubscriptionTopicPartition(r: Reader, v: number): ConsumerProtocolSubscription.TopicPartition {

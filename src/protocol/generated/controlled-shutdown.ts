@@ -12,6 +12,11 @@ export interface ControlledShutdownRequest {
   brokerEpoch: number;
 }
 
+/** ControlledShutdownRequest with every field at its default. */
+export function defaultControlledShutdownRequest(): ControlledShutdownRequest {
+  return { brokerId: 0, brokerEpoch: -1 };
+}
+
 export function readControlledShutdownRequest(r: Reader, v: number): ControlledShutdownRequest {
   const flex = v >= 3;
   let brokerId: number = 0;
@@ -46,6 +51,11 @@ export namespace ControlledShutdownResponse {
   }
 }
 
+/** ControlledShutdownResponse with every field at its default. */
+export function defaultControlledShutdownResponse(): ControlledShutdownResponse {
+  return { errorCode: 0, remainingPartitions: [] };
+}
+
 export function readControlledShutdownResponse(r: Reader, v: number): ControlledShutdownResponse {
   const flex = v >= 3;
   let errorCode: number = 0;
@@ -61,6 +71,11 @@ export function writeControlledShutdownResponse(w: Writer, v: number, m: Control
   w.int16(m.errorCode);
   writeArray(w, flex, m.remainingPartitions, (e) => { writeControlledShutdownResponseRemainingPartition(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ControlledShutdownResponse.RemainingPartition with every field at its default. */
+export function defaultControlledShutdownResponseRemainingPartition(): ControlledShutdownResponse.RemainingPartition {
+  return { topicName: '', partitionIndex: 0 };
 }
 
 function readControlledShutdownResponseRemainingPartition(r: Reader, v: number): ControlledShutdownResponse.RemainingPartition {

@@ -40,6 +40,11 @@ export namespace ControllerRegistrationRequest {
   }
 }
 
+/** ControllerRegistrationRequest with every field at its default. */
+export function defaultControllerRegistrationRequest(): ControllerRegistrationRequest {
+  return { controllerId: 0, incarnationId: ZERO_UUID, zkMigrationReady: false, listeners: [], features: [] };
+}
+
 export function readControllerRegistrationRequest(r: Reader, v: number): ControllerRegistrationRequest {
   const flex = v >= 0;
   let controllerId: number = 0;
@@ -66,6 +71,11 @@ export function writeControllerRegistrationRequest(w: Writer, v: number, m: Cont
   if (flex) w.uvarint(0);
 }
 
+/** ControllerRegistrationRequest.Listener with every field at its default. */
+export function defaultControllerRegistrationRequestListener(): ControllerRegistrationRequest.Listener {
+  return { name: '', host: '', port: 0, securityProtocol: 0 };
+}
+
 function readControllerRegistrationRequestListener(r: Reader, v: number): ControllerRegistrationRequest.Listener {
   const flex = v >= 0;
   let name: string = '';
@@ -87,6 +97,11 @@ function writeControllerRegistrationRequestListener(w: Writer, v: number, m: Con
   w.uint16(m.port);
   w.int16(m.securityProtocol);
   if (flex) w.uvarint(0);
+}
+
+/** ControllerRegistrationRequest.Feature with every field at its default. */
+export function defaultControllerRegistrationRequestFeature(): ControllerRegistrationRequest.Feature {
+  return { name: '', minSupportedVersion: 0, maxSupportedVersion: 0 };
 }
 
 function readControllerRegistrationRequestFeature(r: Reader, v: number): ControllerRegistrationRequest.Feature {
@@ -117,6 +132,11 @@ export interface ControllerRegistrationResponse {
   errorCode: number;
   /** The response error message, or null if there was no error. */
   errorMessage: string | null;
+}
+
+/** ControllerRegistrationResponse with every field at its default. */
+export function defaultControllerRegistrationResponse(): ControllerRegistrationResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '' };
 }
 
 export function readControllerRegistrationResponse(r: Reader, v: number): ControllerRegistrationResponse {

@@ -29,6 +29,11 @@ export namespace CreateAclsRequest {
   }
 }
 
+/** CreateAclsRequest with every field at its default. */
+export function defaultCreateAclsRequest(): CreateAclsRequest {
+  return { creations: [] };
+}
+
 export function readCreateAclsRequest(r: Reader, v: number): CreateAclsRequest {
   const flex = v >= 2;
   let creations: CreateAclsRequest.AclCreation[] = [];
@@ -41,6 +46,11 @@ export function writeCreateAclsRequest(w: Writer, v: number, m: CreateAclsReques
   const flex = v >= 2;
   writeArray(w, flex, m.creations, (e) => { writeCreateAclsRequestAclCreation(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** CreateAclsRequest.AclCreation with every field at its default. */
+export function defaultCreateAclsRequestAclCreation(): CreateAclsRequest.AclCreation {
+  return { resourceType: 0, resourceName: '', resourcePatternType: 3, principal: '', host: '', operation: 0, permissionType: 0 };
 }
 
 function readCreateAclsRequestAclCreation(r: Reader, v: number): CreateAclsRequest.AclCreation {
@@ -92,6 +102,11 @@ export namespace CreateAclsResponse {
   }
 }
 
+/** CreateAclsResponse with every field at its default. */
+export function defaultCreateAclsResponse(): CreateAclsResponse {
+  return { throttleTimeMs: 0, results: [] };
+}
+
 export function readCreateAclsResponse(r: Reader, v: number): CreateAclsResponse {
   const flex = v >= 2;
   let throttleTimeMs: number = 0;
@@ -107,6 +122,11 @@ export function writeCreateAclsResponse(w: Writer, v: number, m: CreateAclsRespo
   w.int32(m.throttleTimeMs);
   writeArray(w, flex, m.results, (e) => { writeCreateAclsResponseAclCreationResult(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** CreateAclsResponse.AclCreationResult with every field at its default. */
+export function defaultCreateAclsResponseAclCreationResult(): CreateAclsResponse.AclCreationResult {
+  return { errorCode: 0, errorMessage: '' };
 }
 
 function readCreateAclsResponseAclCreationResult(r: Reader, v: number): CreateAclsResponse.AclCreationResult {

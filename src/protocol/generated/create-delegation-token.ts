@@ -25,6 +25,11 @@ export namespace CreateDelegationTokenRequest {
   }
 }
 
+/** CreateDelegationTokenRequest with every field at its default. */
+export function defaultCreateDelegationTokenRequest(): CreateDelegationTokenRequest {
+  return { ownerPrincipalType: '', ownerPrincipalName: '', renewers: [], maxLifetimeMs: 0 };
+}
+
 export function readCreateDelegationTokenRequest(r: Reader, v: number): CreateDelegationTokenRequest {
   const flex = v >= 2;
   let ownerPrincipalType: string | null = '';
@@ -46,6 +51,11 @@ export function writeCreateDelegationTokenRequest(w: Writer, v: number, m: Creat
   writeArray(w, flex, m.renewers, (e) => { writeCreateDelegationTokenRequestCreatableRenewers(w, v, e); });
   w.int64(m.maxLifetimeMs);
   if (flex) w.uvarint(0);
+}
+
+/** CreateDelegationTokenRequest.CreatableRenewers with every field at its default. */
+export function defaultCreateDelegationTokenRequestCreatableRenewers(): CreateDelegationTokenRequest.CreatableRenewers {
+  return { principalType: '', principalName: '' };
 }
 
 function readCreateDelegationTokenRequestCreatableRenewers(r: Reader, v: number): CreateDelegationTokenRequest.CreatableRenewers {
@@ -89,6 +99,11 @@ export interface CreateDelegationTokenResponse {
   hmac: Buffer;
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
   throttleTimeMs: number;
+}
+
+/** CreateDelegationTokenResponse with every field at its default. */
+export function defaultCreateDelegationTokenResponse(): CreateDelegationTokenResponse {
+  return { errorCode: 0, principalType: '', principalName: '', tokenRequesterPrincipalType: '', tokenRequesterPrincipalName: '', issueTimestampMs: 0, expiryTimestampMs: 0, maxTimestampMs: 0, tokenId: '', hmac: EMPTY, throttleTimeMs: 0 };
 }
 
 export function readCreateDelegationTokenResponse(r: Reader, v: number): CreateDelegationTokenResponse {

@@ -30,6 +30,11 @@ export namespace CreatePartitionsRequest {
   }
 }
 
+/** CreatePartitionsRequest with every field at its default. */
+export function defaultCreatePartitionsRequest(): CreatePartitionsRequest {
+  return { topics: [], timeoutMs: 0, validateOnly: false };
+}
+
 export function readCreatePartitionsRequest(r: Reader, v: number): CreatePartitionsRequest {
   const flex = v >= 2;
   let topics: CreatePartitionsRequest.CreatePartitionsTopic[] = [];
@@ -50,6 +55,11 @@ export function writeCreatePartitionsRequest(w: Writer, v: number, m: CreatePart
   if (flex) w.uvarint(0);
 }
 
+/** CreatePartitionsRequest.CreatePartitionsTopic with every field at its default. */
+export function defaultCreatePartitionsRequestCreatePartitionsTopic(): CreatePartitionsRequest.CreatePartitionsTopic {
+  return { name: '', count: 0, assignments: [] };
+}
+
 function readCreatePartitionsRequestCreatePartitionsTopic(r: Reader, v: number): CreatePartitionsRequest.CreatePartitionsTopic {
   const flex = v >= 2;
   let name: string = '';
@@ -68,6 +78,11 @@ function writeCreatePartitionsRequestCreatePartitionsTopic(w: Writer, v: number,
   w.int32(m.count);
   writeArray(w, flex, m.assignments, (e) => { writeCreatePartitionsRequestCreatePartitionsAssignment(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** CreatePartitionsRequest.CreatePartitionsAssignment with every field at its default. */
+export function defaultCreatePartitionsRequestCreatePartitionsAssignment(): CreatePartitionsRequest.CreatePartitionsAssignment {
+  return { brokerIds: [] };
 }
 
 function readCreatePartitionsRequestCreatePartitionsAssignment(r: Reader, v: number): CreatePartitionsRequest.CreatePartitionsAssignment {
@@ -103,6 +118,11 @@ export namespace CreatePartitionsResponse {
   }
 }
 
+/** CreatePartitionsResponse with every field at its default. */
+export function defaultCreatePartitionsResponse(): CreatePartitionsResponse {
+  return { throttleTimeMs: 0, results: [] };
+}
+
 export function readCreatePartitionsResponse(r: Reader, v: number): CreatePartitionsResponse {
   const flex = v >= 2;
   let throttleTimeMs: number = 0;
@@ -118,6 +138,11 @@ export function writeCreatePartitionsResponse(w: Writer, v: number, m: CreatePar
   w.int32(m.throttleTimeMs);
   writeArray(w, flex, m.results, (e) => { writeCreatePartitionsResponseCreatePartitionsTopicResult(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** CreatePartitionsResponse.CreatePartitionsTopicResult with every field at its default. */
+export function defaultCreatePartitionsResponseCreatePartitionsTopicResult(): CreatePartitionsResponse.CreatePartitionsTopicResult {
+  return { name: '', errorCode: 0, errorMessage: null };
 }
 
 function readCreatePartitionsResponseCreatePartitionsTopicResult(r: Reader, v: number): CreatePartitionsResponse.CreatePartitionsTopicResult {

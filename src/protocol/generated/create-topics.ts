@@ -43,6 +43,11 @@ export namespace CreateTopicsRequest {
   }
 }
 
+/** CreateTopicsRequest with every field at its default. */
+export function defaultCreateTopicsRequest(): CreateTopicsRequest {
+  return { topics: [], timeoutMs: 60000, validateOnly: false };
+}
+
 export function readCreateTopicsRequest(r: Reader, v: number): CreateTopicsRequest {
   const flex = v >= 5;
   let topics: CreateTopicsRequest.CreatableTopic[] = [];
@@ -61,6 +66,11 @@ export function writeCreateTopicsRequest(w: Writer, v: number, m: CreateTopicsRe
   w.int32(m.timeoutMs);
   if (v >= 1) { w.bool(m.validateOnly); } else if (!(m.validateOnly === false)) unsupported('CreateTopicsRequest', 'validateOnly', v);
   if (flex) w.uvarint(0);
+}
+
+/** CreateTopicsRequest.CreatableTopic with every field at its default. */
+export function defaultCreateTopicsRequestCreatableTopic(): CreateTopicsRequest.CreatableTopic {
+  return { name: '', numPartitions: 0, replicationFactor: 0, assignments: [], configs: [] };
 }
 
 function readCreateTopicsRequestCreatableTopic(r: Reader, v: number): CreateTopicsRequest.CreatableTopic {
@@ -89,6 +99,11 @@ function writeCreateTopicsRequestCreatableTopic(w: Writer, v: number, m: CreateT
   if (flex) w.uvarint(0);
 }
 
+/** CreateTopicsRequest.CreatableReplicaAssignment with every field at its default. */
+export function defaultCreateTopicsRequestCreatableReplicaAssignment(): CreateTopicsRequest.CreatableReplicaAssignment {
+  return { partitionIndex: 0, brokerIds: [] };
+}
+
 function readCreateTopicsRequestCreatableReplicaAssignment(r: Reader, v: number): CreateTopicsRequest.CreatableReplicaAssignment {
   const flex = v >= 5;
   let partitionIndex: number = 0;
@@ -104,6 +119,11 @@ function writeCreateTopicsRequestCreatableReplicaAssignment(w: Writer, v: number
   w.int32(m.partitionIndex);
   writeArray(w, flex, m.brokerIds, (e) => { w.int32(e); });
   if (flex) w.uvarint(0);
+}
+
+/** CreateTopicsRequest.CreatableTopicConfig with every field at its default. */
+export function defaultCreateTopicsRequestCreatableTopicConfig(): CreateTopicsRequest.CreatableTopicConfig {
+  return { name: '', value: '' };
 }
 
 function readCreateTopicsRequestCreatableTopicConfig(r: Reader, v: number): CreateTopicsRequest.CreatableTopicConfig {
@@ -165,6 +185,11 @@ export namespace CreateTopicsResponse {
   }
 }
 
+/** CreateTopicsResponse with every field at its default. */
+export function defaultCreateTopicsResponse(): CreateTopicsResponse {
+  return { throttleTimeMs: 0, topics: [] };
+}
+
 export function readCreateTopicsResponse(r: Reader, v: number): CreateTopicsResponse {
   const flex = v >= 5;
   let throttleTimeMs: number = 0;
@@ -180,6 +205,11 @@ export function writeCreateTopicsResponse(w: Writer, v: number, m: CreateTopicsR
   if (v >= 2) { w.int32(m.throttleTimeMs); }
   writeArray(w, flex, m.topics, (e) => { writeCreateTopicsResponseCreatableTopicResult(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** CreateTopicsResponse.CreatableTopicResult with every field at its default. */
+export function defaultCreateTopicsResponseCreatableTopicResult(): CreateTopicsResponse.CreatableTopicResult {
+  return { name: '', topicId: ZERO_UUID, errorCode: 0, errorMessage: '', topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: [] };
 }
 
 function readCreateTopicsResponseCreatableTopicResult(r: Reader, v: number): CreateTopicsResponse.CreatableTopicResult {
@@ -222,6 +252,11 @@ function writeCreateTopicsResponseCreatableTopicResult(w: Writer, v: number, m: 
     if (v >= 5 && !(m.topicConfigErrorCode === 0)) tags.push([0, (t) => { t.int16(m.topicConfigErrorCode); }]);
     w.taggedFields(tags);
   }
+}
+
+/** CreateTopicsResponse.CreatableTopicConfigs with every field at its default. */
+export function defaultCreateTopicsResponseCreatableTopicConfigs(): CreateTopicsResponse.CreatableTopicConfigs {
+  return { name: '', value: '', readOnly: false, configSource: -1, isSensitive: false };
 }
 
 function readCreateTopicsResponseCreatableTopicConfigs(r: Reader, v: number): CreateTopicsResponse.CreatableTopicConfigs {

@@ -13,6 +13,11 @@ export interface DefaultPrincipalData {
   tokenAuthenticated: boolean;
 }
 
+/** DefaultPrincipalData with every field at its default. */
+export function defaultDefaultPrincipalData(): DefaultPrincipalData {
+  return { type: '', name: '', tokenAuthenticated: false };
+}
+
 export function readDefaultPrincipalData(r: Reader, v: number): DefaultPrincipalData {
   const flex = v >= 0;
   let type: string = '';

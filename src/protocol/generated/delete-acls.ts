@@ -29,6 +29,11 @@ export namespace DeleteAclsRequest {
   }
 }
 
+/** DeleteAclsRequest with every field at its default. */
+export function defaultDeleteAclsRequest(): DeleteAclsRequest {
+  return { filters: [] };
+}
+
 export function readDeleteAclsRequest(r: Reader, v: number): DeleteAclsRequest {
   const flex = v >= 2;
   let filters: DeleteAclsRequest.DeleteAclsFilter[] = [];
@@ -41,6 +46,11 @@ export function writeDeleteAclsRequest(w: Writer, v: number, m: DeleteAclsReques
   const flex = v >= 2;
   writeArray(w, flex, m.filters, (e) => { writeDeleteAclsRequestDeleteAclsFilter(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DeleteAclsRequest.DeleteAclsFilter with every field at its default. */
+export function defaultDeleteAclsRequestDeleteAclsFilter(): DeleteAclsRequest.DeleteAclsFilter {
+  return { resourceTypeFilter: 0, resourceNameFilter: '', patternTypeFilter: 3, principalFilter: '', hostFilter: '', operation: 0, permissionType: 0 };
 }
 
 function readDeleteAclsRequestDeleteAclsFilter(r: Reader, v: number): DeleteAclsRequest.DeleteAclsFilter {
@@ -115,6 +125,11 @@ export namespace DeleteAclsResponse {
   }
 }
 
+/** DeleteAclsResponse with every field at its default. */
+export function defaultDeleteAclsResponse(): DeleteAclsResponse {
+  return { throttleTimeMs: 0, filterResults: [] };
+}
+
 export function readDeleteAclsResponse(r: Reader, v: number): DeleteAclsResponse {
   const flex = v >= 2;
   let throttleTimeMs: number = 0;
@@ -130,6 +145,11 @@ export function writeDeleteAclsResponse(w: Writer, v: number, m: DeleteAclsRespo
   w.int32(m.throttleTimeMs);
   writeArray(w, flex, m.filterResults, (e) => { writeDeleteAclsResponseDeleteAclsFilterResult(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DeleteAclsResponse.DeleteAclsFilterResult with every field at its default. */
+export function defaultDeleteAclsResponseDeleteAclsFilterResult(): DeleteAclsResponse.DeleteAclsFilterResult {
+  return { errorCode: 0, errorMessage: '', matchingAcls: [] };
 }
 
 function readDeleteAclsResponseDeleteAclsFilterResult(r: Reader, v: number): DeleteAclsResponse.DeleteAclsFilterResult {
@@ -150,6 +170,11 @@ function writeDeleteAclsResponseDeleteAclsFilterResult(w: Writer, v: number, m: 
   w.nullableString(m.errorMessage, flex);
   writeArray(w, flex, m.matchingAcls, (e) => { writeDeleteAclsResponseDeleteAclsMatchingAcl(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DeleteAclsResponse.DeleteAclsMatchingAcl with every field at its default. */
+export function defaultDeleteAclsResponseDeleteAclsMatchingAcl(): DeleteAclsResponse.DeleteAclsMatchingAcl {
+  return { errorCode: 0, errorMessage: '', resourceType: 0, resourceName: '', patternType: 3, principal: '', host: '', operation: 0, permissionType: 0 };
 }
 
 function readDeleteAclsResponseDeleteAclsMatchingAcl(r: Reader, v: number): DeleteAclsResponse.DeleteAclsMatchingAcl {

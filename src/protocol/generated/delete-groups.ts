@@ -10,6 +10,11 @@ export interface DeleteGroupsRequest {
   groupsNames: string[];
 }
 
+/** DeleteGroupsRequest with every field at its default. */
+export function defaultDeleteGroupsRequest(): DeleteGroupsRequest {
+  return { groupsNames: [] };
+}
+
 export function readDeleteGroupsRequest(r: Reader, v: number): DeleteGroupsRequest {
   const flex = v >= 2;
   let groupsNames: string[] = [];
@@ -41,6 +46,11 @@ export namespace DeleteGroupsResponse {
   }
 }
 
+/** DeleteGroupsResponse with every field at its default. */
+export function defaultDeleteGroupsResponse(): DeleteGroupsResponse {
+  return { throttleTimeMs: 0, results: [] };
+}
+
 export function readDeleteGroupsResponse(r: Reader, v: number): DeleteGroupsResponse {
   const flex = v >= 2;
   let throttleTimeMs: number = 0;
@@ -56,6 +66,11 @@ export function writeDeleteGroupsResponse(w: Writer, v: number, m: DeleteGroupsR
   w.int32(m.throttleTimeMs);
   writeArray(w, flex, m.results, (e) => { writeDeleteGroupsResponseDeletableGroupResult(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DeleteGroupsResponse.DeletableGroupResult with every field at its default. */
+export function defaultDeleteGroupsResponseDeletableGroupResult(): DeleteGroupsResponse.DeletableGroupResult {
+  return { groupId: '', errorCode: 0 };
 }
 
 function readDeleteGroupsResponseDeletableGroupResult(r: Reader, v: number): DeleteGroupsResponse.DeletableGroupResult {

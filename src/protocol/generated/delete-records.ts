@@ -28,6 +28,11 @@ export namespace DeleteRecordsRequest {
   }
 }
 
+/** DeleteRecordsRequest with every field at its default. */
+export function defaultDeleteRecordsRequest(): DeleteRecordsRequest {
+  return { topics: [], timeoutMs: 0 };
+}
+
 export function readDeleteRecordsRequest(r: Reader, v: number): DeleteRecordsRequest {
   const flex = v >= 2;
   let topics: DeleteRecordsRequest.DeleteRecordsTopic[] = [];
@@ -45,6 +50,11 @@ export function writeDeleteRecordsRequest(w: Writer, v: number, m: DeleteRecords
   if (flex) w.uvarint(0);
 }
 
+/** DeleteRecordsRequest.DeleteRecordsTopic with every field at its default. */
+export function defaultDeleteRecordsRequestDeleteRecordsTopic(): DeleteRecordsRequest.DeleteRecordsTopic {
+  return { name: '', partitions: [] };
+}
+
 function readDeleteRecordsRequestDeleteRecordsTopic(r: Reader, v: number): DeleteRecordsRequest.DeleteRecordsTopic {
   const flex = v >= 2;
   let name: string = '';
@@ -60,6 +70,11 @@ function writeDeleteRecordsRequestDeleteRecordsTopic(w: Writer, v: number, m: De
   w.string(m.name, flex);
   writeArray(w, flex, m.partitions, (e) => { writeDeleteRecordsRequestDeleteRecordsPartition(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DeleteRecordsRequest.DeleteRecordsPartition with every field at its default. */
+export function defaultDeleteRecordsRequestDeleteRecordsPartition(): DeleteRecordsRequest.DeleteRecordsPartition {
+  return { partitionIndex: 0, offset: 0 };
 }
 
 function readDeleteRecordsRequestDeleteRecordsPartition(r: Reader, v: number): DeleteRecordsRequest.DeleteRecordsPartition {
@@ -105,6 +120,11 @@ export namespace DeleteRecordsResponse {
   }
 }
 
+/** DeleteRecordsResponse with every field at its default. */
+export function defaultDeleteRecordsResponse(): DeleteRecordsResponse {
+  return { throttleTimeMs: 0, topics: [] };
+}
+
 export function readDeleteRecordsResponse(r: Reader, v: number): DeleteRecordsResponse {
   const flex = v >= 2;
   let throttleTimeMs: number = 0;
@@ -122,6 +142,11 @@ export function writeDeleteRecordsResponse(w: Writer, v: number, m: DeleteRecord
   if (flex) w.uvarint(0);
 }
 
+/** DeleteRecordsResponse.DeleteRecordsTopicResult with every field at its default. */
+export function defaultDeleteRecordsResponseDeleteRecordsTopicResult(): DeleteRecordsResponse.DeleteRecordsTopicResult {
+  return { name: '', partitions: [] };
+}
+
 function readDeleteRecordsResponseDeleteRecordsTopicResult(r: Reader, v: number): DeleteRecordsResponse.DeleteRecordsTopicResult {
   const flex = v >= 2;
   let name: string = '';
@@ -137,6 +162,11 @@ function writeDeleteRecordsResponseDeleteRecordsTopicResult(w: Writer, v: number
   w.string(m.name, flex);
   writeArray(w, flex, m.partitions, (e) => { writeDeleteRecordsResponseDeleteRecordsPartitionResult(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DeleteRecordsResponse.DeleteRecordsPartitionResult with every field at its default. */
+export function defaultDeleteRecordsResponseDeleteRecordsPartitionResult(): DeleteRecordsResponse.DeleteRecordsPartitionResult {
+  return { partitionIndex: 0, lowWatermark: 0, errorCode: 0 };
 }
 
 function readDeleteRecordsResponseDeleteRecordsPartitionResult(r: Reader, v: number): DeleteRecordsResponse.DeleteRecordsPartitionResult {

@@ -26,6 +26,11 @@ export namespace DeleteShareGroupStateRequest {
   }
 }
 
+/** DeleteShareGroupStateRequest with every field at its default. */
+export function defaultDeleteShareGroupStateRequest(): DeleteShareGroupStateRequest {
+  return { groupId: '', topics: [] };
+}
+
 export function readDeleteShareGroupStateRequest(r: Reader, v: number): DeleteShareGroupStateRequest {
   const flex = v >= 0;
   let groupId: string = '';
@@ -43,6 +48,11 @@ export function writeDeleteShareGroupStateRequest(w: Writer, v: number, m: Delet
   if (flex) w.uvarint(0);
 }
 
+/** DeleteShareGroupStateRequest.DeleteStateData with every field at its default. */
+export function defaultDeleteShareGroupStateRequestDeleteStateData(): DeleteShareGroupStateRequest.DeleteStateData {
+  return { topicId: ZERO_UUID, partitions: [] };
+}
+
 function readDeleteShareGroupStateRequestDeleteStateData(r: Reader, v: number): DeleteShareGroupStateRequest.DeleteStateData {
   const flex = v >= 0;
   let topicId: string = ZERO_UUID;
@@ -58,6 +68,11 @@ function writeDeleteShareGroupStateRequestDeleteStateData(w: Writer, v: number, 
   w.uuid(m.topicId);
   writeArray(w, flex, m.partitions, (e) => { writeDeleteShareGroupStateRequestPartitionData(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DeleteShareGroupStateRequest.PartitionData with every field at its default. */
+export function defaultDeleteShareGroupStateRequestPartitionData(): DeleteShareGroupStateRequest.PartitionData {
+  return { partition: 0 };
 }
 
 function readDeleteShareGroupStateRequestPartitionData(r: Reader, v: number): DeleteShareGroupStateRequest.PartitionData {
@@ -98,6 +113,11 @@ export namespace DeleteShareGroupStateResponse {
   }
 }
 
+/** DeleteShareGroupStateResponse with every field at its default. */
+export function defaultDeleteShareGroupStateResponse(): DeleteShareGroupStateResponse {
+  return { results: [] };
+}
+
 export function readDeleteShareGroupStateResponse(r: Reader, v: number): DeleteShareGroupStateResponse {
   const flex = v >= 0;
   let results: DeleteShareGroupStateResponse.DeleteStateResult[] = [];
@@ -110,6 +130,11 @@ export function writeDeleteShareGroupStateResponse(w: Writer, v: number, m: Dele
   const flex = v >= 0;
   writeArray(w, flex, m.results, (e) => { writeDeleteShareGroupStateResponseDeleteStateResult(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DeleteShareGroupStateResponse.DeleteStateResult with every field at its default. */
+export function defaultDeleteShareGroupStateResponseDeleteStateResult(): DeleteShareGroupStateResponse.DeleteStateResult {
+  return { topicId: ZERO_UUID, partitions: [] };
 }
 
 function readDeleteShareGroupStateResponseDeleteStateResult(r: Reader, v: number): DeleteShareGroupStateResponse.DeleteStateResult {
@@ -127,6 +152,11 @@ function writeDeleteShareGroupStateResponseDeleteStateResult(w: Writer, v: numbe
   w.uuid(m.topicId);
   writeArray(w, flex, m.partitions, (e) => { writeDeleteShareGroupStateResponsePartitionResult(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DeleteShareGroupStateResponse.PartitionResult with every field at its default. */
+export function defaultDeleteShareGroupStateResponsePartitionResult(): DeleteShareGroupStateResponse.PartitionResult {
+  return { partition: 0, errorCode: 0, errorMessage: null };
 }
 
 function readDeleteShareGroupStateResponsePartitionResult(r: Reader, v: number): DeleteShareGroupStateResponse.PartitionResult {

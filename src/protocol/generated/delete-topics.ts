@@ -23,6 +23,11 @@ export namespace DeleteTopicsRequest {
   }
 }
 
+/** DeleteTopicsRequest with every field at its default. */
+export function defaultDeleteTopicsRequest(): DeleteTopicsRequest {
+  return { topics: [], topicNames: [], timeoutMs: 0 };
+}
+
 export function readDeleteTopicsRequest(r: Reader, v: number): DeleteTopicsRequest {
   const flex = v >= 4;
   let topics: DeleteTopicsRequest.DeleteTopicState[] = [];
@@ -41,6 +46,11 @@ export function writeDeleteTopicsRequest(w: Writer, v: number, m: DeleteTopicsRe
   if (v <= 5) { writeArray(w, flex, m.topicNames, (e) => { w.string(e, flex); }); }
   w.int32(m.timeoutMs);
   if (flex) w.uvarint(0);
+}
+
+/** DeleteTopicsRequest.DeleteTopicState with every field at its default. */
+export function defaultDeleteTopicsRequestDeleteTopicState(): DeleteTopicsRequest.DeleteTopicState {
+  return { name: null, topicId: ZERO_UUID };
 }
 
 function readDeleteTopicsRequestDeleteTopicState(r: Reader, v: number): DeleteTopicsRequest.DeleteTopicState {
@@ -81,6 +91,11 @@ export namespace DeleteTopicsResponse {
   }
 }
 
+/** DeleteTopicsResponse with every field at its default. */
+export function defaultDeleteTopicsResponse(): DeleteTopicsResponse {
+  return { throttleTimeMs: 0, responses: [] };
+}
+
 export function readDeleteTopicsResponse(r: Reader, v: number): DeleteTopicsResponse {
   const flex = v >= 4;
   let throttleTimeMs: number = 0;
@@ -96,6 +111,11 @@ export function writeDeleteTopicsResponse(w: Writer, v: number, m: DeleteTopicsR
   if (v >= 1) { w.int32(m.throttleTimeMs); }
   writeArray(w, flex, m.responses, (e) => { writeDeleteTopicsResponseDeletableTopicResult(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DeleteTopicsResponse.DeletableTopicResult with every field at its default. */
+export function defaultDeleteTopicsResponseDeletableTopicResult(): DeleteTopicsResponse.DeletableTopicResult {
+  return { name: '', topicId: ZERO_UUID, errorCode: 0, errorMessage: null };
 }
 
 function readDeleteTopicsResponseDeletableTopicResult(r: Reader, v: number): DeleteTopicsResponse.DeletableTopicResult {

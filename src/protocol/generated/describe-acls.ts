@@ -22,6 +22,11 @@ export interface DescribeAclsRequest {
   permissionType: number;
 }
 
+/** DescribeAclsRequest with every field at its default. */
+export function defaultDescribeAclsRequest(): DescribeAclsRequest {
+  return { resourceTypeFilter: 0, resourceNameFilter: '', patternTypeFilter: 3, principalFilter: '', hostFilter: '', operation: 0, permissionType: 0 };
+}
+
 export function readDescribeAclsRequest(r: Reader, v: number): DescribeAclsRequest {
   const flex = v >= 2;
   let resourceTypeFilter: number = 0;
@@ -90,6 +95,11 @@ export namespace DescribeAclsResponse {
   }
 }
 
+/** DescribeAclsResponse with every field at its default. */
+export function defaultDescribeAclsResponse(): DescribeAclsResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '', resources: [] };
+}
+
 export function readDescribeAclsResponse(r: Reader, v: number): DescribeAclsResponse {
   const flex = v >= 2;
   let throttleTimeMs: number = 0;
@@ -113,6 +123,11 @@ export function writeDescribeAclsResponse(w: Writer, v: number, m: DescribeAclsR
   if (flex) w.uvarint(0);
 }
 
+/** DescribeAclsResponse.DescribeAclsResource with every field at its default. */
+export function defaultDescribeAclsResponseDescribeAclsResource(): DescribeAclsResponse.DescribeAclsResource {
+  return { resourceType: 0, resourceName: '', patternType: 3, acls: [] };
+}
+
 function readDescribeAclsResponseDescribeAclsResource(r: Reader, v: number): DescribeAclsResponse.DescribeAclsResource {
   const flex = v >= 2;
   let resourceType: number = 0;
@@ -134,6 +149,11 @@ function writeDescribeAclsResponseDescribeAclsResource(w: Writer, v: number, m: 
   if (v >= 1) { w.int8(m.patternType); } else if (!(m.patternType === 3)) unsupported('DescribeAclsResponse', 'PatternType', v);
   writeArray(w, flex, m.acls, (e) => { writeDescribeAclsResponseAclDescription(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DescribeAclsResponse.AclDescription with every field at its default. */
+export function defaultDescribeAclsResponseAclDescription(): DescribeAclsResponse.AclDescription {
+  return { principal: '', host: '', operation: 0, permissionType: 0 };
 }
 
 function readDescribeAclsResponseAclDescription(r: Reader, v: number): DescribeAclsResponse.AclDescription {

@@ -23,6 +23,11 @@ export namespace DescribeClientQuotasRequest {
   }
 }
 
+/** DescribeClientQuotasRequest with every field at its default. */
+export function defaultDescribeClientQuotasRequest(): DescribeClientQuotasRequest {
+  return { components: [], strict: false };
+}
+
 export function readDescribeClientQuotasRequest(r: Reader, v: number): DescribeClientQuotasRequest {
   const flex = v >= 1;
   let components: DescribeClientQuotasRequest.ComponentData[] = [];
@@ -38,6 +43,11 @@ export function writeDescribeClientQuotasRequest(w: Writer, v: number, m: Descri
   writeArray(w, flex, m.components, (e) => { writeDescribeClientQuotasRequestComponentData(w, v, e); });
   w.bool(m.strict);
   if (flex) w.uvarint(0);
+}
+
+/** DescribeClientQuotasRequest.ComponentData with every field at its default. */
+export function defaultDescribeClientQuotasRequestComponentData(): DescribeClientQuotasRequest.ComponentData {
+  return { entityType: '', matchType: 0, match: '' };
 }
 
 function readDescribeClientQuotasRequestComponentData(r: Reader, v: number): DescribeClientQuotasRequest.ComponentData {
@@ -95,6 +105,11 @@ export namespace DescribeClientQuotasResponse {
   }
 }
 
+/** DescribeClientQuotasResponse with every field at its default. */
+export function defaultDescribeClientQuotasResponse(): DescribeClientQuotasResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '', entries: [] };
+}
+
 export function readDescribeClientQuotasResponse(r: Reader, v: number): DescribeClientQuotasResponse {
   const flex = v >= 1;
   let throttleTimeMs: number = 0;
@@ -118,6 +133,11 @@ export function writeDescribeClientQuotasResponse(w: Writer, v: number, m: Descr
   if (flex) w.uvarint(0);
 }
 
+/** DescribeClientQuotasResponse.EntryData with every field at its default. */
+export function defaultDescribeClientQuotasResponseEntryData(): DescribeClientQuotasResponse.EntryData {
+  return { entity: [], values: [] };
+}
+
 function readDescribeClientQuotasResponseEntryData(r: Reader, v: number): DescribeClientQuotasResponse.EntryData {
   const flex = v >= 1;
   let entity: DescribeClientQuotasResponse.EntityData[] = [];
@@ -135,6 +155,11 @@ function writeDescribeClientQuotasResponseEntryData(w: Writer, v: number, m: Des
   if (flex) w.uvarint(0);
 }
 
+/** DescribeClientQuotasResponse.EntityData with every field at its default. */
+export function defaultDescribeClientQuotasResponseEntityData(): DescribeClientQuotasResponse.EntityData {
+  return { entityType: '', entityName: '' };
+}
+
 function readDescribeClientQuotasResponseEntityData(r: Reader, v: number): DescribeClientQuotasResponse.EntityData {
   const flex = v >= 1;
   let entityType: string = '';
@@ -150,6 +175,11 @@ function writeDescribeClientQuotasResponseEntityData(w: Writer, v: number, m: De
   w.string(m.entityType, flex);
   w.nullableString(m.entityName, flex);
   if (flex) w.uvarint(0);
+}
+
+/** DescribeClientQuotasResponse.ValueData with every field at its default. */
+export function defaultDescribeClientQuotasResponseValueData(): DescribeClientQuotasResponse.ValueData {
+  return { key: '', value: 0 };
 }
 
 function readDescribeClientQuotasResponseValueData(r: Reader, v: number): DescribeClientQuotasResponse.ValueData {

@@ -12,6 +12,11 @@ export interface DescribeClusterRequest {
   endpointType: number;
 }
 
+/** DescribeClusterRequest with every field at its default. */
+export function defaultDescribeClusterRequest(): DescribeClusterRequest {
+  return { includeClusterAuthorizedOperations: false, endpointType: 1 };
+}
+
 export function readDescribeClusterRequest(r: Reader, v: number): DescribeClusterRequest {
   const flex = v >= 0;
   let includeClusterAuthorizedOperations: boolean = false;
@@ -62,6 +67,11 @@ export namespace DescribeClusterResponse {
   }
 }
 
+/** DescribeClusterResponse with every field at its default. */
+export function defaultDescribeClusterResponse(): DescribeClusterResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, endpointType: 1, clusterId: '', controllerId: -1, brokers: [], clusterAuthorizedOperations: -2147483648 };
+}
+
 export function readDescribeClusterResponse(r: Reader, v: number): DescribeClusterResponse {
   const flex = v >= 0;
   let throttleTimeMs: number = 0;
@@ -95,6 +105,11 @@ export function writeDescribeClusterResponse(w: Writer, v: number, m: DescribeCl
   writeArray(w, flex, m.brokers, (e) => { writeDescribeClusterResponseDescribeClusterBroker(w, v, e); });
   w.int32(m.clusterAuthorizedOperations);
   if (flex) w.uvarint(0);
+}
+
+/** DescribeClusterResponse.DescribeClusterBroker with every field at its default. */
+export function defaultDescribeClusterResponseDescribeClusterBroker(): DescribeClusterResponse.DescribeClusterBroker {
+  return { brokerId: 0, host: '', port: 0, rack: null };
 }
 
 function readDescribeClusterResponseDescribeClusterBroker(r: Reader, v: number): DescribeClusterResponse.DescribeClusterBroker {

@@ -25,6 +25,11 @@ export namespace DescribeConfigsRequest {
   }
 }
 
+/** DescribeConfigsRequest with every field at its default. */
+export function defaultDescribeConfigsRequest(): DescribeConfigsRequest {
+  return { resources: [], includeSynonyms: false, includeDocumentation: false };
+}
+
 export function readDescribeConfigsRequest(r: Reader, v: number): DescribeConfigsRequest {
   const flex = v >= 4;
   let resources: DescribeConfigsRequest.DescribeConfigsResource[] = [];
@@ -43,6 +48,11 @@ export function writeDescribeConfigsRequest(w: Writer, v: number, m: DescribeCon
   if (v >= 1) { w.bool(m.includeSynonyms); } else if (!(m.includeSynonyms === false)) unsupported('DescribeConfigsRequest', 'IncludeSynonyms', v);
   if (v >= 3) { w.bool(m.includeDocumentation); } else if (!(m.includeDocumentation === false)) unsupported('DescribeConfigsRequest', 'IncludeDocumentation', v);
   if (flex) w.uvarint(0);
+}
+
+/** DescribeConfigsRequest.DescribeConfigsResource with every field at its default. */
+export function defaultDescribeConfigsRequestDescribeConfigsResource(): DescribeConfigsRequest.DescribeConfigsResource {
+  return { resourceType: 0, resourceName: '', configurationKeys: [] };
 }
 
 function readDescribeConfigsRequestDescribeConfigsResource(r: Reader, v: number): DescribeConfigsRequest.DescribeConfigsResource {
@@ -118,6 +128,11 @@ export namespace DescribeConfigsResponse {
   }
 }
 
+/** DescribeConfigsResponse with every field at its default. */
+export function defaultDescribeConfigsResponse(): DescribeConfigsResponse {
+  return { throttleTimeMs: 0, results: [] };
+}
+
 export function readDescribeConfigsResponse(r: Reader, v: number): DescribeConfigsResponse {
   const flex = v >= 4;
   let throttleTimeMs: number = 0;
@@ -133,6 +148,11 @@ export function writeDescribeConfigsResponse(w: Writer, v: number, m: DescribeCo
   w.int32(m.throttleTimeMs);
   writeArray(w, flex, m.results, (e) => { writeDescribeConfigsResponseDescribeConfigsResult(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DescribeConfigsResponse.DescribeConfigsResult with every field at its default. */
+export function defaultDescribeConfigsResponseDescribeConfigsResult(): DescribeConfigsResponse.DescribeConfigsResult {
+  return { errorCode: 0, errorMessage: '', resourceType: 0, resourceName: '', configs: [] };
 }
 
 function readDescribeConfigsResponseDescribeConfigsResult(r: Reader, v: number): DescribeConfigsResponse.DescribeConfigsResult {
@@ -159,6 +179,11 @@ function writeDescribeConfigsResponseDescribeConfigsResult(w: Writer, v: number,
   w.string(m.resourceName, flex);
   writeArray(w, flex, m.configs, (e) => { writeDescribeConfigsResponseDescribeConfigsResourceResult(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DescribeConfigsResponse.DescribeConfigsResourceResult with every field at its default. */
+export function defaultDescribeConfigsResponseDescribeConfigsResourceResult(): DescribeConfigsResponse.DescribeConfigsResourceResult {
+  return { name: '', value: '', readOnly: false, isDefault: false, configSource: -1, isSensitive: false, synonyms: [], configType: 0, documentation: '' };
 }
 
 function readDescribeConfigsResponseDescribeConfigsResourceResult(r: Reader, v: number): DescribeConfigsResponse.DescribeConfigsResourceResult {
@@ -197,6 +222,11 @@ function writeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, v:
   if (v >= 3) { w.int8(m.configType); }
   if (v >= 3) { w.nullableString(m.documentation, flex); }
   if (flex) w.uvarint(0);
+}
+
+/** DescribeConfigsResponse.DescribeConfigsSynonym with every field at its default. */
+export function defaultDescribeConfigsResponseDescribeConfigsSynonym(): DescribeConfigsResponse.DescribeConfigsSynonym {
+  return { name: '', value: '', source: 0 };
 }
 
 function readDescribeConfigsResponseDescribeConfigsSynonym(r: Reader, v: number): DescribeConfigsResponse.DescribeConfigsSynonym {

@@ -19,6 +19,11 @@ export namespace DescribeDelegationTokenRequest {
   }
 }
 
+/** DescribeDelegationTokenRequest with every field at its default. */
+export function defaultDescribeDelegationTokenRequest(): DescribeDelegationTokenRequest {
+  return { owners: [] };
+}
+
 export function readDescribeDelegationTokenRequest(r: Reader, v: number): DescribeDelegationTokenRequest {
   const flex = v >= 2;
   let owners: DescribeDelegationTokenRequest.DescribeDelegationTokenOwner[] | null = [];
@@ -31,6 +36,11 @@ export function writeDescribeDelegationTokenRequest(w: Writer, v: number, m: Des
   const flex = v >= 2;
   writeArray(w, flex, m.owners, (e) => { writeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DescribeDelegationTokenRequest.DescribeDelegationTokenOwner with every field at its default. */
+export function defaultDescribeDelegationTokenRequestDescribeDelegationTokenOwner(): DescribeDelegationTokenRequest.DescribeDelegationTokenOwner {
+  return { principalType: '', principalName: '' };
 }
 
 function readDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r: Reader, v: number): DescribeDelegationTokenRequest.DescribeDelegationTokenOwner {
@@ -92,6 +102,11 @@ export namespace DescribeDelegationTokenResponse {
   }
 }
 
+/** DescribeDelegationTokenResponse with every field at its default. */
+export function defaultDescribeDelegationTokenResponse(): DescribeDelegationTokenResponse {
+  return { errorCode: 0, tokens: [], throttleTimeMs: 0 };
+}
+
 export function readDescribeDelegationTokenResponse(r: Reader, v: number): DescribeDelegationTokenResponse {
   const flex = v >= 2;
   let errorCode: number = 0;
@@ -110,6 +125,11 @@ export function writeDescribeDelegationTokenResponse(w: Writer, v: number, m: De
   writeArray(w, flex, m.tokens, (e) => { writeDescribeDelegationTokenResponseDescribedDelegationToken(w, v, e); });
   w.int32(m.throttleTimeMs);
   if (flex) w.uvarint(0);
+}
+
+/** DescribeDelegationTokenResponse.DescribedDelegationToken with every field at its default. */
+export function defaultDescribeDelegationTokenResponseDescribedDelegationToken(): DescribeDelegationTokenResponse.DescribedDelegationToken {
+  return { principalType: '', principalName: '', tokenRequesterPrincipalType: '', tokenRequesterPrincipalName: '', issueTimestamp: 0, expiryTimestamp: 0, maxTimestamp: 0, tokenId: '', hmac: EMPTY, renewers: [] };
 }
 
 function readDescribeDelegationTokenResponseDescribedDelegationToken(r: Reader, v: number): DescribeDelegationTokenResponse.DescribedDelegationToken {
@@ -151,6 +171,11 @@ function writeDescribeDelegationTokenResponseDescribedDelegationToken(w: Writer,
   w.nullableBytes(m.hmac, flex);
   writeArray(w, flex, m.renewers, (e) => { writeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DescribeDelegationTokenResponse.DescribedDelegationTokenRenewer with every field at its default. */
+export function defaultDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(): DescribeDelegationTokenResponse.DescribedDelegationTokenRenewer {
+  return { principalType: '', principalName: '' };
 }
 
 function readDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r: Reader, v: number): DescribeDelegationTokenResponse.DescribedDelegationTokenRenewer {

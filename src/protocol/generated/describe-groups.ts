@@ -12,6 +12,11 @@ export interface DescribeGroupsRequest {
   includeAuthorizedOperations: boolean;
 }
 
+/** DescribeGroupsRequest with every field at its default. */
+export function defaultDescribeGroupsRequest(): DescribeGroupsRequest {
+  return { groups: [], includeAuthorizedOperations: false };
+}
+
 export function readDescribeGroupsRequest(r: Reader, v: number): DescribeGroupsRequest {
   const flex = v >= 5;
   let groups: string[] = [];
@@ -71,6 +76,11 @@ export namespace DescribeGroupsResponse {
   }
 }
 
+/** DescribeGroupsResponse with every field at its default. */
+export function defaultDescribeGroupsResponse(): DescribeGroupsResponse {
+  return { throttleTimeMs: 0, groups: [] };
+}
+
 export function readDescribeGroupsResponse(r: Reader, v: number): DescribeGroupsResponse {
   const flex = v >= 5;
   let throttleTimeMs: number = 0;
@@ -86,6 +96,11 @@ export function writeDescribeGroupsResponse(w: Writer, v: number, m: DescribeGro
   if (v >= 1) { w.int32(m.throttleTimeMs); }
   writeArray(w, flex, m.groups, (e) => { writeDescribeGroupsResponseDescribedGroup(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DescribeGroupsResponse.DescribedGroup with every field at its default. */
+export function defaultDescribeGroupsResponseDescribedGroup(): DescribeGroupsResponse.DescribedGroup {
+  return { errorCode: 0, groupId: '', groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: -2147483648 };
 }
 
 function readDescribeGroupsResponseDescribedGroup(r: Reader, v: number): DescribeGroupsResponse.DescribedGroup {
@@ -118,6 +133,11 @@ function writeDescribeGroupsResponseDescribedGroup(w: Writer, v: number, m: Desc
   writeArray(w, flex, m.members, (e) => { writeDescribeGroupsResponseDescribedGroupMember(w, v, e); });
   if (v >= 3) { w.int32(m.authorizedOperations); } else if (!(m.authorizedOperations === -2147483648)) unsupported('DescribeGroupsResponse', 'AuthorizedOperations', v);
   if (flex) w.uvarint(0);
+}
+
+/** DescribeGroupsResponse.DescribedGroupMember with every field at its default. */
+export function defaultDescribeGroupsResponseDescribedGroupMember(): DescribeGroupsResponse.DescribedGroupMember {
+  return { memberId: '', groupInstanceId: null, clientId: '', clientHost: '', memberMetadata: EMPTY, memberAssignment: EMPTY };
 }
 
 function readDescribeGroupsResponseDescribedGroupMember(r: Reader, v: number): DescribeGroupsResponse.DescribedGroupMember {

@@ -19,6 +19,11 @@ export namespace DescribeLogDirsRequest {
   }
 }
 
+/** DescribeLogDirsRequest with every field at its default. */
+export function defaultDescribeLogDirsRequest(): DescribeLogDirsRequest {
+  return { topics: [] };
+}
+
 export function readDescribeLogDirsRequest(r: Reader, v: number): DescribeLogDirsRequest {
   const flex = v >= 2;
   let topics: DescribeLogDirsRequest.DescribableLogDirTopic[] | null = [];
@@ -31,6 +36,11 @@ export function writeDescribeLogDirsRequest(w: Writer, v: number, m: DescribeLog
   const flex = v >= 2;
   writeArray(w, flex, m.topics, (e) => { writeDescribeLogDirsRequestDescribableLogDirTopic(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DescribeLogDirsRequest.DescribableLogDirTopic with every field at its default. */
+export function defaultDescribeLogDirsRequestDescribableLogDirTopic(): DescribeLogDirsRequest.DescribableLogDirTopic {
+  return { topic: '', partitions: [] };
 }
 
 function readDescribeLogDirsRequestDescribableLogDirTopic(r: Reader, v: number): DescribeLogDirsRequest.DescribableLogDirTopic {
@@ -93,6 +103,11 @@ export namespace DescribeLogDirsResponse {
   }
 }
 
+/** DescribeLogDirsResponse with every field at its default. */
+export function defaultDescribeLogDirsResponse(): DescribeLogDirsResponse {
+  return { throttleTimeMs: 0, errorCode: 0, results: [] };
+}
+
 export function readDescribeLogDirsResponse(r: Reader, v: number): DescribeLogDirsResponse {
   const flex = v >= 2;
   let throttleTimeMs: number = 0;
@@ -111,6 +126,11 @@ export function writeDescribeLogDirsResponse(w: Writer, v: number, m: DescribeLo
   if (v >= 3) { w.int16(m.errorCode); }
   writeArray(w, flex, m.results, (e) => { writeDescribeLogDirsResponseDescribeLogDirsResult(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DescribeLogDirsResponse.DescribeLogDirsResult with every field at its default. */
+export function defaultDescribeLogDirsResponseDescribeLogDirsResult(): DescribeLogDirsResponse.DescribeLogDirsResult {
+  return { errorCode: 0, logDir: '', topics: [], totalBytes: -1, usableBytes: -1 };
 }
 
 function readDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, v: number): DescribeLogDirsResponse.DescribeLogDirsResult {
@@ -139,6 +159,11 @@ function writeDescribeLogDirsResponseDescribeLogDirsResult(w: Writer, v: number,
   if (flex) w.uvarint(0);
 }
 
+/** DescribeLogDirsResponse.DescribeLogDirsTopic with every field at its default. */
+export function defaultDescribeLogDirsResponseDescribeLogDirsTopic(): DescribeLogDirsResponse.DescribeLogDirsTopic {
+  return { name: '', partitions: [] };
+}
+
 function readDescribeLogDirsResponseDescribeLogDirsTopic(r: Reader, v: number): DescribeLogDirsResponse.DescribeLogDirsTopic {
   const flex = v >= 2;
   let name: string = '';
@@ -154,6 +179,11 @@ function writeDescribeLogDirsResponseDescribeLogDirsTopic(w: Writer, v: number, 
   w.string(m.name, flex);
   writeArray(w, flex, m.partitions, (e) => { writeDescribeLogDirsResponseDescribeLogDirsPartition(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DescribeLogDirsResponse.DescribeLogDirsPartition with every field at its default. */
+export function defaultDescribeLogDirsResponseDescribeLogDirsPartition(): DescribeLogDirsResponse.DescribeLogDirsPartition {
+  return { partitionIndex: 0, partitionSize: 0, offsetLag: 0, isFutureKey: false };
 }
 
 function readDescribeLogDirsResponseDescribeLogDirsPartition(r: Reader, v: number): DescribeLogDirsResponse.DescribeLogDirsPartition {

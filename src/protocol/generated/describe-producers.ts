@@ -19,6 +19,11 @@ export namespace DescribeProducersRequest {
   }
 }
 
+/** DescribeProducersRequest with every field at its default. */
+export function defaultDescribeProducersRequest(): DescribeProducersRequest {
+  return { topics: [] };
+}
+
 export function readDescribeProducersRequest(r: Reader, v: number): DescribeProducersRequest {
   const flex = v >= 0;
   let topics: DescribeProducersRequest.TopicRequest[] = [];
@@ -31,6 +36,11 @@ export function writeDescribeProducersRequest(w: Writer, v: number, m: DescribeP
   const flex = v >= 0;
   writeArray(w, flex, m.topics, (e) => { writeDescribeProducersRequestTopicRequest(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DescribeProducersRequest.TopicRequest with every field at its default. */
+export function defaultDescribeProducersRequestTopicRequest(): DescribeProducersRequest.TopicRequest {
+  return { name: '', partitionIndexes: [] };
 }
 
 function readDescribeProducersRequestTopicRequest(r: Reader, v: number): DescribeProducersRequest.TopicRequest {
@@ -93,6 +103,11 @@ export namespace DescribeProducersResponse {
   }
 }
 
+/** DescribeProducersResponse with every field at its default. */
+export function defaultDescribeProducersResponse(): DescribeProducersResponse {
+  return { throttleTimeMs: 0, topics: [] };
+}
+
 export function readDescribeProducersResponse(r: Reader, v: number): DescribeProducersResponse {
   const flex = v >= 0;
   let throttleTimeMs: number = 0;
@@ -110,6 +125,11 @@ export function writeDescribeProducersResponse(w: Writer, v: number, m: Describe
   if (flex) w.uvarint(0);
 }
 
+/** DescribeProducersResponse.TopicResponse with every field at its default. */
+export function defaultDescribeProducersResponseTopicResponse(): DescribeProducersResponse.TopicResponse {
+  return { name: '', partitions: [] };
+}
+
 function readDescribeProducersResponseTopicResponse(r: Reader, v: number): DescribeProducersResponse.TopicResponse {
   const flex = v >= 0;
   let name: string = '';
@@ -125,6 +145,11 @@ function writeDescribeProducersResponseTopicResponse(w: Writer, v: number, m: De
   w.string(m.name, flex);
   writeArray(w, flex, m.partitions, (e) => { writeDescribeProducersResponsePartitionResponse(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DescribeProducersResponse.PartitionResponse with every field at its default. */
+export function defaultDescribeProducersResponsePartitionResponse(): DescribeProducersResponse.PartitionResponse {
+  return { partitionIndex: 0, errorCode: 0, errorMessage: null, activeProducers: [] };
 }
 
 function readDescribeProducersResponsePartitionResponse(r: Reader, v: number): DescribeProducersResponse.PartitionResponse {
@@ -148,6 +173,11 @@ function writeDescribeProducersResponsePartitionResponse(w: Writer, v: number, m
   w.nullableString(m.errorMessage, flex);
   writeArray(w, flex, m.activeProducers, (e) => { writeDescribeProducersResponseProducerState(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DescribeProducersResponse.ProducerState with every field at its default. */
+export function defaultDescribeProducersResponseProducerState(): DescribeProducersResponse.ProducerState {
+  return { producerId: 0, producerEpoch: 0, lastSequence: -1, lastTimestamp: -1, coordinatorEpoch: 0, currentTxnStartOffset: -1 };
 }
 
 function readDescribeProducersResponseProducerState(r: Reader, v: number): DescribeProducersResponse.ProducerState {

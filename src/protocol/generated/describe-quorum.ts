@@ -24,6 +24,11 @@ export namespace DescribeQuorumRequest {
   }
 }
 
+/** DescribeQuorumRequest with every field at its default. */
+export function defaultDescribeQuorumRequest(): DescribeQuorumRequest {
+  return { topics: [] };
+}
+
 export function readDescribeQuorumRequest(r: Reader, v: number): DescribeQuorumRequest {
   const flex = v >= 0;
   let topics: DescribeQuorumRequest.TopicData[] = [];
@@ -36,6 +41,11 @@ export function writeDescribeQuorumRequest(w: Writer, v: number, m: DescribeQuor
   const flex = v >= 0;
   writeArray(w, flex, m.topics, (e) => { writeDescribeQuorumRequestTopicData(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DescribeQuorumRequest.TopicData with every field at its default. */
+export function defaultDescribeQuorumRequestTopicData(): DescribeQuorumRequest.TopicData {
+  return { topicName: '', partitions: [] };
 }
 
 function readDescribeQuorumRequestTopicData(r: Reader, v: number): DescribeQuorumRequest.TopicData {
@@ -53,6 +63,11 @@ function writeDescribeQuorumRequestTopicData(w: Writer, v: number, m: DescribeQu
   w.string(m.topicName, flex);
   writeArray(w, flex, m.partitions, (e) => { writeDescribeQuorumRequestPartitionData(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DescribeQuorumRequest.PartitionData with every field at its default. */
+export function defaultDescribeQuorumRequestPartitionData(): DescribeQuorumRequest.PartitionData {
+  return { partitionIndex: 0 };
 }
 
 function readDescribeQuorumRequestPartitionData(r: Reader, v: number): DescribeQuorumRequest.PartitionData {
@@ -138,6 +153,11 @@ export namespace DescribeQuorumResponse {
   }
 }
 
+/** DescribeQuorumResponse with every field at its default. */
+export function defaultDescribeQuorumResponse(): DescribeQuorumResponse {
+  return { errorCode: 0, errorMessage: '', topics: [], nodes: [] };
+}
+
 export function readDescribeQuorumResponse(r: Reader, v: number): DescribeQuorumResponse {
   const flex = v >= 0;
   let errorCode: number = 0;
@@ -161,6 +181,11 @@ export function writeDescribeQuorumResponse(w: Writer, v: number, m: DescribeQuo
   if (flex) w.uvarint(0);
 }
 
+/** DescribeQuorumResponse.TopicData with every field at its default. */
+export function defaultDescribeQuorumResponseTopicData(): DescribeQuorumResponse.TopicData {
+  return { topicName: '', partitions: [] };
+}
+
 function readDescribeQuorumResponseTopicData(r: Reader, v: number): DescribeQuorumResponse.TopicData {
   const flex = v >= 0;
   let topicName: string = '';
@@ -176,6 +201,11 @@ function writeDescribeQuorumResponseTopicData(w: Writer, v: number, m: DescribeQ
   w.string(m.topicName, flex);
   writeArray(w, flex, m.partitions, (e) => { writeDescribeQuorumResponsePartitionData(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DescribeQuorumResponse.PartitionData with every field at its default. */
+export function defaultDescribeQuorumResponsePartitionData(): DescribeQuorumResponse.PartitionData {
+  return { partitionIndex: 0, errorCode: 0, errorMessage: '', leaderId: 0, leaderEpoch: 0, highWatermark: 0, currentVoters: [], observers: [] };
 }
 
 function readDescribeQuorumResponsePartitionData(r: Reader, v: number): DescribeQuorumResponse.PartitionData {
@@ -213,6 +243,11 @@ function writeDescribeQuorumResponsePartitionData(w: Writer, v: number, m: Descr
   if (flex) w.uvarint(0);
 }
 
+/** DescribeQuorumResponse.ReplicaState with every field at its default. */
+export function defaultDescribeQuorumResponseReplicaState(): DescribeQuorumResponse.ReplicaState {
+  return { replicaId: 0, replicaDirectoryId: ZERO_UUID, logEndOffset: 0, lastFetchTimestamp: -1, lastCaughtUpTimestamp: -1 };
+}
+
 function readDescribeQuorumResponseReplicaState(r: Reader, v: number): DescribeQuorumResponse.ReplicaState {
   const flex = v >= 0;
   let replicaId: number = 0;
@@ -239,6 +274,11 @@ function writeDescribeQuorumResponseReplicaState(w: Writer, v: number, m: Descri
   if (flex) w.uvarint(0);
 }
 
+/** DescribeQuorumResponse.Node with every field at its default. */
+export function defaultDescribeQuorumResponseNode(): DescribeQuorumResponse.Node {
+  return { nodeId: 0, listeners: [] };
+}
+
 function readDescribeQuorumResponseNode(r: Reader, v: number): DescribeQuorumResponse.Node {
   const flex = v >= 0;
   let nodeId: number = 0;
@@ -254,6 +294,11 @@ function writeDescribeQuorumResponseNode(w: Writer, v: number, m: DescribeQuorum
   w.int32(m.nodeId);
   writeArray(w, flex, m.listeners, (e) => { writeDescribeQuorumResponseListener(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DescribeQuorumResponse.Listener with every field at its default. */
+export function defaultDescribeQuorumResponseListener(): DescribeQuorumResponse.Listener {
+  return { name: '', host: '', port: 0 };
 }
 
 function readDescribeQuorumResponseListener(r: Reader, v: number): DescribeQuorumResponse.Listener {

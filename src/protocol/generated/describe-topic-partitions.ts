@@ -28,6 +28,11 @@ export namespace DescribeTopicPartitionsRequest {
   }
 }
 
+/** DescribeTopicPartitionsRequest with every field at its default. */
+export function defaultDescribeTopicPartitionsRequest(): DescribeTopicPartitionsRequest {
+  return { topics: [], responsePartitionLimit: 2000, cursor: null };
+}
+
 export function readDescribeTopicPartitionsRequest(r: Reader, v: number): DescribeTopicPartitionsRequest {
   const flex = v >= 0;
   let topics: DescribeTopicPartitionsRequest.TopicRequest[] = [];
@@ -48,6 +53,11 @@ export function writeDescribeTopicPartitionsRequest(w: Writer, v: number, m: Des
   if (flex) w.uvarint(0);
 }
 
+/** DescribeTopicPartitionsRequest.TopicRequest with every field at its default. */
+export function defaultDescribeTopicPartitionsRequestTopicRequest(): DescribeTopicPartitionsRequest.TopicRequest {
+  return { name: '' };
+}
+
 function readDescribeTopicPartitionsRequestTopicRequest(r: Reader, v: number): DescribeTopicPartitionsRequest.TopicRequest {
   const flex = v >= 0;
   let name: string = '';
@@ -60,6 +70,11 @@ function writeDescribeTopicPartitionsRequestTopicRequest(w: Writer, v: number, m
   const flex = v >= 0;
   w.string(m.name, flex);
   if (flex) w.uvarint(0);
+}
+
+/** DescribeTopicPartitionsRequest.Cursor with every field at its default. */
+export function defaultDescribeTopicPartitionsRequestCursor(): DescribeTopicPartitionsRequest.Cursor {
+  return { topicName: '', partitionIndex: 0 };
 }
 
 function readDescribeTopicPartitionsRequestCursor(r: Reader, v: number): DescribeTopicPartitionsRequest.Cursor {
@@ -134,6 +149,11 @@ export namespace DescribeTopicPartitionsResponse {
   }
 }
 
+/** DescribeTopicPartitionsResponse with every field at its default. */
+export function defaultDescribeTopicPartitionsResponse(): DescribeTopicPartitionsResponse {
+  return { throttleTimeMs: 0, topics: [], nextCursor: null };
+}
+
 export function readDescribeTopicPartitionsResponse(r: Reader, v: number): DescribeTopicPartitionsResponse {
   const flex = v >= 0;
   let throttleTimeMs: number = 0;
@@ -152,6 +172,11 @@ export function writeDescribeTopicPartitionsResponse(w: Writer, v: number, m: De
   writeArray(w, flex, m.topics, (e) => { writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w, v, e); });
   if (m.nextCursor === null) w.int8(-1); else { w.int8(1); writeDescribeTopicPartitionsResponseCursor(w, v, m.nextCursor); }
   if (flex) w.uvarint(0);
+}
+
+/** DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic with every field at its default. */
+export function defaultDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(): DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic {
+  return { errorCode: 0, name: '', topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 };
 }
 
 function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(r: Reader, v: number): DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic {
@@ -181,6 +206,11 @@ function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopi
   writeArray(w, flex, m.partitions, (e) => { writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(w, v, e); });
   w.int32(m.topicAuthorizedOperations);
   if (flex) w.uvarint(0);
+}
+
+/** DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponsePartition with every field at its default. */
+export function defaultDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(): DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponsePartition {
+  return { errorCode: 0, partitionIndex: 0, leaderId: 0, leaderEpoch: -1, replicaNodes: [], isrNodes: [], eligibleLeaderReplicas: null, lastKnownElr: null, offlineReplicas: [] };
 }
 
 function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(r: Reader, v: number): DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponsePartition {
@@ -219,6 +249,11 @@ function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePart
   writeArray(w, flex, m.lastKnownElr, (e) => { w.int32(e); });
   writeArray(w, flex, m.offlineReplicas, (e) => { w.int32(e); });
   if (flex) w.uvarint(0);
+}
+
+/** DescribeTopicPartitionsResponse.Cursor with every field at its default. */
+export function defaultDescribeTopicPartitionsResponseCursor(): DescribeTopicPartitionsResponse.Cursor {
+  return { topicName: '', partitionIndex: 0 };
 }
 
 function readDescribeTopicPartitionsResponseCursor(r: Reader, v: number): DescribeTopicPartitionsResponse.Cursor {

@@ -10,6 +10,11 @@ export interface DescribeTransactionsRequest {
   transactionalIds: string[];
 }
 
+/** DescribeTransactionsRequest with every field at its default. */
+export function defaultDescribeTransactionsRequest(): DescribeTransactionsRequest {
+  return { transactionalIds: [] };
+}
+
 export function readDescribeTransactionsRequest(r: Reader, v: number): DescribeTransactionsRequest {
   const flex = v >= 0;
   let transactionalIds: string[] = [];
@@ -60,6 +65,11 @@ export namespace DescribeTransactionsResponse {
   }
 }
 
+/** DescribeTransactionsResponse with every field at its default. */
+export function defaultDescribeTransactionsResponse(): DescribeTransactionsResponse {
+  return { throttleTimeMs: 0, transactionStates: [] };
+}
+
 export function readDescribeTransactionsResponse(r: Reader, v: number): DescribeTransactionsResponse {
   const flex = v >= 0;
   let throttleTimeMs: number = 0;
@@ -75,6 +85,11 @@ export function writeDescribeTransactionsResponse(w: Writer, v: number, m: Descr
   w.int32(m.throttleTimeMs);
   writeArray(w, flex, m.transactionStates, (e) => { writeDescribeTransactionsResponseTransactionState(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DescribeTransactionsResponse.TransactionState with every field at its default. */
+export function defaultDescribeTransactionsResponseTransactionState(): DescribeTransactionsResponse.TransactionState {
+  return { errorCode: 0, transactionalId: '', transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: 0, producerId: 0, producerEpoch: 0, topics: [] };
 }
 
 function readDescribeTransactionsResponseTransactionState(r: Reader, v: number): DescribeTransactionsResponse.TransactionState {
@@ -110,6 +125,11 @@ function writeDescribeTransactionsResponseTransactionState(w: Writer, v: number,
   w.int16(m.producerEpoch);
   writeArray(w, flex, m.topics, (e) => { writeDescribeTransactionsResponseTopicData(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DescribeTransactionsResponse.TopicData with every field at its default. */
+export function defaultDescribeTransactionsResponseTopicData(): DescribeTransactionsResponse.TopicData {
+  return { topic: '', partitions: [] };
 }
 
 function readDescribeTransactionsResponseTopicData(r: Reader, v: number): DescribeTransactionsResponse.TopicData {

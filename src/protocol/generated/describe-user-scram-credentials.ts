@@ -17,6 +17,11 @@ export namespace DescribeUserScramCredentialsRequest {
   }
 }
 
+/** DescribeUserScramCredentialsRequest with every field at its default. */
+export function defaultDescribeUserScramCredentialsRequest(): DescribeUserScramCredentialsRequest {
+  return { users: [] };
+}
+
 export function readDescribeUserScramCredentialsRequest(r: Reader, v: number): DescribeUserScramCredentialsRequest {
   const flex = v >= 0;
   let users: DescribeUserScramCredentialsRequest.UserName[] | null = [];
@@ -29,6 +34,11 @@ export function writeDescribeUserScramCredentialsRequest(w: Writer, v: number, m
   const flex = v >= 0;
   writeArray(w, flex, m.users, (e) => { writeDescribeUserScramCredentialsRequestUserName(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DescribeUserScramCredentialsRequest.UserName with every field at its default. */
+export function defaultDescribeUserScramCredentialsRequestUserName(): DescribeUserScramCredentialsRequest.UserName {
+  return { name: '' };
 }
 
 function readDescribeUserScramCredentialsRequestUserName(r: Reader, v: number): DescribeUserScramCredentialsRequest.UserName {
@@ -77,6 +87,11 @@ export namespace DescribeUserScramCredentialsResponse {
   }
 }
 
+/** DescribeUserScramCredentialsResponse with every field at its default. */
+export function defaultDescribeUserScramCredentialsResponse(): DescribeUserScramCredentialsResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '', results: [] };
+}
+
 export function readDescribeUserScramCredentialsResponse(r: Reader, v: number): DescribeUserScramCredentialsResponse {
   const flex = v >= 0;
   let throttleTimeMs: number = 0;
@@ -100,6 +115,11 @@ export function writeDescribeUserScramCredentialsResponse(w: Writer, v: number, 
   if (flex) w.uvarint(0);
 }
 
+/** DescribeUserScramCredentialsResponse.DescribeUserScramCredentialsResult with every field at its default. */
+export function defaultDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(): DescribeUserScramCredentialsResponse.DescribeUserScramCredentialsResult {
+  return { user: '', errorCode: 0, errorMessage: '', credentialInfos: [] };
+}
+
 function readDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(r: Reader, v: number): DescribeUserScramCredentialsResponse.DescribeUserScramCredentialsResult {
   const flex = v >= 0;
   let user: string = '';
@@ -121,6 +141,11 @@ function writeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsRe
   w.nullableString(m.errorMessage, flex);
   writeArray(w, flex, m.credentialInfos, (e) => { writeDescribeUserScramCredentialsResponseCredentialInfo(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** DescribeUserScramCredentialsResponse.CredentialInfo with every field at its default. */
+export function defaultDescribeUserScramCredentialsResponseCredentialInfo(): DescribeUserScramCredentialsResponse.CredentialInfo {
+  return { mechanism: 0, iterations: 0 };
 }
 
 function readDescribeUserScramCredentialsResponseCredentialInfo(r: Reader, v: number): DescribeUserScramCredentialsResponse.CredentialInfo {

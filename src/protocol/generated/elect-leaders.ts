@@ -23,6 +23,11 @@ export namespace ElectLeadersRequest {
   }
 }
 
+/** ElectLeadersRequest with every field at its default. */
+export function defaultElectLeadersRequest(): ElectLeadersRequest {
+  return { electionType: 0, topicPartitions: [], timeoutMs: 60000 };
+}
+
 export function readElectLeadersRequest(r: Reader, v: number): ElectLeadersRequest {
   const flex = v >= 2;
   let electionType: number = 0;
@@ -41,6 +46,11 @@ export function writeElectLeadersRequest(w: Writer, v: number, m: ElectLeadersRe
   writeArray(w, flex, m.topicPartitions, (e) => { writeElectLeadersRequestTopicPartitions(w, v, e); });
   w.int32(m.timeoutMs);
   if (flex) w.uvarint(0);
+}
+
+/** ElectLeadersRequest.TopicPartitions with every field at its default. */
+export function defaultElectLeadersRequestTopicPartitions(): ElectLeadersRequest.TopicPartitions {
+  return { topic: '', partitions: [] };
 }
 
 function readElectLeadersRequestTopicPartitions(r: Reader, v: number): ElectLeadersRequest.TopicPartitions {
@@ -88,6 +98,11 @@ export namespace ElectLeadersResponse {
   }
 }
 
+/** ElectLeadersResponse with every field at its default. */
+export function defaultElectLeadersResponse(): ElectLeadersResponse {
+  return { throttleTimeMs: 0, errorCode: 0, replicaElectionResults: [] };
+}
+
 export function readElectLeadersResponse(r: Reader, v: number): ElectLeadersResponse {
   const flex = v >= 2;
   let throttleTimeMs: number = 0;
@@ -108,6 +123,11 @@ export function writeElectLeadersResponse(w: Writer, v: number, m: ElectLeadersR
   if (flex) w.uvarint(0);
 }
 
+/** ElectLeadersResponse.ReplicaElectionResult with every field at its default. */
+export function defaultElectLeadersResponseReplicaElectionResult(): ElectLeadersResponse.ReplicaElectionResult {
+  return { topic: '', partitionResult: [] };
+}
+
 function readElectLeadersResponseReplicaElectionResult(r: Reader, v: number): ElectLeadersResponse.ReplicaElectionResult {
   const flex = v >= 2;
   let topic: string = '';
@@ -123,6 +143,11 @@ function writeElectLeadersResponseReplicaElectionResult(w: Writer, v: number, m:
   w.string(m.topic, flex);
   writeArray(w, flex, m.partitionResult, (e) => { writeElectLeadersResponsePartitionResult(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ElectLeadersResponse.PartitionResult with every field at its default. */
+export function defaultElectLeadersResponsePartitionResult(): ElectLeadersResponse.PartitionResult {
+  return { partitionId: 0, errorCode: 0, errorMessage: '' };
 }
 
 function readElectLeadersResponsePartitionResult(r: Reader, v: number): ElectLeadersResponse.PartitionResult {

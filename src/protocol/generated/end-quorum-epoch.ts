@@ -52,6 +52,11 @@ export namespace EndQuorumEpochRequest {
   }
 }
 
+/** EndQuorumEpochRequest with every field at its default. */
+export function defaultEndQuorumEpochRequest(): EndQuorumEpochRequest {
+  return { clusterId: null, topics: [], leaderEndpoints: [] };
+}
+
 export function readEndQuorumEpochRequest(r: Reader, v: number): EndQuorumEpochRequest {
   const flex = v >= 1;
   let clusterId: string | null = null;
@@ -72,6 +77,11 @@ export function writeEndQuorumEpochRequest(w: Writer, v: number, m: EndQuorumEpo
   if (flex) w.uvarint(0);
 }
 
+/** EndQuorumEpochRequest.TopicData with every field at its default. */
+export function defaultEndQuorumEpochRequestTopicData(): EndQuorumEpochRequest.TopicData {
+  return { topicName: '', partitions: [] };
+}
+
 function readEndQuorumEpochRequestTopicData(r: Reader, v: number): EndQuorumEpochRequest.TopicData {
   const flex = v >= 1;
   let topicName: string = '';
@@ -87,6 +97,11 @@ function writeEndQuorumEpochRequestTopicData(w: Writer, v: number, m: EndQuorumE
   w.string(m.topicName, flex);
   writeArray(w, flex, m.partitions, (e) => { writeEndQuorumEpochRequestPartitionData(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** EndQuorumEpochRequest.PartitionData with every field at its default. */
+export function defaultEndQuorumEpochRequestPartitionData(): EndQuorumEpochRequest.PartitionData {
+  return { partitionIndex: 0, leaderId: 0, leaderEpoch: 0, preferredSuccessors: [], preferredCandidates: [] };
 }
 
 function readEndQuorumEpochRequestPartitionData(r: Reader, v: number): EndQuorumEpochRequest.PartitionData {
@@ -115,6 +130,11 @@ function writeEndQuorumEpochRequestPartitionData(w: Writer, v: number, m: EndQuo
   if (flex) w.uvarint(0);
 }
 
+/** EndQuorumEpochRequest.ReplicaInfo with every field at its default. */
+export function defaultEndQuorumEpochRequestReplicaInfo(): EndQuorumEpochRequest.ReplicaInfo {
+  return { candidateId: 0, candidateDirectoryId: ZERO_UUID };
+}
+
 function readEndQuorumEpochRequestReplicaInfo(r: Reader, v: number): EndQuorumEpochRequest.ReplicaInfo {
   const flex = v >= 1;
   let candidateId: number = 0;
@@ -130,6 +150,11 @@ function writeEndQuorumEpochRequestReplicaInfo(w: Writer, v: number, m: EndQuoru
   w.int32(m.candidateId);
   w.uuid(m.candidateDirectoryId);
   if (flex) w.uvarint(0);
+}
+
+/** EndQuorumEpochRequest.LeaderEndpoint with every field at its default. */
+export function defaultEndQuorumEpochRequestLeaderEndpoint(): EndQuorumEpochRequest.LeaderEndpoint {
+  return { name: '', host: '', port: 0 };
 }
 
 function readEndQuorumEpochRequestLeaderEndpoint(r: Reader, v: number): EndQuorumEpochRequest.LeaderEndpoint {
@@ -191,6 +216,11 @@ export namespace EndQuorumEpochResponse {
   }
 }
 
+/** EndQuorumEpochResponse with every field at its default. */
+export function defaultEndQuorumEpochResponse(): EndQuorumEpochResponse {
+  return { errorCode: 0, topics: [], nodeEndpoints: [] };
+}
+
 export function readEndQuorumEpochResponse(r: Reader, v: number): EndQuorumEpochResponse {
   const flex = v >= 1;
   let errorCode: number = 0;
@@ -218,6 +248,11 @@ export function writeEndQuorumEpochResponse(w: Writer, v: number, m: EndQuorumEp
   }
 }
 
+/** EndQuorumEpochResponse.TopicData with every field at its default. */
+export function defaultEndQuorumEpochResponseTopicData(): EndQuorumEpochResponse.TopicData {
+  return { topicName: '', partitions: [] };
+}
+
 function readEndQuorumEpochResponseTopicData(r: Reader, v: number): EndQuorumEpochResponse.TopicData {
   const flex = v >= 1;
   let topicName: string = '';
@@ -233,6 +268,11 @@ function writeEndQuorumEpochResponseTopicData(w: Writer, v: number, m: EndQuorum
   w.string(m.topicName, flex);
   writeArray(w, flex, m.partitions, (e) => { writeEndQuorumEpochResponsePartitionData(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** EndQuorumEpochResponse.PartitionData with every field at its default. */
+export function defaultEndQuorumEpochResponsePartitionData(): EndQuorumEpochResponse.PartitionData {
+  return { partitionIndex: 0, errorCode: 0, leaderId: 0, leaderEpoch: 0 };
 }
 
 function readEndQuorumEpochResponsePartitionData(r: Reader, v: number): EndQuorumEpochResponse.PartitionData {
@@ -256,6 +296,11 @@ function writeEndQuorumEpochResponsePartitionData(w: Writer, v: number, m: EndQu
   w.int32(m.leaderId);
   w.int32(m.leaderEpoch);
   if (flex) w.uvarint(0);
+}
+
+/** EndQuorumEpochResponse.NodeEndpoint with every field at its default. */
+export function defaultEndQuorumEpochResponseNodeEndpoint(): EndQuorumEpochResponse.NodeEndpoint {
+  return { nodeId: 0, host: '', port: 0 };
 }
 
 function readEndQuorumEpochResponseNodeEndpoint(r: Reader, v: number): EndQuorumEpochResponse.NodeEndpoint {

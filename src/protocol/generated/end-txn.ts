@@ -15,6 +15,11 @@ export interface EndTxnRequest {
   committed: boolean;
 }
 
+/** EndTxnRequest with every field at its default. */
+export function defaultEndTxnRequest(): EndTxnRequest {
+  return { transactionalId: '', producerId: 0, producerEpoch: 0, committed: false };
+}
+
 export function readEndTxnRequest(r: Reader, v: number): EndTxnRequest {
   const flex = v >= 3;
   let transactionalId: string = '';
@@ -44,6 +49,11 @@ export interface EndTxnResponse {
   throttleTimeMs: number;
   /** The error code, or 0 if there was no error. */
   errorCode: number;
+}
+
+/** EndTxnResponse with every field at its default. */
+export function defaultEndTxnResponse(): EndTxnResponse {
+  return { throttleTimeMs: 0, errorCode: 0 };
 }
 
 export function readEndTxnResponse(r: Reader, v: number): EndTxnResponse {

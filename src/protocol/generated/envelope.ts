@@ -14,6 +14,11 @@ export interface EnvelopeRequest {
   clientHostAddress: Buffer;
 }
 
+/** EnvelopeRequest with every field at its default. */
+export function defaultEnvelopeRequest(): EnvelopeRequest {
+  return { requestData: EMPTY, requestPrincipal: EMPTY, clientHostAddress: EMPTY };
+}
+
 export function readEnvelopeRequest(r: Reader, v: number): EnvelopeRequest {
   const flex = v >= 0;
   let requestData: Buffer = EMPTY;
@@ -40,6 +45,11 @@ export interface EnvelopeResponse {
   responseData: Buffer | null;
   /** The error code, or 0 if there was no error. */
   errorCode: number;
+}
+
+/** EnvelopeResponse with every field at its default. */
+export function defaultEnvelopeResponse(): EnvelopeResponse {
+  return { responseData: null, errorCode: 0 };
 }
 
 export function readEnvelopeResponse(r: Reader, v: number): EnvelopeResponse {

@@ -12,6 +12,11 @@ export interface ExpireDelegationTokenRequest {
   expiryTimePeriodMs: number;
 }
 
+/** ExpireDelegationTokenRequest with every field at its default. */
+export function defaultExpireDelegationTokenRequest(): ExpireDelegationTokenRequest {
+  return { hmac: EMPTY, expiryTimePeriodMs: 0 };
+}
+
 export function readExpireDelegationTokenRequest(r: Reader, v: number): ExpireDelegationTokenRequest {
   const flex = v >= 2;
   let hmac: Buffer = EMPTY;
@@ -37,6 +42,11 @@ export interface ExpireDelegationTokenResponse {
   expiryTimestampMs: number;
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
   throttleTimeMs: number;
+}
+
+/** ExpireDelegationTokenResponse with every field at its default. */
+export function defaultExpireDelegationTokenResponse(): ExpireDelegationTokenResponse {
+  return { errorCode: 0, expiryTimestampMs: 0, throttleTimeMs: 0 };
 }
 
 export function readExpireDelegationTokenResponse(r: Reader, v: number): ExpireDelegationTokenResponse {

@@ -45,6 +45,11 @@ export namespace FetchSnapshotRequest {
   }
 }
 
+/** FetchSnapshotRequest with every field at its default. */
+export function defaultFetchSnapshotRequest(): FetchSnapshotRequest {
+  return { clusterId: null, replicaId: -1, maxBytes: 2147483647, topics: [] };
+}
+
 export function readFetchSnapshotRequest(r: Reader, v: number): FetchSnapshotRequest {
   const flex = v >= 0;
   let clusterId: string | null = null;
@@ -75,6 +80,11 @@ export function writeFetchSnapshotRequest(w: Writer, v: number, m: FetchSnapshot
   }
 }
 
+/** FetchSnapshotRequest.TopicSnapshot with every field at its default. */
+export function defaultFetchSnapshotRequestTopicSnapshot(): FetchSnapshotRequest.TopicSnapshot {
+  return { name: '', partitions: [] };
+}
+
 function readFetchSnapshotRequestTopicSnapshot(r: Reader, v: number): FetchSnapshotRequest.TopicSnapshot {
   const flex = v >= 0;
   let name: string = '';
@@ -90,6 +100,11 @@ function writeFetchSnapshotRequestTopicSnapshot(w: Writer, v: number, m: FetchSn
   w.string(m.name, flex);
   writeArray(w, flex, m.partitions, (e) => { writeFetchSnapshotRequestPartitionSnapshot(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** FetchSnapshotRequest.PartitionSnapshot with every field at its default. */
+export function defaultFetchSnapshotRequestPartitionSnapshot(): FetchSnapshotRequest.PartitionSnapshot {
+  return { partition: 0, currentLeaderEpoch: 0, snapshotId: defaultFetchSnapshotRequestSnapshotId(), position: 0, replicaDirectoryId: ZERO_UUID };
 }
 
 function readFetchSnapshotRequestPartitionSnapshot(r: Reader, v: number): FetchSnapshotRequest.PartitionSnapshot {
@@ -125,7 +140,8 @@ function writeFetchSnapshotRequestPartitionSnapshot(w: Writer, v: number, m: Fet
   }
 }
 
-function defaultFetchSnapshotRequestSnapshotId(): FetchSnapshotRequest.SnapshotId {
+/** FetchSnapshotRequest.SnapshotId with every field at its default. */
+export function defaultFetchSnapshotRequestSnapshotId(): FetchSnapshotRequest.SnapshotId {
   return { endOffset: 0, epoch: 0 };
 }
 
@@ -207,6 +223,11 @@ export namespace FetchSnapshotResponse {
   }
 }
 
+/** FetchSnapshotResponse with every field at its default. */
+export function defaultFetchSnapshotResponse(): FetchSnapshotResponse {
+  return { throttleTimeMs: 0, errorCode: 0, topics: [], nodeEndpoints: [] };
+}
+
 export function readFetchSnapshotResponse(r: Reader, v: number): FetchSnapshotResponse {
   const flex = v >= 0;
   let throttleTimeMs: number = 0;
@@ -237,6 +258,11 @@ export function writeFetchSnapshotResponse(w: Writer, v: number, m: FetchSnapsho
   }
 }
 
+/** FetchSnapshotResponse.TopicSnapshot with every field at its default. */
+export function defaultFetchSnapshotResponseTopicSnapshot(): FetchSnapshotResponse.TopicSnapshot {
+  return { name: '', partitions: [] };
+}
+
 function readFetchSnapshotResponseTopicSnapshot(r: Reader, v: number): FetchSnapshotResponse.TopicSnapshot {
   const flex = v >= 0;
   let name: string = '';
@@ -252,6 +278,11 @@ function writeFetchSnapshotResponseTopicSnapshot(w: Writer, v: number, m: FetchS
   w.string(m.name, flex);
   writeArray(w, flex, m.partitions, (e) => { writeFetchSnapshotResponsePartitionSnapshot(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** FetchSnapshotResponse.PartitionSnapshot with every field at its default. */
+export function defaultFetchSnapshotResponsePartitionSnapshot(): FetchSnapshotResponse.PartitionSnapshot {
+  return { index: 0, errorCode: 0, snapshotId: defaultFetchSnapshotResponseSnapshotId(), currentLeader: defaultFetchSnapshotResponseLeaderIdAndEpoch(), size: 0, position: 0, unalignedRecords: null };
 }
 
 function readFetchSnapshotResponsePartitionSnapshot(r: Reader, v: number): FetchSnapshotResponse.PartitionSnapshot {
@@ -293,7 +324,8 @@ function writeFetchSnapshotResponsePartitionSnapshot(w: Writer, v: number, m: Fe
   }
 }
 
-function defaultFetchSnapshotResponseSnapshotId(): FetchSnapshotResponse.SnapshotId {
+/** FetchSnapshotResponse.SnapshotId with every field at its default. */
+export function defaultFetchSnapshotResponseSnapshotId(): FetchSnapshotResponse.SnapshotId {
   return { endOffset: 0, epoch: 0 };
 }
 
@@ -314,7 +346,8 @@ function writeFetchSnapshotResponseSnapshotId(w: Writer, v: number, m: FetchSnap
   if (flex) w.uvarint(0);
 }
 
-function defaultFetchSnapshotResponseLeaderIdAndEpoch(): FetchSnapshotResponse.LeaderIdAndEpoch {
+/** FetchSnapshotResponse.LeaderIdAndEpoch with every field at its default. */
+export function defaultFetchSnapshotResponseLeaderIdAndEpoch(): FetchSnapshotResponse.LeaderIdAndEpoch {
   return { leaderId: 0, leaderEpoch: 0 };
 }
 
@@ -338,6 +371,11 @@ function writeFetchSnapshotResponseLeaderIdAndEpoch(w: Writer, v: number, m: Fet
   w.int32(m.leaderId);
   w.int32(m.leaderEpoch);
   if (flex) w.uvarint(0);
+}
+
+/** FetchSnapshotResponse.NodeEndpoint with every field at its default. */
+export function defaultFetchSnapshotResponseNodeEndpoint(): FetchSnapshotResponse.NodeEndpoint {
+  return { nodeId: 0, host: '', port: 0 };
 }
 
 function readFetchSnapshotResponseNodeEndpoint(r: Reader, v: number): FetchSnapshotResponse.NodeEndpoint {

@@ -76,6 +76,11 @@ export namespace FetchRequest {
   }
 }
 
+/** FetchRequest with every field at its default. */
+export function defaultFetchRequest(): FetchRequest {
+  return { clusterId: null, replicaId: -1, replicaState: defaultFetchRequestReplicaState(), maxWaitMs: 0, minBytes: 0, maxBytes: 2147483647, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [], forgottenTopicsData: [], rackId: "" };
+}
+
 export function readFetchRequest(r: Reader, v: number): FetchRequest {
   const flex = v >= 12;
   let clusterId: string | null = null;
@@ -130,7 +135,8 @@ export function writeFetchRequest(w: Writer, v: number, m: FetchRequest): void {
   }
 }
 
-function defaultFetchRequestReplicaState(): FetchRequest.ReplicaState {
+/** FetchRequest.ReplicaState with every field at its default. */
+export function defaultFetchRequestReplicaState(): FetchRequest.ReplicaState {
   return { replicaId: -1, replicaEpoch: -1 };
 }
 
@@ -156,6 +162,11 @@ function writeFetchRequestReplicaState(w: Writer, v: number, m: FetchRequest.Rep
   if (flex) w.uvarint(0);
 }
 
+/** FetchRequest.FetchTopic with every field at its default. */
+export function defaultFetchRequestFetchTopic(): FetchRequest.FetchTopic {
+  return { topic: '', topicId: ZERO_UUID, partitions: [] };
+}
+
 function readFetchRequestFetchTopic(r: Reader, v: number): FetchRequest.FetchTopic {
   const flex = v >= 12;
   let topic: string = '';
@@ -174,6 +185,11 @@ function writeFetchRequestFetchTopic(w: Writer, v: number, m: FetchRequest.Fetch
   if (v >= 13) { w.uuid(m.topicId); }
   writeArray(w, flex, m.partitions, (e) => { writeFetchRequestFetchPartition(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** FetchRequest.FetchPartition with every field at its default. */
+export function defaultFetchRequestFetchPartition(): FetchRequest.FetchPartition {
+  return { partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 0, replicaDirectoryId: ZERO_UUID };
 }
 
 function readFetchRequestFetchPartition(r: Reader, v: number): FetchRequest.FetchPartition {
@@ -213,6 +229,11 @@ function writeFetchRequestFetchPartition(w: Writer, v: number, m: FetchRequest.F
     if (v >= 17 && !(m.replicaDirectoryId === ZERO_UUID)) tags.push([0, (t) => { t.uuid(m.replicaDirectoryId); }]);
     w.taggedFields(tags);
   }
+}
+
+/** FetchRequest.ForgottenTopic with every field at its default. */
+export function defaultFetchRequestForgottenTopic(): FetchRequest.ForgottenTopic {
+  return { topic: '', topicId: ZERO_UUID, partitions: [] };
 }
 
 function readFetchRequestForgottenTopic(r: Reader, v: number): FetchRequest.ForgottenTopic {
@@ -324,6 +345,11 @@ export namespace FetchResponse {
   }
 }
 
+/** FetchResponse with every field at its default. */
+export function defaultFetchResponse(): FetchResponse {
+  return { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [], nodeEndpoints: [] };
+}
+
 export function readFetchResponse(r: Reader, v: number): FetchResponse {
   const flex = v >= 12;
   let throttleTimeMs: number = 0;
@@ -357,6 +383,11 @@ export function writeFetchResponse(w: Writer, v: number, m: FetchResponse): void
   }
 }
 
+/** FetchResponse.FetchableTopicResponse with every field at its default. */
+export function defaultFetchResponseFetchableTopicResponse(): FetchResponse.FetchableTopicResponse {
+  return { topic: '', topicId: ZERO_UUID, partitions: [] };
+}
+
 function readFetchResponseFetchableTopicResponse(r: Reader, v: number): FetchResponse.FetchableTopicResponse {
   const flex = v >= 12;
   let topic: string = '';
@@ -375,6 +406,11 @@ function writeFetchResponseFetchableTopicResponse(w: Writer, v: number, m: Fetch
   if (v >= 13) { w.uuid(m.topicId); }
   writeArray(w, flex, m.partitions, (e) => { writeFetchResponsePartitionData(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** FetchResponse.PartitionData with every field at its default. */
+export function defaultFetchResponsePartitionData(): FetchResponse.PartitionData {
+  return { partitionIndex: 0, errorCode: 0, highWatermark: 0, lastStableOffset: -1, logStartOffset: -1, divergingEpoch: defaultFetchResponseEpochEndOffset(), currentLeader: defaultFetchResponseLeaderIdAndEpoch(), snapshotId: defaultFetchResponseSnapshotId(), abortedTransactions: [], preferredReadReplica: -1, records: null };
 }
 
 function readFetchResponsePartitionData(r: Reader, v: number): FetchResponse.PartitionData {
@@ -428,7 +464,8 @@ function writeFetchResponsePartitionData(w: Writer, v: number, m: FetchResponse.
   }
 }
 
-function defaultFetchResponseEpochEndOffset(): FetchResponse.EpochEndOffset {
+/** FetchResponse.EpochEndOffset with every field at its default. */
+export function defaultFetchResponseEpochEndOffset(): FetchResponse.EpochEndOffset {
   return { epoch: -1, endOffset: -1 };
 }
 
@@ -454,7 +491,8 @@ function writeFetchResponseEpochEndOffset(w: Writer, v: number, m: FetchResponse
   if (flex) w.uvarint(0);
 }
 
-function defaultFetchResponseLeaderIdAndEpoch(): FetchResponse.LeaderIdAndEpoch {
+/** FetchResponse.LeaderIdAndEpoch with every field at its default. */
+export function defaultFetchResponseLeaderIdAndEpoch(): FetchResponse.LeaderIdAndEpoch {
   return { leaderId: -1, leaderEpoch: -1 };
 }
 
@@ -480,7 +518,8 @@ function writeFetchResponseLeaderIdAndEpoch(w: Writer, v: number, m: FetchRespon
   if (flex) w.uvarint(0);
 }
 
-function defaultFetchResponseSnapshotId(): FetchResponse.SnapshotId {
+/** FetchResponse.SnapshotId with every field at its default. */
+export function defaultFetchResponseSnapshotId(): FetchResponse.SnapshotId {
   return { endOffset: -1, epoch: -1 };
 }
 
@@ -506,6 +545,11 @@ function writeFetchResponseSnapshotId(w: Writer, v: number, m: FetchResponse.Sna
   if (flex) w.uvarint(0);
 }
 
+/** FetchResponse.AbortedTransaction with every field at its default. */
+export function defaultFetchResponseAbortedTransaction(): FetchResponse.AbortedTransaction {
+  return { producerId: 0, firstOffset: 0 };
+}
+
 function readFetchResponseAbortedTransaction(r: Reader, v: number): FetchResponse.AbortedTransaction {
   const flex = v >= 12;
   let producerId: number = 0;
@@ -521,6 +565,11 @@ function writeFetchResponseAbortedTransaction(w: Writer, v: number, m: FetchResp
   w.int64(m.producerId);
   w.int64(m.firstOffset);
   if (flex) w.uvarint(0);
+}
+
+/** FetchResponse.NodeEndpoint with every field at its default. */
+export function defaultFetchResponseNodeEndpoint(): FetchResponse.NodeEndpoint {
+  return { nodeId: 0, host: '', port: 0, rack: null };
 }
 
 function readFetchResponseNodeEndpoint(r: Reader, v: number): FetchResponse.NodeEndpoint {

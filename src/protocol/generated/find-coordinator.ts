@@ -14,6 +14,11 @@ export interface FindCoordinatorRequest {
   coordinatorKeys: string[];
 }
 
+/** FindCoordinatorRequest with every field at its default. */
+export function defaultFindCoordinatorRequest(): FindCoordinatorRequest {
+  return { key: '', keyType: 0, coordinatorKeys: [] };
+}
+
 export function readFindCoordinatorRequest(r: Reader, v: number): FindCoordinatorRequest {
   const flex = v >= 3;
   let key: string = '';
@@ -69,6 +74,11 @@ export namespace FindCoordinatorResponse {
   }
 }
 
+/** FindCoordinatorResponse with every field at its default. */
+export function defaultFindCoordinatorResponse(): FindCoordinatorResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '', nodeId: 0, host: '', port: 0, coordinators: [] };
+}
+
 export function readFindCoordinatorResponse(r: Reader, v: number): FindCoordinatorResponse {
   const flex = v >= 3;
   let throttleTimeMs: number = 0;
@@ -99,6 +109,11 @@ export function writeFindCoordinatorResponse(w: Writer, v: number, m: FindCoordi
   if (v <= 3) { w.int32(m.port); } else if (!(m.port === 0)) unsupported('FindCoordinatorResponse', 'Port', v);
   if (v >= 4) { writeArray(w, flex, m.coordinators, (e) => { writeFindCoordinatorResponseCoordinator(w, v, e); }); } else if (!((m.coordinators !== null && m.coordinators.length === 0))) unsupported('FindCoordinatorResponse', 'Coordinators', v);
   if (flex) w.uvarint(0);
+}
+
+/** FindCoordinatorResponse.Coordinator with every field at its default. */
+export function defaultFindCoordinatorResponseCoordinator(): FindCoordinatorResponse.Coordinator {
+  return { key: '', nodeId: 0, host: '', port: 0, errorCode: 0, errorMessage: '' };
 }
 
 function readFindCoordinatorResponseCoordinator(r: Reader, v: number): FindCoordinatorResponse.Coordinator {

@@ -10,6 +10,11 @@ export interface GetTelemetrySubscriptionsRequest {
   clientInstanceId: string;
 }
 
+/** GetTelemetrySubscriptionsRequest with every field at its default. */
+export function defaultGetTelemetrySubscriptionsRequest(): GetTelemetrySubscriptionsRequest {
+  return { clientInstanceId: ZERO_UUID };
+}
+
 export function readGetTelemetrySubscriptionsRequest(r: Reader, v: number): GetTelemetrySubscriptionsRequest {
   const flex = v >= 0;
   let clientInstanceId: string = ZERO_UUID;
@@ -44,6 +49,11 @@ export interface GetTelemetrySubscriptionsResponse {
   deltaTemporality: boolean;
   /** Requested metrics prefix string match. Empty array: No metrics subscribed, Array[0] empty string: All metrics subscribed. */
   requestedMetrics: string[];
+}
+
+/** GetTelemetrySubscriptionsResponse with every field at its default. */
+export function defaultGetTelemetrySubscriptionsResponse(): GetTelemetrySubscriptionsResponse {
+  return { throttleTimeMs: 0, errorCode: 0, clientInstanceId: ZERO_UUID, subscriptionId: 0, acceptedCompressionTypes: [], pushIntervalMs: 0, telemetryMaxBytes: 0, deltaTemporality: false, requestedMetrics: [] };
 }
 
 export function readGetTelemetrySubscriptionsResponse(r: Reader, v: number): GetTelemetrySubscriptionsResponse {

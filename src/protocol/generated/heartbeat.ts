@@ -16,6 +16,11 @@ export interface HeartbeatRequest {
   groupInstanceId: string | null;
 }
 
+/** HeartbeatRequest with every field at its default. */
+export function defaultHeartbeatRequest(): HeartbeatRequest {
+  return { groupId: '', generationId: 0, memberId: '', groupInstanceId: null };
+}
+
 export function readHeartbeatRequest(r: Reader, v: number): HeartbeatRequest {
   const flex = v >= 4;
   let groupId: string = '';
@@ -45,6 +50,11 @@ export interface HeartbeatResponse {
   throttleTimeMs: number;
   /** The error code, or 0 if there was no error. */
   errorCode: number;
+}
+
+/** HeartbeatResponse with every field at its default. */
+export function defaultHeartbeatResponse(): HeartbeatResponse {
+  return { throttleTimeMs: 0, errorCode: 0 };
 }
 
 export function readHeartbeatResponse(r: Reader, v: number): HeartbeatResponse {

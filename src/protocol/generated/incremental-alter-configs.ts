@@ -32,6 +32,11 @@ export namespace IncrementalAlterConfigsRequest {
   }
 }
 
+/** IncrementalAlterConfigsRequest with every field at its default. */
+export function defaultIncrementalAlterConfigsRequest(): IncrementalAlterConfigsRequest {
+  return { resources: [], validateOnly: false };
+}
+
 export function readIncrementalAlterConfigsRequest(r: Reader, v: number): IncrementalAlterConfigsRequest {
   const flex = v >= 1;
   let resources: IncrementalAlterConfigsRequest.AlterConfigsResource[] = [];
@@ -47,6 +52,11 @@ export function writeIncrementalAlterConfigsRequest(w: Writer, v: number, m: Inc
   writeArray(w, flex, m.resources, (e) => { writeIncrementalAlterConfigsRequestAlterConfigsResource(w, v, e); });
   w.bool(m.validateOnly);
   if (flex) w.uvarint(0);
+}
+
+/** IncrementalAlterConfigsRequest.AlterConfigsResource with every field at its default. */
+export function defaultIncrementalAlterConfigsRequestAlterConfigsResource(): IncrementalAlterConfigsRequest.AlterConfigsResource {
+  return { resourceType: 0, resourceName: '', configs: [] };
 }
 
 function readIncrementalAlterConfigsRequestAlterConfigsResource(r: Reader, v: number): IncrementalAlterConfigsRequest.AlterConfigsResource {
@@ -67,6 +77,11 @@ function writeIncrementalAlterConfigsRequestAlterConfigsResource(w: Writer, v: n
   w.string(m.resourceName, flex);
   writeArray(w, flex, m.configs, (e) => { writeIncrementalAlterConfigsRequestAlterableConfig(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** IncrementalAlterConfigsRequest.AlterableConfig with every field at its default. */
+export function defaultIncrementalAlterConfigsRequestAlterableConfig(): IncrementalAlterConfigsRequest.AlterableConfig {
+  return { name: '', configOperation: 0, value: '' };
 }
 
 function readIncrementalAlterConfigsRequestAlterableConfig(r: Reader, v: number): IncrementalAlterConfigsRequest.AlterableConfig {
@@ -110,6 +125,11 @@ export namespace IncrementalAlterConfigsResponse {
   }
 }
 
+/** IncrementalAlterConfigsResponse with every field at its default. */
+export function defaultIncrementalAlterConfigsResponse(): IncrementalAlterConfigsResponse {
+  return { throttleTimeMs: 0, responses: [] };
+}
+
 export function readIncrementalAlterConfigsResponse(r: Reader, v: number): IncrementalAlterConfigsResponse {
   const flex = v >= 1;
   let throttleTimeMs: number = 0;
@@ -125,6 +145,11 @@ export function writeIncrementalAlterConfigsResponse(w: Writer, v: number, m: In
   w.int32(m.throttleTimeMs);
   writeArray(w, flex, m.responses, (e) => { writeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** IncrementalAlterConfigsResponse.AlterConfigsResourceResponse with every field at its default. */
+export function defaultIncrementalAlterConfigsResponseAlterConfigsResourceResponse(): IncrementalAlterConfigsResponse.AlterConfigsResourceResponse {
+  return { errorCode: 0, errorMessage: '', resourceType: 0, resourceName: '' };
 }
 
 function readIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r: Reader, v: number): IncrementalAlterConfigsResponse.AlterConfigsResourceResponse {

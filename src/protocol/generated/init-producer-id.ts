@@ -16,6 +16,11 @@ export interface InitProducerIdRequest {
   producerEpoch: number;
 }
 
+/** InitProducerIdRequest with every field at its default. */
+export function defaultInitProducerIdRequest(): InitProducerIdRequest {
+  return { transactionalId: '', transactionTimeoutMs: 0, producerId: -1, producerEpoch: -1 };
+}
+
 export function readInitProducerIdRequest(r: Reader, v: number): InitProducerIdRequest {
   const flex = v >= 2;
   let transactionalId: string | null = '';
@@ -49,6 +54,11 @@ export interface InitProducerIdResponse {
   producerId: number;
   /** The current epoch associated with the producer id. */
   producerEpoch: number;
+}
+
+/** InitProducerIdResponse with every field at its default. */
+export function defaultInitProducerIdResponse(): InitProducerIdResponse {
+  return { throttleTimeMs: 0, errorCode: 0, producerId: -1, producerEpoch: 0 };
 }
 
 export function readInitProducerIdResponse(r: Reader, v: number): InitProducerIdResponse {

@@ -30,6 +30,11 @@ export namespace InitializeShareGroupStateRequest {
   }
 }
 
+/** InitializeShareGroupStateRequest with every field at its default. */
+export function defaultInitializeShareGroupStateRequest(): InitializeShareGroupStateRequest {
+  return { groupId: '', topics: [] };
+}
+
 export function readInitializeShareGroupStateRequest(r: Reader, v: number): InitializeShareGroupStateRequest {
   const flex = v >= 0;
   let groupId: string = '';
@@ -47,6 +52,11 @@ export function writeInitializeShareGroupStateRequest(w: Writer, v: number, m: I
   if (flex) w.uvarint(0);
 }
 
+/** InitializeShareGroupStateRequest.InitializeStateData with every field at its default. */
+export function defaultInitializeShareGroupStateRequestInitializeStateData(): InitializeShareGroupStateRequest.InitializeStateData {
+  return { topicId: ZERO_UUID, partitions: [] };
+}
+
 function readInitializeShareGroupStateRequestInitializeStateData(r: Reader, v: number): InitializeShareGroupStateRequest.InitializeStateData {
   const flex = v >= 0;
   let topicId: string = ZERO_UUID;
@@ -62,6 +72,11 @@ function writeInitializeShareGroupStateRequestInitializeStateData(w: Writer, v: 
   w.uuid(m.topicId);
   writeArray(w, flex, m.partitions, (e) => { writeInitializeShareGroupStateRequestPartitionData(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** InitializeShareGroupStateRequest.PartitionData with every field at its default. */
+export function defaultInitializeShareGroupStateRequestPartitionData(): InitializeShareGroupStateRequest.PartitionData {
+  return { partition: 0, stateEpoch: 0, startOffset: 0 };
 }
 
 function readInitializeShareGroupStateRequestPartitionData(r: Reader, v: number): InitializeShareGroupStateRequest.PartitionData {
@@ -108,6 +123,11 @@ export namespace InitializeShareGroupStateResponse {
   }
 }
 
+/** InitializeShareGroupStateResponse with every field at its default. */
+export function defaultInitializeShareGroupStateResponse(): InitializeShareGroupStateResponse {
+  return { results: [] };
+}
+
 export function readInitializeShareGroupStateResponse(r: Reader, v: number): InitializeShareGroupStateResponse {
   const flex = v >= 0;
   let results: InitializeShareGroupStateResponse.InitializeStateResult[] = [];
@@ -120,6 +140,11 @@ export function writeInitializeShareGroupStateResponse(w: Writer, v: number, m: 
   const flex = v >= 0;
   writeArray(w, flex, m.results, (e) => { writeInitializeShareGroupStateResponseInitializeStateResult(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** InitializeShareGroupStateResponse.InitializeStateResult with every field at its default. */
+export function defaultInitializeShareGroupStateResponseInitializeStateResult(): InitializeShareGroupStateResponse.InitializeStateResult {
+  return { topicId: ZERO_UUID, partitions: [] };
 }
 
 function readInitializeShareGroupStateResponseInitializeStateResult(r: Reader, v: number): InitializeShareGroupStateResponse.InitializeStateResult {
@@ -137,6 +162,11 @@ function writeInitializeShareGroupStateResponseInitializeStateResult(w: Writer, 
   w.uuid(m.topicId);
   writeArray(w, flex, m.partitions, (e) => { writeInitializeShareGroupStateResponsePartitionResult(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** InitializeShareGroupStateResponse.PartitionResult with every field at its default. */
+export function defaultInitializeShareGroupStateResponsePartitionResult(): InitializeShareGroupStateResponse.PartitionResult {
+  return { partition: 0, errorCode: 0, errorMessage: null };
 }
 
 function readInitializeShareGroupStateResponsePartitionResult(r: Reader, v: number): InitializeShareGroupStateResponse.PartitionResult {

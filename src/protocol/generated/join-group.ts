@@ -33,6 +33,11 @@ export namespace JoinGroupRequest {
   }
 }
 
+/** JoinGroupRequest with every field at its default. */
+export function defaultJoinGroupRequest(): JoinGroupRequest {
+  return { groupId: '', sessionTimeoutMs: 0, rebalanceTimeoutMs: -1, memberId: '', groupInstanceId: null, protocolType: '', protocols: [], reason: null };
+}
+
 export function readJoinGroupRequest(r: Reader, v: number): JoinGroupRequest {
   const flex = v >= 6;
   let groupId: string = '';
@@ -66,6 +71,11 @@ export function writeJoinGroupRequest(w: Writer, v: number, m: JoinGroupRequest)
   writeArray(w, flex, m.protocols, (e) => { writeJoinGroupRequestJoinGroupRequestProtocol(w, v, e); });
   if (v >= 8) { w.nullableString(m.reason, flex); }
   if (flex) w.uvarint(0);
+}
+
+/** JoinGroupRequest.JoinGroupRequestProtocol with every field at its default. */
+export function defaultJoinGroupRequestJoinGroupRequestProtocol(): JoinGroupRequest.JoinGroupRequestProtocol {
+  return { name: '', metadata: EMPTY };
 }
 
 function readJoinGroupRequestJoinGroupRequestProtocol(r: Reader, v: number): JoinGroupRequest.JoinGroupRequestProtocol {
@@ -118,6 +128,11 @@ export namespace JoinGroupResponse {
   }
 }
 
+/** JoinGroupResponse with every field at its default. */
+export function defaultJoinGroupResponse(): JoinGroupResponse {
+  return { throttleTimeMs: 0, errorCode: 0, generationId: -1, protocolType: null, protocolName: '', leader: '', skipAssignment: false, memberId: '', members: [] };
+}
+
 export function readJoinGroupResponse(r: Reader, v: number): JoinGroupResponse {
   const flex = v >= 6;
   let throttleTimeMs: number = 0;
@@ -154,6 +169,11 @@ export function writeJoinGroupResponse(w: Writer, v: number, m: JoinGroupRespons
   w.string(m.memberId, flex);
   writeArray(w, flex, m.members, (e) => { writeJoinGroupResponseJoinGroupResponseMember(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** JoinGroupResponse.JoinGroupResponseMember with every field at its default. */
+export function defaultJoinGroupResponseJoinGroupResponseMember(): JoinGroupResponse.JoinGroupResponseMember {
+  return { memberId: '', groupInstanceId: null, metadata: EMPTY };
 }
 
 function readJoinGroupResponseJoinGroupResponseMember(r: Reader, v: number): JoinGroupResponse.JoinGroupResponseMember {

@@ -11,6 +11,11 @@ export interface KRaftVersionRecord {
   kRaftVersion: number;
 }
 
+/** KRaftVersionRecord with every field at its default. */
+export function defaultKRaftVersionRecord(): KRaftVersionRecord {
+  return { version: 0, kRaftVersion: 0 };
+}
+
 export function readKRaftVersionRecord(r: Reader, v: number): KRaftVersionRecord {
   const flex = v >= 0;
   let version: number = 0;

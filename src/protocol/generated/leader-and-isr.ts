@@ -71,6 +71,11 @@ export namespace LeaderAndIsrRequest {
   }
 }
 
+/** LeaderAndIsrRequest with every field at its default. */
+export function defaultLeaderAndIsrRequest(): LeaderAndIsrRequest {
+  return { controllerId: 0, isKRaftController: false, controllerEpoch: 0, brokerEpoch: -1, type: 0, ungroupedPartitionStates: [], topicStates: [], liveLeaders: [] };
+}
+
 export function readLeaderAndIsrRequest(r: Reader, v: number): LeaderAndIsrRequest {
   const flex = v >= 4;
   let controllerId: number = 0;
@@ -104,6 +109,11 @@ export function writeLeaderAndIsrRequest(w: Writer, v: number, m: LeaderAndIsrRe
   if (v >= 2) { writeArray(w, flex, m.topicStates, (e) => { writeLeaderAndIsrRequestLeaderAndIsrTopicState(w, v, e); }); } else if (!((m.topicStates !== null && m.topicStates.length === 0))) unsupported('LeaderAndIsrRequest', 'TopicStates', v);
   writeArray(w, flex, m.liveLeaders, (e) => { writeLeaderAndIsrRequestLeaderAndIsrLiveLeader(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** LeaderAndIsrRequest.LeaderAndIsrPartitionState with every field at its default. */
+export function defaultLeaderAndIsrRequestLeaderAndIsrPartitionState(): LeaderAndIsrRequest.LeaderAndIsrPartitionState {
+  return { topicName: '', partitionIndex: 0, controllerEpoch: 0, leader: 0, leaderEpoch: 0, isr: [], partitionEpoch: 0, replicas: [], addingReplicas: [], removingReplicas: [], isNew: false, leaderRecoveryState: 0 };
 }
 
 function readLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, v: number): LeaderAndIsrRequest.LeaderAndIsrPartitionState {
@@ -153,6 +163,11 @@ function writeLeaderAndIsrRequestLeaderAndIsrPartitionState(w: Writer, v: number
   if (flex) w.uvarint(0);
 }
 
+/** LeaderAndIsrRequest.LeaderAndIsrTopicState with every field at its default. */
+export function defaultLeaderAndIsrRequestLeaderAndIsrTopicState(): LeaderAndIsrRequest.LeaderAndIsrTopicState {
+  return { topicName: '', topicId: ZERO_UUID, partitionStates: [] };
+}
+
 function readLeaderAndIsrRequestLeaderAndIsrTopicState(r: Reader, v: number): LeaderAndIsrRequest.LeaderAndIsrTopicState {
   const flex = v >= 4;
   let topicName: string = '';
@@ -171,6 +186,11 @@ function writeLeaderAndIsrRequestLeaderAndIsrTopicState(w: Writer, v: number, m:
   if (v >= 5) { w.uuid(m.topicId); }
   writeArray(w, flex, m.partitionStates, (e) => { writeLeaderAndIsrRequestLeaderAndIsrPartitionState(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** LeaderAndIsrRequest.LeaderAndIsrLiveLeader with every field at its default. */
+export function defaultLeaderAndIsrRequestLeaderAndIsrLiveLeader(): LeaderAndIsrRequest.LeaderAndIsrLiveLeader {
+  return { brokerId: 0, hostName: '', port: 0 };
 }
 
 function readLeaderAndIsrRequestLeaderAndIsrLiveLeader(r: Reader, v: number): LeaderAndIsrRequest.LeaderAndIsrLiveLeader {
@@ -221,6 +241,11 @@ export namespace LeaderAndIsrResponse {
   }
 }
 
+/** LeaderAndIsrResponse with every field at its default. */
+export function defaultLeaderAndIsrResponse(): LeaderAndIsrResponse {
+  return { errorCode: 0, partitionErrors: [], topics: [] };
+}
+
 export function readLeaderAndIsrResponse(r: Reader, v: number): LeaderAndIsrResponse {
   const flex = v >= 4;
   let errorCode: number = 0;
@@ -241,6 +266,11 @@ export function writeLeaderAndIsrResponse(w: Writer, v: number, m: LeaderAndIsrR
   if (flex) w.uvarint(0);
 }
 
+/** LeaderAndIsrResponse.LeaderAndIsrPartitionError with every field at its default. */
+export function defaultLeaderAndIsrResponseLeaderAndIsrPartitionError(): LeaderAndIsrResponse.LeaderAndIsrPartitionError {
+  return { topicName: '', partitionIndex: 0, errorCode: 0 };
+}
+
 function readLeaderAndIsrResponseLeaderAndIsrPartitionError(r: Reader, v: number): LeaderAndIsrResponse.LeaderAndIsrPartitionError {
   const flex = v >= 4;
   let topicName: string = '';
@@ -259,6 +289,11 @@ function writeLeaderAndIsrResponseLeaderAndIsrPartitionError(w: Writer, v: numbe
   w.int32(m.partitionIndex);
   w.int16(m.errorCode);
   if (flex) w.uvarint(0);
+}
+
+/** LeaderAndIsrResponse.LeaderAndIsrTopicError with every field at its default. */
+export function defaultLeaderAndIsrResponseLeaderAndIsrTopicError(): LeaderAndIsrResponse.LeaderAndIsrTopicError {
+  return { topicId: ZERO_UUID, partitionErrors: [] };
 }
 
 function readLeaderAndIsrResponseLeaderAndIsrTopicError(r: Reader, v: number): LeaderAndIsrResponse.LeaderAndIsrTopicError {

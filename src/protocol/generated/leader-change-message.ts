@@ -25,6 +25,11 @@ export namespace LeaderChangeMessage {
   }
 }
 
+/** LeaderChangeMessage with every field at its default. */
+export function defaultLeaderChangeMessage(): LeaderChangeMessage {
+  return { version: 0, leaderId: 0, voters: [], grantingVoters: [] };
+}
+
 export function readLeaderChangeMessage(r: Reader, v: number): LeaderChangeMessage {
   const flex = v >= 0;
   let version: number = 0;
@@ -46,6 +51,11 @@ export function writeLeaderChangeMessage(w: Writer, v: number, m: LeaderChangeMe
   writeArray(w, flex, m.voters, (e) => { writeLeaderChangeMessageVoter(w, v, e); });
   writeArray(w, flex, m.grantingVoters, (e) => { writeLeaderChangeMessageVoter(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** LeaderChangeMessage.Voter with every field at its default. */
+export function defaultLeaderChangeMessageVoter(): LeaderChangeMessage.Voter {
+  return { voterId: 0, voterDirectoryId: ZERO_UUID };
 }
 
 function readLeaderChangeMessageVoter(r: Reader, v: number): LeaderChangeMessage.Voter {

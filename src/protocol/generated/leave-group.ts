@@ -25,6 +25,11 @@ export namespace LeaveGroupRequest {
   }
 }
 
+/** LeaveGroupRequest with every field at its default. */
+export function defaultLeaveGroupRequest(): LeaveGroupRequest {
+  return { groupId: '', memberId: '', members: [] };
+}
+
 export function readLeaveGroupRequest(r: Reader, v: number): LeaveGroupRequest {
   const flex = v >= 4;
   let groupId: string = '';
@@ -43,6 +48,11 @@ export function writeLeaveGroupRequest(w: Writer, v: number, m: LeaveGroupReques
   if (v <= 2) { w.string(m.memberId, flex); } else if (!(m.memberId === '')) unsupported('LeaveGroupRequest', 'MemberId', v);
   if (v >= 3) { writeArray(w, flex, m.members, (e) => { writeLeaveGroupRequestMemberIdentity(w, v, e); }); } else if (!((m.members !== null && m.members.length === 0))) unsupported('LeaveGroupRequest', 'Members', v);
   if (flex) w.uvarint(0);
+}
+
+/** LeaveGroupRequest.MemberIdentity with every field at its default. */
+export function defaultLeaveGroupRequestMemberIdentity(): LeaveGroupRequest.MemberIdentity {
+  return { memberId: '', groupInstanceId: null, reason: null };
 }
 
 function readLeaveGroupRequestMemberIdentity(r: Reader, v: number): LeaveGroupRequest.MemberIdentity {
@@ -86,6 +96,11 @@ export namespace LeaveGroupResponse {
   }
 }
 
+/** LeaveGroupResponse with every field at its default. */
+export function defaultLeaveGroupResponse(): LeaveGroupResponse {
+  return { throttleTimeMs: 0, errorCode: 0, members: [] };
+}
+
 export function readLeaveGroupResponse(r: Reader, v: number): LeaveGroupResponse {
   const flex = v >= 4;
   let throttleTimeMs: number = 0;
@@ -104,6 +119,11 @@ export function writeLeaveGroupResponse(w: Writer, v: number, m: LeaveGroupRespo
   w.int16(m.errorCode);
   if (v >= 3) { writeArray(w, flex, m.members, (e) => { writeLeaveGroupResponseMemberResponse(w, v, e); }); } else if (!((m.members !== null && m.members.length === 0))) unsupported('LeaveGroupResponse', 'Members', v);
   if (flex) w.uvarint(0);
+}
+
+/** LeaveGroupResponse.MemberResponse with every field at its default. */
+export function defaultLeaveGroupResponseMemberResponse(): LeaveGroupResponse.MemberResponse {
+  return { memberId: '', groupInstanceId: '', errorCode: 0 };
 }
 
 function readLeaveGroupResponseMemberResponse(r: Reader, v: number): LeaveGroupResponse.MemberResponse {

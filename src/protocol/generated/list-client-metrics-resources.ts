@@ -9,6 +9,11 @@ export interface ListClientMetricsResourcesRequest {
 
 }
 
+/** ListClientMetricsResourcesRequest with every field at its default. */
+export function defaultListClientMetricsResourcesRequest(): ListClientMetricsResourcesRequest {
+  return {  };
+}
+
 export function readListClientMetricsResourcesRequest(r: Reader, v: number): ListClientMetricsResourcesRequest {
   const flex = v >= 0;
   if (flex) r.taggedFields();
@@ -37,6 +42,11 @@ export namespace ListClientMetricsResourcesResponse {
   }
 }
 
+/** ListClientMetricsResourcesResponse with every field at its default. */
+export function defaultListClientMetricsResourcesResponse(): ListClientMetricsResourcesResponse {
+  return { throttleTimeMs: 0, errorCode: 0, clientMetricsResources: [] };
+}
+
 export function readListClientMetricsResourcesResponse(r: Reader, v: number): ListClientMetricsResourcesResponse {
   const flex = v >= 0;
   let throttleTimeMs: number = 0;
@@ -55,6 +65,11 @@ export function writeListClientMetricsResourcesResponse(w: Writer, v: number, m:
   w.int16(m.errorCode);
   writeArray(w, flex, m.clientMetricsResources, (e) => { writeListClientMetricsResourcesResponseClientMetricsResource(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ListClientMetricsResourcesResponse.ClientMetricsResource with every field at its default. */
+export function defaultListClientMetricsResourcesResponseClientMetricsResource(): ListClientMetricsResourcesResponse.ClientMetricsResource {
+  return { name: '' };
 }
 
 function readListClientMetricsResourcesResponseClientMetricsResource(r: Reader, v: number): ListClientMetricsResourcesResponse.ClientMetricsResource {

@@ -12,6 +12,11 @@ export interface ListGroupsRequest {
   typesFilter: string[];
 }
 
+/** ListGroupsRequest with every field at its default. */
+export function defaultListGroupsRequest(): ListGroupsRequest {
+  return { statesFilter: [], typesFilter: [] };
+}
+
 export function readListGroupsRequest(r: Reader, v: number): ListGroupsRequest {
   const flex = v >= 3;
   let statesFilter: string[] = [];
@@ -52,6 +57,11 @@ export namespace ListGroupsResponse {
   }
 }
 
+/** ListGroupsResponse with every field at its default. */
+export function defaultListGroupsResponse(): ListGroupsResponse {
+  return { throttleTimeMs: 0, errorCode: 0, groups: [] };
+}
+
 export function readListGroupsResponse(r: Reader, v: number): ListGroupsResponse {
   const flex = v >= 3;
   let throttleTimeMs: number = 0;
@@ -70,6 +80,11 @@ export function writeListGroupsResponse(w: Writer, v: number, m: ListGroupsRespo
   w.int16(m.errorCode);
   writeArray(w, flex, m.groups, (e) => { writeListGroupsResponseListedGroup(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ListGroupsResponse.ListedGroup with every field at its default. */
+export function defaultListGroupsResponseListedGroup(): ListGroupsResponse.ListedGroup {
+  return { groupId: '', protocolType: '', groupState: '', groupType: '' };
 }
 
 function readListGroupsResponseListedGroup(r: Reader, v: number): ListGroupsResponse.ListedGroup {

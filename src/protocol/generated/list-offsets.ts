@@ -34,6 +34,11 @@ export namespace ListOffsetsRequest {
   }
 }
 
+/** ListOffsetsRequest with every field at its default. */
+export function defaultListOffsetsRequest(): ListOffsetsRequest {
+  return { replicaId: 0, isolationLevel: 0, topics: [] };
+}
+
 export function readListOffsetsRequest(r: Reader, v: number): ListOffsetsRequest {
   const flex = v >= 6;
   let replicaId: number = 0;
@@ -54,6 +59,11 @@ export function writeListOffsetsRequest(w: Writer, v: number, m: ListOffsetsRequ
   if (flex) w.uvarint(0);
 }
 
+/** ListOffsetsRequest.ListOffsetsTopic with every field at its default. */
+export function defaultListOffsetsRequestListOffsetsTopic(): ListOffsetsRequest.ListOffsetsTopic {
+  return { name: '', partitions: [] };
+}
+
 function readListOffsetsRequestListOffsetsTopic(r: Reader, v: number): ListOffsetsRequest.ListOffsetsTopic {
   const flex = v >= 6;
   let name: string = '';
@@ -69,6 +79,11 @@ function writeListOffsetsRequestListOffsetsTopic(w: Writer, v: number, m: ListOf
   w.string(m.name, flex);
   writeArray(w, flex, m.partitions, (e) => { writeListOffsetsRequestListOffsetsPartition(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ListOffsetsRequest.ListOffsetsPartition with every field at its default. */
+export function defaultListOffsetsRequestListOffsetsPartition(): ListOffsetsRequest.ListOffsetsPartition {
+  return { partitionIndex: 0, currentLeaderEpoch: -1, timestamp: 0, maxNumOffsets: 1 };
 }
 
 function readListOffsetsRequestListOffsetsPartition(r: Reader, v: number): ListOffsetsRequest.ListOffsetsPartition {
@@ -126,6 +141,11 @@ export namespace ListOffsetsResponse {
   }
 }
 
+/** ListOffsetsResponse with every field at its default. */
+export function defaultListOffsetsResponse(): ListOffsetsResponse {
+  return { throttleTimeMs: 0, topics: [] };
+}
+
 export function readListOffsetsResponse(r: Reader, v: number): ListOffsetsResponse {
   const flex = v >= 6;
   let throttleTimeMs: number = 0;
@@ -143,6 +163,11 @@ export function writeListOffsetsResponse(w: Writer, v: number, m: ListOffsetsRes
   if (flex) w.uvarint(0);
 }
 
+/** ListOffsetsResponse.ListOffsetsTopicResponse with every field at its default. */
+export function defaultListOffsetsResponseListOffsetsTopicResponse(): ListOffsetsResponse.ListOffsetsTopicResponse {
+  return { name: '', partitions: [] };
+}
+
 function readListOffsetsResponseListOffsetsTopicResponse(r: Reader, v: number): ListOffsetsResponse.ListOffsetsTopicResponse {
   const flex = v >= 6;
   let name: string = '';
@@ -158,6 +183,11 @@ function writeListOffsetsResponseListOffsetsTopicResponse(w: Writer, v: number, 
   w.string(m.name, flex);
   writeArray(w, flex, m.partitions, (e) => { writeListOffsetsResponseListOffsetsPartitionResponse(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ListOffsetsResponse.ListOffsetsPartitionResponse with every field at its default. */
+export function defaultListOffsetsResponseListOffsetsPartitionResponse(): ListOffsetsResponse.ListOffsetsPartitionResponse {
+  return { partitionIndex: 0, errorCode: 0, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 };
 }
 
 function readListOffsetsResponseListOffsetsPartitionResponse(r: Reader, v: number): ListOffsetsResponse.ListOffsetsPartitionResponse {

@@ -21,6 +21,11 @@ export namespace ListPartitionReassignmentsRequest {
   }
 }
 
+/** ListPartitionReassignmentsRequest with every field at its default. */
+export function defaultListPartitionReassignmentsRequest(): ListPartitionReassignmentsRequest {
+  return { timeoutMs: 60000, topics: null };
+}
+
 export function readListPartitionReassignmentsRequest(r: Reader, v: number): ListPartitionReassignmentsRequest {
   const flex = v >= 0;
   let timeoutMs: number = 60000;
@@ -36,6 +41,11 @@ export function writeListPartitionReassignmentsRequest(w: Writer, v: number, m: 
   w.int32(m.timeoutMs);
   writeArray(w, flex, m.topics, (e) => { writeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ListPartitionReassignmentsRequest.ListPartitionReassignmentsTopics with every field at its default. */
+export function defaultListPartitionReassignmentsRequestListPartitionReassignmentsTopics(): ListPartitionReassignmentsRequest.ListPartitionReassignmentsTopics {
+  return { name: '', partitionIndexes: [] };
 }
 
 function readListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r: Reader, v: number): ListPartitionReassignmentsRequest.ListPartitionReassignmentsTopics {
@@ -87,6 +97,11 @@ export namespace ListPartitionReassignmentsResponse {
   }
 }
 
+/** ListPartitionReassignmentsResponse with every field at its default. */
+export function defaultListPartitionReassignmentsResponse(): ListPartitionReassignmentsResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '', topics: [] };
+}
+
 export function readListPartitionReassignmentsResponse(r: Reader, v: number): ListPartitionReassignmentsResponse {
   const flex = v >= 0;
   let throttleTimeMs: number = 0;
@@ -110,6 +125,11 @@ export function writeListPartitionReassignmentsResponse(w: Writer, v: number, m:
   if (flex) w.uvarint(0);
 }
 
+/** ListPartitionReassignmentsResponse.OngoingTopicReassignment with every field at its default. */
+export function defaultListPartitionReassignmentsResponseOngoingTopicReassignment(): ListPartitionReassignmentsResponse.OngoingTopicReassignment {
+  return { name: '', partitions: [] };
+}
+
 function readListPartitionReassignmentsResponseOngoingTopicReassignment(r: Reader, v: number): ListPartitionReassignmentsResponse.OngoingTopicReassignment {
   const flex = v >= 0;
   let name: string = '';
@@ -125,6 +145,11 @@ function writeListPartitionReassignmentsResponseOngoingTopicReassignment(w: Writ
   w.string(m.name, flex);
   writeArray(w, flex, m.partitions, (e) => { writeListPartitionReassignmentsResponseOngoingPartitionReassignment(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ListPartitionReassignmentsResponse.OngoingPartitionReassignment with every field at its default. */
+export function defaultListPartitionReassignmentsResponseOngoingPartitionReassignment(): ListPartitionReassignmentsResponse.OngoingPartitionReassignment {
+  return { partitionIndex: 0, replicas: [], addingReplicas: [], removingReplicas: [] };
 }
 
 function readListPartitionReassignmentsResponseOngoingPartitionReassignment(r: Reader, v: number): ListPartitionReassignmentsResponse.OngoingPartitionReassignment {

@@ -14,6 +14,11 @@ export interface ListTransactionsRequest {
   durationFilter: number;
 }
 
+/** ListTransactionsRequest with every field at its default. */
+export function defaultListTransactionsRequest(): ListTransactionsRequest {
+  return { stateFilters: [], producerIdFilters: [], durationFilter: -1 };
+}
+
 export function readListTransactionsRequest(r: Reader, v: number): ListTransactionsRequest {
   const flex = v >= 0;
   let stateFilters: string[] = [];
@@ -57,6 +62,11 @@ export namespace ListTransactionsResponse {
   }
 }
 
+/** ListTransactionsResponse with every field at its default. */
+export function defaultListTransactionsResponse(): ListTransactionsResponse {
+  return { throttleTimeMs: 0, errorCode: 0, unknownStateFilters: [], transactionStates: [] };
+}
+
 export function readListTransactionsResponse(r: Reader, v: number): ListTransactionsResponse {
   const flex = v >= 0;
   let throttleTimeMs: number = 0;
@@ -78,6 +88,11 @@ export function writeListTransactionsResponse(w: Writer, v: number, m: ListTrans
   writeArray(w, flex, m.unknownStateFilters, (e) => { w.string(e, flex); });
   writeArray(w, flex, m.transactionStates, (e) => { writeListTransactionsResponseTransactionState(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ListTransactionsResponse.TransactionState with every field at its default. */
+export function defaultListTransactionsResponseTransactionState(): ListTransactionsResponse.TransactionState {
+  return { transactionalId: '', producerId: 0, transactionState: '' };
 }
 
 function readListTransactionsResponseTransactionState(r: Reader, v: number): ListTransactionsResponse.TransactionState {

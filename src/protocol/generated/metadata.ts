@@ -25,6 +25,11 @@ export namespace MetadataRequest {
   }
 }
 
+/** MetadataRequest with every field at its default. */
+export function defaultMetadataRequest(): MetadataRequest {
+  return { topics: [], allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false };
+}
+
 export function readMetadataRequest(r: Reader, v: number): MetadataRequest {
   const flex = v >= 9;
   let topics: MetadataRequest.MetadataRequestTopic[] | null = [];
@@ -46,6 +51,11 @@ export function writeMetadataRequest(w: Writer, v: number, m: MetadataRequest): 
   if (v >= 8 && v <= 10) { w.bool(m.includeClusterAuthorizedOperations); } else if (!(m.includeClusterAuthorizedOperations === false)) unsupported('MetadataRequest', 'IncludeClusterAuthorizedOperations', v);
   if (v >= 8) { w.bool(m.includeTopicAuthorizedOperations); } else if (!(m.includeTopicAuthorizedOperations === false)) unsupported('MetadataRequest', 'IncludeTopicAuthorizedOperations', v);
   if (flex) w.uvarint(0);
+}
+
+/** MetadataRequest.MetadataRequestTopic with every field at its default. */
+export function defaultMetadataRequestMetadataRequestTopic(): MetadataRequest.MetadataRequestTopic {
+  return { topicId: ZERO_UUID, name: '' };
 }
 
 function readMetadataRequestMetadataRequestTopic(r: Reader, v: number): MetadataRequest.MetadataRequestTopic {
@@ -126,6 +136,11 @@ export namespace MetadataResponse {
   }
 }
 
+/** MetadataResponse with every field at its default. */
+export function defaultMetadataResponse(): MetadataResponse {
+  return { throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: -1, topics: [], clusterAuthorizedOperations: -2147483648 };
+}
+
 export function readMetadataResponse(r: Reader, v: number): MetadataResponse {
   const flex = v >= 9;
   let throttleTimeMs: number = 0;
@@ -155,6 +170,11 @@ export function writeMetadataResponse(w: Writer, v: number, m: MetadataResponse)
   if (flex) w.uvarint(0);
 }
 
+/** MetadataResponse.MetadataResponseBroker with every field at its default. */
+export function defaultMetadataResponseMetadataResponseBroker(): MetadataResponse.MetadataResponseBroker {
+  return { nodeId: 0, host: '', port: 0, rack: null };
+}
+
 function readMetadataResponseMetadataResponseBroker(r: Reader, v: number): MetadataResponse.MetadataResponseBroker {
   const flex = v >= 9;
   let nodeId: number = 0;
@@ -176,6 +196,11 @@ function writeMetadataResponseMetadataResponseBroker(w: Writer, v: number, m: Me
   w.int32(m.port);
   if (v >= 1) { w.nullableString(m.rack, flex); }
   if (flex) w.uvarint(0);
+}
+
+/** MetadataResponse.MetadataResponseTopic with every field at its default. */
+export function defaultMetadataResponseMetadataResponseTopic(): MetadataResponse.MetadataResponseTopic {
+  return { errorCode: 0, name: '', topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 };
 }
 
 function readMetadataResponseMetadataResponseTopic(r: Reader, v: number): MetadataResponse.MetadataResponseTopic {
@@ -205,6 +230,11 @@ function writeMetadataResponseMetadataResponseTopic(w: Writer, v: number, m: Met
   writeArray(w, flex, m.partitions, (e) => { writeMetadataResponseMetadataResponsePartition(w, v, e); });
   if (v >= 8) { w.int32(m.topicAuthorizedOperations); } else if (!(m.topicAuthorizedOperations === -2147483648)) unsupported('MetadataResponse', 'TopicAuthorizedOperations', v);
   if (flex) w.uvarint(0);
+}
+
+/** MetadataResponse.MetadataResponsePartition with every field at its default. */
+export function defaultMetadataResponseMetadataResponsePartition(): MetadataResponse.MetadataResponsePartition {
+  return { errorCode: 0, partitionIndex: 0, leaderId: 0, leaderEpoch: -1, replicaNodes: [], isrNodes: [], offlineReplicas: [] };
 }
 
 function readMetadataResponseMetadataResponsePartition(r: Reader, v: number): MetadataResponse.MetadataResponsePartition {

@@ -42,6 +42,11 @@ export namespace OffsetCommitRequest {
   }
 }
 
+/** OffsetCommitRequest with every field at its default. */
+export function defaultOffsetCommitRequest(): OffsetCommitRequest {
+  return { groupId: '', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1, topics: [] };
+}
+
 export function readOffsetCommitRequest(r: Reader, v: number): OffsetCommitRequest {
   const flex = v >= 8;
   let groupId: string = '';
@@ -71,6 +76,11 @@ export function writeOffsetCommitRequest(w: Writer, v: number, m: OffsetCommitRe
   if (flex) w.uvarint(0);
 }
 
+/** OffsetCommitRequest.OffsetCommitRequestTopic with every field at its default. */
+export function defaultOffsetCommitRequestOffsetCommitRequestTopic(): OffsetCommitRequest.OffsetCommitRequestTopic {
+  return { name: '', partitions: [] };
+}
+
 function readOffsetCommitRequestOffsetCommitRequestTopic(r: Reader, v: number): OffsetCommitRequest.OffsetCommitRequestTopic {
   const flex = v >= 8;
   let name: string = '';
@@ -86,6 +96,11 @@ function writeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, v: number, 
   w.string(m.name, flex);
   writeArray(w, flex, m.partitions, (e) => { writeOffsetCommitRequestOffsetCommitRequestPartition(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** OffsetCommitRequest.OffsetCommitRequestPartition with every field at its default. */
+export function defaultOffsetCommitRequestOffsetCommitRequestPartition(): OffsetCommitRequest.OffsetCommitRequestPartition {
+  return { partitionIndex: 0, committedOffset: 0, committedLeaderEpoch: -1, commitTimestamp: -1, committedMetadata: '' };
 }
 
 function readOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, v: number): OffsetCommitRequest.OffsetCommitRequestPartition {
@@ -138,6 +153,11 @@ export namespace OffsetCommitResponse {
   }
 }
 
+/** OffsetCommitResponse with every field at its default. */
+export function defaultOffsetCommitResponse(): OffsetCommitResponse {
+  return { throttleTimeMs: 0, topics: [] };
+}
+
 export function readOffsetCommitResponse(r: Reader, v: number): OffsetCommitResponse {
   const flex = v >= 8;
   let throttleTimeMs: number = 0;
@@ -155,6 +175,11 @@ export function writeOffsetCommitResponse(w: Writer, v: number, m: OffsetCommitR
   if (flex) w.uvarint(0);
 }
 
+/** OffsetCommitResponse.OffsetCommitResponseTopic with every field at its default. */
+export function defaultOffsetCommitResponseOffsetCommitResponseTopic(): OffsetCommitResponse.OffsetCommitResponseTopic {
+  return { name: '', partitions: [] };
+}
+
 function readOffsetCommitResponseOffsetCommitResponseTopic(r: Reader, v: number): OffsetCommitResponse.OffsetCommitResponseTopic {
   const flex = v >= 8;
   let name: string = '';
@@ -170,6 +195,11 @@ function writeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, v: number
   w.string(m.name, flex);
   writeArray(w, flex, m.partitions, (e) => { writeOffsetCommitResponseOffsetCommitResponsePartition(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** OffsetCommitResponse.OffsetCommitResponsePartition with every field at its default. */
+export function defaultOffsetCommitResponseOffsetCommitResponsePartition(): OffsetCommitResponse.OffsetCommitResponsePartition {
+  return { partitionIndex: 0, errorCode: 0 };
 }
 
 function readOffsetCommitResponseOffsetCommitResponsePartition(r: Reader, v: number): OffsetCommitResponse.OffsetCommitResponsePartition {

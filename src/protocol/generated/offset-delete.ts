@@ -26,6 +26,11 @@ export namespace OffsetDeleteRequest {
   }
 }
 
+/** OffsetDeleteRequest with every field at its default. */
+export function defaultOffsetDeleteRequest(): OffsetDeleteRequest {
+  return { groupId: '', topics: [] };
+}
+
 export function readOffsetDeleteRequest(r: Reader, v: number): OffsetDeleteRequest {
   const flex = false;
   let groupId: string = '';
@@ -41,6 +46,11 @@ export function writeOffsetDeleteRequest(w: Writer, v: number, m: OffsetDeleteRe
   writeArray(w, flex, m.topics, (e) => { writeOffsetDeleteRequestOffsetDeleteRequestTopic(w, v, e); });
 }
 
+/** OffsetDeleteRequest.OffsetDeleteRequestTopic with every field at its default. */
+export function defaultOffsetDeleteRequestOffsetDeleteRequestTopic(): OffsetDeleteRequest.OffsetDeleteRequestTopic {
+  return { name: '', partitions: [] };
+}
+
 function readOffsetDeleteRequestOffsetDeleteRequestTopic(r: Reader, v: number): OffsetDeleteRequest.OffsetDeleteRequestTopic {
   const flex = false;
   let name: string = '';
@@ -54,6 +64,11 @@ function writeOffsetDeleteRequestOffsetDeleteRequestTopic(w: Writer, v: number, 
   const flex = false;
   w.string(m.name, flex);
   writeArray(w, flex, m.partitions, (e) => { writeOffsetDeleteRequestOffsetDeleteRequestPartition(w, v, e); });
+}
+
+/** OffsetDeleteRequest.OffsetDeleteRequestPartition with every field at its default. */
+export function defaultOffsetDeleteRequestOffsetDeleteRequestPartition(): OffsetDeleteRequest.OffsetDeleteRequestPartition {
+  return { partitionIndex: 0 };
 }
 
 function readOffsetDeleteRequestOffsetDeleteRequestPartition(r: Reader, v: number): OffsetDeleteRequest.OffsetDeleteRequestPartition {
@@ -92,6 +107,11 @@ export namespace OffsetDeleteResponse {
   }
 }
 
+/** OffsetDeleteResponse with every field at its default. */
+export function defaultOffsetDeleteResponse(): OffsetDeleteResponse {
+  return { errorCode: 0, throttleTimeMs: 0, topics: [] };
+}
+
 export function readOffsetDeleteResponse(r: Reader, v: number): OffsetDeleteResponse {
   const flex = false;
   let errorCode: number = 0;
@@ -110,6 +130,11 @@ export function writeOffsetDeleteResponse(w: Writer, v: number, m: OffsetDeleteR
   writeArray(w, flex, m.topics, (e) => { writeOffsetDeleteResponseOffsetDeleteResponseTopic(w, v, e); });
 }
 
+/** OffsetDeleteResponse.OffsetDeleteResponseTopic with every field at its default. */
+export function defaultOffsetDeleteResponseOffsetDeleteResponseTopic(): OffsetDeleteResponse.OffsetDeleteResponseTopic {
+  return { name: '', partitions: [] };
+}
+
 function readOffsetDeleteResponseOffsetDeleteResponseTopic(r: Reader, v: number): OffsetDeleteResponse.OffsetDeleteResponseTopic {
   const flex = false;
   let name: string = '';
@@ -123,6 +148,11 @@ function writeOffsetDeleteResponseOffsetDeleteResponseTopic(w: Writer, v: number
   const flex = false;
   w.string(m.name, flex);
   writeArray(w, flex, m.partitions, (e) => { writeOffsetDeleteResponseOffsetDeleteResponsePartition(w, v, e); });
+}
+
+/** OffsetDeleteResponse.OffsetDeleteResponsePartition with every field at its default. */
+export function defaultOffsetDeleteResponseOffsetDeleteResponsePartition(): OffsetDeleteResponse.OffsetDeleteResponsePartition {
+  return { partitionIndex: 0, errorCode: 0 };
 }
 
 function readOffsetDeleteResponseOffsetDeleteResponsePartition(r: Reader, v: number): OffsetDeleteResponse.OffsetDeleteResponsePartition {

@@ -43,6 +43,11 @@ export namespace OffsetFetchRequest {
   }
 }
 
+/** OffsetFetchRequest with every field at its default. */
+export function defaultOffsetFetchRequest(): OffsetFetchRequest {
+  return { groupId: '', topics: [], groups: [], requireStable: false };
+}
+
 export function readOffsetFetchRequest(r: Reader, v: number): OffsetFetchRequest {
   const flex = v >= 6;
   let groupId: string = '';
@@ -66,6 +71,11 @@ export function writeOffsetFetchRequest(w: Writer, v: number, m: OffsetFetchRequ
   if (flex) w.uvarint(0);
 }
 
+/** OffsetFetchRequest.OffsetFetchRequestTopic with every field at its default. */
+export function defaultOffsetFetchRequestOffsetFetchRequestTopic(): OffsetFetchRequest.OffsetFetchRequestTopic {
+  return { name: '', partitionIndexes: [] };
+}
+
 function readOffsetFetchRequestOffsetFetchRequestTopic(r: Reader, v: number): OffsetFetchRequest.OffsetFetchRequestTopic {
   const flex = v >= 6;
   let name: string = '';
@@ -81,6 +91,11 @@ function writeOffsetFetchRequestOffsetFetchRequestTopic(w: Writer, v: number, m:
   w.string(m.name, flex);
   writeArray(w, flex, m.partitionIndexes, (e) => { w.int32(e); });
   if (flex) w.uvarint(0);
+}
+
+/** OffsetFetchRequest.OffsetFetchRequestGroup with every field at its default. */
+export function defaultOffsetFetchRequestOffsetFetchRequestGroup(): OffsetFetchRequest.OffsetFetchRequestGroup {
+  return { groupId: '', memberId: null, memberEpoch: -1, topics: [] };
 }
 
 function readOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, v: number): OffsetFetchRequest.OffsetFetchRequestGroup {
@@ -104,6 +119,11 @@ function writeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, v: number, m:
   if (v >= 9) { w.int32(m.memberEpoch); }
   writeArray(w, flex, m.topics, (e) => { writeOffsetFetchRequestOffsetFetchRequestTopics(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** OffsetFetchRequest.OffsetFetchRequestTopics with every field at its default. */
+export function defaultOffsetFetchRequestOffsetFetchRequestTopics(): OffsetFetchRequest.OffsetFetchRequestTopics {
+  return { name: '', partitionIndexes: [] };
 }
 
 function readOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, v: number): OffsetFetchRequest.OffsetFetchRequestTopics {
@@ -186,6 +206,11 @@ export namespace OffsetFetchResponse {
   }
 }
 
+/** OffsetFetchResponse with every field at its default. */
+export function defaultOffsetFetchResponse(): OffsetFetchResponse {
+  return { throttleTimeMs: 0, topics: [], errorCode: 0, groups: [] };
+}
+
 export function readOffsetFetchResponse(r: Reader, v: number): OffsetFetchResponse {
   const flex = v >= 6;
   let throttleTimeMs: number = 0;
@@ -209,6 +234,11 @@ export function writeOffsetFetchResponse(w: Writer, v: number, m: OffsetFetchRes
   if (flex) w.uvarint(0);
 }
 
+/** OffsetFetchResponse.OffsetFetchResponseTopic with every field at its default. */
+export function defaultOffsetFetchResponseOffsetFetchResponseTopic(): OffsetFetchResponse.OffsetFetchResponseTopic {
+  return { name: '', partitions: [] };
+}
+
 function readOffsetFetchResponseOffsetFetchResponseTopic(r: Reader, v: number): OffsetFetchResponse.OffsetFetchResponseTopic {
   const flex = v >= 6;
   let name: string = '';
@@ -224,6 +254,11 @@ function writeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, v: number, 
   w.string(m.name, flex);
   writeArray(w, flex, m.partitions, (e) => { writeOffsetFetchResponseOffsetFetchResponsePartition(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** OffsetFetchResponse.OffsetFetchResponsePartition with every field at its default. */
+export function defaultOffsetFetchResponseOffsetFetchResponsePartition(): OffsetFetchResponse.OffsetFetchResponsePartition {
+  return { partitionIndex: 0, committedOffset: 0, committedLeaderEpoch: -1, metadata: '', errorCode: 0 };
 }
 
 function readOffsetFetchResponseOffsetFetchResponsePartition(r: Reader, v: number): OffsetFetchResponse.OffsetFetchResponsePartition {
@@ -252,6 +287,11 @@ function writeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, v: numb
   if (flex) w.uvarint(0);
 }
 
+/** OffsetFetchResponse.OffsetFetchResponseGroup with every field at its default. */
+export function defaultOffsetFetchResponseOffsetFetchResponseGroup(): OffsetFetchResponse.OffsetFetchResponseGroup {
+  return { groupId: '', topics: [], errorCode: 0 };
+}
+
 function readOffsetFetchResponseOffsetFetchResponseGroup(r: Reader, v: number): OffsetFetchResponse.OffsetFetchResponseGroup {
   const flex = v >= 6;
   let groupId: string = '';
@@ -272,6 +312,11 @@ function writeOffsetFetchResponseOffsetFetchResponseGroup(w: Writer, v: number, 
   if (flex) w.uvarint(0);
 }
 
+/** OffsetFetchResponse.OffsetFetchResponseTopics with every field at its default. */
+export function defaultOffsetFetchResponseOffsetFetchResponseTopics(): OffsetFetchResponse.OffsetFetchResponseTopics {
+  return { name: '', partitions: [] };
+}
+
 function readOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, v: number): OffsetFetchResponse.OffsetFetchResponseTopics {
   const flex = v >= 6;
   let name: string = '';
@@ -287,6 +332,11 @@ function writeOffsetFetchResponseOffsetFetchResponseTopics(w: Writer, v: number,
   w.string(m.name, flex);
   writeArray(w, flex, m.partitions, (e) => { writeOffsetFetchResponseOffsetFetchResponsePartitions(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** OffsetFetchResponse.OffsetFetchResponsePartitions with every field at its default. */
+export function defaultOffsetFetchResponseOffsetFetchResponsePartitions(): OffsetFetchResponse.OffsetFetchResponsePartitions {
+  return { partitionIndex: 0, committedOffset: 0, committedLeaderEpoch: -1, metadata: '', errorCode: 0 };
 }
 
 function readOffsetFetchResponseOffsetFetchResponsePartitions(r: Reader, v: number): OffsetFetchResponse.OffsetFetchResponsePartitions {

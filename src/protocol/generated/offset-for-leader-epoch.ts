@@ -30,6 +30,11 @@ export namespace OffsetForLeaderEpochRequest {
   }
 }
 
+/** OffsetForLeaderEpochRequest with every field at its default. */
+export function defaultOffsetForLeaderEpochRequest(): OffsetForLeaderEpochRequest {
+  return { replicaId: -2, topics: [] };
+}
+
 export function readOffsetForLeaderEpochRequest(r: Reader, v: number): OffsetForLeaderEpochRequest {
   const flex = v >= 4;
   let replicaId: number = -2;
@@ -47,6 +52,11 @@ export function writeOffsetForLeaderEpochRequest(w: Writer, v: number, m: Offset
   if (flex) w.uvarint(0);
 }
 
+/** OffsetForLeaderEpochRequest.OffsetForLeaderTopic with every field at its default. */
+export function defaultOffsetForLeaderEpochRequestOffsetForLeaderTopic(): OffsetForLeaderEpochRequest.OffsetForLeaderTopic {
+  return { topic: '', partitions: [] };
+}
+
 function readOffsetForLeaderEpochRequestOffsetForLeaderTopic(r: Reader, v: number): OffsetForLeaderEpochRequest.OffsetForLeaderTopic {
   const flex = v >= 4;
   let topic: string = '';
@@ -62,6 +72,11 @@ function writeOffsetForLeaderEpochRequestOffsetForLeaderTopic(w: Writer, v: numb
   w.string(m.topic, flex);
   writeArray(w, flex, m.partitions, (e) => { writeOffsetForLeaderEpochRequestOffsetForLeaderPartition(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** OffsetForLeaderEpochRequest.OffsetForLeaderPartition with every field at its default. */
+export function defaultOffsetForLeaderEpochRequestOffsetForLeaderPartition(): OffsetForLeaderEpochRequest.OffsetForLeaderPartition {
+  return { partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 };
 }
 
 function readOffsetForLeaderEpochRequestOffsetForLeaderPartition(r: Reader, v: number): OffsetForLeaderEpochRequest.OffsetForLeaderPartition {
@@ -112,6 +127,11 @@ export namespace OffsetForLeaderEpochResponse {
   }
 }
 
+/** OffsetForLeaderEpochResponse with every field at its default. */
+export function defaultOffsetForLeaderEpochResponse(): OffsetForLeaderEpochResponse {
+  return { throttleTimeMs: 0, topics: [] };
+}
+
 export function readOffsetForLeaderEpochResponse(r: Reader, v: number): OffsetForLeaderEpochResponse {
   const flex = v >= 4;
   let throttleTimeMs: number = 0;
@@ -129,6 +149,11 @@ export function writeOffsetForLeaderEpochResponse(w: Writer, v: number, m: Offse
   if (flex) w.uvarint(0);
 }
 
+/** OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult with every field at its default. */
+export function defaultOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(): OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult {
+  return { topic: '', partitions: [] };
+}
+
 function readOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r: Reader, v: number): OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult {
   const flex = v >= 4;
   let topic: string = '';
@@ -144,6 +169,11 @@ function writeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(w: Writer, 
   w.string(m.topic, flex);
   writeArray(w, flex, m.partitions, (e) => { writeOffsetForLeaderEpochResponseEpochEndOffset(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** OffsetForLeaderEpochResponse.EpochEndOffset with every field at its default. */
+export function defaultOffsetForLeaderEpochResponseEpochEndOffset(): OffsetForLeaderEpochResponse.EpochEndOffset {
+  return { errorCode: 0, partition: 0, leaderEpoch: -1, endOffset: -1 };
 }
 
 function readOffsetForLeaderEpochResponseEpochEndOffset(r: Reader, v: number): OffsetForLeaderEpochResponse.EpochEndOffset {

@@ -32,6 +32,11 @@ export namespace ProduceRequest {
   }
 }
 
+/** ProduceRequest with every field at its default. */
+export function defaultProduceRequest(): ProduceRequest {
+  return { transactionalId: null, acks: 0, timeoutMs: 0, topicData: [] };
+}
+
 export function readProduceRequest(r: Reader, v: number): ProduceRequest {
   const flex = v >= 9;
   let transactionalId: string | null = null;
@@ -55,6 +60,11 @@ export function writeProduceRequest(w: Writer, v: number, m: ProduceRequest): vo
   if (flex) w.uvarint(0);
 }
 
+/** ProduceRequest.TopicProduceData with every field at its default. */
+export function defaultProduceRequestTopicProduceData(): ProduceRequest.TopicProduceData {
+  return { name: '', partitionData: [] };
+}
+
 function readProduceRequestTopicProduceData(r: Reader, v: number): ProduceRequest.TopicProduceData {
   const flex = v >= 9;
   let name: string = '';
@@ -70,6 +80,11 @@ function writeProduceRequestTopicProduceData(w: Writer, v: number, m: ProduceReq
   w.string(m.name, flex);
   writeArray(w, flex, m.partitionData, (e) => { writeProduceRequestPartitionProduceData(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ProduceRequest.PartitionProduceData with every field at its default. */
+export function defaultProduceRequestPartitionProduceData(): ProduceRequest.PartitionProduceData {
+  return { index: 0, records: null };
 }
 
 function readProduceRequestPartitionProduceData(r: Reader, v: number): ProduceRequest.PartitionProduceData {
@@ -152,6 +167,11 @@ export namespace ProduceResponse {
   }
 }
 
+/** ProduceResponse with every field at its default. */
+export function defaultProduceResponse(): ProduceResponse {
+  return { responses: [], throttleTimeMs: 0, nodeEndpoints: [] };
+}
+
 export function readProduceResponse(r: Reader, v: number): ProduceResponse {
   const flex = v >= 9;
   let responses: ProduceResponse.TopicProduceResponse[] = [];
@@ -179,6 +199,11 @@ export function writeProduceResponse(w: Writer, v: number, m: ProduceResponse): 
   }
 }
 
+/** ProduceResponse.TopicProduceResponse with every field at its default. */
+export function defaultProduceResponseTopicProduceResponse(): ProduceResponse.TopicProduceResponse {
+  return { name: '', partitionResponses: [] };
+}
+
 function readProduceResponseTopicProduceResponse(r: Reader, v: number): ProduceResponse.TopicProduceResponse {
   const flex = v >= 9;
   let name: string = '';
@@ -194,6 +219,11 @@ function writeProduceResponseTopicProduceResponse(w: Writer, v: number, m: Produ
   w.string(m.name, flex);
   writeArray(w, flex, m.partitionResponses, (e) => { writeProduceResponsePartitionProduceResponse(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ProduceResponse.PartitionProduceResponse with every field at its default. */
+export function defaultProduceResponsePartitionProduceResponse(): ProduceResponse.PartitionProduceResponse {
+  return { index: 0, errorCode: 0, baseOffset: 0, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage: null, currentLeader: defaultProduceResponseLeaderIdAndEpoch() };
 }
 
 function readProduceResponsePartitionProduceResponse(r: Reader, v: number): ProduceResponse.PartitionProduceResponse {
@@ -238,6 +268,11 @@ function writeProduceResponsePartitionProduceResponse(w: Writer, v: number, m: P
   }
 }
 
+/** ProduceResponse.BatchIndexAndErrorMessage with every field at its default. */
+export function defaultProduceResponseBatchIndexAndErrorMessage(): ProduceResponse.BatchIndexAndErrorMessage {
+  return { batchIndex: 0, batchIndexErrorMessage: null };
+}
+
 function readProduceResponseBatchIndexAndErrorMessage(r: Reader, v: number): ProduceResponse.BatchIndexAndErrorMessage {
   const flex = v >= 9;
   let batchIndex: number = 0;
@@ -255,7 +290,8 @@ function writeProduceResponseBatchIndexAndErrorMessage(w: Writer, v: number, m: 
   if (flex) w.uvarint(0);
 }
 
-function defaultProduceResponseLeaderIdAndEpoch(): ProduceResponse.LeaderIdAndEpoch {
+/** ProduceResponse.LeaderIdAndEpoch with every field at its default. */
+export function defaultProduceResponseLeaderIdAndEpoch(): ProduceResponse.LeaderIdAndEpoch {
   return { leaderId: -1, leaderEpoch: -1 };
 }
 
@@ -279,6 +315,11 @@ function writeProduceResponseLeaderIdAndEpoch(w: Writer, v: number, m: ProduceRe
   w.int32(m.leaderId);
   w.int32(m.leaderEpoch);
   if (flex) w.uvarint(0);
+}
+
+/** ProduceResponse.NodeEndpoint with every field at its default. */
+export function defaultProduceResponseNodeEndpoint(): ProduceResponse.NodeEndpoint {
+  return { nodeId: 0, host: '', port: 0, rack: null };
 }
 
 function readProduceResponseNodeEndpoint(r: Reader, v: number): ProduceResponse.NodeEndpoint {

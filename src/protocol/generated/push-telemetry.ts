@@ -18,6 +18,11 @@ export interface PushTelemetryRequest {
   metrics: Buffer;
 }
 
+/** PushTelemetryRequest with every field at its default. */
+export function defaultPushTelemetryRequest(): PushTelemetryRequest {
+  return { clientInstanceId: ZERO_UUID, subscriptionId: 0, terminating: false, compressionType: 0, metrics: EMPTY };
+}
+
 export function readPushTelemetryRequest(r: Reader, v: number): PushTelemetryRequest {
   const flex = v >= 0;
   let clientInstanceId: string = ZERO_UUID;
@@ -50,6 +55,11 @@ export interface PushTelemetryResponse {
   throttleTimeMs: number;
   /** The error code, or 0 if there was no error. */
   errorCode: number;
+}
+
+/** PushTelemetryResponse with every field at its default. */
+export function defaultPushTelemetryResponse(): PushTelemetryResponse {
+  return { throttleTimeMs: 0, errorCode: 0 };
 }
 
 export function readPushTelemetryResponse(r: Reader, v: number): PushTelemetryResponse {

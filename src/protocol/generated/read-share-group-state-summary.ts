@@ -28,6 +28,11 @@ export namespace ReadShareGroupStateSummaryRequest {
   }
 }
 
+/** ReadShareGroupStateSummaryRequest with every field at its default. */
+export function defaultReadShareGroupStateSummaryRequest(): ReadShareGroupStateSummaryRequest {
+  return { groupId: '', topics: [] };
+}
+
 export function readReadShareGroupStateSummaryRequest(r: Reader, v: number): ReadShareGroupStateSummaryRequest {
   const flex = v >= 0;
   let groupId: string = '';
@@ -45,6 +50,11 @@ export function writeReadShareGroupStateSummaryRequest(w: Writer, v: number, m: 
   if (flex) w.uvarint(0);
 }
 
+/** ReadShareGroupStateSummaryRequest.ReadStateSummaryData with every field at its default. */
+export function defaultReadShareGroupStateSummaryRequestReadStateSummaryData(): ReadShareGroupStateSummaryRequest.ReadStateSummaryData {
+  return { topicId: ZERO_UUID, partitions: [] };
+}
+
 function readReadShareGroupStateSummaryRequestReadStateSummaryData(r: Reader, v: number): ReadShareGroupStateSummaryRequest.ReadStateSummaryData {
   const flex = v >= 0;
   let topicId: string = ZERO_UUID;
@@ -60,6 +70,11 @@ function writeReadShareGroupStateSummaryRequestReadStateSummaryData(w: Writer, v
   w.uuid(m.topicId);
   writeArray(w, flex, m.partitions, (e) => { writeReadShareGroupStateSummaryRequestPartitionData(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ReadShareGroupStateSummaryRequest.PartitionData with every field at its default. */
+export function defaultReadShareGroupStateSummaryRequestPartitionData(): ReadShareGroupStateSummaryRequest.PartitionData {
+  return { partition: 0, leaderEpoch: 0 };
 }
 
 function readReadShareGroupStateSummaryRequestPartitionData(r: Reader, v: number): ReadShareGroupStateSummaryRequest.PartitionData {
@@ -107,6 +122,11 @@ export namespace ReadShareGroupStateSummaryResponse {
   }
 }
 
+/** ReadShareGroupStateSummaryResponse with every field at its default. */
+export function defaultReadShareGroupStateSummaryResponse(): ReadShareGroupStateSummaryResponse {
+  return { results: [] };
+}
+
 export function readReadShareGroupStateSummaryResponse(r: Reader, v: number): ReadShareGroupStateSummaryResponse {
   const flex = v >= 0;
   let results: ReadShareGroupStateSummaryResponse.ReadStateSummaryResult[] = [];
@@ -119,6 +139,11 @@ export function writeReadShareGroupStateSummaryResponse(w: Writer, v: number, m:
   const flex = v >= 0;
   writeArray(w, flex, m.results, (e) => { writeReadShareGroupStateSummaryResponseReadStateSummaryResult(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ReadShareGroupStateSummaryResponse.ReadStateSummaryResult with every field at its default. */
+export function defaultReadShareGroupStateSummaryResponseReadStateSummaryResult(): ReadShareGroupStateSummaryResponse.ReadStateSummaryResult {
+  return { topicId: ZERO_UUID, partitions: [] };
 }
 
 function readReadShareGroupStateSummaryResponseReadStateSummaryResult(r: Reader, v: number): ReadShareGroupStateSummaryResponse.ReadStateSummaryResult {
@@ -136,6 +161,11 @@ function writeReadShareGroupStateSummaryResponseReadStateSummaryResult(w: Writer
   w.uuid(m.topicId);
   writeArray(w, flex, m.partitions, (e) => { writeReadShareGroupStateSummaryResponsePartitionResult(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ReadShareGroupStateSummaryResponse.PartitionResult with every field at its default. */
+export function defaultReadShareGroupStateSummaryResponsePartitionResult(): ReadShareGroupStateSummaryResponse.PartitionResult {
+  return { partition: 0, errorCode: 0, errorMessage: null, stateEpoch: 0, startOffset: 0 };
 }
 
 function readReadShareGroupStateSummaryResponsePartitionResult(r: Reader, v: number): ReadShareGroupStateSummaryResponse.PartitionResult {

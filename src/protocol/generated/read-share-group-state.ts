@@ -28,6 +28,11 @@ export namespace ReadShareGroupStateRequest {
   }
 }
 
+/** ReadShareGroupStateRequest with every field at its default. */
+export function defaultReadShareGroupStateRequest(): ReadShareGroupStateRequest {
+  return { groupId: '', topics: [] };
+}
+
 export function readReadShareGroupStateRequest(r: Reader, v: number): ReadShareGroupStateRequest {
   const flex = v >= 0;
   let groupId: string = '';
@@ -45,6 +50,11 @@ export function writeReadShareGroupStateRequest(w: Writer, v: number, m: ReadSha
   if (flex) w.uvarint(0);
 }
 
+/** ReadShareGroupStateRequest.ReadStateData with every field at its default. */
+export function defaultReadShareGroupStateRequestReadStateData(): ReadShareGroupStateRequest.ReadStateData {
+  return { topicId: ZERO_UUID, partitions: [] };
+}
+
 function readReadShareGroupStateRequestReadStateData(r: Reader, v: number): ReadShareGroupStateRequest.ReadStateData {
   const flex = v >= 0;
   let topicId: string = ZERO_UUID;
@@ -60,6 +70,11 @@ function writeReadShareGroupStateRequestReadStateData(w: Writer, v: number, m: R
   w.uuid(m.topicId);
   writeArray(w, flex, m.partitions, (e) => { writeReadShareGroupStateRequestPartitionData(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ReadShareGroupStateRequest.PartitionData with every field at its default. */
+export function defaultReadShareGroupStateRequestPartitionData(): ReadShareGroupStateRequest.PartitionData {
+  return { partition: 0, leaderEpoch: 0 };
 }
 
 function readReadShareGroupStateRequestPartitionData(r: Reader, v: number): ReadShareGroupStateRequest.PartitionData {
@@ -120,6 +135,11 @@ export namespace ReadShareGroupStateResponse {
   }
 }
 
+/** ReadShareGroupStateResponse with every field at its default. */
+export function defaultReadShareGroupStateResponse(): ReadShareGroupStateResponse {
+  return { results: [] };
+}
+
 export function readReadShareGroupStateResponse(r: Reader, v: number): ReadShareGroupStateResponse {
   const flex = v >= 0;
   let results: ReadShareGroupStateResponse.ReadStateResult[] = [];
@@ -132,6 +152,11 @@ export function writeReadShareGroupStateResponse(w: Writer, v: number, m: ReadSh
   const flex = v >= 0;
   writeArray(w, flex, m.results, (e) => { writeReadShareGroupStateResponseReadStateResult(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ReadShareGroupStateResponse.ReadStateResult with every field at its default. */
+export function defaultReadShareGroupStateResponseReadStateResult(): ReadShareGroupStateResponse.ReadStateResult {
+  return { topicId: ZERO_UUID, partitions: [] };
 }
 
 function readReadShareGroupStateResponseReadStateResult(r: Reader, v: number): ReadShareGroupStateResponse.ReadStateResult {
@@ -149,6 +174,11 @@ function writeReadShareGroupStateResponseReadStateResult(w: Writer, v: number, m
   w.uuid(m.topicId);
   writeArray(w, flex, m.partitions, (e) => { writeReadShareGroupStateResponsePartitionResult(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ReadShareGroupStateResponse.PartitionResult with every field at its default. */
+export function defaultReadShareGroupStateResponsePartitionResult(): ReadShareGroupStateResponse.PartitionResult {
+  return { partition: 0, errorCode: 0, errorMessage: null, stateEpoch: 0, startOffset: 0, stateBatches: [] };
 }
 
 function readReadShareGroupStateResponsePartitionResult(r: Reader, v: number): ReadShareGroupStateResponse.PartitionResult {
@@ -178,6 +208,11 @@ function writeReadShareGroupStateResponsePartitionResult(w: Writer, v: number, m
   w.int64(m.startOffset);
   writeArray(w, flex, m.stateBatches, (e) => { writeReadShareGroupStateResponseStateBatch(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ReadShareGroupStateResponse.StateBatch with every field at its default. */
+export function defaultReadShareGroupStateResponseStateBatch(): ReadShareGroupStateResponse.StateBatch {
+  return { firstOffset: 0, lastOffset: 0, deliveryState: 0, deliveryCount: 0 };
 }
 
 function readReadShareGroupStateResponseStateBatch(r: Reader, v: number): ReadShareGroupStateResponse.StateBatch {

@@ -14,6 +14,11 @@ export interface RemoveRaftVoterRequest {
   voterDirectoryId: string;
 }
 
+/** RemoveRaftVoterRequest with every field at its default. */
+export function defaultRemoveRaftVoterRequest(): RemoveRaftVoterRequest {
+  return { clusterId: '', voterId: 0, voterDirectoryId: ZERO_UUID };
+}
+
 export function readRemoveRaftVoterRequest(r: Reader, v: number): RemoveRaftVoterRequest {
   const flex = v >= 0;
   let clusterId: string | null = '';
@@ -42,6 +47,11 @@ export interface RemoveRaftVoterResponse {
   errorCode: number;
   /** The error message, or null if there was no error. */
   errorMessage: string | null;
+}
+
+/** RemoveRaftVoterResponse with every field at its default. */
+export function defaultRemoveRaftVoterResponse(): RemoveRaftVoterResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '' };
 }
 
 export function readRemoveRaftVoterResponse(r: Reader, v: number): RemoveRaftVoterResponse {

@@ -12,6 +12,11 @@ export interface RenewDelegationTokenRequest {
   renewPeriodMs: number;
 }
 
+/** RenewDelegationTokenRequest with every field at its default. */
+export function defaultRenewDelegationTokenRequest(): RenewDelegationTokenRequest {
+  return { hmac: EMPTY, renewPeriodMs: 0 };
+}
+
 export function readRenewDelegationTokenRequest(r: Reader, v: number): RenewDelegationTokenRequest {
   const flex = v >= 2;
   let hmac: Buffer = EMPTY;
@@ -37,6 +42,11 @@ export interface RenewDelegationTokenResponse {
   expiryTimestampMs: number;
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
   throttleTimeMs: number;
+}
+
+/** RenewDelegationTokenResponse with every field at its default. */
+export function defaultRenewDelegationTokenResponse(): RenewDelegationTokenResponse {
+  return { errorCode: 0, expiryTimestampMs: 0, throttleTimeMs: 0 };
 }
 
 export function readRenewDelegationTokenResponse(r: Reader, v: number): RenewDelegationTokenResponse {

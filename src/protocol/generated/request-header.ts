@@ -15,6 +15,11 @@ export interface RequestHeader {
   clientId: string | null;
 }
 
+/** RequestHeader with every field at its default. */
+export function defaultRequestHeader(): RequestHeader {
+  return { requestApiKey: 0, requestApiVersion: 0, correlationId: 0, clientId: '' };
+}
+
 export function readRequestHeader(r: Reader, v: number): RequestHeader {
   const flex = v >= 2;
   let requestApiKey: number = 0;

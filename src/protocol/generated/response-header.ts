@@ -9,6 +9,11 @@ export interface ResponseHeader {
   correlationId: number;
 }
 
+/** ResponseHeader with every field at its default. */
+export function defaultResponseHeader(): ResponseHeader {
+  return { correlationId: 0 };
+}
+
 export function readResponseHeader(r: Reader, v: number): ResponseHeader {
   const flex = v >= 1;
   let correlationId: number = 0;

@@ -10,6 +10,11 @@ export interface SaslAuthenticateRequest {
   authBytes: Buffer;
 }
 
+/** SaslAuthenticateRequest with every field at its default. */
+export function defaultSaslAuthenticateRequest(): SaslAuthenticateRequest {
+  return { authBytes: EMPTY };
+}
+
 export function readSaslAuthenticateRequest(r: Reader, v: number): SaslAuthenticateRequest {
   const flex = v >= 2;
   let authBytes: Buffer = EMPTY;
@@ -34,6 +39,11 @@ export interface SaslAuthenticateResponse {
   authBytes: Buffer;
   /** Number of milliseconds after which only re-authentication over the existing connection to create a new session can occur. */
   sessionLifetimeMs: number;
+}
+
+/** SaslAuthenticateResponse with every field at its default. */
+export function defaultSaslAuthenticateResponse(): SaslAuthenticateResponse {
+  return { errorCode: 0, errorMessage: '', authBytes: EMPTY, sessionLifetimeMs: 0 };
 }
 
 export function readSaslAuthenticateResponse(r: Reader, v: number): SaslAuthenticateResponse {

@@ -10,6 +10,11 @@ export interface SaslHandshakeRequest {
   mechanism: string;
 }
 
+/** SaslHandshakeRequest with every field at its default. */
+export function defaultSaslHandshakeRequest(): SaslHandshakeRequest {
+  return { mechanism: '' };
+}
+
 export function readSaslHandshakeRequest(r: Reader, v: number): SaslHandshakeRequest {
   const flex = false;
   let mechanism: string = '';
@@ -28,6 +33,11 @@ export interface SaslHandshakeResponse {
   errorCode: number;
   /** The mechanisms enabled in the server. */
   mechanisms: string[];
+}
+
+/** SaslHandshakeResponse with every field at its default. */
+export function defaultSaslHandshakeResponse(): SaslHandshakeResponse {
+  return { errorCode: 0, mechanisms: [] };
 }
 
 export function readSaslHandshakeResponse(r: Reader, v: number): SaslHandshakeResponse {

@@ -41,6 +41,11 @@ export namespace ShareAcknowledgeRequest {
   }
 }
 
+/** ShareAcknowledgeRequest with every field at its default. */
+export function defaultShareAcknowledgeRequest(): ShareAcknowledgeRequest {
+  return { groupId: null, memberId: '', shareSessionEpoch: 0, topics: [] };
+}
+
 export function readShareAcknowledgeRequest(r: Reader, v: number): ShareAcknowledgeRequest {
   const flex = v >= 0;
   let groupId: string | null = null;
@@ -64,6 +69,11 @@ export function writeShareAcknowledgeRequest(w: Writer, v: number, m: ShareAckno
   if (flex) w.uvarint(0);
 }
 
+/** ShareAcknowledgeRequest.AcknowledgeTopic with every field at its default. */
+export function defaultShareAcknowledgeRequestAcknowledgeTopic(): ShareAcknowledgeRequest.AcknowledgeTopic {
+  return { topicId: ZERO_UUID, partitions: [] };
+}
+
 function readShareAcknowledgeRequestAcknowledgeTopic(r: Reader, v: number): ShareAcknowledgeRequest.AcknowledgeTopic {
   const flex = v >= 0;
   let topicId: string = ZERO_UUID;
@@ -81,6 +91,11 @@ function writeShareAcknowledgeRequestAcknowledgeTopic(w: Writer, v: number, m: S
   if (flex) w.uvarint(0);
 }
 
+/** ShareAcknowledgeRequest.AcknowledgePartition with every field at its default. */
+export function defaultShareAcknowledgeRequestAcknowledgePartition(): ShareAcknowledgeRequest.AcknowledgePartition {
+  return { partitionIndex: 0, acknowledgementBatches: [] };
+}
+
 function readShareAcknowledgeRequestAcknowledgePartition(r: Reader, v: number): ShareAcknowledgeRequest.AcknowledgePartition {
   const flex = v >= 0;
   let partitionIndex: number = 0;
@@ -96,6 +111,11 @@ function writeShareAcknowledgeRequestAcknowledgePartition(w: Writer, v: number, 
   w.int32(m.partitionIndex);
   writeArray(w, flex, m.acknowledgementBatches, (e) => { writeShareAcknowledgeRequestAcknowledgementBatch(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ShareAcknowledgeRequest.AcknowledgementBatch with every field at its default. */
+export function defaultShareAcknowledgeRequestAcknowledgementBatch(): ShareAcknowledgeRequest.AcknowledgementBatch {
+  return { firstOffset: 0, lastOffset: 0, acknowledgeTypes: [] };
 }
 
 function readShareAcknowledgeRequestAcknowledgementBatch(r: Reader, v: number): ShareAcknowledgeRequest.AcknowledgementBatch {
@@ -170,6 +190,11 @@ export namespace ShareAcknowledgeResponse {
   }
 }
 
+/** ShareAcknowledgeResponse with every field at its default. */
+export function defaultShareAcknowledgeResponse(): ShareAcknowledgeResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, responses: [], nodeEndpoints: [] };
+}
+
 export function readShareAcknowledgeResponse(r: Reader, v: number): ShareAcknowledgeResponse {
   const flex = v >= 0;
   let throttleTimeMs: number = 0;
@@ -196,6 +221,11 @@ export function writeShareAcknowledgeResponse(w: Writer, v: number, m: ShareAckn
   if (flex) w.uvarint(0);
 }
 
+/** ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse with every field at its default. */
+export function defaultShareAcknowledgeResponseShareAcknowledgeTopicResponse(): ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse {
+  return { topicId: ZERO_UUID, partitions: [] };
+}
+
 function readShareAcknowledgeResponseShareAcknowledgeTopicResponse(r: Reader, v: number): ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse {
   const flex = v >= 0;
   let topicId: string = ZERO_UUID;
@@ -211,6 +241,11 @@ function writeShareAcknowledgeResponseShareAcknowledgeTopicResponse(w: Writer, v
   w.uuid(m.topicId);
   writeArray(w, flex, m.partitions, (e) => { writeShareAcknowledgeResponsePartitionData(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ShareAcknowledgeResponse.PartitionData with every field at its default. */
+export function defaultShareAcknowledgeResponsePartitionData(): ShareAcknowledgeResponse.PartitionData {
+  return { partitionIndex: 0, errorCode: 0, errorMessage: null, currentLeader: defaultShareAcknowledgeResponseLeaderIdAndEpoch() };
 }
 
 function readShareAcknowledgeResponsePartitionData(r: Reader, v: number): ShareAcknowledgeResponse.PartitionData {
@@ -236,7 +271,8 @@ function writeShareAcknowledgeResponsePartitionData(w: Writer, v: number, m: Sha
   if (flex) w.uvarint(0);
 }
 
-function defaultShareAcknowledgeResponseLeaderIdAndEpoch(): ShareAcknowledgeResponse.LeaderIdAndEpoch {
+/** ShareAcknowledgeResponse.LeaderIdAndEpoch with every field at its default. */
+export function defaultShareAcknowledgeResponseLeaderIdAndEpoch(): ShareAcknowledgeResponse.LeaderIdAndEpoch {
   return { leaderId: 0, leaderEpoch: 0 };
 }
 
@@ -255,6 +291,11 @@ function writeShareAcknowledgeResponseLeaderIdAndEpoch(w: Writer, v: number, m: 
   w.int32(m.leaderId);
   w.int32(m.leaderEpoch);
   if (flex) w.uvarint(0);
+}
+
+/** ShareAcknowledgeResponse.NodeEndpoint with every field at its default. */
+export function defaultShareAcknowledgeResponseNodeEndpoint(): ShareAcknowledgeResponse.NodeEndpoint {
+  return { nodeId: 0, host: '', port: 0, rack: null };
 }
 
 function readShareAcknowledgeResponseNodeEndpoint(r: Reader, v: number): ShareAcknowledgeResponse.NodeEndpoint {

@@ -58,6 +58,11 @@ export namespace ShareFetchRequest {
   }
 }
 
+/** ShareFetchRequest with every field at its default. */
+export function defaultShareFetchRequest(): ShareFetchRequest {
+  return { groupId: null, memberId: '', shareSessionEpoch: 0, maxWaitMs: 0, minBytes: 0, maxBytes: 2147483647, topics: [], forgottenTopicsData: [] };
+}
+
 export function readShareFetchRequest(r: Reader, v: number): ShareFetchRequest {
   const flex = v >= 0;
   let groupId: string | null = null;
@@ -93,6 +98,11 @@ export function writeShareFetchRequest(w: Writer, v: number, m: ShareFetchReques
   if (flex) w.uvarint(0);
 }
 
+/** ShareFetchRequest.FetchTopic with every field at its default. */
+export function defaultShareFetchRequestFetchTopic(): ShareFetchRequest.FetchTopic {
+  return { topicId: ZERO_UUID, partitions: [] };
+}
+
 function readShareFetchRequestFetchTopic(r: Reader, v: number): ShareFetchRequest.FetchTopic {
   const flex = v >= 0;
   let topicId: string = ZERO_UUID;
@@ -108,6 +118,11 @@ function writeShareFetchRequestFetchTopic(w: Writer, v: number, m: ShareFetchReq
   w.uuid(m.topicId);
   writeArray(w, flex, m.partitions, (e) => { writeShareFetchRequestFetchPartition(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ShareFetchRequest.FetchPartition with every field at its default. */
+export function defaultShareFetchRequestFetchPartition(): ShareFetchRequest.FetchPartition {
+  return { partitionIndex: 0, partitionMaxBytes: 0, acknowledgementBatches: [] };
 }
 
 function readShareFetchRequestFetchPartition(r: Reader, v: number): ShareFetchRequest.FetchPartition {
@@ -130,6 +145,11 @@ function writeShareFetchRequestFetchPartition(w: Writer, v: number, m: ShareFetc
   if (flex) w.uvarint(0);
 }
 
+/** ShareFetchRequest.AcknowledgementBatch with every field at its default. */
+export function defaultShareFetchRequestAcknowledgementBatch(): ShareFetchRequest.AcknowledgementBatch {
+  return { firstOffset: 0, lastOffset: 0, acknowledgeTypes: [] };
+}
+
 function readShareFetchRequestAcknowledgementBatch(r: Reader, v: number): ShareFetchRequest.AcknowledgementBatch {
   const flex = v >= 0;
   let firstOffset: number = 0;
@@ -148,6 +168,11 @@ function writeShareFetchRequestAcknowledgementBatch(w: Writer, v: number, m: Sha
   w.int64(m.lastOffset);
   writeArray(w, flex, m.acknowledgeTypes, (e) => { w.int8(e); });
   if (flex) w.uvarint(0);
+}
+
+/** ShareFetchRequest.ForgottenTopic with every field at its default. */
+export function defaultShareFetchRequestForgottenTopic(): ShareFetchRequest.ForgottenTopic {
+  return { topicId: ZERO_UUID, partitions: [] };
 }
 
 function readShareFetchRequestForgottenTopic(r: Reader, v: number): ShareFetchRequest.ForgottenTopic {
@@ -236,6 +261,11 @@ export namespace ShareFetchResponse {
   }
 }
 
+/** ShareFetchResponse with every field at its default. */
+export function defaultShareFetchResponse(): ShareFetchResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, responses: [], nodeEndpoints: [] };
+}
+
 export function readShareFetchResponse(r: Reader, v: number): ShareFetchResponse {
   const flex = v >= 0;
   let throttleTimeMs: number = 0;
@@ -262,6 +292,11 @@ export function writeShareFetchResponse(w: Writer, v: number, m: ShareFetchRespo
   if (flex) w.uvarint(0);
 }
 
+/** ShareFetchResponse.ShareFetchableTopicResponse with every field at its default. */
+export function defaultShareFetchResponseShareFetchableTopicResponse(): ShareFetchResponse.ShareFetchableTopicResponse {
+  return { topicId: ZERO_UUID, partitions: [] };
+}
+
 function readShareFetchResponseShareFetchableTopicResponse(r: Reader, v: number): ShareFetchResponse.ShareFetchableTopicResponse {
   const flex = v >= 0;
   let topicId: string = ZERO_UUID;
@@ -277,6 +312,11 @@ function writeShareFetchResponseShareFetchableTopicResponse(w: Writer, v: number
   w.uuid(m.topicId);
   writeArray(w, flex, m.partitions, (e) => { writeShareFetchResponsePartitionData(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ShareFetchResponse.PartitionData with every field at its default. */
+export function defaultShareFetchResponsePartitionData(): ShareFetchResponse.PartitionData {
+  return { partitionIndex: 0, errorCode: 0, errorMessage: null, acknowledgeErrorCode: 0, acknowledgeErrorMessage: null, currentLeader: defaultShareFetchResponseLeaderIdAndEpoch(), records: null, acquiredRecords: [] };
 }
 
 function readShareFetchResponsePartitionData(r: Reader, v: number): ShareFetchResponse.PartitionData {
@@ -314,7 +354,8 @@ function writeShareFetchResponsePartitionData(w: Writer, v: number, m: ShareFetc
   if (flex) w.uvarint(0);
 }
 
-function defaultShareFetchResponseLeaderIdAndEpoch(): ShareFetchResponse.LeaderIdAndEpoch {
+/** ShareFetchResponse.LeaderIdAndEpoch with every field at its default. */
+export function defaultShareFetchResponseLeaderIdAndEpoch(): ShareFetchResponse.LeaderIdAndEpoch {
   return { leaderId: 0, leaderEpoch: 0 };
 }
 
@@ -335,6 +376,11 @@ function writeShareFetchResponseLeaderIdAndEpoch(w: Writer, v: number, m: ShareF
   if (flex) w.uvarint(0);
 }
 
+/** ShareFetchResponse.AcquiredRecords with every field at its default. */
+export function defaultShareFetchResponseAcquiredRecords(): ShareFetchResponse.AcquiredRecords {
+  return { firstOffset: 0, lastOffset: 0, deliveryCount: 0 };
+}
+
 function readShareFetchResponseAcquiredRecords(r: Reader, v: number): ShareFetchResponse.AcquiredRecords {
   const flex = v >= 0;
   let firstOffset: number = 0;
@@ -353,6 +399,11 @@ function writeShareFetchResponseAcquiredRecords(w: Writer, v: number, m: ShareFe
   w.int64(m.lastOffset);
   w.int16(m.deliveryCount);
   if (flex) w.uvarint(0);
+}
+
+/** ShareFetchResponse.NodeEndpoint with every field at its default. */
+export function defaultShareFetchResponseNodeEndpoint(): ShareFetchResponse.NodeEndpoint {
+  return { nodeId: 0, host: '', port: 0, rack: null };
 }
 
 function readShareFetchResponseNodeEndpoint(r: Reader, v: number): ShareFetchResponse.NodeEndpoint {

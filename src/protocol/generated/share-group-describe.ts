@@ -12,6 +12,11 @@ export interface ShareGroupDescribeRequest {
   includeAuthorizedOperations: boolean;
 }
 
+/** ShareGroupDescribeRequest with every field at its default. */
+export function defaultShareGroupDescribeRequest(): ShareGroupDescribeRequest {
+  return { groupIds: [], includeAuthorizedOperations: false };
+}
+
 export function readShareGroupDescribeRequest(r: Reader, v: number): ShareGroupDescribeRequest {
   const flex = v >= 0;
   let groupIds: string[] = [];
@@ -91,6 +96,11 @@ export namespace ShareGroupDescribeResponse {
   }
 }
 
+/** ShareGroupDescribeResponse with every field at its default. */
+export function defaultShareGroupDescribeResponse(): ShareGroupDescribeResponse {
+  return { throttleTimeMs: 0, groups: [] };
+}
+
 export function readShareGroupDescribeResponse(r: Reader, v: number): ShareGroupDescribeResponse {
   const flex = v >= 0;
   let throttleTimeMs: number = 0;
@@ -106,6 +116,11 @@ export function writeShareGroupDescribeResponse(w: Writer, v: number, m: ShareGr
   w.int32(m.throttleTimeMs);
   writeArray(w, flex, m.groups, (e) => { writeShareGroupDescribeResponseDescribedGroup(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ShareGroupDescribeResponse.DescribedGroup with every field at its default. */
+export function defaultShareGroupDescribeResponseDescribedGroup(): ShareGroupDescribeResponse.DescribedGroup {
+  return { errorCode: 0, errorMessage: null, groupId: '', groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [], authorizedOperations: -2147483648 };
 }
 
 function readShareGroupDescribeResponseDescribedGroup(r: Reader, v: number): ShareGroupDescribeResponse.DescribedGroup {
@@ -146,6 +161,11 @@ function writeShareGroupDescribeResponseDescribedGroup(w: Writer, v: number, m: 
   if (flex) w.uvarint(0);
 }
 
+/** ShareGroupDescribeResponse.Member with every field at its default. */
+export function defaultShareGroupDescribeResponseMember(): ShareGroupDescribeResponse.Member {
+  return { memberId: '', rackId: null, memberEpoch: 0, clientId: '', clientHost: '', subscribedTopicNames: [], assignment: defaultShareGroupDescribeResponseAssignment() };
+}
+
 function readShareGroupDescribeResponseMember(r: Reader, v: number): ShareGroupDescribeResponse.Member {
   const flex = v >= 0;
   let memberId: string = '';
@@ -178,7 +198,8 @@ function writeShareGroupDescribeResponseMember(w: Writer, v: number, m: ShareGro
   if (flex) w.uvarint(0);
 }
 
-function defaultShareGroupDescribeResponseAssignment(): ShareGroupDescribeResponse.Assignment {
+/** ShareGroupDescribeResponse.Assignment with every field at its default. */
+export function defaultShareGroupDescribeResponseAssignment(): ShareGroupDescribeResponse.Assignment {
   return { topicPartitions: [] };
 }
 
@@ -194,6 +215,11 @@ function writeShareGroupDescribeResponseAssignment(w: Writer, v: number, m: Shar
   const flex = v >= 0;
   writeArray(w, flex, m.topicPartitions, (e) => { writeShareGroupDescribeResponseTopicPartitions(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ShareGroupDescribeResponse.TopicPartitions with every field at its default. */
+export function defaultShareGroupDescribeResponseTopicPartitions(): ShareGroupDescribeResponse.TopicPartitions {
+  return { topicId: ZERO_UUID, topicName: '', partitions: [] };
 }
 
 function readShareGroupDescribeResponseTopicPartitions(r: Reader, v: number): ShareGroupDescribeResponse.TopicPartitions {

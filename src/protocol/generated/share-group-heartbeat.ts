@@ -18,6 +18,11 @@ export interface ShareGroupHeartbeatRequest {
   subscribedTopicNames: string[] | null;
 }
 
+/** ShareGroupHeartbeatRequest with every field at its default. */
+export function defaultShareGroupHeartbeatRequest(): ShareGroupHeartbeatRequest {
+  return { groupId: '', memberId: '', memberEpoch: 0, rackId: null, subscribedTopicNames: null };
+}
+
 export function readShareGroupHeartbeatRequest(r: Reader, v: number): ShareGroupHeartbeatRequest {
   const flex = v >= 0;
   let groupId: string = '';
@@ -76,6 +81,11 @@ export namespace ShareGroupHeartbeatResponse {
   }
 }
 
+/** ShareGroupHeartbeatResponse with every field at its default. */
+export function defaultShareGroupHeartbeatResponse(): ShareGroupHeartbeatResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
+}
+
 export function readShareGroupHeartbeatResponse(r: Reader, v: number): ShareGroupHeartbeatResponse {
   const flex = v >= 0;
   let throttleTimeMs: number = 0;
@@ -108,6 +118,11 @@ export function writeShareGroupHeartbeatResponse(w: Writer, v: number, m: ShareG
   if (flex) w.uvarint(0);
 }
 
+/** ShareGroupHeartbeatResponse.Assignment with every field at its default. */
+export function defaultShareGroupHeartbeatResponseAssignment(): ShareGroupHeartbeatResponse.Assignment {
+  return { topicPartitions: [] };
+}
+
 function readShareGroupHeartbeatResponseAssignment(r: Reader, v: number): ShareGroupHeartbeatResponse.Assignment {
   const flex = v >= 0;
   let topicPartitions: ShareGroupHeartbeatResponse.TopicPartitions[] = [];
@@ -120,6 +135,11 @@ function writeShareGroupHeartbeatResponseAssignment(w: Writer, v: number, m: Sha
   const flex = v >= 0;
   writeArray(w, flex, m.topicPartitions, (e) => { writeShareGroupHeartbeatResponseTopicPartitions(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** ShareGroupHeartbeatResponse.TopicPartitions with every field at its default. */
+export function defaultShareGroupHeartbeatResponseTopicPartitions(): ShareGroupHeartbeatResponse.TopicPartitions {
+  return { topicId: ZERO_UUID, partitions: [] };
 }
 
 function readShareGroupHeartbeatResponseTopicPartitions(r: Reader, v: number): ShareGroupHeartbeatResponse.TopicPartitions {

@@ -9,6 +9,11 @@ export interface SnapshotFooterRecord {
   version: number;
 }
 
+/** SnapshotFooterRecord with every field at its default. */
+export function defaultSnapshotFooterRecord(): SnapshotFooterRecord {
+  return { version: 0 };
+}
+
 export function readSnapshotFooterRecord(r: Reader, v: number): SnapshotFooterRecord {
   const flex = v >= 0;
   let version: number = 0;

@@ -11,6 +11,11 @@ export interface SnapshotHeaderRecord {
   lastContainedLogTimestamp: number;
 }
 
+/** SnapshotHeaderRecord with every field at its default. */
+export function defaultSnapshotHeaderRecord(): SnapshotHeaderRecord {
+  return { version: 0, lastContainedLogTimestamp: 0 };
+}
+
 export function readSnapshotHeaderRecord(r: Reader, v: number): SnapshotHeaderRecord {
   const flex = v >= 0;
   let version: number = 0;

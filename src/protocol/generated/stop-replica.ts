@@ -56,6 +56,11 @@ export namespace StopReplicaRequest {
   }
 }
 
+/** StopReplicaRequest with every field at its default. */
+export function defaultStopReplicaRequest(): StopReplicaRequest {
+  return { controllerId: 0, isKRaftController: false, controllerEpoch: 0, brokerEpoch: -1, deletePartitions: false, ungroupedPartitions: [], topics: [], topicStates: [] };
+}
+
 export function readStopReplicaRequest(r: Reader, v: number): StopReplicaRequest {
   const flex = v >= 2;
   let controllerId: number = 0;
@@ -91,6 +96,11 @@ export function writeStopReplicaRequest(w: Writer, v: number, m: StopReplicaRequ
   if (flex) w.uvarint(0);
 }
 
+/** StopReplicaRequest.StopReplicaPartitionV0 with every field at its default. */
+export function defaultStopReplicaRequestStopReplicaPartitionV0(): StopReplicaRequest.StopReplicaPartitionV0 {
+  return { topicName: '', partitionIndex: 0 };
+}
+
 function readStopReplicaRequestStopReplicaPartitionV0(r: Reader, v: number): StopReplicaRequest.StopReplicaPartitionV0 {
   const flex = v >= 2;
   let topicName: string = '';
@@ -104,6 +114,11 @@ function writeStopReplicaRequestStopReplicaPartitionV0(w: Writer, v: number, m: 
   const flex = v >= 2;
   w.string(m.topicName, flex);
   w.int32(m.partitionIndex);
+}
+
+/** StopReplicaRequest.StopReplicaTopicV1 with every field at its default. */
+export function defaultStopReplicaRequestStopReplicaTopicV1(): StopReplicaRequest.StopReplicaTopicV1 {
+  return { name: '', partitionIndexes: [] };
 }
 
 function readStopReplicaRequestStopReplicaTopicV1(r: Reader, v: number): StopReplicaRequest.StopReplicaTopicV1 {
@@ -123,6 +138,11 @@ function writeStopReplicaRequestStopReplicaTopicV1(w: Writer, v: number, m: Stop
   if (flex) w.uvarint(0);
 }
 
+/** StopReplicaRequest.StopReplicaTopicState with every field at its default. */
+export function defaultStopReplicaRequestStopReplicaTopicState(): StopReplicaRequest.StopReplicaTopicState {
+  return { topicName: '', partitionStates: [] };
+}
+
 function readStopReplicaRequestStopReplicaTopicState(r: Reader, v: number): StopReplicaRequest.StopReplicaTopicState {
   const flex = v >= 2;
   let topicName: string = '';
@@ -138,6 +158,11 @@ function writeStopReplicaRequestStopReplicaTopicState(w: Writer, v: number, m: S
   w.string(m.topicName, flex);
   writeArray(w, flex, m.partitionStates, (e) => { writeStopReplicaRequestStopReplicaPartitionState(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** StopReplicaRequest.StopReplicaPartitionState with every field at its default. */
+export function defaultStopReplicaRequestStopReplicaPartitionState(): StopReplicaRequest.StopReplicaPartitionState {
+  return { partitionIndex: 0, leaderEpoch: -1, deletePartition: false };
 }
 
 function readStopReplicaRequestStopReplicaPartitionState(r: Reader, v: number): StopReplicaRequest.StopReplicaPartitionState {
@@ -179,6 +204,11 @@ export namespace StopReplicaResponse {
   }
 }
 
+/** StopReplicaResponse with every field at its default. */
+export function defaultStopReplicaResponse(): StopReplicaResponse {
+  return { errorCode: 0, partitionErrors: [] };
+}
+
 export function readStopReplicaResponse(r: Reader, v: number): StopReplicaResponse {
   const flex = v >= 2;
   let errorCode: number = 0;
@@ -194,6 +224,11 @@ export function writeStopReplicaResponse(w: Writer, v: number, m: StopReplicaRes
   w.int16(m.errorCode);
   writeArray(w, flex, m.partitionErrors, (e) => { writeStopReplicaResponseStopReplicaPartitionError(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** StopReplicaResponse.StopReplicaPartitionError with every field at its default. */
+export function defaultStopReplicaResponseStopReplicaPartitionError(): StopReplicaResponse.StopReplicaPartitionError {
+  return { topicName: '', partitionIndex: 0, errorCode: 0 };
 }
 
 function readStopReplicaResponseStopReplicaPartitionError(r: Reader, v: number): StopReplicaResponse.StopReplicaPartitionError {

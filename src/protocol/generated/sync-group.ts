@@ -31,6 +31,11 @@ export namespace SyncGroupRequest {
   }
 }
 
+/** SyncGroupRequest with every field at its default. */
+export function defaultSyncGroupRequest(): SyncGroupRequest {
+  return { groupId: '', generationId: 0, memberId: '', groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] };
+}
+
 export function readSyncGroupRequest(r: Reader, v: number): SyncGroupRequest {
   const flex = v >= 4;
   let groupId: string = '';
@@ -63,6 +68,11 @@ export function writeSyncGroupRequest(w: Writer, v: number, m: SyncGroupRequest)
   if (flex) w.uvarint(0);
 }
 
+/** SyncGroupRequest.SyncGroupRequestAssignment with every field at its default. */
+export function defaultSyncGroupRequestSyncGroupRequestAssignment(): SyncGroupRequest.SyncGroupRequestAssignment {
+  return { memberId: '', assignment: EMPTY };
+}
+
 function readSyncGroupRequestSyncGroupRequestAssignment(r: Reader, v: number): SyncGroupRequest.SyncGroupRequestAssignment {
   const flex = v >= 4;
   let memberId: string = '';
@@ -92,6 +102,11 @@ export interface SyncGroupResponse {
   protocolName: string | null;
   /** The member assignment. */
   assignment: Buffer;
+}
+
+/** SyncGroupResponse with every field at its default. */
+export function defaultSyncGroupResponse(): SyncGroupResponse {
+  return { throttleTimeMs: 0, errorCode: 0, protocolType: null, protocolName: null, assignment: EMPTY };
 }
 
 export function readSyncGroupResponse(r: Reader, v: number): SyncGroupResponse {

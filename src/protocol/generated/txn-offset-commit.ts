@@ -44,6 +44,11 @@ export namespace TxnOffsetCommitRequest {
   }
 }
 
+/** TxnOffsetCommitRequest with every field at its default. */
+export function defaultTxnOffsetCommitRequest(): TxnOffsetCommitRequest {
+  return { transactionalId: '', groupId: '', producerId: 0, producerEpoch: 0, generationId: -1, memberId: "", groupInstanceId: null, topics: [] };
+}
+
 export function readTxnOffsetCommitRequest(r: Reader, v: number): TxnOffsetCommitRequest {
   const flex = v >= 3;
   let transactionalId: string = '';
@@ -79,6 +84,11 @@ export function writeTxnOffsetCommitRequest(w: Writer, v: number, m: TxnOffsetCo
   if (flex) w.uvarint(0);
 }
 
+/** TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic with every field at its default. */
+export function defaultTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(): TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic {
+  return { name: '', partitions: [] };
+}
+
 function readTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r: Reader, v: number): TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic {
   const flex = v >= 3;
   let name: string = '';
@@ -94,6 +104,11 @@ function writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w: Writer, v: nu
   w.string(m.name, flex);
   writeArray(w, flex, m.partitions, (e) => { writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** TxnOffsetCommitRequest.TxnOffsetCommitRequestPartition with every field at its default. */
+export function defaultTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(): TxnOffsetCommitRequest.TxnOffsetCommitRequestPartition {
+  return { partitionIndex: 0, committedOffset: 0, committedLeaderEpoch: -1, committedMetadata: '' };
 }
 
 function readTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r: Reader, v: number): TxnOffsetCommitRequest.TxnOffsetCommitRequestPartition {
@@ -143,6 +158,11 @@ export namespace TxnOffsetCommitResponse {
   }
 }
 
+/** TxnOffsetCommitResponse with every field at its default. */
+export function defaultTxnOffsetCommitResponse(): TxnOffsetCommitResponse {
+  return { throttleTimeMs: 0, topics: [] };
+}
+
 export function readTxnOffsetCommitResponse(r: Reader, v: number): TxnOffsetCommitResponse {
   const flex = v >= 3;
   let throttleTimeMs: number = 0;
@@ -160,6 +180,11 @@ export function writeTxnOffsetCommitResponse(w: Writer, v: number, m: TxnOffsetC
   if (flex) w.uvarint(0);
 }
 
+/** TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic with every field at its default. */
+export function defaultTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(): TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic {
+  return { name: '', partitions: [] };
+}
+
 function readTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r: Reader, v: number): TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic {
   const flex = v >= 3;
   let name: string = '';
@@ -175,6 +200,11 @@ function writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w: Writer, v: 
   w.string(m.name, flex);
   writeArray(w, flex, m.partitions, (e) => { writeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** TxnOffsetCommitResponse.TxnOffsetCommitResponsePartition with every field at its default. */
+export function defaultTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(): TxnOffsetCommitResponse.TxnOffsetCommitResponsePartition {
+  return { partitionIndex: 0, errorCode: 0 };
 }
 
 function readTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r: Reader, v: number): TxnOffsetCommitResponse.TxnOffsetCommitResponsePartition {

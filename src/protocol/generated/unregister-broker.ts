@@ -9,6 +9,11 @@ export interface UnregisterBrokerRequest {
   brokerId: number;
 }
 
+/** UnregisterBrokerRequest with every field at its default. */
+export function defaultUnregisterBrokerRequest(): UnregisterBrokerRequest {
+  return { brokerId: 0 };
+}
+
 export function readUnregisterBrokerRequest(r: Reader, v: number): UnregisterBrokerRequest {
   const flex = v >= 0;
   let brokerId: number = 0;
@@ -31,6 +36,11 @@ export interface UnregisterBrokerResponse {
   errorCode: number;
   /** The top-level error message, or `null` if there was no top-level error. */
   errorMessage: string | null;
+}
+
+/** UnregisterBrokerResponse with every field at its default. */
+export function defaultUnregisterBrokerResponse(): UnregisterBrokerResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '' };
 }
 
 export function readUnregisterBrokerResponse(r: Reader, v: number): UnregisterBrokerResponse {

@@ -27,6 +27,11 @@ export namespace UpdateFeaturesRequest {
   }
 }
 
+/** UpdateFeaturesRequest with every field at its default. */
+export function defaultUpdateFeaturesRequest(): UpdateFeaturesRequest {
+  return { timeoutMs: 60000, featureUpdates: [], validateOnly: false };
+}
+
 export function readUpdateFeaturesRequest(r: Reader, v: number): UpdateFeaturesRequest {
   const flex = v >= 0;
   let timeoutMs: number = 60000;
@@ -45,6 +50,11 @@ export function writeUpdateFeaturesRequest(w: Writer, v: number, m: UpdateFeatur
   writeArray(w, flex, m.featureUpdates, (e) => { writeUpdateFeaturesRequestFeatureUpdateKey(w, v, e); });
   if (v >= 1) { w.bool(m.validateOnly); } else if (!(m.validateOnly === false)) unsupported('UpdateFeaturesRequest', 'ValidateOnly', v);
   if (flex) w.uvarint(0);
+}
+
+/** UpdateFeaturesRequest.FeatureUpdateKey with every field at its default. */
+export function defaultUpdateFeaturesRequestFeatureUpdateKey(): UpdateFeaturesRequest.FeatureUpdateKey {
+  return { feature: '', maxVersionLevel: 0, allowDowngrade: false, upgradeType: 1 };
 }
 
 function readUpdateFeaturesRequestFeatureUpdateKey(r: Reader, v: number): UpdateFeaturesRequest.FeatureUpdateKey {
@@ -93,6 +103,11 @@ export namespace UpdateFeaturesResponse {
   }
 }
 
+/** UpdateFeaturesResponse with every field at its default. */
+export function defaultUpdateFeaturesResponse(): UpdateFeaturesResponse {
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '', results: [] };
+}
+
 export function readUpdateFeaturesResponse(r: Reader, v: number): UpdateFeaturesResponse {
   const flex = v >= 0;
   let throttleTimeMs: number = 0;
@@ -114,6 +129,11 @@ export function writeUpdateFeaturesResponse(w: Writer, v: number, m: UpdateFeatu
   w.nullableString(m.errorMessage, flex);
   writeArray(w, flex, m.results, (e) => { writeUpdateFeaturesResponseUpdatableFeatureResult(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** UpdateFeaturesResponse.UpdatableFeatureResult with every field at its default. */
+export function defaultUpdateFeaturesResponseUpdatableFeatureResult(): UpdateFeaturesResponse.UpdatableFeatureResult {
+  return { feature: '', errorCode: 0, errorMessage: '' };
 }
 
 function readUpdateFeaturesResponseUpdatableFeatureResult(r: Reader, v: number): UpdateFeaturesResponse.UpdatableFeatureResult {

@@ -80,6 +80,11 @@ export namespace UpdateMetadataRequest {
   }
 }
 
+/** UpdateMetadataRequest with every field at its default. */
+export function defaultUpdateMetadataRequest(): UpdateMetadataRequest {
+  return { controllerId: 0, isKRaftController: false, type: 0, controllerEpoch: 0, brokerEpoch: -1, ungroupedPartitionStates: [], topicStates: [], liveBrokers: [] };
+}
+
 export function readUpdateMetadataRequest(r: Reader, v: number): UpdateMetadataRequest {
   const flex = v >= 6;
   let controllerId: number = 0;
@@ -122,6 +127,11 @@ export function writeUpdateMetadataRequest(w: Writer, v: number, m: UpdateMetada
   }
 }
 
+/** UpdateMetadataRequest.UpdateMetadataPartitionState with every field at its default. */
+export function defaultUpdateMetadataRequestUpdateMetadataPartitionState(): UpdateMetadataRequest.UpdateMetadataPartitionState {
+  return { topicName: '', partitionIndex: 0, controllerEpoch: 0, leader: 0, leaderEpoch: 0, isr: [], zkVersion: 0, replicas: [], offlineReplicas: [] };
+}
+
 function readUpdateMetadataRequestUpdateMetadataPartitionState(r: Reader, v: number): UpdateMetadataRequest.UpdateMetadataPartitionState {
   const flex = v >= 6;
   let topicName: string = '';
@@ -160,6 +170,11 @@ function writeUpdateMetadataRequestUpdateMetadataPartitionState(w: Writer, v: nu
   if (flex) w.uvarint(0);
 }
 
+/** UpdateMetadataRequest.UpdateMetadataTopicState with every field at its default. */
+export function defaultUpdateMetadataRequestUpdateMetadataTopicState(): UpdateMetadataRequest.UpdateMetadataTopicState {
+  return { topicName: '', topicId: ZERO_UUID, partitionStates: [] };
+}
+
 function readUpdateMetadataRequestUpdateMetadataTopicState(r: Reader, v: number): UpdateMetadataRequest.UpdateMetadataTopicState {
   const flex = v >= 6;
   let topicName: string = '';
@@ -178,6 +193,11 @@ function writeUpdateMetadataRequestUpdateMetadataTopicState(w: Writer, v: number
   if (v >= 7) { w.uuid(m.topicId); }
   writeArray(w, flex, m.partitionStates, (e) => { writeUpdateMetadataRequestUpdateMetadataPartitionState(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** UpdateMetadataRequest.UpdateMetadataBroker with every field at its default. */
+export function defaultUpdateMetadataRequestUpdateMetadataBroker(): UpdateMetadataRequest.UpdateMetadataBroker {
+  return { id: 0, v0Host: '', v0Port: 0, endpoints: [], rack: '' };
 }
 
 function readUpdateMetadataRequestUpdateMetadataBroker(r: Reader, v: number): UpdateMetadataRequest.UpdateMetadataBroker {
@@ -204,6 +224,11 @@ function writeUpdateMetadataRequestUpdateMetadataBroker(w: Writer, v: number, m:
   if (v >= 1) { writeArray(w, flex, m.endpoints, (e) => { writeUpdateMetadataRequestUpdateMetadataEndpoint(w, v, e); }); }
   if (v >= 2) { w.nullableString(m.rack, flex); }
   if (flex) w.uvarint(0);
+}
+
+/** UpdateMetadataRequest.UpdateMetadataEndpoint with every field at its default. */
+export function defaultUpdateMetadataRequestUpdateMetadataEndpoint(): UpdateMetadataRequest.UpdateMetadataEndpoint {
+  return { port: 0, host: '', listener: '', securityProtocol: 0 };
 }
 
 function readUpdateMetadataRequestUpdateMetadataEndpoint(r: Reader, v: number): UpdateMetadataRequest.UpdateMetadataEndpoint {
@@ -233,6 +258,11 @@ function writeUpdateMetadataRequestUpdateMetadataEndpoint(w: Writer, v: number, 
 export interface UpdateMetadataResponse {
   /** The error code, or 0 if there was no error. */
   errorCode: number;
+}
+
+/** UpdateMetadataResponse with every field at its default. */
+export function defaultUpdateMetadataResponse(): UpdateMetadataResponse {
+  return { errorCode: 0 };
 }
 
 export function readUpdateMetadataResponse(r: Reader, v: number): UpdateMetadataResponse {

@@ -38,6 +38,11 @@ export namespace UpdateRaftVoterRequest {
   }
 }
 
+/** UpdateRaftVoterRequest with every field at its default. */
+export function defaultUpdateRaftVoterRequest(): UpdateRaftVoterRequest {
+  return { clusterId: '', currentLeaderEpoch: 0, voterId: 0, voterDirectoryId: ZERO_UUID, listeners: [], kRaftVersionFeature: defaultUpdateRaftVoterRequestKRaftVersionFeature() };
+}
+
 export function readUpdateRaftVoterRequest(r: Reader, v: number): UpdateRaftVoterRequest {
   const flex = v >= 0;
   let clusterId: string | null = '';
@@ -67,6 +72,11 @@ export function writeUpdateRaftVoterRequest(w: Writer, v: number, m: UpdateRaftV
   if (flex) w.uvarint(0);
 }
 
+/** UpdateRaftVoterRequest.Listener with every field at its default. */
+export function defaultUpdateRaftVoterRequestListener(): UpdateRaftVoterRequest.Listener {
+  return { name: '', host: '', port: 0 };
+}
+
 function readUpdateRaftVoterRequestListener(r: Reader, v: number): UpdateRaftVoterRequest.Listener {
   const flex = v >= 0;
   let name: string = '';
@@ -87,7 +97,8 @@ function writeUpdateRaftVoterRequestListener(w: Writer, v: number, m: UpdateRaft
   if (flex) w.uvarint(0);
 }
 
-function defaultUpdateRaftVoterRequestKRaftVersionFeature(): UpdateRaftVoterRequest.KRaftVersionFeature {
+/** UpdateRaftVoterRequest.KRaftVersionFeature with every field at its default. */
+export function defaultUpdateRaftVoterRequestKRaftVersionFeature(): UpdateRaftVoterRequest.KRaftVersionFeature {
   return { minSupportedVersion: 0, maxSupportedVersion: 0 };
 }
 
@@ -131,6 +142,11 @@ export namespace UpdateRaftVoterResponse {
   }
 }
 
+/** UpdateRaftVoterResponse with every field at its default. */
+export function defaultUpdateRaftVoterResponse(): UpdateRaftVoterResponse {
+  return { throttleTimeMs: 0, errorCode: 0, currentLeader: defaultUpdateRaftVoterResponseCurrentLeader() };
+}
+
 export function readUpdateRaftVoterResponse(r: Reader, v: number): UpdateRaftVoterResponse {
   const flex = v >= 0;
   let throttleTimeMs: number = 0;
@@ -158,7 +174,8 @@ export function writeUpdateRaftVoterResponse(w: Writer, v: number, m: UpdateRaft
   }
 }
 
-function defaultUpdateRaftVoterResponseCurrentLeader(): UpdateRaftVoterResponse.CurrentLeader {
+/** UpdateRaftVoterResponse.CurrentLeader with every field at its default. */
+export function defaultUpdateRaftVoterResponseCurrentLeader(): UpdateRaftVoterResponse.CurrentLeader {
   return { leaderId: -1, leaderEpoch: -1, host: '', port: 0 };
 }
 

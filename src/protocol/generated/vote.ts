@@ -40,6 +40,11 @@ export namespace VoteRequest {
   }
 }
 
+/** VoteRequest with every field at its default. */
+export function defaultVoteRequest(): VoteRequest {
+  return { clusterId: null, voterId: -1, topics: [] };
+}
+
 export function readVoteRequest(r: Reader, v: number): VoteRequest {
   const flex = v >= 0;
   let clusterId: string | null = null;
@@ -60,6 +65,11 @@ export function writeVoteRequest(w: Writer, v: number, m: VoteRequest): void {
   if (flex) w.uvarint(0);
 }
 
+/** VoteRequest.TopicData with every field at its default. */
+export function defaultVoteRequestTopicData(): VoteRequest.TopicData {
+  return { topicName: '', partitions: [] };
+}
+
 function readVoteRequestTopicData(r: Reader, v: number): VoteRequest.TopicData {
   const flex = v >= 0;
   let topicName: string = '';
@@ -75,6 +85,11 @@ function writeVoteRequestTopicData(w: Writer, v: number, m: VoteRequest.TopicDat
   w.string(m.topicName, flex);
   writeArray(w, flex, m.partitions, (e) => { writeVoteRequestPartitionData(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** VoteRequest.PartitionData with every field at its default. */
+export function defaultVoteRequestPartitionData(): VoteRequest.PartitionData {
+  return { partitionIndex: 0, candidateEpoch: 0, candidateId: 0, candidateDirectoryId: ZERO_UUID, voterDirectoryId: ZERO_UUID, lastOffsetEpoch: 0, lastOffset: 0 };
 }
 
 function readVoteRequestPartitionData(r: Reader, v: number): VoteRequest.PartitionData {
@@ -150,6 +165,11 @@ export namespace VoteResponse {
   }
 }
 
+/** VoteResponse with every field at its default. */
+export function defaultVoteResponse(): VoteResponse {
+  return { errorCode: 0, topics: [], nodeEndpoints: [] };
+}
+
 export function readVoteResponse(r: Reader, v: number): VoteResponse {
   const flex = v >= 0;
   let errorCode: number = 0;
@@ -177,6 +197,11 @@ export function writeVoteResponse(w: Writer, v: number, m: VoteResponse): void {
   }
 }
 
+/** VoteResponse.TopicData with every field at its default. */
+export function defaultVoteResponseTopicData(): VoteResponse.TopicData {
+  return { topicName: '', partitions: [] };
+}
+
 function readVoteResponseTopicData(r: Reader, v: number): VoteResponse.TopicData {
   const flex = v >= 0;
   let topicName: string = '';
@@ -192,6 +217,11 @@ function writeVoteResponseTopicData(w: Writer, v: number, m: VoteResponse.TopicD
   w.string(m.topicName, flex);
   writeArray(w, flex, m.partitions, (e) => { writeVoteResponsePartitionData(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** VoteResponse.PartitionData with every field at its default. */
+export function defaultVoteResponsePartitionData(): VoteResponse.PartitionData {
+  return { partitionIndex: 0, errorCode: 0, leaderId: 0, leaderEpoch: 0, voteGranted: false };
 }
 
 function readVoteResponsePartitionData(r: Reader, v: number): VoteResponse.PartitionData {
@@ -218,6 +248,11 @@ function writeVoteResponsePartitionData(w: Writer, v: number, m: VoteResponse.Pa
   w.int32(m.leaderEpoch);
   w.bool(m.voteGranted);
   if (flex) w.uvarint(0);
+}
+
+/** VoteResponse.NodeEndpoint with every field at its default. */
+export function defaultVoteResponseNodeEndpoint(): VoteResponse.NodeEndpoint {
+  return { nodeId: 0, host: '', port: 0 };
 }
 
 function readVoteResponseNodeEndpoint(r: Reader, v: number): VoteResponse.NodeEndpoint {

@@ -41,6 +41,11 @@ export namespace VotersRecord {
   }
 }
 
+/** VotersRecord with every field at its default. */
+export function defaultVotersRecord(): VotersRecord {
+  return { version: 0, voters: [] };
+}
+
 export function readVotersRecord(r: Reader, v: number): VotersRecord {
   const flex = v >= 0;
   let version: number = 0;
@@ -56,6 +61,11 @@ export function writeVotersRecord(w: Writer, v: number, m: VotersRecord): void {
   w.int16(m.version);
   writeArray(w, flex, m.voters, (e) => { writeVotersRecordVoter(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** VotersRecord.Voter with every field at its default. */
+export function defaultVotersRecordVoter(): VotersRecord.Voter {
+  return { voterId: 0, voterDirectoryId: ZERO_UUID, endpoints: [], kRaftVersionFeature: defaultVotersRecordKRaftVersionFeature() };
 }
 
 function readVotersRecordVoter(r: Reader, v: number): VotersRecord.Voter {
@@ -81,6 +91,11 @@ function writeVotersRecordVoter(w: Writer, v: number, m: VotersRecord.Voter): vo
   if (flex) w.uvarint(0);
 }
 
+/** VotersRecord.Endpoint with every field at its default. */
+export function defaultVotersRecordEndpoint(): VotersRecord.Endpoint {
+  return { name: '', host: '', port: 0 };
+}
+
 function readVotersRecordEndpoint(r: Reader, v: number): VotersRecord.Endpoint {
   const flex = v >= 0;
   let name: string = '';
@@ -101,7 +116,8 @@ function writeVotersRecordEndpoint(w: Writer, v: number, m: VotersRecord.Endpoin
   if (flex) w.uvarint(0);
 }
 
-function defaultVotersRecordKRaftVersionFeature(): VotersRecord.KRaftVersionFeature {
+/** VotersRecord.KRaftVersionFeature with every field at its default. */
+export function defaultVotersRecordKRaftVersionFeature(): VotersRecord.KRaftVersionFeature {
   return { minSupportedVersion: 0, maxSupportedVersion: 0 };
 }
 

@@ -45,6 +45,11 @@ export namespace WriteShareGroupStateRequest {
   }
 }
 
+/** WriteShareGroupStateRequest with every field at its default. */
+export function defaultWriteShareGroupStateRequest(): WriteShareGroupStateRequest {
+  return { groupId: '', topics: [] };
+}
+
 export function readWriteShareGroupStateRequest(r: Reader, v: number): WriteShareGroupStateRequest {
   const flex = v >= 0;
   let groupId: string = '';
@@ -62,6 +67,11 @@ export function writeWriteShareGroupStateRequest(w: Writer, v: number, m: WriteS
   if (flex) w.uvarint(0);
 }
 
+/** WriteShareGroupStateRequest.WriteStateData with every field at its default. */
+export function defaultWriteShareGroupStateRequestWriteStateData(): WriteShareGroupStateRequest.WriteStateData {
+  return { topicId: ZERO_UUID, partitions: [] };
+}
+
 function readWriteShareGroupStateRequestWriteStateData(r: Reader, v: number): WriteShareGroupStateRequest.WriteStateData {
   const flex = v >= 0;
   let topicId: string = ZERO_UUID;
@@ -77,6 +87,11 @@ function writeWriteShareGroupStateRequestWriteStateData(w: Writer, v: number, m:
   w.uuid(m.topicId);
   writeArray(w, flex, m.partitions, (e) => { writeWriteShareGroupStateRequestPartitionData(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** WriteShareGroupStateRequest.PartitionData with every field at its default. */
+export function defaultWriteShareGroupStateRequestPartitionData(): WriteShareGroupStateRequest.PartitionData {
+  return { partition: 0, stateEpoch: 0, leaderEpoch: 0, startOffset: 0, stateBatches: [] };
 }
 
 function readWriteShareGroupStateRequestPartitionData(r: Reader, v: number): WriteShareGroupStateRequest.PartitionData {
@@ -103,6 +118,11 @@ function writeWriteShareGroupStateRequestPartitionData(w: Writer, v: number, m: 
   w.int64(m.startOffset);
   writeArray(w, flex, m.stateBatches, (e) => { writeWriteShareGroupStateRequestStateBatch(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** WriteShareGroupStateRequest.StateBatch with every field at its default. */
+export function defaultWriteShareGroupStateRequestStateBatch(): WriteShareGroupStateRequest.StateBatch {
+  return { firstOffset: 0, lastOffset: 0, deliveryState: 0, deliveryCount: 0 };
 }
 
 function readWriteShareGroupStateRequestStateBatch(r: Reader, v: number): WriteShareGroupStateRequest.StateBatch {
@@ -152,6 +172,11 @@ export namespace WriteShareGroupStateResponse {
   }
 }
 
+/** WriteShareGroupStateResponse with every field at its default. */
+export function defaultWriteShareGroupStateResponse(): WriteShareGroupStateResponse {
+  return { results: [] };
+}
+
 export function readWriteShareGroupStateResponse(r: Reader, v: number): WriteShareGroupStateResponse {
   const flex = v >= 0;
   let results: WriteShareGroupStateResponse.WriteStateResult[] = [];
@@ -164,6 +189,11 @@ export function writeWriteShareGroupStateResponse(w: Writer, v: number, m: Write
   const flex = v >= 0;
   writeArray(w, flex, m.results, (e) => { writeWriteShareGroupStateResponseWriteStateResult(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** WriteShareGroupStateResponse.WriteStateResult with every field at its default. */
+export function defaultWriteShareGroupStateResponseWriteStateResult(): WriteShareGroupStateResponse.WriteStateResult {
+  return { topicId: ZERO_UUID, partitions: [] };
 }
 
 function readWriteShareGroupStateResponseWriteStateResult(r: Reader, v: number): WriteShareGroupStateResponse.WriteStateResult {
@@ -181,6 +211,11 @@ function writeWriteShareGroupStateResponseWriteStateResult(w: Writer, v: number,
   w.uuid(m.topicId);
   writeArray(w, flex, m.partitions, (e) => { writeWriteShareGroupStateResponsePartitionResult(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** WriteShareGroupStateResponse.PartitionResult with every field at its default. */
+export function defaultWriteShareGroupStateResponsePartitionResult(): WriteShareGroupStateResponse.PartitionResult {
+  return { partition: 0, errorCode: 0, errorMessage: null };
 }
 
 function readWriteShareGroupStateResponsePartitionResult(r: Reader, v: number): WriteShareGroupStateResponse.PartitionResult {

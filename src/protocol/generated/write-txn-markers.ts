@@ -32,6 +32,11 @@ export namespace WriteTxnMarkersRequest {
   }
 }
 
+/** WriteTxnMarkersRequest with every field at its default. */
+export function defaultWriteTxnMarkersRequest(): WriteTxnMarkersRequest {
+  return { markers: [] };
+}
+
 export function readWriteTxnMarkersRequest(r: Reader, v: number): WriteTxnMarkersRequest {
   const flex = v >= 1;
   let markers: WriteTxnMarkersRequest.WritableTxnMarker[] = [];
@@ -44,6 +49,11 @@ export function writeWriteTxnMarkersRequest(w: Writer, v: number, m: WriteTxnMar
   const flex = v >= 1;
   writeArray(w, flex, m.markers, (e) => { writeWriteTxnMarkersRequestWritableTxnMarker(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** WriteTxnMarkersRequest.WritableTxnMarker with every field at its default. */
+export function defaultWriteTxnMarkersRequestWritableTxnMarker(): WriteTxnMarkersRequest.WritableTxnMarker {
+  return { producerId: 0, producerEpoch: 0, transactionResult: false, topics: [], coordinatorEpoch: 0 };
 }
 
 function readWriteTxnMarkersRequestWritableTxnMarker(r: Reader, v: number): WriteTxnMarkersRequest.WritableTxnMarker {
@@ -70,6 +80,11 @@ function writeWriteTxnMarkersRequestWritableTxnMarker(w: Writer, v: number, m: W
   writeArray(w, flex, m.topics, (e) => { writeWriteTxnMarkersRequestWritableTxnMarkerTopic(w, v, e); });
   w.int32(m.coordinatorEpoch);
   if (flex) w.uvarint(0);
+}
+
+/** WriteTxnMarkersRequest.WritableTxnMarkerTopic with every field at its default. */
+export function defaultWriteTxnMarkersRequestWritableTxnMarkerTopic(): WriteTxnMarkersRequest.WritableTxnMarkerTopic {
+  return { name: '', partitionIndexes: [] };
 }
 
 function readWriteTxnMarkersRequestWritableTxnMarkerTopic(r: Reader, v: number): WriteTxnMarkersRequest.WritableTxnMarkerTopic {
@@ -118,6 +133,11 @@ export namespace WriteTxnMarkersResponse {
   }
 }
 
+/** WriteTxnMarkersResponse with every field at its default. */
+export function defaultWriteTxnMarkersResponse(): WriteTxnMarkersResponse {
+  return { markers: [] };
+}
+
 export function readWriteTxnMarkersResponse(r: Reader, v: number): WriteTxnMarkersResponse {
   const flex = v >= 1;
   let markers: WriteTxnMarkersResponse.WritableTxnMarkerResult[] = [];
@@ -130,6 +150,11 @@ export function writeWriteTxnMarkersResponse(w: Writer, v: number, m: WriteTxnMa
   const flex = v >= 1;
   writeArray(w, flex, m.markers, (e) => { writeWriteTxnMarkersResponseWritableTxnMarkerResult(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** WriteTxnMarkersResponse.WritableTxnMarkerResult with every field at its default. */
+export function defaultWriteTxnMarkersResponseWritableTxnMarkerResult(): WriteTxnMarkersResponse.WritableTxnMarkerResult {
+  return { producerId: 0, topics: [] };
 }
 
 function readWriteTxnMarkersResponseWritableTxnMarkerResult(r: Reader, v: number): WriteTxnMarkersResponse.WritableTxnMarkerResult {
@@ -149,6 +174,11 @@ function writeWriteTxnMarkersResponseWritableTxnMarkerResult(w: Writer, v: numbe
   if (flex) w.uvarint(0);
 }
 
+/** WriteTxnMarkersResponse.WritableTxnMarkerTopicResult with every field at its default. */
+export function defaultWriteTxnMarkersResponseWritableTxnMarkerTopicResult(): WriteTxnMarkersResponse.WritableTxnMarkerTopicResult {
+  return { name: '', partitions: [] };
+}
+
 function readWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r: Reader, v: number): WriteTxnMarkersResponse.WritableTxnMarkerTopicResult {
   const flex = v >= 1;
   let name: string = '';
@@ -164,6 +194,11 @@ function writeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w: Writer, v: 
   w.string(m.name, flex);
   writeArray(w, flex, m.partitions, (e) => { writeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w, v, e); });
   if (flex) w.uvarint(0);
+}
+
+/** WriteTxnMarkersResponse.WritableTxnMarkerPartitionResult with every field at its default. */
+export function defaultWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(): WriteTxnMarkersResponse.WritableTxnMarkerPartitionResult {
+  return { partitionIndex: 0, errorCode: 0 };
 }
 
 function readWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r: Reader, v: number): WriteTxnMarkersResponse.WritableTxnMarkerPartitionResult {

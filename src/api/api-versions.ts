@@ -1,0 +1,19 @@
+// ApiVersions (key 18), versions 0-4. Every client asks first (kafka-python v0, kafkajs v2,
+// librdkafka v3, Java v3/v4). The answer lists exactly the handler table; an unsupported
+// version is answered by the connection in the v0 layout (KIP-511). v3+ requests carry the
+// client software name and version, which Kafka only logs.
+import { ApiVersionsApi, type ApiVersionsRequest, type ApiVersionsResponse } from '../protocol/generated/api-versions.js';
+import { defineHandler, type Handler } from './handler.js';
+
+export function apiVersionsHandler(table: () => readonly Handler[]): Handler<ApiVersionsRequest, ApiVersionsResponse> {
+  return defineHandler(ApiVersionsApi, { min: 0, max: 4 }, () => ({
+    errorCode: 0,
+    apiKeys: table().map((h) => ({ apiKey: h.api.key, minVersion: h.minVersion, maxVersion: h.maxVersion })),
+    throttleTimeMs: 0,
+    // No features: transactions V2 stays off (CLIENTS.md gotcha 19).
+    supportedFeatures: [],
+    finalizedFeaturesEpoch: -1,
+    finalizedFeatures: [],
+    zkMigrationReady: false,
+  }));
+}

@@ -1,0 +1,67 @@
+// CreateTopics (key 19), versions 0-7. -1 partitions/replication factor (v4+) take the
+// broker defaults; a replication factor above 1 cannot be met by one broker; manual
+// assignments must name this broker. v1 adds ValidateOnly and error messages; v5+ return
+// the created topic's partitions, replication factor and configs; v7 a topic id (zero).
+// Duplicate names in one request are all refused (INVALID_REQUEST), as Kafka does.
+import { CreateTopicsApi, type CreateTopicsRequest, type CreateTopicsResponse } from '../protocol/generated/create-topics.js';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { ZERO_UUID } from '../protocol/codec.js';
+import { describeTopicConfigs } from '../config/describe.js';
+import { defineHandler, type BrokerContext } from './handler.js';
+
+type Result = CreateTopicsResponse.CreatableTopicResult;
+
+export const createTopics = defineHandler(CreateTopicsApi, { min: 0, max: 7 }, async (request: CreateTopicsRequest, ctx): Promise<CreateTopicsResponse> => {
+  const counts = new Map<string, number>();
+  for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+  const topics: Result[] = [];
+  for (const t of request.topics) {
+    const base: Result = { name: t.name, topicId: ZERO_UUID, errorCode: ErrorCode.NONE, errorMessage: null, topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: null };
+    if (counts.get(t.name)! > 1) {
+      topics.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Create topics request from client contains multiple entries for topic ${t.name}` });
+      continue;
+    }
+    try {
+      topics.push({ ...base, ...await create(ctx.broker, t, request.validateOnly) });
+    } catch (e) {
+      if (!(e instanceof KafkaError)) throw e;
+      topics.push({ ...base, errorCode: e.code, errorMessage: e.message });
+    }
+  }
+  return { throttleTimeMs: 0, topics };
+});
+
+async function create(broker: BrokerContext, t: CreateTopicsRequest.CreatableTopic, validateOnly: boolean): Promise<Partial<Result>> {
+  const configs: Record<string, string> = {};
+  for (const c of t.configs) {
+    if (c.value === null) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${c.name}`);
+    configs[c.name] = c.value;
+  }
+  let partitions = t.numPartitions;
+  if (t.assignments.length > 0) {
+    if (t.numPartitions !== -1 || t.replicationFactor !== -1) {
+      throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
+    }
+    for (const a of t.assignments) {
+      if (a.brokerIds.length !== 1 || a.brokerIds[0] !== broker.nodeId) {
+        throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Partition ${a.partitionIndex} must be assigned to broker ${broker.nodeId} alone`);
+      }
+    }
+    partitions = t.assignments.length;
+  } else {
+    if (partitions === -1) partitions = broker.config.int('num.partitions');
+    const replication = t.replicationFactor === -1 ? broker.config.int('default.replication.factor') : t.replicationFactor;
+    if (replication < 1) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
+    if (replication > 1) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${replication} time(s): The target replication factor of ${replication} cannot be reached because only 1 broker(s) are registered.`);
+  }
+  broker.logs.validateNewTopic(t.name, partitions, configs);
+  if (!validateOnly) {
+    await broker.logs.createTopic(t.name, partitions, configs);
+    broker.logger.info(`created topic ${t.name} with ${partitions} partition(s)`);
+  }
+  return {
+    numPartitions: partitions,
+    replicationFactor: 1,
+    configs: describeTopicConfigs(broker.config, configs).map((c) => ({ name: c.name, value: c.value, readOnly: c.readOnly, configSource: c.source, isSensitive: c.isSensitive })),
+  };
+}

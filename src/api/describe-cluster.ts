@@ -1,0 +1,21 @@
+// DescribeCluster (key 60), versions 0-1. Java's admin client asks this first and falls
+// back to Metadata. v1 adds EndpointType (KIP-919): a broker describes brokers (1) only.
+import { DescribeClusterApi, type DescribeClusterRequest, type DescribeClusterResponse } from '../protocol/generated/describe-cluster.js';
+import { ErrorCode } from '../protocol/errors.js';
+import { defineHandler } from './handler.js';
+import { CLUSTER_OPERATIONS, NO_OPERATIONS } from './acl-operations.js';
+
+export const describeCluster = defineHandler(DescribeClusterApi, { min: 0, max: 1 }, (request: DescribeClusterRequest, ctx): DescribeClusterResponse => {
+  const { broker } = ctx;
+  const brokersWanted = request.endpointType === 1;
+  return {
+    throttleTimeMs: 0,
+    errorCode: brokersWanted ? ErrorCode.NONE : ErrorCode.INVALID_REQUEST,
+    errorMessage: brokersWanted ? null : `Endpoint type ${request.endpointType} is not served by a broker`,
+    endpointType: request.endpointType,
+    clusterId: broker.clusterId,
+    controllerId: broker.nodeId,
+    brokers: brokersWanted ? broker.advertised.slice(0, 1).map((l) => ({ brokerId: broker.nodeId, host: l.host, port: l.port, rack: null })) : [],
+    clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : NO_OPERATIONS,
+  };
+});

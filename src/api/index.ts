@@ -1,0 +1,36 @@
+// The handler table: one handler per API key Strom serves. ApiVersions is derived from it,
+// so a client is told exactly what is implemented.
+import type { Handler } from './handler.js';
+import { apiVersionsHandler } from './api-versions.js';
+import { metadata } from './metadata.js';
+import { produce } from './produce.js';
+import { fetch } from './fetch.js';
+import { listOffsets } from './list-offsets.js';
+import { createTopics } from './create-topics.js';
+import { deleteTopics } from './delete-topics.js';
+import { createPartitions } from './create-partitions.js';
+import { describeConfigs } from './describe-configs.js';
+import { alterConfigs } from './alter-configs.js';
+import { incrementalAlterConfigs } from './incremental-alter-configs.js';
+import { deleteRecords } from './delete-records.js';
+import { describeCluster } from './describe-cluster.js';
+import { initProducerId } from './init-producer-id.js';
+
+export const HANDLERS: readonly Handler[] = [
+  produce,
+  fetch,
+  listOffsets,
+  metadata,
+  apiVersionsHandler(() => HANDLERS),
+  createTopics,
+  deleteTopics,
+  deleteRecords,
+  initProducerId,
+  describeConfigs,
+  alterConfigs,
+  createPartitions,
+  incrementalAlterConfigs,
+  describeCluster,
+].sort((a, b) => a.api.key - b.api.key);
+
+export const HANDLER_BY_KEY: ReadonlyMap<number, Handler> = new Map(HANDLERS.map((h) => [h.api.key, h]));

@@ -1,0 +1,56 @@
+// ListOffsets (key 2), versions 0-7. Timestamp -1 = latest (the high watermark, or the last
+// stable offset for read_committed, v2+: the same without transactions), -2 = earliest (the
+// log start offset), -3 = the record with the largest timestamp (v7, KIP-734), else the
+// first record with timestamp >= it (v1+) via the time index. v0 answers with a list of
+// offsets ("old style"): the log end or start offset, or segment base offsets before a time.
+import { ListOffsetsApi, type ListOffsetsRequest, type ListOffsetsResponse } from '../protocol/generated/list-offsets.js';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import type { PartitionLog } from '../log/partition-log.js';
+import { defineHandler } from './handler.js';
+
+const LATEST = -1;
+const EARLIEST = -2;
+const MAX_TIMESTAMP = -3;
+
+type PartitionResponse = ListOffsetsResponse.ListOffsetsPartitionResponse;
+
+export const listOffsets = defineHandler(ListOffsetsApi, { min: 0, max: 7 }, async (request: ListOffsetsRequest, ctx): Promise<ListOffsetsResponse> => ({
+  throttleTimeMs: 0,
+  topics: await Promise.all(request.topics.map(async (topic) => ({
+    name: topic.name,
+    partitions: await Promise.all(topic.partitions.map(async (p): Promise<PartitionResponse> => {
+      const base: PartitionResponse = { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 };
+      const log = ctx.broker.logs.partition(topic.name, p.partitionIndex);
+      if (!log) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+      if (p.currentLeaderEpoch > 0) return { ...base, errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH };
+      try {
+        if (ctx.apiVersion === 0) return { ...base, oldStyleOffsets: oldStyleOffsets(log, p.timestamp, p.maxNumOffsets) };
+        const found = await lookup(log, p.timestamp);
+        return { ...base, timestamp: found.timestamp, offset: found.offset, leaderEpoch: found.offset >= 0 ? 0 : -1 };
+      } catch (e) {
+        if (e instanceof KafkaError) return { ...base, errorCode: e.code };
+        throw e;
+      }
+    })),
+  }))),
+}));
+
+async function lookup(log: PartitionLog, timestamp: number): Promise<{ offset: number; timestamp: number }> {
+  if (timestamp === LATEST) return { offset: log.highWatermark, timestamp: -1 };
+  if (timestamp === EARLIEST) return { offset: log.logStartOffset, timestamp: -1 };
+  if (timestamp === MAX_TIMESTAMP) return (await log.maxTimestampOffset()) ?? { offset: -1, timestamp: -1 };
+  if (timestamp < 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, `unknown special timestamp ${timestamp}`);
+  return (await log.offsetForTimestamp(timestamp)) ?? { offset: -1, timestamp: -1 };
+}
+
+/** v0: Kafka's fetchOffsetsBefore: LEO, segment bases older than the time, or the start. */
+function oldStyleOffsets(log: PartitionLog, timestamp: number, maxNumOffsets: number): number[] {
+  if (timestamp === EARLIEST) return [log.logStartOffset].slice(0, Math.max(0, maxNumOffsets));
+  const offsets = timestamp === LATEST ? [log.highWatermark] : [];
+  for (let i = log.segments.length - 1; i >= 0; i--) {
+    const segment = log.segments[i];
+    const newest = segment.index.maxTimestamp >= 0 ? segment.index.maxTimestamp : segment.createdMs;
+    if (timestamp === LATEST || newest <= timestamp) offsets.push(Math.max(segment.baseOffset, log.logStartOffset));
+  }
+  return [...new Set(offsets)].slice(0, Math.max(0, maxNumOffsets));
+}

@@ -1,0 +1,110 @@
+// Produce (key 0), versions 0-11, advertised from 0: librdkafka drops compression unless
+// the range includes 0 (KAFKA-18659). v3+ carry one record batch (magic 2) per partition;
+// v0-2 carry legacy message sets (magic 0/1), up-converted to a batch here (KIP-31/32 era
+// clients, kafka-python with api_version 0.9/0.10). v7 allows zstd; v8 adds record errors
+// (and INVALID_RECORD instead of CORRUPT_MESSAGE for invalid records). acks=0 gets no
+// response at all; Kafka closes the connection when such a request fails. The batch is
+// appended where the request frame landed in core memory: no copy on the way to disk.
+import { ProduceApi, type ProduceRequest, type ProduceResponse } from '../protocol/generated/produce.js';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { CoreError, buildBatch, decodeBatches, legacyToBatch, type Core } from '../core/index.js';
+import { codecs, codecOf, CompressionError, ZSTD } from '../compression/codecs.js';
+import { STATUS_NO_PARTITION, STATUS_DISK_FULL, STATUS_IO_ERROR, STATUS_OFFSET_OVERFLOW } from '../storage/channel.js';
+import type { PartitionLog } from '../log/partition-log.js';
+import { defineHandler, type RequestContext } from './handler.js';
+
+type PartitionResponse = ProduceResponse.PartitionProduceResponse;
+
+const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
+
+export const produce = defineHandler(ProduceApi, { min: 0, max: 11 }, async (request: ProduceRequest, ctx): Promise<ProduceResponse | null> => {
+  const acksValid = request.acks === -1 || request.acks === 0 || request.acks === 1;
+  const responses = await Promise.all(request.topicData.map(async (topic) => ({
+    name: topic.name,
+    partitionResponses: await Promise.all(topic.partitionData.map((p) =>
+      acksValid ? producePartition(ctx, topic.name, p.index, p.records) : failure(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${request.acks}`))),
+  })));
+  if (request.acks === 0) {
+    const failed = responses.flatMap((t) => t.partitionResponses.filter((p) => p.errorCode !== ErrorCode.NONE).map((p) => `${t.name}-${p.index}: ${p.errorMessage ?? p.errorCode}`));
+    if (failed.length > 0) ctx.closeConnection(`acks=0 produce failed (${failed.join('; ')})`);
+    return null;
+  }
+  return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+});
+
+function failure(index: number, errorCode: number, errorMessage: string | null = null): PartitionResponse {
+  return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage, currentLeader: NO_LEADER };
+}
+
+async function producePartition(ctx: RequestContext, topic: string, index: number, records: Buffer | null): Promise<PartitionResponse> {
+  const { broker, apiVersion } = ctx;
+  const log = broker.logs.partition(topic, index);
+  if (!log) return failure(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition: ${topic}-${index}`);
+  const invalidRecord = apiVersion >= 8 ? ErrorCode.INVALID_RECORD : ErrorCode.CORRUPT_MESSAGE;
+  try {
+    if (records === null || records.length === 0) throw new KafkaError(invalidRecord, 'no records');
+    if (records.length > log.config.number('segment.bytes')) {
+      throw new KafkaError(ErrorCode.RECORD_LIST_TOO_LARGE, `${records.length} bytes exceed segment.bytes ${log.config.number('segment.bytes')}`);
+    }
+    let batch: Uint8Array = apiVersion >= 3 ? checkBatch(broker.core, records, apiVersion, invalidRecord) : upConvert(broker.core, records);
+    const maxBytes = log.config.number('max.message.bytes');
+    if (batch.length > maxBytes) throw new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, `The record batch of ${batch.length} bytes is larger than max.message.bytes ${maxBytes}`);
+    batch = recompress(broker.core, log, batch);
+    const result = await log.append(batch);
+    if (result.status !== 0) {
+      const [code, message] = appendError(broker.core, result.status, invalidRecord);
+      return failure(index, code, message);
+    }
+    return {
+      index, errorCode: ErrorCode.NONE, baseOffset: result.baseOffset, logAppendTimeMs: result.logAppendTime,
+      logStartOffset: log.logStartOffset, recordErrors: [], errorMessage: null, currentLeader: NO_LEADER,
+    };
+  } catch (e) {
+    if (e instanceof KafkaError) return failure(index, e.code, e.message);
+    if (e instanceof CoreError || e instanceof CompressionError) return failure(index, ErrorCode.CORRUPT_MESSAGE, e.message);
+    throw e;
+  }
+}
+
+/** Produce v3+: exactly one record batch, magic 2, not a control batch (Kafka's LogValidator). */
+function checkBatch(core: Core, records: Buffer, version: number, invalidRecord: number): Buffer {
+  const ptr = core.addressOf(records);
+  const size = ptr >= 0 ? core.readHeaderAt(ptr, records.length) : core.readBatchHeader(records).batchSize;
+  if (size === core.c.ERR_MAGIC) throw new KafkaError(invalidRecord, `Produce requests with version ${version} must use record batches (magic 2)`);
+  if (size < 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `corrupt record batch: ${core.codeName(size)}`);
+  if (size !== records.length) throw new KafkaError(invalidRecord, `Produce requests with version ${version} are only allowed to contain exactly one record batch`);
+  const header = core.header();
+  if (header.isControl) throw new KafkaError(invalidRecord, 'Clients are not allowed to write control records');
+  if (header.compression === ZSTD && version < 7) throw new KafkaError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'zstd needs Produce v7 or later');
+  return records;
+}
+
+/** Produce v0-2: a legacy message set becomes one record batch. */
+function upConvert(core: Core, records: Buffer): Uint8Array {
+  return legacyToBatch(core, records, codecs).batch;
+}
+
+/** compression.type other than producer: the batch is stored with the topic's codec. */
+function recompress(core: Core, log: PartitionLog, batch: Uint8Array): Uint8Array {
+  const target = codecOf(log.config.string('compression.type'));
+  if (target === null) return batch;
+  const header = core.readBatchHeader(batch);
+  if (header.compression === target) return batch;
+  const [decoded] = decodeBatches(core, batch, codecs);
+  return buildBatch(core, decoded.records.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp })), {
+    compression: target, codecs, producerId: header.producerId, producerEpoch: header.producerEpoch, baseSequence: header.baseSequence,
+    transactional: header.isTransactional, baseTimestamp: header.baseTimestamp, maxTimestamp: header.maxTimestamp,
+  });
+}
+
+function appendError(core: Core, status: number, invalidRecord: number): [number, string] {
+  const c = core.c;
+  switch (status) {
+    case c.ERR_RECORD_COUNT: case c.ERR_RECORD_BOUNDS: case c.ERR_OFFSET_DELTA:
+      return [invalidRecord, `invalid record batch: ${core.codeName(status)}`];
+    case STATUS_NO_PARTITION: return [ErrorCode.NOT_LEADER_OR_FOLLOWER, 'the partition is not open'];
+    case STATUS_DISK_FULL: return [ErrorCode.KAFKA_STORAGE_ERROR, 'no space left on the log directory'];
+    case STATUS_IO_ERROR: case STATUS_OFFSET_OVERFLOW: return [ErrorCode.KAFKA_STORAGE_ERROR, 'the log could not be written'];
+    default: return [ErrorCode.CORRUPT_MESSAGE, `corrupt record batch: ${core.codeName(status)}`];
+  }
+}

@@ -1,0 +1,84 @@
+// A Strom broker: one shared core memory, the append workers, the logs, and the Kafka
+// listeners, started and stopped in order.
+import { hostname } from 'node:os';
+import { availableParallelism } from 'node:os';
+import { Core, RegionPool } from '../core/index.js';
+import { AppendPool } from '../storage/append-pool.js';
+import { LogManager, type StartStats } from '../log/log-manager.js';
+import { KafkaServer } from '../server/server.js';
+import { HANDLER_BY_KEY } from '../api/index.js';
+import { initCompression } from '../compression/codecs.js';
+import type { BrokerConfig, Listener } from '../config/config.js';
+import type { BrokerContext, Logger } from '../api/handler.js';
+import { ProducerIds } from './producer-ids.js';
+
+export const STROM_VERSION = '0.1.0';
+
+export class Broker {
+  private constructor(
+    readonly config: BrokerConfig,
+    readonly logger: Logger,
+    readonly core: Core,
+    readonly pool: AppendPool,
+    readonly logs: LogManager,
+    readonly server: KafkaServer,
+    readonly context: BrokerContext,
+    readonly stats: StartStats,
+  ) {}
+
+  static async start(config: BrokerConfig, logger: Logger): Promise<Broker> {
+    for (const warning of config.warnings) logger.warn(warning);
+    await initCompression();
+    const core = Core.create({ initialBytes: 16 << 20, maximumBytes: 4 * 1024 ** 3 - 65536 });
+    const regions = new RegionPool(core.mem);
+    const pool = new AppendPool(core, config.raw('strom.append.workers') !== null ? config.int('strom.append.workers') : availableParallelism());
+    const logs = new LogManager(config, core, regions, pool, logger);
+    let stats: StartStats;
+    try {
+      stats = await logs.start();
+    } catch (e) {
+      await pool.stop();
+      throw e;
+    }
+    const producerIds = new ProducerIds(logs.dir);
+    const context: { -readonly [K in keyof BrokerContext]: BrokerContext[K] } = {
+      config, logs, core, regions, logger, nodeId: config.nodeId, clusterId: logs.clusterId, advertised: [],
+      nextProducerId: () => producerIds.allocate(),
+    };
+    const maxRequestBytes = config.int('socket.request.max.bytes');
+    const queuedBytes = config.int('queued.max.request.bytes');
+    const server = new KafkaServer(HANDLER_BY_KEY, () => context, {
+      maxRequestBytes,
+      maxInflightRequests: config.int('queued.max.requests'),
+      maxInflightBytes: queuedBytes > 0 ? queuedBytes : 2 * maxRequestBytes,
+      idleMs: config.int('connections.max.idle.ms'),
+    }, config.int('max.connections'));
+    let bound: Listener[];
+    try {
+      bound = await server.listen(config.listeners);
+    } catch (e) {
+      await logs.shutdown();
+      await pool.stop();
+      throw e;
+    }
+    context.advertised = advertise(config, bound);
+    return new Broker(config, logger, core, pool, logs, server, context, stats);
+  }
+
+  get listeners(): Listener[] {
+    return this.server.bound;
+  }
+
+  /** Stops accepting, finishes requests in flight, flushes and closes the logs. */
+  async stop(): Promise<void> {
+    await this.server.close();
+    await this.logs.shutdown();
+    await this.pool.stop();
+  }
+}
+
+/** advertised.listeners, else the bound listeners (an empty host becomes this machine's name). */
+function advertise(config: BrokerConfig, bound: Listener[]): Listener[] {
+  if (config.isExplicit('advertised.listeners')) return config.advertisedListeners;
+  return bound.map((l) => ({ ...l, host: l.host === '' || l.host === '0.0.0.0' || l.host === '::' ? hostname() : l.host }));
+}

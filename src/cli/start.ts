@@ -1,0 +1,61 @@
+// `strom start`: one broker in the foreground, configured like kafka-server-start.sh
+// (a server.properties file and --override key=value), stopped cleanly by SIGTERM/SIGINT.
+import { performance } from 'node:perf_hooks';
+import { BrokerConfig, ConfigError } from '../config/config.js';
+import { Broker, STROM_VERSION } from '../broker/broker.js';
+import { createLogger } from '../broker/logger.js';
+
+export interface StartOptions {
+  config?: string;
+  override: string[];
+}
+
+export async function start(propertiesFile: string | undefined, options: StartOptions): Promise<void> {
+  let config: BrokerConfig;
+  try {
+    config = BrokerConfig.load({ file: options.config ?? propertiesFile, overrides: options.override, env: process.env });
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+  const logger = createLogger();
+  let broker: Broker;
+  try {
+    broker = await Broker.start(config, logger);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err instanceof ConfigError) fail(err.message);
+    if (err.code === 'EADDRINUSE') fail(`cannot listen on port ${(err as { port?: number }).port ?? ''}: address already in use`);
+    if (err.code === 'EACCES') fail(`cannot listen: permission denied (${err.message})`);
+    throw e;
+  }
+  const listeners = broker.listeners.map((l) => `${l.name}://${l.host || '0.0.0.0'}:${l.port}`).join(', ');
+  const s = broker.stats;
+  logger.info(`Strom ${STROM_VERSION} (node ${config.nodeId}, cluster ${broker.logs.clusterId}) listening on ${listeners}; `
+    + `log dir ${broker.logs.dir}: ${s.topics} topic(s), ${s.partitions} partition(s)${s.clean ? '' : `, recovered after an unclean stop: ${s.recoveredSegments} segment(s) checked, ${s.truncatedBytes} torn byte(s) cut`}; `
+    + `${broker.pool.channels.length} append worker(s); ready in ${Math.round(performance.now())} ms`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      logger.warn(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info(`${signal}: shutting down`);
+    broker.stop().then(() => {
+      logger.info('stopped cleanly');
+      process.exit(0);
+    }, (e) => {
+      logger.error(`shutdown failed: ${(e as Error).stack ?? e}`);
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+function fail(message: string): never {
+  process.stderr.write(`strom: ${message}\n`);
+  process.exit(1);
+}

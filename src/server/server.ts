@@ -1,0 +1,56 @@
+// The Kafka listeners: a TCP server per configured listener, connections tracked so the
+// broker can stop cleanly (stop accepting, let requests in flight finish, close).
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Listener } from '../config/config.js';
+import type { BrokerContext, Handler } from '../api/handler.js';
+import { Connection, type ConnectionLimits } from './connection.js';
+
+export class KafkaServer {
+  private servers: Server[] = [];
+  readonly connections = new Set<Connection>();
+  /** Addresses actually bound (port 0 becomes the ephemeral port). */
+  bound: Listener[] = [];
+
+  constructor(
+    private readonly handlers: ReadonlyMap<number, Handler>,
+    private readonly broker: () => BrokerContext,
+    private readonly limits: ConnectionLimits,
+    private readonly maxConnections: number,
+  ) {}
+
+  async listen(listeners: Listener[]): Promise<Listener[]> {
+    for (const listener of listeners) {
+      const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+      server.maxConnections = this.maxConnections;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(listener.port, listener.host === '' ? undefined : listener.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : listener.port;
+      this.servers.push(server);
+      this.bound.push({ ...listener, port });
+    }
+    return this.bound;
+  }
+
+  private accept(socket: Socket): void {
+    const connection = new Connection(socket, this.handlers, this.broker(), this.limits, (c) => this.connections.delete(c));
+    this.connections.add(connection);
+  }
+
+  /** Stops accepting; waits up to timeoutMs for requests in flight, then closes every connection. */
+  async close(timeoutMs = 5000): Promise<void> {
+    // A server's close callback waits for its connections to end: close those first.
+    const closed = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    const deadline = Date.now() + timeoutMs;
+    while ([...this.connections].some((c) => c.inflightRequests > 0) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    for (const connection of this.connections) connection.close('broker shutting down', false);
+    await Promise.all(closed);
+  }
+}
