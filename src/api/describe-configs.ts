@@ -30,7 +30,7 @@ export const describeConfigs = defineHandler(DescribeConfigsApi, { min: 0, max: 
         name: c.name,
         value: c.value,
         readOnly: c.readOnly,
-        isDefault: c.source === ConfigSource.DEFAULT_CONFIG,
+        isDefault: ctx.apiVersion === 0 && c.source === ConfigSource.DEFAULT_CONFIG, // v0 only; v1+ tell by source
         configSource: c.source,
         isSensitive: c.isSensitive,
         synonyms: request.includeSynonyms ? c.synonyms : [],

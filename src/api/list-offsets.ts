@@ -26,7 +26,7 @@ export const listOffsets = defineHandler(ListOffsetsApi, { min: 0, max: 7 }, asy
       try {
         if (ctx.apiVersion === 0) return { ...base, oldStyleOffsets: oldStyleOffsets(log, p.timestamp, p.maxNumOffsets) };
         const found = await lookup(log, p.timestamp);
-        return { ...base, timestamp: found.timestamp, offset: found.offset, leaderEpoch: found.offset >= 0 ? 0 : -1 };
+        return { ...base, timestamp: found.timestamp, offset: found.offset, leaderEpoch: ctx.apiVersion >= 4 && found.offset >= 0 ? 0 : -1 };
       } catch (e) {
         if (e instanceof KafkaError) return { ...base, errorCode: e.code };
         throw e;

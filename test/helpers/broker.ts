@@ -1,0 +1,105 @@
+// Starts the real broker (`node dist/cli/main.js start`, as users run it) on an ephemeral
+// loopback port with a temporary data directory, for integration tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+export interface RunningBroker {
+  port: number;
+  bootstrap: string;
+  dir: string;
+  process: ChildProcess;
+  output: string[];
+  /** SIGTERM and wait for a clean exit. */
+  stop(): Promise<number | null>;
+  /** SIGKILL (as kill -9). */
+  kill(): Promise<void>;
+}
+
+export interface BrokerOptions {
+  dir?: string;
+  overrides?: Record<string, string>;
+  /** Keep the data directory after the test (default: removed by cleanup()). */
+  keep?: boolean;
+}
+
+const dirs: string[] = [];
+
+export function tempDir(prefix = 'strom-it-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+
+export function cleanupDirs(): void {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
+  const dir = options.dir ?? tempDir();
+  const overrides = { listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dir, 'strom.append.workers': '2', ...options.overrides };
+  const args = [MAIN, 'start', ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STROM_LOG_LEVEL: 'info' } });
+  const output: string[] = [];
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`broker did not start:\n${output.join('\n')}`)), 20_000);
+    const onLine = (data: Buffer) => {
+      for (const line of data.toString().split('\n').filter(Boolean)) {
+        output.push(line);
+        const m = /listening on PLAINTEXT:\/\/[^:]+:(\d+)/.exec(line);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      }
+    };
+    child.stdout!.on('data', onLine);
+    child.stderr!.on('data', onLine);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`broker exited with ${code}:\n${output.join('\n')}`));
+    });
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    port,
+    bootstrap: `127.0.0.1:${port}`,
+    dir,
+    process: child,
+    output,
+    stop: async () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Runs a Python script with Debian's python3 (where python3-kafka lives). */
+export function python(script: string, args: string[] = [], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return run('/usr/bin/python3', ['-c', script, ...args], timeoutMs);
+}
+
+export function run(command: string, args: string[], timeoutMs = 60_000, input?: string | Buffer): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    if (input !== undefined) child.stdin.end(input);
+    else child.stdin.end();
+  });
+}
