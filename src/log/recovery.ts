@@ -66,6 +66,12 @@ export async function loadPartition(core: Core, regions: RegionPool, log: Partit
         recover = true;
       }
     }
+    if (!recover && i === segments.length - 1) {
+      // The last segment must end with a whole batch, whatever happened to the file since.
+      const end = await lastOffsetOf(core, regions, segment);
+      if (end.position !== segment.size) recover = true;
+      else if (end.lastOffset >= 0) logEndOffset = end.lastOffset + 1;
+    }
     if (recover) {
       const result = await recoverSegment(core, regions, segment, log.config.number('index.interval.bytes'));
       stats.recoveredSegments++;
@@ -83,9 +89,8 @@ export async function loadPartition(core: Core, regions: RegionPool, log: Partit
         }
         break;
       }
-    } else {
-      const lastOffset = await lastOffsetOf(core, regions, segment);
-      logEndOffset = lastOffset >= 0 ? lastOffset + 1 : Math.max(logEndOffset, segment.baseOffset);
+    } else if (i < segments.length - 1) {
+      logEndOffset = segments[i + 1].baseOffset;
     }
   }
   log.segments = segments;
@@ -124,12 +129,15 @@ export async function recoverSegment(core: Core, regions: RegionPool, segment: S
   return { lastOffset, truncatedBytes };
 }
 
-/** The last offset in a segment whose index is loaded: walks from the last index entry. */
-async function lastOffsetOf(core: Core, regions: RegionPool, segment: Segment): Promise<number> {
+/**
+ * The last offset in a segment whose index is loaded, and where its whole batches end:
+ * walks from the last index entry.
+ */
+async function lastOffsetOf(core: Core, regions: RegionPool, segment: Segment): Promise<{ lastOffset: number; position: number }> {
   let lastOffset = -1;
   const from = segment.index.positionFor(segment.baseOffset + 0x7ffffffe);
-  await walkSegment(core, regions, segment, from, 0, (batch) => { lastOffset = batch.lastOffset; });
-  return lastOffset;
+  const position = await walkSegment(core, regions, segment, from, 0, (batch) => { lastOffset = batch.lastOffset; });
+  return { lastOffset, position };
 }
 
 /**
