@@ -364,4 +364,13 @@ ${table.map((t) => `  ${t.apiName}Api,`).join('\n')}
 ] as const;
 `;
 writeFileSync(join(OUT, 'index.ts'), index);
-console.log(`wrote ${written.length + 1} modules to ${OUT}`);
+
+// A small table of first flexible versions, so header parsing need not load every codec.
+const flexible = `${BANNER(['every request spec'])}
+/** First flexible version of each API key's requests (-1: never flexible). */
+export const FLEXIBLE_FROM: ReadonlyMap<number, number> = new Map([
+${[...apis.values()].filter((a) => range(a.request.spec.validVersions)).sort((a, b) => a.key - b.key).map((a) => `  [${a.key}, ${range(a.request.spec.flexibleVersions)?.lo ?? -1}], // ${a.request.spec.name.replace(/Request$/, '')}`).join('\n')}
+]);
+`;
+writeFileSync(join(OUT, 'flexible-versions.ts'), flexible);
+console.log(`wrote ${written.length + 2} modules to ${OUT}`);

@@ -11,7 +11,7 @@ import { FetchApi, type FetchRequest, type FetchResponse } from '../protocol/gen
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { ZERO_UUID } from '../protocol/codec.js';
 import { batchesToLegacy, CoreError } from '../core/index.js';
-import { codecs, ZSTD, CompressionError } from '../compression/codecs.js';
+import { codecs, ZSTD, CompressionError, initCompression } from '../compression/codecs.js';
 import type { PartitionLog, ReadResult } from '../log/partition-log.js';
 import { defineHandler, type RequestContext } from './handler.js';
 
@@ -39,6 +39,7 @@ export const fetch = defineHandler(FetchApi, { min: 0, max: 12 }, async (request
     const waitMore = round.bytes < request.minBytes && !round.error && Date.now() < deadline;
     if (!waitMore) {
       for (const read of round.reads) ctx.onDone(read.release);
+      if (ctx.apiVersion <= 3) await initCompression(); // down-conversion may meet any codec
       return respond(ctx, request, targets, round.data);
     }
     for (const read of round.reads) read.release();

@@ -8,9 +8,8 @@
 import { ProduceApi, type ProduceRequest, type ProduceResponse } from '../protocol/generated/produce.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { CoreError, buildBatch, decodeBatches, legacyToBatch, type Core } from '../core/index.js';
-import { codecs, codecOf, CompressionError, ZSTD } from '../compression/codecs.js';
+import { codecs, codecOf, CompressionError, ZSTD, initCompression } from '../compression/codecs.js';
 import { STATUS_NO_PARTITION, STATUS_DISK_FULL, STATUS_IO_ERROR, STATUS_OFFSET_OVERFLOW } from '../storage/channel.js';
-import type { PartitionLog } from '../log/partition-log.js';
 import { defineHandler, type RequestContext } from './handler.js';
 
 type PartitionResponse = ProduceResponse.PartitionProduceResponse;
@@ -46,10 +45,12 @@ async function producePartition(ctx: RequestContext, topic: string, index: numbe
     if (records.length > log.config.number('segment.bytes')) {
       throw new KafkaError(ErrorCode.RECORD_LIST_TOO_LARGE, `${records.length} bytes exceed segment.bytes ${log.config.number('segment.bytes')}`);
     }
+    const target = codecOf(log.config.string('compression.type'));
+    if (apiVersion < 3 || target !== null) await initCompression(); // conversions may meet any codec
     let batch: Uint8Array = apiVersion >= 3 ? checkBatch(broker.core, records, apiVersion, invalidRecord) : upConvert(broker.core, records);
     const maxBytes = log.config.number('max.message.bytes');
     if (batch.length > maxBytes) throw new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, `The record batch of ${batch.length} bytes is larger than max.message.bytes ${maxBytes}`);
-    batch = recompress(broker.core, log, batch);
+    if (target !== null) batch = recompress(broker.core, batch, target);
     const result = await log.append(batch);
     if (result.status !== 0) {
       const [code, message] = appendError(broker.core, result.status, invalidRecord);
@@ -85,9 +86,7 @@ function upConvert(core: Core, records: Buffer): Uint8Array {
 }
 
 /** compression.type other than producer: the batch is stored with the topic's codec. */
-function recompress(core: Core, log: PartitionLog, batch: Uint8Array): Uint8Array {
-  const target = codecOf(log.config.string('compression.type'));
-  if (target === null) return batch;
+function recompress(core: Core, batch: Uint8Array, target: number): Uint8Array {
   const header = core.readBatchHeader(batch);
   if (header.compression === target) return batch;
   const [decoded] = decodeBatches(core, batch, codecs);

@@ -28,7 +28,8 @@ export class Broker {
 
   static async start(config: BrokerConfig, logger: Logger): Promise<Broker> {
     for (const warning of config.warnings) logger.warn(warning);
-    await initCompression();
+    const compression = initCompression(); // in the background; users of zstd await it
+    compression.catch((e) => logger.error(`compression codecs failed to load: ${(e as Error).message}`));
     const core = Core.create({ initialBytes: 16 << 20, maximumBytes: 4 * 1024 ** 3 - 65536 });
     const regions = new RegionPool(core.mem);
     const pool = new AppendPool(core, config.raw('strom.append.workers') !== null ? config.int('strom.append.workers') : availableParallelism());

@@ -29,12 +29,6 @@ export async function start(propertiesFile: string | undefined, options: StartOp
     if (err.code === 'EACCES') fail(`cannot listen: permission denied (${err.message})`);
     throw e;
   }
-  const listeners = broker.listeners.map((l) => `${l.name}://${l.host || '0.0.0.0'}:${l.port}`).join(', ');
-  const s = broker.stats;
-  logger.info(`Strom ${STROM_VERSION} (node ${config.nodeId}, cluster ${broker.logs.clusterId}) listening on ${listeners}; `
-    + `log dir ${broker.logs.dir}: ${s.topics} topic(s), ${s.partitions} partition(s)${s.clean ? '' : `, recovered after an unclean stop: ${s.recoveredSegments} segment(s) checked, ${s.truncatedBytes} torn byte(s) cut`}; `
-    + `${broker.pool.channels.length} append worker(s); ready in ${Math.round(performance.now())} ms`);
-
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -53,6 +47,14 @@ export async function start(propertiesFile: string | undefined, options: StartOp
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // The bundle's launcher (tools/bundle.mjs) saves V8's code cache once the broker is up.
+  (globalThis as { __stromSaveCodeCache?: () => void }).__stromSaveCodeCache?.();
+
+  const listeners = broker.listeners.map((l) => `${l.name}://${l.host || '0.0.0.0'}:${l.port}`).join(', ');
+  const s = broker.stats;
+  logger.info(`Strom ${STROM_VERSION} (node ${config.nodeId}, cluster ${broker.logs.clusterId}) listening on ${listeners}; `
+    + `log dir ${broker.logs.dir}: ${s.topics} topic(s), ${s.partitions} partition(s)${s.clean ? '' : `, recovered after an unclean stop: ${s.recoveredSegments} segment(s) checked, ${s.truncatedBytes} torn byte(s) cut`}; `
+    + `${broker.pool.workers} append worker(s); ready in ${Math.round(performance.now())} ms`);
 }
 
 function fail(message: string): never {

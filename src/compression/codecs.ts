@@ -5,11 +5,20 @@
 // broker compresses and decompresses only to convert legacy message sets, to read records
 // for tools and offsets-by-timestamp, and for a topic compression.type other than producer.
 import { gzipSync, gunzipSync } from 'node:zlib';
-import snappy from 'snappy';
-import lz4 from 'lz4-napi';
-import * as zstd from '@bokuweb/zstd-wasm';
-import xxhash from 'xxhash-wasm';
+import { createRequire } from 'node:module';
+import type * as Snappy from 'snappy';
+import type * as Lz4 from 'lz4-napi';
+import type * as Zstd from '@bokuweb/zstd-wasm';
 import type { Codecs } from '../core/index.js';
+
+// The codec libraries load on first use: most brokers never see half of them, and startup
+// is measured (BENCHMARKS.md).
+const require = createRequire(import.meta.url);
+let snappyLib: typeof Snappy | undefined;
+let lz4Lib: typeof Lz4 | undefined;
+let zstd: typeof Zstd | undefined;
+const snappy = () => (snappyLib ??= require('snappy') as typeof Snappy);
+const lz4 = () => (lz4Lib ??= require('lz4-napi') as typeof Lz4);
 
 export const NONE = 0;
 export const GZIP = 1;
@@ -32,12 +41,23 @@ export class CompressionError extends Error {
 }
 
 let xxh32: ((input: Uint8Array, seed?: number) => number) | undefined;
+let ready: Promise<void> | undefined;
 
-/** Loads the WASM codecs (zstd, xxhash); call once before using `codecs`. */
-export async function initCompression(): Promise<void> {
-  if (xxh32) return;
-  await zstd.init();
-  xxh32 = (await xxhash()).h32Raw;
+/**
+ * Loads the WASM codecs (zstd, xxhash). The broker starts this at startup without waiting
+ * (zstd's module takes ~60 ms to compile); code that may meet zstd or 0.8-era lz4 awaits
+ * it first. Memoized: later calls return at once.
+ */
+export function initCompression(): Promise<void> {
+  // require(), not import(): the bundle runs from V8's code cache, where Node 20 cannot
+  // resolve dynamic imports (tools/bundle.mjs).
+  ready ??= (async () => {
+    const z = require('@bokuweb/zstd-wasm') as typeof Zstd;
+    await z.init();
+    xxh32 = (await (require('xxhash-wasm') as () => Promise<{ h32Raw: (input: Uint8Array, seed?: number) => number }>)()).h32Raw;
+    zstd = z;
+  })();
+  return ready;
 }
 
 // --- snappy --------------------------------------------------------------------------------
@@ -47,7 +67,7 @@ const XERIAL_BLOCK = 32 * 1024;
 
 function snappyDecompress(data: Uint8Array): Buffer {
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (buf.length < 16 || !buf.subarray(0, 8).equals(XERIAL_MAGIC)) return snappy.uncompressSync(buf) as Buffer;
+  if (buf.length < 16 || !buf.subarray(0, 8).equals(XERIAL_MAGIC)) return snappy().uncompressSync(buf) as Buffer;
   // xerial framing: magic, int32 version, int32 compatible version, then [int32 length][raw block]...
   const blocks: Buffer[] = [];
   for (let at = 16; at < buf.length;) {
@@ -55,7 +75,7 @@ function snappyDecompress(data: Uint8Array): Buffer {
     const length = buf.readInt32BE(at);
     at += 4;
     if (length < 0 || at + length > buf.length) throw new CompressionError('truncated xerial snappy block');
-    blocks.push(snappy.uncompressSync(buf.subarray(at, at + length)) as Buffer);
+    blocks.push(snappy().uncompressSync(buf.subarray(at, at + length)) as Buffer);
     at += length;
   }
   return Buffer.concat(blocks);
@@ -69,7 +89,7 @@ function snappyCompress(data: Uint8Array): Buffer {
   header.writeInt32BE(1, 12);
   const parts: Buffer[] = [header];
   for (let at = 0; at < data.length || at === 0; at += XERIAL_BLOCK) {
-    const block = snappy.compressSync(Buffer.from(data.buffer, data.byteOffset + at, Math.min(XERIAL_BLOCK, data.length - at)));
+    const block = snappy().compressSync(Buffer.from(data.buffer, data.byteOffset + at, Math.min(XERIAL_BLOCK, data.length - at)));
     const length = Buffer.alloc(4);
     length.writeInt32BE(block.length);
     parts.push(length, block);
@@ -102,11 +122,11 @@ function withHeaderChecksum(frame: Uint8Array, kafka08: boolean): Buffer {
 
 function lz4Decompress(data: Uint8Array, magic: number): Buffer {
   const frame = magic === 0 ? withHeaderChecksum(data, false) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return lz4.decompressFrameSync(frame) as Buffer;
+  return lz4().decompressFrameSync(frame) as Buffer;
 }
 
 function lz4Compress(data: Uint8Array, magic: number): Buffer {
-  const frame = lz4.compressFrameSync(Buffer.from(data.buffer, data.byteOffset, data.byteLength)) as Buffer;
+  const frame = lz4().compressFrameSync(Buffer.from(data.buffer, data.byteOffset, data.byteLength)) as Buffer;
   return magic === 0 ? withHeaderChecksum(frame, true) : frame;
 }
 
@@ -115,10 +135,15 @@ function lz4Compress(data: Uint8Array, magic: number): Buffer {
 /** Frames without a content size need an output bound: start at 1 MiB, grow to this. */
 const ZSTD_MAX_OUTPUT = 256 << 20;
 
+function zstdLib(): typeof Zstd {
+  if (!zstd) throw new CompressionError('zstd is still loading (initCompression)');
+  return zstd;
+}
+
 function zstdDecompress(data: Uint8Array): Uint8Array {
   for (let heap = Math.max(1 << 20, data.length * 8); ; heap *= 4) {
     try {
-      return zstd.decompress(data, { defaultHeapSize: heap });
+      return zstdLib().decompress(data, { defaultHeapSize: heap });
     } catch (e) {
       if (heap >= ZSTD_MAX_OUTPUT) throw new CompressionError(`zstd: ${(e as Error).message}`);
     }
@@ -133,7 +158,7 @@ export const codecs: Codecs = {
       case GZIP: return gzipSync(data);
       case SNAPPY: return snappyCompress(data);
       case LZ4: return lz4Compress(data, magic);
-      case ZSTD: return zstd.compress(Buffer.from(data.buffer, data.byteOffset, data.byteLength), 3);
+      case ZSTD: return zstdLib().compress(Buffer.from(data.buffer, data.byteOffset, data.byteLength), 3);
       default: throw new CompressionError(`unsupported compression codec ${codec}`);
     }
   },

@@ -7,7 +7,7 @@ import type { AppendPool, AppendResult, PartitionHandle } from '../storage/appen
 import { FLAG_ROLL, FLAG_STRICT } from '../storage/channel.js';
 import type { WriterConfig } from '../storage/partition-writer.js';
 import type { TopicConfig } from '../config/config.js';
-import { codecs } from '../compression/codecs.js';
+import { codecs, initCompression } from '../compression/codecs.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { Segment } from './segment.js';
 
@@ -240,6 +240,7 @@ export class PartitionLog {
    * first segment whose largest timestamp reaches it, the time index, then the records.
    */
   async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
+    await initCompression(); // the records may be in any codec
     for (const segment of this.segments) {
       if (segment.index.maxTimestamp < timestamp) continue;
       let from = Math.max(segment.index.offsetForTimestamp(timestamp), this.logStartOffset);

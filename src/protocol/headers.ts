@@ -2,9 +2,8 @@
 // request header v2 for flexible request versions, else v1 (v0 only for ControlledShutdown
 // v0); response header v1 for flexible versions, else v0 — and always v0 for ApiVersions
 // (KIP-511), so a client that does not know the broker yet can read the answer.
-import { ALL_APIS } from './generated/index.js';
+import { FLEXIBLE_FROM } from './generated/flexible-versions.js';
 
-const FLEXIBLE_FROM = new Map<number, number>(ALL_APIS.map((a) => [a.key, a.flexibleFrom]));
 export const API_VERSIONS_KEY = 18;
 const CONTROLLED_SHUTDOWN_KEY = 7;
 

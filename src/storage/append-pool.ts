@@ -184,21 +184,29 @@ function hash(key: string): number {
 }
 
 export class AppendPool {
-  readonly channels: WorkerChannel[];
+  /** Started on the first open(): a broker with no partitions starts no threads. */
+  private started: WorkerChannel[] | null = null;
   private readonly keys = new Map<string, PartitionHandle>();
+  private flushedListener: (key: string, offset: number) => void = () => {};
 
   /** Workers over `core`'s (shared) memory, which holds every batch they are given. */
-  constructor(core: Core, workers = availableParallelism()) {
-    this.channels = Array.from({ length: workers }, (_, i) => new WorkerChannel(i, core));
+  constructor(private readonly core: Core, readonly workers = availableParallelism()) {}
+
+  get channels(): WorkerChannel[] {
+    if (!this.started) {
+      this.started = Array.from({ length: this.workers }, (_, i) => new WorkerChannel(i, this.core));
+      for (const channel of this.started) {
+        channel.onFlushed = (slot, offset) => {
+          for (const [key, handle] of this.keys) if (handle.channel === channel && handle.slot === slot) this.flushedListener(key, offset);
+        };
+      }
+    }
+    return this.started;
   }
 
   /** Called with the partition key and the offset up to which it is synced to disk. */
   set onFlushed(listener: (key: string, offset: number) => void) {
-    for (const channel of this.channels) {
-      channel.onFlushed = (slot, offset) => {
-        for (const [key, handle] of this.keys) if (handle.channel === channel && handle.slot === slot) listener(key, offset);
-      };
-    }
+    this.flushedListener = listener;
   }
 
   /** Hands a partition to its worker; appends may follow once this resolves. */
@@ -229,15 +237,15 @@ export class AppendPool {
 
   /** fsyncs every partition's active segment. */
   async flush(): Promise<void> {
-    await Promise.all(this.channels.map((c) => c.control({ op: 'flush' })));
+    await Promise.all((this.started ?? []).map((c) => c.control({ op: 'flush' })));
   }
 
   /** Jobs waiting or in flight, over all workers (append-worker queue depth). */
   get backlog(): number {
-    return this.channels.reduce((n, c) => n + c.backlog, 0);
+    return (this.started ?? []).reduce((n, c) => n + c.backlog, 0);
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.channels.map((c) => c.stop()));
+    await Promise.all((this.started ?? []).map((c) => c.stop()));
   }
 }

@@ -1,4 +1,4 @@
-// Starts the real broker (`node dist/cli/main.js start`, as users run it) on an ephemeral
+// Starts the real broker (`npm start`'s `node dist/bundle/strom.cjs start`, as users run it) on an ephemeral
 // loopback port with a temporary data directory, for integration tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../dist/bundle/strom.cjs', import.meta.url));
 
 export interface RunningBroker {
   port: number;

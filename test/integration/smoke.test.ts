@@ -7,6 +7,8 @@ let broker: RunningBroker;
 beforeAll(async () => { broker = await startBroker(); });
 afterAll(async () => {
   expect(await broker.stop()).toBe(0);
+  // Nothing went wrong on the broker's side (pino level 50 = error).
+  expect(broker.output.filter((l) => l.includes('"level":50'))).toEqual([]);
   cleanupDirs();
 });
 
