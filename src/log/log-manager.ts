@@ -42,6 +42,13 @@ interface TopicsFile {
   topics: Record<string, { partitions: number; configs: Record<string, string> }>;
 }
 
+/** A filesystem failure as Kafka's KAFKA_STORAGE_ERROR (other errors pass through). */
+function storageError(e: unknown, what: string): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (e instanceof KafkaError || typeof code !== 'string') return e;
+  return new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${what}: ${code === 'ENOSPC' ? 'no space left on the log directory' : (e as Error).message}`);
+}
+
 /** Kafka refuses new topics whose names collide once '.' and '_' are treated alike. */
 const collisionKey = (name: string) => name.replace(/\./g, '_');
 
@@ -227,8 +234,16 @@ export class LogManager {
     this.topics.set(name, topic);
     try {
       await this.addPartitions(topic, partitions);
-    } finally {
       this.writeTopicsFile();
+    } catch (e) {
+      // A full or failing disk: undo, and answer with Kafka's storage error.
+      this.topics.delete(name);
+      for (const log of topic.partitions) {
+        await this.pool.close(log.key);
+        log.close();
+        rmSync(log.dir, { recursive: true, force: true });
+      }
+      throw storageError(e, `cannot create topic ${name}`);
     }
     return topic;
   }
@@ -249,8 +264,12 @@ export class LogManager {
     if (total <= topic.partitions.length) {
       throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${topic.partitions.length} partitions, which is higher than the requested ${total}.`);
     }
-    await this.addPartitions(topic, total);
-    this.writeTopicsFile();
+    try {
+      await this.addPartitions(topic, total);
+      this.writeTopicsFile();
+    } catch (e) {
+      throw storageError(e, `cannot add partitions to ${name}`);
+    }
   }
 
   async deleteTopic(name: string): Promise<void> {
