@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Fills the generated sections of docs/COMPATIBILITY.md (the APIs served, from the handler
+// table) and docs/CONFIGURATION.md (every key, from the config definitions), between
+// <!-- BEGIN GENERATED: name --> and <!-- END GENERATED: name --> markers.
+//   node tools/gen-docs.mjs           rewrite the sections
+//   node tools/gen-docs.mjs --check   exit 1 if they are out of date (a test runs this)
+import { readFileSync, writeFileSync } from 'node:fs';
+import { HANDLERS } from '../dist/api/index.js';
+import { BROKER_CONFIGS, TOPIC_CONFIGS } from '../dist/config/definitions.js';
+
+const check = process.argv.includes('--check');
+const escape = (s) => String(s).replace(/\|/g, '\\|');
+
+const apis = ['| key | API | versions served | Kafka 3.9 has |', '| --- | --- | --- | --- |',
+  ...HANDLERS.map((h) => `| ${h.api.key} | ${h.api.name} | ${h.minVersion}-${h.maxVersion} | ${h.api.minVersion}-${h.api.maxVersion} |`)].join('\n');
+
+const brokerTable = ['| key | type | default | |', '| --- | --- | --- | --- |',
+  ...BROKER_CONFIGS.map((d) => `| \`${d.name}\` | ${d.type} | ${d.default === null ? '' : `\`${escape(d.default)}\``} | ${escape(d.doc)}${d.dynamic ? ' *Dynamic.*' : ''}${d.effective === false ? ' *No effect.*' : ''} |`)].join('\n');
+
+const topicTable = ['| key | default from | default | |', '| --- | --- | --- | --- |',
+  ...TOPIC_CONFIGS.map((d) => `| \`${d.name}\` | ${d.brokerSynonyms.map((s) => `\`${s}\``).join(', ')} | \`${escape(d.default)}\` | ${escape(d.doc)} |`)].join('\n');
+
+const sections = { 'docs/COMPATIBILITY.md': { apis }, 'docs/CONFIGURATION.md': { broker: brokerTable, topic: topicTable } };
+let stale = false;
+for (const [file, parts] of Object.entries(sections)) {
+  const before = readFileSync(file, 'utf8');
+  let text = before;
+  for (const [name, body] of Object.entries(parts)) {
+    const re = new RegExp(`(<!-- BEGIN GENERATED: ${name} -->\\n)[\\s\\S]*?(<!-- END GENERATED: ${name} -->)`);
+    if (!re.test(text)) throw new Error(`${file}: no generated section ${name}`);
+    text = text.replace(re, `$1${body}\n$2`);
+  }
+  if (text !== before) {
+    stale = true;
+    if (!check) writeFileSync(file, text);
+  }
+}
+if (check && stale) {
+  console.error('docs are out of date: run node tools/gen-docs.mjs');
+  process.exit(1);
+}
