@@ -175,6 +175,23 @@ describe("Kafka's error codes", () => {
   });
 });
 
+describe('advertised.listeners', () => {
+  it('is what Metadata and DescribeCluster tell clients', async () => {
+    const advertised = await startBroker({ overrides: { 'advertised.listeners': 'PLAINTEXT://broker.example:19092' } });
+    try {
+      const c = await RawClient.connect(advertised.port);
+      const meta = await c.request(METADATA, 1, { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+      expect(meta.brokers).toEqual([{ nodeId: 1, host: 'broker.example', port: 19092, rack: null }]);
+      expect(meta.controllerId).toBe(1);
+      const cluster = await c.request(60, 0, { includeClusterAuthorizedOperations: false, endpointType: 1 });
+      expect(cluster.brokers).toEqual([{ brokerId: 1, host: 'broker.example', port: 19092, rack: null }]);
+      c.close();
+    } finally {
+      expect(await advertised.stop()).toBe(0);
+    }
+  });
+});
+
 describe('malformed input closes only the offending connection', () => {
   it('an oversized frame (socket.request.max.bytes)', async () => {
     const c = await client();
