@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Generates src/protocol/generated/ from Kafka's message specs (../shared/kafka-protocol/
-// messages-3.9): one module per API (request and response codecs with their types), one per
+// Generates src/protocol/generated/ from Kafka's message specs (tools/kafka-protocol/
+// messages-3.9, Kafka 3.9.2's): one module per API (request and response codecs with their types), one per
 // data message, the request/response headers, and an index of all APIs.
 //
 //   node tools/gen-protocol.mjs [specDir]
@@ -14,7 +14,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SPEC_DIR = process.argv[2] ?? join(ROOT, '..', 'shared', 'kafka-protocol', 'messages-3.9');
+const SPEC_DIR = process.argv[2] ?? join(ROOT, 'tools', 'kafka-protocol', 'messages-3.9');
 const OUT = join(ROOT, 'src', 'protocol', 'generated');
 
 // ---- spec reading ----------------------------------------------------------------------
@@ -295,7 +295,8 @@ function imports(text) {
 }
 
 const specs = readdirSync(SPEC_DIR).filter((f) => f.endsWith('.json')).map((file) => ({ file, spec: JSON.parse(stripComments(readFileSync(join(SPEC_DIR, file), 'utf8'))) }));
-rmSync(OUT, { recursive: true, force: true });
+// Regenerated from scratch; Kafka's LICENSE and NOTICE stay beside the generated files.
+for (const f of readdirSync(OUT)) if (f.endsWith('.ts')) rmSync(join(OUT, f));
 mkdirSync(OUT, { recursive: true });
 
 const apis = new Map();

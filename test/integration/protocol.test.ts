@@ -180,7 +180,7 @@ describe('advertised.listeners', () => {
     const advertised = await startBroker({ overrides: { 'advertised.listeners': 'PLAINTEXT://broker.example:19092' } });
     try {
       const c = await RawClient.connect(advertised.port);
-      const meta = await c.request(METADATA, 1, { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+      const meta = await c.request(METADATA, 1, { topics: null, allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
       expect(meta.brokers).toEqual([{ nodeId: 1, host: 'broker.example', port: 19092, rack: null }]);
       expect(meta.controllerId).toBe(1);
       const cluster = await c.request(60, 0, { includeClusterAuthorizedOperations: false, endpointType: 1 });

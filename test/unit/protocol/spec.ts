@@ -1,7 +1,7 @@
 // Reads Kafka's message specs for tests, independently of the generator.
 import { readFileSync, readdirSync } from 'node:fs';
 
-export const SPEC_DIR = new URL('../../../../shared/kafka-protocol/messages-3.9/', import.meta.url);
+export const SPEC_DIR = new URL('../../../tools/kafka-protocol/messages-3.9/', import.meta.url);
 
 export interface Field {
   name: string; type: string; versions?: string; nullableVersions?: string; taggedVersions?: string; tag?: number;
