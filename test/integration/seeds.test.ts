@@ -27,26 +27,38 @@ describe('seed 000 (kafka-python tutorial)', () => {
   });
 
   it('2 consumer at the latest offset sees what is produced after it starts', async () => {
-    const consumer = spawn('/usr/bin/python3', [seed('s000_2_consumer.py'), broker.bootstrap, '8000']);
+    const consumer = spawn('/usr/bin/python3', [seed('s000_2_consumer.py'), broker.bootstrap, '6000']);
     let out = '';
     consumer.stdout.on('data', (d) => { out += d; });
     const exited = new Promise((r) => consumer.on('exit', r));
-    await new Promise((r) => setTimeout(r, 2500)); // its first poll fixes the position at the end
-    expect((await py('s000_1_producer.py')).code).toBe(0);
+    // Its first poll fixes its position at the end of the log; produce until it has one
+    // whole round (a slow machine may take a while to get there).
+    for (let round = 0; round < 10 && lines(out).length < 3; round++) {
+      expect((await py('s000_1_producer.py')).code).toBe(0);
+      await new Promise((r) => setTimeout(r, 1500));
+    }
     await exited;
-    expect(lines(out)).toEqual(["test:0:9: key=None value=b'msg0'", "test:0:10: key=None value=b'msg1'", "test:0:11: key=None value=b'msg2'"]);
+    const seen = lines(out);
+    expect(seen.length % 3).toBe(0);
+    const first = Number(seen[0].split(':')[2]);
+    expect(seen.slice(0, 3)).toEqual([0, 1, 2].map((i) => `test:0:${first + i}: key=None value=b'msg${i}'`));
+    expect(first % 3).toBe(0);
   });
 
   it('5 partitions, topics, subscription, assignment, beginning offsets, seek', async () => {
     const out = lines((await py('s000_5_seek.py')).stdout);
     expect(out.slice(0, 5)).toEqual(['{0}', "{'test'}", "{'test'}", "{TopicPartition(topic='test', partition=0)}", "{TopicPartition(topic='test', partition=0): 0}"]);
-    expect(out.slice(5).map((l) => l.split(':')[2])).toEqual(['5', '6', '7', '8', '9', '10', '11']);
+    const offsets = out.slice(5).map((l) => Number(l.split(':')[2]));
+    expect(offsets[0]).toBe(5);
+    expect(offsets).toEqual(offsets.map((_, i) => 5 + i));
+    expect(offsets.length).toBeGreaterThanOrEqual(7);
   });
 
   it('6 two topics: position is the end of the log', async () => {
+    const end = lines((await py('s000_4_earliest.py')).stdout).length;
     const out = lines((await py('s000_6_subscribe.py')).stdout);
     expect(out[0]).toContain("'test'");
-    expect(out[1]).toBe('12');
+    expect(out[1]).toBe(String(end));
   });
 
   it('7 poll returns nothing new; 8 pause and resume', async () => {
@@ -75,8 +87,9 @@ describe('seed 004 (Producer class: acks=1, retries=3, batch 1 MiB, linger 100 m
   it('sends ten JSON messages and reports each in its callback', async () => {
     const out = await py('s004_producer.py');
     expect(out.code).toBe(0);
-    const offsets = lines(out.stdout).filter((l) => l.startsWith('队列位置:')).map((l) => Number(l.split(' ')[1]));
+    // Callbacks print from kafka-python's sender thread while main prints: lines may interleave.
+    const offsets = [...out.stdout.matchAll(/队列位置: (\d+)/g)].map((m) => Number(m[1]));
     expect(offsets.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(lines(out.stdout).filter((l) => l === '发送成功')).toHaveLength(10);
+    expect(out.stdout.split('发送成功').length - 1).toBe(10);
   });
 });
