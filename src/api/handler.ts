@@ -5,6 +5,7 @@ import type { Reader, Writer } from '../protocol/codec.js';
 import type { BrokerConfig, Listener } from '../config/config.js';
 import type { LogManager } from '../log/log-manager.js';
 import type { Core, RegionPool } from '../core/index.js';
+import type { GroupCoordinator } from '../group/coordinator.js';
 
 export interface ApiSpec<Req, Res> {
   key: number;
@@ -29,6 +30,7 @@ export interface Logger {
 export interface BrokerContext {
   readonly config: BrokerConfig;
   readonly logs: LogManager;
+  readonly groups: GroupCoordinator;
   readonly core: Core;
   readonly regions: RegionPool;
   readonly logger: Logger;

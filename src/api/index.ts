@@ -15,6 +15,17 @@ import { incrementalAlterConfigs } from './incremental-alter-configs.js';
 import { deleteRecords } from './delete-records.js';
 import { describeCluster } from './describe-cluster.js';
 import { initProducerId } from './init-producer-id.js';
+import { findCoordinator } from './find-coordinator.js';
+import { joinGroup } from './join-group.js';
+import { syncGroup } from './sync-group.js';
+import { heartbeat } from './heartbeat.js';
+import { leaveGroup } from './leave-group.js';
+import { offsetCommit } from './offset-commit.js';
+import { offsetFetch } from './offset-fetch.js';
+import { listGroups } from './list-groups.js';
+import { describeGroups } from './describe-groups.js';
+import { deleteGroups } from './delete-groups.js';
+import { offsetDelete } from './offset-delete.js';
 
 export const HANDLERS: readonly Handler[] = [
   produce,
@@ -31,6 +42,17 @@ export const HANDLERS: readonly Handler[] = [
   createPartitions,
   incrementalAlterConfigs,
   describeCluster,
+  findCoordinator,
+  joinGroup,
+  syncGroup,
+  heartbeat,
+  leaveGroup,
+  offsetCommit,
+  offsetFetch,
+  listGroups,
+  describeGroups,
+  deleteGroups,
+  offsetDelete,
 ].sort((a, b) => a.api.key - b.api.key);
 
 export const HANDLER_BY_KEY: ReadonlyMap<number, Handler> = new Map(HANDLERS.map((h) => [h.api.key, h]));

@@ -11,6 +11,7 @@ import { initCompression } from '../compression/codecs.js';
 import type { BrokerConfig, Listener } from '../config/config.js';
 import type { BrokerContext, Logger } from '../api/handler.js';
 import { ProducerIds } from './producer-ids.js';
+import { GroupCoordinator } from '../group/coordinator.js';
 
 export const STROM_VERSION = '0.1.0';
 
@@ -21,6 +22,7 @@ export class Broker {
     readonly core: Core,
     readonly pool: AppendPool,
     readonly logs: LogManager,
+    readonly groups: GroupCoordinator,
     readonly server: KafkaServer,
     readonly context: BrokerContext,
     readonly stats: StartStats,
@@ -34,16 +36,20 @@ export class Broker {
     const regions = new RegionPool(core.mem);
     const pool = new AppendPool(core, config.raw('strom.append.workers') !== null ? config.int('strom.append.workers') : availableParallelism());
     const logs = new LogManager(config, core, regions, pool, logger);
+    const groups = new GroupCoordinator(config, logs, core, logger);
     let stats: StartStats;
     try {
       stats = await logs.start();
+      await groups.start();
     } catch (e) {
+      groups.stop();
+      await logs.shutdown();
       await pool.stop();
       throw e;
     }
     const producerIds = new ProducerIds(logs.dir);
     const context: { -readonly [K in keyof BrokerContext]: BrokerContext[K] } = {
-      config, logs, core, regions, logger, nodeId: config.nodeId, clusterId: logs.clusterId, advertised: [],
+      config, logs, groups, core, regions, logger, nodeId: config.nodeId, clusterId: logs.clusterId, advertised: [],
       nextProducerId: () => producerIds.allocate(),
     };
     const maxRequestBytes = config.int('socket.request.max.bytes');
@@ -58,12 +64,13 @@ export class Broker {
     try {
       bound = await server.listen(config.listeners);
     } catch (e) {
+      groups.stop();
       await logs.shutdown();
       await pool.stop();
       throw e;
     }
     context.advertised = advertise(config, bound);
-    return new Broker(config, logger, core, pool, logs, server, context, stats);
+    return new Broker(config, logger, core, pool, logs, groups, server, context, stats);
   }
 
   get listeners(): Listener[] {
@@ -73,6 +80,7 @@ export class Broker {
   /** Stops accepting, finishes requests in flight, flushes and closes the logs. */
   async stop(): Promise<void> {
     await this.server.close();
+    this.groups.stop();
     await this.logs.shutdown();
     await this.pool.stop();
   }

@@ -1,0 +1,36 @@
+// DescribeGroups (key 15), versions 0-5. An unknown group is described as Dead with no
+// members (Kafka before v6). Member metadata and assignments are returned only while the
+// group is Stable, as Kafka does. v3 adds authorized operations, v4 group.instance.id.
+import { DescribeGroupsApi, type DescribeGroupsRequest, type DescribeGroupsResponse } from '../protocol/generated/describe-groups.js';
+import { ErrorCode } from '../protocol/errors.js';
+import { defineHandler } from './handler.js';
+import { GROUP_OPERATIONS, NO_OPERATIONS } from './acl-operations.js';
+
+const NO_BYTES = Buffer.alloc(0);
+
+export const describeGroups = defineHandler(DescribeGroupsApi, { min: 0, max: 5 }, (request: DescribeGroupsRequest, ctx): DescribeGroupsResponse => ({
+  throttleTimeMs: 0,
+  groups: request.groups.map((groupId) => {
+    const authorizedOperations = ctx.apiVersion >= 3 && request.includeAuthorizedOperations ? GROUP_OPERATIONS : NO_OPERATIONS;
+    const group = ctx.broker.groups.group(groupId);
+    if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations };
+    if (!group) return { errorCode: ErrorCode.NONE, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [], authorizedOperations };
+    const stable = group.is('Stable');
+    return {
+      errorCode: ErrorCode.NONE,
+      groupId,
+      groupState: group.state,
+      protocolType: group.protocolType ?? '',
+      protocolData: stable ? group.protocolName ?? '' : '',
+      members: [...group.members.values()].map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: ctx.apiVersion >= 4 ? m.groupInstanceId : null,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        memberMetadata: stable ? m.metadataFor(group.protocolName ?? '') : NO_BYTES,
+        memberAssignment: stable ? m.assignment : NO_BYTES,
+      })),
+      authorizedOperations,
+    };
+  }),
+}));

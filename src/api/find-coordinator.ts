@@ -1,0 +1,36 @@
+// FindCoordinator (key 10), versions 0-4. The range includes 0: librdkafka 2.0.2 never starts
+// a consumer group (nor lz4) unless it does (CLIENTS.md gotcha 5). v1 adds the key type
+// (0 group, 1 transaction) and an error message; v4 batches keys (KIP-699). Every group's
+// coordinator is this broker; the first lookup creates __consumer_offsets, as Kafka does.
+// Transactions are not served yet: their coordinator is not available.
+import { FindCoordinatorApi, type FindCoordinatorRequest, type FindCoordinatorResponse } from '../protocol/generated/find-coordinator.js';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { defineHandler, type RequestContext } from './handler.js';
+
+const GROUP = 0;
+const TRANSACTION = 1;
+
+type Coordinator = FindCoordinatorResponse.Coordinator;
+
+export const findCoordinator = defineHandler(FindCoordinatorApi, { min: 0, max: 4 }, async (request: FindCoordinatorRequest, ctx): Promise<FindCoordinatorResponse> => {
+  const keys = ctx.apiVersion >= 4 ? request.coordinatorKeys : [request.key];
+  const coordinators = await Promise.all(keys.map((key) => lookup(ctx, key, request.keyType)));
+  if (ctx.apiVersion >= 4) return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: 0, host: '', port: 0, coordinators };
+  const [c] = coordinators;
+  return { throttleTimeMs: 0, errorCode: c.errorCode, errorMessage: ctx.apiVersion >= 1 ? c.errorMessage : null, nodeId: c.nodeId, host: c.host, port: c.port, coordinators: [] };
+});
+
+async function lookup(ctx: RequestContext, key: string, keyType: number): Promise<Coordinator> {
+  const { broker } = ctx;
+  const fail = (errorCode: number, errorMessage: string): Coordinator => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
+  if (keyType === TRANSACTION) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'transactions are not supported by this broker yet');
+  if (keyType !== GROUP) return fail(ErrorCode.INVALID_REQUEST, `unknown coordinator key type ${keyType}`);
+  try {
+    await broker.groups.ensureReady();
+  } catch (e) {
+    if (e instanceof KafkaError) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, `__consumer_offsets is not available: ${e.message}`);
+    throw e;
+  }
+  const listener = broker.advertised[0];
+  return { key, nodeId: broker.nodeId, host: listener.host, port: listener.port, errorCode: ErrorCode.NONE, errorMessage: null };
+}

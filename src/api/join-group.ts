@@ -1,0 +1,35 @@
+// JoinGroup (key 11), versions 0-9. v1 adds the rebalance timeout (v0: the session timeout
+// serves as both); v4: a new member without an id is answered MEMBER_ID_REQUIRED with its id
+// and joins again (KIP-394, CLIENTS.md gotcha 16); v5 adds group.instance.id (static
+// membership, KIP-345); v7 returns the protocol type; v8 adds the reason; v9 may tell a
+// static leader to skip the assignment. Member metadata is opaque to the broker.
+import { JoinGroupApi, type JoinGroupRequest, type JoinGroupResponse } from '../protocol/generated/join-group.js';
+import { defineHandler } from './handler.js';
+
+export const joinGroup = defineHandler(JoinGroupApi, { min: 0, max: 9 }, async (request: JoinGroupRequest, ctx): Promise<JoinGroupResponse> => {
+  const v = ctx.apiVersion;
+  const result = await ctx.broker.groups.join({
+    groupId: request.groupId,
+    memberId: request.memberId,
+    groupInstanceId: request.groupInstanceId,
+    clientId: ctx.clientId ?? '',
+    clientHost: `/${ctx.clientAddress}`,
+    sessionTimeoutMs: request.sessionTimeoutMs,
+    rebalanceTimeoutMs: v >= 1 ? request.rebalanceTimeoutMs : request.sessionTimeoutMs,
+    protocolType: request.protocolType,
+    protocols: request.protocols,
+    requireKnownMemberId: v >= 4,
+    supportsSkipAssignment: v >= 9,
+  });
+  return {
+    throttleTimeMs: 0,
+    errorCode: result.errorCode,
+    generationId: result.generationId,
+    protocolType: v >= 7 ? result.protocolType : null,
+    protocolName: result.protocolName ?? (v >= 7 ? null : ''),
+    leader: result.leader,
+    skipAssignment: v >= 9 && result.skipAssignment,
+    memberId: result.memberId,
+    members: result.members.map((m) => ({ memberId: m.memberId, groupInstanceId: v >= 5 ? m.groupInstanceId : null, metadata: m.metadata })),
+  };
+});

@@ -1,0 +1,40 @@
+// OffsetFetch (key 9), versions 0-8 (not 9+: member epochs belong to the new consumer
+// protocol; not 10+: topic ids). v2 adds the top-level error and a null topic list meaning
+// every partition the group committed; v5 the leader epoch; v7 require_stable (no
+// transactions yet, so every offset is stable); v8 batches groups. A partition without a
+// committed offset answers -1 with no error, as Kafka does.
+import { OffsetFetchApi, type OffsetFetchRequest, type OffsetFetchResponse } from '../protocol/generated/offset-fetch.js';
+import { ErrorCode } from '../protocol/errors.js';
+import type { GroupCoordinator } from '../group/coordinator.js';
+import { defineHandler } from './handler.js';
+
+type Topic = { name: string; partitions: { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; metadata: string | null; errorCode: number }[] };
+
+export const offsetFetch = defineHandler(OffsetFetchApi, { min: 0, max: 8 }, (request: OffsetFetchRequest, ctx): OffsetFetchResponse => {
+  const { groups } = ctx.broker;
+  if (ctx.apiVersion >= 8) {
+    return {
+      throttleTimeMs: 0, topics: [], errorCode: ErrorCode.NONE,
+      groups: request.groups.map((g) => ({ groupId: g.groupId, topics: fetchGroup(groups, g.groupId, g.topics), errorCode: ErrorCode.NONE })),
+    };
+  }
+  // v0 and v1 always name their topics; null (all) exists from v2.
+  return { throttleTimeMs: 0, topics: fetchGroup(groups, request.groupId, request.topics), errorCode: ErrorCode.NONE, groups: [] };
+});
+
+function fetchGroup(groups: GroupCoordinator, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): Topic[] {
+  const found = groups.fetchOffsets(groupId, topics === null ? null : topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })));
+  const byTopic = new Map<string, Topic>();
+  for (const { topic, partition, committed } of found) {
+    let t = byTopic.get(topic);
+    if (!t) byTopic.set(topic, (t = { name: topic, partitions: [] }));
+    t.partitions.push({
+      partitionIndex: partition,
+      committedOffset: committed?.offset ?? -1,
+      committedLeaderEpoch: committed?.leaderEpoch ?? -1,
+      metadata: committed?.metadata ?? '',
+      errorCode: ErrorCode.NONE,
+    });
+  }
+  return [...byTopic.values()];
+}

@@ -1,0 +1,151 @@
+// The groups and their committed offsets, and their persistence in __consumer_offsets: every
+// change is appended first and applied to memory only once the append succeeded, so what a
+// client was told is what a restart replays.
+import type { LogManager } from '../log/log-manager.js';
+import type { BrokerConfig } from '../config/config.js';
+import type { Core } from '../core/index.js';
+import { OffsetsTopic, type OffsetsRecord } from './offsets-topic.js';
+import { Group, Member, type CommittedOffset } from './group.js';
+import { offsetKey, offsetValue, groupKey, groupValue, readKey, readOffsetValue, readGroupValue } from './records.js';
+
+export interface OffsetToCommit extends CommittedOffset {
+  topic: string;
+  partition: number;
+}
+
+export class GroupStore {
+  readonly groups = new Map<string, Group>();
+  readonly topic: OffsetsTopic;
+
+  constructor(logs: LogManager, core: Core, config: BrokerConfig) {
+    this.topic = new OffsetsTopic(logs, core, config);
+  }
+
+  get(groupId: string): Group | undefined {
+    return this.groups.get(groupId);
+  }
+
+  getOrCreate(groupId: string): Group {
+    let group = this.groups.get(groupId);
+    if (!group) this.groups.set(groupId, (group = new Group(groupId)));
+    return group;
+  }
+
+  /**
+   * Rebuilds groups and offsets from __consumer_offsets. Members are restored as they were
+   * last stored; their sessions start over (the coordinator arms their timers).
+   */
+  async load(): Promise<{ groups: number; records: number }> {
+    const records = await this.topic.load((keyBytes, valueBytes) => {
+      const key = readKey(keyBytes);
+      if (!key) return;
+      if (key.kind === 'offset') {
+        const group = valueBytes === null ? this.groups.get(key.group) : this.getOrCreate(key.group);
+        if (!group) return;
+        if (valueBytes === null) group.setOffset(key.topic, key.partition, null);
+        else {
+          const v = readOffsetValue(valueBytes);
+          group.setOffset(key.topic, key.partition, { offset: v.offset, leaderEpoch: v.leaderEpoch, metadata: v.metadata, commitTimestamp: v.commitTimestamp });
+        }
+        return;
+      }
+      if (valueBytes === null) {
+        this.groups.delete(key.group);
+        return;
+      }
+      this.restoreGroup(this.getOrCreate(key.group), readGroupValue(valueBytes));
+    });
+    // A group tombstoned after its offsets were written has no group record: keep its offsets.
+    return { groups: this.groups.size, records };
+  }
+
+  private restoreGroup(group: Group, v: ReturnType<typeof readGroupValue>): void {
+    for (const id of [...group.members.keys()]) group.remove(id);
+    group.generationId = v.generation;
+    group.protocolType = v.protocolType === '' ? null : v.protocolType;
+    group.protocolName = v.protocol;
+    group.leaderId = null;
+    if (v.currentStateTimestamp >= 0) group.stateTimestamp = v.currentStateTimestamp;
+    for (const m of v.members) {
+      const member = new Member(m.memberId, m.groupInstanceId, m.clientId, m.clientHost, m.rebalanceTimeout, m.sessionTimeout,
+        v.protocolType, [{ name: v.protocol ?? '', metadata: m.subscription }]);
+      member.assignment = m.assignment;
+      group.add(member);
+    }
+    group.leaderId = v.leader !== null && group.members.has(v.leader) ? v.leader : group.leaderId;
+    group.state = group.hasMembers ? 'Stable' : 'Empty';
+  }
+
+  /** Writes a group's metadata: members with their subscriptions and `assignments`. */
+  async storeGroup(group: Group, assignments: Map<string, Buffer>): Promise<void> {
+    const protocol = group.protocolName;
+    await this.topic.append(group.groupId, [{
+      key: groupKey(group.groupId),
+      value: groupValue({
+        protocolType: group.protocolType ?? '',
+        generation: group.generationId,
+        protocol,
+        leader: group.leaderId,
+        currentStateTimestamp: group.stateTimestamp,
+        members: [...group.members.values()].map((m) => ({
+          memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost,
+          rebalanceTimeout: m.rebalanceTimeoutMs, sessionTimeout: m.sessionTimeoutMs,
+          subscription: m.metadataFor(protocol ?? ''), assignment: assignments.get(m.memberId) ?? m.assignment,
+        })),
+      }),
+    }]);
+  }
+
+  /** Appends the commits, then applies them: acknowledged only once in the log. */
+  async commit(group: Group, offsets: OffsetToCommit[]): Promise<void> {
+    if (offsets.length === 0) return;
+    await this.topic.append(group.groupId, offsets.map((o) => ({
+      key: offsetKey(group.groupId, o.topic, o.partition),
+      value: offsetValue({ offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: o.commitTimestamp, expireTimestamp: -1 }),
+    })));
+    for (const o of offsets) group.setOffset(o.topic, o.partition, o);
+  }
+
+  /** Tombstones for some of a group's offsets, then forgets them. */
+  async deleteOffsets(group: Group, partitions: { topic: string; partition: number }[]): Promise<void> {
+    const present = partitions.filter((p) => group.offset(p.topic, p.partition) !== undefined);
+    if (present.length === 0) return;
+    await this.topic.append(group.groupId, present.map((p) => ({ key: offsetKey(group.groupId, p.topic, p.partition), value: null })));
+    for (const p of present) group.setOffset(p.topic, p.partition, null);
+  }
+
+  /** Tombstones for the group and all its offsets; the group is Dead and forgotten. */
+  async deleteGroup(group: Group): Promise<void> {
+    const records: OffsetsRecord[] = [];
+    for (const [topic, partitions] of group.offsets) for (const partition of partitions.keys()) records.push({ key: offsetKey(group.groupId, topic, partition), value: null });
+    records.push({ key: groupKey(group.groupId), value: null });
+    await this.topic.append(group.groupId, records);
+    group.offsets.clear();
+    group.transition('Dead');
+    if (this.groups.get(group.groupId) === group) this.groups.delete(group.groupId);
+  }
+
+  /**
+   * Kafka's offset expiration (KIP-211): the offsets of a group that has been Empty for
+   * offsets.retention.minutes expire together; a group that never had members (offsets
+   * committed by a standalone consumer) expires each offset retention after its commit.
+   * An Empty group left without offsets is deleted. Returns the offsets removed.
+   */
+  async expire(now: number, retentionMs: number): Promise<number> {
+    let removed = 0;
+    for (const group of [...this.groups.values()]) {
+      if (!group.is('Empty')) continue;
+      const expired: { topic: string; partition: number }[] = [];
+      for (const [topic, partitions] of group.offsets) {
+        for (const [partition, committed] of partitions) {
+          const since = group.protocolType === null ? committed.commitTimestamp : group.stateTimestamp;
+          if (since + retentionMs <= now) expired.push({ topic, partition });
+        }
+      }
+      await this.deleteOffsets(group, expired);
+      removed += expired.length;
+      if (!group.hasOffsets && group.is('Empty')) await this.deleteGroup(group);
+    }
+    return removed;
+  }
+}
