@@ -48,6 +48,8 @@ export interface RequestContext {
   readonly correlationId: number;
   readonly clientId: string | null;
   readonly clientAddress: string;
+  /** The client's IP address alone (what Kafka reports as a group member's host). */
+  readonly clientHost: string;
   readonly broker: BrokerContext;
   /** Runs `release` once the response is on the wire (or the request is dropped). */
   onDone(release: () => void): void;

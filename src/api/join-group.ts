@@ -13,7 +13,7 @@ export const joinGroup = defineHandler(JoinGroupApi, { min: 0, max: 9 }, async (
     memberId: request.memberId,
     groupInstanceId: request.groupInstanceId,
     clientId: ctx.clientId ?? '',
-    clientHost: `/${ctx.clientAddress}`,
+    clientHost: `/${ctx.clientHost}`,
     sessionTimeoutMs: request.sessionTimeoutMs,
     rebalanceTimeoutMs: v >= 1 ? request.rebalanceTimeoutMs : request.sessionTimeoutMs,
     protocolType: request.protocolType,

@@ -147,7 +147,7 @@ export class Connection {
       return;
     }
     const ctx: RequestContext = {
-      apiKey, apiVersion, correlationId, clientId: this.clientId, clientAddress: this.address, broker: this.broker,
+      apiKey, apiVersion, correlationId, clientId: this.clientId, clientAddress: this.address, clientHost: this.socket.remoteAddress ?? '', broker: this.broker,
       onDone: (release) => pending.releases.push(release),
       closeConnection: (reason) => this.close(reason),
     };
