@@ -1,4 +1,4 @@
-// npm run bench:compaction — what a compaction pass costs the broker's event loop.
+// npm run build && node bench/compaction.bench.mjs — what a compaction pass costs the broker's event loop.
 // Builds a compacted partition (BENCH_MB MiB, default 128, of 200-byte values over 10,000
 // keys in batches of 100, segment.bytes 16 MiB), then:
 //   1. runs the pass's file work on the main thread (cleaner-task.ts in this thread, the
