@@ -164,13 +164,16 @@ export class LogCleaner {
     }
     due.sort((a, b) => b.plan.dirtyRatio - a.plan.dirtyRatio);
     const done: CleanStats[] = [];
-    for (const { log, plan } of due) {
+    for (const { log } of due) {
       if (this.stopped) break;
       try {
-        const stats = await this.cleanLog(log, plan, now);
+        // Planned again: the passes before this one took time, retention may have run.
+        const plan = await planCleaning(this.core, log, this.checkpoints.get(log.key), now, this.tombstoneExpiry.get(log.key));
+        const stats = plan && await this.cleanLog(log, plan, now);
         if (stats) done.push(stats);
       } catch (e) {
-        if (!this.stopped) this.logger.warn(`log cleaner: ${log.key}: ${(e as Error).message}`);
+        // A log deleted meanwhile fails its pass for want of files: nothing to say.
+        if (!this.stopped && log.handle) this.logger.warn(`log cleaner: ${log.key}: ${(e as Error).message}`);
       }
     }
     return done;

@@ -264,6 +264,20 @@ describe('log cleaner', () => {
     expect(files(log, '.cleaned')).toEqual([]);
   });
 
+  it('gives up quietly on a topic deleted during its pass', async () => {
+    const { manager, logged } = await dirs.open(dirs.newRoot(), { 'log.segment.delete.delay.ms': '0' });
+    await manager.createTopic('doomed', 1, COMPACT);
+    const log = manager.partition('doomed', 0)!;
+    await produce(log, 30, 3);
+    await settled(log);
+    const pass = manager.compact('doomed');
+    await manager.deleteTopic('doomed');
+    expect(await pass).toEqual([]);
+    expect(logged.filter((l) => l.startsWith('WARN'))).toEqual([]);
+    await manager.createTopic('doomed', 1, COMPACT); // a new log starts from a clean slate
+    expect(await manager.compact('doomed')).toEqual([]);
+  });
+
   it('ignores topics that do not compact', async () => {
     const { manager } = await dirs.open(dirs.newRoot());
     await manager.createTopic('plain', 1, { 'segment.bytes': '2000' });
