@@ -216,7 +216,7 @@ export class LogCleaner {
     await old.pin();
     // Synchronous from here to the replacement: retention and DeleteRecords run on this
     // thread, so the segment cannot be deleted between the check and the rename.
-    if (!log.handle || !log.segments.includes(old)) {
+    if (!log.handle || !log.segments.includes(old) || old === log.activeSegment) {
       unlinkQuietly(cleanedPath);
       return;
     }
