@@ -3,11 +3,12 @@
 // v0-2 carry legacy message sets (magic 0/1), up-converted to a batch here (KIP-31/32 era
 // clients, kafka-python with api_version 0.9/0.10). v7 allows zstd; v8 adds record errors
 // (and INVALID_RECORD instead of CORRUPT_MESSAGE for invalid records). acks=0 gets no
-// response at all; Kafka closes the connection when such a request fails. The batch is
+// response at all; Kafka closes the connection when such a request fails. A compacted topic
+// refuses records without a key (a record error from v8), as Kafka's LogValidator. The batch is
 // appended where the request frame landed in core memory: no copy on the way to disk.
 import { ProduceApi, type ProduceRequest, type ProduceResponse } from '../protocol/generated/produce.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import { CoreError, buildBatch, decodeBatches, legacyToBatch, type Core } from '../core/index.js';
+import { CoreError, buildBatch, decodeBatches, legacyToBatch, visitRecords, type Core } from '../core/index.js';
 import { codecs, codecOf, CompressionError, ZSTD, initCompression } from '../compression/codecs.js';
 import { STATUS_NO_PARTITION, STATUS_DISK_FULL, STATUS_IO_ERROR, STATUS_OFFSET_OVERFLOW } from '../storage/channel.js';
 import { defineHandler, type RequestContext } from './handler.js';
@@ -31,8 +32,15 @@ export const produce = defineHandler(ProduceApi, { min: 0, max: 11 }, async (req
   return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
 });
 
-function failure(index: number, errorCode: number, errorMessage: string | null = null): PartitionResponse {
-  return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage, currentLeader: NO_LEADER };
+function failure(index: number, errorCode: number, errorMessage: string | null = null, recordErrors: PartitionResponse['recordErrors'] = []): PartitionResponse {
+  return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors, errorMessage, currentLeader: NO_LEADER };
+}
+
+/** A record error (v8+): the index of the record in its batch that failed the whole batch. */
+class RecordError extends KafkaError {
+  constructor(code: number, message: string, readonly batchIndex: number) {
+    super(code, message);
+  }
 }
 
 async function producePartition(ctx: RequestContext, topic: string, index: number, records: Buffer | null): Promise<PartitionResponse> {
@@ -50,6 +58,10 @@ async function producePartition(ctx: RequestContext, topic: string, index: numbe
     let batch: Uint8Array = apiVersion >= 3 ? checkBatch(broker.core, records, apiVersion, invalidRecord) : upConvert(broker.core, records);
     const maxBytes = log.config.number('max.message.bytes');
     if (batch.length > maxBytes) throw new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, `The record batch of ${batch.length} bytes is larger than max.message.bytes ${maxBytes}`);
+    if (log.config.list('cleanup.policy').includes('compact')) {
+      await initCompression(); // the keys may be in any codec
+      checkKeys(broker.core, batch, invalidRecord, log.key);
+    }
     if (target !== null) batch = recompress(broker.core, batch, target);
     const result = await log.append(batch);
     if (result.status !== 0) {
@@ -61,6 +73,7 @@ async function producePartition(ctx: RequestContext, topic: string, index: numbe
       logStartOffset: log.logStartOffset, recordErrors: [], errorMessage: null, currentLeader: NO_LEADER,
     };
   } catch (e) {
+    if (e instanceof RecordError) return failure(index, e.code, e.message, [{ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message }]);
     if (e instanceof KafkaError) return failure(index, e.code, e.message);
     if (e instanceof CoreError || e instanceof CompressionError) return failure(index, ErrorCode.CORRUPT_MESSAGE, e.message);
     throw e;
@@ -78,6 +91,20 @@ function checkBatch(core: Core, records: Buffer, version: number, invalidRecord:
   if (header.isControl) throw new KafkaError(invalidRecord, 'Clients are not allowed to write control records');
   if (header.compression === ZSTD && version < 7) throw new KafkaError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'zstd needs Produce v7 or later');
   return records;
+}
+
+/**
+ * Kafka's LogValidator: a compacted topic takes only records with keys (its cleaner would
+ * drop the others). Decompresses a compressed batch to see them, as Kafka does.
+ */
+function checkKeys(core: Core, batch: Uint8Array, invalidRecord: number, partition: string): void {
+  let i = 0;
+  let keyless = -1;
+  visitRecords(core, batch, codecs, (_offset, key) => {
+    if (key === null && keyless < 0) keyless = i;
+    i++;
+  });
+  if (keyless >= 0) throw new RecordError(invalidRecord, `Compacted topic cannot accept message without key in topic partition ${partition}.`, keyless);
 }
 
 /** Produce v0-2: a legacy message set becomes one record batch. */

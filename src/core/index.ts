@@ -7,3 +7,6 @@ export {
   type DecodedBatch, type BatchOptions,
 } from './records.js';
 export { legacyToBatch, batchesToLegacy, type UpConverted } from './legacy.js';
+export {
+  visitRecords, visitRecordsAt, filterBatch, filterBatchAt, type RecordVisitor, type RecordPredicate, type FilterResult,
+} from './filter.js';

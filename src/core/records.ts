@@ -23,6 +23,12 @@ export interface RecordInput {
   headers?: RecordHeader[];
   /** Milliseconds since the epoch; defaults to now. */
   timestamp?: number;
+  /**
+   * Offset relative to the batch's base offset; defaults to one past the previous record's
+   * (0 for the first). Explicit deltas with gaps describe a compacted batch: the records a
+   * cleaner retained keep their offsets.
+   */
+  offsetDelta?: number;
 }
 
 export interface DecodedRecord {
@@ -55,6 +61,11 @@ export interface BatchOptions {
   baseTimestamp?: number;
   /** Defaults to the largest record timestamp. */
   maxTimestamp?: number;
+  /**
+   * Defaults to the last record's offset delta. A compacted batch keeps its original one,
+   * so the batch still ends where it ended (consumers resume after its last offset).
+   */
+  lastOffsetDelta?: number;
 }
 
 const encoder = new TextEncoder();
@@ -63,6 +74,21 @@ const decoder = new TextDecoder();
 function toBytes(value: Bytes | null | undefined): Uint8Array | null {
   if (value === null || value === undefined) return null;
   return typeof value === 'string' ? encoder.encode(value) : value;
+}
+
+/** Each record's offset delta: given, or one past the previous; they must increase. */
+function offsetDeltas(records: RecordInput[]): number[] {
+  const deltas: number[] = [];
+  let previous = -1;
+  for (const record of records) {
+    const delta = record.offsetDelta ?? previous + 1;
+    if (!Number.isInteger(delta) || delta <= previous || delta > 0x7fffffff) {
+      throw new RangeError(`offset delta ${delta} does not follow ${previous}: deltas must increase`);
+    }
+    deltas.push(delta);
+    previous = delta;
+  }
+  return deltas;
 }
 
 /** Builds one record batch (magic 2) holding `records`; returns a byte array of its own. */
@@ -88,6 +114,9 @@ export function buildBatch(core: Core, records: RecordInput[], options: BatchOpt
     headerCount += hs.length;
   }
   const timestamps = records.map((r) => r.timestamp ?? now);
+  const deltas = offsetDeltas(records);
+  const lastOffsetDelta = options.lastOffsetDelta ?? deltas[count - 1];
+  if (lastOffsetDelta < deltas[count - 1]) throw new RangeError(`lastOffsetDelta ${lastOffsetDelta} is below the last record's offset delta ${deltas[count - 1]}`);
   const baseTimestamp = options.baseTimestamp ?? timestamps[0];
   const maxTimestamp = options.maxTimestamp ?? Math.max(...timestamps);
 
@@ -122,7 +151,7 @@ export function buildBatch(core: Core, records: RecordInput[], options: BatchOpt
     const dv = mem.dv();
     dv.setFloat64(d + c.D_TIMESTAMP, timestamps[i], true);
     dv.setFloat64(d + c.D_OFFSET, 0, true);
-    dv.setInt32(d + c.D_OFFSET_DELTA, i, true);
+    dv.setInt32(d + c.D_OFFSET_DELTA, deltas[i], true);
     dv.setInt32(d + c.D_KEY_PTR, keyPtr, true);
     dv.setInt32(d + c.D_KEY_LEN, keyLen, true);
     dv.setInt32(d + c.D_VALUE_PTR, valuePtr, true);
@@ -148,7 +177,7 @@ export function buildBatch(core: Core, records: RecordInput[], options: BatchOpt
     | (options.timestampType ? c.TIMESTAMP_TYPE_BIT : 0)
     | (options.transactional ? c.TRANSACTIONAL_BIT : 0)
     | (options.control ? c.CONTROL_BIT : 0);
-  const size = core.exports.batchWriteHeader(batch, recordsLength, count, attributes, count - 1,
+  const size = core.exports.batchWriteHeader(batch, recordsLength, count, attributes, lastOffsetDelta,
     options.baseOffset ?? 0, baseTimestamp, maxTimestamp, options.producerId ?? -1, options.producerEpoch ?? -1,
     options.baseSequence ?? -1, options.partitionLeaderEpoch ?? -1);
   return mem.read(batch, size);

@@ -13,6 +13,12 @@ export const DELETE_DIR_SUFFIX = '-delete';
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
 export const HIGH_WATERMARK_CHECKPOINT = 'replication-offset-checkpoint';
+/** Per partition, the offset up to which the log cleaner has compacted it. */
+export const CLEANER_OFFSET_CHECKPOINT = 'cleaner-offset-checkpoint';
+/** A segment's compacted copy being written; renamed over the segment once complete and synced. */
+export const CLEANED_SUFFIX = '.cleaned';
+/** Kafka's mark of a complete compacted segment waiting to replace others (Strom does not write it). */
+export const SWAP_SUFFIX = '.swap';
 /** Present after a clean shutdown: the next start skips recovery (as Kafka's). */
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 export const META_PROPERTIES = 'meta.properties';

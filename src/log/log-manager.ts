@@ -1,6 +1,7 @@
 // The broker's logs: topics, their partitions and configs, in one log directory. Loads and
 // recovers everything at startup, creates and deletes topics and partitions, applies
-// retention and writes checkpoints in the background, and shuts down cleanly.
+// retention, compacts (log-cleaner.ts) and writes checkpoints in the background, and shuts
+// down cleanly.
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync, rmSync, unlinkSync, readdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import {
 } from './layout.js';
 import { PartitionLog } from './partition-log.js';
 import { loadPartition } from './recovery.js';
+import { LogCleaner, type CleanStats } from './log-cleaner.js';
 
 export interface Topic {
   name: string;
@@ -58,6 +60,7 @@ export class LogManager {
   readonly topics = new Map<string, Topic>();
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
+  private readonly cleaner: LogCleaner;
 
   constructor(
     readonly config: BrokerConfig,
@@ -67,6 +70,7 @@ export class LogManager {
     private readonly logger: Logger,
   ) {
     this.dir = config.logDir;
+    this.cleaner = new LogCleaner(this.dir, config, core, () => [...this.topics.values()].flatMap((t) => t.partitions), logger);
   }
 
   async start(): Promise<StartStats> {
@@ -116,6 +120,7 @@ export class LogManager {
     }
     if (existsSync(cleanFile)) unlinkSync(cleanFile);
     this.writeTopicsFile();
+    this.cleaner.loadCheckpoint();
     this.pool.onFlushed = (key, offset) => {
       const log = this.partitionByKey(key);
       if (log && offset > log.recoveryPoint) log.recoveryPoint = offset;
@@ -282,6 +287,7 @@ export class LogManager {
       await this.pool.close(log.key);
       log.handle = null;
       log.close();
+      this.cleaner.forget(log.key);
       // Renamed at once (a restart finishes the deletion), removed in the background.
       const doomed = `${log.dir}.${Date.now()}${DELETE_DIR_SUFFIX}`;
       renameSync(log.dir, doomed);
@@ -326,6 +332,16 @@ export class LogManager {
     };
     every(this.config.int('log.retention.check.interval.ms'), () => this.applyRetention(Date.now()));
     every(this.config.int('log.flush.offset.checkpoint.interval.ms'), () => this.writeCheckpoints());
+    this.cleaner.start();
+  }
+
+  /**
+   * Compacts the logs of compacted topics (of `topic` only, if given) that are due at `now`,
+   * as the background cleaner does every log.cleaner.backoff.ms; resolves with what each
+   * pass did. Whether the cleaner is enabled or not.
+   */
+  compact(topic?: string, now = Date.now()): Promise<CleanStats[]> {
+    return this.cleaner.clean(now, topic);
   }
 
   applyRetention(now: number): number {
@@ -352,6 +368,7 @@ export class LogManager {
     if (this.stopped) return;
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
+    await this.cleaner.stop();
     await this.pool.flush();
     for (const topic of this.topics.values()) {
       for (const log of topic.partitions) {

@@ -63,9 +63,12 @@ export class PartitionLog {
 
   writerConfig(): WriterConfig {
     const c = this.config;
+    // A compacted log rolls by max.compaction.lag.ms too, or its newest records could never
+    // leave the active segment to be compacted (Kafka's LogConfig.maxSegmentMs).
+    const compacted = c.list('cleanup.policy').includes('compact');
     return {
       segmentBytes: c.number('segment.bytes'),
-      segmentMs: c.number('segment.ms'),
+      segmentMs: compacted ? Math.min(c.number('segment.ms'), c.number('max.compaction.lag.ms')) : c.number('segment.ms'),
       segmentJitterMs: c.number('segment.jitter.ms'),
       flushMessages: c.number('flush.messages'),
       flushMs: c.number('flush.ms'),
@@ -164,9 +167,21 @@ export class PartitionLog {
     return NO_RECORDS;
   }
 
+  /** The segment after `segment`, by base offset (it may have been replaced or removed meanwhile). */
   private nextSegment(segment: Segment): Segment | undefined {
-    const i = this.segments.indexOf(segment);
-    return i >= 0 ? this.segments[i + 1] : undefined;
+    return this.segments.find((s) => s.baseOffset > segment.baseOffset);
+  }
+
+  /**
+   * Puts `replacement` in the place of `old` (a compacted copy), or removes `old` when null.
+   * False when `old` is no longer in the log (retention or DeleteRecords removed it).
+   */
+  replaceSegment(old: Segment, replacement: Segment | null): boolean {
+    const i = this.segments.indexOf(old);
+    if (i < 0 || i === this.segments.length - 1) return false;
+    if (replacement) this.segments[i] = replacement;
+    else this.segments.splice(i, 1);
+    return true;
   }
 
   private async readSegment(segment: Segment, fetchOffset: number, maxBytes: number, minOneBatch: boolean, upperBound: number): Promise<ReadResult | null> {

@@ -30,7 +30,9 @@ export async function loadPartition(core: Core, regions: RegionPool, log: Partit
   const stats: LoadStats = { recoveredSegments: 0, truncatedBytes: 0 };
   const names = readdirSync(log.dir);
   for (const name of names) {
-    // Leftovers: segments whose deletion a stop interrupted, half-written temp files.
+    // Leftovers: segments whose deletion a stop interrupted, half-written temp files, and
+    // compacted copies never renamed over their segment (the segment is intact: see
+    // log-cleaner.ts). Strom writes no .swap files (Kafka's multi-segment swap); one is dropped.
     if (name.endsWith(DELETED_SUFFIX) || name.endsWith('.tmp') || name.endsWith('.cleaned') || name.endsWith('.swap')) unlinkSync(join(log.dir, name));
   }
   const bases = names.map(parseSegmentFileName).filter((b): b is number => b !== null).sort((a, b) => a - b);

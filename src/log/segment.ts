@@ -14,6 +14,8 @@ export class Segment {
   createdMs: number;
   private fd: Promise<number> | null = null;
   private deleted = false;
+  /** Replaced by a compacted copy under the same name: never open the path again. */
+  private retired = false;
 
   constructor(core: Core, pool: RegionPool, dir: string, readonly baseOffset: number, size: number, maxIndexBytes: number, createdMs = Date.now()) {
     this.paths = segmentPaths(dir, baseOffset);
@@ -23,6 +25,7 @@ export class Segment {
   }
 
   private file(): Promise<number> {
+    if (this.retired && !this.fd) return Promise.reject(new Error(`${this.paths.log} was replaced by its compacted copy`));
     this.fd ??= new Promise((resolve, reject) => open(this.paths.log, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));
     return this.fd;
   }
@@ -51,6 +54,28 @@ export class Segment {
       for (const file of files) unlink(file + DELETED_SUFFIX, () => {});
     }, delayMs).unref();
     this.index.release();
+  }
+
+  /**
+   * Opens the read file now. The log cleaner calls it before renaming a compacted copy over
+   * the file: reads through this object then keep seeing the bytes its index describes.
+   */
+  async pin(): Promise<void> {
+    await this.file();
+  }
+
+  /**
+   * This object was replaced by a compacted copy of the same name (after pin()): reads in
+   * progress finish on the old file, which is closed after delayMs, as delete() does.
+   */
+  retire(delayMs: number): void {
+    this.retired = true;
+    const fd = this.fd;
+    setTimeout(() => {
+      void fd?.then((n) => close(n, () => {}), () => {});
+      if (this.fd === fd) this.fd = null;
+      this.index.release();
+    }, delayMs).unref();
   }
 
   /** Closes the read file (shutdown); the files stay. */

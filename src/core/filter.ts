@@ -1,0 +1,139 @@
+// Record-level work on stored batches, for the log cleaner (compaction) and for produce
+// checks that must see every record: visit each record's key, or rewrite a batch keeping
+// only some of its records. Both decode the records into descriptors in core memory
+// (decompressing first); a rewrite compacts the descriptors of the records kept and has the
+// core encode them again, so values and headers are never copied out to JS objects.
+import type { Core, BatchHeader } from './core.js';
+import { decodeRecordsAt, type Codecs } from './records.js';
+
+/**
+ * What a visitor or keep-decision sees of one record. `key` is a view of core memory, valid
+ * only during the call (copy it to keep it); null for a record without a key.
+ */
+export type RecordVisitor = (offset: number, key: Uint8Array | null, tombstone: boolean, timestamp: number) => void;
+export type RecordPredicate = (offset: number, key: Uint8Array | null, tombstone: boolean, timestamp: number) => boolean;
+
+/** What filterBatchAt did: kept every record, none, or some (the rewritten batch). */
+export type FilterResult =
+  | { kept: 'all'; header: BatchHeader }
+  | { kept: 'none'; header: BatchHeader }
+  | { kept: 'some'; header: BatchHeader; batch: Uint8Array; records: number; maxTimestamp: number };
+
+interface Decoded {
+  header: BatchHeader;
+  desc: number;
+  count: number;
+  /** Bytes of the (decompressed) records. */
+  recordsLength: number;
+}
+
+/** Reads the header of the batch at ptr and decodes its records (decompressed into the arena). */
+function decodeAt(core: Core, ptr: number, size: number, codecs: Codecs | undefined): Decoded {
+  const c = core.c;
+  const status = core.readHeaderAt(ptr, size);
+  if (status < 0) throw core.error(status, `batch header: ${core.codeName(status)}`);
+  const header = core.header();
+  let recordsPtr = ptr + c.BATCH_HEADER_SIZE;
+  let recordsLength = size - c.BATCH_HEADER_SIZE;
+  if (header.compression !== 0) {
+    if (!codecs) throw new Error(`batch at offset ${header.baseOffset} is compressed (codec ${header.compression}) and no codecs were given`);
+    const plain = codecs.decompress(header.compression, core.mem.view(recordsPtr, recordsLength), 2);
+    recordsPtr = core.copyIn(plain);
+    recordsLength = plain.length;
+  }
+  const { desc, count } = decodeRecordsAt(core, header, recordsPtr, recordsLength);
+  return { header, desc, count, recordsLength };
+}
+
+/** Calls `visit` with the fields of descriptor i that the callbacks take. */
+function callWith<T>(core: Core, d: number, fn: (offset: number, key: Uint8Array | null, tombstone: boolean, timestamp: number) => T): T {
+  const c = core.c;
+  const dv = core.mem.dv();
+  const keyLen = dv.getInt32(d + c.D_KEY_LEN, true);
+  const key = keyLen < 0 ? null : core.mem.view(dv.getInt32(d + c.D_KEY_PTR, true), keyLen);
+  return fn(dv.getFloat64(d + c.D_OFFSET, true), key, dv.getInt32(d + c.D_VALUE_LEN, true) < 0, dv.getFloat64(d + c.D_TIMESTAMP, true));
+}
+
+/**
+ * Visits every record of the batch at ptr (size bytes of core memory outside the call
+ * arena, which this resets). Returns the batch header.
+ */
+export function visitRecordsAt(core: Core, ptr: number, size: number, codecs: Codecs | undefined, visit: RecordVisitor): BatchHeader {
+  core.resetArena();
+  return visitDecoded(core, ptr, size, codecs, visit);
+}
+
+/** visitRecordsAt for a batch held in a byte array (used in place when it is core memory). */
+export function visitRecords(core: Core, batch: Uint8Array, codecs: Codecs | undefined, visit: RecordVisitor): BatchHeader {
+  core.resetArena();
+  const ptr = core.addressOf(batch);
+  return visitDecoded(core, ptr >= 0 ? ptr : core.copyIn(batch), batch.length, codecs, visit);
+}
+
+function visitDecoded(core: Core, ptr: number, size: number, codecs: Codecs | undefined, visit: RecordVisitor): BatchHeader {
+  const { header, desc, count } = decodeAt(core, ptr, size, codecs);
+  for (let i = 0; i < count; i++) callWith(core, desc + i * core.c.DESC_SIZE, visit);
+  return header;
+}
+
+/**
+ * Rewrites the batch at ptr (size bytes of core memory outside the call arena) keeping
+ * the records `keep` accepts. A rewritten batch keeps what Kafka's cleaner keeps: base
+ * offset, last offset delta, the retained records' own offsets (gaps allowed), producer id,
+ * epoch and base sequence, attributes (so its codec), leader epoch and base timestamp; the
+ * max timestamp is that of the retained records (LogAppendTime batches keep theirs).
+ * The rewritten batch is a view of the call arena, valid until the next core call.
+ */
+export function filterBatchAt(core: Core, ptr: number, size: number, codecs: Codecs | undefined, keep: RecordPredicate): FilterResult {
+  core.resetArena();
+  return filterDecoded(core, ptr, size, codecs, keep);
+}
+
+/** filterBatchAt for a batch in a byte array; a rewritten batch is returned as a copy of its own. */
+export function filterBatch(core: Core, batch: Uint8Array, codecs: Codecs | undefined, keep: RecordPredicate): FilterResult {
+  core.resetArena();
+  const ptr = core.addressOf(batch);
+  const result = filterDecoded(core, ptr >= 0 ? ptr : core.copyIn(batch), batch.length, codecs, keep);
+  return result.kept === 'some' ? { ...result, batch: result.batch.slice() } : result;
+}
+
+function filterDecoded(core: Core, ptr: number, size: number, codecs: Codecs | undefined, keep: RecordPredicate): FilterResult {
+  const c = core.c;
+  const { header, desc, count, recordsLength } = decodeAt(core, ptr, size, codecs);
+  let kept = 0;
+  let maxTimestamp = -1;
+  for (let i = 0; i < count; i++) {
+    const d = desc + i * c.DESC_SIZE;
+    if (!callWith(core, d, keep)) continue;
+    // Descriptors of the records kept close up at the front, in order.
+    if (kept !== i) core.mem.u8().copyWithin(desc + kept * c.DESC_SIZE, d, d + c.DESC_SIZE);
+    maxTimestamp = Math.max(maxTimestamp, core.mem.dv().getFloat64(d + c.D_TIMESTAMP, true));
+    kept++;
+  }
+  if (kept === count) return { kept: 'all', header };
+  if (kept === 0) return { kept: 'none', header };
+  if (header.timestampType === 1) maxTimestamp = header.maxTimestamp;
+  const batch = encodeKept(core, header, desc, kept, recordsLength, codecs, maxTimestamp);
+  return { kept: 'some', header, batch, records: kept, maxTimestamp };
+}
+
+/** Encodes `count` descriptors at desc as the records of a batch shaped like `header`. */
+function encodeKept(core: Core, header: BatchHeader, desc: number, count: number, decodedLength: number, codecs: Codecs | undefined, maxTimestamp: number): Uint8Array {
+  const c = core.c;
+  // A kept record re-encodes to at most the bytes it had (same fields and deltas, minimal
+  // varints), so the decoded records' length is enough.
+  const out = core.alloc(c.BATCH_HEADER_SIZE + decodedLength);
+  let recordsLength = core.exports.recordsEncode(desc, count, header.baseTimestamp, out + c.BATCH_HEADER_SIZE, decodedLength);
+  if (recordsLength < 0) throw core.error(recordsLength);
+  let batch = out;
+  if (header.compression !== 0) {
+    const compressed = codecs!.compress(header.compression, core.mem.view(out + c.BATCH_HEADER_SIZE, recordsLength), 2);
+    batch = core.alloc(c.BATCH_HEADER_SIZE + compressed.length);
+    core.mem.write(batch + c.BATCH_HEADER_SIZE, compressed);
+    recordsLength = compressed.length;
+  }
+  const size = core.exports.batchWriteHeader(batch, recordsLength, count, header.attributes, header.lastOffsetDelta,
+    header.baseOffset, header.baseTimestamp, maxTimestamp, header.producerId, header.producerEpoch,
+    header.baseSequence, header.partitionLeaderEpoch);
+  return core.mem.view(batch, size);
+}

@@ -1,0 +1,287 @@
+// One compaction pass over one partition's cleanable segments (Kafka's Cleaner.clean): the
+// file work, run in the cleaner's worker thread (cleaner-worker.ts) so the broker's event
+// loop never waits for it. Two passes over the files:
+//   1. the offset map: key -> latest offset, over the dirty segments (those after the cleaner
+//      checkpoint), as many whole segments as fit in maxMapBytes;
+//   2. each segment up to where the map reaches, batch by batch: a record is kept unless the
+//      map holds a later offset for its key, it has no key, or it is a tombstone past its
+//      time (below). A batch whose records all stay is copied as it is; one that loses some
+//      is rewritten by the core; one that loses all is dropped. A segment that changes is
+//      written to <base>.log.cleaned and synced; the main thread renames it over the segment.
+// Tombstones (Kafka's delete.retention.ms): a tombstone is kept until its segment has been in
+// the clean section for delete.retention.ms. The time a segment joined the clean section is
+// its file's mtime, set when a pass first cleans it and carried over to every later rewrite
+// (Kafka also goes by the segment's last-modified time; KIP-534 records a delete horizon in
+// the batch instead). A consumer that read a value before the pass that removed it therefore
+// has delete.retention.ms to reach the tombstone that replaced it.
+import { openSync, readSync, writeSync, closeSync, fsyncSync, futimesSync, utimesSync, statSync } from 'node:fs';
+import type { Core, Codecs, RecordPredicate } from '../core/index.js';
+import { filterBatchAt, visitRecordsAt } from '../core/index.js';
+import { segmentPaths, CLEANED_SUFFIX } from './layout.js';
+
+export interface SegmentInput {
+  baseOffset: number;
+  /** Bytes of whole batches in the file. */
+  size: number;
+  /** Entirely below the first dirty offset: cleaned by an earlier pass. */
+  clean: boolean;
+}
+
+export interface CleanTask {
+  dir: string;
+  /** Consecutive segments from the log's first, all before the first uncleanable offset. */
+  segments: SegmentInput[];
+  /** Where the segments end: the base offset of the first segment not given. */
+  endOffset: number;
+  nowMs: number;
+  deleteRetentionMs: number;
+  /** Approximate memory the key -> offset map may take. */
+  maxMapBytes: number;
+}
+
+export interface CleanedSegment {
+  baseOffset: number;
+  /** replaced: <base>.log.cleaned holds the new contents (possibly empty); unchanged: nothing to do. */
+  outcome: 'replaced' | 'unchanged';
+  sizeBefore: number;
+  sizeAfter: number;
+  /** The new contents' batches, 4 numbers each: lastOffset, position, size, maxTimestamp. */
+  batches: Float64Array;
+  /** When the segment joined the clean section (ms). */
+  cleanedMs: number;
+  /** Tombstones still in it. */
+  tombstones: number;
+}
+
+export interface CleanOutput {
+  /** The offset the pass cleaned up to: the new cleaner checkpoint. */
+  cleanedTo: number;
+  segments: CleanedSegment[];
+  records: number;
+  recordsKept: number;
+  tombstonesRemoved: number;
+  /** When the earliest kept tombstone may go (Infinity: none kept). */
+  tombstoneExpiryMs: number;
+}
+
+/** Bytes read from a segment per step; a larger batch is read whole. */
+const CHUNK = 4 << 20;
+/** Bytes of output gathered before a write. */
+const WRITE_BUFFER = 1 << 20;
+/** Estimated map cost of an entry besides its key's bytes (string header, map slot, number). */
+const MAP_ENTRY_OVERHEAD = 64;
+
+/** A reusable read buffer in core memory, per core. */
+const chunks = new WeakMap<Core, { ptr: number; capacity: number }>();
+
+function chunkOf(core: Core, bytes: number): number {
+  let chunk = chunks.get(core);
+  if (!chunk || chunk.capacity < bytes) {
+    const capacity = Math.max(bytes, CHUNK, (chunk?.capacity ?? 0) * 2);
+    chunk = { ptr: core.mem.reserve(capacity, 64), capacity };
+    chunks.set(core, chunk);
+  }
+  return chunk.ptr;
+}
+
+interface ScannedEntry {
+  position: number;
+  size: number;
+  lastOffset: number;
+  maxTimestamp: number;
+  attributes: number;
+}
+
+/**
+ * Calls `visit` with each whole batch of the segment file, in core memory at `ptr`, with its
+ * position. CRCs are checked: a corrupt segment fails the pass rather than being rewritten.
+ */
+function forEachBatch(core: Core, path: string, size: number, visit: (ptr: number, entry: ScannedEntry) => void): void {
+  const fd = openSync(path, 'r');
+  try {
+    let position = 0;
+    let want = Math.min(size, CHUNK);
+    while (position < size) {
+      want = Math.min(size - position, Math.max(want, CHUNK));
+      const ptr = chunkOf(core, want);
+      const got = readSync(fd, core.mem.view(ptr, want), 0, want, position);
+      const scan = core.scanAt(ptr, got, core.c.F_VERIFY_CRC, Math.ceil(got / core.c.BATCH_HEADER_SIZE) + 1);
+      if (scan.status < 0) throw new Error(`${path}: corrupt batch at position ${position + scan.bytes} (${core.codeName(scan.status)})`);
+      for (const b of scan.batches) visit(ptr + b.position, { ...b, position: position + b.position });
+      if (scan.bytes === 0) {
+        // One batch larger than the chunk: read it whole next time.
+        const batchSize = got >= core.c.BATCH_HEADER_SIZE ? core.readHeaderAt(ptr, got) : -1;
+        if (batchSize <= got || position + batchSize > size) throw new Error(`${path}: incomplete batch at position ${position}`);
+        want = batchSize;
+        continue;
+      }
+      position += scan.bytes;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const keyString = (key: Uint8Array) => Buffer.from(key.buffer, key.byteOffset, key.length).toString('latin1');
+
+/**
+ * Pass 1: key -> latest offset over the dirty segments, whole segments while the map fits.
+ * Returns the map and the offset it covers up to.
+ */
+export function buildOffsetMap(core: Core, codecs: Codecs, task: CleanTask): { map: Map<string, number>; coveredTo: number } {
+  const map = new Map<string, number>();
+  let bytes = 0;
+  const dirty = task.segments.filter((s) => !s.clean);
+  for (let i = 0; i < dirty.length; i++) {
+    if (i > 0 && bytes >= task.maxMapBytes) return { map, coveredTo: dirty[i].baseOffset };
+    forEachBatch(core, segmentPaths(task.dir, dirty[i].baseOffset).log, dirty[i].size, (ptr, entry) => {
+      if (entry.attributes & core.c.CONTROL_BIT) return;
+      visitRecordsAt(core, ptr, entry.size, codecs, (offset, key) => {
+        if (key === null) return;
+        const k = keyString(key);
+        if (!map.has(k)) bytes += k.length + MAP_ENTRY_OVERHEAD;
+        map.set(k, offset);
+      });
+    });
+  }
+  return { map, coveredTo: task.endOffset };
+}
+
+/** Runs the pass: builds the map, then writes the cleaned copies of the segments it covers. */
+export function cleanSegments(core: Core, codecs: Codecs, task: CleanTask): CleanOutput {
+  const { map, coveredTo } = buildOffsetMap(core, codecs, task);
+  const output: CleanOutput = { cleanedTo: coveredTo, segments: [], records: 0, recordsKept: 0, tombstonesRemoved: 0, tombstoneExpiryMs: Infinity };
+  for (const segment of task.segments) {
+    if (segment.baseOffset >= coveredTo) break;
+    const cleaned = cleanSegment(core, codecs, task, segment, map, output);
+    output.segments.push(cleaned);
+    if (cleaned.tombstones > 0) output.tombstoneExpiryMs = Math.min(output.tombstoneExpiryMs, cleaned.cleanedMs + task.deleteRetentionMs);
+  }
+  return output;
+}
+
+/**
+ * The cleaned copy of one segment, started lazily: while every batch stays as it was,
+ * nothing is written; at the first change the kept prefix is copied and writing goes on.
+ */
+class CleanedWriter {
+  private fd = -1;
+  private readonly buffer = Buffer.allocUnsafe(WRITE_BUFFER);
+  private buffered = 0;
+  /** File position where the buffered bytes go. */
+  private written = 0;
+  /** Bytes of the new contents so far. */
+  position = 0;
+  readonly batches: number[] = [];
+
+  constructor(private readonly source: string, private readonly target: string) {}
+
+  get started(): boolean {
+    return this.fd >= 0;
+  }
+
+  /** Starts the copy with the source's bytes before the current position (kept as they were). */
+  start(): void {
+    this.fd = openSync(this.target, 'w');
+    const source = openSync(this.source, 'r');
+    try {
+      while (this.written < this.position) {
+        const n = readSync(source, this.buffer, 0, Math.min(this.buffer.length, this.position - this.written), this.written);
+        if (n <= 0) throw new Error(`${this.source}: shorter than ${this.position} bytes`);
+        this.writeAll(this.buffer.subarray(0, n));
+      }
+    } finally {
+      closeSync(source);
+    }
+  }
+
+  /** Adds a batch: its bytes once the copy has started, else only its place in the index. */
+  add(bytes: Uint8Array | null, size: number, lastOffset: number, maxTimestamp: number): void {
+    this.batches.push(lastOffset, this.position, size, maxTimestamp);
+    this.position += size;
+    if (!bytes) return;
+    if (this.buffered + bytes.length > this.buffer.length) this.flush();
+    if (bytes.length > this.buffer.length) this.writeAll(bytes);
+    else {
+      this.buffer.set(bytes, this.buffered);
+      this.buffered += bytes.length;
+    }
+  }
+
+  private flush(): void {
+    if (this.buffered > 0) this.writeAll(this.buffer.subarray(0, this.buffered));
+    this.buffered = 0;
+  }
+
+  private writeAll(bytes: Uint8Array): void {
+    let done = 0;
+    while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done, this.written + done);
+    this.written += bytes.length;
+  }
+
+  /** Flushes, stamps the mtime, syncs and closes the copy. */
+  finish(mtimeMs: number): void {
+    this.flush();
+    futimesSync(this.fd, mtimeMs / 1000, mtimeMs / 1000);
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  abort(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+}
+
+function cleanSegment(core: Core, codecs: Codecs, task: CleanTask, segment: SegmentInput, map: Map<string, number>, output: CleanOutput): CleanedSegment {
+  const path = segmentPaths(task.dir, segment.baseOffset).log;
+  // A dirty segment joins the clean section now; a clean one keeps the time it joined.
+  const cleanedMs = segment.clean ? statSync(path).mtimeMs : task.nowMs;
+  const dropTombstones = segment.clean && task.nowMs - cleanedMs >= task.deleteRetentionMs;
+  let tombstones = 0;
+  const keep: RecordPredicate = (offset, key, tombstone) => {
+    output.records++;
+    if (key === null) return false; // Kafka's cleaner drops records without a key
+    const latest = map.get(keyString(key));
+    if (latest !== undefined && latest > offset) return false;
+    if (tombstone) {
+      if (dropTombstones) {
+        output.tombstonesRemoved++;
+        return false;
+      }
+      tombstones++;
+    }
+    output.recordsKept++;
+    return true;
+  };
+  const writer = new CleanedWriter(path, path + CLEANED_SUFFIX);
+  try {
+    forEachBatch(core, path, segment.size, (ptr, entry) => {
+      if (entry.attributes & core.c.CONTROL_BIT) {
+        // No transactions yet: control batches are kept as they are.
+        writer.add(writer.started ? core.mem.view(ptr, entry.size) : null, entry.size, entry.lastOffset, entry.maxTimestamp);
+        return;
+      }
+      const result = filterBatchAt(core, ptr, entry.size, codecs, keep);
+      if (result.kept === 'all') {
+        writer.add(writer.started ? core.mem.view(ptr, entry.size) : null, entry.size, entry.lastOffset, entry.maxTimestamp);
+        return;
+      }
+      if (!writer.started) writer.start();
+      if (result.kept === 'some') writer.add(result.batch, result.batch.length, entry.lastOffset, result.maxTimestamp);
+    });
+    if (!writer.started) {
+      if (!segment.clean) utimesSync(path, task.nowMs / 1000, task.nowMs / 1000);
+      return { baseOffset: segment.baseOffset, outcome: 'unchanged', sizeBefore: segment.size, sizeAfter: segment.size, batches: new Float64Array(0), cleanedMs, tombstones };
+    }
+    writer.finish(cleanedMs);
+  } catch (e) {
+    writer.abort();
+    throw e;
+  }
+  return {
+    baseOffset: segment.baseOffset, outcome: 'replaced', sizeBefore: segment.size, sizeAfter: writer.position,
+    batches: Float64Array.from(writer.batches), cleanedMs, tombstones,
+  };
+}
