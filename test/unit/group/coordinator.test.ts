@@ -12,10 +12,10 @@ const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 const dirs: string[] = [];
 afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
 
-function start(dir: string): Promise<Broker> {
+function start(dir: string, overrides: Record<string, string> = {}): Promise<Broker> {
   return Broker.start(new BrokerConfig({
     listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dir, 'strom.append.workers': '1', 'num.partitions': '1',
-    'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '3', 'offsets.retention.minutes': '10',
+    'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '3', 'offsets.retention.minutes': '10', ...overrides,
   }), quiet);
 }
 
@@ -71,6 +71,31 @@ describe('offset expiration', () => {
     expect(await broker.groups.expireOffsets(group.stateTimestamp + RETENTION_MS - 1)).toBe(0);
     expect(await broker.groups.expireOffsets(group.stateTimestamp + RETENTION_MS)).toBe(1);
     expect(broker.groups.group('cg')).toBeUndefined();
+    await broker.stop();
+  });
+});
+
+describe('__consumer_offsets stays bounded', () => {
+  it('compaction keeps the latest commit per partition, and a restart replays just those', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strom-coord-'));
+    dirs.push(dir);
+    const overrides = { 'offsets.topic.segment.bytes': '4096', 'log.cleaner.backoff.ms': '3600000' };
+    let broker = await start(dir, overrides);
+    await broker.logs.createTopic('t', 1);
+    for (let i = 1; i <= 300; i++) expect(await commit(broker, 'busy', i)).toEqual([0]);
+    const records = async (b: Broker) => b.groups.store.topic.load(() => {});
+    expect(await records(broker)).toBe(300);
+    const before = broker.logs.topic('__consumer_offsets')!.partitions.reduce((n, p) => n + p.sizeBytes, 0);
+    const cleaned = await broker.logs.compact('__consumer_offsets');
+    expect(cleaned.length).toBeGreaterThan(0);
+    const after = broker.logs.topic('__consumer_offsets')!.partitions.reduce((n, p) => n + p.sizeBytes, 0);
+    expect(after).toBeLessThan(before / 3);
+    // What is left: the active segment's commits and one per cleaned segment at most.
+    expect(await records(broker)).toBeLessThan(60);
+    expect(committed(broker, 'busy')).toBe(300);
+    await broker.stop();
+    broker = await start(dir, overrides);
+    expect(committed(broker, 'busy')).toBe(300);
     await broker.stop();
   });
 });
