@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { STROM_VERSION } from '../broker/broker.js';
 import { start } from './start.js';
+import { topicsCommand } from './topics.js';
 
 const program = new Command('strom')
   .description('Strom, a Kafka-compatible message broker')
@@ -20,6 +21,8 @@ Examples:
   strom start --override listeners=PLAINTEXT://:19092 --override log.dirs=/var/lib/strom
   STROM_LOG_DIRS=/tmp/strom strom start          # environment: STROM_* or KAFKA_* (Docker style)`)
   .action(start);
+
+program.addCommand(topicsCommand());
 
 program.parseAsync().catch((e) => {
   process.stderr.write(`strom: ${(e as Error).stack ?? e}\n`);
