@@ -4,6 +4,8 @@ import { Command } from 'commander';
 import { STROM_VERSION } from '../broker/broker.js';
 import { start } from './start.js';
 import { topicsCommand } from './topics.js';
+import { consoleProducerCommand } from './console-producer.js';
+import { consoleConsumerCommand } from './console-consumer.js';
 
 const program = new Command('strom')
   .description('Strom, a Kafka-compatible message broker')
@@ -23,6 +25,8 @@ Examples:
   .action(start);
 
 program.addCommand(topicsCommand());
+program.addCommand(consoleProducerCommand());
+program.addCommand(consoleConsumerCommand());
 
 program.parseAsync().catch((e) => {
   process.stderr.write(`strom: ${(e as Error).stack ?? e}\n`);
