@@ -6,6 +6,9 @@ import { start } from './start.js';
 import { topicsCommand } from './topics.js';
 import { consoleProducerCommand } from './console-producer.js';
 import { consoleConsumerCommand } from './console-consumer.js';
+import { consumerGroupsCommand } from './consumer-groups.js';
+import { getOffsetsCommand } from './get-offsets.js';
+import { configsCommand } from './configs.js';
 
 const program = new Command('strom')
   .description('Strom, a Kafka-compatible message broker')
@@ -27,6 +30,9 @@ Examples:
 program.addCommand(topicsCommand());
 program.addCommand(consoleProducerCommand());
 program.addCommand(consoleConsumerCommand());
+program.addCommand(consumerGroupsCommand());
+program.addCommand(getOffsetsCommand());
+program.addCommand(configsCommand());
 
 program.parseAsync().catch((e) => {
   process.stderr.write(`strom: ${(e as Error).stack ?? e}\n`);
