@@ -94,7 +94,12 @@ export class Connection {
   private async negotiate(): Promise<void> {
     // v3 is flexible; a broker that does not know it answers UNSUPPORTED_VERSION in v0's
     // layout with its own range (KIP-511), and we ask again at v0.
-    let response = await this.send(ApiVersionsApi, 3, { clientSoftwareName: 'strom-cli', clientSoftwareVersion: '0.1.0' }) as ApiVersionsResponse;
+    // The error code leads both layouts: UNSUPPORTED_VERSION means the body is v0's.
+    const api = {
+      ...ApiVersionsApi,
+      readResponse: (r: Reader, v: number) => ApiVersionsApi.readResponse(r, r.buf.readInt16BE(r.pos) === ErrorCode.UNSUPPORTED_VERSION ? 0 : v),
+    };
+    let response = await this.send(api, 3, { clientSoftwareName: 'strom-cli', clientSoftwareVersion: '0.1.0' }) as ApiVersionsResponse;
     if (response.errorCode === ErrorCode.UNSUPPORTED_VERSION) {
       response = await this.send(ApiVersionsApi, 0, { clientSoftwareName: 'strom-cli', clientSoftwareVersion: '0.1.0' }) as ApiVersionsResponse;
     }
