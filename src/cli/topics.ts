@@ -80,7 +80,7 @@ function needTopic(flags: TopicsFlags): string {
 
 /** Kafka's prefix for topic command failures. */
 function topicError(e: unknown): never {
-  if (e instanceof KafkaResponseError) throw new UsageError(`Error while executing topic command : ${e.message}`);
+  if (e instanceof KafkaResponseError) throw new UsageError(`Error while executing topic command : ${e.reason}`);
   throw e;
 }
 

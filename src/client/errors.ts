@@ -34,9 +34,12 @@ export class RequestTimeoutError extends Error {
 export class KafkaResponseError extends Error {
   override name = 'KafkaResponseError';
   readonly errorName: string;
+  /** The broker's own words (or the error's name): what Kafka's tools print. */
+  readonly reason: string;
   constructor(readonly code: number, context: string, brokerMessage?: string | null) {
     super(`${context}: ${brokerMessage || errorName(code)}`);
     this.errorName = errorName(code);
+    this.reason = brokerMessage || this.errorName;
   }
 }
 
