@@ -39,11 +39,11 @@ export function rejectZookeeper(flags: ConnectionFlags): void {
 }
 
 /** Runs `fn` with a Cluster for the flags' bootstrap servers, and closes it. */
-export async function withCluster<T>(flags: ConnectionFlags, fn: (cluster: Cluster) => Promise<T>): Promise<T> {
+export async function withCluster<T>(flags: ConnectionFlags, fn: (cluster: Cluster) => Promise<T>, clientId = 'strom-cli'): Promise<T> {
   rejectZookeeper(flags);
   const requestTimeoutMs = intOption(flags.requestTimeoutMs ?? '30000', '--request-timeout-ms', 1);
   const cluster = new Cluster(flags.bootstrapServer ?? flags.brokerList ?? 'localhost:9092', {
-    clientId: 'strom-cli',
+    clientId,
     requestTimeoutMs,
     connectTimeoutMs: Math.min(requestTimeoutMs, 10_000),
   });

@@ -39,7 +39,7 @@ export function consoleConsumerCommand(): Command {
     .option('--max-messages <n>', 'exit after this many records')
     .option('--timeout-ms <ms>', 'exit when no record arrives for this long')
     .option('--property <key=value>', 'print.key, print.timestamp, print.partition, print.offset, print.headers, print.value, key.separator, line.separator (repeatable)', collect, [] as string[])
-    .option('--consumer-property <key=value>', 'consumer configs: auto.offset.reset, enable.auto.commit, auto.commit.interval.ms, session.timeout.ms, client.id (repeatable)', collect, [] as string[])
+    .option('--consumer-property <key=value>', 'consumer configs: auto.offset.reset, enable.auto.commit, auto.commit.interval.ms, session.timeout.ms, heartbeat.interval.ms, group.instance.id, client.id (repeatable)', collect, [] as string[])
     .option('--isolation-level <level>', 'read_uncommitted or read_committed', 'read_uncommitted');
   connectionOptions(cmd)
     .addHelpText('after', examples([
@@ -118,6 +118,8 @@ async function consume(flags: ConsumerFlags): Promise<void> {
       groupId: flags.group,
       topics: [topic],
       sessionTimeoutMs: intOption(consumerProps['session.timeout.ms'] ?? '10000', 'session.timeout.ms', 1),
+      heartbeatIntervalMs: intOption(consumerProps['heartbeat.interval.ms'] ?? '3000', 'heartbeat.interval.ms', 1),
+      groupInstanceId: consumerProps['group.instance.id'] ?? null,
     }) : null;
     let positions = new Map<string, Position>();
     const committed = new Map<string, number>();
@@ -214,7 +216,7 @@ async function consume(flags: ConsumerFlags): Promise<void> {
       }
     }
     process.stderr.write(`Processed a total of ${count} messages\n`);
-  });
+  }, consumerProps['client.id'] ?? 'console-consumer');
 }
 
 /** A fetcher whose long poll never outlasts the time left before --timeout-ms. */

@@ -151,7 +151,7 @@ async function produce(flags: ProducerFlags): Promise<void> {
     await Promise.all(inFlight);
     progress?.stop();
     if (failure) throw failure;
-  });
+  }, producerProps['client.id'] ?? 'console-producer');
 }
 
 /** Progress on stderr when it is a terminal and stdin is a file or pipe (not typing). */
@@ -167,12 +167,20 @@ function startProgress(enabled: boolean): { update(records: number): void; stop(
     format: total ? 'producing {bar} {percentage}% | {records} records' : 'producing | {records} records',
     hideCursor: true,
   }, cliProgress.Presets.shades_classic);
-  // A file: progress by bytes read from it; a pipe: a running count.
+  // A file: progress by bytes read from it; a pipe: a running count. Shown only once the
+  // input has taken a while: a few lines need no bar.
   const stdin = process.stdin as unknown as { bytesRead?: number };
-  bar.start(total || 1, 0, { records: 0 });
+  const startedAt = Date.now();
+  let shown = false;
   return {
-    update: (records) => bar.update(total ? Math.min(total, stdin.bytesRead ?? 0) : 0, { records }),
+    update: (records) => {
+      if (!shown && Date.now() - startedAt < 500) return;
+      if (!shown) bar.start(total || 1, 0, { records });
+      shown = true;
+      bar.update(total ? Math.min(total, stdin.bytesRead ?? 0) : 0, { records });
+    },
     stop: () => {
+      if (!shown) return;
       if (total) bar.update(total);
       bar.stop();
     },

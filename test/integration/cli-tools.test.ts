@@ -186,7 +186,7 @@ describe('strom console-producer and console-consumer', () => {
     // While it runs the group is Stable with one member that owns both partitions.
     const members = await strom(['consumer-groups', ...B, '--describe', '--group', 'live-group', '--members']);
     expect(rows(members.stdout)[0]).toEqual(['GROUP', 'CONSUMER-ID', 'HOST', 'CLIENT-ID', '#PARTITIONS']);
-    expect(rows(members.stdout)[1]).toEqual(['live-group', expect.stringMatching(/^strom-cli-/), '/127.0.0.1', 'strom-cli', '2']);
+    expect(rows(members.stdout)[1]).toEqual(['live-group', expect.stringMatching(/^console-consumer-/), '/127.0.0.1', 'console-consumer', '2']);
     const state = await strom(['consumer-groups', ...B, '--describe', '--group', 'live-group', '--state']);
     expect(rows(state.stdout)[1]).toEqual(['live-group', broker.bootstrap, 'range', 'Stable', '1']);
     child.kill('SIGINT');
@@ -194,6 +194,45 @@ describe('strom console-producer and console-consumer', () => {
     expect(err).toContain('Processed a total of 4 messages');
     const d = JSON.parse((await strom(['consumer-groups', ...B, '--describe', '--group', 'live-group', '--json'])).stdout);
     expect(d.map((r: { lag: number }) => r.lag)).toEqual([0, 0]);
+  });
+});
+
+describe('with other Kafka clients (kcat, librdkafka)', () => {
+  it('kcat reads what console-producer wrote (keys, lz4) and console-consumer reads what kcat wrote (snappy)', async () => {
+    await strom(['topics', ...B, '--create', '--topic', 'interop', '--partitions', '1']);
+    expect((await strom(['console-producer', ...B, '--topic', 'interop', '--property', 'parse.key=true', '--property', 'key.separator=:', '--compression-codec', 'lz4'], 'k1:v1\nk2:v2\n')).code).toBe(0);
+    expect((await run('kcat', ['-b', broker.bootstrap, '-t', 'interop', '-P', '-K:', '-z', 'snappy'], 30_000, 'k3:v3\n')).code).toBe(0);
+    const k = await run('kcat', ['-b', broker.bootstrap, '-t', 'interop', '-C', '-o', 'beginning', '-e', '-f', '%k=%s@%o\n'], 30_000);
+    expect(lines(k.stdout)).toEqual(['k1=v1@0', 'k2=v2@1', 'k3=v3@2']);
+    const c = await strom(['console-consumer', ...B, '--topic', 'interop', '--from-beginning', '--max-messages', '3', '--property', 'print.key=true', '--property', 'key.separator=:']);
+    expect(lines(c.stdout)).toEqual(['k1:v1', 'k2:v2', 'k3:v3']);
+  });
+
+  it('two console-consumers in one group split the partitions (range assignor) and rebalance when one leaves', async () => {
+    await strom(['topics', ...B, '--create', '--topic', 'shared', '--partitions', '2']);
+    const member = () => {
+      const child = spawn(process.execPath, [STROM, 'console-consumer', ...B, '--topic', 'shared', '--group', 'pair', '--consumer-property', 'heartbeat.interval.ms=200'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      return { child, exited };
+    };
+    const membersNow = async () => rows((await strom(['consumer-groups', ...B, '--describe', '--group', 'pair', '--members'])).stdout).slice(1);
+    const until = async (want: (m: string[][]) => boolean) => {
+      for (let i = 0; i < 60; i++) {
+        const m = await membersNow().catch(() => []);
+        if (want(m)) return m;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      return membersNow();
+    };
+    const a = member();
+    expect((await until((m) => m.length === 1 && m[0][4] === '2')).map((m) => m[4])).toEqual(['2']);
+    const b = member();
+    expect((await until((m) => m.length === 2 && m.every((x) => x[4] === '1'))).map((m) => m[4])).toEqual(['1', '1']);
+    b.child.kill('SIGINT');
+    expect(await b.exited).toBe(0);
+    expect((await until((m) => m.length === 1 && m[0][4] === '2')).map((m) => m[4])).toEqual(['2']);
+    a.child.kill('SIGINT');
+    expect(await a.exited).toBe(0);
   });
 });
 
