@@ -152,7 +152,7 @@ async function describe(cluster: Cluster, flags: GroupsFlags): Promise<void> {
     if (flags.state !== undefined && !flags.members) {
       if (dead) throw new UsageError(`Error: Consumer group '${id}' does not exist.`);
       const c = g.coordinator;
-      const row = { group: id, coordinator: `${c.host}:${c.port}`, assignmentStrategy: g.protocol, state: g.state, members: g.members.length };
+      const row = { group: id, coordinator: `${c.host}:${c.port} (${c.nodeId})`, assignmentStrategy: g.protocol, state: g.state, members: g.members.length };
       if (flags.json) json.push(row);
       else out(`\n${table(['GROUP', 'COORDINATOR (ID)', 'ASSIGNMENT-STRATEGY', 'STATE', '#MEMBERS'], [[id, row.coordinator, g.protocol || '', g.state, g.members.length]])}`);
       continue;

@@ -50,6 +50,8 @@ export class Cluster {
   private readonly connections = new Map<string, Promise<Connection>>();
   private readonly brokers = new Map<number, BrokerInfo>();
   private controllerId = -1;
+  /** The node id FindCoordinator last named for each group. */
+  readonly coordinatorIds = new Map<string, number>();
   readonly retries: number;
 
   constructor(bootstrapServers: string | string[], readonly options: ClusterOptions = {}) {
@@ -175,6 +177,7 @@ export class Cluster {
         continue;
       }
       check(found.errorCode, `finding the coordinator of group ${groupId}`, found.errorMessage);
+      this.coordinatorIds.set(groupId, found.nodeId);
       return this.connect(found.host, found.port);
     }
   }

@@ -49,7 +49,7 @@ export interface GroupDescription {
   protocolType: string;
   /** The assignor (consumer protocol). */
   protocol: string;
-  coordinator: { host: string; port: number };
+  coordinator: { host: string; port: number; nodeId: number };
   members: GroupMemberDescription[];
 }
 
@@ -66,7 +66,7 @@ export async function describeGroup(cluster: Cluster, groupId: string): Promise<
     state: g.groupState,
     protocolType: g.protocolType,
     protocol: g.protocolData,
-    coordinator: { host: c.host, port: c.port },
+    coordinator: { host: c.host, port: c.port, nodeId: cluster.coordinatorIds.get(groupId) ?? -1 },
     members: g.members.map((m) => ({
       memberId: m.memberId,
       groupInstanceId: m.groupInstanceId,

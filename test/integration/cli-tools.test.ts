@@ -188,7 +188,7 @@ describe('strom console-producer and console-consumer', () => {
     expect(rows(members.stdout)[0]).toEqual(['GROUP', 'CONSUMER-ID', 'HOST', 'CLIENT-ID', '#PARTITIONS']);
     expect(rows(members.stdout)[1]).toEqual(['live-group', expect.stringMatching(/^console-consumer-/), '/127.0.0.1', 'console-consumer', '2']);
     const state = await strom(['consumer-groups', ...B, '--describe', '--group', 'live-group', '--state']);
-    expect(rows(state.stdout)[1]).toEqual(['live-group', broker.bootstrap, 'range', 'Stable', '1']);
+    expect(rows(state.stdout)[1]).toEqual(['live-group', broker.bootstrap, '(1)', 'range', 'Stable', '1']);
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(err).toContain('Processed a total of 4 messages');
