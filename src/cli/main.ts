@@ -3,6 +3,12 @@
 import { Command } from 'commander';
 import { STROM_VERSION } from '../broker/broker.js';
 import { start } from './start.js';
+import { topicsCommand } from './topics.js';
+import { consoleProducerCommand } from './console-producer.js';
+import { consoleConsumerCommand } from './console-consumer.js';
+import { consumerGroupsCommand } from './consumer-groups.js';
+import { getOffsetsCommand } from './get-offsets.js';
+import { configsCommand } from './configs.js';
 
 const program = new Command('strom')
   .description('Strom, a Kafka-compatible message broker')
@@ -20,6 +26,13 @@ Examples:
   strom start --override listeners=PLAINTEXT://:19092 --override log.dirs=/var/lib/strom
   STROM_LOG_DIRS=/tmp/strom strom start          # environment: STROM_* or KAFKA_* (Docker style)`)
   .action(start);
+
+program.addCommand(topicsCommand());
+program.addCommand(consoleProducerCommand());
+program.addCommand(consoleConsumerCommand());
+program.addCommand(consumerGroupsCommand());
+program.addCommand(getOffsetsCommand());
+program.addCommand(configsCommand());
 
 program.parseAsync().catch((e) => {
   process.stderr.write(`strom: ${(e as Error).stack ?? e}\n`);

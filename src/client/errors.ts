@@ -1,0 +1,49 @@
+// What the client reports: a broker it cannot reach (address and reason, for the one line
+// the tools print), a request that timed out, and a Kafka error code from a response.
+import { errorName } from '../protocol/errors.js';
+
+/** Node's socket error codes in words a user recognises. */
+const REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ETIMEDOUT: 'timed out',
+  EPIPE: 'connection closed',
+};
+
+/** The broker at `address` could not be reached (or the connection broke). */
+export class BrokerUnreachableError extends Error {
+  override name = 'BrokerUnreachableError';
+  constructor(readonly address: string, readonly code: string, detail?: string) {
+    super(`cannot reach the broker at ${address}: ${REASONS[code] ?? detail ?? code}${REASONS[code] ? ` (${code})` : ''}`);
+  }
+}
+
+/** A request got no answer in time. */
+export class RequestTimeoutError extends Error {
+  override name = 'RequestTimeoutError';
+  constructor(readonly address: string, api: string, timeoutMs: number) {
+    super(`${api} request to ${address} got no response within ${timeoutMs} ms`);
+  }
+}
+
+/** A Kafka error code in a response (with the broker's message, where the version has one). */
+export class KafkaResponseError extends Error {
+  override name = 'KafkaResponseError';
+  readonly errorName: string;
+  /** The broker's own words (or the error's name): what Kafka's tools print. */
+  readonly reason: string;
+  constructor(readonly code: number, context: string, brokerMessage?: string | null) {
+    super(`${context}: ${brokerMessage || errorName(code)}`);
+    this.errorName = errorName(code);
+    this.reason = brokerMessage || this.errorName;
+  }
+}
+
+/** Throws a KafkaResponseError when `code` is not 0. */
+export function check(code: number, context: string, brokerMessage?: string | null): void {
+  if (code !== 0) throw new KafkaResponseError(code, context, brokerMessage);
+}
