@@ -11,7 +11,7 @@ import { listOffsets, EARLIEST, LATEST } from '../client/admin.js';
 import { fetchOffsets } from '../client/groups.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { KafkaResponseError } from '../client/errors.js';
-import type { TopicPartitions } from '../client/assignor.js';
+import type { TopicPartitions } from '../protocol/consumer-protocol.js';
 import { action, collect, connectionOptions, examples, intOption, keyValues, UsageError, withCluster, type ConnectionFlags } from './common.js';
 
 interface ConsumerFlags extends ConnectionFlags {

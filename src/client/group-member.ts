@@ -12,7 +12,8 @@ import type { Connection } from './connection.js';
 import type { Cluster } from './cluster.js';
 import { sleep } from './cluster.js';
 import { check, KafkaResponseError } from './errors.js';
-import { RANGE_ASSIGNOR, encodeAssignment, encodeSubscription, rangeAssign, assignedPartitions, subscribedTopics, type TopicPartitions } from './assignor.js';
+import { RANGE_ASSIGNOR, rangeAssign } from './assignor.js';
+import { encodeAssignment, encodeSubscription, assignedPartitions, subscribedTopics, type TopicPartitions } from '../protocol/consumer-protocol.js';
 import { commitOffsets } from './groups.js';
 
 export interface GroupMemberOptions {

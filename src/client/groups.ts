@@ -8,7 +8,7 @@ import { OffsetFetchApi } from '../protocol/generated/offset-fetch.js';
 import { OffsetCommitApi } from '../protocol/generated/offset-commit.js';
 import { OffsetDeleteApi } from '../protocol/generated/offset-delete.js';
 import { ErrorCode } from '../protocol/errors.js';
-import { assignedPartitions, subscribedTopics } from '../group/lag.js';
+import { assignedPartitions, subscribedTopics } from '../protocol/consumer-protocol.js';
 import type { Cluster } from './cluster.js';
 import { check, KafkaResponseError } from './errors.js';
 

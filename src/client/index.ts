@@ -8,4 +8,5 @@ export { Producer, murmur2, partitionForKey, type ProducerOptions, type Producer
 export { Fetcher, type FetchOptions, type FetchedRecord, type PartitionFetch, type Position } from './fetcher.js';
 export * from './groups.js';
 export { GroupMember, type GroupMemberOptions } from './group-member.js';
-export { rangeAssign, encodeAssignment, encodeSubscription, RANGE_ASSIGNOR, type TopicPartitions } from './assignor.js';
+export { rangeAssign, RANGE_ASSIGNOR } from './assignor.js';
+export { encodeAssignment, encodeSubscription, type TopicPartitions } from '../protocol/consumer-protocol.js';

@@ -1,9 +1,7 @@
 // Consumer lag: for each partition a group has committed or been assigned, the committed
 // offset against the log end offset, and the member that owns the partition. One function
 // serves the tools (consumer-groups --describe), the HTTP gateway and metrics.
-import { Reader } from '../protocol/codec.js';
-import { readConsumerProtocolAssignment } from '../protocol/generated/consumer-protocol-assignment.js';
-import { readConsumerProtocolSubscription } from '../protocol/generated/consumer-protocol-subscription.js';
+import { assignedPartitions, subscribedTopics } from '../protocol/consumer-protocol.js';
 import type { LogManager } from '../log/log-manager.js';
 import type { GroupCoordinator } from './coordinator.js';
 import type { Group, GroupState } from './group.js';
@@ -28,30 +26,6 @@ export interface GroupLag {
   partitions: PartitionLag[];
   /** Sum of the known lags. */
   totalLag: number;
-}
-
-/** The partitions a consumer-protocol assignment holds (empty when not the consumer protocol). */
-export function assignedPartitions(assignment: Buffer): { topic: string; partitions: number[] }[] {
-  if (assignment.length < 2) return [];
-  try {
-    const r = new Reader(assignment);
-    const version = r.int16();
-    return readConsumerProtocolAssignment(r, Math.min(Math.max(version, 0), 3)).assignedPartitions;
-  } catch {
-    return [];
-  }
-}
-
-/** The topics a consumer-protocol subscription names (empty when not the consumer protocol). */
-export function subscribedTopics(metadata: Buffer): string[] {
-  if (metadata.length < 2) return [];
-  try {
-    const r = new Reader(metadata);
-    const version = r.int16();
-    return readConsumerProtocolSubscription(r, Math.min(Math.max(version, 0), 3)).topics;
-  } catch {
-    return [];
-  }
 }
 
 /** Topics any live member of a consumer group subscribes to. */

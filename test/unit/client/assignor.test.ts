@@ -1,6 +1,7 @@
 // src/client/assignor.ts: Kafka's range assignor and the consumer-protocol bytes.
 import { describe, expect, it } from 'vitest';
-import { rangeAssign, encodeAssignment, encodeSubscription } from '../../../src/client/assignor.js';
+import { rangeAssign } from '../../../src/client/assignor.js';
+import { encodeAssignment, encodeSubscription } from '../../../src/protocol/consumer-protocol.js';
 import { assignedPartitions, subscribedTopics } from '../../../src/group/lag.js';
 
 describe('rangeAssign', () => {
