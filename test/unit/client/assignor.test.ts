@@ -1,8 +1,7 @@
 // src/client/assignor.ts: Kafka's range assignor and the consumer-protocol bytes.
 import { describe, expect, it } from 'vitest';
 import { rangeAssign } from '../../../src/client/assignor.js';
-import { encodeAssignment, encodeSubscription } from '../../../src/protocol/consumer-protocol.js';
-import { assignedPartitions, subscribedTopics } from '../../../src/group/lag.js';
+import { encodeAssignment, encodeSubscription, assignedPartitions, subscribedTopics } from '../../../src/protocol/consumer-protocol.js';
 
 describe('rangeAssign', () => {
   it('gives each member a contiguous range, the first ones one more (RangeAssignor)', () => {
