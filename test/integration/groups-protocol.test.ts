@@ -398,6 +398,22 @@ describe('OffsetCommit', () => {
     expect(await commit('gp-commit', -1, '', [p0(8)], 0)).toEqual([ErrorCode.UNKNOWN_MEMBER_ID]); // v0: no generation at all
   });
 
+  it('during CompletingRebalance: member and generation are checked first, then REBALANCE_IN_PROGRESS', async () => {
+    const a = await stableGroupOfOne('gp-commit-completing');
+    const b = join('gp-commit-completing', { version: 3 });
+    expect(await until(() => heartbeat('gp-commit-completing', a.generationId, a.memberId), (e) => e !== 0, 'a rebalance')).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    const [ja, jb] = await Promise.all([join('gp-commit-completing', { memberId: a.memberId }), b]);
+    // No SyncGroup yet: the group waits for the leader's assignments.
+    expect((await describeGroup('gp-commit-completing')).groupState).toBe('CompletingRebalance');
+    expect(await commit('gp-commit-completing', a.generationId, a.memberId, [p0(1)])).toEqual([ErrorCode.ILLEGAL_GENERATION]);
+    expect(await commit('gp-commit-completing', ja.generationId, 'nobody', [p0(1)])).toEqual([ErrorCode.UNKNOWN_MEMBER_ID]);
+    expect(await commit('gp-commit-completing', ja.generationId, ja.memberId, [p0(1)])).toEqual([ErrorCode.REBALANCE_IN_PROGRESS]);
+    const follower = sync('gp-commit-completing', jb.generationId, jb.memberId);
+    await sync('gp-commit-completing', ja.generationId, ja.memberId, [{ memberId: jb.memberId, assignment: assignment([{ topic: 'gp-a', partitions: [0] }]) }]);
+    await follower;
+    expect(await commit('gp-commit-completing', jb.generationId, jb.memberId, [p0(1)])).toEqual([0]);
+  });
+
   it('a generation for a group that does not exist: ILLEGAL_GENERATION, GROUP_ID_NOT_FOUND from v9', async () => {
     expect(await commit('gp-commit-none', 3, 'someone', [p0(1)], 8)).toEqual([ErrorCode.ILLEGAL_GENERATION]);
     expect(await commit('gp-commit-none', 3, 'someone', [p0(1)], 9)).toEqual([ErrorCode.GROUP_ID_NOT_FOUND]);
