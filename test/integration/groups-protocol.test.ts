@@ -319,6 +319,32 @@ describe('SyncGroup and Heartbeat', () => {
     expect(again.members.map((m: { memberId: string }) => m.memberId)).toEqual([a.memberId]);
     expect(await heartbeat('gp-expire', again.generationId, jb.memberId)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
   });
+
+  it('a member that does not rejoin within the rebalance timeout is left out of the next generation', async () => {
+    const a = await stableGroupOfOne('gp-slow', { rebalanceTimeoutMs: 800 });
+    const b = join('gp-slow', { version: 3, rebalanceTimeoutMs: 800 });
+    expect(await until(() => heartbeat('gp-slow', a.generationId, a.memberId), (e) => e !== 0, 'a rebalance')).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    // a keeps heartbeating (its session lives) but never rejoins.
+    const jb = await b;
+    expect(jb).toMatchObject({ errorCode: 0, generationId: a.generationId + 1, leader: jb.memberId });
+    expect(jb.members.map((m: { memberId: string }) => m.memberId)).toEqual([jb.memberId]);
+    expect(await heartbeat('gp-slow', a.generationId, a.memberId)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+  });
+
+  it('a new member told MEMBER_ID_REQUIRED that never comes back holds a rebalance only for its session timeout', async () => {
+    // A 30 s rebalance timeout: were the ghost awaited that long, the raw client's 10 s read timeout fails the test.
+    const o = { sessionTimeoutMs: 5000, rebalanceTimeoutMs: 30_000 };
+    const a = await stableGroupOfOne('gp-pending', o);
+    const ghost = await join('gp-pending', { ...o, sessionTimeoutMs: 600 });
+    expect(ghost.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
+    const b = await join('gp-pending', o);
+    const joiningB = join('gp-pending', { ...o, memberId: b.memberId });
+    expect(await until(() => heartbeat('gp-pending', a.generationId, a.memberId), (e) => e !== 0, 'a rebalance')).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    const [ja, jb] = await Promise.all([join('gp-pending', { ...o, memberId: a.memberId }), joiningB]);
+    expect([ja.errorCode, jb.errorCode, ja.generationId]).toEqual([0, 0, a.generationId + 1]);
+    expect(ja.members.map((m: { memberId: string }) => m.memberId).sort()).toEqual([a.memberId, b.memberId].sort());
+    expect((await join('gp-pending', { ...o, memberId: ghost.memberId })).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+  });
 });
 
 describe('static membership (KIP-345)', () => {
