@@ -175,6 +175,25 @@ describe("Kafka's error codes", () => {
   });
 });
 
+describe('auto-creation races', () => {
+  it('a topic being auto-created is LEADER_NOT_AVAILABLE to concurrent Metadata requests, never listed without its partitions', async () => {
+    const clients = await Promise.all([client(), client(), client(), client()]);
+    const metadata = (c: RawClient, name: string) => c.request(METADATA, 9, {
+      topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name }], allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false,
+    });
+    for (let round = 0; round < 5; round++) {
+      const name = `auto-race-${round}`;
+      const answers = (await Promise.all(clients.map((c) => metadata(c, name)))).map((r) => r.topics[0]);
+      for (const t of answers) {
+        if (t.errorCode === ErrorCode.NONE) expect(t.partitions, name).toHaveLength(1);
+        else expect(t.errorCode, name).toBe(ErrorCode.LEADER_NOT_AVAILABLE);
+      }
+      expect(answers.some((t: { errorCode: number }) => t.errorCode === ErrorCode.NONE)).toBe(true);
+      expect((await metadata(clients[0], name)).topics[0].partitions).toHaveLength(1);
+    }
+  });
+});
+
 describe('advertised.listeners', () => {
   it('is what Metadata and DescribeCluster tell clients', async () => {
     const advertised = await startBroker({ overrides: { 'advertised.listeners': 'PLAINTEXT://broker.example:19092' } });
