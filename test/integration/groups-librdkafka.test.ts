@@ -1,8 +1,9 @@
 // librdkafka 2.0.2 consumer groups against the broker: confluent-kafka-python 1.7.0
-// (Debian's python3-confluent-kafka) subscribing, committing and resuming, its admin
-// client's list_groups, and kcat's balanced consumer (-G) with two members splitting a
-// topic. Also lz4 from librdkafka, which it only enables when FindCoordinator v0 is
-// advertised (CLIENTS.md gotcha 5): its batches must now be stored lz4-compressed.
+// (Debian's python3-confluent-kafka) subscribing, committing and resuming, a static member
+// restarting, its admin client's list_groups (1.7.0 has no list_consumer_groups), and
+// kcat's balanced consumer (-G) with two members splitting a topic. Also lz4 from
+// librdkafka, which it only enables when FindCoordinator v0 is advertised (CLIENTS.md
+// gotcha 5): its batches must now be stored lz4-compressed.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,11 +19,11 @@ beforeAll(async () => {
   broker = await startBroker({ overrides: { 'group.initial.rebalance.delay.ms': '300', 'offsets.topic.num.partitions': '3' } });
   const c = await RawClient.connect(broker.port);
   const created = await c.request(CREATE_TOPICS, 4, {
-    topics: [['cf-commit', 1], ['kc-split', 4], ['cf-lz4', 1]].map(([name, numPartitions]) => ({ name, numPartitions, replicationFactor: 1, assignments: [], configs: [] })),
+    topics: [['cf-commit', 1], ['cf-static', 1], ['kc-split', 4], ['cf-lz4', 1]].map(([name, numPartitions]) => ({ name, numPartitions, replicationFactor: 1, assignments: [], configs: [] })),
     timeoutMs: 5000, validateOnly: false,
   });
   c.close();
-  expect(created.topics.map((t: { errorCode: number }) => t.errorCode)).toEqual([0, 0, 0]);
+  expect(created.topics.map((t: { errorCode: number }) => t.errorCode)).toEqual([0, 0, 0, 0]);
 });
 afterAll(async () => {
   expect(await broker.stop()).toBe(0);
@@ -46,8 +47,11 @@ import json, sys, time
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 bootstrap, topic, group, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-c = Consumer({'bootstrap.servers': bootstrap, 'group.id': group, 'auto.offset.reset': 'earliest',
-              'enable.auto.commit': False, 'heartbeat.interval.ms': 200, 'session.timeout.ms': 6000})
+config = {'bootstrap.servers': bootstrap, 'group.id': group, 'auto.offset.reset': 'earliest',
+          'enable.auto.commit': False, 'heartbeat.interval.ms': 200, 'session.timeout.ms': 6000}
+if len(sys.argv) > 5:
+    config['group.instance.id'] = sys.argv[5]
+c = Consumer(config)
 c.subscribe([topic])
 got = []
 deadline = time.time() + 25
@@ -61,7 +65,7 @@ committed = [[tp.partition, tp.offset] for tp in c.committed([TopicPartition(top
 admin = AdminClient({'bootstrap.servers': bootstrap})
 def describe(g):
     return {'id': g.id, 'state': g.state, 'protocol_type': g.protocol_type, 'protocol': g.protocol,
-            'members': [{'client_id': m.client_id, 'client_host': m.client_host, 'assignment': len(m.assignment) > 0} for m in g.members]}
+            'members': [{'id': m.id, 'client_id': m.client_id, 'client_host': m.client_host, 'assignment': len(m.assignment) > 0} for m in g.members]}
 live = [describe(g) for g in admin.list_groups(group, timeout=10)]
 c.close()
 after = [describe(g) for g in admin.list_groups(group, timeout=10)]
@@ -80,7 +84,7 @@ describe('confluent-kafka-python (librdkafka) consumer group', () => {
     expect(first.committed).toEqual([[0, 4]]);
     expect(first.live).toEqual([{
       id: 'cf-group', state: 'Stable', protocol_type: 'consumer', protocol: 'range',
-      members: [{ client_id: 'rdkafka', client_host: '/127.0.0.1', assignment: true }],
+      members: [{ id: expect.stringMatching(/^rdkafka-/), client_id: 'rdkafka', client_host: '/127.0.0.1', assignment: true }],
     }]);
     expect(first.after).toEqual([{ id: 'cf-group', state: 'Empty', protocol_type: 'consumer', protocol: '', members: [] }]);
     expect(first.all).toContain('cf-group');
@@ -88,6 +92,21 @@ describe('confluent-kafka-python (librdkafka) consumer group', () => {
     const second = await pythonJson(CONSUME_AND_COMMIT, ['cf-commit', 'cf-group', '6']);
     expect(second.got.map((m: [number, number, string]) => m[1])).toEqual([4, 5, 6, 7, 8, 9]);
     expect(second.committed).toEqual([[0, 10]]);
+  });
+
+  it('a static member (group.instance.id) restarted takes over its membership and resumes after its commit', async () => {
+    const produced = await kcat(['-P', '-t', 'cf-static', '-p', '0'], Array.from({ length: 6 }, (_, i) => `s${i}`).join('\n') + '\n');
+    expect(produced.code).toBe(0);
+    const first = await pythonJson(CONSUME_AND_COMMIT, ['cf-static', 'cf-static-group', '3', 'instance-1']);
+    expect(first.got.map((m: [number, number, string]) => m[1])).toEqual([0, 1, 2]);
+    // A static member does not leave on close: the group stays Stable with it.
+    expect(first.after[0]).toMatchObject({ state: 'Stable', members: [{ id: first.live[0].members[0].id, assignment: true }] });
+    const second = await pythonJson(CONSUME_AND_COMMIT, ['cf-static', 'cf-static-group', '3', 'instance-1']);
+    expect(second.got.map((m: [number, number, string]) => m[1])).toEqual([3, 4, 5]);
+    expect(second.committed).toEqual([[0, 6]]);
+    expect(second.live[0]).toMatchObject({ state: 'Stable', members: [{ assignment: true }] });
+    expect(second.live[0].members).toHaveLength(1);
+    expect(second.live[0].members[0].id).not.toBe(first.live[0].members[0].id);
   });
 });
 
