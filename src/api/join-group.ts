@@ -2,7 +2,10 @@
 // serves as both); v4: a new member without an id is answered MEMBER_ID_REQUIRED with its id
 // and joins again (KIP-394, CLIENTS.md gotcha 16); v5 adds group.instance.id (static
 // membership, KIP-345); v7 returns the protocol type; v8 adds the reason; v9 may tell a
-// static leader to skip the assignment. Member metadata is opaque to the broker.
+// static leader to skip the assignment. Member metadata is opaque to the broker, and is
+// copied: the request's bytes are views into its frame, reused once the response is sent,
+// while the group keeps the metadata for the leader's later joins, DescribeGroups, the
+// group record in __consumer_offsets and OffsetDelete.
 import { JoinGroupApi, type JoinGroupRequest, type JoinGroupResponse } from '../protocol/generated/join-group.js';
 import { defineHandler } from './handler.js';
 
@@ -17,7 +20,7 @@ export const joinGroup = defineHandler(JoinGroupApi, { min: 0, max: 9 }, async (
     sessionTimeoutMs: request.sessionTimeoutMs,
     rebalanceTimeoutMs: v >= 1 ? request.rebalanceTimeoutMs : request.sessionTimeoutMs,
     protocolType: request.protocolType,
-    protocols: request.protocols,
+    protocols: request.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
     requireKnownMemberId: v >= 4,
     supportsSkipAssignment: v >= 9,
   });

@@ -60,8 +60,11 @@ async function autoCreate(broker: BrokerContext, name: string, allowed: boolean)
     broker.logger.info(`auto-created topic ${name} with ${broker.config.int('num.partitions')} partition(s)`);
     return ErrorCode.NONE;
   } catch (e) {
-    // Created meanwhile by a concurrent request: fine.
-    if (e instanceof KafkaError && e.code === ErrorCode.TOPIC_ALREADY_EXISTS) return ErrorCode.NONE;
+    // Created by a concurrent request: fine once it is complete; while its partitions are
+    // still being made, Kafka's answer for a topic being auto-created (retriable, gotcha 7).
+    if (e instanceof KafkaError && e.code === ErrorCode.TOPIC_ALREADY_EXISTS) {
+      return broker.logs.topic(name) ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE;
+    }
     if (e instanceof KafkaError) return e.code;
     throw e;
   }

@@ -2,8 +2,11 @@
 // v0 has no generation or member (a standalone commit); v1 adds them and a per-partition
 // commit timestamp; v2-4 a retention time (Kafka ignores it since KIP-211 unless set; Strom
 // always applies offsets.retention.minutes); v6 the leader epoch; v7 group.instance.id.
+// v9: a commit with a generation for a group that does not exist is GROUP_ID_NOT_FOUND
+// (before v9 ILLEGAL_GENERATION, kept for older clients; Kafka's OffsetMetadataManager).
 // The response is sent once the commits are appended to __consumer_offsets.
 import { OffsetCommitApi, type OffsetCommitRequest, type OffsetCommitResponse } from '../protocol/generated/offset-commit.js';
+import { ErrorCode } from '../protocol/errors.js';
 import { defineHandler } from './handler.js';
 
 export const offsetCommit = defineHandler(OffsetCommitApi, { min: 0, max: 9 }, async (request: OffsetCommitRequest, ctx): Promise<OffsetCommitResponse> => {
@@ -11,13 +14,12 @@ export const offsetCommit = defineHandler(OffsetCommitApi, { min: 0, max: 9 }, a
   const offsets = request.topics.flatMap((t) => t.partitions.map((p) => ({
     topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata,
   })));
-  const codes = await groups.commitOffsets({
-    groupId: request.groupId,
-    generationId: ctx.apiVersion >= 1 ? request.generationIdOrMemberEpoch : -1,
-    memberId: request.memberId,
-    groupInstanceId: request.groupInstanceId,
-    offsets,
-  }, (topic, partition) => logs.partition(topic, partition) !== undefined);
+  const generationId = ctx.apiVersion >= 1 ? request.generationIdOrMemberEpoch : -1;
+  const partitionExists = (topic: string, partition: number) => logs.partition(topic, partition) !== undefined;
+  const unknownGroup = ctx.apiVersion >= 9 && generationId >= 0 && groups.group(request.groupId) === undefined;
+  const codes = unknownGroup
+    ? offsets.map((o) => (partitionExists(o.topic, o.partition) ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION))
+    : await groups.commitOffsets({ groupId: request.groupId, generationId, memberId: request.memberId, groupInstanceId: request.groupInstanceId, offsets }, partitionExists);
   let i = 0;
   return {
     throttleTimeMs: 0,

@@ -1,6 +1,8 @@
 // SyncGroup (key 14), versions 0-5. The leader sends every member's assignment; each member
 // receives its own once the group is stored. v3 adds group.instance.id; v5 adds the protocol
 // type and name, checked against the group's (INCONSISTENT_GROUP_PROTOCOL) and returned.
+// The assignments are copied: the request's bytes are views into its frame, reused once the
+// response is sent, while the group keeps each member's assignment for the generation.
 import { SyncGroupApi, type SyncGroupRequest, type SyncGroupResponse } from '../protocol/generated/sync-group.js';
 import { defineHandler } from './handler.js';
 
@@ -13,7 +15,7 @@ export const syncGroup = defineHandler(SyncGroupApi, { min: 0, max: 5 }, async (
     groupInstanceId: request.groupInstanceId,
     protocolType: v >= 5 ? request.protocolType : null,
     protocolName: v >= 5 ? request.protocolName : null,
-    assignments: new Map(request.assignments.map((a) => [a.memberId, a.assignment])),
+    assignments: new Map(request.assignments.map((a) => [a.memberId, Buffer.from(a.assignment)])),
   });
   return {
     throttleTimeMs: 0,

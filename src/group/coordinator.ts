@@ -168,15 +168,20 @@ export class GroupCoordinator {
 
   /** KIP-345: a static member restarted with a new member id takes over its old membership. */
   private rejoinStaticMember(group: Group, req: JoinRequest, oldId: string, newId: string, answer: (r: JoinResult) => void): void {
+    const previousLeaderId = group.leaderId;
     const member = group.replaceStaticMember(req.groupInstanceId!, oldId, newId);
     member.clientId = req.clientId;
     member.clientHost = req.clientHost;
     this.heartbeatReceived(group, member);
     if (group.is('Stable') && member.sameProtocols(req.protocols)) {
       // No rebalance: persist the new member id, then answer with the current generation.
+      // A Stable group would not apply new assignments, so a rejoining leader must not
+      // compute any: from v9 it is told to skip them (KIP-814); before, Kafka names the
+      // previous leader id and no members, so the client does not believe it leads.
       const isLeader = member.memberId === group.leaderId;
+      const skip = isLeader && req.supportsSkipAssignment;
       void this.store.storeGroup(group, new Map()).then(
-        () => answer({ ...group.joinResult(member), members: isLeader ? group.joinResult(member).members : [], skipAssignment: isLeader && req.supportsSkipAssignment }),
+        () => answer({ ...group.joinResult(member), leader: req.supportsSkipAssignment ? group.leaderId ?? '' : previousLeaderId ?? '', members: skip ? group.joinResult(member).members : [], skipAssignment: skip }),
         (e) => answer(group.errorJoin(e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR, newId)),
       );
       return;
@@ -469,9 +474,11 @@ export class GroupCoordinator {
     if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (group.isStaticMemberFenced(req.groupInstanceId, req.memberId)) return ErrorCode.FENCED_INSTANCE_ID;
     if (req.generationId < 0 && group.is('Empty')) return ErrorCode.NONE;
-    if (group.is('CompletingRebalance')) return ErrorCode.REBALANCE_IN_PROGRESS;
     if (!group.members.has(req.memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (req.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    // Kafka's ClassicGroup.validateOffsetCommit: only a current member of the current
+    // generation learns that the assignment is still being decided.
+    if (group.is('CompletingRebalance')) return ErrorCode.REBALANCE_IN_PROGRESS;
     return ErrorCode.NONE;
   }
 

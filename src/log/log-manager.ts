@@ -58,6 +58,8 @@ export class LogManager {
   readonly dir: string;
   clusterId = '';
   readonly topics = new Map<string, Topic>();
+  /** Topics whose partitions are being created: the name is taken, the topic not yet visible. */
+  private readonly creating = new Set<string>();
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
   private readonly cleaner: LogCleaner;
@@ -219,8 +221,8 @@ export class LogManager {
   validateNewTopic(name: string, partitions: number, configs: Record<string, string>): void {
     const bad = topicNameError(name);
     if (bad) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, bad);
-    if (this.topics.has(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
-    for (const other of this.topics.keys()) {
+    if (this.topics.has(name) || this.creating.has(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+    for (const other of [...this.topics.keys(), ...this.creating]) {
       if (collisionKey(other) === collisionKey(name)) {
         throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${name}' collides with existing topic: ${other}`);
       }
@@ -236,9 +238,12 @@ export class LogManager {
   async createTopic(name: string, partitions: number, configs: Record<string, string> = {}): Promise<Topic> {
     this.validateNewTopic(name, partitions, configs);
     const topic = this.newTopic(name, configs);
-    this.topics.set(name, topic);
+    // Visible only once every partition exists: a concurrent Metadata request must not list
+    // the topic with some of its partitions (kafka-python's partitioner divides by their count).
+    this.creating.add(name);
     try {
       await this.addPartitions(topic, partitions);
+      this.topics.set(name, topic);
       this.writeTopicsFile();
     } catch (e) {
       // A full or failing disk: undo, and answer with Kafka's storage error.
@@ -249,6 +254,8 @@ export class LogManager {
         rmSync(log.dir, { recursive: true, force: true });
       }
       throw storageError(e, `cannot create topic ${name}`);
+    } finally {
+      this.creating.delete(name);
     }
     return topic;
   }

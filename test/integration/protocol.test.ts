@@ -58,7 +58,7 @@ describe('version negotiation', () => {
       const produceRange = r.apiKeys.find((k: { apiKey: number }) => k.apiKey === PRODUCE);
       expect(produceRange).toEqual({ apiKey: 0, minVersion: 0, maxVersion: 11 });
       expect(r.apiKeys.find((k: { apiKey: number }) => k.apiKey === FETCH)).toEqual({ apiKey: 1, minVersion: 0, maxVersion: 12 });
-      expect(r.apiKeys.map((k: { apiKey: number }) => k.apiKey)).toEqual([0, 1, 2, 3, 18, 19, 20, 21, 22, 32, 33, 37, 44, 60]);
+      expect(r.apiKeys.map((k: { apiKey: number }) => k.apiKey)).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 22, 32, 33, 37, 42, 44, 47, 60]);
     }
   });
 
@@ -172,6 +172,25 @@ describe("Kafka's error codes", () => {
     await c.request(CREATE_TOPICS, 5, createTopic('range'));
     const r = await c.request(FETCH, 11, fetchRequest('range', 1000));
     expect(r.responses[0].partitions[0]).toMatchObject({ errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark: 0, logStartOffset: 0 });
+  });
+});
+
+describe('auto-creation races', () => {
+  it('a topic being auto-created is LEADER_NOT_AVAILABLE to concurrent Metadata requests, never listed without its partitions', async () => {
+    const clients = await Promise.all([client(), client(), client(), client()]);
+    const metadata = (c: RawClient, name: string) => c.request(METADATA, 9, {
+      topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name }], allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false,
+    });
+    for (let round = 0; round < 5; round++) {
+      const name = `auto-race-${round}`;
+      const answers = (await Promise.all(clients.map((c) => metadata(c, name)))).map((r) => r.topics[0]);
+      for (const t of answers) {
+        if (t.errorCode === ErrorCode.NONE) expect(t.partitions, name).toHaveLength(1);
+        else expect(t.errorCode, name).toBe(ErrorCode.LEADER_NOT_AVAILABLE);
+      }
+      expect(answers.some((t: { errorCode: number }) => t.errorCode === ErrorCode.NONE)).toBe(true);
+      expect((await metadata(clients[0], name)).topics[0].partitions).toHaveLength(1);
+    }
   });
 });
 
