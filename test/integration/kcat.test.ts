@@ -24,15 +24,14 @@ describe('kcat / librdkafka', () => {
   });
 
   // librdkafka 2.0.2 drops gzip/snappy/lz4 unless Produce is advertised from v0 (KAFKA-18659),
-  // and enables lz4 only when FindCoordinator v0 is advertised, which comes with consumer
-  // groups: until then its lz4 batches go out uncompressed (docs/COMPATIBILITY.md).
+  // and enables lz4 only when FindCoordinator v0 is advertised (CLIENTS.md gotcha 5).
   it('stores the codec librdkafka chose: compression is not dropped', async () => {
     // kcat shows nothing of codecs: read the batch attributes in the segment files.
     const { readFileSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { Core } = await import('../../src/core/index.js');
     const core = Core.create();
-    for (const [codec, id] of [['gzip', 1], ['snappy', 2], ['zstd', 4]] as const) {
+    for (const [codec, id] of [['gzip', 1], ['snappy', 2], ['lz4', 3], ['zstd', 4]] as const) {
       const log = readFileSync(join(broker.dir, `kc-${codec}-0`, '00000000000000000000.log'));
       const scan = core.scan(log);
       expect(scan.batches.length).toBeGreaterThan(0);
