@@ -4,7 +4,7 @@
 // (decompressing first); a rewrite compacts the descriptors of the records kept and has the
 // core encode them again, so values and headers are never copied out to JS objects.
 import type { Core, BatchHeader } from './core.js';
-import { decodeRecordsAt, type Codecs } from './records.js';
+import { decodeBatchAt as decodeAt, type Codecs } from './records.js';
 
 /**
  * What a visitor or keep-decision sees of one record. `key` is a view of core memory, valid
@@ -18,32 +18,6 @@ export type FilterResult =
   | { kept: 'all'; header: BatchHeader }
   | { kept: 'none'; header: BatchHeader }
   | { kept: 'some'; header: BatchHeader; batch: Uint8Array; records: number; maxTimestamp: number };
-
-interface Decoded {
-  header: BatchHeader;
-  desc: number;
-  count: number;
-  /** Bytes of the (decompressed) records. */
-  recordsLength: number;
-}
-
-/** Reads the header of the batch at ptr and decodes its records (decompressed into the arena). */
-function decodeAt(core: Core, ptr: number, size: number, codecs: Codecs | undefined): Decoded {
-  const c = core.c;
-  const status = core.readHeaderAt(ptr, size);
-  if (status < 0) throw core.error(status, `batch header: ${core.codeName(status)}`);
-  const header = core.header();
-  let recordsPtr = ptr + c.BATCH_HEADER_SIZE;
-  let recordsLength = size - c.BATCH_HEADER_SIZE;
-  if (header.compression !== 0) {
-    if (!codecs) throw new Error(`batch at offset ${header.baseOffset} is compressed (codec ${header.compression}) and no codecs were given`);
-    const plain = codecs.decompress(header.compression, core.mem.view(recordsPtr, recordsLength), 2);
-    recordsPtr = core.copyIn(plain);
-    recordsLength = plain.length;
-  }
-  const { desc, count } = decodeRecordsAt(core, header, recordsPtr, recordsLength);
-  return { header, desc, count, recordsLength };
-}
 
 /** Calls `visit` with the fields of descriptor i that the callbacks take. */
 function callWith<T>(core: Core, d: number, fn: (offset: number, key: Uint8Array | null, tombstone: boolean, timestamp: number) => T): T {

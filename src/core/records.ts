@@ -236,6 +236,36 @@ export function readDescriptors(core: Core, desc: number, count: number): Decode
   return out;
 }
 
+/** One batch decoded into record descriptors in the call arena. */
+export interface DecodedAt {
+  header: BatchHeader;
+  desc: number;
+  count: number;
+  /** Bytes of the (decompressed) records. */
+  recordsLength: number;
+}
+
+/**
+ * Reads the header of the batch at ptr (size bytes of core memory) and decodes its records
+ * into descriptors, decompressing them into the call arena first when the batch is compressed.
+ */
+export function decodeBatchAt(core: Core, ptr: number, size: number, codecs: Codecs | undefined): DecodedAt {
+  const c = core.c;
+  const status = core.readHeaderAt(ptr, size);
+  if (status < 0) throw core.error(status, `batch header: ${core.codeName(status)}`);
+  const header = core.header();
+  let recordsPtr = ptr + c.BATCH_HEADER_SIZE;
+  let recordsLength = size - c.BATCH_HEADER_SIZE;
+  if (header.compression !== 0) {
+    if (!codecs) throw new Error(`batch at offset ${header.baseOffset} is compressed (codec ${header.compression}) and no codecs were given`);
+    const plain = codecs.decompress(header.compression, core.mem.view(recordsPtr, recordsLength), 2);
+    recordsPtr = core.copyIn(plain);
+    recordsLength = plain.length;
+  }
+  const { desc, count } = decodeRecordsAt(core, header, recordsPtr, recordsLength);
+  return { header, desc, count, recordsLength };
+}
+
 /**
  * Decodes every whole batch in `bytes` (a segment slice or a fetch response's records; an
  * incomplete batch at the end is ignored, as consumers do). CRCs are checked.
@@ -248,18 +278,7 @@ export function decodeBatches(core: Core, bytes: Uint8Array, codecs?: Codecs): D
   if (scan.status < 0) throw core.error(scan.status, `batch at byte ${scan.bytes}: ${core.codeName(scan.status)}`);
   const batches: DecodedBatch[] = [];
   for (const entry of scan.batches) {
-    const ptr = base + entry.position;
-    core.readHeaderAt(ptr, entry.size);
-    const header = core.header();
-    let recordsPtr = ptr + c.BATCH_HEADER_SIZE;
-    let recordsLength = entry.size - c.BATCH_HEADER_SIZE;
-    if (header.compression !== 0) {
-      if (!codecs) throw new Error(`batch at offset ${header.baseOffset} is compressed (codec ${header.compression}) and no codecs were given`);
-      const plain = codecs.decompress(header.compression, core.mem.view(recordsPtr, recordsLength), 2);
-      recordsPtr = core.copyIn(plain);
-      recordsLength = plain.length;
-    }
-    const { desc, count } = decodeRecordsAt(core, header, recordsPtr, recordsLength);
+    const { header, desc, count } = decodeBatchAt(core, base + entry.position, entry.size, codecs);
     batches.push({ header, records: readDescriptors(core, desc, count) });
   }
   return batches;
