@@ -126,3 +126,29 @@ describe('live tail', () => {
     slow.close();
   }, 60_000);
 });
+
+describe('connection cap', () => {
+  it('answers 503 past http.max.connections (WebSockets plus requests in flight) and recovers', async () => {
+    const capped = await startBroker({ overrides: { 'http.max.connections': '1' } });
+    try {
+      await fetch(`${capped.http}/v3/clusters`);
+      const clusters = await (await fetch(`${capped.http}/v3/clusters`)).json();
+      await fetch(`${capped.http}/v3/clusters/${clusters.data[0].cluster_id}/topics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ topic_name: 'cap' }) });
+      const socket = new WebSocket(`ws://127.0.0.1:${capped.httpPort}/ws/topics/cap`);
+      await opened(socket);
+      const refused = await fetch(`${capped.http}/health`);
+      expect(refused.status).toBe(503);
+      expect((await refused.json()).message).toMatch(/http\.max\.connections/);
+      socket.close();
+      const deadline = Date.now() + 5000;
+      let status = 503;
+      while (status === 503 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        status = (await fetch(`${capped.http}/health`)).status;
+      }
+      expect(status).toBe(200);
+    } finally {
+      await capped.stop();
+    }
+  }, 30_000);
+});
