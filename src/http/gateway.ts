@@ -29,6 +29,15 @@ export interface GatewayOptions {
   ready: () => boolean;
 }
 
+/** The query string; the JavaScript fallback's getQuery throws on relative URLs (its bug), so guard it. */
+function queryOf(req: UwsRequest): string {
+  try {
+    return req.getQuery() ?? '';
+  } catch {
+    return '';
+  }
+}
+
 export class HttpGateway {
   readonly backend: HttpBackend;
   readonly backendDetail: string;
@@ -131,7 +140,7 @@ export class HttpGateway {
 
   private upgrade(res: HttpResponse, req: UwsRequest, context: us_socket_context_t): void {
     const url = req.getUrl();
-    const query = new URLSearchParams(req.getQuery() ?? '');
+    const query = new URLSearchParams(queryOf(req));
     const key = req.getHeader('sec-websocket-key');
     const protocol = req.getHeader('sec-websocket-protocol');
     const extensions = req.getHeader('sec-websocket-extensions');
@@ -156,7 +165,7 @@ export class HttpGateway {
     const method = req.getMethod().toUpperCase();
     const path = req.getUrl();
     const request: HttpRequest = {
-      method, path, params: {}, query: new URLSearchParams(req.getQuery() ?? ''),
+      method, path, params: {}, query: new URLSearchParams(queryOf(req)),
       contentType: req.getHeader('content-type'), accept: req.getHeader('accept'), host: req.getHeader('host'), body: Buffer.alloc(0),
     };
     const contentLength = Number(req.getHeader('content-length') || 0);
