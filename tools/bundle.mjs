@@ -13,7 +13,8 @@ import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const external = ['snappy', 'lz4-napi', '@bokuweb/zstd-wasm', 'xxhash-wasm', 'pino-pretty'];
+// uWebSockets.js loads its native binary by a computed path at run time: it stays a require.
+const external = ['snappy', 'lz4-napi', '@bokuweb/zstd-wasm', 'xxhash-wasm', 'pino-pretty', 'uWebSockets.js', 'uWebSockets.js/package.json'];
 const common = { bundle: true, platform: 'node', target: 'node20', minify: true, external, logLevel: 'warning' };
 
 await build({
@@ -64,7 +65,7 @@ chmodSync('dist/bundle/strom.cjs', 0o755);
 // Warm the code cache with one start on a throw-away directory and port.
 const dir = mkdtempSync(join(tmpdir(), 'strom-warm-'));
 await new Promise((resolve, reject) => {
-  const child = spawn(process.execPath, ['dist/bundle/strom.cjs', 'start', '--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', `log.dirs=${dir}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['dist/bundle/strom.cjs', 'start', '--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', `log.dirs=${dir}`, '--override', 'http.listeners=http://127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let started = false;
   const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`warm-up start timed out:\n${output}`)); }, 30_000);

@@ -39,6 +39,8 @@ export const fetch = defineHandler(FetchApi, { min: 0, max: 12 }, async (request
     const waitMore = round.bytes < request.minBytes && !round.error && Date.now() < deadline;
     if (!waitMore) {
       for (const read of round.reads) ctx.onDone(read.release);
+      const traffic = ctx.broker.traffic;
+      if (traffic) round.data.forEach((d, i) => { if (d.records && d.records.length > 0) traffic.fetched(targets[i].topic, d.records.length); });
       if (ctx.apiVersion <= 3) await initCompression(); // down-conversion may meet any codec
       return respond(ctx, request, targets, round.data);
     }

@@ -40,6 +40,14 @@ export interface BrokerContext {
   readonly advertised: Listener[];
   /** A fresh producer id (InitProducerId). */
   nextProducerId(): number;
+  /** Per-topic traffic counters (the HTTP gateway's /metrics), when something listens. */
+  readonly traffic?: TrafficListener;
+}
+
+/** Bytes and records in and out per topic, as the produce and fetch paths see them. */
+export interface TrafficListener {
+  produced(topic: string, bytes: number, records: number): void;
+  fetched(topic: string, bytes: number): void;
 }
 
 export interface RequestContext {

@@ -11,7 +11,7 @@ import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { CoreError, buildBatch, decodeBatches, legacyToBatch, visitRecords, type Core } from '../core/index.js';
 import { codecs, codecOf, CompressionError, ZSTD, initCompression } from '../compression/codecs.js';
 import { STATUS_NO_PARTITION, STATUS_DISK_FULL, STATUS_IO_ERROR, STATUS_OFFSET_OVERFLOW } from '../storage/channel.js';
-import { defineHandler, type RequestContext } from './handler.js';
+import { defineHandler, type BrokerContext } from './handler.js';
 
 type PartitionResponse = ProduceResponse.PartitionProduceResponse;
 
@@ -22,7 +22,7 @@ export const produce = defineHandler(ProduceApi, { min: 0, max: 11 }, async (req
   const responses = await Promise.all(request.topicData.map(async (topic) => ({
     name: topic.name,
     partitionResponses: await Promise.all(topic.partitionData.map((p) =>
-      acksValid ? producePartition(ctx, topic.name, p.index, p.records) : failure(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${request.acks}`))),
+      acksValid ? producePartition(ctx.broker, ctx.apiVersion, topic.name, p.index, p.records) : failure(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${request.acks}`))),
   })));
   if (request.acks === 0) {
     const failed = responses.flatMap((t) => t.partitionResponses.filter((p) => p.errorCode !== ErrorCode.NONE).map((p) => `${t.name}-${p.index}: ${p.errorMessage ?? p.errorCode}`));
@@ -43,8 +43,11 @@ class RecordError extends KafkaError {
   }
 }
 
-async function producePartition(ctx: RequestContext, topic: string, index: number, records: Buffer | null): Promise<PartitionResponse> {
-  const { broker, apiVersion } = ctx;
+/**
+ * Validates and appends one partition's records as Produce `apiVersion` does. The one append
+ * path: Kafka Produce and the HTTP gateway's REST produce both come here.
+ */
+export async function producePartition(broker: BrokerContext, apiVersion: number, topic: string, index: number, records: Buffer | null): Promise<PartitionResponse> {
   const log = broker.logs.partition(topic, index);
   if (!log) return failure(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition: ${topic}-${index}`);
   const invalidRecord = apiVersion >= 8 ? ErrorCode.INVALID_RECORD : ErrorCode.CORRUPT_MESSAGE;
@@ -68,6 +71,7 @@ async function producePartition(ctx: RequestContext, topic: string, index: numbe
       const [code, message] = appendError(broker.core, result.status, invalidRecord);
       return failure(index, code, message);
     }
+    broker.traffic?.produced(topic, batch.length, result.records);
     return {
       index, errorCode: ErrorCode.NONE, baseOffset: result.baseOffset, logAppendTimeMs: result.logAppendTime,
       logStartOffset: log.logStartOffset, recordErrors: [], errorMessage: null, currentLeader: NO_LEADER,

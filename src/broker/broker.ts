@@ -12,6 +12,7 @@ import type { BrokerConfig, Listener } from '../config/config.js';
 import type { BrokerContext, Logger } from '../api/handler.js';
 import { ProducerIds } from './producer-ids.js';
 import { GroupCoordinator } from '../group/coordinator.js';
+import { HttpGateway } from '../http/gateway.js';
 
 export const STROM_VERSION = '0.1.0';
 
@@ -26,6 +27,8 @@ export class Broker {
     readonly server: KafkaServer,
     readonly context: BrokerContext,
     readonly stats: StartStats,
+    /** The HTTP/WebSocket gateway, null when http.listeners is empty. */
+    readonly gateway: HttpGateway | null,
   ) {}
 
   static async start(config: BrokerConfig, logger: Logger): Promise<Broker> {
@@ -52,25 +55,49 @@ export class Broker {
       config, logs, groups, core, regions, logger, nodeId: config.nodeId, clusterId: logs.clusterId, advertised: [],
       nextProducerId: () => producerIds.allocate(),
     };
+    let server: KafkaServer | null = null;
+    let ready = false;
+    const httpListeners = config.httpListeners;
+    const gateway = httpListeners.length === 0 ? null : new HttpGateway(() => context, {
+      maxBodyBytes: config.int('http.max.body.bytes'),
+      maxConnections: config.int('http.max.connections'),
+      maxBufferedBytes: config.int('http.ws.max.buffered.bytes'),
+      consumerTimeoutMs: config.int('http.consumer.instance.timeout.ms'),
+      consumerMaxBytes: config.int('http.consumer.request.max.bytes'),
+      kafkaConnections: () => server?.connections.size ?? 0,
+      appendQueueDepth: () => pool.backlog,
+      ready: () => ready,
+    });
+    if (gateway) context.traffic = gateway.metrics;
     const maxRequestBytes = config.int('socket.request.max.bytes');
     const queuedBytes = config.int('queued.max.request.bytes');
-    const server = new KafkaServer(HANDLER_BY_KEY, () => context, {
+    const kafka = new KafkaServer(HANDLER_BY_KEY, () => context, {
       maxRequestBytes,
       maxInflightRequests: config.int('queued.max.requests'),
       maxInflightBytes: queuedBytes > 0 ? queuedBytes : 2 * maxRequestBytes,
       idleMs: config.int('connections.max.idle.ms'),
+      onRequest: gateway ? (api, seconds) => gateway.metrics.kafkaRequest(api, seconds) : undefined,
     }, config.int('max.connections'));
+    server = kafka;
     let bound: Listener[];
     try {
-      bound = await server.listen(config.listeners);
+      bound = await kafka.listen(config.listeners);
+      if (gateway) {
+        await gateway.listen(httpListeners);
+        logger.info(`HTTP gateway backend: ${gateway.backendDetail}`);
+        if (gateway.backend !== 'native') logger.warn('HTTP gateway runs on the uWebSockets.js JavaScript fallback: slower; see PLATFORM.md');
+      }
     } catch (e) {
+      gateway?.close();
+      await kafka.close();
       groups.stop();
       await logs.shutdown();
       await pool.stop();
       throw e;
     }
     context.advertised = advertise(config, bound);
-    return new Broker(config, logger, core, pool, logs, groups, server, context, stats);
+    ready = true;
+    return new Broker(config, logger, core, pool, logs, groups, kafka, context, stats, gateway);
   }
 
   get listeners(): Listener[] {
@@ -79,6 +106,7 @@ export class Broker {
 
   /** Stops accepting, finishes requests in flight, flushes and closes the logs. */
   async stop(): Promise<void> {
+    this.gateway?.close();
     await this.server.close();
     this.groups.stop();
     await this.logs.shutdown();

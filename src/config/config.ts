@@ -56,6 +56,15 @@ export interface Listener {
   port: number;
 }
 
+/** "http://host:port" entries (http.listeners); an empty host means all interfaces. */
+export function parseHttpListeners(entries: string[]): Listener[] {
+  return entries.filter((e) => e.trim() !== '').map((entry) => {
+    const m = /^http:\/\/(\[[^\]]*\]|[^:/]*):(\d+)\/?$/i.exec(entry.trim());
+    if (!m || Number(m[2]) > 65535) throw new ConfigError(`Invalid value ${JSON.stringify(entry)} for configuration http.listeners: expected http://host:port`);
+    return { name: 'HTTP', host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+  });
+}
+
 /** "PLAINTEXT://host:port" entries; an empty host means all interfaces. */
 export function parseListeners(key: string, entries: string[]): Listener[] {
   return entries.map((entry) => {
@@ -120,6 +129,7 @@ export class BrokerConfig {
     }
     // Cross-checks that refuse to start.
     parseListeners('listeners', this.list('listeners'));
+    parseHttpListeners(this.list('http.listeners'));
     if (this.explicit.has('advertised.listeners')) parseListeners('advertised.listeners', this.list('advertised.listeners'));
     if (this.explicit.has('node.id') && this.explicit.has('broker.id') && this.int('node.id') !== this.int('broker.id')) {
       throw new ConfigError(`node.id (${this.raw('node.id')}) and broker.id (${this.raw('broker.id')}) differ`);
@@ -224,6 +234,11 @@ export class BrokerConfig {
 
   get listeners(): Listener[] {
     return parseListeners('listeners', this.list('listeners'));
+  }
+
+  /** The HTTP gateway's addresses (none: the gateway is off). */
+  get httpListeners(): Listener[] {
+    return parseHttpListeners(this.list('http.listeners'));
   }
 
   /** What Metadata tells clients: advertised.listeners, else listeners (empty host: the machine's name). */

@@ -21,6 +21,8 @@ export interface ConnectionLimits {
   maxInflightRequests: number;
   maxInflightBytes: number;
   idleMs: number;
+  /** Called once per answered request with its API and handling time (the gateway's metrics). */
+  onRequest?: (apiName: string, seconds: number) => void;
 }
 
 /** Bytes of responses queued in the socket before the connection stops reading. */
@@ -152,6 +154,11 @@ export class Connection {
       closeConnection: (reason) => this.close(reason),
     };
     let result: unknown;
+    const startedNs = this.limits.onRequest ? process.hrtime.bigint() : 0n;
+    if (this.limits.onRequest) {
+      const onRequest = this.limits.onRequest;
+      pending.releases.push(() => onRequest(handler.api.name, Number(process.hrtime.bigint() - startedNs) / 1e9));
+    }
     try {
       result = handler.handle(request, ctx);
     } catch (e) {

@@ -10,6 +10,10 @@ const MAIN = fileURLToPath(new URL('../../dist/bundle/strom.cjs', import.meta.ur
 
 export interface RunningBroker {
   port: number;
+  /** The HTTP gateway's port (http.listeners, ephemeral by default here), or null when disabled. */
+  httpPort: number | null;
+  /** http://127.0.0.1:<httpPort> */
+  http: string;
   bootstrap: string;
   dir: string;
   process: ChildProcess;
@@ -41,10 +45,11 @@ export function cleanupDirs(): void {
 
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
   const dir = options.dir ?? tempDir();
-  const overrides = { listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dir, 'strom.append.workers': '2', ...options.overrides };
+  const overrides = { listeners: 'PLAINTEXT://127.0.0.1:0', 'http.listeners': 'http://127.0.0.1:0', 'log.dirs': dir, 'strom.append.workers': '2', ...options.overrides };
   const args = [MAIN, 'start', ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STROM_LOG_LEVEL: 'info' } });
   const output: string[] = [];
+  let httpPort: number | null = null;
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`broker did not start:\n${output.join('\n')}`)), 20_000);
     const onLine = (data: Buffer) => {
@@ -52,6 +57,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
         output.push(line);
         const m = /listening on PLAINTEXT:\/\/[^:]+:(\d+)/.exec(line);
         if (m) {
+          const h = /listening on [^;]*http:\/\/[^:,;]+:(\d+)/.exec(line);
+          if (h) httpPort = Number(h[1]);
           clearTimeout(timer);
           resolve(Number(m[1]));
         }
@@ -67,6 +74,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return {
     port,
+    httpPort,
+    http: `http://127.0.0.1:${httpPort}`,
     bootstrap: `127.0.0.1:${port}`,
     dir,
     process: child,

@@ -32,7 +32,7 @@ describe('strom start', () => {
   it('reads a server.properties file (positional, as kafka-server-start.sh) and warns about unknown keys', async () => {
     const dir = tempDir();
     const file = join(dir, 'server.properties');
-    writeFileSync(file, `# as in Kafka's config/server.properties\nnode.id=5\nlog.dirs=${join(dir, 'data')}\nlisteners=PLAINTEXT://127.0.0.1:0\nno.such.setting=1\n`);
+    writeFileSync(file, `# as in Kafka's config/server.properties\nnode.id=5\nlog.dirs=${join(dir, 'data')}\nlisteners=PLAINTEXT://127.0.0.1:0\nhttp.listeners=http://127.0.0.1:0\nno.such.setting=1\n`);
     const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, [STROM, 'start', file], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

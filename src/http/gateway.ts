@@ -1,0 +1,255 @@
+// The HTTP/WebSocket gateway on uWebSockets.js (http.listeners): REST proxy v2/v3, live
+// tails, /metrics, /health, /ready and the web console, served from the broker process.
+// Limits: http.max.body.bytes (413), http.max.connections (WebSockets plus requests in
+// flight; 503). Every failure is a Confluent-style JSON error; a handler that throws
+// something unexpected answers 500 and is logged, never taking the broker down.
+import { STATUS_CODES } from 'node:http';
+import type { HttpResponse, HttpRequest as UwsRequest, us_listen_socket, us_socket_context_t } from 'uWebSockets.js';
+import type { BrokerContext } from '../api/handler.js';
+import type { Listener } from '../config/config.js';
+import { loadUws, type HttpBackend } from './backend.js';
+import { HttpError, Router, errorReply, json, type HttpReply, type HttpRequest } from './router.js';
+import { routesV2 } from './rest-v2.js';
+import { routesV3 } from './rest-v3.js';
+import { ConsumerInstances } from './consumers.js';
+import { LiveTails, type TailData } from './tail.js';
+import { BrokerMetrics } from './metrics.js';
+import { partitionOrThrow } from './rest-v2.js';
+import { readRecords, recordJson } from './records.js';
+import { CONSOLE_ASSETS } from './console-assets.js';
+
+export interface GatewayOptions {
+  maxBodyBytes: number;
+  maxConnections: number;
+  maxBufferedBytes: number;
+  consumerTimeoutMs: number;
+  consumerMaxBytes: number;
+  kafkaConnections: () => number;
+  appendQueueDepth: () => number;
+  ready: () => boolean;
+}
+
+/** The query string; the JavaScript fallback's getQuery throws on relative URLs (its bug), so guard it. */
+function queryOf(req: UwsRequest): string {
+  try {
+    return req.getQuery() ?? '';
+  } catch {
+    return '';
+  }
+}
+
+export class HttpGateway {
+  readonly backend: HttpBackend;
+  readonly backendDetail: string;
+  readonly metrics: BrokerMetrics;
+  readonly tails: LiveTails;
+  readonly consumers: ConsumerInstances;
+  bound: Listener[] = [];
+  private listenSockets: us_listen_socket[] = [];
+  private readonly router = new Router();
+  private inflight = 0;
+  private webSockets = 0;
+
+  constructor(private readonly broker: () => BrokerContext, private readonly options: GatewayOptions) {
+    const { backend, version, detail } = loadUws();
+    this.backend = backend;
+    this.backendDetail = `${backend} (uWebSockets.js ${version}: ${detail})`;
+    this.tails = new LiveTails(broker, options.maxBufferedBytes, (topic, bytes) => this.metrics.fetched(topic, bytes));
+    this.metrics = new BrokerMetrics({
+      broker, kafkaConnections: options.kafkaConnections, httpConnections: () => this.inflight, webSockets: () => this.webSockets,
+      appendQueueDepth: options.appendQueueDepth, wsBuffered: () => this.tails.buffered(),
+    }, { backend, version });
+    this.consumers = new ConsumerInstances(broker, options.consumerTimeoutMs, options.consumerMaxBytes);
+    this.routes();
+  }
+
+  private routes(): void {
+    const r = this.router;
+    r.on('GET', '/health', () => json({ status: 'UP', backend: this.backend }));
+    r.on('GET', '/ready', () => (this.options.ready() ? json({ status: 'READY' }) : errorReply(503, 50301, 'The broker is not ready.')));
+    r.on('GET', '/metrics', async () => ({ status: 200, body: await this.metrics.registry.metrics(), contentType: this.metrics.registry.contentType }));
+    routesV2(r, this.broker);
+    routesV3(r, this.broker);
+    this.consumers.routes(r);
+    // The console's own reads (not part of Confluent's API).
+    r.on('GET', '/api/stats', () => json({ time: Date.now(), ...this.metrics.totals }));
+    r.on('GET', '/api/websockets', () => json({ max_buffered_bytes: this.options.maxBufferedBytes, peak_buffered_bytes: this.tails.peakBuffered, tails: this.tails.describe() }));
+    r.on('GET', '/api/topics/:topic/partitions/:partition/records', async (req) => {
+      const b = this.broker();
+      const log = partitionOrThrow(b, req.params.topic, req.params.partition);
+      const offsetParam = req.query.get('offset');
+      const limit = Math.min(Math.max(1, Number(req.query.get('limit') ?? 50) || 50), 1000);
+      const offset = offsetParam === null || offsetParam === '' ? Math.max(log.logStartOffset, log.logEndOffset - limit) : Number(offsetParam);
+      if (!Number.isInteger(offset) || offset < 0) throw new HttpError(422, 42200, 'offset must be a non-negative integer');
+      const records = await readRecords(log, b.core, offset, 4 << 20, limit);
+      return json({ topic: log.topic, partition: log.partition, log_start_offset: log.logStartOffset, log_end_offset: log.logEndOffset, records: records.map((x) => recordJson(log.topic, log.partition, x)) });
+    });
+    for (const [path, asset] of Object.entries(CONSOLE_ASSETS)) r.on('GET', path, () => ({ status: 200, body: asset.body, contentType: asset.type }));
+  }
+
+  async listen(listeners: Listener[]): Promise<Listener[]> {
+    if (listeners.length === 0) return [];
+    const { uws } = loadUws();
+    const app = uws.App();
+    app.ws<TailData>('/ws/topics/:topic', {
+      maxPayloadLength: this.options.maxBodyBytes,
+      // uWS drops sends past maxBackpressure; the tail pauses at maxBufferedBytes well before.
+      maxBackpressure: this.options.maxBufferedBytes * 4 + (16 << 20),
+      idleTimeout: 120,
+      sendPingsAutomatically: true,
+      upgrade: (res, req, context) => this.upgrade(res, req, context),
+      open: (ws) => {
+        this.webSockets++;
+        this.tails.open(ws);
+      },
+      message: (ws, message) => {
+        const text = Buffer.from(message).toString('utf8');
+        this.tails.message(ws, text).catch((e) => this.broker().logger.error(`live tail produce failed: ${(e as Error).stack ?? e}`));
+      },
+      drain: (ws) => this.tails.drain(ws),
+      close: (ws) => {
+        this.webSockets--;
+        this.tails.close(ws);
+      },
+    });
+    app.any('/*', (res, req) => this.handle(res, req));
+    for (const listener of listeners) {
+      const socket = await new Promise<us_listen_socket | false>((resolve) => {
+        if (listener.host === '') app.listen(listener.port, resolve);
+        else app.listen(listener.host, listener.port, resolve);
+      });
+      if (!socket) {
+        this.close();
+        const err = new Error(`cannot listen on http://${listener.host}:${listener.port}`) as NodeJS.ErrnoException & { port?: number };
+        err.code = 'EADDRINUSE';
+        err.port = listener.port;
+        throw err;
+      }
+      this.listenSockets.push(socket);
+      this.bound.push({ ...listener, port: uws.us_socket_local_port(socket as never) });
+    }
+    return this.bound;
+  }
+
+  close(): void {
+    const { uws } = loadUws();
+    for (const s of this.listenSockets.splice(0)) uws.us_listen_socket_close(s);
+    this.tails.closeAll();
+    this.consumers.stop();
+  }
+
+  private upgrade(res: HttpResponse, req: UwsRequest, context: us_socket_context_t): void {
+    const url = req.getUrl();
+    const query = new URLSearchParams(queryOf(req));
+    const key = req.getHeader('sec-websocket-key');
+    const protocol = req.getHeader('sec-websocket-protocol');
+    const extensions = req.getHeader('sec-websocket-extensions');
+    let data: TailData;
+    try {
+      if (this.webSockets + this.inflight >= this.options.maxConnections) throw new HttpError(503, 50302, `Too many connections (http.max.connections ${this.options.maxConnections}).`);
+      let topic: string;
+      try {
+        topic = decodeURIComponent(url.slice('/ws/topics/'.length));
+      } catch {
+        throw new HttpError(400, 400, 'Malformed topic name in the URL.');
+      }
+      data = this.tails.prepare(topic, query);
+    } catch (e) {
+      this.send(res, e instanceof HttpError ? errorReply(e.status, e.errorCode, e.message) : errorReply(500, 50001, String(e)), 'GET');
+      return;
+    }
+    res.upgrade(data, key, protocol, extensions, context);
+  }
+
+  private handle(res: HttpResponse, req: UwsRequest): void {
+    const method = req.getMethod().toUpperCase();
+    const path = req.getUrl();
+    const request: HttpRequest = {
+      method, path, params: {}, query: new URLSearchParams(queryOf(req)),
+      contentType: req.getHeader('content-type'), accept: req.getHeader('accept'), host: req.getHeader('host'), body: Buffer.alloc(0),
+    };
+    const contentLength = Number(req.getHeader('content-length') || 0);
+    const chunked = req.getHeader('transfer-encoding') !== '';
+    let aborted = false;
+    let counted = false;
+    const release = () => {
+      if (counted) this.inflight--;
+      counted = false;
+    };
+    res.onAborted(() => {
+      aborted = true;
+      release();
+    });
+    const finish = (reply: HttpReply, close = false) => {
+      if (aborted) return;
+      aborted = true;
+      this.metrics.httpRequests.inc({ method, status: String(reply.status) });
+      this.send(res, reply, method, close);
+    };
+    if (this.inflight + this.webSockets >= this.options.maxConnections) {
+      finish(errorReply(503, 50302, `Too many connections (http.max.connections ${this.options.maxConnections}).`), true);
+      return;
+    }
+    if (contentLength > this.options.maxBodyBytes) {
+      finish(errorReply(413, 413, `The request body of ${contentLength} bytes exceeds http.max.body.bytes ${this.options.maxBodyBytes}.`), true);
+      return;
+    }
+    const match = this.router.match(method, path);
+    if (match === null) {
+      finish(errorReply(404, 404, `HTTP 404 Not Found: no route for ${method} ${path}`));
+      return;
+    }
+    if (match === 'method') {
+      finish(errorReply(405, 405, `HTTP 405 Method Not Allowed: ${method} ${path}`));
+      return;
+    }
+    request.params = match.params;
+    this.inflight++;
+    counted = true;
+    const run = () => {
+      let result: HttpReply | Promise<HttpReply>;
+      try {
+        result = match.handler(request);
+      } catch (e) {
+        result = Promise.reject(e);
+      }
+      Promise.resolve(result).then((reply) => finish(reply), (e) => {
+        if (e instanceof HttpError) finish(errorReply(e.status, e.errorCode, e.message));
+        else {
+          this.broker().logger.error(`HTTP ${method} ${path} failed: ${(e as Error).stack ?? e}`);
+          finish(errorReply(500, 50001, `Internal server error: ${(e as Error).message}`));
+        }
+      }).finally(release);
+    };
+    if (contentLength === 0 && !chunked) {
+      run();
+      return;
+    }
+    // Read the body (uWS hands chunks whose memory dies after the callback: copy them).
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.onData((chunk, isLast) => {
+      if (aborted) return;
+      size += chunk.byteLength;
+      if (size > this.options.maxBodyBytes) {
+        release();
+        finish(errorReply(413, 413, `The request body exceeds http.max.body.bytes ${this.options.maxBodyBytes}.`), true);
+        return;
+      }
+      chunks.push(Buffer.from(Buffer.from(chunk)));
+      if (isLast) {
+        request.body = Buffer.concat(chunks);
+        run();
+      }
+    });
+  }
+
+  private send(res: HttpResponse, reply: HttpReply, method: string, close = false): void {
+    res.cork(() => {
+      res.writeStatus(`${reply.status} ${STATUS_CODES[reply.status] ?? ''}`);
+      res.writeHeader('content-type', reply.contentType);
+      if (reply.status === 204 || method === 'HEAD') res.endWithoutBody(undefined, close);
+      else res.end(reply.body, close);
+    });
+  }
+}

@@ -1,0 +1,100 @@
+// /metrics: the broker in Prometheus text format (prom-client, a registry of its own).
+// Counters are pushed by the produce/fetch paths (BrokerContext.traffic) and by the Kafka
+// listener's request hook; gauges of logs, groups and queues are read at scrape time.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BrokerContext, TrafficListener } from '../api/handler.js';
+import { groupLag } from '../group/lag.js';
+
+export interface GatewaySources {
+  broker: () => BrokerContext;
+  kafkaConnections: () => number;
+  httpConnections: () => number;
+  webSockets: () => number;
+  appendQueueDepth: () => number;
+  wsBuffered: () => { max: number; peak: number; paused: number };
+}
+
+export class BrokerMetrics implements TrafficListener {
+  readonly registry = new Registry();
+  private readonly bytesIn: Counter<'topic'>;
+  private readonly recordsIn: Counter<'topic'>;
+  private readonly bytesOut: Counter<'topic'>;
+  private readonly requests: Counter<'api'>;
+  private readonly latency: Histogram<'api'>;
+  readonly httpRequests: Counter<'method' | 'status'>;
+  /** Running totals for the console's throughput chart. */
+  readonly totals = { bytesIn: 0, recordsIn: 0, bytesOut: 0 };
+
+  constructor(sources: GatewaySources, backend: { backend: string; version: string }) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'strom_' });
+    this.bytesIn = new Counter({ name: 'strom_topic_bytes_in_total', help: 'Record batch bytes appended, per topic (Kafka and REST produce).', labelNames: ['topic'], registers });
+    this.recordsIn = new Counter({ name: 'strom_topic_records_in_total', help: 'Records appended, per topic.', labelNames: ['topic'], registers });
+    this.bytesOut = new Counter({ name: 'strom_topic_bytes_out_total', help: 'Record batch bytes served by Fetch, the REST proxy and live tails, per topic.', labelNames: ['topic'], registers });
+    this.requests = new Counter({ name: 'strom_kafka_requests_total', help: 'Kafka requests answered, per API.', labelNames: ['api'], registers });
+    this.latency = new Histogram({
+      name: 'strom_kafka_request_duration_seconds', help: 'Time from a Kafka request decoded to its response written, per API.', labelNames: ['api'], registers,
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    });
+    this.httpRequests = new Counter({ name: 'strom_http_requests_total', help: 'HTTP gateway requests, per method and status.', labelNames: ['method', 'status'], registers });
+    new Gauge({ name: 'strom_http_backend_info', help: 'The uWebSockets.js backend the gateway runs on (native or fallback).', labelNames: ['backend', 'version'], registers })
+      .set({ backend: backend.backend, version: backend.version }, 1);
+    const b = sources.broker;
+    const partitionGauge = (name: string, help: string, value: (p: { logEndOffset: number; logStartOffset: number; sizeBytes: number }) => number) =>
+      new Gauge({
+        name, help, labelNames: ['topic', 'partition'], registers,
+        collect() {
+          this.reset();
+          for (const t of b().logs.topics.values()) t.partitions.forEach((p, i) => this.set({ topic: t.name, partition: String(i) }, value(p)));
+        },
+      });
+    partitionGauge('strom_partition_log_end_offset', 'Log end offset (high watermark) per partition.', (p) => p.logEndOffset);
+    partitionGauge('strom_partition_log_start_offset', 'Log start offset per partition.', (p) => p.logStartOffset);
+    partitionGauge('strom_partition_size_bytes', 'Bytes of segment files per partition.', (p) => p.sizeBytes);
+    new Gauge({
+      name: 'strom_consumer_group_lag', help: 'Committed offset behind the log end offset, per group and partition (group/lag.ts).', labelNames: ['group', 'topic', 'partition'], registers,
+      collect() {
+        this.reset();
+        const broker = b();
+        for (const g of broker.groups.listGroups([])) {
+          for (const p of groupLag(broker.groups, broker.logs, g.groupId)?.partitions ?? []) if (p.lag !== null) this.set({ group: g.groupId, topic: p.topic, partition: String(p.partition) }, p.lag);
+        }
+      },
+    });
+    new Gauge({
+      name: 'strom_open_connections', help: 'Open connections per listener kind.', labelNames: ['listener'], registers,
+      collect() {
+        this.set({ listener: 'kafka' }, sources.kafkaConnections());
+        this.set({ listener: 'http' }, sources.httpConnections());
+        this.set({ listener: 'websocket' }, sources.webSockets());
+      },
+    });
+    new Gauge({ name: 'strom_append_queue_depth', help: 'Appends queued for the append workers.', registers, collect() { this.set(sources.appendQueueDepth()); } });
+    new Gauge({
+      name: 'strom_websocket_buffered_bytes', help: 'Bytes queued unsent on live-tail WebSockets: the largest now, and the largest ever seen.', labelNames: ['stat'], registers,
+      collect() {
+        const s = sources.wsBuffered();
+        this.set({ stat: 'max' }, s.max);
+        this.set({ stat: 'peak' }, s.peak);
+      },
+    });
+    new Gauge({ name: 'strom_websocket_tails_paused', help: 'Live tails paused by backpressure now.', registers, collect() { this.set(sources.wsBuffered().paused); } });
+  }
+
+  produced(topic: string, bytes: number, records: number): void {
+    this.bytesIn.inc({ topic }, bytes);
+    this.recordsIn.inc({ topic }, records);
+    this.totals.bytesIn += bytes;
+    this.totals.recordsIn += records;
+  }
+
+  fetched(topic: string, bytes: number): void {
+    this.bytesOut.inc({ topic }, bytes);
+    this.totals.bytesOut += bytes;
+  }
+
+  kafkaRequest(api: string, seconds: number): void {
+    this.requests.inc({ api });
+    this.latency.observe({ api }, seconds);
+  }
+}
