@@ -53,7 +53,9 @@ export interface ProduceProgress {
 
 /** Records per batch: what fits in --batch-bytes at full speed; what --linger-ms gathers when capped. */
 export function recordsPerBatch(config: Pick<ProduceLoopConfig, 'batchBytes' | 'recordSize' | 'throughput' | 'lingerMs'>, partitions: number): number {
-  const full = Math.max(1, Math.floor(config.batchBytes / Math.max(1, config.recordSize)));
+  // Kafka's batch.size counts the batch as encoded: a 61-byte header, and per record its
+  // value plus at most 12 bytes of attributes, varints and lengths (no key, no headers).
+  const full = Math.max(1, Math.floor((config.batchBytes - 61) / (Math.max(1, config.recordSize) + 12)));
   if (config.throughput <= 0) return full;
   const perLinger = Math.ceil((config.throughput * Math.max(1, config.lingerMs)) / 1000 / Math.max(1, partitions));
   return Math.max(1, Math.min(full, perLinger));
