@@ -45,11 +45,7 @@ export interface LatencySummary {
 export function latencySummary(h: Histogram): LatencySummary {
   const ms = (us: number) => Math.round(us) / 1000;
   if (h.totalCount === 0) return { p50: 0, p95: 0, p99: 0, p999: 0, max: 0 };
-  return {
-    p50: ms(h.getValueAtPercentile(50)),
-    p95: ms(h.getValueAtPercentile(95)),
-    p99: ms(h.getValueAtPercentile(99)),
-    p999: ms(h.getValueAtPercentile(99.9)),
-    max: ms(h.maxValue),
-  };
+  // A percentile is its bucket's highest equivalent value, which can pass the true maximum.
+  const at = (p: number) => ms(Math.min(h.getValueAtPercentile(p), h.maxValue));
+  return { p50: at(50), p95: at(95), p99: at(99), p999: at(99.9), max: ms(h.maxValue) };
 }
