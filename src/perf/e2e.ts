@@ -78,7 +78,7 @@ export async function e2ePerf(o: E2ePerfOptions): Promise<PerfResult> {
     produced += p.records;
     produceLatency.add(p.histogram);
     for (const [k, v] of Object.entries(p.errors)) reporter.add(0, 0, null, { [k]: v });
-  }, 1000);
+  }, 1000, () => reporter.restart());
   await producer;
   await consumer;
   return reporter.finish({ produced, target_rate: o.throughput, produce_latency_ms: latencySummary(produceLatency), latency_is: 'end to end, send to consumer' });

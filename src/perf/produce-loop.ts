@@ -64,7 +64,11 @@ export function recordsPerBatch(config: Pick<ProduceLoopConfig, 'batchBytes' | '
 const now = () => performance.now();
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export async function runProduceLoop(config: ProduceLoopConfig, report: (p: ProduceProgress) => void, reportEveryMs = 1000): Promise<void> {
+/**
+ * Runs the loop; `onStart` is called once connections are open and the pool is built, when
+ * the clock starts (as kafka-producer-perf-test's does: set-up is not in the figures).
+ */
+export async function runProduceLoop(config: ProduceLoopConfig, report: (p: ProduceProgress) => void, reportEveryMs = 1000, onStart: () => void = () => {}): Promise<void> {
   if (config.compression === 4) await initCompression();
   const partitionCount = config.leaders.reduce((n, l) => n + l.partitions.length, 0);
   if (partitionCount === 0) throw new Error('no partitions to produce to');
@@ -126,6 +130,7 @@ export async function runProduceLoop(config: ProduceLoopConfig, report: (p: Prod
     progress = { records: 0, bytes: 0, errors: {}, histogram: newHistogram() };
   };
 
+  onStart();
   const start = now();
   const deadline = start + config.maxDurationMs;
   const limiter = new ThroughputLimiter(config.throughput, start);

@@ -6,6 +6,7 @@ import { encodeHistogram } from './histogram.js';
 
 export type ProduceWorkerMessage =
   | { type: 'progress'; records: number; bytes: number; errors: Record<string, number>; histogram: string }
+  | { type: 'started' }
   | { type: 'done' }
   | { type: 'error'; message: string };
 
@@ -13,7 +14,7 @@ const port = parentPort!;
 const config = workerData as ProduceLoopConfig;
 runProduceLoop(config, (p) => {
   port.postMessage({ type: 'progress', records: p.records, bytes: p.bytes, errors: p.errors, histogram: encodeHistogram(p.histogram) } satisfies ProduceWorkerMessage);
-}, 500).then(
+}, 500, () => port.postMessage({ type: 'started' } satisfies ProduceWorkerMessage)).then(
   () => port.postMessage({ type: 'done' } satisfies ProduceWorkerMessage),
   (e: Error) => port.postMessage({ type: 'error', message: e.stack ?? String(e) } satisfies ProduceWorkerMessage),
 );

@@ -61,6 +61,7 @@ export async function producePerf(o: ProducePerfOptions): Promise<PerfResult> {
   const counts = shares(o.numRecords, o.producers);
   const reporter = new Reporter({ json: o.json, intervalMs: o.reportingIntervalMs, expected: o.numRecords, unit: 'records', quiet: o.quiet });
   const failures: string[] = [];
+  let started = 0;
   await Promise.all(counts.map((numRecords, i) => new Promise<void>((resolve) => {
     if (numRecords === 0) return resolve();
     const config: ProduceLoopConfig = {
@@ -72,7 +73,8 @@ export async function producePerf(o: ProducePerfOptions): Promise<PerfResult> {
     };
     const worker = new Worker(WORKER_URL, { workerData: config });
     worker.on('message', (m: ProduceWorkerMessage) => {
-      if (m.type === 'progress') reporter.add(m.records, m.bytes, decodeHistogram(m.histogram), m.errors);
+      if (m.type === 'started' && ++started === 1) reporter.restart();
+      else if (m.type === 'progress') reporter.add(m.records, m.bytes, decodeHistogram(m.histogram), m.errors);
       else if (m.type === 'error') failures.push(m.message);
     });
     worker.on('error', (e) => { failures.push(e.stack ?? String(e)); resolve(); });

@@ -33,7 +33,7 @@ export class Reporter {
   readonly errors: Record<string, number> = {};
   private intervalRecords = 0;
   private intervalBytes = 0;
-  private readonly startMs = performance.now();
+  private startMs = performance.now();
   private intervalStartMs = this.startMs;
   private timer: NodeJS.Timeout | null = null;
   private bar: cliProgress.SingleBar | null = null;
@@ -49,6 +49,12 @@ export class Reporter {
       this.bar.start(options.expected, 0, { rate: 0, p99: 0 });
     }
     if (options.intervalMs > 0) this.timer = setInterval(() => this.tick(), options.intervalMs);
+  }
+
+  /** Starts the clock again (set-up done: connections open, batches built). */
+  restart(): void {
+    this.startMs = performance.now();
+    this.intervalStartMs = this.startMs;
   }
 
   add(records: number, bytes: number, histogram: Histogram | null, errors: Record<string, number> = {}): void {
