@@ -33,7 +33,12 @@ function startProcess(args, ready, env = {}) {
 }
 
 async function stop(child) {
-  await new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); setTimeout(() => child.kill('SIGKILL'), 15_000).unref(); });
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', () => { clearTimeout(timer); resolve(); });
+    child.kill('SIGTERM');
+  });
 }
 
 /** Runs `strom perf …` and returns its JSON line. */
@@ -127,3 +132,5 @@ const out = PROFILE ? 'bench/results/broker-profile.json' : 'bench/results/broke
 writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
 if (!PROFILE) writeFileSync('bench/results/broker.svg', renderChart(results));
 process.stdout.write(`wrote ${out}${PROFILE ? '' : ' and bench/results/broker.svg'}\n`);
+// Nothing of ours is left running; do not wait on stray handles (a run once hung here).
+process.exit(0);
