@@ -21,7 +21,7 @@ function startProcess(args, ready, env = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`did not start: ${args.join(' ')}\n${output}`)), 20_000);
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`did not start: ${args.join(' ')}\n${output}`)); }, 20_000);
     const on = (d) => {
       output += d;
       const m = ready.exec(output);
@@ -75,7 +75,8 @@ const dir = mkdtempSync(join(tmpdir(), 'strom-bench-'));
 const profDir = join(dir, 'prof');
 const results = { date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version }, scale: SCALE, scenarios: {}, kcat: {} };
 const brokerArgs = [...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), STROM, 'start', '--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', `log.dirs=${join(dir, 'data')}`];
-const broker = await startProcess(brokerArgs, /listening on PLAINTEXT:\/\/[^:]+:(\d+)/, { STROM_LOG_LEVEL: 'warn' }).catch(async () => startProcess(brokerArgs, /listening on PLAINTEXT:\/\/[^:]+:(\d+)/));
+// The port comes from the INFO line "listening on …": keep the default log level.
+const broker = await startProcess(brokerArgs, /listening on PLAINTEXT:\/\/[^:]+:(\d+)/);
 const sink = await startProcess([STROM, 'perf', 'sink', '--port', '0'], /listening on [^:]+:(\d+)/);
 const targets = { strom: `127.0.0.1:${broker.port}`, sink: `127.0.0.1:${sink.port}` };
 try {
