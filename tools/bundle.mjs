@@ -6,6 +6,7 @@
 //                     up; this build warms it with one start
 //   append-worker.js  the append worker thread, one ES module
 //   cleaner-worker.js the log cleaner's thread, one ES module
+//   produce-worker.js a producer thread of `strom perf produce`, one ES module
 // Loading one cached file instead of hundreds of modules took start-up from ~290 ms to ~190.
 import { build } from 'esbuild';
 import { writeFileSync, mkdtempSync, rmSync, chmodSync } from 'node:fs';
@@ -28,6 +29,7 @@ await build({
 });
 const workerBanner = { js: "import { createRequire as __strom_createRequire } from 'node:module'; const require = __strom_createRequire(import.meta.url);" };
 await build({ ...common, entryPoints: ['dist/storage/append-worker.js'], outfile: 'dist/bundle/append-worker.js', format: 'esm', banner: workerBanner });
+await build({ ...common, entryPoints: ['dist/perf/produce-worker.js'], outfile: 'dist/bundle/produce-worker.js', format: 'esm', banner: workerBanner });
 await build({ ...common, entryPoints: ['dist/log/cleaner-worker.js'], outfile: 'dist/bundle/cleaner-worker.js', format: 'esm', banner: workerBanner });
 
 const LAUNCHER = `#!/usr/bin/env node

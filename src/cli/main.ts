@@ -9,6 +9,7 @@ import { consoleConsumerCommand } from './console-consumer.js';
 import { consumerGroupsCommand } from './consumer-groups.js';
 import { getOffsetsCommand } from './get-offsets.js';
 import { configsCommand } from './configs.js';
+import { perfCommand } from './perf.js';
 
 const program = new Command('strom')
   .description('Strom, a Kafka-compatible message broker')
@@ -33,6 +34,7 @@ program.addCommand(consoleConsumerCommand());
 program.addCommand(consumerGroupsCommand());
 program.addCommand(getOffsetsCommand());
 program.addCommand(configsCommand());
+program.addCommand(perfCommand());
 
 program.parseAsync().catch((e) => {
   process.stderr.write(`strom: ${(e as Error).stack ?? e}\n`);

@@ -168,15 +168,18 @@ export class Connection {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     while (this.buffered >= 4) {
-      if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
-      const buf = this.chunks[0];
-      const size = buf.readInt32BE(0);
+      // Join chunks only once a whole frame is here: joining on every chunk copied a large
+      // response again for each 64 KiB that arrived (quadratic; found by the load harness).
+      if (this.chunks[0].length < 4) this.chunks = [Buffer.concat(this.chunks)];
+      const size = this.chunks[0].readInt32BE(0);
       if (size < 4 || size > this.maxResponseBytes) {
         this.fail(new BrokerUnreachableError(this.address, 'EPROTO', `response frame of ${size} bytes (limit ${this.maxResponseBytes})`));
         this.socket.destroy();
         return;
       }
       if (this.buffered < 4 + size) return;
+      if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
+      const buf = this.chunks[0];
       const frame = buf.subarray(4, 4 + size);
       const rest = buf.subarray(4 + size);
       this.chunks = rest.length ? [rest] : [];

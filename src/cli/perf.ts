@@ -1,0 +1,162 @@
+// `strom perf produce|consume|e2e|sink`: the load harness (as Kafka's
+// kafka-producer-perf-test and kafka-consumer-perf-test), against Strom or any
+// Kafka-compatible broker; `sink` runs the TCP sink that measures the ceiling.
+import { Command } from 'commander';
+import { CODEC_NAMES, codecOf } from '../compression/codecs.js';
+import { producePerf } from '../perf/produce.js';
+import { consumePerf } from '../perf/consume.js';
+import { e2ePerf } from '../perf/e2e.js';
+import { TcpSink } from '../perf/sink.js';
+import { printResult } from '../perf/report.js';
+import { action, examples, intOption, UsageError } from './common.js';
+
+function acksOption(v: string): number {
+  if (v === 'all') return -1;
+  const n = Number(v);
+  if (![0, 1, -1].includes(n)) throw new UsageError(`--acks must be 0, 1, -1 or all, not ${JSON.stringify(v)}`);
+  return n;
+}
+
+function codecOption(v: string): number {
+  const id = codecOf(v);
+  if (id === null) throw new UsageError(`unknown compression ${JSON.stringify(v)} (choose from ${CODEC_NAMES.join(', ')})`);
+  return id;
+}
+
+function throughputOption(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || (n <= 0 && n !== -1 && n !== 0)) throw new UsageError(`--throughput must be a positive rate, or -1 for no cap, not ${JSON.stringify(v)}`);
+  return n <= 0 ? -1 : n;
+}
+
+const common = (cmd: Command) => cmd
+  .option('--bootstrap-server <host:port>', 'the broker(s) to connect to', 'localhost:9092')
+  .requiredOption('--topic <name>', 'the topic')
+  .option('--request-timeout-ms <ms>', 'how long to wait for each response', '30000')
+  .option('--reporting-interval <ms>', 'report every this many ms', '5000')
+  .option('--max-duration-ms <ms>', 'stop the load after this long whatever is left (every loop is bounded)', '300000')
+  .option('--json', 'print the totals as one JSON object, the last line on stdout (reports go to stderr)')
+  .option('--quiet', 'no interval reports or progress bar');
+
+export function perfCommand(): Command {
+  const perf = new Command('perf').description('load harness: produce, consume and end-to-end latency against any Kafka-compatible broker');
+
+  common(perf.command('produce'))
+    .description('produce pre-built batches as fast as allowed (as kafka-producer-perf-test)')
+    .requiredOption('--num-records <n>', 'records to send')
+    .option('--record-size <bytes>', 'value size of each record (random bytes)', '100')
+    .option('--payload-file <file>', 'values from this file, one per line (instead of --record-size)')
+    .option('--payload-delimiter <s>', 'what separates payloads in --payload-file', '\n')
+    .option('--throughput <n>', 'records per second cap; -1: none', '-1')
+    .option('--producers <n>', 'producer worker threads, each with its own connections', '1')
+    .option('--acks <n>', '0, 1 or -1 (all)', '1')
+    .option('--batch-bytes <n>', 'bytes per record batch as encoded (Kafka batch.size)', '16384')
+    .option('--linger-ms <ms>', 'with --throughput: how long records gather into a batch', '5')
+    .option('--compression <codec>', `${CODEC_NAMES.join(', ')}`, 'none')
+    .option('--max-in-flight <n>', 'requests pipelined per connection', '5')
+    .option('--partitions <n>', 'target partitions 0..n-1 (the topic is created with n if missing)')
+    .addHelpText('after', examples([
+      'strom perf produce --topic perf --num-records 1000000 --record-size 100 --partitions 6',
+      'strom perf produce --topic perf --num-records 200000 --record-size 1024 --throughput 50000 --producers 2 --json',
+    ]))
+    .action(action(async (f: Record<string, string | boolean | undefined>) => {
+      const result = await producePerf({
+        bootstrapServer: String(f.bootstrapServer), topic: String(f.topic),
+        numRecords: intOption(String(f.numRecords), '--num-records', 1),
+        recordSize: intOption(String(f.recordSize), '--record-size', 1),
+        payloadFile: f.payloadFile as string | undefined, payloadDelimiter: String(f.payloadDelimiter),
+        throughput: throughputOption(String(f.throughput)),
+        producers: intOption(String(f.producers), '--producers', 1),
+        acks: acksOption(String(f.acks)),
+        batchBytes: intOption(String(f.batchBytes), '--batch-bytes', 1),
+        lingerMs: intOption(String(f.lingerMs), '--linger-ms', 0),
+        compression: codecOption(String(f.compression)),
+        maxInFlight: intOption(String(f.maxInFlight), '--max-in-flight', 1),
+        partitions: f.partitions === undefined ? undefined : intOption(String(f.partitions), '--partitions', 1),
+        maxDurationMs: intOption(String(f.maxDurationMs), '--max-duration-ms', 1),
+        requestTimeoutMs: intOption(String(f.requestTimeoutMs), '--request-timeout-ms', 1),
+        reportingIntervalMs: intOption(String(f.reportingInterval), '--reporting-interval', 0),
+        json: Boolean(f.json), quiet: Boolean(f.quiet),
+      });
+      printResult(result, Boolean(f.json), 'sent');
+      if (result.records === 0) process.exitCode = 1;
+    }));
+
+  common(perf.command('consume'))
+    .description('consume as fast as possible (as kafka-consumer-perf-test)')
+    .requiredOption('--messages <n>', 'records to consume')
+    .option('--group <id>', 'start from, and commit to, this group\'s offsets')
+    .option('--from-beginning', 'start at the log start (default: the end, or the group\'s offsets)')
+    .option('--fetch-size <bytes>', 'bytes per partition per fetch (max.partition.fetch.bytes)', String(1024 * 1024))
+    .option('--fetch-max-bytes <bytes>', 'bytes per fetch (fetch.max.bytes)', String(50 * 1024 * 1024))
+    .option('--fetch-max-wait-ms <ms>', 'long-poll wait', '500')
+    .option('--timeout <ms>', 'stop when no record came for this long', '10000')
+    .addHelpText('after', examples(['strom perf consume --topic perf --messages 1000000 --from-beginning --json']))
+    .action(action(async (f: Record<string, string | boolean | undefined>) => {
+      const result = await consumePerf({
+        bootstrapServer: String(f.bootstrapServer), topic: String(f.topic),
+        messages: intOption(String(f.messages), '--messages', 1),
+        group: f.group as string | undefined, fromBeginning: Boolean(f.fromBeginning),
+        partitionMaxBytes: intOption(String(f.fetchSize), '--fetch-size', 1),
+        fetchMaxBytes: intOption(String(f.fetchMaxBytes), '--fetch-max-bytes', 1),
+        maxWaitMs: intOption(String(f.fetchMaxWaitMs), '--fetch-max-wait-ms', 0),
+        timeoutMs: intOption(String(f.timeout), '--timeout', 1),
+        maxDurationMs: intOption(String(f.maxDurationMs), '--max-duration-ms', 1),
+        requestTimeoutMs: intOption(String(f.requestTimeoutMs), '--request-timeout-ms', 1),
+        reportingIntervalMs: intOption(String(f.reportingInterval), '--reporting-interval', 0),
+        json: Boolean(f.json), quiet: Boolean(f.quiet),
+      });
+      printResult(result, Boolean(f.json), 'consumed');
+      if (result.records === 0) process.exitCode = 1;
+    }));
+
+  common(perf.command('e2e'))
+    .description('end-to-end latency at a fixed rate: send time in each value, measured at the consumer')
+    .requiredOption('--num-records <n>', 'records to send')
+    .option('--record-size <bytes>', 'value size (at least 8)', '1024')
+    .option('--throughput <n>', 'records per second', '50000')
+    .option('--acks <n>', '0, 1 or -1 (all)', '1')
+    .option('--batch-bytes <n>', 'bytes per record batch as encoded', '16384')
+    .option('--linger-ms <ms>', 'how long records gather into a batch', '1')
+    .option('--compression <codec>', `${CODEC_NAMES.join(', ')}`, 'none')
+    .option('--max-in-flight <n>', 'requests pipelined per connection', '5')
+    .option('--partitions <n>', 'target partitions 0..n-1')
+    .option('--fetch-max-wait-ms <ms>', 'long-poll wait', '500')
+    .addHelpText('after', examples(['strom perf e2e --topic lat --num-records 500000 --record-size 1024 --throughput 50000 --partitions 16']))
+    .action(action(async (f: Record<string, string | boolean | undefined>) => {
+      const result = await e2ePerf({
+        bootstrapServer: String(f.bootstrapServer), topic: String(f.topic),
+        numRecords: intOption(String(f.numRecords), '--num-records', 1),
+        recordSize: intOption(String(f.recordSize), '--record-size', 8),
+        throughput: throughputOption(String(f.throughput)),
+        acks: acksOption(String(f.acks)),
+        batchBytes: intOption(String(f.batchBytes), '--batch-bytes', 1),
+        lingerMs: intOption(String(f.lingerMs), '--linger-ms', 0),
+        compression: codecOption(String(f.compression)),
+        maxInFlight: intOption(String(f.maxInFlight), '--max-in-flight', 1),
+        partitions: f.partitions === undefined ? undefined : intOption(String(f.partitions), '--partitions', 1),
+        maxWaitMs: intOption(String(f.fetchMaxWaitMs), '--fetch-max-wait-ms', 0),
+        maxDurationMs: intOption(String(f.maxDurationMs), '--max-duration-ms', 1),
+        requestTimeoutMs: intOption(String(f.requestTimeoutMs), '--request-timeout-ms', 1),
+        reportingIntervalMs: intOption(String(f.reportingInterval), '--reporting-interval', 0),
+        json: Boolean(f.json), quiet: Boolean(f.quiet),
+      });
+      printResult(result, Boolean(f.json), 'received');
+      if (result.records === 0) process.exitCode = 1;
+    }));
+
+  perf.command('sink')
+    .description('run the TCP sink: answers Produce and Fetch from memory, for the ceiling beside a broker\'s figures')
+    .option('--port <n>', 'port (0: any; the first line says which)', '0')
+    .option('--host <h>', 'address', '127.0.0.1')
+    .option('--num-partitions <n>', 'partitions of an auto-created topic', '1')
+    .action(action(async (f: Record<string, string>) => {
+      const sink = new TcpSink({ port: intOption(f.port, '--port', 0), host: f.host, defaultPartitions: intOption(f.numPartitions, '--num-partitions', 1) });
+      const port = await sink.listen();
+      process.stdout.write(`strom perf sink listening on ${f.host}:${port}\n`);
+      const stop = () => { void sink.close(); process.exit(0); };
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+    }));
+  return perf;
+}

@@ -1,0 +1,59 @@
+// `strom perf consume` (as kafka-consumer-perf-test): reads --messages records of a topic,
+// from the beginning or the group's committed offsets or the end, and reports records/s,
+// MB/s (record batches as fetched) and each Fetch's latency.
+import { Cluster } from '../client/cluster.js';
+import { listOffsets, EARLIEST, LATEST } from '../client/admin.js';
+import { fetchOffsets, commitOffsets } from '../client/groups.js';
+import { resolveTargets } from './targets.js';
+import { newHistogram, record } from './histogram.js';
+import { Reporter, type PerfResult } from './report.js';
+import { runFetchLoop } from './fetch-loop.js';
+
+export interface ConsumePerfOptions {
+  bootstrapServer: string;
+  topic: string;
+  messages: number;
+  group?: string;
+  fromBeginning: boolean;
+  fetchMaxBytes: number;
+  partitionMaxBytes: number;
+  maxWaitMs: number;
+  timeoutMs: number;
+  maxDurationMs: number;
+  requestTimeoutMs: number;
+  reportingIntervalMs: number;
+  json: boolean;
+  quiet?: boolean;
+}
+
+export async function consumePerf(o: ConsumePerfOptions): Promise<PerfResult> {
+  const cluster = new Cluster(o.bootstrapServer, { clientId: 'strom-perf', requestTimeoutMs: o.requestTimeoutMs });
+  try {
+    const leaders = await resolveTargets(cluster, o.topic, undefined);
+    const partitions = leaders.flatMap((l) => l.partitions);
+    const start = new Map<number, number>();
+    const reset = await listOffsets(cluster, o.topic, o.fromBeginning ? EARLIEST : LATEST, partitions);
+    for (const p of reset) start.set(p.partition, p.offset);
+    if (o.group && !o.fromBeginning) {
+      for (const c of await fetchOffsets(cluster, o.group, [{ topic: o.topic, partitions }])) if (c.offset >= 0) start.set(c.partition, c.offset);
+    }
+    const reporter = new Reporter({ json: o.json, intervalMs: o.reportingIntervalMs, expected: o.messages, unit: 'records', quiet: o.quiet });
+    let fetches = 0;
+    const { positions } = await runFetchLoop({
+      topic: o.topic, leaders, start, maxRecords: o.messages, idleTimeoutMs: o.timeoutMs, maxDurationMs: o.maxDurationMs,
+      maxWaitMs: o.maxWaitMs, minBytes: 1, fetchMaxBytes: o.fetchMaxBytes, partitionMaxBytes: o.partitionMaxBytes,
+      requestTimeoutMs: o.requestTimeoutMs,
+      onFetch: (records, bytes, latencyUs) => {
+        fetches++;
+        const h = newHistogram();
+        record(h, latencyUs);
+        reporter.add(records, bytes, h);
+      },
+      onError: (name) => reporter.add(0, 0, null, { [name]: 1 }),
+    });
+    if (o.group) await commitOffsets(cluster, o.group, [...positions].map(([partition, offset]) => ({ topic: o.topic, partition, offset })));
+    return reporter.finish({ fetches, partitions: partitions.length, latency_is: 'per fetch request' });
+  } finally {
+    cluster.close();
+  }
+}

@@ -1,0 +1,85 @@
+// `strom perf e2e`: end-to-end latency at a fixed rate. A producer loop stamps every value
+// with its send time (float64 ms, first 8 bytes) and a consumer, long-polling from the end
+// of the log in the same process (one clock), measures now − stamp for every record.
+import { Cluster } from '../client/cluster.js';
+import { listOffsets, LATEST } from '../client/admin.js';
+import { Core, decodeBatches } from '../core/index.js';
+import { codecs, initCompression } from '../compression/codecs.js';
+import { resolveTargets } from './targets.js';
+import { newHistogram, record, latencySummary } from './histogram.js';
+import { Reporter, type PerfResult } from './report.js';
+import { runFetchLoop } from './fetch-loop.js';
+import { runProduceLoop } from './produce-loop.js';
+
+export interface E2ePerfOptions {
+  bootstrapServer: string;
+  topic: string;
+  numRecords: number;
+  recordSize: number;
+  throughput: number;
+  acks: number;
+  lingerMs: number;
+  batchBytes: number;
+  compression: number;
+  maxInFlight: number;
+  partitions?: number;
+  maxWaitMs: number;
+  maxDurationMs: number;
+  requestTimeoutMs: number;
+  reportingIntervalMs: number;
+  json: boolean;
+  quiet?: boolean;
+}
+
+export async function e2ePerf(o: E2ePerfOptions): Promise<PerfResult> {
+  if (o.recordSize < 8) throw new Error('--record-size must be at least 8 for e2e (the send time is in the value)');
+  const cluster = new Cluster(o.bootstrapServer, { clientId: 'strom-perf', requestTimeoutMs: o.requestTimeoutMs });
+  let leaders;
+  const start = new Map<number, number>();
+  try {
+    leaders = await resolveTargets(cluster, o.topic, o.partitions);
+    for (const p of await listOffsets(cluster, o.topic, LATEST, leaders.flatMap((l) => l.partitions))) start.set(p.partition, p.offset);
+  } finally {
+    cluster.close();
+  }
+  await initCompression();
+  const core = Core.create({ arenaBytes: 64 << 20 });
+  const reporter = new Reporter({ json: o.json, intervalMs: o.reportingIntervalMs, expected: o.numRecords, unit: 'records', quiet: o.quiet });
+  const produceLatency = newHistogram();
+  let produced = 0;
+  const consumer = runFetchLoop({
+    topic: o.topic, leaders, start, maxRecords: o.numRecords, idleTimeoutMs: 10_000, maxDurationMs: o.maxDurationMs + 10_000,
+    maxWaitMs: o.maxWaitMs, minBytes: 1, fetchMaxBytes: 64 << 20, partitionMaxBytes: 8 << 20, requestTimeoutMs: o.requestTimeoutMs,
+    onFetch: (_records, _bytes, _latency, sets) => {
+      const now = performance.timeOrigin + performance.now();
+      const h = newHistogram();
+      let count = 0;
+      let bytes = 0;
+      for (const set of sets) {
+        for (const batch of decodeBatches(core, set.records, codecs)) {
+          for (const r of batch.records) {
+            if (r.offset < set.from || !r.value || r.value.length < 8) continue;
+            const stamp = Buffer.from(r.value.buffer, r.value.byteOffset, 8).readDoubleLE(0);
+            record(h, (now - stamp) * 1000);
+            count++;
+            bytes += r.value.length;
+          }
+        }
+      }
+      reporter.add(count, bytes, h);
+    },
+    onError: (name) => reporter.add(0, 0, null, { [name]: 1 }),
+  });
+  const producer = runProduceLoop({
+    topic: o.topic, leaders, numRecords: o.numRecords, recordSize: o.recordSize, throughput: o.throughput,
+    acks: o.acks, batchBytes: o.batchBytes, lingerMs: o.lingerMs, compression: o.compression, maxInFlight: o.maxInFlight,
+    maxDurationMs: o.maxDurationMs, requestTimeoutMs: o.requestTimeoutMs, stampValues: true, clientId: 'strom-perf-e2e',
+  }, (p) => {
+    produced += p.records;
+    produceLatency.add(p.histogram);
+    for (const [k, v] of Object.entries(p.errors)) reporter.add(0, 0, null, { [k]: v });
+  }, 1000, () => reporter.restart());
+  await producer;
+  await consumer;
+  return reporter.finish({ produced, target_rate: o.throughput, produce_latency_ms: latencySummary(produceLatency), latency_is: 'end to end, send to consumer' });
+}

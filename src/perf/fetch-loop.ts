@@ -1,0 +1,123 @@
+// The consuming side of the harness: one connection per leader, each with one Fetch in
+// flight for all of that leader's partitions, positions advanced from the batch headers
+// alone (baseOffset, lastOffsetDelta, recordsCount) so records are never turned into
+// objects unless the caller asks for the batches (e2e reads the send time from values).
+import { Connection } from '../client/connection.js';
+import { FetchApi } from '../protocol/generated/fetch.js';
+import { ZERO_UUID } from '../protocol/codec.js';
+import { errorName } from '../protocol/errors.js';
+import type { LeaderTarget } from './produce-loop.js';
+
+export interface FetchLoopOptions {
+  topic: string;
+  leaders: LeaderTarget[];
+  /** Start offset of every partition. */
+  start: Map<number, number>;
+  /** Stop after this many records. */
+  maxRecords: number;
+  /** Stop when no record came for this long. */
+  idleTimeoutMs: number;
+  /** Stop at this time whatever happens (every load loop is bounded). */
+  maxDurationMs: number;
+  maxWaitMs: number;
+  minBytes: number;
+  fetchMaxBytes: number;
+  partitionMaxBytes: number;
+  requestTimeoutMs: number;
+  /** Per fetch response: records counted, wire bytes, the fetch's latency (µs), the partitions' record sets. */
+  onFetch(records: number, bytes: number, latencyUs: number, sets: { partition: number; records: Buffer; from: number }[]): void;
+  onError(name: string): void;
+}
+
+/** Records at or after `from` in a record set, and the offset after its last whole batch. */
+export function countBatches(records: Buffer, from: number): { count: number; next: number; bytes: number } {
+  let at = 0;
+  let count = 0;
+  let next = from;
+  let bytes = 0;
+  while (at + 61 <= records.length) {
+    const batchLength = records.readInt32BE(at + 8);
+    const size = 12 + batchLength;
+    if (at + size > records.length) break; // a partial batch at the end: fetched again next time
+    const baseOffset = Number(records.readBigInt64BE(at));
+    const lastOffset = baseOffset + records.readInt32BE(at + 23);
+    const magic = records[at + 16];
+    if (magic === 2) {
+      const recordsCount = records.readInt32BE(at + 57);
+      const control = (records.readInt16BE(at + 21) & 0x20) !== 0;
+      if (!control) count += baseOffset >= from ? recordsCount : Math.max(0, lastOffset - from + 1);
+    } else if (lastOffset >= from) {
+      count += 1; // message sets v0/v1: one (wrapper) message per entry, as counted by old consumers
+    }
+    if (lastOffset + 1 > next) next = lastOffset + 1;
+    bytes += size;
+    at += size;
+  }
+  return { count, next, bytes };
+}
+
+export async function runFetchLoop(o: FetchLoopOptions): Promise<{ records: number; positions: Map<number, number> }> {
+  const positions = new Map(o.start);
+  let total = 0;
+  const started = performance.now();
+  let lastData = started;
+  const done = () => total >= o.maxRecords || performance.now() - lastData > o.idleTimeoutMs || performance.now() - started > o.maxDurationMs;
+  await Promise.all(o.leaders.map(async (leader) => {
+    const c = await Connection.open(leader.host, leader.port, { clientId: 'strom-perf-consumer', requestTimeoutMs: o.requestTimeoutMs, maxResponseBytes: Math.max(o.fetchMaxBytes * 2, 1 << 26) });
+    try {
+      const v = c.version(FetchApi, 4, 12);
+      while (!done()) {
+        const sentAt = performance.now();
+        let res;
+        try {
+          res = await c.send(FetchApi, v, {
+            clusterId: null, replicaId: -1, replicaState: { replicaId: -1, replicaEpoch: -1 },
+            maxWaitMs: o.maxWaitMs, minBytes: o.minBytes, maxBytes: o.fetchMaxBytes, isolationLevel: 0,
+            sessionId: 0, sessionEpoch: -1,
+            topics: [{
+              topic: o.topic, topicId: ZERO_UUID,
+              partitions: leader.partitions.map((p) => ({
+                partition: p, currentLeaderEpoch: -1, fetchOffset: positions.get(p)!, lastFetchedEpoch: -1,
+                logStartOffset: -1, partitionMaxBytes: o.partitionMaxBytes, replicaDirectoryId: ZERO_UUID,
+              })),
+            }],
+            forgottenTopicsData: [], rackId: '',
+          }, { timeoutMs: o.maxWaitMs + o.requestTimeoutMs });
+        } catch (e) {
+          o.onError((e as Error).name === 'RequestTimeoutError' ? 'REQUEST_TIMED_OUT' : 'NETWORK_EXCEPTION');
+          if (c.closed) return;
+          continue;
+        }
+        const latencyUs = (performance.now() - sentAt) * 1000;
+        if (res.errorCode !== 0) {
+          o.onError(errorName(res.errorCode));
+          continue;
+        }
+        let records = 0;
+        let bytes = 0;
+        const sets: { partition: number; records: Buffer; from: number }[] = [];
+        for (const t of res.responses) {
+          for (const p of t.partitions) {
+            if (p.errorCode !== 0) {
+              o.onError(errorName(p.errorCode));
+              continue;
+            }
+            if (!p.records || p.records.length === 0) continue;
+            const from = positions.get(p.partitionIndex)!;
+            const counted = countBatches(p.records, from);
+            positions.set(p.partitionIndex, counted.next);
+            records += counted.count;
+            bytes += counted.bytes;
+            sets.push({ partition: p.partitionIndex, records: p.records, from });
+          }
+        }
+        if (records > 0) lastData = performance.now();
+        total += records;
+        o.onFetch(records, bytes, latencyUs, sets);
+      }
+    } finally {
+      c.close();
+    }
+  }));
+  return { records: total, positions };
+}

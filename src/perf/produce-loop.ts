@@ -1,0 +1,212 @@
+// One producer of the load harness (it runs in a worker thread: produce-worker.ts). It
+// speaks Produce itself so it is never the bottleneck: record batches are built by the
+// core before the clock starts, from a pool of random payloads (as the OpenMessaging
+// Benchmark does), and each request carries one pre-built batch per target partition,
+// up to --max-in-flight requests pipelined on the connection to each leader. Latency is
+// a request's send-to-ack time, counted once per record it carries.
+import { randomFillSync } from 'node:crypto';
+import { Core, buildBatch } from '../core/index.js';
+import { codecs, initCompression } from '../compression/codecs.js';
+import { ProduceApi, type ProduceResponse } from '../protocol/generated/produce.js';
+import { errorName } from '../protocol/errors.js';
+import { Connection } from '../client/connection.js';
+import { ThroughputLimiter } from './limiter.js';
+import { newHistogram, record, type Histogram } from './histogram.js';
+
+export interface LeaderTarget {
+  host: string;
+  port: number;
+  partitions: number[];
+}
+
+export interface ProduceLoopConfig {
+  topic: string;
+  leaders: LeaderTarget[];
+  numRecords: number;
+  recordSize: number;
+  /** Payloads to cycle through instead of random ones (--payload-file). */
+  payloads?: Uint8Array[];
+  /** Records per second for this producer; ≤ 0 unlimited. */
+  throughput: number;
+  acks: number;
+  batchBytes: number;
+  lingerMs: number;
+  compression: number;
+  maxInFlight: number;
+  /** The loop stops at this many ms even if records are left. */
+  maxDurationMs: number;
+  requestTimeoutMs: number;
+  /** Distinct pre-built batches per batch size (the pool). */
+  poolBatches?: number;
+  /** e2e: each value starts with the send time (float64 ms, performance.timeOrigin + now()) and batches are built at send time. */
+  stampValues?: boolean;
+  clientId?: string;
+}
+
+export interface ProduceProgress {
+  /** Records acknowledged (or written, acks=0) since the last report. */
+  records: number;
+  bytes: number;
+  errors: Record<string, number>;
+  histogram: Histogram;
+}
+
+/** Records per batch: what fits in --batch-bytes at full speed; what --linger-ms gathers when capped. */
+export function recordsPerBatch(config: Pick<ProduceLoopConfig, 'batchBytes' | 'recordSize' | 'throughput' | 'lingerMs'>, partitions: number): number {
+  // Kafka's batch.size counts the batch as encoded: a 61-byte header, and per record its
+  // value plus at most 12 bytes of attributes, varints and lengths (no key, no headers).
+  const full = Math.max(1, Math.floor((config.batchBytes - 61) / (Math.max(1, config.recordSize) + 12)));
+  if (config.throughput <= 0) return full;
+  const perLinger = Math.ceil((config.throughput * Math.max(1, config.lingerMs)) / 1000 / Math.max(1, partitions));
+  return Math.max(1, Math.min(full, perLinger));
+}
+
+const now = () => performance.now();
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Runs the loop; `onStart` is called once connections are open and the pool is built, when
+ * the clock starts (as kafka-producer-perf-test's does: set-up is not in the figures).
+ */
+export async function runProduceLoop(config: ProduceLoopConfig, report: (p: ProduceProgress) => void, reportEveryMs = 1000, onStart: () => void = () => {}): Promise<void> {
+  if (config.compression === 4) await initCompression();
+  const partitionCount = config.leaders.reduce((n, l) => n + l.partitions.length, 0);
+  if (partitionCount === 0) throw new Error('no partitions to produce to');
+  const perBatch = recordsPerBatch(config, partitionCount);
+  const core = Core.create({ arenaBytes: Math.max(1 << 20, perBatch * (config.recordSize + 64) * 2 + (1 << 16)) });
+
+  // The payload pool: random bytes, each record a slice at its own offset.
+  const poolBytes = Buffer.allocUnsafe(Math.max(1 << 20, config.recordSize * 2));
+  randomFillSync(poolBytes);
+  let payloadCursor = 0;
+  const nextPayload = (): Uint8Array => {
+    if (config.payloads?.length) return config.payloads[payloadCursor++ % config.payloads.length];
+    const at = Math.floor(Math.random() * (poolBytes.length - config.recordSize));
+    return poolBytes.subarray(at, at + config.recordSize);
+  };
+  const build = (count: number): Buffer => {
+    const stamp = config.stampValues ? performance.timeOrigin + now() : 0;
+    const records = new Array(count);
+    for (let i = 0; i < count; i++) {
+      let value = nextPayload();
+      if (config.stampValues) {
+        const v = Buffer.alloc(Math.max(8, value.length));
+        v.set(value.subarray(0, v.length));
+        v.writeDoubleLE(stamp, 0);
+        value = v;
+      }
+      records[i] = { value };
+    }
+    const batch = buildBatch(core, records, { compression: config.compression, codecs });
+    return Buffer.from(batch.buffer, batch.byteOffset, batch.length);
+  };
+  const pools = new Map<number, Buffer[]>();
+  const poolSize = Math.max(1, config.poolBatches ?? 8);
+  let poolTurn = 0;
+  const batchOf = (count: number): Buffer => {
+    if (config.stampValues) return build(count);
+    let pool = pools.get(count);
+    if (!pool) pools.set(count, (pool = []));
+    if (pool.length < poolSize) pool.push(build(count));
+    return pool[poolTurn++ % pool.length];
+  };
+  for (let i = 0; i < poolSize && !config.stampValues; i++) batchOf(perBatch);
+
+  const connections = await Promise.all(config.leaders.map(async (l) => {
+    const c = await Connection.open(l.host, l.port, { clientId: config.clientId ?? 'strom-perf', requestTimeoutMs: config.requestTimeoutMs });
+    return { leader: l, connection: c, version: c.version(ProduceApi, 3, 9), inFlight: 0 };
+  }));
+
+  let progress: ProduceProgress = { records: 0, bytes: 0, errors: {}, histogram: newHistogram() };
+  const countError = (name: string, records: number) => {
+    progress.errors[name] = (progress.errors[name] ?? 0) + records;
+  };
+  let lastReport = now();
+  const flush = (force: boolean) => {
+    const t = now();
+    if (!force && t - lastReport < reportEveryMs) return;
+    lastReport = t;
+    report(progress);
+    progress = { records: 0, bytes: 0, errors: {}, histogram: newHistogram() };
+  };
+
+  onStart();
+  const start = now();
+  const deadline = start + config.maxDurationMs;
+  const limiter = new ThroughputLimiter(config.throughput, start);
+  let sent = 0;
+  let waiter: (() => void) | null = null;
+  const wake = () => { const w = waiter; waiter = null; w?.(); };
+  let turn = 0;
+
+  const onDone = (target: (typeof connections)[number], records: number, bytes: number, sentAt: number, res: ProduceResponse | undefined) => {
+    target.inFlight--;
+    const latencyUs = (now() - sentAt) * 1000;
+    let failed = 0;
+    if (res) {
+      for (const t of res.responses) {
+        for (const p of t.partitionResponses) {
+          if (p.errorCode !== 0) {
+            const n = Math.ceil(records / Math.max(1, target.leader.partitions.length));
+            countError(errorName(p.errorCode), n);
+            failed += n;
+          }
+        }
+      }
+    }
+    const ok = Math.max(0, records - failed);
+    progress.records += ok;
+    progress.bytes += Math.round((bytes * ok) / records);
+    if (ok > 0) record(progress.histogram, latencyUs, ok);
+    wake();
+  };
+
+  while (sent < config.numRecords) {
+    if (now() >= deadline) break;
+    const target = connections[turn++ % connections.length];
+    const partitions = target.leader.partitions;
+    const n = Math.min(perBatch * partitions.length, config.numRecords - sent);
+    const wait = limiter.waitMs(sent + n, now());
+    if (wait > 0) await sleep(wait);
+    while (target.inFlight >= config.maxInFlight) {
+      await new Promise<void>((r) => { waiter = r; });
+    }
+    if (target.connection.closed) {
+      countError('NETWORK_EXCEPTION', config.numRecords - sent);
+      break;
+    }
+    // Spread n records over the partitions: full batches first.
+    const partitionData: { index: number; records: Buffer }[] = [];
+    let left = n;
+    for (const p of partitions) {
+      if (left <= 0) break;
+      const count = Math.min(perBatch, left);
+      left -= count;
+      partitionData.push({ index: p, records: batchOf(count) });
+    }
+    const records = n;
+    const bytes = n * config.recordSize;
+    sent += n;
+    target.inFlight++;
+    const sentAt = now();
+    target.connection.send(ProduceApi, target.version, {
+      transactionalId: null, acks: config.acks, timeoutMs: config.requestTimeoutMs,
+      topicData: [{ name: config.topic, partitionData }],
+    }, { noResponse: config.acks === 0 }).then(
+      (res) => onDone(target, records, bytes, sentAt, res),
+      (e: Error & { code?: string }) => {
+        target.inFlight--;
+        countError(e.name === 'RequestTimeoutError' ? 'REQUEST_TIMED_OUT' : 'NETWORK_EXCEPTION', records);
+        wake();
+      },
+    );
+    flush(false);
+    // Let responses in now and then even when the socket never pushes back.
+    if ((turn & 15) === 0) await new Promise<void>((r) => setImmediate(r));
+  }
+  while (connections.some((c) => c.inFlight > 0)) {
+    await new Promise<void>((r) => { waiter = r; });
+  }
+  flush(true);
+  for (const c of connections) c.connection.close();
+}

@@ -1,0 +1,86 @@
+// `strom perf produce`: N worker threads (--producers), each a producer loop with its own
+// connections; the main thread adds up their counts and histograms and reports.
+import { Worker } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
+import { Cluster } from '../client/cluster.js';
+import { resolveTargets } from './targets.js';
+import { decodeHistogram } from './histogram.js';
+import { Reporter, type PerfResult } from './report.js';
+import type { ProduceLoopConfig } from './produce-loop.js';
+import type { ProduceWorkerMessage } from './produce-worker.js';
+
+const WORKER_URL = import.meta.url.endsWith('.ts')
+  ? new URL('../../dist/perf/produce-worker.js', import.meta.url)
+  : new URL('./produce-worker.js', import.meta.url);
+
+export interface ProducePerfOptions {
+  bootstrapServer: string;
+  topic: string;
+  numRecords: number;
+  recordSize: number;
+  payloadFile?: string;
+  payloadDelimiter?: string;
+  throughput: number;
+  producers: number;
+  acks: number;
+  batchBytes: number;
+  lingerMs: number;
+  compression: number;
+  maxInFlight: number;
+  partitions?: number;
+  maxDurationMs: number;
+  requestTimeoutMs: number;
+  reportingIntervalMs: number;
+  json: boolean;
+  quiet?: boolean;
+}
+
+/** Lines of a payload file (kafka-producer-perf-test's --payload-file), as byte arrays. */
+export function readPayloads(file: string, delimiter = '\n'): Uint8Array[] {
+  const text = readFileSync(file, 'utf8');
+  const payloads = text.split(delimiter).filter((s) => s.length > 0).map((s) => Buffer.from(s));
+  if (payloads.length === 0) throw new Error(`${file} holds no payloads`);
+  return payloads;
+}
+
+/** n split into `parts` whole shares that add up to n. */
+export function shares(n: number, parts: number): number[] {
+  return Array.from({ length: parts }, (_, i) => Math.floor(n / parts) + (i < n % parts ? 1 : 0));
+}
+
+export async function producePerf(o: ProducePerfOptions): Promise<PerfResult> {
+  const cluster = new Cluster(o.bootstrapServer, { clientId: 'strom-perf', requestTimeoutMs: o.requestTimeoutMs });
+  let leaders;
+  try {
+    leaders = await resolveTargets(cluster, o.topic, o.partitions);
+  } finally {
+    cluster.close();
+  }
+  const payloads = o.payloadFile ? readPayloads(o.payloadFile, o.payloadDelimiter) : undefined;
+  const recordSize = payloads ? Math.round(payloads.reduce((n, p) => n + p.length, 0) / payloads.length) : o.recordSize;
+  const counts = shares(o.numRecords, o.producers);
+  const reporter = new Reporter({ json: o.json, intervalMs: o.reportingIntervalMs, expected: o.numRecords, unit: 'records', quiet: o.quiet });
+  const failures: string[] = [];
+  let started = 0;
+  await Promise.all(counts.map((numRecords, i) => new Promise<void>((resolve) => {
+    if (numRecords === 0) return resolve();
+    const config: ProduceLoopConfig = {
+      topic: o.topic, leaders, numRecords, recordSize, payloads,
+      throughput: o.throughput > 0 ? o.throughput / o.producers : -1,
+      acks: o.acks, batchBytes: o.batchBytes, lingerMs: o.lingerMs, compression: o.compression,
+      maxInFlight: o.maxInFlight, maxDurationMs: o.maxDurationMs, requestTimeoutMs: o.requestTimeoutMs,
+      clientId: `strom-perf-${i}`,
+    };
+    const worker = new Worker(WORKER_URL, { workerData: config });
+    worker.on('message', (m: ProduceWorkerMessage) => {
+      if (m.type === 'started' && ++started === 1) reporter.restart();
+      else if (m.type === 'progress') reporter.add(m.records, m.bytes, decodeHistogram(m.histogram), m.errors);
+      else if (m.type === 'error') failures.push(m.message);
+    });
+    worker.on('error', (e) => { failures.push(e.stack ?? String(e)); resolve(); });
+    worker.on('exit', () => resolve());
+  })));
+  const result = reporter.finish({ producers: o.producers, partitions: leaders.reduce((n, l) => n + l.partitions.length, 0), record_size: recordSize });
+  if (failures.length) result.failures = failures;
+  return result;
+}
