@@ -2,9 +2,10 @@
 // acknowledged record; a segment cut mid-batch recovers to its last whole batch.
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync, truncateSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBroker, cleanupDirs, tempDir, run, python } from '../helpers/broker.js';
+import { core } from '../helpers/core.js';
 
 afterAll(() => cleanupDirs());
 
@@ -84,15 +85,20 @@ while time.time() < deadline:
     if (clean) expect(await broker.stop()).toBe(0);
     else await broker.kill();
     const segment = join(dir, 'torn-0', readdirSync(join(dir, 'torn-0')).find((f) => f.endsWith('.log'))!);
+    // librdkafka usually sends each run's five lines as one batch, but a loaded machine can
+    // split them: the records that survive are those before the last batch, wherever it starts.
+    const batches = core.scan(readFileSync(segment)).batches;
+    expect(batches[batches.length - 1].lastOffset).toBe(49);
+    const kept = batches[batches.length - 1].baseOffset;
     truncateSync(segment, statSync(segment).size - 10); // the last batch loses its end
     const restarted = await startBroker({ dir });
     const consumed = await kcatConsume(restarted.bootstrap, 'torn');
     const rows = consumed.stdout.trim().split('\n');
-    expect(rows).toHaveLength(45); // nine whole batches of five
-    expect(rows[44]).toBe('0 44 b8-r4');
+    expect(rows).toHaveLength(kept);
+    expect(rows[kept - 1]).toBe(`0 ${kept - 1} b${Math.floor((kept - 1) / 5)}-r${(kept - 1) % 5}`);
     await run('kcat', ['-b', restarted.bootstrap, '-P', '-t', 'torn', '-p', '0'], 30_000, 'after\n');
     const again = await kcatConsume(restarted.bootstrap, 'torn');
-    expect(again.stdout.trim().split('\n').pop()).toBe('0 45 after');
+    expect(again.stdout.trim().split('\n').pop()).toBe(`0 ${kept} after`);
     expect(await restarted.stop()).toBe(0);
   });
 });
