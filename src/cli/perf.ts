@@ -38,6 +38,33 @@ const common = (cmd: Command) => cmd
   .option('--json', 'print the totals as one JSON object, the last line on stdout (reports go to stderr)')
   .option('--quiet', 'no interval reports or progress bar');
 
+type Flags = Record<string, string | boolean | undefined>;
+
+/** The options every perf command has (see `common`). */
+function commonOptions(f: Flags) {
+  return {
+    bootstrapServer: String(f.bootstrapServer), topic: String(f.topic),
+    maxDurationMs: intOption(String(f.maxDurationMs), '--max-duration-ms', 1),
+    requestTimeoutMs: intOption(String(f.requestTimeoutMs), '--request-timeout-ms', 1),
+    reportingIntervalMs: intOption(String(f.reportingInterval), '--reporting-interval', 0),
+    json: Boolean(f.json), quiet: Boolean(f.quiet),
+  };
+}
+
+/** The producing options of `produce` and `e2e`. */
+function producingOptions(f: Flags) {
+  return {
+    numRecords: intOption(String(f.numRecords), '--num-records', 1),
+    throughput: throughputOption(String(f.throughput)),
+    acks: acksOption(String(f.acks)),
+    batchBytes: intOption(String(f.batchBytes), '--batch-bytes', 1),
+    lingerMs: intOption(String(f.lingerMs), '--linger-ms', 0),
+    compression: codecOption(String(f.compression)),
+    maxInFlight: intOption(String(f.maxInFlight), '--max-in-flight', 1),
+    partitions: f.partitions === undefined ? undefined : intOption(String(f.partitions), '--partitions', 1),
+  };
+}
+
 export function perfCommand(): Command {
   const perf = new Command('perf').description('load harness: produce, consume and end-to-end latency against any Kafka-compatible broker');
 
@@ -59,24 +86,12 @@ export function perfCommand(): Command {
       'strom perf produce --topic perf --num-records 1000000 --record-size 100 --partitions 6',
       'strom perf produce --topic perf --num-records 200000 --record-size 1024 --throughput 50000 --producers 2 --json',
     ]))
-    .action(action(async (f: Record<string, string | boolean | undefined>) => {
+    .action(action(async (f: Flags) => {
       const result = await producePerf({
-        bootstrapServer: String(f.bootstrapServer), topic: String(f.topic),
-        numRecords: intOption(String(f.numRecords), '--num-records', 1),
+        ...commonOptions(f), ...producingOptions(f),
         recordSize: intOption(String(f.recordSize), '--record-size', 1),
         payloadFile: f.payloadFile as string | undefined, payloadDelimiter: String(f.payloadDelimiter),
-        throughput: throughputOption(String(f.throughput)),
         producers: intOption(String(f.producers), '--producers', 1),
-        acks: acksOption(String(f.acks)),
-        batchBytes: intOption(String(f.batchBytes), '--batch-bytes', 1),
-        lingerMs: intOption(String(f.lingerMs), '--linger-ms', 0),
-        compression: codecOption(String(f.compression)),
-        maxInFlight: intOption(String(f.maxInFlight), '--max-in-flight', 1),
-        partitions: f.partitions === undefined ? undefined : intOption(String(f.partitions), '--partitions', 1),
-        maxDurationMs: intOption(String(f.maxDurationMs), '--max-duration-ms', 1),
-        requestTimeoutMs: intOption(String(f.requestTimeoutMs), '--request-timeout-ms', 1),
-        reportingIntervalMs: intOption(String(f.reportingInterval), '--reporting-interval', 0),
-        json: Boolean(f.json), quiet: Boolean(f.quiet),
       });
       printResult(result, Boolean(f.json), 'sent');
       if (result.records === 0) process.exitCode = 1;
@@ -92,19 +107,15 @@ export function perfCommand(): Command {
     .option('--fetch-max-wait-ms <ms>', 'long-poll wait', '500')
     .option('--timeout <ms>', 'stop when no record came for this long', '10000')
     .addHelpText('after', examples(['strom perf consume --topic perf --messages 1000000 --from-beginning --json']))
-    .action(action(async (f: Record<string, string | boolean | undefined>) => {
+    .action(action(async (f: Flags) => {
       const result = await consumePerf({
-        bootstrapServer: String(f.bootstrapServer), topic: String(f.topic),
+        ...commonOptions(f),
         messages: intOption(String(f.messages), '--messages', 1),
         group: f.group as string | undefined, fromBeginning: Boolean(f.fromBeginning),
         partitionMaxBytes: intOption(String(f.fetchSize), '--fetch-size', 1),
         fetchMaxBytes: intOption(String(f.fetchMaxBytes), '--fetch-max-bytes', 1),
         maxWaitMs: intOption(String(f.fetchMaxWaitMs), '--fetch-max-wait-ms', 0),
         timeoutMs: intOption(String(f.timeout), '--timeout', 1),
-        maxDurationMs: intOption(String(f.maxDurationMs), '--max-duration-ms', 1),
-        requestTimeoutMs: intOption(String(f.requestTimeoutMs), '--request-timeout-ms', 1),
-        reportingIntervalMs: intOption(String(f.reportingInterval), '--reporting-interval', 0),
-        json: Boolean(f.json), quiet: Boolean(f.quiet),
       });
       printResult(result, Boolean(f.json), 'consumed');
       if (result.records === 0) process.exitCode = 1;
@@ -123,23 +134,11 @@ export function perfCommand(): Command {
     .option('--partitions <n>', 'target partitions 0..n-1')
     .option('--fetch-max-wait-ms <ms>', 'long-poll wait', '500')
     .addHelpText('after', examples(['strom perf e2e --topic lat --num-records 500000 --record-size 1024 --throughput 50000 --partitions 16']))
-    .action(action(async (f: Record<string, string | boolean | undefined>) => {
+    .action(action(async (f: Flags) => {
       const result = await e2ePerf({
-        bootstrapServer: String(f.bootstrapServer), topic: String(f.topic),
-        numRecords: intOption(String(f.numRecords), '--num-records', 1),
+        ...commonOptions(f), ...producingOptions(f),
         recordSize: intOption(String(f.recordSize), '--record-size', 8),
-        throughput: throughputOption(String(f.throughput)),
-        acks: acksOption(String(f.acks)),
-        batchBytes: intOption(String(f.batchBytes), '--batch-bytes', 1),
-        lingerMs: intOption(String(f.lingerMs), '--linger-ms', 0),
-        compression: codecOption(String(f.compression)),
-        maxInFlight: intOption(String(f.maxInFlight), '--max-in-flight', 1),
-        partitions: f.partitions === undefined ? undefined : intOption(String(f.partitions), '--partitions', 1),
         maxWaitMs: intOption(String(f.fetchMaxWaitMs), '--fetch-max-wait-ms', 0),
-        maxDurationMs: intOption(String(f.maxDurationMs), '--max-duration-ms', 1),
-        requestTimeoutMs: intOption(String(f.requestTimeoutMs), '--request-timeout-ms', 1),
-        reportingIntervalMs: intOption(String(f.reportingInterval), '--reporting-interval', 0),
-        json: Boolean(f.json), quiet: Boolean(f.quiet),
       });
       printResult(result, Boolean(f.json), 'received');
       if (result.records === 0) process.exitCode = 1;
