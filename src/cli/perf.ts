@@ -38,6 +38,17 @@ const common = (cmd: Command) => cmd
   .option('--json', 'print the totals as one JSON object, the last line on stdout (reports go to stderr)')
   .option('--quiet', 'no interval reports or progress bar');
 
+/** The producing options of `produce` and `e2e`, with their defaults (see `producingOptions`). */
+const producing = (cmd: Command, d: { throughput: string; throughputHelp: string; lingerMs: string }) => cmd
+  .requiredOption('--num-records <n>', 'records to send')
+  .option('--throughput <n>', d.throughputHelp, d.throughput)
+  .option('--acks <n>', '0, 1 or -1 (all)', '1')
+  .option('--batch-bytes <n>', 'bytes per record batch as encoded (Kafka batch.size)', '16384')
+  .option('--linger-ms <ms>', 'how long records gather into a batch (with a throughput cap)', d.lingerMs)
+  .option('--compression <codec>', `${CODEC_NAMES.join(', ')}`, 'none')
+  .option('--max-in-flight <n>', 'requests pipelined per connection', '5')
+  .option('--partitions <n>', 'target partitions 0..n-1 (the topic is created with n if missing)');
+
 type Flags = Record<string, string | boolean | undefined>;
 
 /** The options every perf command has (see `common`). */
@@ -68,20 +79,12 @@ function producingOptions(f: Flags) {
 export function perfCommand(): Command {
   const perf = new Command('perf').description('load harness: produce, consume and end-to-end latency against any Kafka-compatible broker');
 
-  common(perf.command('produce'))
+  producing(common(perf.command('produce')), { throughput: '-1', throughputHelp: 'records per second cap; -1: none', lingerMs: '5' })
     .description('produce pre-built batches as fast as allowed (as kafka-producer-perf-test)')
-    .requiredOption('--num-records <n>', 'records to send')
     .option('--record-size <bytes>', 'value size of each record (random bytes)', '100')
     .option('--payload-file <file>', 'values from this file, one per line (instead of --record-size)')
     .option('--payload-delimiter <s>', 'what separates payloads in --payload-file', '\n')
-    .option('--throughput <n>', 'records per second cap; -1: none', '-1')
     .option('--producers <n>', 'producer worker threads, each with its own connections', '1')
-    .option('--acks <n>', '0, 1 or -1 (all)', '1')
-    .option('--batch-bytes <n>', 'bytes per record batch as encoded (Kafka batch.size)', '16384')
-    .option('--linger-ms <ms>', 'with --throughput: how long records gather into a batch', '5')
-    .option('--compression <codec>', `${CODEC_NAMES.join(', ')}`, 'none')
-    .option('--max-in-flight <n>', 'requests pipelined per connection', '5')
-    .option('--partitions <n>', 'target partitions 0..n-1 (the topic is created with n if missing)')
     .addHelpText('after', examples([
       'strom perf produce --topic perf --num-records 1000000 --record-size 100 --partitions 6',
       'strom perf produce --topic perf --num-records 200000 --record-size 1024 --throughput 50000 --producers 2 --json',
@@ -121,17 +124,9 @@ export function perfCommand(): Command {
       if (result.records === 0) process.exitCode = 1;
     }));
 
-  common(perf.command('e2e'))
+  producing(common(perf.command('e2e')), { throughput: '50000', throughputHelp: 'records per second', lingerMs: '1' })
     .description('end-to-end latency at a fixed rate: send time in each value, measured at the consumer')
-    .requiredOption('--num-records <n>', 'records to send')
     .option('--record-size <bytes>', 'value size (at least 8)', '1024')
-    .option('--throughput <n>', 'records per second', '50000')
-    .option('--acks <n>', '0, 1 or -1 (all)', '1')
-    .option('--batch-bytes <n>', 'bytes per record batch as encoded', '16384')
-    .option('--linger-ms <ms>', 'how long records gather into a batch', '1')
-    .option('--compression <codec>', `${CODEC_NAMES.join(', ')}`, 'none')
-    .option('--max-in-flight <n>', 'requests pipelined per connection', '5')
-    .option('--partitions <n>', 'target partitions 0..n-1')
     .option('--fetch-max-wait-ms <ms>', 'long-poll wait', '500')
     .addHelpText('after', examples(['strom perf e2e --topic lat --num-records 500000 --record-size 1024 --throughput 50000 --partitions 16']))
     .action(action(async (f: Flags) => {

@@ -39,9 +39,14 @@ export function visitRecordsAt(core: Core, ptr: number, size: number, codecs: Co
 
 /** visitRecordsAt for a batch held in a byte array (used in place when it is core memory). */
 export function visitRecords(core: Core, batch: Uint8Array, codecs: Codecs | undefined, visit: RecordVisitor): BatchHeader {
+  return visitDecoded(core, placeBatch(core, batch), batch.length, codecs, visit);
+}
+
+/** Resets the call arena and returns where `batch` lies in core memory (copied in if it is not there). */
+function placeBatch(core: Core, batch: Uint8Array): number {
   core.resetArena();
   const ptr = core.addressOf(batch);
-  return visitDecoded(core, ptr >= 0 ? ptr : core.copyIn(batch), batch.length, codecs, visit);
+  return ptr >= 0 ? ptr : core.copyIn(batch);
 }
 
 function visitDecoded(core: Core, ptr: number, size: number, codecs: Codecs | undefined, visit: RecordVisitor): BatchHeader {
@@ -65,9 +70,7 @@ export function filterBatchAt(core: Core, ptr: number, size: number, codecs: Cod
 
 /** filterBatchAt for a batch in a byte array; a rewritten batch is returned as a copy of its own. */
 export function filterBatch(core: Core, batch: Uint8Array, codecs: Codecs | undefined, keep: RecordPredicate): FilterResult {
-  core.resetArena();
-  const ptr = core.addressOf(batch);
-  const result = filterDecoded(core, ptr >= 0 ? ptr : core.copyIn(batch), batch.length, codecs, keep);
+  const result = filterDecoded(core, placeBatch(core, batch), batch.length, codecs, keep);
   return result.kept === 'some' ? { ...result, batch: result.batch.slice() } : result;
 }
 
