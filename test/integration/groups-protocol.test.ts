@@ -3,11 +3,9 @@
 // APIs, each asserting Kafka's exact error codes; then persistence across a clean restart
 // and a kill -9. Every member is driven by hand with the raw client.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Writer } from '../../src/protocol/codec.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { defaultJoinGroupRequest } from '../../src/protocol/generated/join-group.js';
-import { writeConsumerProtocolSubscription } from '../../src/protocol/generated/consumer-protocol-subscription.js';
-import { writeConsumerProtocolAssignment } from '../../src/protocol/generated/consumer-protocol-assignment.js';
+import { encodeSubscription as subscription, encodeAssignment as assignment } from '../../src/protocol/consumer-protocol.js';
 import { startBroker, cleanupDirs, type RunningBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 
@@ -65,21 +63,6 @@ afterAll(async () => {
 });
 
 // ---- Request builders -----------------------------------------------------------------
-
-/** ConsumerProtocolSubscription v0 of `topics`, with its int16 version prefix. */
-function subscription(topics: string[]): Buffer {
-  const w = new Writer(64);
-  w.int16(0);
-  writeConsumerProtocolSubscription(w, 0, { topics, userData: null, ownedPartitions: [], generationId: -1, rackId: null });
-  return w.toBuffer();
-}
-
-function assignment(partitions: { topic: string; partitions: number[] }[]): Buffer {
-  const w = new Writer(64);
-  w.int16(0);
-  writeConsumerProtocolAssignment(w, 0, { assignedPartitions: partitions, userData: null });
-  return w.toBuffer();
-}
 
 interface JoinOptions {
   memberId?: string;
