@@ -40,6 +40,14 @@ export function init(scratch: usize): void { setScratch(scratch); }
 /** First byte after the static data (tables): the JS face allocates above it. */
 export function heapBase(): usize { return __heap_base; }
 
+/**
+ * Moves n bytes within the memory (bulk memory's memory.copy: a plain memmove). V8 copies
+ * a JS array into shared memory with relaxed atomics, word by word only when source and
+ * target are equally aligned and byte by byte otherwise; the JS face stages such copies and
+ * finishes them here.
+ */
+export function memmove(dst: usize, src: usize, n: usize): void { memory.copy(dst, src, n); }
+
 // Varints, exported for the JS face and its tests. varintEnd() is the position after the
 // last varint read, 0 if it was malformed or ran past the end.
 export function varintEndPos(): usize { return varintEnd; }

@@ -88,7 +88,7 @@ export class Core {
 
   private constructor(memory: WebAssembly.Memory, options: CoreOptions) {
     this.exports = instantiateCore(memory, options.module ?? coreModule());
-    this.mem = new CoreMemory(memory, this.exports.heapBase());
+    this.mem = new CoreMemory(memory, this.exports.heapBase(), this.exports.memmove);
     const constants: Record<string, number> = {};
     for (const [name, value] of Object.entries(this.exports)) {
       if (value instanceof WebAssembly.Global) constants[name] = Number(value.value);

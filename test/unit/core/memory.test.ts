@@ -25,6 +25,26 @@ async function startWorker(core: Core): Promise<{ ask: (job: object) => Promise<
 }
 
 describe('core memory', () => {
+  it('writes bytes at every alignment of source and target, staged or not, without touching their neighbours', () => {
+    const core = Core.create();
+    const mem = core.mem;
+    const source = randomBytes(200_000 + 16, 7);
+    const target = mem.reserve(300_000, 64);
+    for (const length of [0, 1, 7, 511, 512, 4096, 65_536, 65_537, 200_000]) {
+      for (let srcSkew = 0; srcSkew < 8; srcSkew += 3) {
+        for (let dstSkew = 0; dstSkew < 8; dstSkew++) {
+          mem.u8().fill(0xee, target, target + 300_000);
+          const bytes = source.subarray(srcSkew, srcSkew + length);
+          mem.write(target + 8 + dstSkew, bytes);
+          const written = mem.view(target + 8 + dstSkew, length);
+          expect(Buffer.compare(written, bytes), `length ${length}, skews ${srcSkew}/${dstSkew}`).toBe(0);
+          expect(mem.u8()[target + 7 + dstSkew]).toBe(0xee);
+          expect(mem.u8()[target + 8 + dstSkew + length]).toBe(0xee);
+        }
+      }
+    }
+  });
+
   it('grows without invalidating data, and views follow the new buffer', () => {
     const core = Core.create({ initialBytes: 1 << 20 });
     const ptr = core.mem.reserve(1000);
