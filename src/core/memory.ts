@@ -31,7 +31,7 @@ export class CoreMemory {
   private i32View!: Int32Array;
   /** Where misaligned writes are staged (reserved on first use), and the core's memmove. */
   private stage = -1;
-  private readonly move: ((dst: number, src: number, n: number) => void) | null;
+  private readonly memmove: ((dst: number, src: number, n: number) => void) | null;
 
   /** A fresh shared memory; call init() once the core reported its heap base. */
   static allocate(options: MemoryOptions = {}): WebAssembly.Memory {
@@ -46,7 +46,7 @@ export class CoreMemory {
    */
   constructor(memory: WebAssembly.Memory, heapBase: number, move: ((dst: number, src: number, n: number) => void) | null = null) {
     this.memory = memory;
-    this.move = move;
+    this.memmove = move;
     this.header = align(heapBase, 16);
     this.refresh();
     const magicIndex = this.header >> 2;
@@ -128,7 +128,7 @@ export class CoreMemory {
    */
   write(ptr: number, bytes: Uint8Array): void {
     const skew = (ptr - bytes.byteOffset) & 7;
-    if (skew === 0 || bytes.length < MIN_STAGED_BYTES || !this.move) {
+    if (skew === 0 || bytes.length < MIN_STAGED_BYTES || !this.memmove) {
       this.u8().set(bytes, ptr);
       return;
     }
@@ -139,6 +139,12 @@ export class CoreMemory {
       this.u8().set(piece, stage);
       this.move(ptr + at, stage, piece.length);
     }
+  }
+
+  /** Moves n bytes from src to dst within the memory (the core's memmove where attached). */
+  move(dst: number, src: number, n: number): void {
+    if (this.memmove) this.memmove(dst, src, n);
+    else this.u8().copyWithin(dst, src, src + n);
   }
 
   /** A copy of [ptr, ptr + length), owned by the caller. */

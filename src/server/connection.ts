@@ -1,6 +1,7 @@
-// One client connection: length-prefixed frames read straight into core memory (the only
-// user-space copy a produced batch gets before the page cache), requests decoded with the
-// generated codecs and handled concurrently, responses written in request order.
+// One client connection: length-prefixed frames read by the socket straight into core memory
+// (frame-reader.ts: the kernel's copy is the only one a produced batch gets before the page
+// cache), requests decoded with the generated codecs and handled concurrently, responses
+// written in request order.
 //
 // Limits (TIGER_STYLE: everything bounded): a frame above socket.request.max.bytes closes
 // the connection; past queued.max.requests requests or queued.max.request.bytes bytes in
@@ -9,12 +10,13 @@
 // after one log line; an ApiVersions request at a version the broker does not serve is
 // answered in the v0 layout with UNSUPPORTED_VERSION so the client retries lower.
 import type { Socket } from 'node:net';
-import type { Region } from '../core/index.js';
 import { Reader, Writer, ProtocolError } from '../protocol/codec.js';
 import { readRequestHeader } from '../protocol/generated/request-header.js';
 import { requestHeaderVersion, responseHeaderVersion, API_VERSIONS_KEY } from '../protocol/headers.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { BrokerContext, Handler, RequestContext } from '../api/handler.js';
+import { FrameReader } from './frame-reader.js';
+import { withUserBuffers } from './user-buffer.js';
 
 export interface ConnectionLimits {
   maxRequestBytes: number;
@@ -29,20 +31,17 @@ export interface ConnectionLimits {
 const MAX_WRITE_BUFFER = 64 << 20;
 
 interface Pending {
-  frame: Region;
+  /** Gives the request's frame back; `heldBytes` is what it pins of core memory. */
+  releaseFrame: () => void;
+  heldBytes: number;
   ready: boolean;
   chunks: Buffer[] | null; // null: no response (acks=0)
   releases: (() => void)[];
 }
 
 export class Connection {
-  private readonly sizeBytes = Buffer.alloc(4);
-  private sizeFilled = 0;
-  private frame: Region | null = null;
-  /** Where the frame's bytes start in its region (see onData). */
-  private framePtr = 0;
-  private frameSize = 0;
-  private frameFilled = 0;
+  private readonly socket: Socket;
+  private readonly reader: FrameReader;
   private readonly queue: Pending[] = [];
   private inflightBytes = 0;
   private paused = false;
@@ -50,17 +49,27 @@ export class Connection {
   private clientId: string | null = null;
   readonly address: string;
 
+  /** `accepted` comes from a server created with pauseOnConnect (nothing read yet). */
   constructor(
-    private readonly socket: Socket,
+    accepted: Socket,
     private readonly handlers: ReadonlyMap<number, Handler>,
     private readonly broker: BrokerContext,
     private readonly limits: ConnectionLimits,
     private readonly onClose: (connection: Connection) => void,
   ) {
+    this.reader = new FrameReader(broker.core.mem, broker.regions, limits.maxRequestBytes, {
+      frame: (ptr, size, release, heldBytes) => this.dispatch(ptr, size, release, heldBytes),
+      invalid: (size) => this.close(`request of ${size} bytes (socket.request.max.bytes is ${limits.maxRequestBytes})`),
+    });
+    const socket = withUserBuffers(accepted, () => this.reader.nextBuffer(), (n) => this.reader.filled(n)) ?? accepted;
+    this.socket = socket;
+    if (socket === accepted) {
+      socket.on('data', (chunk: Buffer) => this.reader.write(chunk));
+      socket.resume();
+    }
     this.address = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.setNoDelay(true);
     socket.setTimeout(limits.idleMs);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('timeout', () => {
       if (this.queue.length === 0) this.close(`idle for ${limits.idleMs} ms (connections.max.idle.ms)`, false);
     });
@@ -73,46 +82,14 @@ export class Connection {
     return this.queue.length;
   }
 
-  private onData(chunk: Buffer): void {
-    let at = 0;
-    while (at < chunk.length && !this.closed) {
-      if (!this.frame) {
-        const n = Math.min(4 - this.sizeFilled, chunk.length - at);
-        chunk.copy(this.sizeBytes, this.sizeFilled, at, at + n);
-        this.sizeFilled += n;
-        at += n;
-        if (this.sizeFilled < 4) return;
-        this.sizeFilled = 0;
-        const size = this.sizeBytes.readInt32BE(0);
-        if (size <= 0 || size > this.limits.maxRequestBytes) {
-          this.close(`request of ${size} bytes (socket.request.max.bytes is ${this.limits.maxRequestBytes})`);
-          return;
-        }
-        // The frame starts at an address that agrees mod 8 with where its bytes lie in the
-        // chunk, so the copy in runs word by word (CoreMemory.write); the socket's later
-        // chunks are whole reads and mostly keep that agreement.
-        const skew = (chunk.byteOffset + at) & 7;
-        this.frame = this.broker.regions.alloc(size + skew);
-        this.framePtr = this.frame.ptr + skew;
-        this.frameSize = size;
-        this.frameFilled = 0;
-      }
-      const n = Math.min(this.frameSize - this.frameFilled, chunk.length - at);
-      this.broker.core.mem.write(this.framePtr + this.frameFilled, chunk.subarray(at, at + n));
-      this.frameFilled += n;
-      at += n;
-      if (this.frameFilled === this.frameSize) {
-        const frame = this.frame;
-        this.frame = null;
-        this.dispatch(frame, this.framePtr, this.frameSize);
-      }
+  private dispatch(ptr: number, size: number, releaseFrame: () => void, heldBytes: number): void {
+    if (this.closed) {
+      releaseFrame();
+      return;
     }
-  }
-
-  private dispatch(frame: Region, ptr: number, size: number): void {
-    const pending: Pending = { frame, ready: false, chunks: null, releases: [] };
+    const pending: Pending = { releaseFrame, heldBytes, ready: false, chunks: null, releases: [] };
     this.queue.push(pending);
-    this.inflightBytes += frame.capacity;
+    this.inflightBytes += heldBytes;
     this.updateFlow();
     const bytes = Buffer.from(this.broker.core.mem.u8().buffer, ptr, size);
     const r = new Reader(bytes);
@@ -127,12 +104,12 @@ export class Connection {
       correlationId = header.correlationId;
       this.clientId = header.clientId;
     } catch (e) {
-      this.close(`malformed request header: ${(e as Error).message}`);
+      this.refuse(pending, `malformed request header: ${(e as Error).message}`);
       return;
     }
     const handler = this.handlers.get(apiKey);
     if (!handler) {
-      this.close(`unknown or unsupported API key ${apiKey} (version ${apiVersion})`);
+      this.refuse(pending, `unknown or unsupported API key ${apiKey} (version ${apiVersion})`);
       return;
     }
     if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
@@ -145,14 +122,14 @@ export class Connection {
         });
         return;
       }
-      this.close(`${handler.api.name} v${apiVersion} is not supported (${handler.minVersion}-${handler.maxVersion})`);
+      this.refuse(pending, `${handler.api.name} v${apiVersion} is not supported (${handler.minVersion}-${handler.maxVersion})`);
       return;
     }
     let request: unknown;
     try {
       request = handler.api.readRequest(r, apiVersion);
     } catch (e) {
-      this.close(`cannot parse ${handler.api.name} v${apiVersion}: ${(e as Error).message}`);
+      this.refuse(pending, `cannot parse ${handler.api.name} v${apiVersion}: ${(e as Error).message}`);
       return;
     }
     const ctx: RequestContext = {
@@ -169,18 +146,30 @@ export class Connection {
     try {
       result = handler.handle(request, ctx);
     } catch (e) {
-      this.failed(handler, apiVersion, e);
+      this.failed(pending, handler, apiVersion, e);
       return;
     }
     if (result instanceof Promise) {
       result.then((response) => this.respond(pending, correlationId, apiKey, apiVersion, handler, response),
-        (e) => this.failed(handler, apiVersion, e));
+        (e) => this.failed(pending, handler, apiVersion, e));
     } else this.respond(pending, correlationId, apiKey, apiVersion, handler, result);
   }
 
-  private failed(handler: Handler, version: number, e: unknown): void {
+  private failed(pending: Pending, handler: Handler, version: number, e: unknown): void {
     this.broker.logger.error(`${handler.api.name} v${version} from ${this.address} failed: ${(e as Error).stack ?? e}`);
-    this.close(`${handler.api.name} failed`);
+    this.refuse(pending, `${handler.api.name} failed`);
+  }
+
+  /** Closes the connection over a request that gets no response; its frame is released with the rest. */
+  private refuse(pending: Pending, reason: string): void {
+    if (this.closed) {
+      // Not ready: teardown (done or to come) leaves it to whoever finishes it, which is us.
+      this.release(pending);
+      return;
+    }
+    pending.ready = true;
+    pending.chunks = null;
+    this.close(reason);
   }
 
   private respond(pending: Pending, correlationId: number, apiKey: number, apiVersion: number, handler: Handler, response: unknown): void {
@@ -197,7 +186,7 @@ export class Connection {
         handler.api.writeResponse(w, apiVersion, response);
       } catch (e) {
         if (e instanceof ProtocolError) {
-          this.failed(handler, apiVersion, e);
+          this.failed(pending, handler, apiVersion, e);
           return;
         }
         throw e;
@@ -215,7 +204,7 @@ export class Connection {
     this.socket.cork();
     while (this.queue.length > 0 && this.queue[0].ready) {
       const pending = this.queue.shift()!;
-      this.inflightBytes -= pending.frame.capacity;
+      this.inflightBytes -= pending.heldBytes;
       if (pending.chunks && !this.closed) {
         const last = pending.chunks.length - 1;
         pending.chunks.forEach((chunk, i) => {
@@ -231,7 +220,7 @@ export class Connection {
   private release(pending: Pending): void {
     for (const release of pending.releases) release();
     pending.releases.length = 0;
-    this.broker.regions.release(pending.frame);
+    pending.releaseFrame();
   }
 
   /** Stops reading while too much is in flight or waiting to be written; resumes after. */
@@ -258,10 +247,7 @@ export class Connection {
 
   private teardown(): void {
     this.closed = true;
-    if (this.frame) {
-      this.broker.regions.release(this.frame);
-      this.frame = null;
-    }
+    this.reader.close();
     // Requests still being handled release their frames when they finish (respond()).
     for (const pending of this.queue.splice(0)) if (pending.ready) this.release(pending);
     this.onClose(this);

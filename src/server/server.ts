@@ -20,7 +20,7 @@ export class KafkaServer {
 
   async listen(listeners: Listener[]): Promise<Listener[]> {
     for (const listener of listeners) {
-      const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+      const server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket));
       server.maxConnections = this.maxConnections;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

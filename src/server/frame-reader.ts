@@ -1,0 +1,133 @@
+// Request frames (a 4-byte length, then the request) read into core memory with no copy in
+// user space: the socket's reads land in a receive area of core memory (Node's onread user
+// buffer, see user-buffer.ts), and a frame that arrives whole inside the area is handled
+// where it lies. A frame longer than what is left of its area gets a region of its own: the
+// bytes already read move there once and the socket reads the rest straight into it. An
+// area goes back to the pool when every frame in it is done.
+import type { CoreMemory, Region, RegionPool } from '../core/index.js';
+
+/** Bytes of a receive area: Node's own read size. */
+export const AREA_BYTES = 64 << 10;
+
+interface Area {
+  region: Region;
+  /** Bytes the socket has written into it. */
+  fill: number;
+  /** Bytes handed out as frames (or moved to a frame of their own). */
+  parsed: number;
+  /** The reader's own reference plus one per frame in it not yet released. */
+  refs: number;
+}
+
+interface OwnFrame {
+  region: Region;
+  size: number;
+  filled: number;
+}
+
+export interface FrameSink {
+  /** A whole frame at [ptr, ptr + size); `release` when done with it, `heldBytes` what it pins. */
+  frame(ptr: number, size: number, release: () => void, heldBytes: number): void;
+  /** A length prefix out of (0, maxFrameBytes]: the stream cannot be read further. */
+  invalid(size: number): void;
+}
+
+export class FrameReader {
+  private area: Area | null = null;
+  private own: OwnFrame | null = null;
+  private stopped = false;
+
+  constructor(private readonly mem: CoreMemory, private readonly regions: RegionPool, private readonly maxFrameBytes: number, private readonly sink: FrameSink) {}
+
+  /** Where the socket's next read should land (valid until filled() is called). */
+  nextBuffer(): Uint8Array {
+    const own = this.own;
+    if (own) return this.mem.view(own.region.ptr + own.filled, own.size - own.filled);
+    let area = this.area;
+    if (!area || area.fill === area.region.capacity) area = this.newArea();
+    return this.mem.view(area.region.ptr + area.fill, area.region.capacity - area.fill);
+  }
+
+  /** The socket wrote n bytes into the buffer nextBuffer() returned. */
+  filled(n: number): void {
+    if (this.stopped) return;
+    const own = this.own;
+    if (own) {
+      own.filled += n;
+      if (own.filled === own.size) {
+        this.own = null;
+        this.sink.frame(own.region.ptr, own.size, () => this.regions.release(own.region), own.region.capacity);
+      }
+      return;
+    }
+    this.area!.fill += n;
+    this.parse(this.area!);
+  }
+
+  /** Copies bytes that arrived some other way (a socket without user buffers) as reads would land. */
+  write(bytes: Uint8Array): void {
+    for (let at = 0; at < bytes.length && !this.stopped;) {
+      const into = this.nextBuffer();
+      const n = Math.min(into.length, bytes.length - at);
+      this.mem.write(into.byteOffset, bytes.subarray(at, at + n));
+      at += n;
+      this.filled(n);
+    }
+  }
+
+  /** Drops what the reader holds (frames handed out are released by their holders). */
+  close(): void {
+    this.stopped = true;
+    if (this.own) this.regions.release(this.own.region);
+    this.own = null;
+    if (this.area) this.unref(this.area);
+    this.area = null;
+  }
+
+  private parse(area: Area): void {
+    const dv = this.mem.dv();
+    const capacity = area.region.capacity;
+    while (!this.stopped) {
+      const available = area.fill - area.parsed;
+      if (available < 4) return;
+      const at = area.region.ptr + area.parsed;
+      const size = dv.getInt32(at, false);
+      if (size <= 0 || size > this.maxFrameBytes) {
+        this.stopped = true;
+        this.sink.invalid(size);
+        return;
+      }
+      if (available >= 4 + size) {
+        area.refs++;
+        area.parsed += 4 + size;
+        this.sink.frame(at + 4, size, () => this.unref(area), 4 + size);
+        continue;
+      }
+      if (area.parsed + 4 + size <= capacity) return; // the rest lands in this area
+      const got = available - 4;
+      const region = this.regions.alloc(size);
+      this.mem.move(region.ptr, at + 4, got);
+      area.parsed = area.fill;
+      this.own = { region, size, filled: got };
+      return;
+    }
+  }
+
+  /** A fresh area; the < 4 bytes of a length prefix left at the end of the full one move there. */
+  private newArea(): Area {
+    const old = this.area;
+    const area: Area = { region: this.regions.alloc(AREA_BYTES), fill: 0, parsed: 0, refs: 1 };
+    if (old) {
+      const left = old.fill - old.parsed;
+      if (left > 0) this.mem.move(area.region.ptr, old.region.ptr + old.parsed, left);
+      area.fill = left;
+      this.unref(old);
+    }
+    this.area = area;
+    return area;
+  }
+
+  private unref(area: Area): void {
+    if (--area.refs === 0) this.regions.release(area.region);
+  }
+}
