@@ -128,12 +128,14 @@ export function perfCommand(): Command {
     .description('end-to-end latency at a fixed rate: send time in each value, measured at the consumer')
     .option('--record-size <bytes>', 'value size (at least 8)', '1024')
     .option('--fetch-max-wait-ms <ms>', 'long-poll wait', '500')
-    .addHelpText('after', examples(['strom perf e2e --topic lat --num-records 500000 --record-size 1024 --throughput 50000 --partitions 16']))
+    .option('--warmup-ms <ms>', 'records sent in the first this many ms are delivered and counted, but not in the latency figures (as OMB\'s warm-up)', '0')
+    .addHelpText('after', examples(['strom perf e2e --topic lat --num-records 500000 --record-size 1024 --throughput 50000 --partitions 16 --warmup-ms 2000']))
     .action(action(async (f: Flags) => {
       const result = await e2ePerf({
         ...commonOptions(f), ...producingOptions(f),
         recordSize: intOption(String(f.recordSize), '--record-size', 8),
         maxWaitMs: intOption(String(f.fetchMaxWaitMs), '--fetch-max-wait-ms', 0),
+        warmupMs: intOption(String(f.warmupMs), '--warmup-ms', 0),
       });
       printResult(result, Boolean(f.json), 'received');
       if (result.records === 0) process.exitCode = 1;

@@ -3,7 +3,7 @@ export { Core, CoreError, type CoreOptions, type BatchHeader, type ScanResult, t
 export { CoreMemory, RegionPool, DEFAULT_MAXIMUM_BYTES, type MemoryOptions, type Region } from './memory.js';
 export { coreModule } from './module.js';
 export {
-  buildBatch, decodeBatches, type Bytes, type Codecs, type RecordInput, type RecordHeader, type DecodedRecord,
+  buildBatch, decodeBatches, decodeBatchAt, type Bytes, type Codecs, type RecordInput, type RecordHeader, type DecodedRecord,
   type DecodedBatch, type BatchOptions,
 } from './records.js';
 export { legacyToBatch, batchesToLegacy, type UpConverted } from './legacy.js';

@@ -1,9 +1,12 @@
 // One segment seen from the main thread: its log file (read-only here; the partition's
 // append worker writes it), its size as far as appends have completed, and its indexes.
-import { open, read, close, rename, unlink } from 'node:fs';
+import { open, read, readSync, close, rename, unlink } from 'node:fs';
 import type { Core, RegionPool } from '../core/index.js';
 import { segmentPaths, DELETED_SUFFIX } from './layout.js';
 import { SegmentIndex } from './segment-index.js';
+
+/** Reads up to this size are synchronous (see read()). */
+const SYNC_READ_BYTES = 1 << 20;
 
 export class Segment {
   readonly index: SegmentIndex;
@@ -30,9 +33,16 @@ export class Segment {
     return this.fd;
   }
 
-  /** Reads up to `length` bytes at `position` into `into`; resolves with the bytes read. */
+  /**
+   * Reads up to `into.length` bytes at `position`; resolves with the bytes read. Reads up
+   * to SYNC_READ_BYTES run on this thread: from the page cache they take microseconds, where
+   * a hop to libuv's thread pool and back costs two thread wake-ups and a turn of the loop
+   * for every partition a Fetch reads (the e2e tail, BENCHMARKS.md). A cold read blocks the
+   * loop for the disk's time, as cold reads block Kafka's network threads.
+   */
   async read(position: number, into: Uint8Array): Promise<number> {
     const fd = await this.file();
+    if (into.length <= SYNC_READ_BYTES) return readSync(fd, into, 0, into.length, position);
     return new Promise((resolve, reject) => {
       read(fd, into, 0, into.length, position, (err, n) => (err ? reject(err) : resolve(n)));
     });

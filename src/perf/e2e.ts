@@ -1,15 +1,16 @@
-// `strom perf e2e`: end-to-end latency at a fixed rate. A producer loop stamps every value
-// with its send time (float64 ms, first 8 bytes) and a consumer, long-polling from the end
-// of the log in the same process (one clock), measures now − stamp for every record.
+// `strom perf e2e`: end-to-end latency at a fixed rate. A producer loop (in a worker thread)
+// stamps every value with its send time (float64 ms, first 8 bytes) and a consumer,
+// long-polling from the end of the log in the same process (one clock), measures
+// now − stamp for every record.
 import { Cluster } from '../client/cluster.js';
 import { listOffsets, LATEST } from '../client/admin.js';
 import { Core, decodeBatches } from '../core/index.js';
 import { codecs, initCompression } from '../compression/codecs.js';
 import { resolveTargets } from './targets.js';
-import { newHistogram, record, latencySummary } from './histogram.js';
+import { newHistogram, latencySummary, decodeHistogram } from './histogram.js';
 import { Reporter, type PerfResult } from './report.js';
 import { runFetchLoop } from './fetch-loop.js';
-import { runProduceLoop } from './produce-loop.js';
+import { runProduceWorker } from './produce.js';
 
 export interface E2ePerfOptions {
   bootstrapServer: string;
@@ -24,6 +25,8 @@ export interface E2ePerfOptions {
   maxInFlight: number;
   partitions?: number;
   maxWaitMs: number;
+  /** Records sent before this many ms after the start are not in the latency figures. */
+  warmupMs?: number;
   maxDurationMs: number;
   requestTimeoutMs: number;
   reportingIntervalMs: number;
@@ -47,12 +50,13 @@ export async function e2ePerf(o: E2ePerfOptions): Promise<PerfResult> {
   const reporter = new Reporter({ json: o.json, intervalMs: o.reportingIntervalMs, expected: o.numRecords, unit: 'records', quiet: o.quiet });
   const produceLatency = newHistogram();
   let produced = 0;
+  // The send time from which latencies count (set when the producer starts, with a warm-up).
+  let measureFromMs = (o.warmupMs ?? 0) > 0 ? Infinity : -Infinity;
   const consumer = runFetchLoop({
     topic: o.topic, leaders, start, maxRecords: o.numRecords, idleTimeoutMs: 10_000, maxDurationMs: o.maxDurationMs + 10_000,
     maxWaitMs: o.maxWaitMs, minBytes: 1, fetchMaxBytes: 64 << 20, partitionMaxBytes: 8 << 20, requestTimeoutMs: o.requestTimeoutMs,
     onFetch: (_records, _bytes, _latency, sets) => {
       const now = performance.timeOrigin + performance.now();
-      const h = newHistogram();
       let count = 0;
       let bytes = 0;
       for (const set of sets) {
@@ -60,26 +64,38 @@ export async function e2ePerf(o: E2ePerfOptions): Promise<PerfResult> {
           for (const r of batch.records) {
             if (r.offset < set.from || !r.value || r.value.length < 8) continue;
             const stamp = Buffer.from(r.value.buffer, r.value.byteOffset, 8).readDoubleLE(0);
-            record(h, (now - stamp) * 1000);
+            if (stamp >= measureFromMs) reporter.recordLatency((now - stamp) * 1000);
             count++;
             bytes += r.value.length;
           }
         }
       }
-      reporter.add(count, bytes, h);
+      reporter.add(count, bytes, null);
     },
     onError: (name) => reporter.add(0, 0, null, { [name]: 1 }),
   });
-  const producer = runProduceLoop({
+  // The producer has a thread of its own, so the consumer's work never delays a send.
+  const failures: string[] = [];
+  const producer = runProduceWorker({
     topic: o.topic, leaders, numRecords: o.numRecords, recordSize: o.recordSize, throughput: o.throughput,
     acks: o.acks, batchBytes: o.batchBytes, lingerMs: o.lingerMs, compression: o.compression, maxInFlight: o.maxInFlight,
     maxDurationMs: o.maxDurationMs, requestTimeoutMs: o.requestTimeoutMs, stampValues: true, clientId: 'strom-perf-e2e',
-  }, (p) => {
-    produced += p.records;
-    produceLatency.add(p.histogram);
-    for (const [k, v] of Object.entries(p.errors)) reporter.add(0, 0, null, { [k]: v });
-  }, 1000, () => reporter.restart());
+  }, {
+    started: () => {
+      reporter.restart();
+      if ((o.warmupMs ?? 0) > 0) measureFromMs = performance.timeOrigin + performance.now() + o.warmupMs!;
+    },
+    progress: (p) => {
+      produced += p.records;
+      produceLatency.add(decodeHistogram(p.histogram));
+      for (const [k, v] of Object.entries(p.errors)) reporter.add(0, 0, null, { [k]: v });
+    },
+    failed: (message) => failures.push(message),
+  });
   await producer;
   await consumer;
-  return reporter.finish({ produced, target_rate: o.throughput, produce_latency_ms: latencySummary(produceLatency), latency_is: 'end to end, send to consumer' });
+  const result = reporter.finish({ produced, target_rate: o.throughput, produce_latency_ms: latencySummary(produceLatency), latency_is: 'end to end, send to consumer',
+    warmup_ms: o.warmupMs ?? 0, latency_records: reporter.total.totalCount });
+  if (failures.length) result.failures = failures;
+  return result;
 }

@@ -5,7 +5,7 @@
 // up to --max-in-flight requests pipelined on the connection to each leader. Latency is
 // a request's send-to-ack time, counted once per record it carries.
 import { randomFillSync } from 'node:crypto';
-import { Core, buildBatch } from '../core/index.js';
+import { Core, buildBatch, decodeBatchAt } from '../core/index.js';
 import { codecs, initCompression } from '../compression/codecs.js';
 import { ProduceApi, type ProduceResponse } from '../protocol/generated/produce.js';
 import { errorName } from '../protocol/errors.js';
@@ -62,6 +62,43 @@ export function recordsPerBatch(config: Pick<ProduceLoopConfig, 'batchBytes' | '
 }
 
 const now = () => performance.now();
+
+/** A pre-built uncompressed batch and where each record's value starts in it (e2e). */
+export interface StampTemplate {
+  batch: Buffer;
+  valueOffsets: number[];
+}
+
+export function stampTemplate(core: Core, batch: Buffer): StampTemplate {
+  core.resetArena();
+  const ptr = core.copyIn(batch);
+  const { desc, count } = decodeBatchAt(core, ptr, batch.length, undefined);
+  const c = core.c;
+  const dv = core.mem.dv();
+  const valueOffsets: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const d = desc + i * c.DESC_SIZE;
+    if (dv.getInt32(d + c.D_VALUE_LEN, true) < 8) throw new Error('e2e needs values of at least 8 bytes');
+    valueOffsets.push(dv.getInt32(d + c.D_VALUE_PTR, true) - ptr);
+  }
+  return { batch, valueOffsets };
+}
+
+/**
+ * A copy of the template with the send time in the first 8 bytes of every value (float64
+ * ms, performance.timeOrigin + now(): one clock for every thread of the process) and in the
+ * batch's timestamps, its CRC-32C made again: no records are encoded at send time.
+ */
+export function stamp(core: Core, t: StampTemplate, sendMs: number): Buffer {
+  const out = Buffer.allocUnsafe(t.batch.length);
+  t.batch.copy(out);
+  for (const at of t.valueOffsets) out.writeDoubleLE(sendMs, at);
+  const ms = BigInt(Math.floor(sendMs));
+  out.writeBigInt64BE(ms, 27); // firstTimestamp
+  out.writeBigInt64BE(ms, 35); // maxTimestamp (every timestamp delta is 0)
+  out.writeUInt32BE(core.crc32c(out.subarray(21)), 17);
+  return out;
+}
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
@@ -84,15 +121,15 @@ export async function runProduceLoop(config: ProduceLoopConfig, report: (p: Prod
     const at = Math.floor(Math.random() * (poolBytes.length - config.recordSize));
     return poolBytes.subarray(at, at + config.recordSize);
   };
-  const build = (count: number): Buffer => {
-    const stamp = config.stampValues ? performance.timeOrigin + now() : 0;
+  /** A batch of `count` pool payloads; with `stampMs`, each value a copy starting with it. */
+  const build = (count: number, stampMs?: number): Buffer => {
     const records = new Array(count);
     for (let i = 0; i < count; i++) {
       let value = nextPayload();
-      if (config.stampValues) {
+      if (stampMs !== undefined) {
         const v = Buffer.alloc(Math.max(8, value.length));
         v.set(value.subarray(0, v.length));
-        v.writeDoubleLE(stamp, 0);
+        v.writeDoubleLE(stampMs, 0);
         value = v;
       }
       records[i] = { value };
@@ -103,12 +140,20 @@ export async function runProduceLoop(config: ProduceLoopConfig, report: (p: Prod
   const pools = new Map<number, Buffer[]>();
   const poolSize = Math.max(1, config.poolBatches ?? 8);
   let poolTurn = 0;
-  const batchOf = (count: number): Buffer => {
-    if (config.stampValues) return build(count);
+  const pooled = (count: number): Buffer => {
     let pool = pools.get(count);
     if (!pool) pools.set(count, (pool = []));
     if (pool.length < poolSize) pool.push(build(count));
     return pool[poolTurn++ % pool.length];
+  };
+  const stamped = new Map<number, StampTemplate>();
+  const batchOf = (count: number): Buffer => {
+    if (!config.stampValues) return pooled(count);
+    // A compressed batch cannot be stamped in place: it is encoded at send time.
+    if (config.compression !== 0) return build(count, performance.timeOrigin + now());
+    let template = stamped.get(count);
+    if (!template) stamped.set(count, (template = stampTemplate(core, pooled(count))));
+    return stamp(core, template, performance.timeOrigin + now());
   };
   for (let i = 0; i < poolSize && !config.stampValues; i++) batchOf(perBatch);
 

@@ -48,6 +48,26 @@ export function shares(n: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, i) => Math.floor(n / parts) + (i < n % parts ? 1 : 0));
 }
 
+export interface ProduceWorkerEvents {
+  started(): void;
+  progress(m: Extract<ProduceWorkerMessage, { type: 'progress' }>): void;
+  failed(message: string): void;
+}
+
+/** Runs one producer loop in a worker thread of its own; resolves when the thread exits. */
+export function runProduceWorker(config: ProduceLoopConfig, on: ProduceWorkerEvents): Promise<void> {
+  return new Promise((resolve) => {
+    const worker = new Worker(WORKER_URL, { workerData: config });
+    worker.on('message', (m: ProduceWorkerMessage) => {
+      if (m.type === 'started') on.started();
+      else if (m.type === 'progress') on.progress(m);
+      else if (m.type === 'error') on.failed(m.message);
+    });
+    worker.on('error', (e) => { on.failed(e.stack ?? String(e)); resolve(); });
+    worker.on('exit', () => resolve());
+  });
+}
+
 export async function producePerf(o: ProducePerfOptions): Promise<PerfResult> {
   const cluster = new Cluster(o.bootstrapServer, { clientId: 'strom-perf', requestTimeoutMs: o.requestTimeoutMs });
   let leaders;
@@ -71,14 +91,11 @@ export async function producePerf(o: ProducePerfOptions): Promise<PerfResult> {
       maxInFlight: o.maxInFlight, maxDurationMs: o.maxDurationMs, requestTimeoutMs: o.requestTimeoutMs,
       clientId: `strom-perf-${i}`,
     };
-    const worker = new Worker(WORKER_URL, { workerData: config });
-    worker.on('message', (m: ProduceWorkerMessage) => {
-      if (m.type === 'started' && ++started === 1) reporter.restart();
-      else if (m.type === 'progress') reporter.add(m.records, m.bytes, decodeHistogram(m.histogram), m.errors);
-      else if (m.type === 'error') failures.push(m.message);
-    });
-    worker.on('error', (e) => { failures.push(e.stack ?? String(e)); resolve(); });
-    worker.on('exit', () => resolve());
+    resolve(runProduceWorker(config, {
+      started: () => { if (++started === 1) reporter.restart(); },
+      progress: (m) => reporter.add(m.records, m.bytes, decodeHistogram(m.histogram), m.errors),
+      failed: (message) => failures.push(message),
+    }));
   })));
   const result = reporter.finish({ producers: o.producers, partitions: leaders.reduce((n, l) => n + l.partitions.length, 0), record_size: recordSize });
   if (failures.length) result.failures = failures;

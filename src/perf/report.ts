@@ -3,7 +3,7 @@
 // with --json the totals are one JSON object, the last line on stdout, and the interval
 // lines go to stderr.
 import cliProgress from 'cli-progress';
-import { newHistogram, latencySummary, type Histogram, type LatencySummary } from './histogram.js';
+import { newHistogram, latencySummary, record, type Histogram, type LatencySummary } from './histogram.js';
 
 export interface PerfResult {
   records: number;
@@ -55,6 +55,12 @@ export class Reporter {
   restart(): void {
     this.startMs = performance.now();
     this.intervalStartMs = this.startMs;
+  }
+
+  /** Records one latency observation (µs) into the totals and the interval, with no histogram of its own. */
+  recordLatency(micros: number): void {
+    record(this.total, micros);
+    record(this.interval, micros);
   }
 
   add(records: number, bytes: number, histogram: Histogram | null, errors: Record<string, number> = {}): void {

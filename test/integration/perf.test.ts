@@ -84,7 +84,20 @@ describe('strom perf', () => {
     expect(res.records).toBe(5000);
     expect(res.produced).toBe(5000);
     expect(res.latency_ms.p50).toBeGreaterThan(0);
+    // A send time lost or misread on the way would read as years (clamped at 10 minutes).
+    expect(res.latency_ms.max).toBeLessThan(30_000);
+    expect(res.latency_records).toBe(5000);
     expect(await endOffsetsSum('perf-e2e')).toBe(5000);
+  });
+
+  it('e2e --warmup-ms delivers every record but leaves the warm-up out of the latency figures', async () => {
+    const r = await strom(['e2e', '--bootstrap-server', broker.bootstrap, '--topic', 'perf-e2e-warm', '--num-records', '4000', '--record-size', '64', '--throughput', '4000', '--partitions', '2', '--warmup-ms', '400', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const res = lastJson(r.stdout);
+    expect(res.records).toBe(4000);
+    // About 400 ms of a 1 s run at 4,000/s: roughly 1,600 records left out.
+    expect(res.latency_records).toBeGreaterThan(1000);
+    expect(res.latency_records).toBeLessThan(3400);
   });
 
   it('rejects bad flags with one line and exit code 1', async () => {
