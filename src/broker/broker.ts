@@ -64,6 +64,8 @@ export class Broker {
       maxBufferedBytes: config.int('http.ws.max.buffered.bytes'),
       consumerTimeoutMs: config.int('http.consumer.instance.timeout.ms'),
       consumerMaxBytes: config.int('http.consumer.request.max.bytes'),
+      consumerSessionTimeoutMs: config.int('http.consumer.session.timeout.ms'),
+      consumerHeartbeatIntervalMs: config.int('http.consumer.heartbeat.interval.ms'),
       kafkaConnections: () => server?.connections.size ?? 0,
       appendQueueDepth: () => pool.backlog,
       ready: () => ready,

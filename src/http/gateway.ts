@@ -24,6 +24,8 @@ export interface GatewayOptions {
   maxBufferedBytes: number;
   consumerTimeoutMs: number;
   consumerMaxBytes: number;
+  consumerSessionTimeoutMs: number;
+  consumerHeartbeatIntervalMs: number;
   kafkaConnections: () => number;
   appendQueueDepth: () => number;
   ready: () => boolean;
@@ -59,7 +61,10 @@ export class HttpGateway {
       broker, kafkaConnections: options.kafkaConnections, httpConnections: () => this.inflight, webSockets: () => this.webSockets,
       appendQueueDepth: options.appendQueueDepth, wsBuffered: () => this.tails.buffered(),
     }, { backend, version });
-    this.consumers = new ConsumerInstances(broker, options.consumerTimeoutMs, options.consumerMaxBytes);
+    this.consumers = new ConsumerInstances(broker, {
+      timeoutMs: options.consumerTimeoutMs, defaultMaxBytes: options.consumerMaxBytes,
+      sessionTimeoutMs: options.consumerSessionTimeoutMs, heartbeatIntervalMs: options.consumerHeartbeatIntervalMs,
+    });
     this.routes();
   }
 
