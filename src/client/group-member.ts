@@ -122,11 +122,13 @@ export class GroupMember {
     this.stopHeartbeat();
     for (let attempt = 0; attempt < this.o.maxJoinAttempts; attempt++) {
       if (this.left) break;
+      const topics = this.o.topics;
       const joined = await this.joinOnce();
       if (joined === 'retry') continue;
       const assignment = await this.sync(joined);
       if (assignment === 'retry') continue;
       if (this.left) break; // left while the sync was in flight: the assignment is not ours
+      if (topics !== this.o.topics) continue; // subscribe() came meanwhile: tell the group
       this.assignment = assignment;
       this.rejoin = false;
       this.startHeartbeat();

@@ -177,6 +177,32 @@ describe('REST consumer instances in a group', () => {
     expect(got.map((r) => r.value.i).sort()).toEqual([2, 3]);
   }, 20_000);
 
+  it('a new subscription rejoins the group with the new topics', async () => {
+    const rest = client(broker.http);
+    await rest.createTopic('resub-a', 2);
+    await rest.createTopic('resub-b', 4);
+    const inst = await rest.instance('g-resub', 'r');
+    await rest.subscribe(inst, ['resub-a']);
+    // Subscribe again while the first JoinGroup waits out group.initial.rebalance.delay.ms.
+    let joining = false;
+    for (let i = 0; i < 200 && !joining; i++) {
+      const { groups } = await admin.describeGroups(['g-resub']);
+      joining = groups[0].state === 'PreparingRebalance' && groups[0].members.length === 1;
+      if (!joining) await sleep(5);
+    }
+    expect(joining).toBe(true);
+    await rest.subscribe(inst, ['resub-a', 'resub-b']);
+    const topics = async () => {
+      const res = await (await fetch(broker.http + `${inst}/assignments`)).json();
+      return (res.partitions as { topic: string; partition: number }[]).map((p) => `${p.topic}-${p.partition}`).sort().join();
+    };
+    await waitFor('the instance to hold both topics', async () => (await topics()) === 'resub-a-0,resub-a-1,resub-b-0,resub-b-1,resub-b-2,resub-b-3');
+    await rest.subscribe(inst, ['resub-b']);
+    await waitFor('the instance to drop the unsubscribed topic', async () => (await topics()) === 'resub-b-0,resub-b-1,resub-b-2,resub-b-3');
+    const { groups } = await admin.describeGroups(['g-resub']);
+    expect(groups[0].members).toHaveLength(1);
+  }, 20_000);
+
   it('shares a group with a kafkajs consumer: they split the partitions and the instance commits as a member', async () => {
     const rest = client(broker.http);
     await rest.createTopic('mixed', 4);
