@@ -64,6 +64,8 @@ export class Broker {
       maxBufferedBytes: config.int('http.ws.max.buffered.bytes'),
       consumerTimeoutMs: config.int('http.consumer.instance.timeout.ms'),
       consumerMaxBytes: config.int('http.consumer.request.max.bytes'),
+      consumerSessionTimeoutMs: config.int('http.consumer.session.timeout.ms'),
+      consumerHeartbeatIntervalMs: config.int('http.consumer.heartbeat.interval.ms'),
       kafkaConnections: () => server?.connections.size ?? 0,
       appendQueueDepth: () => pool.backlog,
       ready: () => ready,
@@ -85,7 +87,7 @@ export class Broker {
       if (gateway) {
         await gateway.listen(httpListeners);
         logger.info(`HTTP gateway backend: ${gateway.backendDetail}`);
-        if (gateway.backend !== 'native') logger.warn('HTTP gateway runs on the uWebSockets.js JavaScript fallback: slower; see PLATFORM.md');
+        if (gateway.backend !== 'native') logger.warn('HTTP gateway runs on the uWebSockets.js JavaScript fallback: slower, and without the WebSocket live tail; see PLATFORM.md');
       }
     } catch (e) {
       gateway?.close();

@@ -7,6 +7,7 @@ import { Core } from '../core/index.js';
 import type { Cluster } from '../client/cluster.js';
 import { Fetcher, type FetchedRecord, type Position } from '../client/fetcher.js';
 import { GroupMember } from '../client/group-member.js';
+import { WireGroupTransport } from '../client/wire-group-transport.js';
 import { listOffsets, EARLIEST, LATEST } from '../client/admin.js';
 import { fetchOffsets } from '../client/groups.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -114,7 +115,7 @@ async function consume(flags: ConsumerFlags): Promise<void> {
       if (e.code === 'EPIPE') stopping = true; // `| head`: the reader is gone
     });
 
-    const member = flags.group ? new GroupMember(cluster, {
+    const member = flags.group ? new GroupMember(new WireGroupTransport(cluster), {
       groupId: flags.group,
       topics: [topic],
       sessionTimeoutMs: intOption(consumerProps['session.timeout.ms'] ?? '10000', 'session.timeout.ms', 1),

@@ -1,20 +1,17 @@
 // A member of a consumer group (the classic protocol, KIP-62 timeouts): JoinGroup (with
 // KIP-394's MEMBER_ID_REQUIRED round trip), SyncGroup (the leader runs the range assignor),
 // Heartbeat on a timer, and LeaveGroup on close. A heartbeat answered with
-// REBALANCE_IN_PROGRESS (or a fenced generation) marks the member for rejoining: the
-// consumer loop commits what it has, calls join() again and resumes from the new assignment.
-import { JoinGroupApi } from '../protocol/generated/join-group.js';
-import { SyncGroupApi } from '../protocol/generated/sync-group.js';
-import { HeartbeatApi } from '../protocol/generated/heartbeat.js';
-import { LeaveGroupApi } from '../protocol/generated/leave-group.js';
+// REBALANCE_IN_PROGRESS (or a fenced generation) marks the member for rejoining: its owner
+// commits what it has, calls join() again and resumes from the new assignment.
+//
+// The state machine is one; what carries its requests is a GroupTransport: the wire
+// (wire-group-transport.ts, the strom CLI's consumers) or the broker's own coordinator called
+// in process (the HTTP gateway's REST consumer instances, src/http/member-transport.ts).
 import { ErrorCode } from '../protocol/errors.js';
-import type { Connection } from './connection.js';
-import type { Cluster } from './cluster.js';
 import { sleep } from './cluster.js';
 import { check, KafkaResponseError } from './errors.js';
 import { RANGE_ASSIGNOR, rangeAssign } from './assignor.js';
 import { encodeAssignment, encodeSubscription, assignedPartitions, subscribedTopics, type TopicPartitions } from '../protocol/consumer-protocol.js';
-import { commitOffsets } from './groups.js';
 
 export interface GroupMemberOptions {
   groupId: string;
@@ -25,6 +22,56 @@ export interface GroupMemberOptions {
   groupInstanceId?: string | null;
   /** Bounds the rounds of one join() (MEMBER_ID_REQUIRED, REBALANCE_IN_PROGRESS, ...). */
   maxJoinAttempts?: number;
+  /** Called when a heartbeat or commit finds the group rebalancing (needsRejoin turned true). */
+  onRejoinNeeded?: () => void;
+}
+
+/** Who a request comes from: the fields Heartbeat, OffsetCommit and SyncGroup share. */
+export interface MemberIdentity {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+}
+
+export interface JoinGroupCall {
+  groupId: string;
+  memberId: string;
+  groupInstanceId: string | null;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  protocolType: string;
+  protocols: { name: string; metadata: Buffer }[];
+}
+
+export interface JoinGroupAnswer {
+  errorCode: number;
+  generationId: number;
+  memberId: string;
+  leader: string;
+  protocolName: string | null;
+  members: { memberId: string; metadata: Buffer }[];
+}
+
+export interface SyncGroupCall extends MemberIdentity {
+  protocolType: string;
+  protocolName: string;
+  assignments: { memberId: string; assignment: Buffer }[];
+}
+
+/** What carries a member's requests to its group coordinator. */
+export interface GroupTransport {
+  joinGroup(call: JoinGroupCall): Promise<JoinGroupAnswer>;
+  syncGroup(call: SyncGroupCall): Promise<{ errorCode: number; assignment: Buffer }>;
+  heartbeat(call: MemberIdentity): Promise<number>;
+  /** LeaveGroup; never throws (a member that cannot say goodbye times out). */
+  leaveGroup(call: { groupId: string; memberId: string; groupInstanceId: string | null }): Promise<void>;
+  /** OffsetCommit as `member`; throws KafkaResponseError on the first partition that fails. */
+  commitOffsets(member: MemberIdentity, offsets: { topic: string; partition: number; offset: number }[]): Promise<void>;
+  /** Partition counts of the topics that exist (the leader's input to the assignor). */
+  partitionCounts(topics: string[]): Promise<Map<string, number>>;
+  /** The coordinator moved or went away: find it again for the next request. */
+  reset(): void;
 }
 
 const REJOIN_ERRORS: Set<number> = new Set([ErrorCode.REBALANCE_IN_PROGRESS, ErrorCode.ILLEGAL_GENERATION, ErrorCode.UNKNOWN_MEMBER_ID]);
@@ -36,21 +83,23 @@ export class GroupMember {
   isLeader = false;
   assignment: TopicPartitions[] = [];
   private rejoin = true;
+  private left = false;
   private heartbeat: NodeJS.Timeout | undefined;
-  private coordinator: Connection | undefined;
-  private readonly o: Required<Omit<GroupMemberOptions, 'groupInstanceId'>> & { groupInstanceId: string | null };
+  private readonly o: Required<Omit<GroupMemberOptions, 'groupInstanceId' | 'onRejoinNeeded'>> & { groupInstanceId: string | null };
+  private readonly onRejoinNeeded: () => void;
 
-  constructor(private readonly cluster: Cluster, options: GroupMemberOptions) {
+  constructor(private readonly transport: GroupTransport, options: GroupMemberOptions) {
     this.groupId = options.groupId;
     this.o = {
       groupId: options.groupId,
-      topics: options.topics,
+      topics: [...options.topics],
       sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
       rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? 30_000,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3_000,
       groupInstanceId: options.groupInstanceId ?? null,
       maxJoinAttempts: options.maxJoinAttempts ?? 20,
     };
+    this.onRejoinNeeded = options.onRejoinNeeded ?? (() => {});
   }
 
   /** True once the group is rebalancing: call join() again. */
@@ -58,35 +107,47 @@ export class GroupMember {
     return this.rejoin;
   }
 
+  get topics(): readonly string[] {
+    return this.o.topics;
+  }
+
+  /** Changes the subscription; the next join() tells the group (which rebalances). */
+  subscribe(topics: string[]): void {
+    this.o.topics = [...topics];
+    this.markRejoin();
+  }
+
   /** Joins (or rejoins) the group and returns this member's assignment. */
   async join(): Promise<TopicPartitions[]> {
     this.stopHeartbeat();
     for (let attempt = 0; attempt < this.o.maxJoinAttempts; attempt++) {
-      const c = this.coordinator && !this.coordinator.closed ? this.coordinator : (this.coordinator = await this.cluster.coordinator(this.groupId));
-      const joined = await this.joinOnce(c);
+      if (this.left) break;
+      const topics = this.o.topics;
+      const joined = await this.joinOnce();
       if (joined === 'retry') continue;
-      const assignment = await this.sync(c, joined);
+      const assignment = await this.sync(joined);
       if (assignment === 'retry') continue;
+      if (this.left) break; // left while the sync was in flight: the assignment is not ours
+      if (topics !== this.o.topics) continue; // subscribe() came meanwhile: tell the group
       this.assignment = assignment;
       this.rejoin = false;
       this.startHeartbeat();
       return assignment;
     }
+    if (this.left) throw new Error(`left group ${this.groupId}`);
     throw new Error(`could not join group ${this.groupId} after ${this.o.maxJoinAttempts} attempts`);
   }
 
-  private async joinOnce(c: Connection): Promise<'retry' | { leader: string; protocol: string; members: { memberId: string; metadata: Buffer }[] }> {
-    const v = c.version(JoinGroupApi, 1, 9);
-    const res = await c.send(JoinGroupApi, v, {
+  private async joinOnce(): Promise<'retry' | { protocol: string; members: { memberId: string; metadata: Buffer }[] }> {
+    const res = await this.transport.joinGroup({
       groupId: this.groupId,
+      memberId: this.memberId,
+      groupInstanceId: this.o.groupInstanceId,
       sessionTimeoutMs: this.o.sessionTimeoutMs,
       rebalanceTimeoutMs: this.o.rebalanceTimeoutMs,
-      memberId: this.memberId,
-      groupInstanceId: v >= 5 ? this.o.groupInstanceId : null,
       protocolType: 'consumer',
       protocols: [{ name: RANGE_ASSIGNOR, metadata: encodeSubscription(this.o.topics) }],
-      reason: null,
-    }, { timeoutMs: this.o.rebalanceTimeoutMs + 5_000 });
+    });
     if (res.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
       this.memberId = res.memberId; // KIP-394: join again with the id the coordinator chose
       return 'retry';
@@ -100,7 +161,7 @@ export class GroupMember {
       return 'retry';
     }
     if (res.errorCode === ErrorCode.NOT_COORDINATOR || res.errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE) {
-      this.coordinator = undefined;
+      this.transport.reset();
       await sleep(200);
       return 'retry';
     }
@@ -108,34 +169,38 @@ export class GroupMember {
     this.memberId = res.memberId;
     this.generationId = res.generationId;
     this.isLeader = res.leader === res.memberId;
-    return { leader: res.leader, protocol: res.protocolName ?? RANGE_ASSIGNOR, members: res.members };
+    return { protocol: res.protocolName ?? RANGE_ASSIGNOR, members: res.members };
   }
 
-  private async sync(c: Connection, joined: { protocol: string; members: { memberId: string; metadata: Buffer }[] }): Promise<'retry' | TopicPartitions[]> {
+  private async sync(joined: { protocol: string; members: { memberId: string; metadata: Buffer }[] }): Promise<'retry' | TopicPartitions[]> {
     let assignments: { memberId: string; assignment: Buffer }[] = [];
     if (this.isLeader) {
       const subscriptions = new Map(joined.members.map((m) => [m.memberId, subscribedTopics(m.metadata)]));
-      const topics = [...new Set([...subscriptions.values()].flat())];
-      const md = await this.cluster.metadata(topics);
-      const counts = new Map(md.topics.filter((t) => t.errorCode === 0).map((t) => [t.name, t.partitions.length]));
+      const counts = await this.transport.partitionCounts([...new Set([...subscriptions.values()].flat())]);
       assignments = [...rangeAssign(subscriptions, counts)].map(([memberId, a]) => ({ memberId, assignment: encodeAssignment(a) }));
     }
-    const v = c.version(SyncGroupApi, 0, 5);
-    const res = await c.send(SyncGroupApi, v, {
+    const res = await this.transport.syncGroup({
       groupId: this.groupId,
       generationId: this.generationId,
       memberId: this.memberId,
-      groupInstanceId: v >= 3 ? this.o.groupInstanceId : null,
-      protocolType: v >= 5 ? 'consumer' : null,
-      protocolName: v >= 5 ? joined.protocol : null,
+      groupInstanceId: this.o.groupInstanceId,
+      protocolType: 'consumer',
+      protocolName: joined.protocol,
       assignments,
-    }, { timeoutMs: this.o.rebalanceTimeoutMs + 5_000 });
+    });
     if (REJOIN_ERRORS.has(res.errorCode)) {
       if (res.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) this.memberId = '';
       return 'retry';
     }
     check(res.errorCode, `syncing group ${this.groupId}`);
     return assignedPartitions(res.assignment);
+  }
+
+  private markRejoin(): void {
+    if (this.rejoin || this.left) return;
+    this.rejoin = true;
+    this.stopHeartbeat();
+    this.onRejoinNeeded();
   }
 
   private startHeartbeat(): void {
@@ -150,44 +215,42 @@ export class GroupMember {
   }
 
   private async beat(): Promise<void> {
-    const c = this.coordinator;
-    if (!c || this.rejoin) return;
+    if (this.rejoin || this.left) return;
+    const generationId = this.generationId;
     try {
-      const v = c.version(HeartbeatApi, 0, 4);
-      const res = await c.send(HeartbeatApi, v, { groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: v >= 3 ? this.o.groupInstanceId : null });
-      if (REJOIN_ERRORS.has(res.errorCode)) {
-        if (res.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) this.memberId = '';
-        this.rejoin = true;
-        this.stopHeartbeat();
+      const code = await this.transport.heartbeat({ groupId: this.groupId, generationId, memberId: this.memberId, groupInstanceId: this.o.groupInstanceId });
+      if (REJOIN_ERRORS.has(code) && generationId === this.generationId) {
+        if (code === ErrorCode.UNKNOWN_MEMBER_ID) this.memberId = '';
+        this.markRejoin();
       }
     } catch {
-      this.rejoin = true; // the coordinator moved or went away: find it again on rejoin
-      this.coordinator = undefined;
-      this.stopHeartbeat();
+      this.transport.reset(); // the coordinator moved or went away: find it again on rejoin
+      this.markRejoin();
     }
   }
 
   /** Commits offsets as this member (its generation fences stale commits). */
   async commit(offsets: { topic: string; partition: number; offset: number }[]): Promise<void> {
+    const generationId = this.generationId;
     try {
-      await commitOffsets(this.cluster, this.groupId, offsets, { generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.o.groupInstanceId });
+      await this.transport.commitOffsets({ groupId: this.groupId, generationId, memberId: this.memberId, groupInstanceId: this.o.groupInstanceId }, offsets);
     } catch (e) {
-      if (e instanceof KafkaResponseError && REJOIN_ERRORS.has(e.code)) this.rejoin = true;
+      // A commit of an older generation failing says nothing about the current one.
+      if (e instanceof KafkaResponseError && REJOIN_ERRORS.has(e.code) && generationId === this.generationId) this.markRejoin();
       throw e;
     }
   }
 
-  /** Leaves the group (its partitions go to the others at once) and stops heartbeating. */
+  /**
+   * Leaves the group for good (its partitions go to the others at once) and stops
+   * heartbeating; a join() in flight gives up instead of joining again.
+   */
   async leave(): Promise<void> {
     this.stopHeartbeat();
-    const c = this.coordinator;
-    if (!c || !this.memberId || c.closed) return;
-    const v = c.version(LeaveGroupApi, 0, 5);
-    await c.send(LeaveGroupApi, v, {
-      groupId: this.groupId,
-      memberId: v < 3 ? this.memberId : '',
-      members: v >= 3 ? [{ memberId: this.memberId, groupInstanceId: this.o.groupInstanceId, reason: null }] : [],
-    }, { timeoutMs: 5_000 }).catch(() => undefined);
+    const alreadyLeft = this.left;
+    this.left = true;
     this.rejoin = true;
+    if (alreadyLeft || !this.memberId) return;
+    await this.transport.leaveGroup({ groupId: this.groupId, memberId: this.memberId, groupInstanceId: this.o.groupInstanceId });
   }
 }

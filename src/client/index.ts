@@ -7,6 +7,7 @@ export * from './admin.js';
 export { Producer, murmur2, partitionForKey, type ProducerOptions, type ProducerRecord, type SendResult } from './producer.js';
 export { Fetcher, type FetchOptions, type FetchedRecord, type PartitionFetch, type Position } from './fetcher.js';
 export * from './groups.js';
-export { GroupMember, type GroupMemberOptions } from './group-member.js';
+export { GroupMember, type GroupMemberOptions, type GroupTransport } from './group-member.js';
+export { WireGroupTransport } from './wire-group-transport.js';
 export { rangeAssign, RANGE_ASSIGNOR } from './assignor.js';
 export { encodeAssignment, encodeSubscription, type TopicPartitions } from '../protocol/consumer-protocol.js';

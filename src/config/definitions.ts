@@ -48,6 +48,8 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'http.max.connections', type: 'int', default: '1024', doc: 'WebSocket connections plus HTTP requests in flight the gateway serves at once; more get 503.', min: 1 },
   { name: 'http.ws.max.buffered.bytes', type: 'int', default: '1048576', doc: 'Bytes a WebSocket may have queued unsent before its live tail pauses reading for it.', min: 1024 },
   { name: 'http.consumer.instance.timeout.ms', type: 'int', default: '300000', doc: 'REST proxy consumer instances unused for this long are deleted.', min: 1 },
+  { name: 'http.consumer.session.timeout.ms', type: 'int', default: '45000', doc: 'Session (and rebalance) timeout of a subscribed REST consumer instance as a member of its group; must lie within group.min.session.timeout.ms and group.max.session.timeout.ms.', min: 1 },
+  { name: 'http.consumer.heartbeat.interval.ms', type: 'int', default: '3000', doc: 'How often a subscribed REST consumer instance heartbeats to its group, and so how soon it rejoins when the group rebalances.', min: 1 },
   { name: 'http.consumer.request.max.bytes', type: 'int', default: '67108864', doc: 'Default max_bytes of a REST consumer records request.', min: 1 },
   { name: 'queued.max.requests', type: 'int', default: '500', doc: 'Requests one connection may have in flight before the broker stops reading from it.', min: 1 },
   { name: 'queued.max.request.bytes', type: 'long', default: '-1', doc: 'Bytes of requests one connection may have in flight before the broker stops reading from it (-1: 2 x socket.request.max.bytes).' },

@@ -4,7 +4,7 @@
 // flight; 503). Every failure is a Confluent-style JSON error; a handler that throws
 // something unexpected answers 500 and is logged, never taking the broker down.
 import { STATUS_CODES } from 'node:http';
-import type { HttpResponse, HttpRequest as UwsRequest, us_listen_socket, us_socket_context_t } from 'uWebSockets.js';
+import type { HttpResponse, HttpRequest as UwsRequest, TemplatedApp, us_listen_socket, us_socket_context_t } from 'uWebSockets.js';
 import type { BrokerContext } from '../api/handler.js';
 import type { Listener } from '../config/config.js';
 import { loadUws, type HttpBackend } from './backend.js';
@@ -24,18 +24,27 @@ export interface GatewayOptions {
   maxBufferedBytes: number;
   consumerTimeoutMs: number;
   consumerMaxBytes: number;
+  consumerSessionTimeoutMs: number;
+  consumerHeartbeatIntervalMs: number;
   kafkaConnections: () => number;
   appendQueueDepth: () => number;
   ready: () => boolean;
 }
 
-/** The query string; the JavaScript fallback's getQuery throws on relative URLs (its bug), so guard it. */
-function queryOf(req: UwsRequest): string {
+/**
+ * The path and query string of a request. Native uWS gives them apart; the JavaScript
+ * fallback's getUrl() is Node's request.url, query string included, and its getQuery()
+ * throws on that relative URL (new URL without a base): split the URL ourselves.
+ */
+function pathAndQuery(req: UwsRequest): { path: string; query: URLSearchParams } {
+  const url = req.getUrl();
+  const q = url.indexOf('?');
+  if (q >= 0) return { path: url.slice(0, q), query: new URLSearchParams(url.slice(q + 1)) };
+  let query = '';
   try {
-    return req.getQuery() ?? '';
-  } catch {
-    return '';
-  }
+    query = req.getQuery() ?? '';
+  } catch { /* the fallback, with no query string */ }
+  return { path: url, query: new URLSearchParams(query) };
 }
 
 export class HttpGateway {
@@ -59,7 +68,10 @@ export class HttpGateway {
       broker, kafkaConnections: options.kafkaConnections, httpConnections: () => this.inflight, webSockets: () => this.webSockets,
       appendQueueDepth: options.appendQueueDepth, wsBuffered: () => this.tails.buffered(),
     }, { backend, version });
-    this.consumers = new ConsumerInstances(broker, options.consumerTimeoutMs, options.consumerMaxBytes);
+    this.consumers = new ConsumerInstances(broker, {
+      timeoutMs: options.consumerTimeoutMs, defaultMaxBytes: options.consumerMaxBytes,
+      sessionTimeoutMs: options.consumerSessionTimeoutMs, heartbeatIntervalMs: options.consumerHeartbeatIntervalMs,
+    });
     this.routes();
   }
 
@@ -91,6 +103,31 @@ export class HttpGateway {
     if (listeners.length === 0) return [];
     const { uws } = loadUws();
     const app = uws.App();
+    // The JavaScript fallback cannot run an upgrade handler (its res.upgrade is not
+    // implemented, and it matches ws patterns as literal paths, leaving other upgrades hanging):
+    // without a ws route it answers every upgrade 400 at once. No live tail there.
+    if (this.backend === 'native') this.webSocketRoutes(app);
+    app.any('/*', (res, req) => this.handle(res, req));
+    for (const listener of listeners) {
+      const socket = await new Promise<us_listen_socket | false>((resolve) => {
+        if (listener.host === '') app.listen(listener.port, resolve);
+        else app.listen(listener.host, listener.port, resolve);
+      });
+      if (!socket) {
+        this.close();
+        const err = new Error(`cannot listen on http://${listener.host}:${listener.port}`) as NodeJS.ErrnoException & { port?: number };
+        err.code = 'EADDRINUSE';
+        err.port = listener.port;
+        throw err;
+      }
+      this.listenSockets.push(socket);
+      this.bound.push({ ...listener, port: uws.us_socket_local_port(socket as never) });
+    }
+    return this.bound;
+  }
+
+  /** The live tail: /ws/topics/{t}. */
+  private webSocketRoutes(app: TemplatedApp): void {
     app.ws<TailData>('/ws/topics/:topic', {
       maxPayloadLength: this.options.maxBodyBytes,
       // uWS drops sends past maxBackpressure; the tail pauses at maxBufferedBytes well before.
@@ -112,23 +149,6 @@ export class HttpGateway {
         this.tails.close(ws);
       },
     });
-    app.any('/*', (res, req) => this.handle(res, req));
-    for (const listener of listeners) {
-      const socket = await new Promise<us_listen_socket | false>((resolve) => {
-        if (listener.host === '') app.listen(listener.port, resolve);
-        else app.listen(listener.host, listener.port, resolve);
-      });
-      if (!socket) {
-        this.close();
-        const err = new Error(`cannot listen on http://${listener.host}:${listener.port}`) as NodeJS.ErrnoException & { port?: number };
-        err.code = 'EADDRINUSE';
-        err.port = listener.port;
-        throw err;
-      }
-      this.listenSockets.push(socket);
-      this.bound.push({ ...listener, port: uws.us_socket_local_port(socket as never) });
-    }
-    return this.bound;
   }
 
   close(): void {
@@ -139,8 +159,7 @@ export class HttpGateway {
   }
 
   private upgrade(res: HttpResponse, req: UwsRequest, context: us_socket_context_t): void {
-    const url = req.getUrl();
-    const query = new URLSearchParams(queryOf(req));
+    const { path: url, query } = pathAndQuery(req);
     const key = req.getHeader('sec-websocket-key');
     const protocol = req.getHeader('sec-websocket-protocol');
     const extensions = req.getHeader('sec-websocket-extensions');
@@ -163,9 +182,9 @@ export class HttpGateway {
 
   private handle(res: HttpResponse, req: UwsRequest): void {
     const method = req.getMethod().toUpperCase();
-    const path = req.getUrl();
+    const { path, query } = pathAndQuery(req);
     const request: HttpRequest = {
-      method, path, params: {}, query: new URLSearchParams(queryOf(req)),
+      method, path, params: {}, query,
       contentType: req.getHeader('content-type'), accept: req.getHeader('accept'), host: req.getHeader('host'), body: Buffer.alloc(0),
     };
     const contentLength = Number(req.getHeader('content-length') || 0);
@@ -245,11 +264,19 @@ export class HttpGateway {
   }
 
   private send(res: HttpResponse, reply: HttpReply, method: string, close = false): void {
-    res.cork(() => {
-      res.writeStatus(`${reply.status} ${STATUS_CODES[reply.status] ?? ''}`);
-      res.writeHeader('content-type', reply.contentType);
-      if (reply.status === 204 || method === 'HEAD') res.endWithoutBody(undefined, close);
-      else res.end(reply.body, close);
-    });
+    const noBody = reply.status === 204 || method === 'HEAD';
+    try {
+      res.cork(() => {
+        res.writeStatus(`${reply.status} ${STATUS_CODES[reply.status] ?? ''}`);
+        res.writeHeader('content-type', reply.contentType);
+        // The fallback has no endWithoutBody; Node's response sends no body for 204 or HEAD anyway.
+        if (noBody && this.backend === 'native') res.endWithoutBody(undefined, close);
+        else res.end(noBody ? '' : reply.body, close);
+      });
+    } catch (e) {
+      // A backend that cannot send this answer must not take the broker down with it.
+      this.broker().logger.error(`HTTP ${method}: cannot send the ${reply.status} response: ${(e as Error).stack ?? e}`);
+      try { res.close(); } catch { /* already gone */ }
+    }
   }
 }

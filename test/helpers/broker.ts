@@ -29,6 +29,8 @@ export interface BrokerOptions {
   overrides?: Record<string, string>;
   /** Keep the data directory after the test (default: removed by cleanup()). */
   keep?: boolean;
+  /** Extra environment variables for the broker process. */
+  env?: Record<string, string>;
 }
 
 const dirs: string[] = [];
@@ -47,7 +49,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const dir = options.dir ?? tempDir();
   const overrides = { listeners: 'PLAINTEXT://127.0.0.1:0', 'http.listeners': 'http://127.0.0.1:0', 'log.dirs': dir, 'strom.append.workers': '2', ...options.overrides };
   const args = [MAIN, 'start', ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STROM_LOG_LEVEL: 'info' } });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STROM_LOG_LEVEL: 'info', ...options.env } });
   const output: string[] = [];
   let httpPort: number | null = null;
   const port = await new Promise<number>((resolve, reject) => {
