@@ -51,6 +51,11 @@ const WORKER_URL = import.meta.url.endsWith('.ts')
 export class WorkerChannel {
   readonly worker: Worker;
   private readonly layout: ChannelLayout;
+  /**
+   * The control block. Shared memory only grows, in place: a view made before a growth
+   * still sees these bytes, so one view serves for the channel's life.
+   */
+  private readonly controlBlock: Int32Array;
   private issued = 0; // int32 job counter
   private consumed = 0; // int32 completion counter
   private readonly inflight: (Job | undefined)[] = new Array(SLOTS);
@@ -64,6 +69,7 @@ export class WorkerChannel {
 
   constructor(readonly index: number, private readonly core: Core) {
     this.layout = allocateChannel(core.mem);
+    this.controlBlock = controlView(core.mem, this.layout);
     this.worker = new Worker(WORKER_URL, { workerData: { memory: core.memory, module: coreModule(), layout: this.layout } });
     this.worker.on('message', (reply: WorkerReply) => {
       if (reply.op === 'ack') {
@@ -123,18 +129,16 @@ export class WorkerChannel {
     dv.setInt32(slot + J_ID, n, true);
     this.inflight[n & (SLOTS - 1)] = job;
     this.issued = (n + 1) | 0;
-    const control = controlView(this.core.mem, this.layout);
-    Atomics.store(control, JOB_HEAD, this.issued);
-    Atomics.notify(control, JOB_HEAD);
+    Atomics.store(this.controlBlock, JOB_HEAD, this.issued);
+    Atomics.notify(this.controlBlock, JOB_HEAD);
     return true;
   }
 
   private async collect(): Promise<void> {
     while (!this.stopped) {
-      const control = controlView(this.core.mem, this.layout);
-      const head = Atomics.load(control, DONE_HEAD);
+      const head = Atomics.load(this.controlBlock, DONE_HEAD);
       if (head === this.consumed) {
-        const waiting = Atomics.waitAsync(control, DONE_HEAD, this.consumed);
+        const waiting = Atomics.waitAsync(this.controlBlock, DONE_HEAD, this.consumed);
         if (waiting.async) await waiting.value;
         continue;
       }
@@ -168,7 +172,7 @@ export class WorkerChannel {
     if (this.stopped) return;
     await this.control({ op: 'stop' });
     this.stopped = true;
-    Atomics.notify(controlView(this.core.mem, this.layout), DONE_HEAD);
+    Atomics.notify(this.controlBlock, DONE_HEAD);
     await this.worker.terminate();
   }
 }

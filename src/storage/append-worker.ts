@@ -63,8 +63,8 @@ port.on('message', (message: ControlMessage) => {
         }
         writers.clear();
         clearInterval(flushTimer);
-        Atomics.store(control(), STOP, 1);
-        Atomics.notify(control(), JOB_HEAD);
+        Atomics.store(control, STOP, 1);
+        Atomics.notify(control, JOB_HEAD);
         break;
     }
     reply({ op: 'ack', id: message.id });
@@ -79,20 +79,16 @@ const flushTimer = setInterval(() => {
   for (const writer of writers.values()) writer.maybeFlush(now);
 }, 100);
 
-let controlCache = controlView(core.mem, layout);
-/** The control block, re-derived if the memory grew (its buffer was replaced). */
-function control(): Int32Array {
-  if (controlCache.buffer !== memory.buffer) controlCache = controlView(core.mem, layout);
-  return controlCache;
-}
+// Shared memory only grows, in place: this view stays valid however the memory grows.
+const control = controlView(core.mem, layout);
 
 async function run(): Promise<void> {
   let next = 0;
   for (;;) {
-    if (Atomics.load(control(), STOP) === 1) return;
-    const head = Atomics.load(control(), JOB_HEAD);
+    if (Atomics.load(control, STOP) === 1) return;
+    const head = Atomics.load(control, JOB_HEAD);
     if (head === next) {
-      const waiting = Atomics.waitAsync(control(), JOB_HEAD, next);
+      const waiting = Atomics.waitAsync(control, JOB_HEAD, next);
       if (waiting.async) await waiting.value;
       continue;
     }
@@ -108,9 +104,9 @@ async function run(): Promise<void> {
       } else dv.setInt32(done + D_STATUS, STATUS_NO_PARTITION, true);
       next = (next + 1) | 0;
       // Publish as we go: the main thread can answer early batches while later ones append.
-      Atomics.store(control(), DONE_HEAD, next);
+      Atomics.store(control, DONE_HEAD, next);
     }
-    Atomics.notify(control(), DONE_HEAD);
+    Atomics.notify(control, DONE_HEAD);
   }
 }
 
