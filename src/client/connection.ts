@@ -8,6 +8,7 @@ import { ApiVersionsApi, type ApiVersionsResponse } from '../protocol/generated/
 import { requestHeaderVersion, responseHeaderVersion } from '../protocol/headers.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { BrokerUnreachableError, RequestTimeoutError } from './errors.js';
+import { ResponseReader } from './response-reader.js';
 
 /** The parts of a generated API module the client uses. */
 export interface Api<Req, Res> {
@@ -43,20 +44,22 @@ export class Connection {
   readonly versions = new Map<number, [number, number]>();
   private readonly pending = new Map<number, Pending>();
   private nextCorrelationId = 1;
-  private chunks: Buffer[] = [];
-  private buffered = 0;
   private closedError: Error | null = null;
   private readonly clientId: string;
   private readonly requestTimeoutMs: number;
   private readonly maxResponseBytes: number;
 
-  private constructor(private readonly socket: Socket, readonly host: string, readonly port: number, options: ConnectionOptions) {
+  private constructor(private readonly socket: Socket, reader: ResponseReader, readonly host: string, readonly port: number, options: ConnectionOptions) {
     this.address = `${host}:${port}`;
     this.clientId = options.clientId ?? 'strom-cli';
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.maxResponseBytes = reader.maxFrameBytes;
     socket.setNoDelay(true);
-    socket.on('data', (chunk) => this.onData(chunk));
+    reader.onFrame = (frame) => this.deliver(frame);
+    reader.onInvalid = (size) => {
+      this.fail(new BrokerUnreachableError(this.address, 'EPROTO', `response frame of ${size} bytes (limit ${this.maxResponseBytes})`));
+      this.socket.destroy();
+    };
     socket.on('error', (e: NodeJS.ErrnoException) => this.fail(new BrokerUnreachableError(this.address, e.code ?? 'EPIPE', e.message)));
     socket.on('close', () => this.fail(new BrokerUnreachableError(this.address, 'EPIPE', 'connection closed by the broker')));
   }
@@ -65,8 +68,9 @@ export class Connection {
   static async open(host: string, port: number, options: ConnectionOptions = {}): Promise<Connection> {
     const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const address = `${host}:${port}`;
+    const reader = new ResponseReader(options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = connect({ host, port });
+      const s = connect({ host, port, onread: { buffer: () => reader.nextBuffer(), callback: (n: number) => { reader.filled(n); return true; } } });
       const timer = setTimeout(() => {
         s.destroy();
         reject(new BrokerUnreachableError(address, 'ETIMEDOUT', `no connection within ${timeoutMs} ms`));
@@ -81,7 +85,7 @@ export class Connection {
         reject(new BrokerUnreachableError(address, e.code ?? 'ECONNREFUSED', e.message));
       });
     });
-    const connection = new Connection(socket, host, port, options);
+    const connection = new Connection(socket, reader, host, port, options);
     try {
       await connection.negotiate();
     } catch (e) {
@@ -162,30 +166,6 @@ export class Connection {
       });
       for (const c of chunks) this.socket.write(c);
     });
-  }
-
-  private onData(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    while (this.buffered >= 4) {
-      // Join chunks only once a whole frame is here: joining on every chunk copied a large
-      // response again for each 64 KiB that arrived (quadratic; found by the load harness).
-      if (this.chunks[0].length < 4) this.chunks = [Buffer.concat(this.chunks)];
-      const size = this.chunks[0].readInt32BE(0);
-      if (size < 4 || size > this.maxResponseBytes) {
-        this.fail(new BrokerUnreachableError(this.address, 'EPROTO', `response frame of ${size} bytes (limit ${this.maxResponseBytes})`));
-        this.socket.destroy();
-        return;
-      }
-      if (this.buffered < 4 + size) return;
-      if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
-      const buf = this.chunks[0];
-      const frame = buf.subarray(4, 4 + size);
-      const rest = buf.subarray(4 + size);
-      this.chunks = rest.length ? [rest] : [];
-      this.buffered = rest.length;
-      this.deliver(frame);
-    }
   }
 
   private deliver(frame: Buffer): void {
