@@ -30,6 +30,9 @@ export interface ConnectionLimits {
 /** Bytes of responses queued in the socket before the connection stops reading. */
 const MAX_WRITE_BUFFER = 64 << 20;
 
+/** The copying read path is logged once per process. */
+let copiedReadsLogged = false;
+
 interface Pending {
   /** Gives the request's frame back; `heldBytes` is what it pins of core memory. */
   releaseFrame: () => void;
@@ -64,6 +67,8 @@ export class Connection {
     const socket = withUserBuffers(accepted, () => this.reader.nextBuffer(), (n) => this.reader.filled(n)) ?? accepted;
     this.socket = socket;
     if (socket === accepted) {
+      if (!copiedReadsLogged) broker.logger.warn('socket reads are copied into core memory: this Node offers no user-buffer reads on accepted sockets');
+      copiedReadsLogged = true;
       socket.on('data', (chunk: Buffer) => this.reader.write(chunk));
       socket.resume();
     }
