@@ -6,7 +6,7 @@
 // BENCH_PROFILE=1 runs the broker under `node --cpu-prof` and prints where its time goes.
 // BENCH_SCALE (default 1) scales the record counts.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readdirSync, readFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, readdirSync, readFileSync, mkdirSync, openSync, writeSync, fdatasyncSync, closeSync, unlinkSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { renderChart } from './broker-chart.mjs';
@@ -101,9 +101,28 @@ try {
     const topic = s.from ?? s.name;
     if (!scenarios.slice(scenarios.indexOf(s) + 1).some((later) => (later.from ?? later.name) === topic)) {
       spawnSync(process.execPath, [STROM, 'topics', '--bootstrap-server', targets.strom, '--delete', '--topic', topic], { encoding: 'utf8', timeout: 30_000 });
-      await new Promise((r) => setTimeout(r, 1000));
+      await new Promise((r) => setTimeout(r, 3000));
     }
   }
+
+  // The disk's own ceiling, beside the sink's (which stores nothing): one thread writing what
+  // the 1 MiB scenario writes (2 GiB) into the page cache in 1 MiB writes, as the append
+  // worker does, then the same with an fdatasync at the end (what the disk sustains durably).
+  const diskBytes = n(2048) * 2 ** 20;
+  const chunk = Buffer.alloc(1 << 20, 7);
+  const diskFile = join(dir, 'disk-probe.bin');
+  const writeAll = (sync) => {
+    const fd = openSync(diskFile, 'w');
+    const t0 = performance.now();
+    for (let at = 0; at < diskBytes; at += chunk.length) writeSync(fd, chunk, 0, chunk.length, at);
+    if (sync) fdatasyncSync(fd);
+    const sec = (performance.now() - t0) / 1000;
+    closeSync(fd);
+    unlinkSync(diskFile);
+    return +(diskBytes / 2 ** 20 / sec).toFixed(1);
+  };
+  results.disk = { bytes: diskBytes, page_cache_mb_per_sec: writeAll(false), fdatasync_mb_per_sec: writeAll(true) };
+  process.stdout.write(`disk: ${diskBytes / 2 ** 20} MiB in 1 MiB writes: page cache ${results.disk.page_cache_mb_per_sec} MB/s, with fdatasync ${results.disk.fdatasync_mb_per_sec} MB/s\n`);
 
   // The independent check: kcat (librdkafka) produces the same 100-byte lines from a file and
   // reads them back; the harness does the same with --payload-file.
