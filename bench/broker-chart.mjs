@@ -24,6 +24,9 @@ function panel(x0, y0, w, h, title, series, yLabel) {
   return svg;
 }
 
+/** Intervals with latencies in them (an e2e warm-up's intervals have none: not zeros). */
+const measured = (samples) => samples.filter((s) => s.latency_ms.max > 0);
+
 export function renderChart(results) {
   const names = Object.keys(results.scenarios);
   const tput = [];
@@ -37,11 +40,11 @@ export function renderChart(results) {
       tput.push({ label: `${name} ${target}`, color, dash: target === 'sink', points: r.samples.map((s) => [s.t_sec, s.records_per_sec]) });
     }
     if (row.strom?.samples) {
-      lat.push({ label: `${name} p99`, color, points: row.strom.samples.map((s) => [s.t_sec, s.latency_ms.p99]) });
+      lat.push({ label: `${name} p99`, color, points: measured(row.strom.samples).map((s) => [s.t_sec, s.latency_ms.p99]) });
     }
   });
   const e2e = Object.values(results.scenarios).find((r) => r.strom?.latency_is?.startsWith('end to end'));
-  const e2eSeries = e2e ? [['p50', '#2ca02c'], ['p99', '#ff7f0e'], ['p999', '#d62728']].map(([k, color]) => ({ label: `e2e ${k}`, color, points: e2e.strom.samples.map((s) => [s.t_sec, s.latency_ms[k]]) })) : [];
+  const e2eSeries = e2e ? [['p50', '#2ca02c'], ['p99', '#ff7f0e'], ['p999', '#d62728']].map(([k, color]) => ({ label: `e2e ${k}`, color, points: measured(e2e.strom.samples).map((s) => [s.t_sec, s.latency_ms[k]]) })) : [];
   const W = 900;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="760" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>
