@@ -63,6 +63,8 @@ export class Connection {
     this.reader = new FrameReader(broker.core.mem, broker.regions, limits.maxRequestBytes, {
       frame: (ptr, size, release, heldBytes) => this.dispatch(ptr, size, release, heldBytes),
       invalid: (size) => this.close(`request of ${size} bytes (socket.request.max.bytes is ${limits.maxRequestBytes})`),
+      // Called from inside a socket read: the close waits for it to return.
+      exhausted: (e) => queueMicrotask(() => this.close(`core memory is full (${e.message})`)),
     });
     const socket = withUserBuffers(accepted, () => this.reader.nextBuffer(), (n) => this.reader.filled(n)) ?? accepted;
     this.socket = socket;

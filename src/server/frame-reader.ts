@@ -4,10 +4,18 @@
 // where it lies. A frame longer than what is left of its area gets a region of its own: the
 // bytes already read move there once and the socket reads the rest straight into it. An
 // area goes back to the pool when every frame in it is done.
+//
+// Areas start small, so an idle or lightly used connection pins little core memory, and
+// double up to Node's own read size while single reads fill half of one. When core memory
+// is exhausted the reader stops and says so; the connection closes, the broker goes on.
 import type { CoreMemory, Region, RegionPool } from '../core/index.js';
 
-/** Bytes of a receive area: Node's own read size. */
+/** Bytes of the first receive area of a connection. */
+export const MIN_AREA_BYTES = 4 << 10;
+/** The largest receive area: Node's own read size. */
 export const AREA_BYTES = 64 << 10;
+/** Where reads land once the reader has stopped (nothing is kept). */
+const DISCARD = new Uint8Array(4096);
 
 interface Area {
   region: Region;
@@ -30,21 +38,32 @@ export interface FrameSink {
   frame(ptr: number, size: number, release: () => void, heldBytes: number): void;
   /** A length prefix out of (0, maxFrameBytes]: the stream cannot be read further. */
   invalid(size: number): void;
+  /** Core memory could not hold what arrives: the stream cannot be read further. */
+  exhausted(error: Error): void;
 }
 
 export class FrameReader {
   private area: Area | null = null;
   private own: OwnFrame | null = null;
   private stopped = false;
+  private areaBytes = MIN_AREA_BYTES;
 
   constructor(private readonly mem: CoreMemory, private readonly regions: RegionPool, private readonly maxFrameBytes: number, private readonly sink: FrameSink) {}
 
   /** Where the socket's next read should land (valid until filled() is called). */
   nextBuffer(): Uint8Array {
+    if (this.stopped) return DISCARD;
     const own = this.own;
     if (own) return this.mem.view(own.region.ptr + own.filled, own.size - own.filled);
     let area = this.area;
-    if (!area || area.fill === area.region.capacity) area = this.newArea();
+    if (!area || area.fill === area.region.capacity) {
+      try {
+        area = this.newArea();
+      } catch (e) {
+        this.exhausted(e as Error);
+        return DISCARD;
+      }
+    }
     return this.mem.view(area.region.ptr + area.fill, area.region.capacity - area.fill);
   }
 
@@ -60,8 +79,11 @@ export class FrameReader {
       }
       return;
     }
-    this.area!.fill += n;
-    this.parse(this.area!);
+    const area = this.area!;
+    area.fill += n;
+    // A read that filled half an area found the socket with more queued: read in larger areas.
+    if (n * 2 >= area.region.capacity && this.areaBytes < AREA_BYTES) this.areaBytes *= 2;
+    this.parse(area);
   }
 
   /** Copies bytes that arrived some other way (a socket without user buffers) as reads would land. */
@@ -105,7 +127,13 @@ export class FrameReader {
       }
       if (area.parsed + 4 + size <= capacity) return; // the rest lands in this area
       const got = available - 4;
-      const region = this.regions.alloc(size);
+      let region: Region;
+      try {
+        region = this.regions.alloc(size);
+      } catch (e) {
+        this.exhausted(e as Error);
+        return;
+      }
       this.mem.move(region.ptr, at + 4, got);
       area.parsed = area.fill;
       this.own = { region, size, filled: got };
@@ -116,7 +144,7 @@ export class FrameReader {
   /** A fresh area; the < 4 bytes of a length prefix left at the end of the full one move there. */
   private newArea(): Area {
     const old = this.area;
-    const area: Area = { region: this.regions.alloc(AREA_BYTES), fill: 0, parsed: 0, refs: 1 };
+    const area: Area = { region: this.regions.alloc(this.areaBytes), fill: 0, parsed: 0, refs: 1 };
     if (old) {
       const left = old.fill - old.parsed;
       if (left > 0) this.mem.move(area.region.ptr, old.region.ptr + old.parsed, left);
@@ -125,6 +153,11 @@ export class FrameReader {
     }
     this.area = area;
     return area;
+  }
+
+  private exhausted(error: Error): void {
+    this.stopped = true;
+    this.sink.exhausted(error);
   }
 
   private unref(area: Area): void {

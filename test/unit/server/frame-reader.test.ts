@@ -25,11 +25,12 @@ function stream(sizes: number[], seed: number): { bytes: Uint8Array; frames: Uin
   return { bytes, frames };
 }
 
-function reader(maxFrameBytes = 1 << 20) {
-  const core = Core.create();
+function reader(maxFrameBytes = 1 << 20, maximumBytes?: number) {
+  const core = Core.create(maximumBytes ? { maximumBytes } : {});
   const regions = new RegionPool(core.mem);
   const got: { bytes: Uint8Array; release: () => void; held: number }[] = [];
   const invalid: number[] = [];
+  const exhausted: Error[] = [];
   const r = new FrameReader(core.mem, regions, maxFrameBytes, {
     frame: (ptr, size, release, held) => {
       const bytes = core.mem.read(ptr, size);
@@ -43,8 +44,9 @@ function reader(maxFrameBytes = 1 << 20) {
       });
     },
     invalid: (size) => invalid.push(size),
+    exhausted: (e) => exhausted.push(e),
   });
-  return { regions, r, got, invalid };
+  return { core, regions, r, got, invalid, exhausted };
 }
 
 const SIZES = (rand: () => number, count: number) => Array.from({ length: count }, () => {
@@ -104,6 +106,36 @@ describe('frame reader', () => {
     for (const g of got) g.release();
     r.close();
     expect(regions.inUse).toBe(0);
+  });
+
+  it('starts with a small receive area and reads in larger ones while reads fill them', () => {
+    const { r } = reader();
+    expect(r.nextBuffer().length).toBe(4096);
+    const { bytes } = stream(Array.from({ length: 40 }, () => 3000), 5);
+    let at = 0;
+    let largest = 0;
+    while (at < bytes.length) {
+      const into = r.nextBuffer();
+      largest = Math.max(largest, into.length);
+      const n = Math.min(into.length, bytes.length - at);
+      into.set(bytes.subarray(at, at + n));
+      at += n;
+      r.filled(n);
+    }
+    expect(largest).toBeGreaterThanOrEqual(32 << 10);
+    expect(largest).toBeLessThanOrEqual(AREA_BYTES);
+  });
+
+  it('says when core memory cannot hold a frame, and reads nothing more instead of throwing', () => {
+    const { core, r, got, exhausted } = reader(64 << 20, 8 << 20);
+    const head = new Uint8Array(8);
+    new DataView(head.buffer).setInt32(0, 32 << 20, false); // 32 MiB in an 8 MiB memory
+    r.write(head);
+    expect(exhausted.length).toBe(1);
+    expect(exhausted[0].message).toMatch(/cannot grow/);
+    expect(() => r.write(new Uint8Array(10_000))).not.toThrow();
+    expect(core.mem.holds(r.nextBuffer())).toBe(false); // reads go nowhere now
+    expect(got.length).toBe(0);
   });
 
   it('refuses a zero or negative length', () => {
