@@ -14,6 +14,7 @@ export {
   batchHeader, batchValidate, batchAssign, batchValidateAssign, batchScan, batchWriteHeader,
   RECORDS as BATCH_HEADER_SIZE, F_STRICT, F_VERIFY_CRC, F_RECORDS, SCAN_ENTRY_SIZE,
   COMPRESSION_MASK, TIMESTAMP_TYPE_BIT, TRANSACTIONAL_BIT, CONTROL_BIT,
+  CRC as BATCH_CRC, ATTRIBUTES as BATCH_ATTRIBUTES, BASE_TIMESTAMP as BATCH_BASE_TIMESTAMP, MAX_TIMESTAMP as BATCH_MAX_TIMESTAMP,
 } from './batch';
 export {
   recordsValidate, recordsDecode, recordsEncode, DESC_SIZE, HEADER_DESC_SIZE, D_TIMESTAMP, D_OFFSET,

@@ -29,9 +29,8 @@ export class CoreMemory {
   private u8View!: Uint8Array;
   private dataView!: DataView;
   private i32View!: Int32Array;
-  /** Where misaligned writes are staged (reserved on first use), and the core's memmove. */
+  /** Where misaligned writes are staged (reserved on first use). */
   private stage = -1;
-  private readonly memmove: ((dst: number, src: number, n: number) => void) | null;
 
   /** A fresh shared memory; call init() once the core reported its heap base. */
   static allocate(options: MemoryOptions = {}): WebAssembly.Memory {
@@ -41,12 +40,12 @@ export class CoreMemory {
   }
 
   /**
-   * Wraps `memory`, whose static data ends at heapBase. The first wrapper of a memory
-   * initialises the allocator header; later ones (other threads) find it there.
+   * Wraps `memory`, whose static data ends at heapBase; `memmove` is the core's (bulk
+   * memory's memory.copy). The first wrapper of a memory initialises the allocator header;
+   * later ones (other threads) find it there.
    */
-  constructor(memory: WebAssembly.Memory, heapBase: number, move: ((dst: number, src: number, n: number) => void) | null = null) {
+  constructor(memory: WebAssembly.Memory, heapBase: number, private readonly memmove: (dst: number, src: number, n: number) => void) {
     this.memory = memory;
-    this.memmove = move;
     this.header = align(heapBase, 16);
     this.refresh();
     const magicIndex = this.header >> 2;
@@ -128,7 +127,7 @@ export class CoreMemory {
    */
   write(ptr: number, bytes: Uint8Array): void {
     const skew = (ptr - bytes.byteOffset) & 7;
-    if (skew === 0 || bytes.length < MIN_STAGED_BYTES || !this.memmove) {
+    if (skew === 0 || bytes.length < MIN_STAGED_BYTES) {
       this.u8().set(bytes, ptr);
       return;
     }
@@ -137,14 +136,13 @@ export class CoreMemory {
     for (let at = 0; at < bytes.length; at += STAGE_BYTES) {
       const piece = bytes.subarray(at, Math.min(bytes.length, at + STAGE_BYTES));
       this.u8().set(piece, stage);
-      this.move(ptr + at, stage, piece.length);
+      this.memmove(ptr + at, stage, piece.length);
     }
   }
 
-  /** Moves n bytes from src to dst within the memory (the core's memmove where attached). */
+  /** Moves n bytes from src to dst within the memory (the core's memmove). */
   move(dst: number, src: number, n: number): void {
-    if (this.memmove) this.memmove(dst, src, n);
-    else this.u8().copyWithin(dst, src, src + n);
+    this.memmove(dst, src, n);
   }
 
   /** A copy of [ptr, ptr + length), owned by the caller. */

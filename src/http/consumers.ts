@@ -59,6 +59,7 @@ export interface ConsumerInstanceOptions {
 }
 
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+const instanceKey = (group: string, name: string) => `${group}\u0000${name}`;
 const MAX_TIMEOUT_MS = 30_000;
 /** The client host a REST member shows in DescribeGroups (Kafka clients show /<address>). */
 const CLIENT_HOST = '/strom-rest-proxy';
@@ -98,7 +99,7 @@ export class ConsumerInstances {
   }
 
   private get(req: HttpRequest): Instance {
-    const inst = this.instances.get(key(req.params.group, Number.NaN) + req.params.instance);
+    const inst = this.instances.get(instanceKey(req.params.group, req.params.instance));
     if (!inst) throw new HttpError(404, 40403, 'Consumer instance not found.');
     inst.lastUsedMs = Date.now();
     return inst;
@@ -258,7 +259,7 @@ export class ConsumerInstances {
       if (format !== 'json' && format !== 'binary') throw new HttpError(422, 42204, `format ${format} is not supported (json or binary)`);
       const reset = (body['auto.offset.reset'] ?? 'latest') as string;
       if (reset !== 'earliest' && reset !== 'latest') throw new HttpError(422, 42204, 'auto.offset.reset must be earliest or latest');
-      const id = key(req.params.group, Number.NaN) + name;
+      const id = instanceKey(req.params.group, name);
       if (this.instances.has(id)) throw new HttpError(409, 40902, `Consumer with specified consumer ID already exists in the specified consumer group.`);
       this.instances.set(id, {
         group: req.params.group, name, format, reset, subscription: [], assigned: [], member: null, joining: null, joinError: null,
@@ -267,7 +268,7 @@ export class ConsumerInstances {
       return json({ instance_id: name, base_uri: `http://${req.host}/consumers/${encodeURIComponent(req.params.group)}/instances/${encodeURIComponent(name)}` }, 200, V2_JSON);
     });
     router.on('DELETE', '/consumers/:group/instances/:instance', (req) => {
-      this.remove(key(req.params.group, Number.NaN) + req.params.instance, this.get(req));
+      this.remove(instanceKey(req.params.group, req.params.instance), this.get(req));
       return noContent();
     });
     router.on('POST', '/consumers/:group/instances/:instance/subscription', (req) => {

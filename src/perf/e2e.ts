@@ -107,15 +107,13 @@ function forEachValue(core: Core, records: Buffer, visit: (offset: number, value
   const c = core.c;
   core.resetArena();
   const base = core.copyIn(records);
-  for (let at = 0; at + c.BATCH_HEADER_SIZE <= records.length;) {
-    const size = 12 + records.readInt32BE(at + 8);
-    if (at + size > records.length) break; // a partial batch at the end of a fetch
-    const { desc, count } = decodeBatchAt(core, base + at, size, codecs);
+  // A partial batch at the end of a fetch is not among the whole ones the scan returns.
+  for (const b of core.scanAt(base, records.length, 0, Math.ceil(records.length / c.BATCH_HEADER_SIZE)).batches) {
+    const { desc, count } = decodeBatchAt(core, base + b.position, b.size, codecs);
     const dv = core.mem.dv();
     for (let i = 0; i < count; i++) {
       const d = desc + i * c.DESC_SIZE;
       visit(dv.getFloat64(d + c.D_OFFSET, true), dv.getInt32(d + c.D_VALUE_PTR, true), dv.getInt32(d + c.D_VALUE_LEN, true), dv);
     }
-    at += size;
   }
 }

@@ -90,13 +90,14 @@ export function stampTemplate(core: Core, batch: Buffer): StampTemplate {
  * batch's timestamps, its CRC-32C made again: no records are encoded at send time.
  */
 export function stamp(core: Core, t: StampTemplate, sendMs: number): Buffer {
+  const c = core.c;
   const out = Buffer.allocUnsafe(t.batch.length);
   t.batch.copy(out);
   for (const at of t.valueOffsets) out.writeDoubleLE(sendMs, at);
   const ms = BigInt(Math.floor(sendMs));
-  out.writeBigInt64BE(ms, 27); // firstTimestamp
-  out.writeBigInt64BE(ms, 35); // maxTimestamp (every timestamp delta is 0)
-  out.writeUInt32BE(core.crc32c(out.subarray(21)), 17);
+  out.writeBigInt64BE(ms, c.BATCH_BASE_TIMESTAMP);
+  out.writeBigInt64BE(ms, c.BATCH_MAX_TIMESTAMP); // every record's timestamp delta is 0
+  out.writeUInt32BE(core.crc32c(out.subarray(c.BATCH_ATTRIBUTES)), c.BATCH_CRC);
   return out;
 }
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -62,7 +62,7 @@ export function allocateChannel(mem: CoreMemory): ChannelLayout {
   };
 }
 
-/** The control block as Int32Array (grow-safe: call again after the memory grows). */
+/** The control block as Int32Array; shared memory grows in place, so one view serves for good. */
 export function controlView(mem: CoreMemory, layout: ChannelLayout): Int32Array {
   return new Int32Array(mem.memory.buffer, layout.control, CONTROL_BYTES / 4);
 }
