@@ -28,7 +28,8 @@ export class CoreMemory {
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   private u8View!: Uint8Array;
   private dataView!: DataView;
-  private i32View!: Int32Array;
+  /** Unsigned: addresses above 2 GiB stay positive (a signed view wrapped them negative). */
+  private u32View!: Uint32Array;
   /** Where misaligned writes are staged (reserved on first use). */
   private stage = -1;
 
@@ -49,29 +50,29 @@ export class CoreMemory {
     this.header = align(heapBase, 16);
     this.refresh();
     const magicIndex = this.header >> 2;
-    if (Atomics.compareExchange(this.i32View, magicIndex, 0, HEADER_MAGIC) === 0) {
-      Atomics.store(this.i32View, magicIndex + 1, this.header + 16);
-    } else if (Atomics.load(this.i32View, magicIndex) !== HEADER_MAGIC) {
+    if (Atomics.compareExchange(this.u32View, magicIndex, 0, HEADER_MAGIC) === 0) {
+      Atomics.store(this.u32View, magicIndex + 1, this.header + 16);
+    } else if (Atomics.load(this.u32View, magicIndex) !== HEADER_MAGIC) {
       throw new Error('core memory: allocator header is corrupt');
     }
   }
 
   /** Reserves `bytes` (aligned to `alignment`) for the life of the memory; grows it if needed. */
   reserve(bytes: number, alignment = 16): number {
-    const i32 = this.i32();
+    const u32 = this.u32();
     const next = (this.header >> 2) + 1;
     for (;;) {
-      const old = Atomics.load(i32, next);
+      const old = Atomics.load(u32, next);
       const start = align(old, alignment);
       const end = start + bytes;
       if (end > this.memory.buffer.byteLength) this.growTo(end);
-      if (Atomics.compareExchange(i32, next, old, end) === old) return start;
+      if (Atomics.compareExchange(u32, next, old, end) === old) return start;
     }
   }
 
   /** Bytes handed out so far (including static data). */
   get reservedBytes(): number {
-    return Atomics.load(this.i32(), (this.header >> 2) + 1);
+    return Atomics.load(this.u32(), (this.header >> 2) + 1);
   }
 
   private growTo(end: number): void {
@@ -90,7 +91,7 @@ export class CoreMemory {
     this.buffers.add(this.buffer);
     this.u8View = new Uint8Array(this.buffer);
     this.dataView = new DataView(this.buffer);
-    this.i32View = new Int32Array(this.buffer);
+    this.u32View = new Uint32Array(this.buffer);
   }
 
   /** Whether `bytes` is a view of this memory (then its byteOffset is its address). */
@@ -109,9 +110,9 @@ export class CoreMemory {
     return this.dataView;
   }
 
-  private i32(): Int32Array {
+  private u32(): Uint32Array {
     if (this.buffer !== this.memory.buffer) this.refresh();
-    return this.i32View;
+    return this.u32View;
   }
 
   /** A view of [ptr, ptr + length); valid until the memory grows. */
