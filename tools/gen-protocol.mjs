@@ -101,7 +101,9 @@ function generateMessage(spec) {
   }
 
   function tsType(fi) {
-    const elem = fi.isStruct ? typeName(fi.inner) : { bool: 'boolean', string: 'string', uuid: 'string', bytes: 'Buffer', records: 'Buffer' }[fi.inner] ?? 'number';
+    // Record sets in responses may be streamed from a log segment as the response is written (Records).
+    const recordsType = spec.type === 'response' ? 'Records' : 'Buffer';
+    const elem = fi.isStruct ? typeName(fi.inner) : { bool: 'boolean', string: 'string', uuid: 'string', bytes: 'Buffer', records: recordsType }[fi.inner] ?? 'number';
     const base = fi.isArray ? `${elem}[]` : elem;
     const canBeNull = fi.nullable || (fi.inner === 'records' && !fi.isArray);
     return canBeNull ? `${base} | null` : base;
@@ -149,7 +151,8 @@ function generateMessage(spec) {
     }
     switch (fi.inner) {
       case 'string': return nullableCond === 'false' ? `${writer}.string(${value}, ${compact});` : `${writer}.nullableString(${value}, ${compact});`;
-      case 'bytes': case 'records': return `${writer}.nullableBytes(${value}, ${compact});`;
+      case 'bytes': return `${writer}.nullableBytes(${value}, ${compact});`;
+      case 'records': return `${writer}.records(${value}, ${compact});`;
       default: return `${writer}.${fi.inner}(${value});`;
     }
   }
@@ -285,8 +288,8 @@ const BANNER = (sources, origin = 'Apache Kafka 3.9 message specs, Apache Licens
 `;
 
 function imports(text) {
-  const names = ['Reader', 'Writer', 'readArray', 'writeArray', 'unsupported', 'ZERO_UUID', 'EMPTY'].filter((n) => new RegExp(`\\b${n}\\b`).test(text));
-  const typeOnly = names.filter((n) => n === 'Reader' || n === 'Writer');
+  const names = ['Reader', 'Writer', 'Records', 'readArray', 'writeArray', 'unsupported', 'ZERO_UUID', 'EMPTY'].filter((n) => new RegExp(`\\b${n}\\b`).test(text));
+  const typeOnly = names.filter((n) => n === 'Reader' || n === 'Writer' || n === 'Records');
   const values = names.filter((n) => !typeOnly.includes(n));
   const lines = [];
   if (typeOnly.length) lines.push(`import type { ${typeOnly.join(', ')} } from '../codec.js';`);

@@ -2,7 +2,7 @@
 // listeners, started and stopped in order.
 import { hostname } from 'node:os';
 import { availableParallelism } from 'node:os';
-import { Core, RegionPool } from '../core/index.js';
+import { Core, MemoryBudget, RegionPool } from '../core/index.js';
 import { AppendPool } from '../storage/append-pool.js';
 import { LogManager, type StartStats } from '../log/log-manager.js';
 import { KafkaServer } from '../server/server.js';
@@ -52,7 +52,8 @@ export class Broker {
     }
     const producerIds = new ProducerIds(logs.dir);
     const context: { -readonly [K in keyof BrokerContext]: BrokerContext[K] } = {
-      config, logs, groups, core, regions, logger, nodeId: config.nodeId, clusterId: logs.clusterId, advertised: [],
+      config, logs, groups, core, regions, memory: new MemoryBudget(config.int('strom.request.memory.max.bytes')),
+      logger, nodeId: config.nodeId, clusterId: logs.clusterId, advertised: [],
       nextProducerId: () => producerIds.allocate(),
     };
     let server: KafkaServer | null = null;
@@ -77,8 +78,10 @@ export class Broker {
       maxRequestBytes,
       maxInflightRequests: config.int('queued.max.requests'),
       maxInflightBytes: queuedBytes > 0 ? queuedBytes : 2 * maxRequestBytes,
+      maxUnsentBytes: config.int('strom.connection.max.unsent.bytes'),
       idleMs: config.int('connections.max.idle.ms'),
       onRequest: gateway ? (api, seconds) => gateway.metrics.kafkaRequest(api, seconds) : undefined,
+      onFailure: gateway ? () => gateway.metrics.connectionFailures.inc() : undefined,
     }, config.int('max.connections'));
     server = kafka;
     let bound: Listener[];

@@ -53,6 +53,8 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'http.consumer.request.max.bytes', type: 'int', default: '67108864', doc: 'Default max_bytes of a REST consumer records request.', min: 1 },
   { name: 'queued.max.requests', type: 'int', default: '500', doc: 'Requests one connection may have in flight before the broker stops reading from it.', min: 1 },
   { name: 'queued.max.request.bytes', type: 'long', default: '-1', doc: 'Bytes of requests one connection may have in flight before the broker stops reading from it (-1: 2 x socket.request.max.bytes).' },
+  { name: 'strom.request.memory.max.bytes', type: 'long', default: '536870912', doc: 'Core memory that requests and responses in flight may hold, broker-wide: receive areas, request frames, and fetched data a response holds until written (Fetch v0-3 conversions; other fetches stream from the log and hold none). Once spent, connections are not read and such fetches wait until memory is given back.', min: 1048576 },
+  { name: 'strom.connection.max.unsent.bytes', type: 'long', default: '16777216', doc: 'Bytes of responses one connection may have waiting for its client to take them; past it the broker stops reading the connection until the client catches up (Kafka mutes such a channel).', min: 65536 },
   { name: 'log.segment.bytes', type: 'int', default: '1073741824', doc: 'Size at which a segment is rolled.', min: 14, dynamic: true },
   { name: 'log.roll.ms', type: 'long', default: null, doc: 'Age at which a segment is rolled; defaults to log.roll.hours.', min: 1, dynamic: true },
   { name: 'log.roll.hours', type: 'int', default: '168', doc: 'Age in hours at which a segment is rolled.', min: 1 },

@@ -10,3 +10,4 @@ export { legacyToBatch, batchesToLegacy, type UpConverted } from './legacy.js';
 export {
   visitRecords, visitRecordsAt, filterBatch, filterBatchAt, type RecordVisitor, type RecordPredicate, type FilterResult,
 } from './filter.js';
+export { MemoryBudget } from './memory-budget.js';

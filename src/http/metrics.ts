@@ -22,6 +22,8 @@ export class BrokerMetrics implements TrafficListener {
   private readonly requests: Counter<'api'>;
   private readonly latency: Histogram<'api'>;
   readonly httpRequests: Counter<'method' | 'status'>;
+  /** Kafka connections closed because handling their bytes threw (each is logged with its client and request). */
+  readonly connectionFailures: Counter;
   /** Running totals for the console's throughput chart. */
   readonly totals = { bytesIn: 0, recordsIn: 0, bytesOut: 0 };
 
@@ -35,6 +37,18 @@ export class BrokerMetrics implements TrafficListener {
     this.latency = new Histogram({
       name: 'strom_kafka_request_duration_seconds', help: 'Time from a Kafka request decoded to its response written, per API.', labelNames: ['api'], registers,
       buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    });
+    this.connectionFailures = new Counter({
+      name: 'strom_kafka_connection_failures_total', help: 'Kafka connections closed because handling their requests threw (logged with the client address and the request).', registers,
+    });
+    new Gauge({
+      name: 'strom_request_memory_bytes', help: 'Core memory held by requests and responses in flight (strom.request.memory.max.bytes): in use now, the peak, and the limit.', labelNames: ['stat'], registers,
+      collect() {
+        const memory = sources.broker().memory;
+        this.set({ stat: 'used' }, memory.used);
+        this.set({ stat: 'peak' }, memory.peak);
+        this.set({ stat: 'limit' }, memory.limitBytes);
+      },
     });
     this.httpRequests = new Counter({ name: 'strom_http_requests_total', help: 'HTTP gateway requests, per method and status.', labelNames: ['method', 'status'], registers });
     new Gauge({ name: 'strom_http_backend_info', help: 'The uWebSockets.js backend the gateway runs on (native or fallback).', labelNames: ['backend', 'version'], registers })

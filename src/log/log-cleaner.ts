@@ -213,7 +213,7 @@ export class LogCleaner {
   /** Renames the cleaned copy over `old` and puts a Segment for it in the log (steps 2 and 3 above). */
   private async swapIn(log: PartitionLog, old: Segment, cleaned: CleanedSegment): Promise<void> {
     const cleanedPath = old.paths.log + CLEANED_SUFFIX;
-    await old.pin();
+    old.pin();
     // Synchronous from here to the replacement: retention and DeleteRecords run on this
     // thread, so the segment cannot be deleted between the check and the rename.
     if (!log.handle || !log.segments.includes(old) || old === log.activeSegment) {

@@ -7,9 +7,10 @@ import type { AppendPool, AppendResult, PartitionHandle } from '../storage/appen
 import { FLAG_ROLL, FLAG_STRICT } from '../storage/channel.js';
 import type { WriterConfig } from '../storage/partition-writer.js';
 import type { TopicConfig } from '../config/config.js';
-import { codecs, initCompression } from '../compression/codecs.js';
+import { codecs, initCompression, ZSTD } from '../compression/codecs.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { Segment } from './segment.js';
+import { FileRecords, HeaderWalker, type BatchBounds } from './file-records.js';
 
 export interface ReadResult {
   /** Whole record batches (a view of core memory until release()), possibly empty. */
@@ -21,8 +22,14 @@ export interface ReadResult {
 
 const NO_RECORDS: ReadResult = { records: Buffer.alloc(0), codecs: 0, release() {} };
 
-/** Bytes read ahead of the fetch size to find the batch holding the fetch offset. */
-const SCAN_SLACK = 64 << 10;
+const walkers = new WeakMap<Core, HeaderWalker>();
+
+/** The thread's header walker (one scratch region per core). */
+function walkerFor(core: Core, regions: RegionPool): HeaderWalker {
+  let walker = walkers.get(core);
+  if (!walker) walkers.set(core, (walker = new HeaderWalker(core, regions)));
+  return walker;
+}
 
 export class PartitionLog {
   readonly key: string;
@@ -35,6 +42,7 @@ export class PartitionLog {
   private waiters = new Set<() => void>();
   /** Appends submitted and not yet completed (deletion waits for them). */
   private inflight = 0;
+  private readonly walker: HeaderWalker;
 
   constructor(
     readonly topic: string,
@@ -46,6 +54,7 @@ export class PartitionLog {
     private readonly pool: AppendPool,
   ) {
     this.key = `${topic}-${partition}`;
+    this.walker = walkerFor(core, regions);
   }
 
   /** One broker: every acknowledged append is committed. */
@@ -107,6 +116,7 @@ export class PartitionLog {
       this.segments.push(this.newSegment(result.baseOffset));
     }
     const segment = this.activeSegment;
+    if (segment.codecs !== null) segment.codecs |= 1 << (batch[this.core.c.BATCH_ATTRIBUTES + 1] & this.core.c.COMPRESSION_MASK);
     segment.index.onAppend({
       lastOffset: result.lastOffset, position: result.position, size: result.size,
       maxTimestamp: result.maxTimestamp, offsetOfMaxTimestamp: result.offsetOfMaxTimestamp,
@@ -152,19 +162,90 @@ export class PartitionLog {
 
   /**
    * Whole batches from `fetchOffset`, at most maxBytes of them, from one segment as Kafka
-   * reads (the first batch even when larger, with minOneBatch: KIP-74). Throws
-   * OFFSET_OUT_OF_RANGE outside [logStartOffset, logEndOffset].
+   * reads (the first batch even when larger, with minOneBatch: KIP-74), as a range of the
+   * segment file that stays readable until released; null when there is nothing to return.
+   * Batches from upperBound on (the high watermark) are left out. `scanCodecs` reads every
+   * header in the range to tell which codecs it holds. Throws OFFSET_OUT_OF_RANGE outside
+   * [logStartOffset, logEndOffset].
    */
-  async read(fetchOffset: number, maxBytes: number, minOneBatch: boolean, upperBound = this.highWatermark): Promise<ReadResult> {
+  slice(fetchOffset: number, maxBytes: number, minOneBatch: boolean, upperBound = this.highWatermark, scanCodecs = false): FileRecords | null {
     if (fetchOffset < this.logStartOffset || fetchOffset > this.logEndOffset) {
       throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${fetchOffset} is outside [${this.logStartOffset}, ${this.logEndOffset}] of ${this.key}`);
     }
     for (let segment = this.segmentFor(fetchOffset); segment && fetchOffset < upperBound; segment = this.nextSegment(segment)) {
-      const result = await this.readSegment(segment, fetchOffset, maxBytes, minOneBatch, upperBound);
-      if (result) return result;
+      const slice = this.sliceOf(segment, fetchOffset, maxBytes, minOneBatch, upperBound, scanCodecs);
+      if (slice !== undefined) return slice;
       // fetchOffset lies past this segment's batches (e.g. compacted away): try the next one.
     }
-    return NO_RECORDS;
+    return null;
+  }
+
+  /** The slice of one segment; undefined when no batch of it reaches fetchOffset. */
+  private sliceOf(segment: Segment, fetchOffset: number, maxBytes: number, minOneBatch: boolean, upperBound: number, scanCodecs: boolean): FileRecords | null | undefined {
+    const walker = this.walker;
+    let end = segment.size;
+    let first: BatchBounds | null = null;
+    walker.walk(segment, segment.index.positionFor(fetchOffset), end, (b) => {
+      if (b.lastOffset < fetchOffset) return true;
+      first = b;
+      return false;
+    });
+    if (first === null) return undefined;
+    const start = (first as BatchBounds).position;
+    if ((first as BatchBounds).baseOffset >= upperBound) return null;
+    if (upperBound < this.logEndOffset) {
+      // Records from upperBound on are not served yet: the segment ends, for this read, at its batch.
+      end = walker.walk(segment, Math.max(start, segment.index.positionFor(upperBound)), end, (b) => b.baseOffset < upperBound);
+    }
+    const limit = start + maxBytes;
+    let stop = end;
+    let codecs: number | null = null;
+    if (scanCodecs && segment.codecs !== null && (segment.codecs & (1 << ZSTD)) === 0) {
+      codecs = segment.codecs; // what the whole segment holds: no batch needs reading to know there is no zstd
+    } else if (scanCodecs) {
+      codecs = 0;
+      stop = walker.walk(segment, start, end, (b) => {
+        if (b.position + b.size > limit) return false;
+        codecs! |= 1 << (b.attributes & this.core.c.COMPRESSION_MASK);
+        return true;
+      });
+    } else if (limit < end) {
+      // Batches before the last indexed one that starts within the limit all fit: walk from there.
+      stop = walker.walk(segment, Math.max(start, segment.index.positionAtOrBefore(limit)), end, (b) => b.position + b.size <= limit);
+    }
+    if (stop === start) {
+      if (!minOneBatch) return null;
+      stop = start + (first as BatchBounds).size;
+      codecs = 1 << ((first as BatchBounds).attributes & this.core.c.COMPRESSION_MASK);
+    }
+    return new FileRecords(segment, start, stop - start, codecs);
+  }
+
+  /**
+   * As slice(), with the batches read into core memory (until release()): for readers that
+   * decode them (the HTTP gateway, loading internal topics, Fetch versions that convert).
+   */
+  async read(fetchOffset: number, maxBytes: number, minOneBatch: boolean, upperBound = this.highWatermark, scanCodecs = false): Promise<ReadResult> {
+    const slice = this.slice(fetchOffset, maxBytes, minOneBatch, upperBound, scanCodecs);
+    if (!slice) return NO_RECORDS;
+    try {
+      return await this.readSlice(slice);
+    } finally {
+      slice.release();
+    }
+  }
+
+  /** The bytes of a slice of this log, read into core memory (until release()). */
+  async readSlice(slice: FileRecords): Promise<ReadResult> {
+    const region = this.regions.alloc(slice.length);
+    try {
+      const got = await slice.segment.read(slice.position, this.core.mem.view(region.ptr, slice.length));
+      if (got < slice.length) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${this.key}: ${slice.length - got} bytes of ${slice.segment.paths.log} are missing`);
+      return this.view(region, slice.length, slice.codecs ?? 0);
+    } catch (e) {
+      this.regions.release(region);
+      throw e;
+    }
   }
 
   /** The segment after `segment`, by base offset (it may have been replaced or removed meanwhile). */
@@ -184,61 +265,8 @@ export class PartitionLog {
     return true;
   }
 
-  private async readSegment(segment: Segment, fetchOffset: number, maxBytes: number, minOneBatch: boolean, upperBound: number): Promise<ReadResult | null> {
-    const end = segment.size;
-    let position = segment.index.positionFor(fetchOffset);
-    while (position < end) {
-      const want = Math.min(end - position, maxBytes + SCAN_SLACK);
-      let region = this.regions.alloc(want);
-      try {
-        let got = await segment.read(position, this.core.mem.view(region.ptr, want));
-        const scan = this.core.scanAt(region.ptr, got, 0, Math.ceil(got / this.core.c.BATCH_HEADER_SIZE));
-        if (scan.status < 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `${this.key}: corrupt batch at position ${position + scan.bytes}`);
-        const first = scan.batches.findIndex((b) => b.lastOffset >= fetchOffset);
-        if (first < 0) {
-          if (scan.bytes === 0) {
-            // One batch larger than what we read: read exactly it.
-            const header = this.core.readHeaderAt(region.ptr, got);
-            if (header <= 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `${this.key}: corrupt batch at position ${position}`);
-            // Read now: the result area is shared by every request on this thread.
-            const { lastOffset, compression } = this.core.header();
-            if (lastOffset < fetchOffset) { position += header; this.regions.release(region); continue; }
-            region = this.regions.grow(region, header, 0);
-            got = await segment.read(position, this.core.mem.view(region.ptr, header));
-            if (got < header || !minOneBatch && header > maxBytes) { this.regions.release(region); return NO_RECORDS; }
-            return this.view(region, 0, header, 1 << compression);
-          }
-          position += scan.bytes;
-          this.regions.release(region);
-          continue;
-        }
-        const start = scan.batches[first].position;
-        let stop = start;
-        let codecMask = 0;
-        for (let i = first; i < scan.batches.length; i++) {
-          const b = scan.batches[i];
-          if (b.baseOffset >= upperBound) break;
-          if (b.position + b.size - start > maxBytes && !(i === first && minOneBatch)) break;
-          stop = b.position + b.size;
-          codecMask |= 1 << (b.attributes & this.core.c.COMPRESSION_MASK);
-        }
-        if (stop === start) {
-          // The first batch did not fit in what was read; with minOneBatch read it whole.
-          const b = scan.batches[first];
-          if (!minOneBatch || b.baseOffset >= upperBound) { this.regions.release(region); return NO_RECORDS; }
-          return this.view(region, start, b.size, 1 << (b.attributes & this.core.c.COMPRESSION_MASK));
-        }
-        return this.view(region, start, stop - start, codecMask);
-      } catch (e) {
-        this.regions.release(region);
-        throw e;
-      }
-    }
-    return null;
-  }
-
-  private view(region: Region, start: number, length: number, codecMask: number): ReadResult {
-    const records = Buffer.from(this.core.mem.u8().buffer, region.ptr + start, length);
+  private view(region: Region, length: number, codecMask: number): ReadResult {
+    const records = Buffer.from(this.core.mem.u8().buffer, region.ptr, length);
     let released = false;
     return {
       records,

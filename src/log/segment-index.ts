@@ -96,6 +96,23 @@ export class SegmentIndex {
     return slot < 0 ? 0 : this.core.indexValue();
   }
 
+  /** Position of the last indexed batch that starts at or before `position` (0 when none does). */
+  positionAtOrBefore(position: number): number {
+    let lo = 0;
+    let hi = this.offsetEntries - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      this.core.indexEntry(this.offsets.ptr, mid, false);
+      const at = this.core.indexValue();
+      if (at <= position) {
+        found = at;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+
   /** An offset from which records with timestamp >= `timestamp` can be searched (TimeIndex.lookup). */
   offsetForTimestamp(timestamp: number): number {
     const slot = this.core.timeIndexFloor(this.times.ptr, this.timeEntries, timestamp);

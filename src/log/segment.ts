@@ -1,6 +1,6 @@
 // One segment seen from the main thread: its log file (read-only here; the partition's
 // append worker writes it), its size as far as appends have completed, and its indexes.
-import { open, read, readSync, close, rename, unlink } from 'node:fs';
+import { openSync, read, readSync, close, rename, unlink } from 'node:fs';
 import type { Core, RegionPool } from '../core/index.js';
 import { segmentPaths, DELETED_SUFFIX } from './layout.js';
 import { SegmentIndex } from './segment-index.js';
@@ -15,7 +15,17 @@ export class Segment {
   size: number;
   /** When the segment was created (for segment.ms and, without timestamps, retention). */
   createdMs: number;
-  private fd: Promise<number> | null = null;
+  /**
+   * Bit n set: some batch of the segment uses codec n; null when not known (a segment found
+   * on disk). Fetch versions that cannot take zstd need not read a segment known to hold none.
+   */
+  codecs: number | null;
+  /** The read file, opened on first use. */
+  private fd: number | null = null;
+  /** Record sets streamed from this file and not yet written (acquire/release). */
+  private refs = 0;
+  /** Deleted, retired or closed: the file is closed once no stream holds it. */
+  private closing = false;
   private deleted = false;
   /** Replaced by a compacted copy under the same name: never open the path again. */
   private retired = false;
@@ -25,11 +35,14 @@ export class Segment {
     this.index = new SegmentIndex(core, pool, baseOffset, maxIndexBytes);
     this.size = size;
     this.createdMs = createdMs;
+    this.codecs = size === 0 ? 0 : null;
   }
 
-  private file(): Promise<number> {
-    if (this.retired && !this.fd) return Promise.reject(new Error(`${this.paths.log} was replaced by its compacted copy`));
-    this.fd ??= new Promise((resolve, reject) => open(this.paths.log, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));
+  /** The open read file (opened now if it is not: a local open takes microseconds). */
+  private file(): number {
+    if (this.fd !== null) return this.fd;
+    if (this.retired || this.closing) throw new Error(`${this.paths.log} is closed (deleted, compacted or shut down)`);
+    this.fd = openSync(this.paths.log, 'r');
     return this.fd;
   }
 
@@ -41,11 +54,45 @@ export class Segment {
    * loop for the disk's time, as cold reads block Kafka's network threads.
    */
   async read(position: number, into: Uint8Array): Promise<number> {
-    const fd = await this.file();
+    const fd = this.file();
     if (into.length <= SYNC_READ_BYTES) return readSync(fd, into, 0, into.length, position);
-    return new Promise((resolve, reject) => {
-      read(fd, into, 0, into.length, position, (err, n) => (err ? reject(err) : resolve(n)));
-    });
+    this.refs++;
+    try {
+      return await new Promise<number>((resolve, reject) => {
+        read(fd, into, 0, into.length, position, (err, n) => (err ? reject(err) : resolve(n)));
+      });
+    } finally {
+      this.release();
+    }
+  }
+
+  /** Reads up to `into.length` bytes at `position` on this thread; returns the bytes read. */
+  readSync(position: number, into: Uint8Array): number {
+    return readSync(this.file(), into, 0, into.length, position);
+  }
+
+  /**
+   * Keeps the read file open for a record set streamed from it (a Fetch response still being
+   * written): deletion, compaction and shutdown close the file only after release().
+   */
+  acquire(): void {
+    this.file();
+    this.refs++;
+  }
+
+  release(): void {
+    if (--this.refs === 0 && this.closing) this.closeFile();
+  }
+
+  private closeFile(): void {
+    if (this.fd !== null) close(this.fd, () => {});
+    this.fd = null;
+  }
+
+  /** Closes the file at once, or when its last stream is released. */
+  private closeWhenFree(): void {
+    this.closing = true;
+    if (this.refs === 0) this.closeFile();
   }
 
   /**
@@ -56,11 +103,9 @@ export class Segment {
     if (this.deleted) return;
     this.deleted = true;
     const files = [this.paths.log, this.paths.index, this.paths.timeIndex];
-    const fd = this.fd;
-    this.fd = null;
     for (const file of files) rename(file, file + DELETED_SUFFIX, () => {});
     setTimeout(() => {
-      void fd?.then((n) => close(n, () => {}), () => {});
+      this.closeWhenFree();
       for (const file of files) unlink(file + DELETED_SUFFIX, () => {});
     }, delayMs).unref();
     this.index.release();
@@ -70,8 +115,8 @@ export class Segment {
    * Opens the read file now. The log cleaner calls it before renaming a compacted copy over
    * the file: reads through this object then keep seeing the bytes its index describes.
    */
-  async pin(): Promise<void> {
-    await this.file();
+  pin(): void {
+    this.file();
   }
 
   /**
@@ -80,17 +125,14 @@ export class Segment {
    */
   retire(delayMs: number): void {
     this.retired = true;
-    const fd = this.fd;
     setTimeout(() => {
-      void fd?.then((n) => close(n, () => {}), () => {});
-      if (this.fd === fd) this.fd = null;
+      this.closeWhenFree();
       this.index.release();
     }, delayMs).unref();
   }
 
-  /** Closes the read file (shutdown); the files stay. */
+  /** Closes the read file (shutdown), once no stream holds it; the files stay. */
   close(): void {
-    void this.fd?.then((n) => close(n, () => {}), () => {});
-    this.fd = null;
+    this.closeWhenFree();
   }
 }

@@ -8,7 +8,7 @@
 // Areas start small, so an idle or lightly used connection pins little core memory, and
 // double up to Node's own read size while single reads fill half of one. When core memory
 // is exhausted the reader stops and says so; the connection closes, the broker goes on.
-import type { CoreMemory, Region, RegionPool } from '../core/index.js';
+import type { CoreMemory, MemoryBudget, Region, RegionPool } from '../core/index.js';
 
 /** Bytes of the first receive area of a connection. */
 export const MIN_AREA_BYTES = 4 << 10;
@@ -48,7 +48,14 @@ export class FrameReader {
   private stopped = false;
   private areaBytes = MIN_AREA_BYTES;
 
-  constructor(private readonly mem: CoreMemory, private readonly regions: RegionPool, private readonly maxFrameBytes: number, private readonly sink: FrameSink) {}
+  /** `budget`, when given, counts every region the reader holds (the broker's request memory). */
+  constructor(
+    private readonly mem: CoreMemory,
+    private readonly regions: RegionPool,
+    private readonly maxFrameBytes: number,
+    private readonly sink: FrameSink,
+    private readonly budget: MemoryBudget | null = null,
+  ) {}
 
   /** Where the socket's next read should land (valid until filled() is called). */
   nextBuffer(): Uint8Array {
@@ -75,7 +82,7 @@ export class FrameReader {
       own.filled += n;
       if (own.filled === own.size) {
         this.own = null;
-        this.sink.frame(own.region.ptr, own.size, () => this.regions.release(own.region), own.region.capacity);
+        this.sink.frame(own.region.ptr, own.size, () => this.free(own.region), own.region.capacity);
       }
       return;
     }
@@ -100,7 +107,7 @@ export class FrameReader {
   /** Drops what the reader holds (frames handed out are released by their holders). */
   close(): void {
     this.stopped = true;
-    if (this.own) this.regions.release(this.own.region);
+    if (this.own) this.free(this.own.region);
     this.own = null;
     if (this.area) this.unref(this.area);
     this.area = null;
@@ -129,7 +136,7 @@ export class FrameReader {
       const got = available - 4;
       let region: Region;
       try {
-        region = this.regions.alloc(size);
+        region = this.alloc(size);
       } catch (e) {
         this.exhausted(e as Error);
         return;
@@ -144,7 +151,7 @@ export class FrameReader {
   /** A fresh area; the < 4 bytes of a length prefix left at the end of the full one move there. */
   private newArea(): Area {
     const old = this.area;
-    const area: Area = { region: this.regions.alloc(this.areaBytes), fill: 0, parsed: 0, refs: 1 };
+    const area: Area = { region: this.alloc(this.areaBytes), fill: 0, parsed: 0, refs: 1 };
     if (old) {
       const left = old.fill - old.parsed;
       if (left > 0) this.mem.move(area.region.ptr, old.region.ptr + old.parsed, left);
@@ -161,6 +168,17 @@ export class FrameReader {
   }
 
   private unref(area: Area): void {
-    if (--area.refs === 0) this.regions.release(area.region);
+    if (--area.refs === 0) this.free(area.region);
+  }
+
+  private alloc(bytes: number): Region {
+    const region = this.regions.alloc(bytes);
+    this.budget?.take(region.capacity);
+    return region;
+  }
+
+  private free(region: Region): void {
+    this.regions.release(region);
+    this.budget?.give(region.capacity);
   }
 }
