@@ -68,6 +68,7 @@ export class Broker {
       consumerSessionTimeoutMs: config.int('http.consumer.session.timeout.ms'),
       consumerHeartbeatIntervalMs: config.int('http.consumer.heartbeat.interval.ms'),
       kafkaConnections: () => server?.connections.size ?? 0,
+      pausedConnections: () => server?.pausedConnections() ?? {},
       appendQueueDepth: () => pool.backlog,
       ready: () => ready,
     });

@@ -27,6 +27,7 @@ export interface GatewayOptions {
   consumerSessionTimeoutMs: number;
   consumerHeartbeatIntervalMs: number;
   kafkaConnections: () => number;
+  pausedConnections: () => Record<string, number>;
   appendQueueDepth: () => number;
   ready: () => boolean;
 }
@@ -65,7 +66,7 @@ export class HttpGateway {
     this.backendDetail = `${backend} (uWebSockets.js ${version}: ${detail})`;
     this.tails = new LiveTails(broker, options.maxBufferedBytes, (topic, bytes) => this.metrics.fetched(topic, bytes));
     this.metrics = new BrokerMetrics({
-      broker, kafkaConnections: options.kafkaConnections, httpConnections: () => this.inflight, webSockets: () => this.webSockets,
+      broker, kafkaConnections: options.kafkaConnections, pausedConnections: options.pausedConnections, httpConnections: () => this.inflight, webSockets: () => this.webSockets,
       appendQueueDepth: options.appendQueueDepth, wsBuffered: () => this.tails.buffered(),
     }, { backend, version });
     this.consumers = new ConsumerInstances(broker, {

@@ -8,6 +8,8 @@ import { groupLag } from '../group/lag.js';
 export interface GatewaySources {
   broker: () => BrokerContext;
   kafkaConnections: () => number;
+  /** Kafka connections not being read now, by reason (server.ts). */
+  pausedConnections: () => Record<string, number>;
   httpConnections: () => number;
   webSockets: () => number;
   appendQueueDepth: () => number;
@@ -40,6 +42,13 @@ export class BrokerMetrics implements TrafficListener {
     });
     this.connectionFailures = new Counter({
       name: 'strom_kafka_connection_failures_total', help: 'Kafka connections closed because handling their requests threw (logged with the client address and the request).', registers,
+    });
+    new Gauge({
+      name: 'strom_kafka_connections_paused', help: 'Kafka connections the broker is not reading now, by the limit that stops it: requests or request_bytes in flight (queued.max.requests, queued.max.request.bytes), unsent responses (strom.connection.max.unsent.bytes), spent request memory (strom.request.memory.max.bytes).',
+      labelNames: ['reason'], registers,
+      collect() {
+        for (const [reason, count] of Object.entries(sources.pausedConnections())) this.set({ reason }, count);
+      },
     });
     new Gauge({
       name: 'strom_request_memory_bytes', help: 'Core memory held by requests and responses in flight (strom.request.memory.max.bytes): in use now, the peak, and the limit.', labelNames: ['stat'], registers,

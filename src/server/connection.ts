@@ -39,6 +39,9 @@ export interface ConnectionLimits {
   onFailure?: () => void;
 }
 
+/** What stops a connection from being read: each limit in updateFlow(). */
+export type PauseReason = 'requests' | 'request_bytes' | 'unsent' | 'memory';
+
 /** The copying read path is logged once per process. */
 let copiedReadsLogged = false;
 
@@ -63,7 +66,8 @@ export class Connection {
   private inflightBytes = 0;
   /** Bytes of responses ready but queued behind one still being handled. */
   private waitingBytes = 0;
-  private paused = false;
+  /** Why the connection is not being read, or null while it is. */
+  pausedBy: PauseReason | null = null;
   private closed = false;
   private clientId: string | null = null;
   /** The request being handled most recently, for failure logs. */
@@ -108,6 +112,7 @@ export class Connection {
     socket.on('drain', () => this.guard('writing', () => this.output.pump()));
     socket.on('error', () => {}); // 'close' follows
     socket.on('close', () => this.guard('closing', () => this.teardown()));
+    this.updateFlow(); // a connection opened while request memory is spent waits too
   }
 
   get inflightRequests(): number {
@@ -289,23 +294,20 @@ export class Connection {
   /** Stops reading while too much is in flight, unsent, or the broker's request memory is spent; resumes after. */
   private updateFlow(): void {
     if (this.closed) return;
-    const unsent = this.waitingBytes + this.output.unsentBytes;
     const memorySpent = this.broker.memory.exhausted;
-    const over = this.queue.length >= this.limits.maxInflightRequests || this.inflightBytes >= this.limits.maxInflightBytes
-      || unsent >= this.limits.maxUnsentBytes || memorySpent;
+    const reason: PauseReason | null = this.queue.length >= this.limits.maxInflightRequests ? 'requests'
+      : this.inflightBytes >= this.limits.maxInflightBytes ? 'request_bytes'
+        : this.waitingBytes + this.output.unsentBytes >= this.limits.maxUnsentBytes ? 'unsent'
+          : memorySpent ? 'memory' : null;
     if (memorySpent && !this.cancelRelief) {
       this.cancelRelief = this.broker.memory.onRelief(() => {
         this.cancelRelief = null;
         this.guard('resuming', () => this.updateFlow());
       });
     }
-    if (over && !this.paused) {
-      this.paused = true;
-      this.socket.pause();
-    } else if (!over && this.paused) {
-      this.paused = false;
-      this.socket.resume();
-    }
+    if (reason && !this.pausedBy) this.socket.pause();
+    else if (!reason && this.pausedBy) this.socket.resume();
+    this.pausedBy = reason;
   }
 
   /** Closes this connection (only), logging why. */

@@ -8,10 +8,10 @@ import type { Socket } from 'node:net';
 import { isStreamed, type Chunk } from '../protocol/codec.js';
 
 /** Bytes queued in the socket (beyond the kernel's buffer) before the pump waits for it. */
-export const PUMP_HIGH_WATER_BYTES = 1 << 20;
+export const PUMP_HIGH_WATER_BYTES = 2 << 20;
 /** Bytes of a streamed record set read at a time, and the size of a pooled piece. */
-export const PIECE_BYTES = 256 << 10;
-/** Free pieces kept for reuse (4 MiB); more are left to the garbage collector. */
+export const PIECE_BYTES = 512 << 10;
+/** Free pieces kept for reuse (8 MiB); more are left to the garbage collector. */
 const MAX_POOLED_PIECES = 16;
 
 const freePieces: Buffer[] = [];
