@@ -4,7 +4,7 @@
 import type { Core, Region, RegionPool } from '../core/index.js';
 import { decodeBatches } from '../core/index.js';
 import type { AppendPool, AppendResult, PartitionHandle } from '../storage/append-pool.js';
-import { FLAG_ROLL, FLAG_STRICT } from '../storage/channel.js';
+import { FLAG_ROLL, FLAG_STRICT, STATUS_NO_PARTITION, STATUS_DISK_FULL, STATUS_IO_ERROR, STATUS_OFFSET_OVERFLOW } from '../storage/channel.js';
 import type { WriterConfig } from '../storage/partition-writer.js';
 import type { TopicConfig } from '../config/config.js';
 import { codecs, initCompression, ZSTD } from '../compression/codecs.js';
@@ -91,8 +91,9 @@ export class PartitionLog {
   /**
    * Appends one record batch (exactly one, magic 2). The append worker validates it and
    * assigns its offsets in place: a batch already in core memory (a request frame) is used
-   * where it lies, any other is copied in first. Resolves with the worker's result; the
-   * log's view (segments, index, end offset) is updated before it resolves.
+   * where it lies, any other is copied in first. Resolves with where it went once it is
+   * written, the log's view (segments, index, end offset) updated; a batch the worker refuses
+   * or cannot write throws the KafkaError a producer gets for it.
    */
   async append(batch: Uint8Array, strict = true): Promise<AppendResult> {
     if (!this.handle) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key} is not open`);
@@ -108,7 +109,7 @@ export class PartitionLog {
       this.inflight--;
       if (copy) this.regions.release(copy);
     }
-    if (result.status !== 0) return result;
+    if (result.status !== 0) throw this.appendError(result.status);
     if (result.rolled) {
       const old = this.activeSegment;
       old.index.onRolled();
@@ -125,6 +126,19 @@ export class PartitionLog {
     this.logEndOffset = result.lastOffset + 1;
     this.wake();
     return result;
+  }
+
+  /** What a producer is told of a batch the append worker refused or could not write. */
+  private appendError(status: number): KafkaError {
+    const c = this.core.c;
+    switch (status) {
+      case c.ERR_RECORD_COUNT: case c.ERR_RECORD_BOUNDS: case c.ERR_OFFSET_DELTA:
+        return new KafkaError(ErrorCode.INVALID_RECORD, `invalid record batch: ${this.core.codeName(status)}`);
+      case STATUS_NO_PARTITION: return new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key} is not open`);
+      case STATUS_DISK_FULL: return new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'no space left on the log directory');
+      case STATUS_IO_ERROR: case STATUS_OFFSET_OVERFLOW: return new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'the log could not be written');
+      default: return new KafkaError(ErrorCode.CORRUPT_MESSAGE, `corrupt record batch: ${this.core.codeName(status)}`);
+    }
   }
 
   /** Appends still on their way to disk. */
