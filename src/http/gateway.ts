@@ -1,8 +1,9 @@
 // The HTTP/WebSocket gateway on uWebSockets.js (http.listeners): REST proxy v2/v3, live
 // tails, /metrics, /health, /ready and the web console, served from the broker process.
 // Limits: http.max.body.bytes (413), http.max.connections (WebSockets plus requests in
-// flight; 503). Every failure is a Confluent-style JSON error; a handler that throws
-// something unexpected answers 500 and is logged, never taking the broker down.
+// flight; 503). Each listener binds its port exclusively (listen.ts). Every failure is a
+// Confluent-style JSON error; a handler that throws something unexpected answers 500 and
+// is logged, never taking the broker down.
 import { STATUS_CODES } from 'node:http';
 import type { HttpResponse, HttpRequest as UwsRequest, TemplatedApp, us_listen_socket, us_socket_context_t } from 'uWebSockets.js';
 import type { BrokerContext } from '../api/handler.js';
@@ -17,6 +18,7 @@ import { BrokerMetrics } from './metrics.js';
 import { partitionOrThrow } from './rest-v2.js';
 import { readRecords, recordJson } from './records.js';
 import { CONSOLE_ASSETS } from './console-assets.js';
+import { listenExclusive, resolveListener } from './listen.js';
 
 export interface GatewayOptions {
   maxBodyBytes: number;
@@ -99,6 +101,7 @@ export class HttpGateway {
     for (const [path, asset] of Object.entries(CONSOLE_ASSETS)) r.on('GET', path, () => ({ status: 200, body: asset.body, contentType: asset.type }));
   }
 
+  /** Binds each listener, exclusively; throws (ListenError) when one cannot. */
   async listen(listeners: Listener[]): Promise<Listener[]> {
     if (listeners.length === 0) return [];
     const { uws } = loadUws();
@@ -109,16 +112,12 @@ export class HttpGateway {
     if (this.backend === 'native') this.webSocketRoutes(app);
     app.any('/*', (res, req) => this.handle(res, req));
     for (const listener of listeners) {
-      const socket = await new Promise<us_listen_socket | false>((resolve) => {
-        if (listener.host === '') app.listen(listener.port, resolve);
-        else app.listen(listener.host, listener.port, resolve);
-      });
-      if (!socket) {
+      let socket: us_listen_socket;
+      try {
+        socket = await listenExclusive(app, await resolveListener(listener), listener.port);
+      } catch (e) {
         this.close();
-        const err = new Error(`cannot listen on http://${listener.host}:${listener.port}`) as NodeJS.ErrnoException & { port?: number };
-        err.code = 'EADDRINUSE';
-        err.port = listener.port;
-        throw err;
+        throw e;
       }
       this.listenSockets.push(socket);
       this.bound.push({ ...listener, port: uws.us_socket_local_port(socket as never) });
