@@ -43,7 +43,7 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'socket.request.max.bytes', type: 'int', default: '104857600', doc: 'Largest request frame; larger ones close the connection.', min: 1 },
   { name: 'connections.max.idle.ms', type: 'long', default: '600000', doc: 'Idle connections are closed after this long.', min: 1 },
   { name: 'max.connections', type: 'int', default: '2147483647', doc: 'Connections accepted at once; more are refused.', min: 1 },
-  { name: 'http.listeners', type: 'list', default: 'http://0.0.0.0:8082', doc: 'Addresses of the HTTP/WebSocket gateway (REST proxy, live tail, /metrics, web console), as http://host:port (port 0: ephemeral); empty disables the gateway.' },
+  { name: 'http.listeners', type: 'list', default: 'http://localhost:8082', doc: 'Addresses of the HTTP/WebSocket gateway (REST proxy, live tail, /metrics, web console), as http://host:port (port 0: ephemeral); empty disables the gateway. Each port is the gateway\'s alone: one in use fails the start. The gateway has no authentication yet: an address beyond loopback (host empty or 0.0.0.0: all interfaces) lets anyone who reaches it read and write every topic.' },
   { name: 'http.max.body.bytes', type: 'int', default: '8388608', doc: 'Largest HTTP request body the gateway reads; larger ones get 413.', min: 1 },
   { name: 'http.max.connections', type: 'int', default: '1024', doc: 'WebSocket connections plus HTTP requests in flight the gateway serves at once; more get 503.', min: 1 },
   { name: 'http.ws.max.buffered.bytes', type: 'int', default: '1048576', doc: 'Bytes a WebSocket may have queued unsent before its live tail pauses reading for it.', min: 1024 },

@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { BrokerConfig, ConfigError, parseHttpListeners } from '../../../src/config/config.js';
+import { BROKER_CONFIGS } from '../../../src/config/definitions.js';
 
 describe('http.listeners', () => {
-  it('defaults to http://0.0.0.0:8082', () => {
-    expect(BrokerConfig.load({ overrides: [], env: {} }).httpListeners).toEqual([{ name: 'HTTP', host: '0.0.0.0', port: 8082 }]);
+  it('defaults to localhost:8082, like the Kafka listener, not to every interface', () => {
+    const config = BrokerConfig.load({ overrides: [], env: {} });
+    expect(config.httpListeners).toEqual([{ name: 'HTTP', host: 'localhost', port: 8082 }]);
+    expect(config.listeners[0].host).toBe('localhost');
+  });
+
+  it('has no listener default bound to all interfaces', () => {
+    const listenerKeys = BROKER_CONFIGS.filter((d) => /listeners$/.test(d.name));
+    expect(listenerKeys.map((d) => d.name)).toEqual(expect.arrayContaining(['listeners', 'http.listeners']));
+    for (const d of listenerKeys) expect(d.default ?? '', d.name).not.toMatch(/0\.0\.0\.0|\[::\]|:\/\/:/);
   });
 
   it('takes port 0 (ephemeral) and an empty value disables the gateway', () => {
