@@ -59,6 +59,7 @@ export class Broker {
     let ready = false;
     const httpListeners = config.httpListeners;
     const gateway = httpListeners.length === 0 ? null : new HttpGateway(() => context, {
+      allowedOrigins: config.httpAllowedOrigins,
       maxBodyBytes: config.int('http.max.body.bytes'),
       maxConnections: config.int('http.max.connections'),
       maxBufferedBytes: config.int('http.ws.max.buffered.bytes'),

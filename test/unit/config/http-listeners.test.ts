@@ -25,3 +25,24 @@ describe('http.listeners', () => {
     expect(() => parseHttpListeners(['http://x:70000'])).toThrow(/http\.listeners/);
   });
 });
+
+describe('http.allowed.origins', () => {
+  const origins = (value: string) => BrokerConfig.load({ overrides: [`http.allowed.origins=${value}`], env: {} }).httpAllowedOrigins;
+
+  it('is empty by default: only the gateway\'s own origin', () => {
+    expect(BrokerConfig.load({ overrides: [], env: {} }).httpAllowedOrigins).toEqual([]);
+  });
+
+  it('takes origins as browsers send them, normalized, and * for any', () => {
+    expect(origins('http://App.Example:3000/, https://console.example:443,http://[::1]:80')).toEqual(['http://app.example:3000', 'https://console.example', 'http://[::1]']);
+    expect(origins('null')).toEqual(['null']);
+    expect(origins('http://a.example, *')).toEqual(['*']);
+  });
+
+  it('refuses what is no origin', () => {
+    for (const bad of ['localhost:3000', 'http://a.example/path', 'ftp://a.example', 'http://user@a.example', 'http://a.example?x=1', '*.example']) {
+      expect(() => origins(bad), bad).toThrow(ConfigError);
+    }
+    expect(() => origins('localhost:3000')).toThrow(/http\.allowed\.origins: expected an origin such as http:\/\/localhost:3000, or \*/);
+  });
+});
