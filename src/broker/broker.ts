@@ -88,7 +88,7 @@ export class Broker {
       if (gateway) {
         await gateway.listen(httpListeners);
         logger.info(`HTTP gateway backend: ${gateway.backendDetail}`);
-        if (gateway.backend !== 'native') logger.warn('HTTP gateway runs on the uWebSockets.js JavaScript fallback: slower, and without the WebSocket live tail; see PLATFORM.md');
+        if (gateway.backend !== 'native') logger.warn('HTTP gateway runs on the uWebSockets.js JavaScript fallback (its native binary did not load): slower, and without the WebSocket live tail');
       }
     } catch (e) {
       gateway?.close();
