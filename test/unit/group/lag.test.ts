@@ -18,7 +18,7 @@ let kafka: Kafka;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'strom-lag-'));
   broker = await Broker.start(new BrokerConfig({
-    listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dir, 'strom.append.workers': '1',
+    listeners: 'PLAINTEXT://127.0.0.1:0', 'http.listeners': '', 'log.dirs': dir, 'strom.append.workers': '1',
     'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '2',
   }), quiet);
   kafka = new Kafka({ brokers: [`127.0.0.1:${broker.listeners[0].port}`], clientId: 'lag-test', logLevel: logLevel.NOTHING });
