@@ -16,7 +16,9 @@ import { join } from 'node:path';
 
 // uWebSockets.js loads its native binary by a computed path at run time: it stays a require.
 const external = ['snappy', 'lz4-napi', '@bokuweb/zstd-wasm', 'xxhash-wasm', 'pino-pretty', 'uWebSockets.js', 'uWebSockets.js/package.json'];
-const common = { bundle: true, platform: 'node', target: 'node20', minify: true, external, logLevel: 'warning' };
+// Assertions are compiled out of the release bundle (src/core/assert.ts).
+const release = { 'process.env.STROM_ASSERTIONS': '"off"' };
+const common = { bundle: true, platform: 'node', target: 'node20', minify: true, external, logLevel: 'warning', define: release };
 
 await build({
   ...common,
@@ -24,7 +26,7 @@ await build({
   outfile: 'dist/bundle/strom-bundle.cjs',
   format: 'cjs',
   // The sources are ES modules: give them their import.meta.url in CommonJS.
-  define: { 'import.meta.url': '__strom_import_meta_url' },
+  define: { ...release, 'import.meta.url': '__strom_import_meta_url' },
   banner: { js: 'var __strom_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
 });
 const workerBanner = { js: "import { createRequire as __strom_createRequire } from 'node:module'; const require = __strom_createRequire(import.meta.url);" };

@@ -11,6 +11,7 @@ import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { CoreError, buildBatch, decodeBatches, legacyToBatch, visitRecords, type Core } from '../core/index.js';
 import { codecs, codecOf, CompressionError, ZSTD, initCompression } from '../compression/codecs.js';
 import { defineHandler, type BrokerContext } from './handler.js';
+import { ABI } from '../core/index.js';
 
 type PartitionResponse = ProduceResponse.PartitionProduceResponse;
 
@@ -84,7 +85,7 @@ export async function producePartition(broker: BrokerContext, apiVersion: number
 function checkBatch(core: Core, records: Buffer, version: number, invalidRecord: number): Buffer {
   const ptr = core.addressOf(records);
   const size = ptr >= 0 ? core.readHeaderAt(ptr, records.length) : core.readBatchHeader(records).batchSize;
-  if (size === core.c.ERR_MAGIC) throw new KafkaError(invalidRecord, `Produce requests with version ${version} must use record batches (magic 2)`);
+  if (size === ABI.ERR_MAGIC) throw new KafkaError(invalidRecord, `Produce requests with version ${version} must use record batches (magic 2)`);
   if (size < 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `corrupt record batch: ${core.codeName(size)}`);
   if (size !== records.length) throw new KafkaError(invalidRecord, `Produce requests with version ${version} are only allowed to contain exactly one record batch`);
   const header = core.header();

@@ -11,6 +11,7 @@ import { codecs, initCompression, ZSTD } from '../compression/codecs.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { Segment } from './segment.js';
 import { FileRecords, HeaderWalker, type BatchBounds } from './file-records.js';
+import { ABI } from '../core/index.js';
 
 export interface ReadResult {
   /** Whole record batches (a view of core memory until release()), possibly empty. */
@@ -117,7 +118,7 @@ export class PartitionLog {
       this.segments.push(this.newSegment(result.baseOffset));
     }
     const segment = this.activeSegment;
-    if (segment.codecs !== null) segment.codecs |= 1 << (batch[this.core.c.BATCH_ATTRIBUTES + 1] & this.core.c.COMPRESSION_MASK);
+    if (segment.codecs !== null) segment.codecs |= 1 << (batch[ABI.BATCH_ATTRIBUTES + 1] & ABI.COMPRESSION_MASK);
     segment.index.onAppend({
       lastOffset: result.lastOffset, position: result.position, size: result.size,
       maxTimestamp: result.maxTimestamp, offsetOfMaxTimestamp: result.offsetOfMaxTimestamp,
@@ -130,9 +131,8 @@ export class PartitionLog {
 
   /** What a producer is told of a batch the append worker refused or could not write. */
   private appendError(status: number): KafkaError {
-    const c = this.core.c;
     switch (status) {
-      case c.ERR_RECORD_COUNT: case c.ERR_RECORD_BOUNDS: case c.ERR_OFFSET_DELTA:
+      case ABI.ERR_RECORD_COUNT: case ABI.ERR_RECORD_BOUNDS: case ABI.ERR_OFFSET_DELTA:
         return new KafkaError(ErrorCode.INVALID_RECORD, `invalid record batch: ${this.core.codeName(status)}`);
       case STATUS_NO_PARTITION: return new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key} is not open`);
       case STATUS_DISK_FULL: return new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'no space left on the log directory');
@@ -220,7 +220,7 @@ export class PartitionLog {
       codecs = 0;
       stop = walker.walk(segment, start, end, (b) => {
         if (b.position + b.size > limit) return false;
-        codecs! |= 1 << (b.attributes & this.core.c.COMPRESSION_MASK);
+        codecs! |= 1 << (b.attributes & ABI.COMPRESSION_MASK);
         return true;
       });
     } else if (limit < end) {
@@ -230,7 +230,7 @@ export class PartitionLog {
     if (stop === start) {
       if (!minOneBatch) return null;
       stop = start + (first as BatchBounds).size;
-      codecs = 1 << ((first as BatchBounds).attributes & this.core.c.COMPRESSION_MASK);
+      codecs = 1 << ((first as BatchBounds).attributes & ABI.COMPRESSION_MASK);
     }
     return new FileRecords(segment, start, stop - start, codecs);
   }
@@ -330,7 +330,7 @@ export class PartitionLog {
   }
 
   private lastOffsetIn(records: Uint8Array): number {
-    const scan = this.core.scan(records, 0, Math.ceil(records.length / this.core.c.BATCH_HEADER_SIZE));
+    const scan = this.core.scan(records, 0, Math.ceil(records.length / ABI.BATCH_HEADER_SIZE));
     return scan.batches[scan.batches.length - 1].lastOffset;
   }
 

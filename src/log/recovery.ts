@@ -10,6 +10,7 @@ import { parseSegmentFileName, DELETED_SUFFIX, offsetFileName, LOG_SUFFIX } from
 import { CorruptIndexError } from './segment-index.js';
 import type { PartitionLog } from './partition-log.js';
 import type { Segment } from './segment.js';
+import { ABI } from '../core/index.js';
 
 export interface LoadOptions {
   /** The last shutdown was clean: index files can be trusted. */
@@ -116,7 +117,7 @@ export async function loadPartition(core: Core, regions: RegionPool, log: Partit
 export async function recoverSegment(core: Core, regions: RegionPool, segment: Segment, indexIntervalBytes: number): Promise<{ lastOffset: number; truncatedBytes: number }> {
   segment.index.reset();
   let lastOffset = -1;
-  const valid = await walkSegment(core, regions, segment, 0, core.c.F_VERIFY_CRC, (batch, position) => {
+  const valid = await walkSegment(core, regions, segment, 0, ABI.F_VERIFY_CRC, (batch, position) => {
     segment.index.onAppend({
       lastOffset: batch.lastOffset, position, size: batch.size,
       maxTimestamp: batch.maxTimestamp, offsetOfMaxTimestamp: batch.lastOffset,
@@ -159,13 +160,13 @@ async function walkSegment(core: Core, regions: RegionPool, segment: Segment, po
         region = regions.alloc(want);
       }
       const got = await segment.read(position, core.mem.view(region.ptr, want));
-      const scan = core.scanAt(region.ptr, got, flags, Math.ceil(got / core.c.BATCH_HEADER_SIZE) + 1);
+      const scan = core.scanAt(region.ptr, got, flags, Math.ceil(got / ABI.BATCH_HEADER_SIZE) + 1);
       for (const batch of scan.batches) visit(batch, position + batch.position);
       position += scan.bytes;
       if (scan.status < 0) break; // a corrupt batch
       if (scan.status === 1) {
         // An incomplete batch: a torn tail, or a batch larger than the chunk read.
-        const size = got - scan.bytes >= core.c.BATCH_HEADER_SIZE ? core.readHeaderAt(region.ptr + scan.bytes, got - scan.bytes) : -1;
+        const size = got - scan.bytes >= ABI.BATCH_HEADER_SIZE ? core.readHeaderAt(region.ptr + scan.bytes, got - scan.bytes) : -1;
         if (size > got - scan.bytes && position + size <= segment.size) {
           chunk = Math.max(chunk, size);
           continue;

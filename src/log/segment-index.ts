@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Core, Region, RegionPool } from '../core/index.js';
+import { ABI } from '../core/index.js';
 
 /** What the index needs to know of each appended batch. */
 export interface IndexedBatch {
@@ -39,8 +40,8 @@ export class SegmentIndex {
   private readonly maxTimeEntries: number;
 
   constructor(private readonly core: Core, private readonly pool: RegionPool, readonly baseOffset: number, maxIndexBytes: number) {
-    this.offsetSize = core.c.OFFSET_ENTRY_SIZE;
-    this.timeSize = core.c.TIME_ENTRY_SIZE;
+    this.offsetSize = ABI.OFFSET_ENTRY_SIZE;
+    this.timeSize = ABI.TIME_ENTRY_SIZE;
     this.maxOffsetEntries = Math.max(1, Math.floor(maxIndexBytes / this.offsetSize));
     this.maxTimeEntries = Math.max(1, Math.floor(maxIndexBytes / this.timeSize));
     this.offsets = pool.alloc(INITIAL_ENTRIES * this.offsetSize);

@@ -5,6 +5,7 @@ import { openSync, closeSync, writeSync, fdatasyncSync, fdatasync, ftruncateSync
 import type { Core, BatchHeader } from '../core/index.js';
 import { segmentPaths } from '../log/layout.js';
 import { FLAG_ROLL, FLAG_STRICT, STATUS_IO_ERROR, STATUS_DISK_FULL, STATUS_OFFSET_OVERFLOW, type AppendDone } from './channel.js';
+import { ABI } from '../core/index.js';
 
 export interface WriterConfig {
   segmentBytes: number;
@@ -60,7 +61,7 @@ export class PartitionWriter {
   append(ptr: number, length: number, flags: number, logAppendTime: number): AppendDone {
     const core = this.core;
     const done = this.done;
-    const size = core.validateAssignAt(ptr, length, flags & FLAG_STRICT ? core.c.F_STRICT : 0, this.nextOffset, 0, logAppendTime);
+    const size = core.validateAssignAt(ptr, length, flags & FLAG_STRICT ? ABI.F_STRICT : 0, this.nextOffset, 0, logAppendTime);
     if (size < 0) return this.failed(size);
     const header = core.header(this.header);
     if (header.lastOffset - this.activeBaseOffset > INT32_MAX && this.position === 0) return this.failed(STATUS_OFFSET_OVERFLOW);
@@ -79,7 +80,7 @@ export class PartitionWriter {
     this.nextOffset = header.lastOffset + 1;
     if (this.unflushedRecords === 0) this.oldestUnflushedMs = now;
     this.unflushedRecords += header.recordsCount;
-    const maxOffsetDelta = core.resultInt('R_MAX_TIMESTAMP_DELTA');
+    const maxOffsetDelta = core.resultInt(ABI.R_MAX_TIMESTAMP_DELTA);
     done.status = 0;
     done.baseOffset = header.baseOffset;
     done.lastOffset = header.lastOffset;

@@ -49,7 +49,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const dir = options.dir ?? tempDir();
   const overrides = { listeners: 'PLAINTEXT://127.0.0.1:0', 'http.listeners': 'http://127.0.0.1:0', 'log.dirs': dir, 'strom.append.workers': '2', ...options.overrides };
   const args = [MAIN, 'start', ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STROM_LOG_LEVEL: 'info', ...options.env } });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STROM_LOG_LEVEL: 'info', STROM_CORE_DEBUG: '1', ...options.env } });
   const output: string[] = [];
   let httpPort: number | null = null;
   const port = await new Promise<number>((resolve, reject) => {
