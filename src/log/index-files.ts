@@ -24,8 +24,8 @@ export function readIndexFileSync(path: string): Buffer {
   }
 }
 
-/** Reads the file's last `into.length` bytes (its last entry) into `into`; returns the file's size (nothing read when smaller). */
-export function readLastEntry(path: string, into: Uint8Array): number {
+/** Reads the file's last bytes, as many as fit `into` (or the whole file when smaller), to the start of `into`; returns the file's size. */
+export function readTail(path: string, into: Uint8Array): number {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -34,7 +34,8 @@ export function readLastEntry(path: string, into: Uint8Array): number {
   }
   try {
     const size = fstatSync(fd).size;
-    if (size >= into.length && readSync(fd, into, 0, into.length, size - into.length) < into.length) throw new CorruptIndexError(`${path} is shorter than its size`);
+    const n = Math.min(size, into.length);
+    if (readSync(fd, into, 0, n, size - n) < n) throw new CorruptIndexError(`${path} is shorter than its size`);
     return size;
   } finally {
     closeSync(fd);

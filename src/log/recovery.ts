@@ -65,7 +65,7 @@ export async function loadPartition(core: Core, regions: RegionPool, log: Partit
         // Only the active segment's index is read whole; each other segment costs one small
         // read here, and memory only once a lookup needs its index.
         if (active) segment.index.loadActive();
-        else segment.index.loadSummary();
+        else segment.index.loadSummary(nextBase);
       } catch (e) {
         if (!(e instanceof CorruptIndexError)) throw e;
         recover = true;

@@ -17,7 +17,7 @@ import { writeFile } from 'node:fs/promises';
 import { RegionPool, type Core } from '../core/index.js';
 import { IndexFile, type IndexCache } from './index-cache.js';
 import { walkSegment, type LogSource } from './segment-scan.js';
-import { CorruptIndexError, indexFileSize, readIndexFileSync, readLastEntry, readWholeSync } from './index-files.js';
+import { CorruptIndexError, indexFileSize, readIndexFileSync, readTail, readWholeSync } from './index-files.js';
 
 export { CorruptIndexError };
 
@@ -296,22 +296,32 @@ export class SegmentIndex {
 
   // --- files --------------------------------------------------------------------------------
 
-  /** An inactive segment at start-up: entry counts from the files' sizes, the largest timestamp from the time index's last entry. */
-  loadSummary(): void {
+  /**
+   * An inactive segment at start-up: entry counts from the files' sizes, the largest
+   * timestamp from the time index's last entry. The last two entries are read and checked
+   * (increasing, within the segment's offsets), so that a time index zeroed or garbled by a
+   * crash is rebuilt now rather than trusted by retention. Throws CorruptIndexError.
+   */
+  loadSummary(nextBaseOffset: number): void {
     const offsetBytes = indexFileSize(this.offsets.path);
-    const last = this.cache.pool.alloc(this.times.entrySize);
+    const entrySize = this.times.entrySize;
+    const tail = this.cache.pool.alloc(2 * entrySize);
     try {
-      const timeBytes = readLastEntry(this.times.path, this.core.mem.view(last.ptr, this.times.entrySize));
-      if (offsetBytes % this.offsets.entrySize !== 0 || timeBytes % this.times.entrySize !== 0) throw new CorruptIndexError('index size is not a whole number of entries');
+      const timeBytes = readTail(this.times.path, this.core.mem.view(tail.ptr, 2 * entrySize));
+      if (offsetBytes % this.offsets.entrySize !== 0 || timeBytes % entrySize !== 0) throw new CorruptIndexError('index size is not a whole number of entries');
       this.offsets.entries = offsetBytes / this.offsets.entrySize;
-      this.times.entries = timeBytes / this.times.entrySize;
-      if (this.times.entries > 0) {
-        this.core.indexEntry(last.ptr, 0, true);
+      this.times.entries = timeBytes / entrySize;
+      const read = Math.min(2, this.times.entries);
+      if (read > 0) {
+        if (this.core.indexCheck(tail.ptr, read, true) >= 0) throw new CorruptIndexError('time index entries are out of order');
+        this.core.indexEntry(tail.ptr, read - 1, true);
+        const relativeOffset = this.core.indexValue();
+        if (relativeOffset < 0 || this.baseOffset + relativeOffset >= nextBaseOffset) throw new CorruptIndexError(`time index points at offset ${this.baseOffset + relativeOffset}, outside the segment`);
         this.maxTimestamp = this.core.indexKey();
-        this.offsetOfMaxTimestamp = this.baseOffset + this.core.indexValue();
+        this.offsetOfMaxTimestamp = this.baseOffset + relativeOffset;
       }
     } finally {
-      this.cache.pool.release(last);
+      this.cache.pool.release(tail);
     }
     this.lastTimeEntry = this.maxTimestamp;
     this.appending = false;

@@ -3,7 +3,8 @@
 // LogManager over real files: nothing loaded at start-up, reads right with a cache far
 // smaller than the indexes, corrupt or missing index files rebuilt from the log.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { RegionPool, buildBatch, decodeBatches } from '../../../src/core/index.js';
 import { IndexCache, IndexFile } from '../../../src/log/index-cache.js';
 import type { PartitionLog } from '../../../src/log/partition-log.js';
@@ -138,9 +139,10 @@ async function fill(log: PartitionLog, batches: number): Promise<void> {
 }
 
 /** A copy of the prepared log directory (clean shutdown, ~8 segments per partition), opened. */
-async function reopen(overrides: Record<string, string> = CACHE) {
+async function reopen(overrides: Record<string, string> = CACHE, before: (dir: string) => void = () => {}) {
   const dir = dirs.newRoot();
   cpSync(prepared, dir, { recursive: true });
+  before(dir);
   const opened = await dirs.open(dir, overrides);
   return { dir, ...opened, logs: Array.from({ length: PARTITIONS }, (_, p) => opened.manager.partition('lazy', p)!) };
 }
@@ -215,6 +217,17 @@ describe('inactive segments\' indexes, loaded on demand', () => {
     expect(readFileSync(second.paths.index).length).toBeGreaterThan(0);
     void dir;
     void manager;
+  });
+
+  it('rebuilds at start-up a time index a crash left zeroed, rather than trust its last entry', async () => {
+    const timeIndex = (dir: string) => join(dir, 'lazy-0', readdirSync(join(dir, 'lazy-0')).filter((f) => f.endsWith('.timeindex')).sort()[1]);
+    const original = readFileSync(timeIndex(prepared));
+    expect(original.length).toBeGreaterThanOrEqual(24);
+    const { dir, logs } = await reopen(CACHE, (d) => writeFileSync(timeIndex(d), Buffer.alloc(original.length)));
+    const segment = logs[0].segments[1];
+    const lastOffset = logs[0].segments[2].baseOffset - 1;
+    expect([segment.index.maxTimestamp, segment.index.offsetOfMaxTimestamp]).toEqual([T0 + lastOffset * 1000, lastOffset]);
+    expect(readFileSync(timeIndex(dir))).toEqual(original);
   });
 
   it('applies retention and finds the largest timestamp without loading an index', async () => {
