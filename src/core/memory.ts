@@ -180,8 +180,13 @@ export class RegionPool {
 
   constructor(readonly mem: CoreMemory) {}
 
+  /** The capacity of the region alloc(bytes) hands out (what holding it costs). */
+  static capacityFor(bytes: number): number {
+    return Math.max(256, 2 ** Math.ceil(Math.log2(Math.max(1, bytes))));
+  }
+
   alloc(bytes: number): Region {
-    const capacity = Math.max(256, 2 ** Math.ceil(Math.log2(Math.max(1, bytes))));
+    const capacity = RegionPool.capacityFor(bytes);
     const ptr = this.free.get(capacity)?.pop() ?? this.mem.reserve(capacity, 64);
     this.inUse += capacity;
     return { ptr, capacity };

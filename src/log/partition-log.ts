@@ -10,6 +10,7 @@ import type { TopicConfig } from '../config/config.js';
 import { codecs, initCompression, ZSTD } from '../compression/codecs.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { Segment } from './segment.js';
+import type { IndexCache } from './index-cache.js';
 import { FileRecords, HeaderWalker, type BatchBounds } from './file-records.js';
 import { ABI } from '../core/index.js';
 
@@ -53,6 +54,7 @@ export class PartitionLog {
     private readonly core: Core,
     private readonly regions: RegionPool,
     private readonly pool: AppendPool,
+    private readonly indexCache: IndexCache,
   ) {
     this.key = `${topic}-${partition}`;
     this.walker = walkerFor(core, regions);
@@ -85,8 +87,11 @@ export class PartitionLog {
     };
   }
 
+  /** A segment of this log whose index is not loaded (see Segment). */
   newSegment(baseOffset: number, size = 0): Segment {
-    return new Segment(this.core, this.regions, this.dir, baseOffset, size, this.config.number('segment.index.bytes'));
+    return new Segment(this.core, this.indexCache, this.dir, baseOffset, size, {
+      maxIndexBytes: this.config.number('segment.index.bytes'), indexIntervalBytes: this.config.number('index.interval.bytes'),
+    });
   }
 
   /**
@@ -113,9 +118,10 @@ export class PartitionLog {
     if (result.status !== 0) throw this.appendError(result.status);
     if (result.rolled) {
       const old = this.activeSegment;
-      old.index.onRolled();
-      void old.index.save(old.paths.index, old.paths.timeIndex);
-      this.segments.push(this.newSegment(result.baseOffset));
+      const active = this.newSegment(result.baseOffset);
+      active.index.reset();
+      this.segments.push(active);
+      void old.index.deactivate(); // written, then evictable; it never rejects
     }
     const segment = this.activeSegment;
     if (segment.codecs !== null) segment.codecs |= 1 << (batch[ABI.BATCH_ATTRIBUTES + 1] & ABI.COMPRESSION_MASK);
@@ -374,9 +380,9 @@ export class PartitionLog {
     return deleted;
   }
 
-  /** Saves every segment's indexes (clean shutdown). */
-  saveIndexes(): void {
-    for (const segment of this.segments) segment.index.saveSync(segment.paths.index, segment.paths.timeIndex);
+  /** Writes the indexes changed since they were last written (clean shutdown). */
+  async saveIndexes(): Promise<void> {
+    for (const segment of this.segments) await segment.index.saveOnShutdown();
   }
 
   close(): void {
