@@ -6,6 +6,9 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { startBroker, cleanupDirs, run, type RunningBroker } from '../helpers/broker.js';
+import { requireExternal } from '../helpers/external.js';
+
+requireExternal('kcat');
 
 const STROM = fileURLToPath(new URL('../../dist/bundle/strom.cjs', import.meta.url));
 const strom = (args: string[], input?: string) => run(process.execPath, [STROM, ...args], 30_000, input);

@@ -12,6 +12,9 @@ import { startBroker, cleanupDirs, python, type RunningBroker } from '../helpers
 import { RawClient } from '../helpers/raw-client.js';
 import { Core, buildBatch } from '../../src/core/index.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
+import { KAFKA_PYTHON, requireExternal } from '../helpers/external.js';
+
+requireExternal(KAFKA_PYTHON);
 
 let broker: RunningBroker;
 let kafka: Kafka;

@@ -11,6 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Core } from '../../src/core/index.js';
 import { startBroker, cleanupDirs, python, run, type RunningBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { requireExternal } from '../helpers/external.js';
+
+requireExternal('python3-confluent-kafka', 'kcat');
 
 const CREATE_TOPICS = 19;
 let broker: RunningBroker;

@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Kafka, logLevel } from 'kafkajs';
 import { cleanupDirs, startBroker, type RunningBroker } from '../helpers/broker.js';
+import { CHROMIUM, requireExternal } from '../helpers/external.js';
+
+requireExternal('chromium');
 
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 let broker: RunningBroker;
@@ -27,7 +30,7 @@ beforeAll(async () => {
   await admin.connect();
   await admin.setOffsets({ groupId: 'billing', topic: 'payments', partitions: [{ partition: 0, offset: '1' }] });
   await admin.disconnect();
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   page = await browser.newPage({ viewport: { width: 1200, height: 760 } });
   await page.goto(broker.http + '/');
   await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });

@@ -7,9 +7,12 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { startBroker, cleanupDirs, run, python, type RunningBroker } from '../helpers/broker.js';
+import { KAFKA_PYTHON, PYTHON, requireExternal } from '../helpers/external.js';
+
+requireExternal(KAFKA_PYTHON);
 
 const seed = (name: string) => fileURLToPath(new URL(`./seeds/${name}`, import.meta.url));
-const py = (name: string, ...args: string[]) => run('/usr/bin/python3', [seed(name), broker.bootstrap, ...args], 60_000);
+const py = (name: string, ...args: string[]) => run(PYTHON, [seed(name), broker.bootstrap, ...args], 60_000);
 const lines = (out: string) => out.trim().split('\n').filter(Boolean);
 
 let broker: RunningBroker;
@@ -27,7 +30,7 @@ afterAll(async () => {
 
 /** A seed script running in the background, its output collected. */
 function background(name: string, ...args: string[]) {
-  const child = spawn('/usr/bin/python3', [seed(name), broker.bootstrap, ...args]);
+  const child = spawn(PYTHON, [seed(name), broker.bootstrap, ...args]);
   let stdout = '';
   child.stdout.on('data', (d) => { stdout += d; });
   child.stderr.on('data', () => {});

@@ -5,9 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startBroker, cleanupDirs, run, type RunningBroker } from '../helpers/broker.js';
+import { KAFKA_PYTHON, PYTHON, requireExternal } from '../helpers/external.js';
+
+requireExternal(KAFKA_PYTHON);
 
 const seed = (name: string) => fileURLToPath(new URL(`./seeds/${name}`, import.meta.url));
-const py = (name: string, ...args: string[]) => run('/usr/bin/python3', [seed(name), broker.bootstrap, ...args], 60_000);
+const py = (name: string, ...args: string[]) => run(PYTHON, [seed(name), broker.bootstrap, ...args], 60_000);
 
 let broker: RunningBroker;
 beforeAll(async () => { broker = await startBroker(); });
@@ -27,7 +30,7 @@ describe('seed 000 (kafka-python tutorial)', () => {
   });
 
   it('2 consumer at the latest offset sees what is produced after it starts', async () => {
-    const consumer = spawn('/usr/bin/python3', [seed('s000_2_consumer.py'), broker.bootstrap, '6000']);
+    const consumer = spawn(PYTHON, [seed('s000_2_consumer.py'), broker.bootstrap, '6000']);
     let out = '';
     consumer.stdout.on('data', (d) => { out += d; });
     const exited = new Promise((r) => consumer.on('exit', r));

@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { buildBatch, decodeBatches, legacyToBatch, batchesToLegacy } from '../../../src/core/index.js';
 import { codecs, initCompression, CompressionError, GZIP, SNAPPY, LZ4, ZSTD, codecOf } from '../../../src/compression/codecs.js';
 import { core, fixtures, fixtureRecords, text, randomBytes, CODEC_IDS } from '../../helpers/core.js';
+import { KAFKA_PYTHON, PYTHON, requireExternal } from '../../helpers/external.js';
+
+requireExternal(KAFKA_PYTHON);
 
 beforeAll(initCompression);
 
@@ -16,7 +19,7 @@ function kafkaPythonRead(bytes: Uint8Array): { offset: number; value: string }[]
   const dir = mkdtempSync(join(tmpdir(), 'strom-codec-'));
   try {
     writeFileSync(join(dir, 'set.bin'), bytes);
-    return JSON.parse(execFileSync('/usr/bin/python3', ['-c', `
+    return JSON.parse(execFileSync(PYTHON, ['-c', `
 import json, sys
 from kafka.record import MemoryRecords
 records = MemoryRecords(open(sys.argv[1], 'rb').read())

@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { buildBatch, decodeBatches, legacyToBatch, batchesToLegacy, CoreError } from '../../../src/core/index.js';
 import { core, fixtures, fixtureRecords, gzipCodecs, text } from '../../helpers/core.js';
+import { KAFKA_PYTHON, PYTHON, requireExternal } from '../../helpers/external.js';
+
+requireExternal(KAFKA_PYTHON);
 
 const legacy = fixtures.filter((f) => f.magic !== 2);
 const decodable = legacy.filter((f) => f.codec === 'none' || f.codec === 'gzip');
@@ -16,7 +19,7 @@ function readWithKafkaPython(bytes: Uint8Array): { offset: number; timestamp: nu
   try {
     const file = join(dir, 'set.bin');
     writeFileSync(file, bytes);
-    const out = execFileSync('/usr/bin/python3', ['-c', `
+    const out = execFileSync(PYTHON, ['-c', `
 import json, sys
 from kafka.record import MemoryRecords
 records = MemoryRecords(open(sys.argv[1], 'rb').read())
