@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { startBroker, cleanupDirs, tempDir, run, python } from '../helpers/broker.js';
 import { core } from '../helpers/core.js';
 import { KAFKA_PYTHON, PYTHON, requireExternal } from '../helpers/external.js';
+import { sleep } from '../helpers/wait.js';
 
 requireExternal(KAFKA_PYTHON, 'kcat');
 
@@ -61,9 +62,9 @@ while time.time() < deadline:
     producer.stdout.on('data', (d) => { out += d; });
     const acks = () => out.split('\n').filter((l) => l.startsWith('ACK ')).length;
     const deadline = Date.now() + 15_000;
-    while (acks() < 5000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (acks() < 5000 && Date.now() < deadline) await sleep(50);
     await broker.kill();
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     producer.kill('SIGKILL');
     const acked = out.split('\n').filter((l) => l.startsWith('ACK ')).map((l) => l.split(' '));
     expect(acked.length).toBeGreaterThan(1000);

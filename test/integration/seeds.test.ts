@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startBroker, cleanupDirs, run, type RunningBroker } from '../helpers/broker.js';
 import { KAFKA_PYTHON, PYTHON, requireExternal } from '../helpers/external.js';
+import { sleep } from '../helpers/wait.js';
 
 requireExternal(KAFKA_PYTHON);
 
@@ -38,7 +39,7 @@ describe('seed 000 (kafka-python tutorial)', () => {
     // whole round (a slow machine may take a while to get there).
     for (let round = 0; round < 10 && lines(out).length < 3; round++) {
       expect((await py('s000_1_producer.py')).code).toBe(0);
-      await new Promise((r) => setTimeout(r, 1500));
+      await sleep(1500);
     }
     await exited;
     const seen = lines(out);
