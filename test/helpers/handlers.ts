@@ -30,6 +30,11 @@ export interface HandlerBroker {
   exchange<Req, Res>(handler: Handler<Req, Res>, version: number, request: Req, options?: CallOptions): Promise<Exchange<Res>>;
   /** Stops the broker cleanly and starts it again on the same directory and config. */
   restart(): Promise<void>;
+  /**
+   * Overwrites the core memory regions freed since (request frames among them, as a
+   * connection reuses them for the next requests): what a handler kept a view of changes.
+   */
+  scribbleFreedMemory(): void;
   /** Creates a topic and appends `records` (one batch) to each listed partition. */
   topic(name: string, partitions: number, records?: Record<number, RecordInput[]>, configs?: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
@@ -98,6 +103,18 @@ export async function startHandlerBroker(overrides: Record<string, string> = {})
       if (closed !== null) throw new Error(`the handler closed the connection: ${closed}`);
       if (response === null) throw new Error(`${handler.api.name} v${version} sent no response`);
       return response;
+    },
+    scribbleFreedMemory() {
+      const { regions } = broker.context;
+      const taken = [];
+      for (let size = 256; size <= 1 << 16; size *= 2) {
+        for (let i = 0; i < 4; i++) {
+          const region = regions.alloc(size);
+          broker.core.mem.u8().fill(0xee, region.ptr, region.ptr + region.capacity);
+          taken.push(region);
+        }
+      }
+      for (const region of taken) regions.release(region);
     },
     async topic(name, partitions, records = {}, configs = {}) {
       await broker.logs.createTopic(name, partitions, configs);
