@@ -21,7 +21,7 @@ describe('ApiVersions', () => {
     const response = await hb.call(handler, v, request);
     expect(response.errorCode).toBe(0);
     expect(response.apiKeys).toEqual(served);
-    expect(response.apiKeys.find((k) => k.apiKey === 18)).toEqual({ apiKey: 18, minVersion: 0, maxVersion: 4 });
+    expect(response.apiKeys.find((k: { apiKey: number }) => k.apiKey === 18)).toEqual({ apiKey: 18, minVersion: 0, maxVersion: 4 });
     // No features: transactions V2 stays off.
     if (v >= 3) expect([response.supportedFeatures, response.finalizedFeatures, response.finalizedFeaturesEpoch]).toEqual([[], [], -1]);
   });

@@ -17,7 +17,7 @@ afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true 
 const NEVER = Number.MAX_SAFE_INTEGER;
 const CONFIG: WriterConfig = { segmentBytes: 1 << 30, segmentMs: NEVER, segmentJitterMs: 0, flushMessages: NEVER, flushMs: NEVER };
 
-function writer(spec: Partial<WriterSpec> & { config?: Partial<WriterConfig> } = {}) {
+function writer(spec: Omit<Partial<WriterSpec>, 'config'> & { config?: Partial<WriterConfig> } = {}) {
   const dir = spec.dir ?? mkdtempSync(join(tmpdir(), 'strom-writer-'));
   if (!spec.dir) dirs.push(dir);
   const w = new PartitionWriter(core, dir, { dir, activeBaseOffset: 0, position: 0, createdMs: Date.now(), nextOffset: 0, ...spec, config: { ...CONFIG, ...spec.config } });
