@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PYTHON, packageForCommand, packagesForPython, requireExternal } from './external.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/bundle/strom.cjs', import.meta.url));
 
@@ -93,12 +94,20 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   };
 }
 
-/** Runs a Python script with Debian's python3 (where python3-kafka lives). */
+/**
+ * Runs a Python script with Debian's python3 (where python3-kafka lives). The modules it
+ * imports (kafka-python with all its codecs, confluent_kafka) are checked first: a missing
+ * one throws at once, naming its package, instead of failing or hanging inside the client.
+ */
 export function python(script: string, args: string[] = [], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return run('/usr/bin/python3', ['-c', script, ...args], timeoutMs);
+  requireExternal(packagesForPython(script));
+  return run(PYTHON, ['-c', script, ...args], timeoutMs);
 }
 
+/** Runs a program to its end (killed after timeoutMs); a test client that is missing throws at once. */
 export function run(command: string, args: string[], timeoutMs = 60_000, input?: string | Buffer): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const needed = packageForCommand(command);
+  if (needed) requireExternal(needed);
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

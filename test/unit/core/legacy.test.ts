@@ -1,38 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { buildBatch, decodeBatches, legacyToBatch, batchesToLegacy, CoreError, ABI } from '../../../src/core/index.js';
 import { core, fixtures, fixtureRecords, gzipCodecs, text } from '../../helpers/core.js';
+import { KAFKA_PYTHON, requireExternal } from '../../helpers/external.js';
+import { readWithKafkaPython } from '../../helpers/kafka-python.js';
+
+requireExternal(KAFKA_PYTHON);
 
 const legacy = fixtures.filter((f) => f.magic !== 2);
 const decodable = legacy.filter((f) => f.codec === 'none' || f.codec === 'gzip');
-
-/** Reads a message set with kafka-python's own reader (kafka.record.MemoryRecords). */
-function readWithKafkaPython(bytes: Uint8Array): { offset: number; timestamp: number | null; key: string | null; value: string | null }[] {
-  const dir = mkdtempSync(join(tmpdir(), 'strom-legacy-'));
-  try {
-    const file = join(dir, 'set.bin');
-    writeFileSync(file, bytes);
-    const out = execFileSync('/usr/bin/python3', ['-c', `
-import json, sys
-from kafka.record import MemoryRecords
-records = MemoryRecords(open(sys.argv[1], 'rb').read())
-out = []
-while True:
-    batch = records.next_batch()
-    if batch is None: break
-    for r in batch:
-        out.append({'offset': r.offset, 'timestamp': r.timestamp,
-                    'key': None if r.key is None else r.key.decode(), 'value': None if r.value is None else r.value.decode()})
-print(json.dumps(out))`, file]);
-    return JSON.parse(out.toString());
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe('up-conversion of legacy message sets (Produce v0-2)', () => {
   it.each(legacy.map((f) => [f.file, f]))('%s scans with valid CRC-32s', (_name, f) => {
