@@ -220,18 +220,19 @@ export class PartitionLog {
     const limit = start + maxBytes;
     let stop = end;
     let codecs: number | null = null;
-    if (scanCodecs && segment.codecs !== null && (segment.codecs & (1 << ZSTD)) === 0) {
-      codecs = segment.codecs; // what the whole segment holds: no batch needs reading to know there is no zstd
-    } else if (scanCodecs) {
+    // What the whole segment holds tells, without reading a batch, that there is no zstd in it.
+    const noZstd = segment.codecs !== null && (segment.codecs & (1 << ZSTD)) === 0;
+    if (scanCodecs && !noZstd) {
       codecs = 0;
       stop = walker.walk(segment, start, end, (b) => {
         if (b.position + b.size > limit) return false;
         codecs! |= 1 << (b.attributes & ABI.COMPRESSION_MASK);
         return true;
       });
-    } else if (limit < end) {
+    } else {
+      if (scanCodecs) codecs = segment.codecs;
       // Batches before the last indexed one that starts within the limit all fit: walk from there.
-      stop = walker.walk(segment, Math.max(start, segment.index.positionAtOrBefore(limit)), end, (b) => b.position + b.size <= limit);
+      if (limit < end) stop = walker.walk(segment, Math.max(start, segment.index.positionAtOrBefore(limit)), end, (b) => b.position + b.size <= limit);
     }
     if (stop === start) {
       if (!minOneBatch) return null;
@@ -261,7 +262,7 @@ export class PartitionLog {
     try {
       const got = await slice.segment.read(slice.position, this.core.mem.view(region.ptr, slice.length));
       if (got < slice.length) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${this.key}: ${slice.length - got} bytes of ${slice.segment.paths.log} are missing`);
-      return this.view(region, slice.length, slice.codecs ?? 0);
+      return this.view(region, slice.length, slice.codecs ?? this.codecsOf(region.ptr, slice.length));
     } catch (e) {
       this.regions.release(region);
       throw e;
@@ -283,6 +284,13 @@ export class PartitionLog {
     if (replacement) this.segments[i] = replacement;
     else this.segments.splice(i, 1);
     return true;
+  }
+
+  /** Which codecs the whole batches at [ptr, ptr + length) use (they are in memory: a scan, no reads). */
+  private codecsOf(ptr: number, length: number): number {
+    let mask = 0;
+    for (const b of this.core.scanAt(ptr, length, 0, Math.ceil(length / ABI.BATCH_HEADER_SIZE)).batches) mask |= 1 << (b.attributes & ABI.COMPRESSION_MASK);
+    return mask;
   }
 
   private view(region: Region, length: number, codecMask: number): ReadResult {

@@ -76,6 +76,15 @@ export class SegmentIndex {
     return this.offsets.entries >= this.maxOffsetEntries || this.times.entries >= this.maxTimeEntries;
   }
 
+  /** Entries of the offset index and of the time index. */
+  get offsetEntries(): number {
+    return this.offsets.entries;
+  }
+
+  get timeEntries(): number {
+    return this.times.entries;
+  }
+
   /** Core memory its loaded entries hold (in the cache or not). */
   get residentBytes(): number {
     return (this.offsets.region?.capacity ?? 0) + (this.times.region?.capacity ?? 0);

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Broker } from '../../src/broker/broker.js';
 import { BrokerConfig } from '../../src/config/config.js';
-import { Reader, Writer } from '../../src/protocol/codec.js';
+import { Reader, Writer, isStreamed, type Chunk } from '../../src/protocol/codec.js';
+import { MemoryBudget } from '../../src/core/index.js';
 import type { Handler, RequestContext } from '../../src/api/handler.js';
 import { buildBatch, type RecordInput } from '../../src/core/index.js';
 
@@ -77,6 +78,7 @@ export async function startHandlerBroker(overrides: Record<string, string> = {})
     const ctx: RequestContext = {
       apiKey: api.key, apiVersion: version, correlationId: 1, clientId: options.clientId === undefined ? 'unit-test' : options.clientId,
       clientAddress: `${options.clientHost ?? '127.0.0.1'}:40000`, clientHost: options.clientHost ?? '127.0.0.1', broker: b.context,
+      memory: new MemoryBudget(b.config.int('strom.connection.max.unsent.bytes')),
       onDone: (release) => releases.push(release),
       closeConnection: (reason) => { closed = reason; },
     };
@@ -85,7 +87,7 @@ export async function startHandlerBroker(overrides: Record<string, string> = {})
       if (response === null) return { response: null, closed };
       const out = new Writer();
       api.writeResponse(out, version, response);
-      return { response: api.readResponse(new Reader(out.toBuffer()), version), closed };
+      return { response: api.readResponse(new Reader(bytesOf(out.chunks())), version), closed };
     } finally {
       for (const release of releases) release();
     }
@@ -135,4 +137,15 @@ export async function startHandlerBroker(overrides: Record<string, string> = {})
 /** Stops every broker started here (for afterAll). */
 export async function stopHandlerBrokers(): Promise<void> {
   await Promise.all(running.splice(0).map((b) => b.stop()));
+}
+
+/** The bytes of an encoded response, streamed record sets read as a connection writes them. */
+function bytesOf(chunks: Chunk[]): Buffer {
+  return Buffer.concat(chunks.map((c) => {
+    if (!isStreamed(c)) return c;
+    const bytes = Buffer.alloc(c.length);
+    const got = c.read(0, bytes);
+    if (got !== c.length) throw new Error(`a streamed record set gave ${got} of ${c.length} bytes`);
+    return bytes;
+  }));
 }

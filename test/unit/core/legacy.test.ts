@@ -15,7 +15,7 @@ describe('up-conversion of legacy message sets (Produce v0-2)', () => {
     core.resetArena();
     const desc = core.alloc(64 * ABI.DESC_SIZE);
     const n = core.exports.legacyScan(core.copyIn(f.bytes), f.bytes.length, desc, 64);
-    expect(core.resultInt('R_STATUS')).toBe(0);
+    expect(core.resultInt(ABI.R_STATUS)).toBe(0);
     expect(n).toBe(f.codec === 'none' ? fixtureRecords.length : 1);
     expect(core.mem.dv().getInt32(desc + ABI.D_ATTRIBUTES, true) >> 8).toBe(f.magic);
   });

@@ -76,7 +76,7 @@ describe('appends', () => {
     await appendAll(log, 1, 2);
     const bad = batch(2);
     bad[bad.length - 2] ^= 0x40;
-    expect((await log.append(bad)).status).toBe(core.c.ERR_CRC);
+    await expect(log.append(bad)).rejects.toMatchObject({ code: ErrorCode.CORRUPT_MESSAGE, message: /ERR_CRC/ });
     expect(log.logEndOffset).toBe(2);
     const handle = log.handle;
     log.handle = null;

@@ -9,6 +9,7 @@ import { AppendPool } from '../../../src/storage/append-pool.js';
 import { BrokerConfig, TopicConfig } from '../../../src/config/config.js';
 import { PartitionLog } from '../../../src/log/partition-log.js';
 import { loadPartition, type LoadOptions } from '../../../src/log/recovery.js';
+import { IndexCache } from '../../../src/log/index-cache.js';
 import { core } from '../../helpers/core.js';
 import { LogDirs } from '../../helpers/logs.js';
 
@@ -38,7 +39,8 @@ async function written(batches: number): Promise<{ dir: string; sizes: number[] 
 /** A fresh view of the partition, loaded as the broker loads it. */
 async function load(dir: string, options: Partial<LoadOptions> = {}) {
   const config = new TopicConfig(new BrokerConfig({ 'log.dir': join(dir, '..') }), { 'index.interval.bytes': '100' });
-  const log = new PartitionLog('r', 0, dir, config, core, new RegionPool(core.mem), idle);
+  const regions = new RegionPool(core.mem);
+  const log = new PartitionLog('r', 0, dir, config, core, regions, idle, new IndexCache(regions, 1 << 20));
   const stats = await loadPartition(core, new RegionPool(core.mem), log, { clean: false, recoveryPoint: 0, logStartOffset: 0, ...options });
   return { log, stats };
 }

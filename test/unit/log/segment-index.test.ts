@@ -5,14 +5,20 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { RegionPool } from '../../../src/core/index.js';
 import { SegmentIndex, type IndexedBatch } from '../../../src/log/segment-index.js';
+import { IndexCache } from '../../../src/log/index-cache.js';
 import { core } from '../../helpers/core.js';
 
 const regions = new RegionPool(core.mem);
+const cache = new IndexCache(regions, 1 << 20);
+/** Appended to only: the index never reads its files or its log. */
+const NO_FILES = { index: '/nonexistent/index', timeIndex: '/nonexistent/timeindex' };
+const NO_LOG = { size: 0, readSync: () => 0 };
 const made: SegmentIndex[] = [];
 afterAll(() => { for (const i of made) i.release(); });
 
 function index(baseOffset = 0, maxIndexBytes = 1 << 20): SegmentIndex {
-  const i = new SegmentIndex(core, regions, baseOffset, maxIndexBytes);
+  const i = new SegmentIndex(core, cache, baseOffset, NO_FILES, { maxIndexBytes, indexIntervalBytes: 4096 }, NO_LOG);
+  i.reset(); // an active segment's index: empty, appended to
   made.push(i);
   return i;
 }

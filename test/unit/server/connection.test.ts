@@ -2,7 +2,7 @@
 // handler and test handlers whose answers the test releases): framing, concurrent handling
 // with responses in request order, pipelining, its limits, and closing on bad input.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Core, RegionPool } from '../../../src/core/index.js';
+import { Core, MemoryBudget, RegionPool } from '../../../src/core/index.js';
 import { KafkaServer } from '../../../src/server/server.js';
 import type { ConnectionLimits } from '../../../src/server/connection.js';
 import { defineHandler, type BrokerContext, type Handler, type RequestContext } from '../../../src/api/handler.js';
@@ -56,12 +56,12 @@ class Fixture {
       info: (m: string) => this.logged.push(`INFO ${m}`), warn: (m: string) => this.logged.push(`WARN ${m}`),
       error: (m: string) => this.logged.push(`ERROR ${m}`), debug: () => {},
     };
-    const broker = { core, regions: new RegionPool(core.mem), logger } as unknown as BrokerContext;
+    const broker = { core, regions: new RegionPool(core.mem), memory: new MemoryBudget(256 << 20), logger } as unknown as BrokerContext;
     const handlers = new Map<number, Handler>([[HEARTBEAT, this.heartbeat]]);
     const versions = apiVersionsHandler(() => [...handlers.values()]);
     handlers.set(API_VERSIONS, versions);
     this.server = new KafkaServer(handlers, () => broker, {
-      maxRequestBytes: 1 << 20, maxInflightRequests: 100, maxInflightBytes: 64 << 20, idleMs: 60_000,
+      maxRequestBytes: 1 << 20, maxInflightRequests: 100, maxInflightBytes: 64 << 20, maxUnsentBytes: 16 << 20, idleMs: 60_000,
       onRequest: (api) => this.answered.push(api), ...limits,
     }, 100);
     const [bound] = await this.server.listen([{ name: 'PLAINTEXT', host: '127.0.0.1', port: 0 }]);

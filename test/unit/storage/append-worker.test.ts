@@ -51,29 +51,20 @@ class Harness {
 
   /** Publishes jobs (the batches put in core memory) and waits for their completions. */
   async append(jobs: { slot: number; bytes: Uint8Array; flags?: number }[]): Promise<{ id: number; status: number; baseOffset: number; rolled: number }[]> {
-    const dv = core.mem.dv();
     const first = this.issued;
     for (const job of jobs) {
       const ptr = core.mem.reserve(job.bytes.length);
       core.mem.write(ptr, job.bytes);
-      const slot = ch.jobSlot(this.layout, this.issued);
-      dv.setInt32(slot + ch.J_PARTITION, job.slot, true);
-      dv.setInt32(slot + ch.J_PTR, ptr, true);
-      dv.setInt32(slot + ch.J_LENGTH, job.bytes.length, true);
-      dv.setInt32(slot + ch.J_FLAGS, job.flags ?? ch.FLAG_STRICT, true);
-      dv.setFloat64(slot + ch.J_LOG_APPEND_TIME, -1, true);
-      dv.setInt32(slot + ch.J_ID, 1000 + this.issued, true);
+      ch.writeJob(core.mem, ch.jobSlot(this.layout, this.issued), { partition: job.slot, ptr, length: job.bytes.length, flags: job.flags ?? ch.FLAG_STRICT, logAppendTime: -1, id: 1000 + this.issued });
       this.issued = (this.issued + 1) | 0;
     }
     Atomics.store(this.control, ch.JOB_HEAD, this.issued);
     Atomics.notify(this.control, ch.JOB_HEAD);
     await waitFor('the completions', () => Atomics.load(this.control, ch.DONE_HEAD) === this.issued, { timeoutMs: 5000 });
     return jobs.map((_, i) => {
-      const done = ch.doneSlot(this.layout, first + i);
-      return {
-        id: dv.getInt32(done + ch.D_ID, true), status: dv.getInt32(done + ch.D_STATUS, true),
-        baseOffset: dv.getFloat64(done + ch.D_BASE_OFFSET, true), rolled: dv.getInt32(done + ch.D_ROLLED, true),
-      };
+      const slot = ch.doneSlot(this.layout, first + i);
+      const done = ch.readDone(core.mem, slot);
+      return { id: core.mem.dv().getInt32(slot, true), status: done.status, baseOffset: done.baseOffset, rolled: done.rolled ? 1 : 0 };
     });
   }
 
