@@ -84,7 +84,7 @@ export async function producePartition(broker: BrokerContext, apiVersion: number
 /** Produce v3+: exactly one record batch, magic 2, not a control batch (Kafka's LogValidator). */
 function checkBatch(core: Core, records: Buffer, version: number, invalidRecord: number): Buffer {
   const ptr = core.addressOf(records);
-  const size = ptr >= 0 ? core.readHeaderAt(ptr, records.length) : core.readBatchHeader(records).batchSize;
+  const size = ptr !== -1 ? core.readHeaderAt(ptr, records.length) : core.readBatchHeader(records).batchSize;
   if (size === ABI.ERR_MAGIC) throw new KafkaError(invalidRecord, `Produce requests with version ${version} must use record batches (magic 2)`);
   if (size < 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `corrupt record batch: ${core.codeName(size)}`);
   if (size !== records.length) throw new KafkaError(invalidRecord, `Produce requests with version ${version} are only allowed to contain exactly one record batch`);

@@ -3,7 +3,7 @@
 // call per batch, no allocation); records.ts and legacy.ts build the byte-array level on top.
 import { CoreMemory, type MemoryOptions } from './memory.js';
 import { coreModule, instantiateCore, type CoreExports } from './module.js';
-import { ABI, type ResultOffset } from './abi.js';
+import { ABI, at, type Ptr, type ResultOffset } from './abi.js';
 
 /** The names of the core's result codes (OK and ERR_*). */
 const ERROR_NAMES = new Map<number, string>(Object.entries(ABI).filter(([name]) => name === 'OK' || name.startsWith('ERR_')).map(([name, code]) => [code, name]));
@@ -72,7 +72,7 @@ export class Core {
   readonly mem: CoreMemory;
   /** Base of this instance's private scratch; its result area comes first. */
   private readonly result: number;
-  private arenaPtr: number;
+  private arenaPtr: Ptr;
   private arenaSize: number;
   private arenaUsed = 0;
   /** Reused by scanAt for its entries (they are copied out before it returns). */
@@ -113,28 +113,28 @@ export class Core {
    * too small a larger one is reserved; earlier allocations stay valid (the old region is
    * simply not reused), so growth is geometric and bounded by twice the largest call.
    */
-  alloc(bytes: number): number {
+  alloc(bytes: number): Ptr {
     const size = Math.ceil(bytes / 16) * 16;
     if (this.arenaUsed + size > this.arenaSize) {
       this.arenaSize = Math.max(this.arenaSize * 2, size * 2);
       this.arenaPtr = this.mem.reserve(this.arenaSize, 64);
       this.arenaUsed = 0;
     }
-    const ptr = this.arenaPtr + this.arenaUsed;
+    const ptr = at(this.arenaPtr, this.arenaUsed);
     this.arenaUsed += size;
     return ptr;
   }
 
   /** Copies bytes into the arena; returns their address. */
-  copyIn(bytes: Uint8Array): number {
+  copyIn(bytes: Uint8Array): Ptr {
     const ptr = this.alloc(bytes.length);
     this.mem.write(ptr, bytes);
     return ptr;
   }
 
   /** The address of `bytes` when they are a view of core memory, else -1. */
-  addressOf(bytes: Uint8Array): number {
-    return this.mem.holds(bytes) ? bytes.byteOffset : -1;
+  addressOf(bytes: Uint8Array): Ptr | -1 {
+    return this.mem.holds(bytes) ? bytes.byteOffset as Ptr : -1;
   }
 
   /** The name of a core result code (ERR_*). */
@@ -149,7 +149,7 @@ export class Core {
   // --- checksums ---------------------------------------------------------------------------
 
   /** CRC-32C of bytes in core memory, continuing from crc. */
-  crc32cAt(ptr: number, length: number, crc = 0): number {
+  crc32cAt(ptr: Ptr, length: number, crc = 0): number {
     return this.exports.crc32c(crc, ptr, length) >>> 0;
   }
 
@@ -160,7 +160,7 @@ export class Core {
   }
 
   /** CRC-32 (IEEE) of bytes in core memory. */
-  crc32At(ptr: number, length: number, crc = 0): number {
+  crc32At(ptr: Ptr, length: number, crc = 0): number {
     return this.exports.crc32(crc, ptr, length) >>> 0;
   }
 
@@ -172,7 +172,7 @@ export class Core {
   // --- record batches in core memory (the append path) -----------------------------------
 
   /** Validates the batch at ptr (length bytes available). Returns its size, or an ERR_* code. */
-  validateBatchAt(ptr: number, length: number, flags = 0): number {
+  validateBatchAt(ptr: Ptr, length: number, flags = 0): number {
     return this.exports.batchValidate(ptr, length, flags);
   }
 
@@ -181,17 +181,17 @@ export class Core {
    * logAppendTime >= 0 stamps LogAppendTime. Returns the batch size or an ERR_* code; the
    * header (with the assigned offsets) is then readable with header().
    */
-  validateAssignAt(ptr: number, length: number, flags: number, baseOffset: number, leaderEpoch: number, logAppendTime = -1): number {
+  validateAssignAt(ptr: Ptr, length: number, flags: number, baseOffset: number, leaderEpoch: number, logAppendTime = -1): number {
     return this.exports.batchValidateAssign(ptr, length, flags, baseOffset, leaderEpoch, logAppendTime);
   }
 
   /** Assigns offsets/epoch/timestamp type in place. Returns whether the CRC was recomputed. */
-  assignAt(ptr: number, baseOffset: number, leaderEpoch: number, timestampType: number, maxTimestamp: number): boolean {
+  assignAt(ptr: Ptr, baseOffset: number, leaderEpoch: number, timestampType: number, maxTimestamp: number): boolean {
     return this.exports.batchAssign(ptr, baseOffset, leaderEpoch, timestampType, maxTimestamp) === 1;
   }
 
   /** Reads the batch header at ptr (61 bytes needed) without checking the CRC. Returns its size or an ERR_* code. */
-  readHeaderAt(ptr: number, length: number): number {
+  readHeaderAt(ptr: Ptr, length: number): number {
     return this.exports.batchHeader(ptr, length);
   }
 
@@ -240,7 +240,7 @@ export class Core {
    * Walks consecutive batches at ptr. flags: F_VERIFY_CRC, F_RECORDS (recovery uses both).
    * At most maxEntries batches are listed (status 2 when more remain).
    */
-  scanAt(ptr: number, length: number, flags: number, maxEntries: number): ScanResult {
+  scanAt(ptr: Ptr, length: number, flags: number, maxEntries: number): ScanResult {
     const entrySize = ABI.SCAN_ENTRY_SIZE;
     if (this.scanEntries.capacity < maxEntries) {
       // Grows geometrically: the regions it leaves behind add up to less than the last one.
@@ -294,22 +294,22 @@ export class Core {
   // --- segment indexes ---------------------------------------------------------------------
 
   /** Largest offset index entry with relative offset <= target: its slot, or -1. */
-  offsetIndexFloor(ptr: number, entries: number, target: number): number {
+  offsetIndexFloor(ptr: Ptr, entries: number, target: number): number {
     return this.exports.offsetIndexFloor(ptr, entries, target);
   }
 
   /** Smallest offset index entry with relative offset >= target: its slot, or -1. */
-  offsetIndexCeiling(ptr: number, entries: number, target: number): number {
+  offsetIndexCeiling(ptr: Ptr, entries: number, target: number): number {
     return this.exports.offsetIndexCeiling(ptr, entries, target);
   }
 
   /** Largest time index entry with timestamp <= target: its slot, or -1. */
-  timeIndexFloor(ptr: number, entries: number, target: number): number {
+  timeIndexFloor(ptr: Ptr, entries: number, target: number): number {
     return this.exports.timeIndexFloor(ptr, entries, target);
   }
 
   /** Smallest time index entry with timestamp >= target: its slot, or -1. */
-  timeIndexCeiling(ptr: number, entries: number, target: number): number {
+  timeIndexCeiling(ptr: Ptr, entries: number, target: number): number {
     return this.exports.timeIndexCeiling(ptr, entries, target);
   }
 
@@ -324,20 +324,20 @@ export class Core {
   }
 
   /** Kafka's index sanity check: the first slot out of order (or, offset index, past positionLimit), or -1. */
-  indexCheck(ptr: number, entries: number, time: boolean, positionLimit = 0x7fffffff): number {
+  indexCheck(ptr: Ptr, entries: number, time: boolean, positionLimit = 0x7fffffff): number {
     return this.exports.indexCheck(ptr, entries, time, positionLimit);
   }
 
   /** Reads entry `slot` (then indexKey() / indexValue()). */
-  indexEntry(ptr: number, slot: number, time: boolean): void {
+  indexEntry(ptr: Ptr, slot: number, time: boolean): void {
     this.exports.indexEntry(ptr, slot, time);
   }
 
-  offsetIndexPut(ptr: number, slot: number, relativeOffset: number, position: number): void {
+  offsetIndexPut(ptr: Ptr, slot: number, relativeOffset: number, position: number): void {
     this.exports.offsetIndexPut(ptr, slot, relativeOffset, position);
   }
 
-  timeIndexPut(ptr: number, slot: number, timestamp: number, relativeOffset: number): void {
+  timeIndexPut(ptr: Ptr, slot: number, timestamp: number, relativeOffset: number): void {
     this.exports.timeIndexPut(ptr, slot, timestamp, relativeOffset);
   }
 }

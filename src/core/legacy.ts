@@ -3,7 +3,7 @@
 // writes the bytes (assembly/legacy.ts); this file sequences it and runs the caller's codecs.
 import type { Core } from './core.js';
 import { decodeRecordsAt, type Codecs } from './records.js';
-import { ABI } from './abi.js';
+import { ABI, at, type Ptr } from './abi.js';
 
 const ZSTD = 4;
 
@@ -23,7 +23,7 @@ export interface UpConverted {
 export function legacyToBatch(core: Core, messageSet: Uint8Array, codecs?: Codecs): UpConverted {
   const mem = core.mem;
   core.resetArena();
-  const scan = (ptr: number, length: number): { desc: number; count: number } => {
+  const scan = (ptr: Ptr, length: number): { desc: Ptr; count: number } => {
     const maxCount = Math.floor(length / 26) + 1; // 26 = smallest legacy message
     const desc = core.alloc(maxCount * ABI.DESC_SIZE);
     const count = core.exports.legacyScan(ptr, length, desc, maxCount);
@@ -33,12 +33,12 @@ export function legacyToBatch(core: Core, messageSet: Uint8Array, codecs?: Codec
     return { desc, count };
   };
   const outer = scan(core.copyIn(messageSet), messageSet.length);
-  const messages: number[] = []; // descriptor addresses, in order
+  const messages: Ptr[] = []; // descriptor addresses, in order
   let magic = -1;
   let compression = 0;
   let dataBytes = 0;
   for (let i = 0; i < outer.count; i++) {
-    const d = outer.desc + i * ABI.DESC_SIZE;
+    const d = at(outer.desc, i * ABI.DESC_SIZE);
     const attributes = mem.dv().getInt32(d + ABI.D_ATTRIBUTES, true);
     if (magic < 0) magic = attributes >> 8;
     const codec = attributes & ABI.COMPRESSION_MASK;
@@ -48,10 +48,10 @@ export function legacyToBatch(core: Core, messageSet: Uint8Array, codecs?: Codec
     }
     if (!codecs) throw new Error(`message set compressed with codec ${codec} and no codecs were given`);
     const dv = mem.dv();
-    const inner = codecs.decompress(codec, mem.view(dv.getInt32(d + ABI.D_VALUE_PTR, true), Math.max(0, dv.getInt32(d + ABI.D_VALUE_LEN, true))), attributes >> 8);
+    const inner = codecs.decompress(codec, mem.view(mem.ptrAt(at(d, ABI.D_VALUE_PTR)), Math.max(0, dv.getInt32(d + ABI.D_VALUE_LEN, true))), attributes >> 8);
     const wrapped = scan(core.copyIn(inner), inner.length);
     for (let j = 0; j < wrapped.count; j++) {
-      const w = wrapped.desc + j * ABI.DESC_SIZE;
+      const w = at(wrapped.desc, j * ABI.DESC_SIZE);
       // Kafka's LegacyRecord: a wrapper's inner messages may not be compressed again.
       if ((mem.dv().getInt32(w + ABI.D_ATTRIBUTES, true) & ABI.COMPRESSION_MASK) !== 0) {
         throw core.error(ABI.ERR_COMPRESSION, 'nested compression inside a wrapper message');
@@ -66,7 +66,7 @@ export function legacyToBatch(core: Core, messageSet: Uint8Array, codecs?: Codec
   const desc = core.alloc(count * ABI.DESC_SIZE);
   let maxTimestamp = -1;
   for (let i = 0; i < count; i++) {
-    const target = desc + i * ABI.DESC_SIZE;
+    const target = at(desc, i * ABI.DESC_SIZE);
     mem.u8().copyWithin(target, messages[i], messages[i] + ABI.DESC_SIZE);
     const dv = mem.dv();
     dv.setInt32(target + ABI.D_OFFSET_DELTA, i, true);
@@ -80,9 +80,9 @@ export function legacyToBatch(core: Core, messageSet: Uint8Array, codecs?: Codec
   let recordsLength = core.exports.recordsEncode(desc, count, baseTimestamp, batch + ABI.BATCH_HEADER_SIZE, capacity);
   if (recordsLength < 0) throw core.error(recordsLength);
   if (compression !== 0) {
-    const compressed = codecs!.compress(compression, mem.view(batch + ABI.BATCH_HEADER_SIZE, recordsLength), 2);
+    const compressed = codecs!.compress(compression, mem.view(at(batch, ABI.BATCH_HEADER_SIZE), recordsLength), 2);
     batch = core.alloc(ABI.BATCH_HEADER_SIZE + compressed.length);
-    mem.write(batch + ABI.BATCH_HEADER_SIZE, compressed);
+    mem.write(at(batch, ABI.BATCH_HEADER_SIZE), compressed);
     recordsLength = compressed.length;
   }
   const size = core.exports.batchWriteHeader(batch, recordsLength, count, compression, count - 1, 0, baseTimestamp,
@@ -104,11 +104,11 @@ export function batchesToLegacy(core: Core, bytes: Uint8Array, magic: 0 | 1, cod
   if (scan.status < 0) throw core.error(scan.status);
   const parts: Uint8Array[] = [];
   for (const entry of scan.batches) {
-    const ptr = base + entry.position;
+    const ptr = at(base, entry.position);
     core.readHeaderAt(ptr, entry.size);
     const header = core.header();
     if (header.isControl || header.recordsCount === 0) continue;
-    let recordsPtr = ptr + ABI.BATCH_HEADER_SIZE;
+    let recordsPtr = at(ptr, ABI.BATCH_HEADER_SIZE);
     let recordsLength = entry.size - ABI.BATCH_HEADER_SIZE;
     const codec = header.compression;
     if (codec !== 0) {
@@ -119,7 +119,7 @@ export function batchesToLegacy(core: Core, bytes: Uint8Array, magic: 0 | 1, cod
       recordsLength = plain.length;
     }
     const { desc, count } = decodeRecordsAt(core, header, recordsPtr, recordsLength);
-    const lastOffset = mem.dv().getFloat64(desc + (count - 1) * ABI.DESC_SIZE + ABI.D_OFFSET, true);
+    const lastOffset = mem.dv().getFloat64(at(desc, (count - 1) * ABI.DESC_SIZE + ABI.D_OFFSET), true);
     const capacity = recordsLength + count * 34 + 16;
     const out = core.alloc(capacity);
     let flags = header.timestampType === 1 ? ABI.L_LOG_APPEND_TIME : 0;
@@ -134,7 +134,7 @@ export function batchesToLegacy(core: Core, bytes: Uint8Array, magic: 0 | 1, cod
     const compressed = codecs!.compress(codec, mem.view(out, written), magic);
     const headerSize = core.exports.legacyHeaderSize(magic);
     const wrapper = core.alloc(headerSize + compressed.length);
-    mem.write(wrapper + headerSize, compressed);
+    mem.write(at(wrapper, headerSize), compressed);
     const size = core.exports.legacyWrapper(wrapper, lastOffset, magic, codec, header.timestampType, header.maxTimestamp, compressed.length);
     parts.push(mem.read(wrapper, size));
   }

@@ -3,7 +3,7 @@
 // file only moves bytes and descriptors across. For tools, the gateway and tests: the
 // broker's own produce and fetch paths stay on bytes and never come here.
 import type { Core, BatchHeader } from './core.js';
-import { ABI } from './abi.js';
+import { ABI, at, type Ptr } from './abi.js';
 
 export type Bytes = Uint8Array | string;
 
@@ -129,12 +129,12 @@ export function buildBatch(core: Core, records: RecordInput[], options: BatchOpt
     if (bytes === null) return [0, -1];
     const ptr = data;
     mem.write(ptr, bytes);
-    data += bytes.length;
+    data = at(data, bytes.length);
     return [ptr, bytes.length];
   };
   let nextHeader = headerDesc;
   for (let i = 0; i < count; i++) {
-    const d = desc + i * ABI.DESC_SIZE;
+    const d = at(desc, i * ABI.DESC_SIZE);
     const [keyPtr, keyLen] = place(keys[i]);
     const [valuePtr, valueLen] = place(values[i]);
     const firstHeader = nextHeader;
@@ -146,7 +146,7 @@ export function buildBatch(core: Core, records: RecordInput[], options: BatchOpt
       dv.setInt32(nextHeader + 4, hkLen, true);
       dv.setInt32(nextHeader + 8, hv, true);
       dv.setInt32(nextHeader + 12, hvLen, true);
-      nextHeader += ABI.HEADER_DESC_SIZE;
+      nextHeader = at(nextHeader, ABI.HEADER_DESC_SIZE);
     }
     const dv = mem.dv();
     dv.setFloat64(d + ABI.D_TIMESTAMP, timestamps[i], true);
@@ -168,9 +168,9 @@ export function buildBatch(core: Core, records: RecordInput[], options: BatchOpt
   const codec = options.compression ?? 0;
   if (codec !== 0) {
     if (!options.codecs) throw new Error(`compression ${codec} requested without codecs`);
-    const compressed = options.codecs.compress(codec, mem.view(batch + ABI.BATCH_HEADER_SIZE, recordsLength), 2);
+    const compressed = options.codecs.compress(codec, mem.view(at(batch, ABI.BATCH_HEADER_SIZE), recordsLength), 2);
     batch = core.alloc(ABI.BATCH_HEADER_SIZE + compressed.length);
-    mem.write(batch + ABI.BATCH_HEADER_SIZE, compressed);
+    mem.write(at(batch, ABI.BATCH_HEADER_SIZE), compressed);
     recordsLength = compressed.length;
   }
   const attributes = (codec & ABI.COMPRESSION_MASK)
@@ -188,7 +188,7 @@ export function buildBatch(core: Core, records: RecordInput[], options: BatchOpt
  * recordsPtr, recordsLength bytes, already decompressed) into descriptors; returns the
  * descriptor and header-descriptor regions. Used by decodeBatches and the legacy conversion.
  */
-export function decodeRecordsAt(core: Core, header: BatchHeader, recordsPtr: number, recordsLength: number): { desc: number; count: number } {
+export function decodeRecordsAt(core: Core, header: BatchHeader, recordsPtr: Ptr, recordsLength: number): { desc: Ptr; count: number } {
   const count = header.recordsCount;
   const desc = core.alloc(Math.max(1, count) * ABI.DESC_SIZE);
   // A header takes at least two bytes on the wire, which bounds how many there can be.
@@ -204,30 +204,30 @@ export function decodeRecordsAt(core: Core, header: BatchHeader, recordsPtr: num
 }
 
 /** Record descriptors at desc as JS values (bytes copied out of core memory). */
-export function readDescriptors(core: Core, desc: number, count: number): DecodedRecord[] {
+export function readDescriptors(core: Core, desc: Ptr, count: number): DecodedRecord[] {
   const mem = core.mem;
   const out: DecodedRecord[] = [];
   for (let i = 0; i < count; i++) {
-    const d = desc + i * ABI.DESC_SIZE;
+    const d = at(desc, i * ABI.DESC_SIZE);
     const dv = mem.dv();
     const keyLen = dv.getInt32(d + ABI.D_KEY_LEN, true);
     const valueLen = dv.getInt32(d + ABI.D_VALUE_LEN, true);
-    const headerPtr = dv.getInt32(d + ABI.D_HEADERS_PTR, true);
+    const headerPtr = mem.ptrAt(at(d, ABI.D_HEADERS_PTR));
     const headerCount = dv.getInt32(d + ABI.D_HEADER_COUNT, true);
     const headers: DecodedRecord['headers'] = [];
     for (let h = 0; h < headerCount; h++) {
-      const hd = headerPtr + h * ABI.HEADER_DESC_SIZE;
+      const hd = at(headerPtr, h * ABI.HEADER_DESC_SIZE);
       const hvLen = dv.getInt32(hd + 12, true);
       headers.push({
-        key: decoder.decode(mem.view(dv.getInt32(hd, true), dv.getInt32(hd + 4, true))),
-        value: hvLen < 0 ? null : mem.read(dv.getInt32(hd + 8, true), hvLen),
+        key: decoder.decode(mem.view(mem.ptrAt(hd), dv.getInt32(hd + 4, true))),
+        value: hvLen < 0 ? null : mem.read(mem.ptrAt(at(hd, 8)), hvLen),
       });
     }
     out.push({
       offset: dv.getFloat64(d + ABI.D_OFFSET, true),
       timestamp: dv.getFloat64(d + ABI.D_TIMESTAMP, true),
-      key: keyLen < 0 ? null : mem.read(dv.getInt32(d + ABI.D_KEY_PTR, true), keyLen),
-      value: valueLen < 0 ? null : mem.read(dv.getInt32(d + ABI.D_VALUE_PTR, true), valueLen),
+      key: keyLen < 0 ? null : mem.read(mem.ptrAt(at(d, ABI.D_KEY_PTR)), keyLen),
+      value: valueLen < 0 ? null : mem.read(mem.ptrAt(at(d, ABI.D_VALUE_PTR)), valueLen),
       headers,
     });
   }
@@ -237,7 +237,7 @@ export function readDescriptors(core: Core, desc: number, count: number): Decode
 /** One batch decoded into record descriptors in the call arena. */
 export interface DecodedAt {
   header: BatchHeader;
-  desc: number;
+  desc: Ptr;
   count: number;
   /** Bytes of the (decompressed) records. */
   recordsLength: number;
@@ -247,11 +247,11 @@ export interface DecodedAt {
  * Reads the header of the batch at ptr (size bytes of core memory) and decodes its records
  * into descriptors, decompressing them into the call arena first when the batch is compressed.
  */
-export function decodeBatchAt(core: Core, ptr: number, size: number, codecs: Codecs | undefined): DecodedAt {
+export function decodeBatchAt(core: Core, ptr: Ptr, size: number, codecs: Codecs | undefined): DecodedAt {
   const status = core.readHeaderAt(ptr, size);
   if (status < 0) throw core.error(status, `batch header: ${core.codeName(status)}`);
   const header = core.header();
-  let recordsPtr = ptr + ABI.BATCH_HEADER_SIZE;
+  let recordsPtr = at(ptr, ABI.BATCH_HEADER_SIZE);
   let recordsLength = size - ABI.BATCH_HEADER_SIZE;
   if (header.compression !== 0) {
     if (!codecs) throw new Error(`batch at offset ${header.baseOffset} is compressed (codec ${header.compression}) and no codecs were given`);
@@ -274,7 +274,7 @@ export function decodeBatches(core: Core, bytes: Uint8Array, codecs?: Codecs): D
   if (scan.status < 0) throw core.error(scan.status, `batch at byte ${scan.bytes}: ${core.codeName(scan.status)}`);
   const batches: DecodedBatch[] = [];
   for (const entry of scan.batches) {
-    const { header, desc, count } = decodeBatchAt(core, base + entry.position, entry.size, codecs);
+    const { header, desc, count } = decodeBatchAt(core, at(base, entry.position), entry.size, codecs);
     batches.push({ header, records: readDescriptors(core, desc, count) });
   }
   return batches;

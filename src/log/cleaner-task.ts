@@ -18,7 +18,7 @@ import { openSync, readSync, writeSync, closeSync, fsyncSync, futimesSync, utime
 import type { Core, Codecs, RecordPredicate } from '../core/index.js';
 import { filterBatchAt, visitRecordsAt } from '../core/index.js';
 import { segmentPaths, CLEANED_SUFFIX } from './layout.js';
-import { ABI } from '../core/index.js';
+import { ABI, at, type Ptr } from '../core/index.js';
 
 export interface SegmentInput {
   baseOffset: number;
@@ -73,9 +73,9 @@ const WRITE_BUFFER = 1 << 20;
 const MAP_ENTRY_OVERHEAD = 64;
 
 /** A reusable read buffer in core memory, per core. */
-const chunks = new WeakMap<Core, { ptr: number; capacity: number }>();
+const chunks = new WeakMap<Core, { ptr: Ptr; capacity: number }>();
 
-function chunkOf(core: Core, bytes: number): number {
+function chunkOf(core: Core, bytes: number): Ptr {
   let chunk = chunks.get(core);
   if (!chunk || chunk.capacity < bytes) {
     const capacity = Math.max(bytes, CHUNK, (chunk?.capacity ?? 0) * 2);
@@ -97,7 +97,7 @@ interface ScannedEntry {
  * Calls `visit` with each whole batch of the segment file, in core memory at `ptr`, with its
  * position. CRCs are checked: a corrupt segment fails the pass rather than being rewritten.
  */
-function forEachBatch(core: Core, path: string, size: number, visit: (ptr: number, entry: ScannedEntry) => void): void {
+function forEachBatch(core: Core, path: string, size: number, visit: (ptr: Ptr, entry: ScannedEntry) => void): void {
   const fd = openSync(path, 'r');
   try {
     let position = 0;
@@ -108,7 +108,7 @@ function forEachBatch(core: Core, path: string, size: number, visit: (ptr: numbe
       const got = readSync(fd, core.mem.view(ptr, want), 0, want, position);
       const scan = core.scanAt(ptr, got, ABI.F_VERIFY_CRC, Math.ceil(got / ABI.BATCH_HEADER_SIZE) + 1);
       if (scan.status < 0) throw new Error(`${path}: corrupt batch at position ${position + scan.bytes} (${core.codeName(scan.status)})`);
-      for (const b of scan.batches) visit(ptr + b.position, { ...b, position: position + b.position });
+      for (const b of scan.batches) visit(at(ptr, b.position), { ...b, position: position + b.position });
       if (scan.bytes === 0) {
         // One batch larger than the chunk: read it whole next time.
         const batchSize = got >= ABI.BATCH_HEADER_SIZE ? core.readHeaderAt(ptr, got) : -1;

@@ -12,7 +12,7 @@ import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { Segment } from './segment.js';
 import type { IndexCache } from './index-cache.js';
 import { FileRecords, HeaderWalker, type BatchBounds } from './file-records.js';
-import { ABI } from '../core/index.js';
+import { ABI, type Ptr } from '../core/index.js';
 
 export interface ReadResult {
   /** Whole record batches (a view of core memory until release()), possibly empty. */
@@ -105,12 +105,13 @@ export class PartitionLog {
     if (!this.handle) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key} is not open`);
     const flags = (strict ? FLAG_STRICT : 0) | (this.activeSegment.index.isFull ? FLAG_ROLL : 0);
     const logAppendTime = this.config.logAppendTime ? Date.now() : -1;
-    const copy = this.core.mem.holds(batch) ? null : this.regions.alloc(batch.length);
+    const where = this.core.addressOf(batch);
+    const copy = where === -1 ? this.regions.alloc(batch.length) : null;
     if (copy) this.core.mem.write(copy.ptr, batch);
     this.inflight++;
     let result: AppendResult;
     try {
-      result = await this.pool.append(this.handle, copy ? copy.ptr : batch.byteOffset, batch.length, flags, logAppendTime);
+      result = await this.pool.append(this.handle, copy ? copy.ptr : where as Ptr, batch.length, flags, logAppendTime);
     } finally {
       this.inflight--;
       if (copy) this.regions.release(copy);
@@ -287,7 +288,7 @@ export class PartitionLog {
   }
 
   /** Which codecs the whole batches at [ptr, ptr + length) use (they are in memory: a scan, no reads). */
-  private codecsOf(ptr: number, length: number): number {
+  private codecsOf(ptr: Ptr, length: number): number {
     let mask = 0;
     for (const b of this.core.scanAt(ptr, length, 0, Math.ceil(length / ABI.BATCH_HEADER_SIZE)).batches) mask |= 1 << (b.attributes & ABI.COMPRESSION_MASK);
     return mask;

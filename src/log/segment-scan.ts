@@ -3,7 +3,7 @@
 // Synchronous, as the broker's other reads of segment files: recovery runs before the
 // listeners open, and a rebuild happens only to a damaged index.
 import type { Core, Region, RegionPool, ScannedBatch } from '../core/index.js';
-import { ABI } from '../core/index.js';
+import { ABI, at } from '../core/index.js';
 
 /** A segment's log as the walk reads it. */
 export interface LogSource {
@@ -39,7 +39,7 @@ export function walkSegment(core: Core, regions: RegionPool, source: LogSource, 
       if (scan.status < 0) break; // a corrupt batch
       if (scan.status === 1) {
         // An incomplete batch: a torn tail, or a batch larger than the chunk read.
-        const size = got - scan.bytes >= ABI.BATCH_HEADER_SIZE ? core.readHeaderAt(region.ptr + scan.bytes, got - scan.bytes) : -1;
+        const size = got - scan.bytes >= ABI.BATCH_HEADER_SIZE ? core.readHeaderAt(at(region.ptr, scan.bytes), got - scan.bytes) : -1;
         if (size > got - scan.bytes && position + size <= source.size) {
           chunk = Math.max(chunk, size);
           continue;

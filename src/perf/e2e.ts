@@ -11,7 +11,7 @@ import { newHistogram, latencySummary, decodeHistogram } from './histogram.js';
 import { Reporter, type PerfResult } from './report.js';
 import { runFetchLoop } from './fetch-loop.js';
 import { runProduceWorker } from './produce.js';
-import { ABI } from '../core/index.js';
+import { ABI, at } from '../core/index.js';
 
 export interface E2ePerfOptions {
   bootstrapServer: string;
@@ -109,7 +109,7 @@ function forEachValue(core: Core, records: Buffer, visit: (offset: number, value
   const base = core.copyIn(records);
   // A partial batch at the end of a fetch is not among the whole ones the scan returns.
   for (const b of core.scanAt(base, records.length, 0, Math.ceil(records.length / ABI.BATCH_HEADER_SIZE)).batches) {
-    const { desc, count } = decodeBatchAt(core, base + b.position, b.size, codecs);
+    const { desc, count } = decodeBatchAt(core, at(base, b.position), b.size, codecs);
     const dv = core.mem.dv();
     for (let i = 0; i < count; i++) {
       const d = desc + i * ABI.DESC_SIZE;

@@ -5,7 +5,7 @@
 // in the order they were submitted.
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { coreModule, type Core } from '../core/index.js';
+import { coreModule, type Core, type Ptr } from '../core/index.js';
 import type { WriterSpec, WriterConfig } from './partition-writer.js';
 import type { ControlMessage, WorkerReply } from './append-worker.js';
 import {
@@ -21,7 +21,7 @@ export interface PartitionHandle {
 
 interface Job {
   slot: number;
-  ptr: number;
+  ptr: Ptr;
   length: number;
   flags: number;
   logAppendTime: number;
@@ -88,7 +88,7 @@ export class WorkerChannel {
    * Queues the batch at [ptr, ptr + length) of core memory for the partition in `slot`;
    * resolves when it is on disk (or rejected). The bytes must stay put until then.
    */
-  append(slot: number, ptr: number, length: number, flags: number, logAppendTime: number): Promise<AppendResult> {
+  append(slot: number, ptr: Ptr, length: number, flags: number, logAppendTime: number): Promise<AppendResult> {
     return new Promise((resolve) => {
       const job: Job = { slot, ptr, length, flags, logAppendTime, resolve };
       if (this.waiting.length > 0 || !this.place(job)) this.waiting.push(job);
@@ -188,7 +188,7 @@ export class AppendPool {
   }
 
   /** Appends the batch at [ptr, ptr + length) of core memory, which must stay put until this resolves. */
-  append(handle: PartitionHandle, ptr: number, length: number, flags: number, logAppendTime: number): Promise<AppendResult> {
+  append(handle: PartitionHandle, ptr: Ptr, length: number, flags: number, logAppendTime: number): Promise<AppendResult> {
     return handle.channel.append(handle.slot, ptr, length, flags, logAppendTime);
   }
 

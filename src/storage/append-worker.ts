@@ -2,7 +2,7 @@
 // jobs from its channel and appends them for the partitions it owns.
 // Rare control messages (open, close, config, flush, stop) come by postMessage.
 import { parentPort, workerData } from 'node:worker_threads';
-import { Core } from '../core/index.js';
+import { Core, type Ptr } from '../core/index.js';
 import { PartitionWriter, type WriterSpec, type WriterConfig } from './partition-writer.js';
 import {
   type ChannelLayout, type AppendJob, controlView, jobSlot, doneSlot, readJob, writeDone, JOB_HEAD, DONE_HEAD, STOP, STATUS_NO_PARTITION,
@@ -81,7 +81,7 @@ const flushTimer = setInterval(() => {
 // Shared memory only grows, in place: this view stays valid however the memory grows.
 const control = controlView(core.mem, layout);
 /** The job being read: one object for every job, nothing allocated per append. */
-const job: AppendJob = { partition: 0, ptr: 0, length: 0, flags: 0, logAppendTime: -1, id: 0 };
+const job: AppendJob = { partition: 0, ptr: 0 as Ptr, length: 0, flags: 0, logAppendTime: -1, id: 0 };
 const NO_PARTITION = { status: STATUS_NO_PARTITION, baseOffset: -1, lastOffset: -1, maxTimestamp: -1, offsetOfMaxTimestamp: -1, position: -1, size: 0, rolled: false, records: 0, logAppendTime: -1 };
 
 async function run(): Promise<void> {

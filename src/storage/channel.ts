@@ -5,7 +5,7 @@
 // completions are numbered by int32 counters that wrap; the worker writes completion n into
 // slot n, and the main thread issues job n + SLOTS only after consuming completion n, so no
 // slot is overwritten unread. Each side waits on the other's counter with Atomics.waitAsync.
-import type { CoreMemory } from '../core/index.js';
+import type { CoreMemory, Ptr } from '../core/index.js';
 
 export const SLOTS = 1024; // jobs in flight per worker (power of two)
 const CONTROL_BYTES = 64;
@@ -30,7 +30,7 @@ export const STATUS_OFFSET_OVERFLOW = -103;
 /** An append asked of the worker: the batch at [ptr, ptr + length) of core memory, for a partition slot. */
 export interface AppendJob {
   partition: number;
-  ptr: number;
+  ptr: Ptr;
   length: number;
   flags: number;
   /** LogAppendTime to stamp, or -1 for CreateTime. */
@@ -89,7 +89,7 @@ export function writeJob(mem: CoreMemory, slot: number, job: AppendJob): void {
 export function readJob(mem: CoreMemory, slot: number, into: AppendJob): AppendJob {
   const dv = mem.dv();
   into.partition = dv.getInt32(slot + J_PARTITION, true);
-  into.ptr = dv.getUint32(slot + J_PTR, true);
+  into.ptr = dv.getUint32(slot + J_PTR, true) as Ptr;
   into.length = dv.getInt32(slot + J_LENGTH, true);
   into.flags = dv.getInt32(slot + J_FLAGS, true);
   into.logAppendTime = dv.getFloat64(slot + J_LOG_APPEND_TIME, true);

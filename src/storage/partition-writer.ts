@@ -5,7 +5,7 @@ import { openSync, closeSync, writeSync, fdatasyncSync, fdatasync, ftruncateSync
 import type { Core, BatchHeader } from '../core/index.js';
 import { segmentPaths } from '../log/layout.js';
 import { FLAG_ROLL, FLAG_STRICT, STATUS_IO_ERROR, STATUS_DISK_FULL, STATUS_OFFSET_OVERFLOW, type AppendDone } from './channel.js';
-import { ABI } from '../core/index.js';
+import { ABI, type Ptr } from '../core/index.js';
 
 export interface WriterConfig {
   segmentBytes: number;
@@ -58,7 +58,7 @@ export class PartitionWriter {
    * says what became of it (an object reused by every call). Offsets are assigned only to a
    * batch that validates and is written, so a rejected or failed append leaves no gap.
    */
-  append(ptr: number, length: number, flags: number, logAppendTime: number): AppendDone {
+  append(ptr: Ptr, length: number, flags: number, logAppendTime: number): AppendDone {
     const core = this.core;
     const done = this.done;
     const size = core.validateAssignAt(ptr, length, flags & FLAG_STRICT ? ABI.F_STRICT : 0, this.nextOffset, 0, logAppendTime);
@@ -103,7 +103,7 @@ export class PartitionWriter {
   }
 
   /** Writes the whole batch at the current position; on failure cuts the file back. */
-  private write(ptr: number, size: number): number {
+  private write(ptr: Ptr, size: number): number {
     const bytes = this.core.mem.view(ptr, size);
     let done = 0;
     try {
