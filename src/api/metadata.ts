@@ -7,8 +7,9 @@
 import { MetadataApi, type MetadataRequest, type MetadataResponse } from '../protocol/generated/metadata.js';
 import { ZERO_UUID } from '../protocol/codec.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import { topicNameError } from '../log/layout.js';
-import { defineHandler, type BrokerContext } from './handler.js';
+import { topicNameError } from '../storage/layout.js';
+import { defineHandler } from './handler.js';
+import type { BrokerContext } from '../broker/context.js';
 import { TOPIC_OPERATIONS, CLUSTER_OPERATIONS, NO_OPERATIONS } from './acl-operations.js';
 
 export const metadata = defineHandler(MetadataApi, { min: 0, max: 12 }, async (request: MetadataRequest, ctx): Promise<MetadataResponse> => {

@@ -10,11 +10,7 @@ import type { Core } from '../core/index.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { Group, Member, type JoinResult, type SyncResult, type Protocol, type CommittedOffset, type GroupState } from './group.js';
 import { GroupStore, type OffsetToCommit } from './store.js';
-
-interface Logger {
-  info(msg: string): void;
-  warn(msg: string): void;
-}
+import type { Logger } from '../base/logger.js';
 
 export interface JoinRequest {
   groupId: string;
