@@ -1,5 +1,5 @@
 // FindCoordinator (key 10), versions 0-4. The range includes 0: librdkafka 2.0.2 never starts
-// a consumer group (nor lz4) unless it does (CLIENTS.md gotcha 5). v1 adds the key type
+// a consumer group (nor lz4) unless it does: its feature checks want old versions in range. v1 adds the key type
 // (0 group, 1 transaction) and an error message; v4 batches keys (KIP-699). Every group's
 // coordinator is this broker; the first lookup creates __consumer_offsets, as Kafka does.
 // Transactions are not served yet: their coordinator is not available.
