@@ -26,6 +26,7 @@ import { listGroups } from './list-groups.js';
 import { describeGroups } from './describe-groups.js';
 import { deleteGroups } from './delete-groups.js';
 import { offsetDelete } from './offset-delete.js';
+import { describeTopicPartitions } from './describe-topic-partitions.js';
 
 export const HANDLERS: readonly Handler[] = [
   produce,
@@ -53,6 +54,7 @@ export const HANDLERS: readonly Handler[] = [
   describeGroups,
   deleteGroups,
   offsetDelete,
+  describeTopicPartitions,
 ].sort((a, b) => a.api.key - b.api.key);
 
 export const HANDLER_BY_KEY: ReadonlyMap<number, Handler> = new Map(HANDLERS.map((h) => [h.api.key, h]));
