@@ -54,6 +54,9 @@ function storageError(e: unknown, what: string): unknown {
 /** Kafka refuses new topics whose names collide once '.' and '_' are treated alike. */
 const collisionKey = (name: string) => name.replace(/\./g, '_');
 
+/** Deletions so far: part of a deleted directory's name. */
+let deletions = 0;
+
 export class LogManager {
   readonly dir: string;
   clusterId = '';
@@ -290,16 +293,22 @@ export class LogManager {
     if (!this.config.bool('delete.topic.enable')) throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
     this.topics.delete(name);
     this.writeTopicsFile();
+    // Renamed before anything awaits (a restart finishes the deletion): a topic created again
+    // under this name meanwhile gets fresh directories, never these. Their files stay open
+    // until the writers close.
+    const doomed = topic.partitions.map((log) => {
+      // Unique even when the same name is deleted twice within a millisecond.
+      const dir = `${log.dir}.${Date.now()}${++deletions}${DELETE_DIR_SUFFIX}`;
+      renameSync(log.dir, dir);
+      return dir;
+    });
     for (const log of topic.partitions) {
       await this.pool.close(log.key);
       log.handle = null;
       log.close();
       this.cleaner.forget(log.key);
-      // Renamed at once (a restart finishes the deletion), removed in the background.
-      const doomed = `${log.dir}.${Date.now()}${DELETE_DIR_SUFFIX}`;
-      renameSync(log.dir, doomed);
-      setTimeout(() => rmSync(doomed, { recursive: true, force: true }), 0).unref();
     }
+    for (const dir of doomed) setTimeout(() => rmSync(dir, { recursive: true, force: true }), 0).unref();
   }
 
   /** Replaces a topic's overrides (validated first) and applies them to its partitions. */
