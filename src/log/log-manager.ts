@@ -63,6 +63,8 @@ export class LogManager {
   readonly topics = new Map<string, Topic>();
   /** Topics whose partitions are being created: the name is taken, the topic not yet visible. */
   private readonly creating = new Set<string>();
+  /** The last change under way to each topic's partitions: changes to one topic run one at a time. */
+  private readonly changing = new Map<string, Promise<unknown>>();
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
   private readonly cleaner: LogCleaner;
@@ -238,12 +240,32 @@ export class LogManager {
     }
   }
 
+  /**
+   * Runs `change` after the changes to topic `name` already under way: a CreateTopics,
+   * CreatePartitions or DeleteTopics never sees another one's directories half made or moved.
+   */
+  private serially<T>(name: string, change: () => Promise<T>): Promise<T> {
+    const previous = this.changing.get(name) ?? Promise.resolve();
+    const next = previous.then(change, change);
+    const settled = next.then(() => {}, () => {});
+    this.changing.set(name, settled);
+    void settled.then(() => {
+      if (this.changing.get(name) === settled) this.changing.delete(name);
+    });
+    return next;
+  }
+
   async createTopic(name: string, partitions: number, configs: Record<string, string> = {}): Promise<Topic> {
     this.validateNewTopic(name, partitions, configs);
+    // Taken at once, so a second CreateTopics of the name is refused rather than queued.
+    this.creating.add(name);
+    return this.serially(name, () => this.createTopicNow(name, partitions, configs));
+  }
+
+  private async createTopicNow(name: string, partitions: number, configs: Record<string, string>): Promise<Topic> {
     const topic = this.newTopic(name, configs);
     // Visible only once every partition exists: a concurrent Metadata request must not list
     // the topic with some of its partitions (kafka-python's partitioner divides by their count).
-    this.creating.add(name);
     try {
       await this.addPartitions(topic, partitions);
       this.topics.set(name, topic);
@@ -274,6 +296,10 @@ export class LogManager {
   }
 
   async createPartitions(name: string, total: number): Promise<void> {
+    return this.serially(name, () => this.createPartitionsNow(name, total));
+  }
+
+  private async createPartitionsNow(name: string, total: number): Promise<void> {
     const topic = this.topics.get(name);
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
     if (total <= topic.partitions.length) {
@@ -291,12 +317,20 @@ export class LogManager {
     const topic = this.topics.get(name);
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
     if (!this.config.bool('delete.topic.enable')) throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
+    // Gone at once (a CreateTopics right behind may take the name); its files go after any
+    // change to the topic under way (partitions being added) and before any later one.
     this.topics.delete(name);
     this.writeTopicsFile();
+    return this.serially(name, () => this.removePartitions(topic));
+  }
+
+  private async removePartitions(topic: Topic): Promise<void> {
     // Renamed before anything awaits (a restart finishes the deletion): a topic created again
-    // under this name meanwhile gets fresh directories, never these. Their files stay open
-    // until the writers close.
+    // under this name gets fresh directories, never these. Their files stay open until the
+    // writers close.
     const doomed = topic.partitions.map((log) => {
+      // Reads in flight (a Fetch that found the partition before) go on on open files.
+      for (const segment of log.segments) segment.pinSync();
       // Unique even when the same name is deleted twice within a millisecond.
       const dir = `${log.dir}.${Date.now()}${++deletions}${DELETE_DIR_SUFFIX}`;
       renameSync(log.dir, dir);

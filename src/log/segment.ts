@@ -1,6 +1,7 @@
 // One segment seen from the main thread: its log file (read-only here; the partition's
 // append worker writes it), its size as far as appends have completed, and its indexes.
-import { open, read, readSync, close, rename, unlink } from 'node:fs';
+import { open, openSync, read, readSync, close, rename, unlink } from 'node:fs';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { Core, RegionPool } from '../core/index.js';
 import { segmentPaths, DELETED_SUFFIX } from './layout.js';
 import { SegmentIndex } from './segment-index.js';
@@ -19,6 +20,8 @@ export class Segment {
   private deleted = false;
   /** Replaced by a compacted copy under the same name: never open the path again. */
   private retired = false;
+  /** Closed (shutdown, or its topic deleted): reads that come late find no partition. */
+  private closed = false;
 
   constructor(core: Core, pool: RegionPool, dir: string, readonly baseOffset: number, size: number, maxIndexBytes: number, createdMs = Date.now()) {
     this.paths = segmentPaths(dir, baseOffset);
@@ -28,6 +31,7 @@ export class Segment {
   }
 
   private file(): Promise<number> {
+    if (this.closed) return Promise.reject(new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${this.paths.log} is closed: its partition is gone`));
     if (this.retired && !this.fd) return Promise.reject(new Error(`${this.paths.log} was replaced by its compacted copy`));
     this.fd ??= new Promise((resolve, reject) => open(this.paths.log, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));
     return this.fd;
@@ -88,8 +92,14 @@ export class Segment {
     }, delayMs).unref();
   }
 
+  /** Opens the read file now, synchronously: before its directory is renamed away. */
+  pinSync(): void {
+    if (!this.fd && !this.retired && !this.closed) this.fd = Promise.resolve(openSync(this.paths.log, 'r'));
+  }
+
   /** Closes the read file (shutdown); the files stay. */
   close(): void {
+    this.closed = true;
     void this.fd?.then((n) => close(n, () => {}), () => {});
     this.fd = null;
   }

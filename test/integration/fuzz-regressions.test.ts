@@ -9,7 +9,7 @@ import { ErrorCode } from '../../src/protocol/errors.js';
 import { startBroker, cleanupDirs, type RunningBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 
-const PRODUCE = 0, LIST_OFFSETS = 2, API_VERSIONS = 18, CREATE_TOPICS = 19, DELETE_TOPICS = 20;
+const PRODUCE = 0, FETCH = 1, LIST_OFFSETS = 2, METADATA = 3, API_VERSIONS = 18, CREATE_TOPICS = 19, DELETE_TOPICS = 20, CREATE_PARTITIONS = 37;
 const core = Core.create();
 let broker: RunningBroker;
 const clients: RawClient[] = [];
@@ -81,5 +81,45 @@ describe('ListOffsets by time over a stored batch whose compressed records do no
     });
     expect(listed.topics[0].partitions[0].errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
     expect((await c.request(API_VERSIONS, 0, {})).errorCode).toBe(0);
+  });
+});
+
+describe('CreatePartitions twice at once', () => {
+  it('adds each partition once, and the topic can still be deleted', async () => {
+    const c = await client();
+    await c.request(CREATE_TOPICS, 5, createTopic('grown', 1));
+    // Both used to see one partition, both added partition 1: the topic listed it twice and
+    // DeleteTopics failed renaming its directory the second time.
+    const grow = { topics: [{ name: 'grown', count: 2, assignments: null }], timeoutMs: 1000, validateOnly: false };
+    c.write(Buffer.concat([c.encode(CREATE_PARTITIONS, 1, grow, 300), c.encode(CREATE_PARTITIONS, 1, grow, 301)]));
+    const codes = [(await c.read(CREATE_PARTITIONS, 1, 300)).results[0].errorCode, (await c.read(CREATE_PARTITIONS, 1, 301)).results[0].errorCode];
+    expect(codes.sort()).toEqual([ErrorCode.NONE, ErrorCode.INVALID_PARTITIONS].sort());
+    const meta = await c.request(METADATA, 9, { topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'grown' }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+    expect(meta.topics[0].partitions.map((p: { partitionIndex: number }) => p.partitionIndex)).toEqual([0, 1]);
+    expect((await c.request(DELETE_TOPICS, 4, deleteTopic('grown'))).responses[0].errorCode).toBe(ErrorCode.NONE);
+    expect(errorLines()).toEqual([]);
+  });
+});
+
+describe('Fetch of a topic being deleted', () => {
+  it('is answered (records or UNKNOWN_TOPIC_OR_PARTITION), not failed', async () => {
+    const c = await client();
+    const admin = await client();
+    await c.request(CREATE_TOPICS, 5, createTopic('doomed', 1));
+    await c.request(PRODUCE, 9, produce('doomed', buildBatch(core, [{ value: 'v', timestamp: 1_700_000_000_000 }])));
+    // More bytes wanted than there are: the Fetch reads what there is and waits for the rest.
+    const fetch = {
+      clusterId: null, replicaId: -1, replicaState: { replicaId: -1, replicaEpoch: -1 }, maxWaitMs: 5000, minBytes: 1 << 20, maxBytes: 1 << 20,
+      isolationLevel: 0, sessionId: 0, sessionEpoch: -1, forgottenTopicsData: [], rackId: '',
+      topics: [{ topic: 'doomed', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA' }] }],
+    };
+    c.write(c.encode(FETCH, 11, fetch, 400));
+    await new Promise((r) => setTimeout(r, 200));
+    // The deletion wakes the waiting Fetch, which read again: its segment file was opened by
+    // a path the deletion had renamed, and ENOENT failed the request and closed the connection.
+    expect((await admin.request(DELETE_TOPICS, 4, deleteTopic('doomed'))).responses[0].errorCode).toBe(ErrorCode.NONE);
+    const r = await c.read(FETCH, 11, 400);
+    expect([ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]).toContain(r.responses[0].partitions[0].errorCode);
+    expect(errorLines()).toEqual([]);
   });
 });
