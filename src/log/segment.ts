@@ -33,8 +33,15 @@ export class Segment {
   private file(): Promise<number> {
     if (this.closed) return Promise.reject(new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${this.paths.log} is closed: its partition is gone`));
     if (this.retired && !this.fd) return Promise.reject(new Error(`${this.paths.log} was replaced by its compacted copy`));
-    this.fd ??= new Promise((resolve, reject) => open(this.paths.log, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));
-    return this.fd;
+    if (this.fd) return this.fd;
+    const opening: Promise<number> = new Promise((resolve, reject) => open(this.paths.log, 'r', (err, fd) => {
+      if (!err) return resolve(fd);
+      if (this.fd === opening) this.fd = null;
+      // Its directory renamed by a topic deletion (or the file by retention) under an open in flight.
+      reject(err.code === 'ENOENT' ? new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${this.paths.log} is gone`) : err);
+    }));
+    this.fd = opening;
+    return opening;
   }
 
   /**

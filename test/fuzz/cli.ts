@@ -20,6 +20,7 @@ const { values } = parseArgs({
     'max-minutes': { type: 'string', default: '240' },
     'max-rss-mb': { type: 'string', default: '2048' },
     show: { type: 'boolean', default: false },
+    apis: { type: 'string', default: '' },
     json: { type: 'string' },
   },
 });
@@ -44,6 +45,7 @@ const report = await fuzz({
   batch: Number(values.batch),
   maxMs: Number(values['max-minutes']) * 60_000,
   maxRssBytes: Number(values['max-rss-mb']) * 2 ** 20,
+  apis: values.apis ? values.apis.split(',') : [],
   progress: (r) => console.log(line(r)),
   onCase: values.show ? (c) => console.log(`case ${c.index}: seeds ${c.seeds.join(', ')}; mutations ${c.mutations.join(', ')}; ${c.delivery}, ${c.ending}\n${c.bytes.toString('hex')}`) : undefined,
 });
@@ -58,7 +60,9 @@ console.log(`broker: node dist/bundle/strom.cjs ${report.brokerArgs.join(' ')}`)
 console.log(`RSS before ${mib(report.rssBeforeBytes)}, after ${mib(report.rssAfterBytes)}, peak ${mib(report.rssPeakBytes)}; health probes ${report.healthProbes}, failed ${report.healthFailures}; crashes ${report.crashes}`);
 console.log(`mutators: ${Object.entries(report.mutators).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 for (const e of report.errors) console.log(`error line x${e.count}: ${e.sample}`);
-for (const m of report.mismatchSamples) console.log(`mismatch at case ${m.index} (${m.mutations.join('+')} on ${m.seeds.join(', ')}): ${m.what}\n  ${repro(m.index)}`);
+console.log(`broker state at the end: ${report.topics} topics, ${report.partitions} partitions`);
+console.log(`mismatches: ${Object.entries(report.mismatchKinds).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
+for (const m of report.mismatchSamples) console.log(`  ${m.kind}: case ${m.index} (${m.mutations.join('+')} on ${m.seeds.join(', ')}): ${m.what}\n    ${repro(m.index)}`);
 if (values.show) console.log(`broker log (last lines):\n${report.logTail.join('\n')}`);
 if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n');
 const failed = failures(report);
