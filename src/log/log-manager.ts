@@ -63,6 +63,8 @@ export class LogManager {
   readonly topics = new Map<string, Topic>();
   /** Topics whose partitions are being created: the name is taken, the topic not yet visible. */
   private readonly creating = new Set<string>();
+  /** Partitions promised to creations under way, counted against strom.max.partitions. */
+  private reservedPartitions = 0;
   /** The last change under way to each topic's partitions: changes to one topic run one at a time. */
   private readonly changing = new Map<string, Promise<unknown>>();
   private timers: NodeJS.Timeout[] = [];
@@ -222,8 +224,28 @@ export class LogManager {
     return parsed ? this.partition(parsed.topic, parsed.partition) : undefined;
   }
 
+  /** Partitions of every topic, and those being created. */
+  get partitionCount(): number {
+    let n = this.reservedPartitions;
+    for (const topic of this.topics.values()) n += topic.partitions.length;
+    return n;
+  }
+
+  /**
+   * strom.max.partitions: each partition holds open files, so a request for a great many
+   * (CreateTopics with 2^31 partitions) would run the broker out of them. Internal topics
+   * count but are never refused: groups must keep working.
+   */
+  private checkPartitionLimit(adding: number, internal: boolean): void {
+    const max = this.config.int('strom.max.partitions');
+    const after = this.partitionCount + adding;
+    if (!internal && after > max) {
+      throw new KafkaError(ErrorCode.POLICY_VIOLATION, `${adding} more partition(s) would make ${after} on this broker; strom.max.partitions is ${max}.`);
+    }
+  }
+
   /** Checks a CreateTopics entry; throws KafkaError with Kafka's codes. */
-  validateNewTopic(name: string, partitions: number, configs: Record<string, string>): void {
+  validateNewTopic(name: string, partitions: number, configs: Record<string, string>, internal = false): void {
     const bad = topicNameError(name);
     if (bad) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, bad);
     if (this.topics.has(name) || this.creating.has(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
@@ -233,6 +255,7 @@ export class LogManager {
       }
     }
     if (!Number.isInteger(partitions) || partitions < 1) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
+    this.checkPartitionLimit(partitions, internal);
     try {
       TopicConfig.validate(configs);
     } catch (e) {
@@ -255,11 +278,17 @@ export class LogManager {
     return next;
   }
 
-  async createTopic(name: string, partitions: number, configs: Record<string, string> = {}): Promise<Topic> {
-    this.validateNewTopic(name, partitions, configs);
+  /** `internal`: __consumer_offsets and the like, never refused for strom.max.partitions. */
+  async createTopic(name: string, partitions: number, configs: Record<string, string> = {}, { internal = false } = {}): Promise<Topic> {
+    this.validateNewTopic(name, partitions, configs, internal);
     // Taken at once, so a second CreateTopics of the name is refused rather than queued.
     this.creating.add(name);
-    return this.serially(name, () => this.createTopicNow(name, partitions, configs));
+    this.reservedPartitions += partitions;
+    try {
+      return await this.serially(name, () => this.createTopicNow(name, partitions, configs));
+    } finally {
+      this.reservedPartitions -= partitions;
+    }
   }
 
   private async createTopicNow(name: string, partitions: number, configs: Record<string, string>): Promise<Topic> {
@@ -305,11 +334,16 @@ export class LogManager {
     if (total <= topic.partitions.length) {
       throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${topic.partitions.length} partitions, which is higher than the requested ${total}.`);
     }
+    const adding = total - topic.partitions.length;
+    this.checkPartitionLimit(adding, false);
+    this.reservedPartitions += adding;
     try {
       await this.addPartitions(topic, total);
       this.writeTopicsFile();
     } catch (e) {
       throw storageError(e, `cannot add partitions to ${name}`);
+    } finally {
+      this.reservedPartitions -= adding;
     }
   }
 

@@ -28,6 +28,7 @@ const { values } = parseArgs({
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 const seed = Number(values.seed);
 const started = Date.now();
+const shown = new Set<string>();
 
 function line(r: FuzzReport): string {
   const rate = r.casesRun / Math.max(1, (Date.now() - started) / 1000);
@@ -46,7 +47,14 @@ const report = await fuzz({
   maxMs: Number(values['max-minutes']) * 60_000,
   maxRssBytes: Number(values['max-rss-mb']) * 2 ** 20,
   apis: values.apis ? values.apis.split(',') : [],
-  progress: (r) => console.log(line(r)),
+  progress: (r) => {
+    console.log(line(r));
+    // New kinds of error line as they come: a long run shows them before it ends.
+    for (const e of r.errors) if (!shown.has(e.kind)) {
+      shown.add(e.kind);
+      console.log(`  new error line: ${e.sample.slice(0, 1000)}`);
+    }
+  },
   onCase: values.show ? (c) => console.log(`case ${c.index}: seeds ${c.seeds.join(', ')}; mutations ${c.mutations.join(', ')}; ${c.delivery}, ${c.ending}\n${c.bytes.toString('hex')}`) : undefined,
 });
 

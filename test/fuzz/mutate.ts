@@ -82,6 +82,12 @@ function readFixed(frame: Buffer, f: Field): number | undefined {
   return undefined;
 }
 
+function withCorrelationId(frame: Buffer, id: number): Buffer {
+  const out = Buffer.from(frame);
+  out.writeInt32BE(id, 8);
+  return out;
+}
+
 /** Sets the size prefix to what follows it. */
 function fixSize(frame: Buffer): Buffer {
   if (frame.length >= 4) frame.writeInt32BE(frame.length - 4, 0);
@@ -254,14 +260,16 @@ export function makeCase(rnd: Random, index: number, ctx: MutateContext): Case {
     const seed = rnd.pick(ctx.seeds);
     seeds.push(seed.name);
     mutations.push('repeat');
-    bytes = Buffer.concat(Array.from({ length: rnd.int(50, 600) }, () => seed.frame));
+    bytes = Buffer.concat(Array.from({ length: rnd.int(50, 600) }, (_, i) => withCorrelationId(seed.frame, i + 1)));
   } else {
     // Many frames in one write; 'mixed' mutates some of them.
     mutations.push(kind);
     const frames: Buffer[] = [];
     for (let n = rnd.int(2, 32); n > 0; n--) {
-      const seed = rnd.pick(ctx.seeds);
-      seeds.push(seed.name);
+      const picked = rnd.pick(ctx.seeds);
+      seeds.push(picked.name);
+      // Distinct correlation ids, as a client's: answers are matched to requests by them.
+      const seed = { ...picked, frame: withCorrelationId(picked.frame, n) };
       frames.push(kind === 'mixed' && rnd.chance(0.3) ? mutateOne(rnd, seed, ctx, mutations) : seed.frame);
     }
     bytes = Buffer.concat(frames);

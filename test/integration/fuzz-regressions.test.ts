@@ -123,3 +123,31 @@ describe('Fetch of a topic being deleted', () => {
     expect(errorLines()).toEqual([]);
   });
 });
+
+describe('strom.max.partitions', () => {
+  it('refuses CreateTopics, CreatePartitions and auto-creation past it with POLICY_VIOLATION; internal topics still come', async () => {
+    // CreateTopics with 2^31 - 1 partitions used to open files until the process ran out
+    // (EMFILE), failing every other connection's requests and accepts meanwhile.
+    const limited = await startBroker({ overrides: { 'strom.max.partitions': '12', 'offsets.topic.num.partitions': '3' } });
+    try {
+      const c = await RawClient.connect(limited.port);
+      const codeOf = async (name: string, n: number) => (await c.request(CREATE_TOPICS, 5, createTopic(name, n))).topics[0];
+      const huge = await codeOf('huge', 0x7fffffff);
+      expect(huge.errorCode).toBe(ErrorCode.POLICY_VIOLATION);
+      expect(huge.errorMessage).toContain('strom.max.partitions is 12');
+      expect((await codeOf('ten', 10)).errorCode).toBe(ErrorCode.NONE);
+      expect((await codeOf('three', 3)).errorCode).toBe(ErrorCode.POLICY_VIOLATION);
+      const grow = (count: number) => c.request(CREATE_PARTITIONS, 1, { topics: [{ name: 'ten', count, assignments: null }], timeoutMs: 1000, validateOnly: false });
+      expect((await grow(1 << 20)).results[0].errorCode).toBe(ErrorCode.POLICY_VIOLATION);
+      expect((await grow(12)).results[0].errorCode).toBe(ErrorCode.NONE);
+      const auto = await c.request(METADATA, 9, { topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'auto' }], allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+      expect(auto.topics[0].errorCode).toBe(ErrorCode.POLICY_VIOLATION);
+      // __consumer_offsets is created for the first group even so.
+      const coordinator = await c.request(10, 3, { key: 'a-group', keyType: 0, coordinatorKeys: [] });
+      expect(coordinator.errorCode).toBe(ErrorCode.NONE);
+      c.close();
+    } finally {
+      expect(await limited.stop()).toBe(0);
+    }
+  });
+});
