@@ -49,11 +49,12 @@ export class BrokerProcess {
     }));
   }
 
-  static async start(overrides: Record<string, string> = {}): Promise<BrokerProcess> {
+  /** `main`: the broker's entry point (another build's dist/bundle/strom.cjs, say). */
+  static async start(overrides: Record<string, string> = {}, main = MAIN): Promise<BrokerProcess> {
     const dir = mkdtempSync(join(tmpdir(), 'strom-fuzz-'));
     const all = { listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dir, ...FUZZ_BROKER_OVERRIDES, ...overrides };
     const args = ['start', ...Object.entries(all).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const child = spawn(process.execPath, [main, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
     let broker: BrokerProcess | null = null;
     const early: string[] = [];
     const port = await new Promise<number>((resolve, reject) => {

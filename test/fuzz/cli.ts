@@ -21,6 +21,7 @@ const { values } = parseArgs({
     'max-rss-mb': { type: 'string', default: '2048' },
     show: { type: 'boolean', default: false },
     apis: { type: 'string', default: '' },
+    broker: { type: 'string' },
     json: { type: 'string' },
   },
 });
@@ -47,6 +48,7 @@ const report = await fuzz({
   maxMs: Number(values['max-minutes']) * 60_000,
   maxRssBytes: Number(values['max-rss-mb']) * 2 ** 20,
   apis: values.apis ? values.apis.split(',') : [],
+  broker: values.broker,
   progress: (r) => {
     console.log(line(r));
     // New kinds of error line as they come: a long run shows them before it ends.

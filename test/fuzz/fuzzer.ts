@@ -46,6 +46,8 @@ export interface FuzzOptions {
   apis?: string[];
   /** Extra broker settings. */
   overrides?: Record<string, string>;
+  /** The broker to run: a path to strom.cjs (default: this checkout's dist/bundle/strom.cjs). */
+  broker?: string;
   progress?: (report: FuzzReport) => void;
   /** Called with each case before it runs (--show). */
   onCase?: (c: Case) => void;
@@ -130,7 +132,7 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
   const seeds = loadCorpus().filter((s) => !options.apis?.length || options.apis.some((api) => s.name.includes(` ${api} v`)));
   if (seeds.length === 0) throw new Error(`no seeds for ${options.apis?.join(', ')}`);
   const ctx: MutateContext = { seeds, core: Core.create(), maxRequestBytes: MAX_REQUEST_BYTES };
-  const broker = await BrokerProcess.start(options.overrides);
+  const broker = await BrokerProcess.start(options.overrides, options.broker);
   const started = Date.now();
   const report: FuzzReport = {
     seed: options.seed, from, casesPlanned: options.cases, casesRun: 0,

@@ -7,7 +7,7 @@ import { fuzz, failures } from '../fuzz/fuzzer.js';
 import { MUTATOR_NAMES } from '../fuzz/mutate.js';
 
 const SEED = 20261122;
-const CASES = 3000;
+const CASES = 5000;
 
 describe('the broker under fuzzed requests', () => {
   it(`survives ${CASES} seeded cases: alive, answering probes, no error line, bounded RSS`, async () => {
