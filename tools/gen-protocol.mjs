@@ -4,17 +4,21 @@
 // data message, the request/response headers, and an index of all APIs.
 //
 //   node tools/gen-protocol.mjs [specDir]
+//   node tools/gen-protocol.mjs --check   exit 1, listing the files, if src/protocol/generated/
+//                                         differs from what would be generated (a test runs this)
 //
 // Each struct gets a reader and a writer that take the version, like Kafka's own generator:
 // fields are read or written when the version has them (in place, or in the tagged-field
 // section of flexible versions), absent fields take their defaults, and writing a
 // non-ignorable field with a non-default value at a version without it throws.
-import { readFileSync, readdirSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync, mkdirSync, rmSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SPEC_DIR = process.argv[2] ?? join(ROOT, 'tools', 'kafka-protocol', 'messages-3.9');
+const args = process.argv.slice(2);
+const check = args.includes('--check');
+const SPEC_DIR = args.find((a) => !a.startsWith('--')) ?? join(ROOT, 'tools', 'kafka-protocol', 'messages-3.9');
 const OUT = join(ROOT, 'src', 'protocol', 'generated');
 
 // ---- spec reading ----------------------------------------------------------------------
@@ -101,7 +105,9 @@ function generateMessage(spec) {
   }
 
   function tsType(fi) {
-    const elem = fi.isStruct ? typeName(fi.inner) : { bool: 'boolean', string: 'string', uuid: 'string', bytes: 'Buffer', records: 'Buffer' }[fi.inner] ?? 'number';
+    // Record sets in responses may be streamed from a log segment as the response is written (Records).
+    const recordsType = spec.type === 'response' ? 'Records' : 'Buffer';
+    const elem = fi.isStruct ? typeName(fi.inner) : { bool: 'boolean', string: 'string', uuid: 'string', bytes: 'Buffer', records: recordsType }[fi.inner] ?? 'number';
     const base = fi.isArray ? `${elem}[]` : elem;
     const canBeNull = fi.nullable || (fi.inner === 'records' && !fi.isArray);
     return canBeNull ? `${base} | null` : base;
@@ -149,7 +155,8 @@ function generateMessage(spec) {
     }
     switch (fi.inner) {
       case 'string': return nullableCond === 'false' ? `${writer}.string(${value}, ${compact});` : `${writer}.nullableString(${value}, ${compact});`;
-      case 'bytes': case 'records': return `${writer}.nullableBytes(${value}, ${compact});`;
+      case 'bytes': return `${writer}.nullableBytes(${value}, ${compact});`;
+      case 'records': return `${writer}.records(${value}, ${compact});`;
       default: return `${writer}.${fi.inner}(${value});`;
     }
   }
@@ -285,8 +292,8 @@ const BANNER = (sources, origin = 'Apache Kafka 3.9 message specs, Apache Licens
 `;
 
 function imports(text) {
-  const names = ['Reader', 'Writer', 'readArray', 'writeArray', 'unsupported', 'ZERO_UUID', 'EMPTY'].filter((n) => new RegExp(`\\b${n}\\b`).test(text));
-  const typeOnly = names.filter((n) => n === 'Reader' || n === 'Writer');
+  const names = ['Reader', 'Writer', 'Records', 'readArray', 'writeArray', 'unsupported', 'ZERO_UUID', 'EMPTY'].filter((n) => new RegExp(`\\b${n}\\b`).test(text));
+  const typeOnly = names.filter((n) => n === 'Reader' || n === 'Writer' || n === 'Records');
   const values = names.filter((n) => !typeOnly.includes(n));
   const lines = [];
   if (typeOnly.length) lines.push(`import type { ${typeOnly.join(', ')} } from '../codec.js';`);
@@ -298,9 +305,9 @@ function imports(text) {
 const RECORD_DIR = join(ROOT, 'tools', 'kafka-protocol', 'records');
 const readSpecs = (dir) => readdirSync(dir).filter((f) => f.endsWith('.json')).map((file) => ({ file, dir, spec: JSON.parse(stripComments(readFileSync(join(dir, file), 'utf8'))) }));
 const specs = [...readSpecs(SPEC_DIR), ...readSpecs(RECORD_DIR)];
-// Regenerated from scratch; Kafka's LICENSE and NOTICE stay beside the generated files.
-for (const f of readdirSync(OUT)) if (f.endsWith('.ts')) rmSync(join(OUT, f));
-mkdirSync(OUT, { recursive: true });
+/** File name -> generated text; written (or compared, with --check) at the end. */
+const outputs = new Map();
+const emit = (name, text) => outputs.set(name, text);
 
 const apis = new Map();
 const written = [];
@@ -339,7 +346,7 @@ for (const api of [...apis.values()].sort((a, b) => a.key - b.key)) {
   writeResponse: write${res.name},
 };
 `;
-  writeFileSync(join(OUT, `${module}.ts`), BANNER([api.request.file, api.response.file]) + imports(body) + body + meta);
+  emit(`${module}.ts`, BANNER([api.request.file, api.response.file]) + imports(body) + body + meta);
   table.push({ apiName, module, req: req.name, res: res.name });
   written.push(module);
 }
@@ -351,7 +358,7 @@ for (const { file, dir, spec } of specs) {
   const module = kebab(spec.name);
   const meta = `\nexport const ${spec.name}Versions = { minVersion: ${range(spec.validVersions).lo}, maxVersion: ${range(spec.validVersions).hi} };\n`;
   const origin = dir === RECORD_DIR ? "Strom's specs of the __consumer_offsets records in tools/kafka-protocol/records" : undefined;
-  writeFileSync(join(OUT, `${module}.ts`), BANNER([file], origin) + imports(text) + text + meta);
+  emit(`${module}.ts`, BANNER([file], origin) + imports(text) + text + meta);
   written.push(module);
 }
 
@@ -368,7 +375,7 @@ export const ALL_APIS = [
 ${table.map((t) => `  ${t.apiName}Api,`).join('\n')}
 ] as const;
 `;
-writeFileSync(join(OUT, 'index.ts'), index);
+emit('index.ts', index);
 
 // A small table of first flexible versions, so header parsing need not load every codec.
 const flexible = `${BANNER(['every request spec'])}
@@ -377,5 +384,22 @@ export const FLEXIBLE_FROM: ReadonlyMap<number, number> = new Map([
 ${[...apis.values()].filter((a) => range(a.request.spec.validVersions)).sort((a, b) => a.key - b.key).map((a) => `  [${a.key}, ${range(a.request.spec.flexibleVersions)?.lo ?? -1}], // ${a.request.spec.name.replace(/Request$/, '')}`).join('\n')}
 ]);
 `;
-writeFileSync(join(OUT, 'flexible-versions.ts'), flexible);
-console.log(`wrote ${written.length + 2} modules to ${OUT}`);
+emit('flexible-versions.ts', flexible);
+
+const existing = existsSync(OUT) ? readdirSync(OUT).filter((f) => f.endsWith('.ts')) : [];
+if (check) {
+  const stale = [
+    ...[...outputs].filter(([name, text]) => !existing.includes(name) || readFileSync(join(OUT, name), 'utf8') !== text).map(([name]) => `${name}${existing.includes(name) ? '' : ' (missing)'}`),
+    ...existing.filter((name) => !outputs.has(name)).map((name) => `${name} (not generated: remove it)`),
+  ];
+  if (stale.length > 0) {
+    console.error(`src/protocol/generated/ is out of date (run npm run gen:protocol):\n${stale.map((s) => `  ${s}`).join('\n')}`);
+    process.exit(1);
+  }
+} else {
+  // Regenerated from scratch; Kafka's LICENSE and NOTICE stay beside the generated files.
+  for (const f of existing) rmSync(join(OUT, f));
+  mkdirSync(OUT, { recursive: true });
+  for (const [name, text] of outputs) writeFileSync(join(OUT, name), text);
+  console.log(`wrote ${written.length + 2} modules to ${OUT}`);
+}

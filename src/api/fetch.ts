@@ -7,12 +7,20 @@
 // requests. v4+ carry an isolation level: with no transactions, the last stable offset is
 // the high watermark. v0-3 clients get legacy message sets (magic 0 for v0-1, 1 for v2-3),
 // down-converted in the core; zstd only reaches v10+ (UNSUPPORTED_COMPRESSION_TYPE before).
+//
+// Records are not read here: each partition's answer is a range of a segment file
+// (FileRecords), read by the connection as the client takes the response, so a client that
+// does not read its responses holds no fetched data in memory. Only v0-3, whose records are
+// converted, read them into core memory, within the connection's and the broker's budgets
+// (strom.connection.max.unsent.bytes, strom.request.memory.max.bytes): past those such a
+// fetch waits, and answers without records at its deadline.
 import { FetchApi, type FetchRequest, type FetchResponse } from '../protocol/generated/fetch.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { ZERO_UUID } from '../protocol/codec.js';
 import { batchesToLegacy, CoreError } from '../core/index.js';
 import { codecs, ZSTD, CompressionError, initCompression } from '../compression/codecs.js';
-import type { PartitionLog, ReadResult } from '../log/partition-log.js';
+import type { PartitionLog } from '../log/partition-log.js';
+import type { FileRecords } from '../log/file-records.js';
 import { defineHandler, type RequestContext } from './handler.js';
 
 type PartitionData = FetchResponse.PartitionData;
@@ -22,6 +30,10 @@ const NO_EPOCH = { epoch: -1, endOffset: -1 };
 const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
 const NO_SNAPSHOT = { endOffset: -1, epoch: -1 };
 const READ_COMMITTED = 1;
+/** The last version whose records are converted to message sets (magic 0/1). */
+const LAST_LEGACY_VERSION = 3;
+/** The first version that may carry zstd batches (KIP-110). */
+const FIRST_ZSTD_VERSION = 10;
 
 interface Target {
   topic: string;
@@ -35,34 +47,36 @@ export const fetch = defineHandler(FetchApi, { min: 0, max: 12 }, async (request
   })));
   const deadline = Date.now() + Math.max(0, request.maxWaitMs);
   for (;;) {
-    const round = await readAll(ctx, request, targets);
+    const round = sliceAll(ctx, request, targets);
     const waitMore = round.bytes < request.minBytes && !round.error && Date.now() < deadline;
     if (!waitMore) {
-      for (const read of round.reads) ctx.onDone(read.release);
+      for (const slice of round.slices) if (slice) ctx.onDone(() => slice.release());
+      if (ctx.apiVersion <= LAST_LEGACY_VERSION) await downConvert(ctx, targets, round, deadline);
       const traffic = ctx.broker.traffic;
       if (traffic) round.data.forEach((d, i) => { if (d.records && d.records.length > 0) traffic.fetched(targets[i].topic, d.records.length); });
-      if (ctx.apiVersion <= 3) await initCompression(); // down-conversion may meet any codec
-      return respond(ctx, request, targets, round.data);
+      return respond(request, round.data);
     }
-    for (const read of round.reads) read.release();
+    for (const slice of round.slices) slice?.release();
     await nextAppend(targets, deadline);
   }
 });
 
 interface Round {
   data: PartitionData[];
-  reads: ReadResult[];
+  /** The slice answering data[i], if any. */
+  slices: (FileRecords | undefined)[];
   bytes: number;
   error: boolean;
 }
 
-async function readAll(ctx: RequestContext, request: FetchRequest, targets: Target[]): Promise<Round> {
+function sliceAll(ctx: RequestContext, request: FetchRequest, targets: Target[]): Round {
   const v = ctx.apiVersion;
-  const round: Round = { data: [], reads: [], bytes: 0, error: false };
+  const round: Round = { data: [], slices: [], bytes: 0, error: false };
   let budget = v >= 3 ? request.maxBytes : Number.MAX_SAFE_INTEGER;
   for (const { partition: p, log } of targets) {
     const data = partitionData(p.partition, log);
     round.data.push(data);
+    round.slices.push(undefined);
     if (!log) {
       data.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
       round.error = true;
@@ -76,20 +90,18 @@ async function readAll(ctx: RequestContext, request: FetchRequest, targets: Targ
     if (request.isolationLevel === READ_COMMITTED) data.abortedTransactions = [];
     if (budget <= 0) continue;
     try {
-      const read = await log.read(p.fetchOffset, Math.min(p.partitionMaxBytes, budget), round.bytes === 0);
-      round.reads.push(read);
-      data.records = read.records;
-      data.highWatermark = log.highWatermark;
-      data.lastStableOffset = log.highWatermark;
-      data.logStartOffset = log.logStartOffset;
-      if ((read.codecs & (1 << ZSTD)) !== 0 && v < 10) {
+      const slice = log.slice(p.fetchOffset, Math.min(p.partitionMaxBytes, budget), round.bytes === 0, log.highWatermark, v < FIRST_ZSTD_VERSION);
+      if (!slice) continue;
+      if (slice.codecs !== null && (slice.codecs & (1 << ZSTD)) !== 0 && v < FIRST_ZSTD_VERSION) {
+        slice.release();
         data.errorCode = ErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
-        data.records = EMPTY;
         round.error = true;
         continue;
       }
-      round.bytes += read.records.length;
-      budget -= read.records.length;
+      round.slices[round.slices.length - 1] = slice;
+      data.records = slice;
+      round.bytes += slice.length;
+      budget -= slice.length;
     } catch (e) {
       if (!(e instanceof KafkaError)) throw e;
       data.errorCode = e.code;
@@ -122,9 +134,7 @@ function nextAppend(targets: Target[], deadline: number): Promise<void> {
   });
 }
 
-function respond(ctx: RequestContext, request: FetchRequest, targets: Target[], data: PartitionData[]): FetchResponse {
-  const v = ctx.apiVersion;
-  if (v <= 3) downConvert(ctx, targets, data, v <= 1 ? 0 : 1);
+function respond(request: FetchRequest, data: PartitionData[]): FetchResponse {
   const responses: FetchResponse.FetchableTopicResponse[] = [];
   let i = 0;
   for (const topic of request.topics) {
@@ -133,22 +143,37 @@ function respond(ctx: RequestContext, request: FetchRequest, targets: Target[], 
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: [] };
 }
 
-/** Fetch v0-3 want message sets of magic 0/1: converted by the core, compression kept. */
-function downConvert(ctx: RequestContext, targets: Target[], data: PartitionData[], magic: 0 | 1): void {
-  data.forEach((d, i) => {
+/**
+ * Fetch v0-3 want message sets of magic 0/1: each slice is read into core memory and
+ * converted by the core, compression kept. The bytes read count against the connection's and
+ * the broker's budgets until the response is written; a partition that cannot get them by
+ * the deadline is answered without records (the client fetches again).
+ */
+async function downConvert(ctx: RequestContext, targets: Target[], round: Round, deadline: number): Promise<void> {
+  await initCompression(); // down-conversion may meet any codec
+  const magic = ctx.apiVersion <= 1 ? 0 : 1;
+  for (let i = 0; i < round.data.length; i++) {
+    const d = round.data[i];
     const log = targets[i].log;
-    if (!d.records || d.records.length === 0 || !log) return;
+    const slice = round.slices[i];
+    if (!slice || !log) continue;
+    d.records = EMPTY;
     if (!log.config.bool('message.downconversion.enable')) {
       d.errorCode = ErrorCode.UNSUPPORTED_VERSION;
-      d.records = EMPTY;
-      return;
+      continue;
     }
+    if (!(await ctx.memory.acquire(slice.length, deadline))) continue;
+    ctx.onDone(() => ctx.memory.give(slice.length));
+    if (!(await ctx.broker.memory.acquire(slice.length, deadline))) continue;
+    ctx.onDone(() => ctx.broker.memory.give(slice.length));
+    const read = await log.readSlice(slice);
     try {
-      d.records = Buffer.from(batchesToLegacy(ctx.broker.core, d.records, magic, codecs));
+      d.records = Buffer.from(batchesToLegacy(ctx.broker.core, read.records, magic, codecs));
     } catch (e) {
       if (!(e instanceof CoreError || e instanceof CompressionError)) throw e;
       d.errorCode = e instanceof CoreError && e.codeName === 'ERR_COMPRESSION' ? ErrorCode.UNSUPPORTED_COMPRESSION_TYPE : ErrorCode.CORRUPT_MESSAGE;
-      d.records = EMPTY;
+    } finally {
+      read.release();
     }
-  });
+  }
 }

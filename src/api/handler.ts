@@ -4,7 +4,7 @@
 import type { Reader, Writer } from '../protocol/codec.js';
 import type { BrokerConfig, Listener } from '../config/config.js';
 import type { LogManager } from '../log/log-manager.js';
-import type { Core, RegionPool } from '../core/index.js';
+import type { Core, MemoryBudget, RegionPool } from '../core/index.js';
 import type { GroupCoordinator } from '../group/coordinator.js';
 
 export interface ApiSpec<Req, Res> {
@@ -33,6 +33,8 @@ export interface BrokerContext {
   readonly groups: GroupCoordinator;
   readonly core: Core;
   readonly regions: RegionPool;
+  /** Core memory for requests and responses in flight, broker-wide (strom.request.memory.max.bytes). */
+  readonly memory: MemoryBudget;
   readonly logger: Logger;
   readonly nodeId: number;
   readonly clusterId: string;
@@ -59,6 +61,8 @@ export interface RequestContext {
   /** The client's IP address alone (what Kafka reports as a group member's host). */
   readonly clientHost: string;
   readonly broker: BrokerContext;
+  /** Bytes this connection's responses may hold in memory until written (strom.connection.max.unsent.bytes). */
+  readonly memory: MemoryBudget;
   /** Runs `release` once the response is on the wire (or the request is dropped). */
   onDone(release: () => void): void;
   /** Closes the client's connection (Produce with acks=0 answers errors this way). */

@@ -2,7 +2,7 @@
 // listeners, started and stopped in order.
 import { hostname } from 'node:os';
 import { availableParallelism } from 'node:os';
-import { Core, RegionPool } from '../core/index.js';
+import { Core, MemoryBudget, RegionPool } from '../core/index.js';
 import { AppendPool } from '../storage/append-pool.js';
 import { LogManager, type StartStats } from '../log/log-manager.js';
 import { KafkaServer } from '../server/server.js';
@@ -52,13 +52,15 @@ export class Broker {
     }
     const producerIds = new ProducerIds(logs.dir);
     const context: { -readonly [K in keyof BrokerContext]: BrokerContext[K] } = {
-      config, logs, groups, core, regions, logger, nodeId: config.nodeId, clusterId: logs.clusterId, advertised: [],
+      config, logs, groups, core, regions, memory: new MemoryBudget(config.int('strom.request.memory.max.bytes')),
+      logger, nodeId: config.nodeId, clusterId: logs.clusterId, advertised: [],
       nextProducerId: () => producerIds.allocate(),
     };
     let server: KafkaServer | null = null;
     let ready = false;
     const httpListeners = config.httpListeners;
     const gateway = httpListeners.length === 0 ? null : new HttpGateway(() => context, {
+      allowedOrigins: config.httpAllowedOrigins,
       maxBodyBytes: config.int('http.max.body.bytes'),
       maxConnections: config.int('http.max.connections'),
       maxBufferedBytes: config.int('http.ws.max.buffered.bytes'),
@@ -67,6 +69,7 @@ export class Broker {
       consumerSessionTimeoutMs: config.int('http.consumer.session.timeout.ms'),
       consumerHeartbeatIntervalMs: config.int('http.consumer.heartbeat.interval.ms'),
       kafkaConnections: () => server?.connections.size ?? 0,
+      pausedConnections: () => server?.pausedConnections() ?? {},
       appendQueueDepth: () => pool.backlog,
       ready: () => ready,
     });
@@ -77,8 +80,10 @@ export class Broker {
       maxRequestBytes,
       maxInflightRequests: config.int('queued.max.requests'),
       maxInflightBytes: queuedBytes > 0 ? queuedBytes : 2 * maxRequestBytes,
+      maxUnsentBytes: config.int('strom.connection.max.unsent.bytes'),
       idleMs: config.int('connections.max.idle.ms'),
       onRequest: gateway ? (api, seconds) => gateway.metrics.kafkaRequest(api, seconds) : undefined,
+      onFailure: gateway ? () => gateway.metrics.connectionFailures.inc() : undefined,
     }, config.int('max.connections'));
     server = kafka;
     let bound: Listener[];
@@ -87,7 +92,7 @@ export class Broker {
       if (gateway) {
         await gateway.listen(httpListeners);
         logger.info(`HTTP gateway backend: ${gateway.backendDetail}`);
-        if (gateway.backend !== 'native') logger.warn('HTTP gateway runs on the uWebSockets.js JavaScript fallback: slower, and without the WebSocket live tail; see PLATFORM.md');
+        if (gateway.backend !== 'native') logger.warn('HTTP gateway runs on the uWebSockets.js JavaScript fallback (its native binary did not load): slower, and without the WebSocket live tail');
       }
     } catch (e) {
       gateway?.close();

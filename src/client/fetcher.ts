@@ -7,7 +7,7 @@ import { decodeBatches, type Core, type DecodedRecord } from '../core/index.js';
 import { codecs, initCompression } from '../compression/codecs.js';
 import { FetchApi } from '../protocol/generated/fetch.js';
 import { ErrorCode } from '../protocol/errors.js';
-import { ZERO_UUID } from '../protocol/codec.js';
+import { ZERO_UUID, recordBytes } from '../protocol/codec.js';
 import type { Cluster } from './cluster.js';
 import { KafkaResponseError } from './errors.js';
 
@@ -112,10 +112,11 @@ export class Fetcher {
         const requested = positions.find((x) => x.topic === t.topic && x.partition === p.partitionIndex)!;
         const fetched: PartitionFetch = { topic: t.topic, partition: p.partitionIndex, records: [], highWatermark: p.highWatermark, nextOffset: requested.offset, errorCode: p.errorCode };
         out.push(fetched);
-        if (p.errorCode !== 0 || !p.records || p.records.length === 0) continue;
+        const records = recordBytes(p.records);
+        if (p.errorCode !== 0 || !records || records.length === 0) continue;
         const aborted = [...(p.abortedTransactions ?? [])].sort((a, b) => a.firstOffset - b.firstOffset);
         const abortedProducers = new Set<number>();
-        for (const batch of decodeBatches(this.core, p.records, codecs)) {
+        for (const batch of decodeBatches(this.core, records, codecs)) {
           const h = batch.header;
           fetched.nextOffset = Math.max(fetched.nextOffset, h.lastOffset + 1);
           if (o.isolationLevel === 1 && h.isTransactional) {

@@ -43,7 +43,8 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'socket.request.max.bytes', type: 'int', default: '104857600', doc: 'Largest request frame; larger ones close the connection.', min: 1 },
   { name: 'connections.max.idle.ms', type: 'long', default: '600000', doc: 'Idle connections are closed after this long.', min: 1 },
   { name: 'max.connections', type: 'int', default: '2147483647', doc: 'Connections accepted at once; more are refused.', min: 1 },
-  { name: 'http.listeners', type: 'list', default: 'http://0.0.0.0:8082', doc: 'Addresses of the HTTP/WebSocket gateway (REST proxy, live tail, /metrics, web console), as http://host:port (port 0: ephemeral); empty disables the gateway.' },
+  { name: 'http.listeners', type: 'list', default: 'http://localhost:8082', doc: 'Addresses of the HTTP/WebSocket gateway (REST proxy, live tail, /metrics, web console), as http://host:port (port 0: ephemeral); empty disables the gateway. Each port is the gateway\'s alone: one in use fails the start. The gateway has no authentication yet: an address beyond loopback (such as all interfaces: an empty host) lets anyone who reaches it read and write every topic, and is logged as a warning.' },
+  { name: 'http.allowed.origins', type: 'list', default: null, doc: 'Origins (scheme://host[:port]) of web pages allowed to use the gateway besides its own: their cross-origin requests get CORS answers, preflights included, and their WebSocket upgrades are accepted. Requests and upgrades from other origins are refused (403). Empty (the default): only pages the gateway serves itself, such as the console; *: any origin, and any Host name. On a loopback listener the Host header must also name the gateway (localhost, 127.0.0.1, [::1], the listener\'s address, or a host listed here), else 421: this stops DNS rebinding.' },
   { name: 'http.max.body.bytes', type: 'int', default: '8388608', doc: 'Largest HTTP request body the gateway reads; larger ones get 413.', min: 1 },
   { name: 'http.max.connections', type: 'int', default: '1024', doc: 'WebSocket connections plus HTTP requests in flight the gateway serves at once; more get 503.', min: 1 },
   { name: 'http.ws.max.buffered.bytes', type: 'int', default: '1048576', doc: 'Bytes a WebSocket may have queued unsent before its live tail pauses reading for it.', min: 1024 },
@@ -53,6 +54,8 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'http.consumer.request.max.bytes', type: 'int', default: '67108864', doc: 'Default max_bytes of a REST consumer records request.', min: 1 },
   { name: 'queued.max.requests', type: 'int', default: '500', doc: 'Requests one connection may have in flight before the broker stops reading from it.', min: 1 },
   { name: 'queued.max.request.bytes', type: 'long', default: '-1', doc: 'Bytes of requests one connection may have in flight before the broker stops reading from it (-1: 2 x socket.request.max.bytes).' },
+  { name: 'strom.request.memory.max.bytes', type: 'long', default: '536870912', doc: 'Core memory that requests and responses in flight may hold, broker-wide: receive areas, request frames, and fetched data a response holds until written (Fetch v0-3 conversions; other fetches stream from the log and hold none). Once spent, connections are not read and such fetches wait until memory is given back.', min: 1048576 },
+  { name: 'strom.connection.max.unsent.bytes', type: 'long', default: '16777216', doc: 'Bytes of responses one connection may have waiting for its client to take them; past it the broker stops reading the connection until the client catches up (Kafka mutes such a channel).', min: 65536 },
   { name: 'log.segment.bytes', type: 'int', default: '1073741824', doc: 'Size at which a segment is rolled.', min: 14, dynamic: true },
   { name: 'log.roll.ms', type: 'long', default: null, doc: 'Age at which a segment is rolled; defaults to log.roll.hours.', min: 1, dynamic: true },
   { name: 'log.roll.hours', type: 'int', default: '168', doc: 'Age in hours at which a segment is rolled.', min: 1 },
@@ -100,6 +103,7 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'group.max.size', type: 'int', default: '2147483647', doc: 'Members a group may have.', min: 1 },
   { name: 'transaction.state.log.num.partitions', type: 'int', default: '50', doc: 'Partitions of __transaction_state.', min: 1 },
   { name: 'strom.max.partitions', type: 'int', default: '4000', doc: 'Partitions this broker holds at most, internal topics included (which are never refused): CreateTopics, CreatePartitions and auto-creation beyond it get POLICY_VIOLATION. Each partition keeps one or two files open: keep the open-file limit (ulimit -n) well above twice this.', min: 1 },
+  { name: 'strom.index.cache.max.bytes', type: 'long', default: '134217728', doc: 'Core memory for the offset and time indexes of inactive segments: loaded on first lookup, evicted least recently used first (the active segments\' indexes stay in memory besides). An index takes about 5 MiB per GiB of log at log.index.interval.bytes 4096.', min: 0, dynamic: true },
   { name: 'strom.append.workers', type: 'int', default: null, doc: 'Append worker threads (default: one per CPU core).', min: 1, max: 64 },
 ];
 

@@ -8,6 +8,8 @@ import { groupLag } from '../group/lag.js';
 export interface GatewaySources {
   broker: () => BrokerContext;
   kafkaConnections: () => number;
+  /** Kafka connections not being read now, by reason (server.ts). */
+  pausedConnections: () => Record<string, number>;
   httpConnections: () => number;
   webSockets: () => number;
   appendQueueDepth: () => number;
@@ -22,6 +24,8 @@ export class BrokerMetrics implements TrafficListener {
   private readonly requests: Counter<'api'>;
   private readonly latency: Histogram<'api'>;
   readonly httpRequests: Counter<'method' | 'status'>;
+  /** Kafka connections closed because handling their bytes threw (each is logged with its client and request). */
+  readonly connectionFailures: Counter;
   /** Running totals for the console's throughput chart. */
   readonly totals = { bytesIn: 0, recordsIn: 0, bytesOut: 0 };
 
@@ -35,6 +39,25 @@ export class BrokerMetrics implements TrafficListener {
     this.latency = new Histogram({
       name: 'strom_kafka_request_duration_seconds', help: 'Time from a Kafka request decoded to its response written, per API.', labelNames: ['api'], registers,
       buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    });
+    this.connectionFailures = new Counter({
+      name: 'strom_kafka_connection_failures_total', help: 'Kafka connections closed because handling their requests threw (logged with the client address and the request).', registers,
+    });
+    new Gauge({
+      name: 'strom_kafka_connections_paused', help: 'Kafka connections the broker is not reading now, by the limit that stops it: requests or request_bytes in flight (queued.max.requests, queued.max.request.bytes), unsent responses (strom.connection.max.unsent.bytes), spent request memory (strom.request.memory.max.bytes).',
+      labelNames: ['reason'], registers,
+      collect() {
+        for (const [reason, count] of Object.entries(sources.pausedConnections())) this.set({ reason }, count);
+      },
+    });
+    new Gauge({
+      name: 'strom_request_memory_bytes', help: 'Core memory held by requests and responses in flight (strom.request.memory.max.bytes): in use now, the peak, and the limit.', labelNames: ['stat'], registers,
+      collect() {
+        const memory = sources.broker().memory;
+        this.set({ stat: 'used' }, memory.used);
+        this.set({ stat: 'peak' }, memory.peak);
+        this.set({ stat: 'limit' }, memory.limitBytes);
+      },
     });
     this.httpRequests = new Counter({ name: 'strom_http_requests_total', help: 'HTTP gateway requests, per method and status.', labelNames: ['method', 'status'], registers });
     new Gauge({ name: 'strom_http_backend_info', help: 'The uWebSockets.js backend the gateway runs on (native or fallback).', labelNames: ['backend', 'version'], registers })
@@ -67,6 +90,40 @@ export class BrokerMetrics implements TrafficListener {
         this.set({ listener: 'kafka' }, sources.kafkaConnections());
         this.set({ listener: 'http' }, sources.httpConnections());
         this.set({ listener: 'websocket' }, sources.webSockets());
+      },
+    });
+    new Gauge({
+      name: 'strom_index_cache_bytes', help: 'Core memory held by the indexes of inactive segments (loaded on demand): now, the most since start, and the bound (strom.index.cache.max.bytes).', labelNames: ['stat'], registers,
+      collect() {
+        const cache = b().logs.indexCache;
+        this.set({ stat: 'current' }, cache.bytes);
+        this.set({ stat: 'peak' }, cache.peakBytes);
+        this.set({ stat: 'max' }, cache.maxBytes);
+      },
+    });
+    new Gauge({ name: 'strom_index_cache_files', help: 'Index files (.index, .timeindex) of inactive segments in core memory.', registers, collect() { this.set(b().logs.indexCache.files); } });
+    new Counter({
+      name: 'strom_index_cache_lookups_total', help: 'Lookups in inactive segments\' indexes, by whether the index was in memory (hit) or had to be loaded (miss).', labelNames: ['result'], registers,
+      collect() {
+        const cache = b().logs.indexCache;
+        this.reset();
+        this.inc({ result: 'hit' }, cache.hits);
+        this.inc({ result: 'miss' }, cache.misses);
+      },
+    });
+    new Counter({
+      name: 'strom_index_cache_evictions_total', help: 'Index files evicted from core memory to keep the index cache within its bound.', registers,
+      collect() {
+        this.reset();
+        this.inc(b().logs.indexCache.evictions);
+      },
+    });
+    new Gauge({
+      name: 'strom_index_active_bytes', help: 'Core memory held by the active segments\' indexes (appended to; outside the index cache\'s bound).', registers,
+      collect() {
+        let bytes = 0;
+        for (const t of b().logs.topics.values()) for (const p of t.partitions) bytes += p.activeSegment.index.residentBytes;
+        this.set(bytes);
       },
     });
     new Gauge({ name: 'strom_append_queue_depth', help: 'Appends queued for the append workers.', registers, collect() { this.set(sources.appendQueueDepth()); } });

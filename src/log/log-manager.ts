@@ -17,6 +17,7 @@ import {
 import { PartitionLog } from './partition-log.js';
 import { loadPartition } from './recovery.js';
 import { LogCleaner, type CleanStats } from './log-cleaner.js';
+import { IndexCache } from './index-cache.js';
 
 export interface Topic {
   name: string;
@@ -51,6 +52,8 @@ function storageError(e: unknown, what: string): unknown {
   return new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${what}: ${code === 'ENOSPC' ? 'no space left on the log directory' : (e as Error).message}`);
 }
 
+const INDEX_CACHE_KEY = 'strom.index.cache.max.bytes';
+
 /** Kafka refuses new topics whose names collide once '.' and '_' are treated alike. */
 const collisionKey = (name: string) => name.replace(/\./g, '_');
 
@@ -70,6 +73,8 @@ export class LogManager {
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
   private readonly cleaner: LogCleaner;
+  /** The indexes of inactive segments in core memory (strom.index.cache.max.bytes). */
+  readonly indexCache: IndexCache;
 
   constructor(
     readonly config: BrokerConfig,
@@ -79,6 +84,7 @@ export class LogManager {
     private readonly logger: Logger,
   ) {
     this.dir = config.logDir;
+    this.indexCache = new IndexCache(regions, config.int(INDEX_CACHE_KEY), (message) => logger.warn(message));
     this.cleaner = new LogCleaner(this.dir, config, core, () => [...this.topics.values()].flatMap((t) => t.partitions), logger);
   }
 
@@ -178,6 +184,7 @@ export class LogManager {
     const path = join(this.dir, BROKER_CONFIGS_FILE);
     writeFileSync(`${path}.tmp`, JSON.stringify({ configs }, null, 2));
     renameSync(`${path}.tmp`, path);
+    this.indexCache.resize(this.config.int(INDEX_CACHE_KEY));
     await this.refreshTopicConfigs();
   }
 
@@ -200,7 +207,7 @@ export class LogManager {
   }
 
   private newPartitionLog(topic: Topic, partition: number): PartitionLog {
-    return new PartitionLog(topic.name, partition, join(this.dir, partitionDirName(topic.name, partition)), topic.config, this.core, this.regions, this.pool);
+    return new PartitionLog(topic.name, partition, join(this.dir, partitionDirName(topic.name, partition)), topic.config, this.core, this.regions, this.pool, this.indexCache);
   }
 
   private async openWriter(log: PartitionLog): Promise<void> {
@@ -364,7 +371,13 @@ export class LogManager {
     // writers close.
     const doomed = topic.partitions.map((log) => {
       // Reads in flight (a Fetch that found the partition before) go on on open files.
-      for (const segment of log.segments) segment.pinSync();
+      for (const segment of log.segments) {
+        try {
+          segment.pin();
+        } catch {
+          // Already gone (retention): nothing to keep open.
+        }
+      }
       // Unique even when the same name is deleted twice within a millisecond.
       const dir = `${log.dir}.${Date.now()}${++deletions}${DELETE_DIR_SUFFIX}`;
       renameSync(log.dir, dir);
@@ -457,7 +470,7 @@ export class LogManager {
     for (const topic of this.topics.values()) {
       for (const log of topic.partitions) {
         log.recoveryPoint = log.logEndOffset;
-        log.saveIndexes();
+        await log.saveIndexes();
       }
     }
     writeCheckpointSync(join(this.dir, RECOVERY_POINT_CHECKPOINT), this.checkpointEntries((l) => l.recoveryPoint));

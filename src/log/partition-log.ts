@@ -4,12 +4,15 @@
 import type { Core, Region, RegionPool } from '../core/index.js';
 import { decodeBatches } from '../core/index.js';
 import type { AppendPool, AppendResult, PartitionHandle } from '../storage/append-pool.js';
-import { FLAG_ROLL, FLAG_STRICT } from '../storage/channel.js';
+import { FLAG_ROLL, FLAG_STRICT, STATUS_NO_PARTITION, STATUS_DISK_FULL, STATUS_IO_ERROR, STATUS_OFFSET_OVERFLOW } from '../storage/channel.js';
 import type { WriterConfig } from '../storage/partition-writer.js';
 import type { TopicConfig } from '../config/config.js';
-import { codecs, initCompression } from '../compression/codecs.js';
+import { codecs, initCompression, ZSTD } from '../compression/codecs.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { Segment } from './segment.js';
+import type { IndexCache } from './index-cache.js';
+import { FileRecords, HeaderWalker, type BatchBounds } from './file-records.js';
+import { ABI, type Ptr } from '../core/index.js';
 
 export interface ReadResult {
   /** Whole record batches (a view of core memory until release()), possibly empty. */
@@ -21,8 +24,14 @@ export interface ReadResult {
 
 const NO_RECORDS: ReadResult = { records: Buffer.alloc(0), codecs: 0, release() {} };
 
-/** Bytes read ahead of the fetch size to find the batch holding the fetch offset. */
-const SCAN_SLACK = 64 << 10;
+const walkers = new WeakMap<Core, HeaderWalker>();
+
+/** The thread's header walker (one scratch region per core). */
+function walkerFor(core: Core, regions: RegionPool): HeaderWalker {
+  let walker = walkers.get(core);
+  if (!walker) walkers.set(core, (walker = new HeaderWalker(core, regions)));
+  return walker;
+}
 
 export class PartitionLog {
   readonly key: string;
@@ -35,6 +44,7 @@ export class PartitionLog {
   private waiters = new Set<() => void>();
   /** Appends submitted and not yet completed (deletion waits for them). */
   private inflight = 0;
+  private readonly walker: HeaderWalker;
 
   constructor(
     readonly topic: string,
@@ -44,8 +54,10 @@ export class PartitionLog {
     private readonly core: Core,
     private readonly regions: RegionPool,
     private readonly pool: AppendPool,
+    private readonly indexCache: IndexCache,
   ) {
     this.key = `${topic}-${partition}`;
+    this.walker = walkerFor(core, regions);
   }
 
   /** One broker: every acknowledged append is committed. */
@@ -75,38 +87,45 @@ export class PartitionLog {
     };
   }
 
+  /** A segment of this log whose index is not loaded (see Segment). */
   newSegment(baseOffset: number, size = 0): Segment {
-    return new Segment(this.core, this.regions, this.dir, baseOffset, size, this.config.number('segment.index.bytes'));
+    return new Segment(this.core, this.indexCache, this.dir, baseOffset, size, {
+      maxIndexBytes: this.config.number('segment.index.bytes'), indexIntervalBytes: this.config.number('index.interval.bytes'),
+    });
   }
 
   /**
    * Appends one record batch (exactly one, magic 2). The append worker validates it and
    * assigns its offsets in place: a batch already in core memory (a request frame) is used
-   * where it lies, any other is copied in first. Resolves with the worker's result; the
-   * log's view (segments, index, end offset) is updated before it resolves.
+   * where it lies, any other is copied in first. Resolves with where it went once it is
+   * written, the log's view (segments, index, end offset) updated; a batch the worker refuses
+   * or cannot write throws the KafkaError a producer gets for it.
    */
   async append(batch: Uint8Array, strict = true): Promise<AppendResult> {
     if (!this.handle) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key} is not open`);
     const flags = (strict ? FLAG_STRICT : 0) | (this.activeSegment.index.isFull ? FLAG_ROLL : 0);
     const logAppendTime = this.config.logAppendTime ? Date.now() : -1;
-    const copy = this.core.mem.holds(batch) ? null : this.regions.alloc(batch.length);
+    const where = this.core.addressOf(batch);
+    const copy = where === -1 ? this.regions.alloc(batch.length) : null;
     if (copy) this.core.mem.write(copy.ptr, batch);
     this.inflight++;
     let result: AppendResult;
     try {
-      result = await this.pool.append(this.handle, copy ? copy.ptr : batch.byteOffset, batch.length, flags, logAppendTime);
+      result = await this.pool.append(this.handle, copy ? copy.ptr : where as Ptr, batch.length, flags, logAppendTime);
     } finally {
       this.inflight--;
       if (copy) this.regions.release(copy);
     }
-    if (result.status !== 0) return result;
+    if (result.status !== 0) throw this.appendError(result.status);
     if (result.rolled) {
       const old = this.activeSegment;
-      old.index.onRolled();
-      void old.index.save(old.paths.index, old.paths.timeIndex);
-      this.segments.push(this.newSegment(result.baseOffset));
+      const active = this.newSegment(result.baseOffset);
+      active.index.reset();
+      this.segments.push(active);
+      void old.index.deactivate(); // written, then evictable; it never rejects
     }
     const segment = this.activeSegment;
+    if (segment.codecs !== null) segment.codecs |= 1 << (batch[ABI.BATCH_ATTRIBUTES + 1] & ABI.COMPRESSION_MASK);
     segment.index.onAppend({
       lastOffset: result.lastOffset, position: result.position, size: result.size,
       maxTimestamp: result.maxTimestamp, offsetOfMaxTimestamp: result.offsetOfMaxTimestamp,
@@ -115,6 +134,18 @@ export class PartitionLog {
     this.logEndOffset = result.lastOffset + 1;
     this.wake();
     return result;
+  }
+
+  /** What a producer is told of a batch the append worker refused or could not write. */
+  private appendError(status: number): KafkaError {
+    switch (status) {
+      case ABI.ERR_RECORD_COUNT: case ABI.ERR_RECORD_BOUNDS: case ABI.ERR_OFFSET_DELTA:
+        return new KafkaError(ErrorCode.INVALID_RECORD, `invalid record batch: ${this.core.codeName(status)}`);
+      case STATUS_NO_PARTITION: return new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key} is not open`);
+      case STATUS_DISK_FULL: return new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'no space left on the log directory');
+      case STATUS_IO_ERROR: case STATUS_OFFSET_OVERFLOW: return new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'the log could not be written');
+      default: return new KafkaError(ErrorCode.CORRUPT_MESSAGE, `corrupt record batch: ${this.core.codeName(status)}`);
+    }
   }
 
   /** Appends still on their way to disk. */
@@ -152,19 +183,91 @@ export class PartitionLog {
 
   /**
    * Whole batches from `fetchOffset`, at most maxBytes of them, from one segment as Kafka
-   * reads (the first batch even when larger, with minOneBatch: KIP-74). Throws
-   * OFFSET_OUT_OF_RANGE outside [logStartOffset, logEndOffset].
+   * reads (the first batch even when larger, with minOneBatch: KIP-74), as a range of the
+   * segment file that stays readable until released; null when there is nothing to return.
+   * Batches from upperBound on (the high watermark) are left out. `scanCodecs` reads every
+   * header in the range to tell which codecs it holds. Throws OFFSET_OUT_OF_RANGE outside
+   * [logStartOffset, logEndOffset].
    */
-  async read(fetchOffset: number, maxBytes: number, minOneBatch: boolean, upperBound = this.highWatermark): Promise<ReadResult> {
+  slice(fetchOffset: number, maxBytes: number, minOneBatch: boolean, upperBound = this.highWatermark, scanCodecs = false): FileRecords | null {
     if (fetchOffset < this.logStartOffset || fetchOffset > this.logEndOffset) {
       throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${fetchOffset} is outside [${this.logStartOffset}, ${this.logEndOffset}] of ${this.key}`);
     }
     for (let segment = this.segmentFor(fetchOffset); segment && fetchOffset < upperBound; segment = this.nextSegment(segment)) {
-      const result = await this.readSegment(segment, fetchOffset, maxBytes, minOneBatch, upperBound);
-      if (result) return result;
+      const slice = this.sliceOf(segment, fetchOffset, maxBytes, minOneBatch, upperBound, scanCodecs);
+      if (slice !== undefined) return slice;
       // fetchOffset lies past this segment's batches (e.g. compacted away): try the next one.
     }
-    return NO_RECORDS;
+    return null;
+  }
+
+  /** The slice of one segment; undefined when no batch of it reaches fetchOffset. */
+  private sliceOf(segment: Segment, fetchOffset: number, maxBytes: number, minOneBatch: boolean, upperBound: number, scanCodecs: boolean): FileRecords | null | undefined {
+    const walker = this.walker;
+    let end = segment.size;
+    let first: BatchBounds | null = null;
+    walker.walk(segment, segment.index.positionFor(fetchOffset), end, (b) => {
+      if (b.lastOffset < fetchOffset) return true;
+      first = b;
+      return false;
+    });
+    if (first === null) return undefined;
+    const start = (first as BatchBounds).position;
+    if ((first as BatchBounds).baseOffset >= upperBound) return null;
+    if (upperBound < this.logEndOffset) {
+      // Records from upperBound on are not served yet: the segment ends, for this read, at its batch.
+      end = walker.walk(segment, Math.max(start, segment.index.positionFor(upperBound)), end, (b) => b.baseOffset < upperBound);
+    }
+    const limit = start + maxBytes;
+    let stop = end;
+    let codecs: number | null = null;
+    // What the whole segment holds tells, without reading a batch, that there is no zstd in it.
+    const noZstd = segment.codecs !== null && (segment.codecs & (1 << ZSTD)) === 0;
+    if (scanCodecs && !noZstd) {
+      codecs = 0;
+      stop = walker.walk(segment, start, end, (b) => {
+        if (b.position + b.size > limit) return false;
+        codecs! |= 1 << (b.attributes & ABI.COMPRESSION_MASK);
+        return true;
+      });
+    } else {
+      if (scanCodecs) codecs = segment.codecs;
+      // Batches before the last indexed one that starts within the limit all fit: walk from there.
+      if (limit < end) stop = walker.walk(segment, Math.max(start, segment.index.positionAtOrBefore(limit)), end, (b) => b.position + b.size <= limit);
+    }
+    if (stop === start) {
+      if (!minOneBatch) return null;
+      stop = start + (first as BatchBounds).size;
+      codecs = 1 << ((first as BatchBounds).attributes & ABI.COMPRESSION_MASK);
+    }
+    return new FileRecords(segment, start, stop - start, codecs);
+  }
+
+  /**
+   * As slice(), with the batches read into core memory (until release()): for readers that
+   * decode them (the HTTP gateway, loading internal topics, Fetch versions that convert).
+   */
+  async read(fetchOffset: number, maxBytes: number, minOneBatch: boolean, upperBound = this.highWatermark, scanCodecs = false): Promise<ReadResult> {
+    const slice = this.slice(fetchOffset, maxBytes, minOneBatch, upperBound, scanCodecs);
+    if (!slice) return NO_RECORDS;
+    try {
+      return await this.readSlice(slice);
+    } finally {
+      slice.release();
+    }
+  }
+
+  /** The bytes of a slice of this log, read into core memory (until release()). */
+  async readSlice(slice: FileRecords): Promise<ReadResult> {
+    const region = this.regions.alloc(slice.length);
+    try {
+      const got = await slice.segment.read(slice.position, this.core.mem.view(region.ptr, slice.length));
+      if (got < slice.length) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${this.key}: ${slice.length - got} bytes of ${slice.segment.paths.log} are missing`);
+      return this.view(region, slice.length, slice.codecs ?? this.codecsOf(region.ptr, slice.length));
+    } catch (e) {
+      this.regions.release(region);
+      throw e;
+    }
   }
 
   /** The segment after `segment`, by base offset (it may have been replaced or removed meanwhile). */
@@ -184,61 +287,15 @@ export class PartitionLog {
     return true;
   }
 
-  private async readSegment(segment: Segment, fetchOffset: number, maxBytes: number, minOneBatch: boolean, upperBound: number): Promise<ReadResult | null> {
-    const end = segment.size;
-    let position = segment.index.positionFor(fetchOffset);
-    while (position < end) {
-      const want = Math.min(end - position, maxBytes + SCAN_SLACK);
-      let region = this.regions.alloc(want);
-      try {
-        let got = await segment.read(position, this.core.mem.view(region.ptr, want));
-        const scan = this.core.scanAt(region.ptr, got, 0, Math.ceil(got / this.core.c.BATCH_HEADER_SIZE));
-        if (scan.status < 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `${this.key}: corrupt batch at position ${position + scan.bytes}`);
-        const first = scan.batches.findIndex((b) => b.lastOffset >= fetchOffset);
-        if (first < 0) {
-          if (scan.bytes === 0) {
-            // One batch larger than what we read: read exactly it.
-            const header = this.core.readHeaderAt(region.ptr, got);
-            if (header <= 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `${this.key}: corrupt batch at position ${position}`);
-            // Read now: the result area is shared by every request on this thread.
-            const { lastOffset, compression } = this.core.header();
-            if (lastOffset < fetchOffset) { position += header; this.regions.release(region); continue; }
-            region = this.regions.grow(region, header, 0);
-            got = await segment.read(position, this.core.mem.view(region.ptr, header));
-            if (got < header || !minOneBatch && header > maxBytes) { this.regions.release(region); return NO_RECORDS; }
-            return this.view(region, 0, header, 1 << compression);
-          }
-          position += scan.bytes;
-          this.regions.release(region);
-          continue;
-        }
-        const start = scan.batches[first].position;
-        let stop = start;
-        let codecMask = 0;
-        for (let i = first; i < scan.batches.length; i++) {
-          const b = scan.batches[i];
-          if (b.baseOffset >= upperBound) break;
-          if (b.position + b.size - start > maxBytes && !(i === first && minOneBatch)) break;
-          stop = b.position + b.size;
-          codecMask |= 1 << (b.attributes & this.core.c.COMPRESSION_MASK);
-        }
-        if (stop === start) {
-          // The first batch did not fit in what was read; with minOneBatch read it whole.
-          const b = scan.batches[first];
-          if (!minOneBatch || b.baseOffset >= upperBound) { this.regions.release(region); return NO_RECORDS; }
-          return this.view(region, start, b.size, 1 << (b.attributes & this.core.c.COMPRESSION_MASK));
-        }
-        return this.view(region, start, stop - start, codecMask);
-      } catch (e) {
-        this.regions.release(region);
-        throw e;
-      }
-    }
-    return null;
+  /** Which codecs the whole batches at [ptr, ptr + length) use (they are in memory: a scan, no reads). */
+  private codecsOf(ptr: Ptr, length: number): number {
+    let mask = 0;
+    for (const b of this.core.scanAt(ptr, length, 0, Math.ceil(length / ABI.BATCH_HEADER_SIZE)).batches) mask |= 1 << (b.attributes & ABI.COMPRESSION_MASK);
+    return mask;
   }
 
-  private view(region: Region, start: number, length: number, codecMask: number): ReadResult {
-    const records = Buffer.from(this.core.mem.u8().buffer, region.ptr + start, length);
+  private view(region: Region, length: number, codecMask: number): ReadResult {
+    const records = Buffer.from(this.core.mem.u8().buffer, region.ptr, length);
     let released = false;
     return {
       records,
@@ -288,7 +345,7 @@ export class PartitionLog {
   }
 
   private lastOffsetIn(records: Uint8Array): number {
-    const scan = this.core.scan(records, 0, Math.ceil(records.length / this.core.c.BATCH_HEADER_SIZE));
+    const scan = this.core.scan(records, 0, Math.ceil(records.length / ABI.BATCH_HEADER_SIZE));
     return scan.batches[scan.batches.length - 1].lastOffset;
   }
 
@@ -332,9 +389,9 @@ export class PartitionLog {
     return deleted;
   }
 
-  /** Saves every segment's indexes (clean shutdown). */
-  saveIndexes(): void {
-    for (const segment of this.segments) segment.index.saveSync(segment.paths.index, segment.paths.timeIndex);
+  /** Writes the indexes changed since they were last written (clean shutdown). */
+  async saveIndexes(): Promise<void> {
+    for (const segment of this.segments) await segment.index.saveOnShutdown();
   }
 
   close(): void {

@@ -1,47 +1,62 @@
 // One segment seen from the main thread: its log file (read-only here; the partition's
 // append worker writes it), its size as far as appends have completed, and its indexes.
-import { open, openSync, read, readSync, close, rename, unlink } from 'node:fs';
+import { openSync, read, readSync, close, rename, unlink } from 'node:fs';
+import type { Core } from '../core/index.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import type { Core, RegionPool } from '../core/index.js';
 import { segmentPaths, DELETED_SUFFIX } from './layout.js';
-import { SegmentIndex } from './segment-index.js';
+import { SegmentIndex, type IndexOptions } from './segment-index.js';
+import type { IndexCache } from './index-cache.js';
+import type { LogSource } from './segment-scan.js';
 
 /** Reads up to this size are synchronous (see read()). */
 const SYNC_READ_BYTES = 1 << 20;
 
-export class Segment {
+export class Segment implements LogSource {
   readonly index: SegmentIndex;
   readonly paths: { log: string; index: string; timeIndex: string };
   /** Bytes of whole, completed batches: reads never go past this. */
   size: number;
   /** When the segment was created (for segment.ms and, without timestamps, retention). */
   createdMs: number;
-  private fd: Promise<number> | null = null;
+  /**
+   * Bit n set: some batch of the segment uses codec n; null when not known (a segment found
+   * on disk). Fetch versions that cannot take zstd need not read a segment known to hold none.
+   */
+  codecs: number | null;
+  /** The read file, opened on first use. */
+  private fd: number | null = null;
+  /** Record sets streamed from this file and not yet written (acquire/release). */
+  private refs = 0;
+  /** Deleted, retired or closed: the file is closed once no stream holds it. */
+  private closing = false;
   private deleted = false;
   /** Replaced by a compacted copy under the same name: never open the path again. */
   private retired = false;
-  /** Closed (shutdown, or its topic deleted): reads that come late find no partition. */
-  private closed = false;
 
-  constructor(core: Core, pool: RegionPool, dir: string, readonly baseOffset: number, size: number, maxIndexBytes: number, createdMs = Date.now()) {
+  /** The index starts unloaded: reset() it for a new segment, or load it (recovery.ts). */
+  constructor(core: Core, cache: IndexCache, dir: string, readonly baseOffset: number, size: number, indexOptions: IndexOptions, createdMs = Date.now()) {
     this.paths = segmentPaths(dir, baseOffset);
-    this.index = new SegmentIndex(core, pool, baseOffset, maxIndexBytes);
+    this.index = new SegmentIndex(core, cache, baseOffset, this.paths, indexOptions, this);
     this.size = size;
     this.createdMs = createdMs;
+    this.codecs = size === 0 ? 0 : null;
   }
 
-  private file(): Promise<number> {
-    if (this.closed) return Promise.reject(new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${this.paths.log} is closed: its partition is gone`));
-    if (this.retired && !this.fd) return Promise.reject(new Error(`${this.paths.log} was replaced by its compacted copy`));
-    if (this.fd) return this.fd;
-    const opening: Promise<number> = new Promise((resolve, reject) => open(this.paths.log, 'r', (err, fd) => {
-      if (!err) return resolve(fd);
-      if (this.fd === opening) this.fd = null;
-      // Its directory renamed by a topic deletion (or the file by retention) under an open in flight.
-      reject(err.code === 'ENOENT' ? new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${this.paths.log} is gone`) : err);
-    }));
-    this.fd = opening;
-    return opening;
+  /**
+   * The open read file (opened now if it is not: a local open takes microseconds). A read
+   * that comes after the segment closed, or finds its file gone (its topic deleted, its
+   * directory renamed), finds no partition: the request gets UNKNOWN_TOPIC_OR_PARTITION.
+   */
+  private file(): number {
+    if (this.fd !== null) return this.fd;
+    if (this.retired || this.closing) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${this.paths.log} is closed (deleted, compacted or shut down)`);
+    try {
+      this.fd = openSync(this.paths.log, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${this.paths.log} is gone`);
+      throw e;
+    }
+    return this.fd;
   }
 
   /**
@@ -52,11 +67,45 @@ export class Segment {
    * loop for the disk's time, as cold reads block Kafka's network threads.
    */
   async read(position: number, into: Uint8Array): Promise<number> {
-    const fd = await this.file();
+    const fd = this.file();
     if (into.length <= SYNC_READ_BYTES) return readSync(fd, into, 0, into.length, position);
-    return new Promise((resolve, reject) => {
-      read(fd, into, 0, into.length, position, (err, n) => (err ? reject(err) : resolve(n)));
-    });
+    this.refs++;
+    try {
+      return await new Promise<number>((resolve, reject) => {
+        read(fd, into, 0, into.length, position, (err, n) => (err ? reject(err) : resolve(n)));
+      });
+    } finally {
+      this.release();
+    }
+  }
+
+  /** Reads up to `into.length` bytes at `position` on this thread; returns the bytes read. */
+  readSync(position: number, into: Uint8Array): number {
+    return readSync(this.file(), into, 0, into.length, position);
+  }
+
+  /**
+   * Keeps the read file open for a record set streamed from it (a Fetch response still being
+   * written): deletion, compaction and shutdown close the file only after release().
+   */
+  acquire(): void {
+    this.file();
+    this.refs++;
+  }
+
+  release(): void {
+    if (--this.refs === 0 && this.closing) this.closeFile();
+  }
+
+  private closeFile(): void {
+    if (this.fd !== null) close(this.fd, () => {});
+    this.fd = null;
+  }
+
+  /** Closes the file at once, or when its last stream is released. */
+  private closeWhenFree(): void {
+    this.closing = true;
+    if (this.refs === 0) this.closeFile();
   }
 
   /**
@@ -67,11 +116,9 @@ export class Segment {
     if (this.deleted) return;
     this.deleted = true;
     const files = [this.paths.log, this.paths.index, this.paths.timeIndex];
-    const fd = this.fd;
-    this.fd = null;
     for (const file of files) rename(file, file + DELETED_SUFFIX, () => {});
     setTimeout(() => {
-      void fd?.then((n) => close(n, () => {}), () => {});
+      this.closeWhenFree();
       for (const file of files) unlink(file + DELETED_SUFFIX, () => {});
     }, delayMs).unref();
     this.index.release();
@@ -81,33 +128,24 @@ export class Segment {
    * Opens the read file now. The log cleaner calls it before renaming a compacted copy over
    * the file: reads through this object then keep seeing the bytes its index describes.
    */
-  async pin(): Promise<void> {
-    await this.file();
+  pin(): void {
+    this.file();
   }
 
   /**
    * This object was replaced by a compacted copy of the same name (after pin()): reads in
-   * progress finish on the old file, which is closed after delayMs, as delete() does.
+   * progress finish on the old file, which is closed after delayMs, as delete() does. Its
+   * index goes now: the index files by its name are the copy's, and must never be loaded
+   * for it (a lookup on it answers "from the segment's start", always correct).
    */
   retire(delayMs: number): void {
     this.retired = true;
-    const fd = this.fd;
-    setTimeout(() => {
-      void fd?.then((n) => close(n, () => {}), () => {});
-      if (this.fd === fd) this.fd = null;
-      this.index.release();
-    }, delayMs).unref();
+    this.index.release();
+    setTimeout(() => this.closeWhenFree(), delayMs).unref();
   }
 
-  /** Opens the read file now, synchronously: before its directory is renamed away. */
-  pinSync(): void {
-    if (!this.fd && !this.retired && !this.closed) this.fd = Promise.resolve(openSync(this.paths.log, 'r'));
-  }
-
-  /** Closes the read file (shutdown); the files stay. */
+  /** Closes the read file (shutdown), once no stream holds it; the files stay. */
   close(): void {
-    this.closed = true;
-    void this.fd?.then((n) => close(n, () => {}), () => {});
-    this.fd = null;
+    this.closeWhenFree();
   }
 }

@@ -4,7 +4,7 @@
 // objects unless the caller asks for the batches (e2e reads the send time from values).
 import { Connection } from '../client/connection.js';
 import { FetchApi } from '../protocol/generated/fetch.js';
-import { ZERO_UUID } from '../protocol/codec.js';
+import { ZERO_UUID, recordBytes } from '../protocol/codec.js';
 import { errorName } from '../protocol/errors.js';
 import type { LeaderTarget } from './produce-loop.js';
 
@@ -102,13 +102,14 @@ export async function runFetchLoop(o: FetchLoopOptions): Promise<{ records: numb
               o.onError(errorName(p.errorCode));
               continue;
             }
-            if (!p.records || p.records.length === 0) continue;
+            const bytesFetched = recordBytes(p.records);
+            if (!bytesFetched || bytesFetched.length === 0) continue;
             const from = positions.get(p.partitionIndex)!;
-            const counted = countBatches(p.records, from);
+            const counted = countBatches(bytesFetched, from);
             positions.set(p.partitionIndex, counted.next);
             records += counted.count;
             bytes += counted.bytes;
-            sets.push({ partition: p.partitionIndex, records: p.records, from });
+            sets.push({ partition: p.partitionIndex, records: bytesFetched, from });
           }
         }
         if (records > 0) lastData = performance.now();

@@ -17,6 +17,35 @@ const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
 export const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
+/**
+ * A record set that is not in memory when its response is encoded: the bytes of a log
+ * segment, read as the response goes out (Kafka sends Fetch data with sendfile for the same
+ * reason: a client that does not read its responses must not make the broker hold them).
+ */
+export interface StreamedRecords {
+  readonly length: number;
+  /** Copies the record set's bytes [from, from + into.length) into `into`; fewer when its source shrank. */
+  read(from: number, into: Uint8Array): number;
+  /** The response is done with it (written, or dropped with its connection). */
+  release(): void;
+}
+
+/** A record set of a response: bytes, or bytes streamed from their source as the response is written. */
+export type Records = Buffer | StreamedRecords;
+
+/** A piece of an encoded message: bytes, or a record set to stream. */
+export type Chunk = Buffer | StreamedRecords;
+
+export function isStreamed(chunk: Chunk): chunk is StreamedRecords {
+  return !(chunk instanceof Uint8Array);
+}
+
+/** The bytes of a decoded record set (decoders always give bytes; only a broker's own responses stream). */
+export function recordBytes(records: Records | null): Buffer | null {
+  if (records !== null && isStreamed(records)) throw new TypeError('a streamed record set has no bytes in memory');
+  return records;
+}
+
 export class Reader {
   pos: number;
   constructor(readonly buf: Buffer, start = 0, readonly end = buf.length) {
@@ -139,7 +168,7 @@ export class Writer {
   private buf: Buffer;
   pos = 0;
   /** Finished chunks, including large byte fields kept by reference. */
-  private chunks: Buffer[] = [];
+  private parts: Chunk[] = [];
   private chunkStart = 0;
   private flushed = 0;
 
@@ -251,6 +280,18 @@ export class Writer {
     else this.bytes(v, compact);
   }
 
+  /** A record set: bytes, or a streamed one, kept as a chunk of its own and read when the message is written. */
+  records(v: Records | null, compact: boolean): void {
+    if (v === null || v instanceof Uint8Array) {
+      this.nullableBytes(v, compact);
+      return;
+    }
+    this.lengthPrefix(v.length, compact, true);
+    this.cut();
+    this.parts.push(v);
+    this.flushed += v.length;
+  }
+
   arrayLength(n: number, compact: boolean): void {
     this.lengthPrefix(n, compact, true);
   }
@@ -259,7 +300,7 @@ export class Writer {
   raw(v: Uint8Array): void {
     if (v.length >= 4096) {
       this.cut();
-      this.chunks.push(Buffer.from(v.buffer, v.byteOffset, v.length));
+      this.parts.push(Buffer.from(v.buffer, v.byteOffset, v.length));
       this.flushed += v.length;
       return;
     }
@@ -269,7 +310,7 @@ export class Writer {
 
   private cut(): void {
     if (this.pos > this.chunkStart) {
-      this.chunks.push(this.buf.subarray(this.chunkStart, this.pos));
+      this.parts.push(this.buf.subarray(this.chunkStart, this.pos));
       this.flushed += this.pos - this.chunkStart;
       this.chunkStart = this.pos;
     }
@@ -288,10 +329,18 @@ export class Writer {
     }
   }
 
-  /** The bytes written, as chunks (large byte fields are not copied). */
-  finish(): Buffer[] {
+  /** What was written, as chunks: bytes (large byte fields are not copied) and streamed record sets. */
+  chunks(): Chunk[] {
     this.cut();
-    return this.chunks;
+    return this.parts;
+  }
+
+  /** The bytes written, as chunks (large byte fields are not copied); a streamed record set is an error here. */
+  finish(): Buffer[] {
+    return this.chunks().map((c) => {
+      if (isStreamed(c)) throw new TypeError('a message with a streamed record set has no bytes in memory');
+      return c;
+    });
   }
 
   /** The bytes written, as one buffer. */

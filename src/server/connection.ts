@@ -1,55 +1,78 @@
 // One client connection: length-prefixed frames read by the socket straight into core memory
 // (frame-reader.ts: the kernel's copy is the only one a produced batch gets before the page
 // cache), requests decoded with the generated codecs and handled concurrently, responses
-// written in request order.
+// written in request order. Record sets a response streams from the log (Fetch) are read
+// piece by piece as the socket takes them (output.ts), so a response waiting for a client
+// holds no fetched data.
 //
-// Limits (TIGER_STYLE: everything bounded): a frame above socket.request.max.bytes closes
-// the connection; past queued.max.requests requests or queued.max.request.bytes bytes in
-// flight, or a full socket write buffer, the connection stops reading until it drains.
-// Malformed frames, unknown API keys and unparsable bodies close this connection only,
-// after one log line; an ApiVersions request at a version the broker does not serve is
-// answered in the v0 layout with UNSUPPORTED_VERSION so the client retries lower.
+// Limits (TIGER_STYLE: everything bounded), all enforced in updateFlow(): the connection stops
+// reading past queued.max.requests requests or queued.max.request.bytes bytes of requests in
+// flight, past strom.connection.max.unsent.bytes of responses its client has not taken (Kafka
+// mutes a channel whose response is not yet sent), and while the broker's request memory
+// (strom.request.memory.max.bytes) is spent; it reads again once below. A frame above
+// socket.request.max.bytes closes it. Malformed frames, unknown API keys and unparsable
+// bodies close this connection only, after one log line; an ApiVersions request at a version
+// the broker does not serve is answered in the v0 layout with UNSUPPORTED_VERSION so the
+// client retries lower. An exception out of this connection's own code closes it, logged
+// with the client and the request and counted (onFailure): it never reaches the event loop.
 import type { Socket } from 'node:net';
-import { Reader, Writer, ProtocolError } from '../protocol/codec.js';
+import { Reader, Writer } from '../protocol/codec.js';
 import { readRequestHeader } from '../protocol/generated/request-header.js';
 import { requestHeaderVersion, responseHeaderVersion, API_VERSIONS_KEY } from '../protocol/headers.js';
 import { ErrorCode } from '../protocol/errors.js';
+import { MemoryBudget } from '../core/index.js';
 import type { BrokerContext, Handler, RequestContext } from '../api/handler.js';
 import { FrameReader } from './frame-reader.js';
 import { withUserBuffers } from './user-buffer.js';
+import { Output, type Response } from './output.js';
 
 export interface ConnectionLimits {
   maxRequestBytes: number;
   maxInflightRequests: number;
   maxInflightBytes: number;
+  /** Bytes of responses not yet taken by the client before the connection stops reading. */
+  maxUnsentBytes: number;
   idleMs: number;
   /** Called once per answered request with its API and handling time (the gateway's metrics). */
   onRequest?: (apiName: string, seconds: number) => void;
+  /** Called when this connection's own code threw and the connection was closed for it. */
+  onFailure?: () => void;
 }
 
-/** Bytes of responses queued in the socket before the connection stops reading. */
-const MAX_WRITE_BUFFER = 64 << 20;
+/** What stops a connection from being read: each limit in updateFlow(). */
+export type PauseReason = 'requests' | 'request_bytes' | 'unsent' | 'memory';
 
 /** The copying read path is logged once per process. */
 let copiedReadsLogged = false;
 
-interface Pending {
+/** Where a read lands when the reader cannot give a buffer (the connection is closing). */
+const DISCARD = new Uint8Array(4096);
+
+interface Pending extends Response {
   /** Gives the request's frame back; `heldBytes` is what it pins of core memory. */
   releaseFrame: () => void;
   heldBytes: number;
   ready: boolean;
-  chunks: Buffer[] | null; // null: no response (acks=0)
-  releases: (() => void)[];
+  released: boolean;
 }
 
 export class Connection {
   private readonly socket: Socket;
   private readonly reader: FrameReader;
+  private readonly output: Output;
   private readonly queue: Pending[] = [];
+  /** What this connection's responses may hold in memory (handlers take it; ctx.memory). */
+  private readonly memory: MemoryBudget;
   private inflightBytes = 0;
-  private paused = false;
+  /** Bytes of responses ready but queued behind one still being handled. */
+  private waitingBytes = 0;
+  /** Why the connection is not being read, or null while it is. */
+  pausedBy: PauseReason | null = null;
   private closed = false;
   private clientId: string | null = null;
+  /** The request being handled most recently, for failure logs. */
+  private lastRequest = '';
+  private cancelRelief: (() => void) | null = null;
   readonly address: string;
 
   /** `accepted` comes from a server created with pauseOnConnect (nothing read yet). */
@@ -60,33 +83,69 @@ export class Connection {
     private readonly limits: ConnectionLimits,
     private readonly onClose: (connection: Connection) => void,
   ) {
+    this.memory = new MemoryBudget(limits.maxUnsentBytes);
     this.reader = new FrameReader(broker.core.mem, broker.regions, limits.maxRequestBytes, {
       frame: (ptr, size, release, heldBytes) => this.dispatch(ptr, size, release, heldBytes),
       invalid: (size) => this.close(`request of ${size} bytes (socket.request.max.bytes is ${limits.maxRequestBytes})`),
       // Called from inside a socket read: the close waits for it to return.
       exhausted: (e) => queueMicrotask(() => this.close(`core memory is full (${e.message})`)),
-    });
-    const socket = withUserBuffers(accepted, () => this.reader.nextBuffer(), (n) => this.reader.filled(n)) ?? accepted;
+    }, broker.memory);
+    const socket = withUserBuffers(accepted, () => this.nextBuffer(), (n) => this.guard('reading', () => this.reader.filled(n))) ?? accepted;
     this.socket = socket;
     if (socket === accepted) {
       if (!copiedReadsLogged) broker.logger.warn('socket reads are copied into core memory: this Node offers no user-buffer reads on accepted sockets');
       copiedReadsLogged = true;
-      socket.on('data', (chunk: Buffer) => this.reader.write(chunk));
+      socket.on('data', (chunk: Buffer) => this.guard('reading', () => this.reader.write(chunk)));
       socket.resume();
     }
     this.address = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.output = new Output(socket, {
+      written: (response) => this.release(response as Pending),
+      moved: () => this.updateFlow(),
+      fail: (what, e) => this.crashed(what, e),
+    });
     socket.setNoDelay(true);
     socket.setTimeout(limits.idleMs);
-    socket.on('timeout', () => {
-      if (this.queue.length === 0) this.close(`idle for ${limits.idleMs} ms (connections.max.idle.ms)`, false);
-    });
-    socket.on('drain', () => this.updateFlow());
+    socket.on('timeout', () => this.guard('timing out', () => {
+      if (this.queue.length === 0 && this.output.idle) this.close(`idle for ${limits.idleMs} ms (connections.max.idle.ms)`, false);
+    }));
+    socket.on('drain', () => this.guard('writing', () => this.output.pump()));
     socket.on('error', () => {}); // 'close' follows
-    socket.on('close', () => this.teardown());
+    socket.on('close', () => this.guard('closing', () => this.teardown()));
+    this.updateFlow(); // a connection opened while request memory is spent waits too
   }
 
   get inflightRequests(): number {
     return this.queue.length;
+  }
+
+  /** Where the socket's next read lands; a reader that fails gives a buffer that is dropped. */
+  private nextBuffer(): Uint8Array {
+    try {
+      return this.reader.nextBuffer();
+    } catch (e) {
+      this.crashed('reading', e);
+      return DISCARD;
+    }
+  }
+
+  /** Runs `fn` for this connection; what it throws closes this connection, not the broker. */
+  private guard(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.crashed(what, e);
+    }
+  }
+
+  private crashed(what: string, e: unknown): void {
+    this.limits.onFailure?.();
+    const request = this.lastRequest ? `, last request ${this.lastRequest}` : '';
+    const client = this.clientId ? ` (client ${this.clientId})` : '';
+    this.broker.logger.error(`connection from ${this.address}${client} failed ${what}${request}: ${(e as Error)?.stack ?? e}`);
+    try {
+      this.close('internal error', false);
+    } catch { /* the socket is gone already */ }
   }
 
   private dispatch(ptr: number, size: number, releaseFrame: () => void, heldBytes: number): void {
@@ -94,7 +153,7 @@ export class Connection {
       releaseFrame();
       return;
     }
-    const pending: Pending = { releaseFrame, heldBytes, ready: false, chunks: null, releases: [] };
+    const pending: Pending = { releaseFrame, heldBytes, ready: false, released: false, chunks: null, releases: [] };
     this.queue.push(pending);
     this.inflightBytes += heldBytes;
     this.updateFlow();
@@ -115,6 +174,7 @@ export class Connection {
       return;
     }
     const handler = this.handlers.get(apiKey);
+    this.lastRequest = `${handler?.api.name ?? `API key ${apiKey}`} v${apiVersion} (correlation id ${correlationId})`;
     if (!handler) {
       this.refuse(pending, `unknown or unsupported API key ${apiKey} (version ${apiVersion})`);
       return;
@@ -140,7 +200,8 @@ export class Connection {
       return;
     }
     const ctx: RequestContext = {
-      apiKey, apiVersion, correlationId, clientId: this.clientId, clientAddress: this.address, clientHost: this.socket.remoteAddress ?? '', broker: this.broker,
+      apiKey, apiVersion, correlationId, clientId: this.clientId, clientAddress: this.address, clientHost: this.socket.remoteAddress ?? '',
+      broker: this.broker, memory: this.memory,
       onDone: (release) => pending.releases.push(release),
       closeConnection: (reason) => this.close(reason),
     };
@@ -157,13 +218,16 @@ export class Connection {
       return;
     }
     if (result instanceof Promise) {
-      result.then((response) => this.respond(pending, correlationId, apiKey, apiVersion, handler, response),
-        (e) => this.failed(pending, handler, apiVersion, e));
+      result.then(
+        (response) => this.guard('answering', () => this.respond(pending, correlationId, apiKey, apiVersion, handler, response)),
+        (e) => this.guard('answering', () => this.failed(pending, handler, apiVersion, e)),
+      );
     } else this.respond(pending, correlationId, apiKey, apiVersion, handler, result);
   }
 
   private failed(pending: Pending, handler: Handler, version: number, e: unknown): void {
-    this.broker.logger.error(`${handler.api.name} v${version} from ${this.address} failed: ${(e as Error).stack ?? e}`);
+    this.limits.onFailure?.();
+    this.broker.logger.error(`${handler.api.name} v${version} from ${this.address} failed: ${(e as Error)?.stack ?? e}`);
     this.refuse(pending, `${handler.api.name} failed`);
   }
 
@@ -192,56 +256,58 @@ export class Connection {
       try {
         handler.api.writeResponse(w, apiVersion, response);
       } catch (e) {
-        if (e instanceof ProtocolError) {
-          this.failed(pending, handler, apiVersion, e);
-          return;
-        }
-        throw e;
+        this.failed(pending, handler, apiVersion, e);
+        return;
       }
-      const chunks = w.finish();
-      chunks[0].writeInt32BE(w.size - 4, 0);
+      const chunks = w.chunks();
+      (chunks[0] as Buffer).writeInt32BE(w.size - 4, 0);
       pending.chunks = chunks;
+      this.waitingBytes += w.size;
     }
     pending.ready = true;
     this.flush();
   }
 
-  /** Writes the responses at the head of the queue that are ready, in request order. */
+  /** Hands the responses at the head of the queue that are ready to the output, in request order. */
   private flush(): void {
-    this.socket.cork();
     while (this.queue.length > 0 && this.queue[0].ready) {
       const pending = this.queue.shift()!;
       this.inflightBytes -= pending.heldBytes;
       if (pending.chunks && !this.closed) {
-        const last = pending.chunks.length - 1;
-        pending.chunks.forEach((chunk, i) => {
-          if (i === last) this.socket.write(chunk, () => this.release(pending));
-          else this.socket.write(chunk);
-        });
+        this.waitingBytes -= pending.chunks.reduce((n, c) => n + c.length, 0);
+        this.output.push(pending);
       } else this.release(pending);
     }
-    this.socket.uncork();
+    this.output.pump();
     this.updateFlow();
   }
 
+  /** The response is written (or dropped): runs its releases and gives its frame back, once. */
   private release(pending: Pending): void {
+    if (pending.released) return;
+    pending.released = true;
     for (const release of pending.releases) release();
     pending.releases.length = 0;
     pending.releaseFrame();
   }
 
-  /** Stops reading while too much is in flight or waiting to be written; resumes after. */
+  /** Stops reading while too much is in flight, unsent, or the broker's request memory is spent; resumes after. */
   private updateFlow(): void {
     if (this.closed) return;
-    const over = this.queue.length >= this.limits.maxInflightRequests || this.inflightBytes >= this.limits.maxInflightBytes
-      || this.socket.writableLength > MAX_WRITE_BUFFER;
-    if (over && !this.paused) {
-      this.paused = true;
-      this.socket.pause();
-    } else if (!over && this.paused) {
-      this.paused = false;
-      this.socket.resume();
+    const memorySpent = this.broker.memory.exhausted;
+    const reason: PauseReason | null = this.queue.length >= this.limits.maxInflightRequests ? 'requests'
+      : this.inflightBytes >= this.limits.maxInflightBytes ? 'request_bytes'
+        : this.waitingBytes + this.output.unsentBytes >= this.limits.maxUnsentBytes ? 'unsent'
+          : memorySpent ? 'memory' : null;
+    if (memorySpent && !this.cancelRelief) {
+      this.cancelRelief = this.broker.memory.onRelief(() => {
+        this.cancelRelief = null;
+        this.guard('resuming', () => this.updateFlow());
+      });
     }
+    if (reason && !this.pausedBy) this.socket.pause();
+    else if (!reason && this.pausedBy) this.socket.resume();
+    this.pausedBy = reason;
   }
 
   /** Closes this connection (only), logging why. */
@@ -254,7 +320,10 @@ export class Connection {
 
   private teardown(): void {
     this.closed = true;
+    this.cancelRelief?.();
+    this.cancelRelief = null;
     this.reader.close();
+    this.output.close();
     // Requests still being handled release their frames when they finish (respond()).
     for (const pending of this.queue.splice(0)) if (pending.ready) this.release(pending);
     this.onClose(this);

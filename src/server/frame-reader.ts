@@ -8,7 +8,7 @@
 // Areas start small, so an idle or lightly used connection pins little core memory, and
 // double up to Node's own read size while single reads fill half of one. When core memory
 // is exhausted the reader stops and says so; the connection closes, the broker goes on.
-import type { CoreMemory, Region, RegionPool } from '../core/index.js';
+import { at, type CoreMemory, type MemoryBudget, type Ptr, type Region, type RegionPool } from '../core/index.js';
 
 /** Bytes of the first receive area of a connection. */
 export const MIN_AREA_BYTES = 4 << 10;
@@ -35,7 +35,7 @@ interface OwnFrame {
 
 export interface FrameSink {
   /** A whole frame at [ptr, ptr + size); `release` when done with it, `heldBytes` what it pins. */
-  frame(ptr: number, size: number, release: () => void, heldBytes: number): void;
+  frame(ptr: Ptr, size: number, release: () => void, heldBytes: number): void;
   /** A length prefix out of (0, maxFrameBytes]: the stream cannot be read further. */
   invalid(size: number): void;
   /** Core memory could not hold what arrives: the stream cannot be read further. */
@@ -48,13 +48,20 @@ export class FrameReader {
   private stopped = false;
   private areaBytes = MIN_AREA_BYTES;
 
-  constructor(private readonly mem: CoreMemory, private readonly regions: RegionPool, private readonly maxFrameBytes: number, private readonly sink: FrameSink) {}
+  /** `budget`, when given, counts every region the reader holds (the broker's request memory). */
+  constructor(
+    private readonly mem: CoreMemory,
+    private readonly regions: RegionPool,
+    private readonly maxFrameBytes: number,
+    private readonly sink: FrameSink,
+    private readonly budget: MemoryBudget | null = null,
+  ) {}
 
   /** Where the socket's next read should land (valid until filled() is called). */
   nextBuffer(): Uint8Array {
     if (this.stopped) return DISCARD;
     const own = this.own;
-    if (own) return this.mem.view(own.region.ptr + own.filled, own.size - own.filled);
+    if (own) return this.mem.view(at(own.region.ptr, own.filled), own.size - own.filled);
     let area = this.area;
     if (!area || area.fill === area.region.capacity) {
       try {
@@ -64,7 +71,7 @@ export class FrameReader {
         return DISCARD;
       }
     }
-    return this.mem.view(area.region.ptr + area.fill, area.region.capacity - area.fill);
+    return this.mem.view(at(area.region.ptr, area.fill), area.region.capacity - area.fill);
   }
 
   /** The socket wrote n bytes into the buffer nextBuffer() returned. */
@@ -75,7 +82,7 @@ export class FrameReader {
       own.filled += n;
       if (own.filled === own.size) {
         this.own = null;
-        this.sink.frame(own.region.ptr, own.size, () => this.regions.release(own.region), own.region.capacity);
+        this.sink.frame(own.region.ptr, own.size, () => this.free(own.region), own.region.capacity);
       }
       return;
     }
@@ -88,11 +95,11 @@ export class FrameReader {
 
   /** Copies bytes that arrived some other way (a socket without user buffers) as reads would land. */
   write(bytes: Uint8Array): void {
-    for (let at = 0; at < bytes.length && !this.stopped;) {
+    for (let done = 0; done < bytes.length && !this.stopped;) {
       const into = this.nextBuffer();
-      const n = Math.min(into.length, bytes.length - at);
-      this.mem.write(into.byteOffset, bytes.subarray(at, at + n));
-      at += n;
+      const n = Math.min(into.length, bytes.length - done);
+      if (into !== DISCARD) this.mem.write(into.byteOffset as Ptr, bytes.subarray(done, done + n));
+      done += n;
       this.filled(n);
     }
   }
@@ -100,7 +107,7 @@ export class FrameReader {
   /** Drops what the reader holds (frames handed out are released by their holders). */
   close(): void {
     this.stopped = true;
-    if (this.own) this.regions.release(this.own.region);
+    if (this.own) this.free(this.own.region);
     this.own = null;
     if (this.area) this.unref(this.area);
     this.area = null;
@@ -112,8 +119,8 @@ export class FrameReader {
     while (!this.stopped) {
       const available = area.fill - area.parsed;
       if (available < 4) return;
-      const at = area.region.ptr + area.parsed;
-      const size = dv.getInt32(at, false);
+      const start = at(area.region.ptr, area.parsed);
+      const size = dv.getInt32(start, false);
       if (size <= 0 || size > this.maxFrameBytes) {
         this.stopped = true;
         this.sink.invalid(size);
@@ -122,19 +129,19 @@ export class FrameReader {
       if (available >= 4 + size) {
         area.refs++;
         area.parsed += 4 + size;
-        this.sink.frame(at + 4, size, () => this.unref(area), 4 + size);
+        this.sink.frame(at(start, 4), size, () => this.unref(area), 4 + size);
         continue;
       }
       if (area.parsed + 4 + size <= capacity) return; // the rest lands in this area
       const got = available - 4;
       let region: Region;
       try {
-        region = this.regions.alloc(size);
+        region = this.alloc(size);
       } catch (e) {
         this.exhausted(e as Error);
         return;
       }
-      this.mem.move(region.ptr, at + 4, got);
+      this.mem.move(region.ptr, at(start, 4), got);
       area.parsed = area.fill;
       this.own = { region, size, filled: got };
       return;
@@ -144,10 +151,10 @@ export class FrameReader {
   /** A fresh area; the < 4 bytes of a length prefix left at the end of the full one move there. */
   private newArea(): Area {
     const old = this.area;
-    const area: Area = { region: this.regions.alloc(this.areaBytes), fill: 0, parsed: 0, refs: 1 };
+    const area: Area = { region: this.alloc(this.areaBytes), fill: 0, parsed: 0, refs: 1 };
     if (old) {
       const left = old.fill - old.parsed;
-      if (left > 0) this.mem.move(area.region.ptr, old.region.ptr + old.parsed, left);
+      if (left > 0) this.mem.move(area.region.ptr, at(old.region.ptr, old.parsed), left);
       area.fill = left;
       this.unref(old);
     }
@@ -161,6 +168,17 @@ export class FrameReader {
   }
 
   private unref(area: Area): void {
-    if (--area.refs === 0) this.regions.release(area.region);
+    if (--area.refs === 0) this.free(area.region);
+  }
+
+  private alloc(bytes: number): Region {
+    const region = this.regions.alloc(bytes);
+    this.budget?.take(region.capacity);
+    return region;
+  }
+
+  private free(region: Region): void {
+    this.regions.release(region);
+    this.budget?.give(region.capacity);
   }
 }

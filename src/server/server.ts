@@ -3,7 +3,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Listener } from '../config/config.js';
 import type { BrokerContext, Handler } from '../api/handler.js';
-import { Connection, type ConnectionLimits } from './connection.js';
+import { Connection, type ConnectionLimits, type PauseReason } from './connection.js';
 
 export class KafkaServer {
   private servers: Server[] = [];
@@ -35,6 +35,13 @@ export class KafkaServer {
       this.bound.push({ ...listener, port });
     }
     return this.bound;
+  }
+
+  /** Connections not being read now, by the limit that stops them. */
+  pausedConnections(): Record<PauseReason, number> {
+    const counts: Record<PauseReason, number> = { requests: 0, request_bytes: 0, unsent: 0, memory: 0 };
+    for (const c of this.connections) if (c.pausedBy) counts[c.pausedBy]++;
+    return counts;
   }
 
   private accept(socket: Socket): void {

@@ -2,7 +2,7 @@
 // reproduction command replays it; the traced layout of a captured frame finds its length
 // prefixes and counts where the codecs read them.
 import { describe, expect, it } from 'vitest';
-import { Core } from '../../src/core/index.js';
+import { ABI, Core } from '../../src/core/index.js';
 import { loadCorpus } from './corpus.js';
 import { makeCase, type MutateContext } from './mutate.js';
 import { Random } from './random.js';
@@ -55,7 +55,7 @@ describe('fuzz cases', () => {
       if (seed.apiKey !== 0 || seed.apiVersion < 3 || c.bytes.length !== seed.frame.length) continue;
       const blob = seed.layout.blobs[0];
       const batch = c.bytes.subarray(blob.at, blob.at + blob.length);
-      if (!batch.equals(seed.frame.subarray(blob.at, blob.at + blob.length)) && batch.readUInt32BE(ctx.core.c.BATCH_CRC) === ctx.core.crc32c(batch.subarray(ctx.core.c.BATCH_ATTRIBUTES))) checked++;
+      if (!batch.equals(seed.frame.subarray(blob.at, blob.at + blob.length)) && batch.readUInt32BE(ABI.BATCH_CRC) === ctx.core.crc32c(batch.subarray(ABI.BATCH_ATTRIBUTES))) checked++;
     }
     expect(checked).toBe(20);
   });

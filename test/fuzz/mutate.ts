@@ -6,7 +6,7 @@
 // and integer of a frame lies, so interesting integers land on them; record batches inside
 // Produce get their CRC recomputed after a change, so the core's parsing past the CRC check
 // is reached too.
-import type { Core } from '../../src/core/index.js';
+import { ABI, type Core } from '../../src/core/index.js';
 import type { Seed } from './corpus.js';
 import type { Random } from './random.js';
 import type { Field } from './trace.js';
@@ -188,7 +188,7 @@ const batch: Mutator = (rnd, frame, seed, ctx) => {
   const blob = seed.layout.blobs.length > 0 ? rnd.pick(seed.layout.blobs) : null;
   if (!blob || blob.length < 17 || blob.at + blob.length > frame.length) return field(rnd, frame, seed, ctx);
   const out = Buffer.from(frame);
-  const c = ctx.core.c;
+  const c = ABI;
   const start = blob.at;
   const end = blob.at + blob.length;
   const magic = out[start + 16]; // offset(8) length(4) then leader epoch (v2) or crc (v0/v1)

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Core, buildBatch } from '../../src/core/index.js';
+import { ABI, Core, buildBatch } from '../../src/core/index.js';
 import { codecs, GZIP } from '../../src/compression/codecs.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { startBroker, cleanupDirs, type RunningBroker } from '../helpers/broker.js';
@@ -69,7 +69,7 @@ describe('ListOffsets by time over a stored batch whose compressed records do no
     const good = buildBatch(core, [{ value: 'x'.repeat(200), timestamp: 1_700_000_000_000 }], { compression: GZIP, codecs });
     const bad = Buffer.from(good);
     bad[bad.length - 12] ^= 0xff; // inside the deflate stream, before its own checksum
-    bad.writeUInt32BE(core.crc32c(bad.subarray(core.c.BATCH_ATTRIBUTES)), core.c.BATCH_CRC);
+    bad.writeUInt32BE(core.crc32c(bad.subarray(ABI.BATCH_ATTRIBUTES)), ABI.BATCH_CRC);
     const produced = await c.request(PRODUCE, 9, produce('corrupt-gzip', bad));
     const stored = produced.responses[0].partitionResponses[0].errorCode;
     if (stored !== ErrorCode.NONE) {

@@ -100,7 +100,7 @@ function readProduceRequestPartitionProduceData(r: Reader, v: number): ProduceRe
 function writeProduceRequestPartitionProduceData(w: Writer, v: number, m: ProduceRequest.PartitionProduceData): void {
   const flex = v >= 9;
   w.int32(m.index);
-  w.nullableBytes(m.records, flex);
+  w.records(m.records, flex);
   if (flex) w.uvarint(0);
 }
 

@@ -45,6 +45,21 @@ describe('core memory', () => {
     }
   });
 
+  it('hands out addresses above 2 GiB as positive numbers the core can use (an i32 allocator word wrapped them negative)', () => {
+    const core = Core.create({ maximumBytes: 3 * 1024 ** 3 });
+    const mem = core.mem;
+    mem.reserve(2 * 1024 ** 3 + 4096, 64); // address space only: nothing is touched
+    const high = mem.reserve(1 << 16, 64);
+    expect(high).toBeGreaterThan(2 ** 31);
+    expect(mem.reservedBytes).toBeGreaterThan(2 ** 31);
+    const bytes = randomBytes(1 << 16, 3);
+    mem.write(high, bytes);
+    mem.move(high + 8, high, 1024);
+    expect(Buffer.compare(mem.view(high + 8, 1024), bytes.subarray(0, 1024))).toBe(0);
+    expect(core.crc32cAt(high + 8, 1024)).toBe(core.crc32c(bytes.subarray(0, 1024)));
+    expect(() => mem.reserve(1024 ** 3, 64)).toThrow(/cannot grow/);
+  });
+
   it('grows without invalidating data, and views follow the new buffer', () => {
     const core = Core.create({ initialBytes: 1 << 20 });
     const ptr = core.mem.reserve(1000);

@@ -14,7 +14,7 @@ afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true 
 
 function start(dir: string, overrides: Record<string, string> = {}): Promise<Broker> {
   return Broker.start(new BrokerConfig({
-    listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dir, 'strom.append.workers': '1', 'num.partitions': '1',
+    listeners: 'PLAINTEXT://127.0.0.1:0', 'http.listeners': '', 'log.dirs': dir, 'strom.append.workers': '1', 'num.partitions': '1',
     'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '3', 'offsets.retention.minutes': '10', ...overrides,
   }), quiet);
 }
@@ -86,6 +86,12 @@ describe('__consumer_offsets stays bounded', () => {
     const records = async (b: Broker) => b.groups.store.topic.load(() => {});
     expect(await records(broker)).toBe(300);
     const before = broker.logs.topic('__consumer_offsets')!.partitions.reduce((n, p) => n + p.sizeBytes, 0);
+    // The cleaner touches only segments below the recovery point: wait for the rolled ones' flushes.
+    const logs = broker.logs.topic('__consumer_offsets')!.partitions;
+    for (let waited = 0; logs.some((p) => p.recoveryPoint < p.activeSegment.baseOffset); waited += 10) {
+      expect(waited, 'rolled segments flushed').toBeLessThan(10_000);
+      await new Promise((r) => setTimeout(r, 10));
+    }
     const cleaned = await broker.logs.compact('__consumer_offsets');
     expect(cleaned.length).toBeGreaterThan(0);
     const after = broker.logs.topic('__consumer_offsets')!.partitions.reduce((n, p) => n + p.sizeBytes, 0);
