@@ -246,11 +246,12 @@ try {
   await librdkafka(bootstrap);
   await kafkajs(bootstrap);
 } finally {
+  const exited = new Promise((r) => broker.child.once('exit', r));
   broker.child.kill('SIGTERM');
   proxy.close();
+  await exited;
+  rmSync(dir, { recursive: true, force: true });
 }
-await new Promise((r) => broker.child.once('exit', r));
-rmSync(dir, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
 for (const [client, frames] of captured) {
   const entries = corpus(frames);
