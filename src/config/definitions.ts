@@ -104,6 +104,7 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'group.max.session.timeout.ms', type: 'int', default: '1800000', doc: 'Largest session timeout a member may ask for.' },
   { name: 'group.max.size', type: 'int', default: '2147483647', doc: 'Members a group may have.', min: 1 },
   { name: 'transaction.state.log.num.partitions', type: 'int', default: '50', doc: 'Partitions of __transaction_state.', min: 1 },
+  { name: 'strom.max.partitions', type: 'int', default: '4000', doc: 'Partitions this broker holds at most, internal topics included (which are never refused): CreateTopics, CreatePartitions and auto-creation beyond it get POLICY_VIOLATION. Each partition keeps one or two files open: keep the open-file limit (ulimit -n) well above twice this.', min: 1 },
   { name: 'strom.index.cache.max.bytes', type: 'long', default: '134217728', doc: 'Core memory for the offset and time indexes of inactive segments: loaded on first lookup, evicted least recently used first (the active segments\' indexes stay in memory besides). An index takes about 5 MiB per GiB of log at log.index.interval.bytes 4096.', min: 0, dynamic: true },
   { name: 'strom.append.workers', type: 'int', default: null, doc: 'Append worker threads (default: one per CPU core).', min: 1, max: 64 },
 ];
