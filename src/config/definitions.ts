@@ -100,6 +100,11 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'group.min.session.timeout.ms', type: 'int', default: '6000', doc: 'Smallest session timeout a member may ask for.' },
   { name: 'group.max.session.timeout.ms', type: 'int', default: '1800000', doc: 'Largest session timeout a member may ask for.' },
   { name: 'group.max.size', type: 'int', default: '2147483647', doc: 'Members a group may have.', min: 1 },
+  { name: 'group.consumer.session.timeout.ms', type: 'int', default: '45000', doc: 'Session timeout of the members of a consumer-protocol group (KIP-848): a member that sends no ConsumerGroupHeartbeat for this long is removed and its partitions go to the others.', min: 1 },
+  { name: 'group.consumer.heartbeat.interval.ms', type: 'int', default: '5000', doc: 'How often the members of a consumer-protocol group are told to heartbeat (KIP-848); a member learns of a new assignment at its next heartbeat.', min: 1 },
+  { name: 'group.consumer.max.size', type: 'int', default: '2147483647', doc: 'Members a consumer-protocol group may have (GROUP_MAX_SIZE_REACHED beyond); group.max.size applies to classic groups.', min: 1 },
+  { name: 'group.consumer.assignors', type: 'list', default: 'uniform,range', doc: 'Server-side assignors of consumer-protocol groups (KIP-848), by name (Kafka\'s class names are accepted too); the first is used when a member names none. uniform: partitions spread evenly, sticky to their owners; range: each topic\'s partitions in ranges over the members subscribed to it.' },
+  { name: 'group.consumer.migration.policy', type: 'string', default: 'bidirectional', doc: 'Whether a non-empty group converts between protocols (KIP-848): upgrade (a classic group of consumers becomes a consumer-protocol group when a member joins with ConsumerGroupHeartbeat), downgrade (back to classic when the last consumer-protocol member leaves), bidirectional, or disabled.', choices: ['disabled', 'upgrade', 'downgrade', 'bidirectional'] },
   { name: 'transaction.state.log.num.partitions', type: 'int', default: '50', doc: 'Partitions of __transaction_state.', min: 1 },
   { name: 'strom.append.workers', type: 'int', default: null, doc: 'Append worker threads (default: one per CPU core).', min: 1, max: 64 },
 ];

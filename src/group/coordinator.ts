@@ -8,8 +8,9 @@ import type { LogManager } from '../log/log-manager.js';
 import type { BrokerConfig } from '../config/config.js';
 import type { Core } from '../core/index.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import { Group, Member, type JoinResult, type SyncResult, type Protocol, type CommittedOffset, type GroupState } from './group.js';
+import { Group, Member, type JoinResult, type SyncResult, type Protocol, type CommittedOffset } from './group.js';
 import { GroupStore, type OffsetToCommit } from './store.js';
+import { ConsumerCoordinator } from './consumer-coordinator.js';
 
 interface Logger {
   info(msg: string): void;
@@ -49,7 +50,10 @@ export interface MemberIdentity {
 
 export interface CommitRequest {
   groupId: string;
+  /** The generation (classic) or member epoch (KIP-848). */
   generationId: number;
+  /** OffsetCommit's version: a consumer-protocol member must commit with v9+. */
+  apiVersion?: number;
   memberId: string;
   groupInstanceId: string | null;
   offsets: { topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }[];
@@ -59,10 +63,13 @@ const NO_BYTES = Buffer.alloc(0);
 
 export class GroupCoordinator {
   readonly store: GroupStore;
+  /** KIP-848's consumer groups (ConsumerGroupHeartbeat). */
+  readonly consumer: ConsumerCoordinator;
   private expiryTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly config: BrokerConfig, logs: LogManager, core: Core, private readonly logger: Logger) {
     this.store = new GroupStore(logs, core, config);
+    this.consumer = new ConsumerCoordinator(config, this.store, logs, logger);
   }
 
   /** Replays __consumer_offsets (if it exists) and starts offset expiration. */
@@ -70,6 +77,12 @@ export class GroupCoordinator {
     const loaded = await this.store.load();
     if (loaded.records > 0) this.logger.info(`loaded ${loaded.groups} group(s) from ${loaded.records} record(s) of __consumer_offsets`);
     for (const group of this.store.groups.values()) for (const member of group.members.values()) this.heartbeatReceived(group, member);
+    // Consumer-protocol members' sessions start over too (Kafka does the same on loading).
+    for (const group of this.store.groups.values()) {
+      for (const m of group.consumer?.members.values() ?? []) {
+        this.consumer.armSession(group.groupId, group.consumer!, m.memberId, m.classic?.sessionTimeoutMs ?? this.config.int('group.consumer.session.timeout.ms'));
+      }
+    }
     const interval = Math.min(this.config.int('offsets.retention.check.interval.ms'), 2 ** 31 - 1);
     this.expiryTimer = setInterval(() => {
       void this.expireOffsets(Date.now()).catch((e) => this.logger.warn(`offset expiration failed: ${(e as Error).message}`));
@@ -83,6 +96,7 @@ export class GroupCoordinator {
       if (group.joinTimer) clearTimeout(group.joinTimer);
       for (const timer of group.pendingMembers.values()) clearTimeout(timer);
       for (const member of group.members.values()) if (member.timer) clearTimeout(member.timer);
+      group.consumer?.stopTimers();
     }
   }
 
@@ -472,6 +486,7 @@ export class GroupCoordinator {
 
   private commitError(group: Group, req: CommitRequest): number {
     if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (group.consumer) return consumerCommitError(group, req);
     if (group.isStaticMemberFenced(req.groupInstanceId, req.memberId)) return ErrorCode.FENCED_INSTANCE_ID;
     if (req.generationId < 0 && group.is('Empty')) return ErrorCode.NONE;
     if (!group.members.has(req.memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
@@ -479,6 +494,20 @@ export class GroupCoordinator {
     // Kafka's ClassicGroup.validateOffsetCommit: only a current member of the current
     // generation learns that the assignment is still being decided.
     if (group.is('CompletingRebalance')) return ErrorCode.REBALANCE_IN_PROGRESS;
+    return ErrorCode.NONE;
+  }
+
+  /**
+   * OffsetFetch v9's check (Kafka's ConsumerGroup.validateOffsetFetch): for a consumer group,
+   * a member id names a current member and its epoch matches; a null member id with epoch -1
+   * (an admin, or a client outside the group) may always read. Classic groups do not check.
+   */
+  validateOffsetFetch(groupId: string, memberId: string | null, memberEpoch: number): number {
+    const consumer = this.store.get(groupId)?.consumer;
+    if (!consumer || (memberId === null && memberEpoch < 0)) return ErrorCode.NONE;
+    const member = memberId === null ? undefined : consumer.members.get(memberId);
+    if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (memberEpoch !== member.memberEpoch) return member.usesClassicProtocol ? ErrorCode.ILLEGAL_GENERATION : ErrorCode.STALE_MEMBER_EPOCH;
     return ErrorCode.NONE;
   }
 
@@ -494,17 +523,19 @@ export class GroupCoordinator {
 
   // ---- Admin ----------------------------------------------------------------------------
 
-  listGroups(statesFilter: string[]): { groupId: string; protocolType: string; state: GroupState }[] {
+  /** Groups, filtered by state and (KIP-848) type, as ListGroups v4-5 filters them; case-insensitive. */
+  listGroups(statesFilter: string[], typesFilter: string[] = []): { groupId: string; protocolType: string; state: string; type: 'classic' | 'consumer' }[] {
     const wanted = new Set(statesFilter.map((s) => s.toLowerCase()));
+    const types = new Set(typesFilter.map((t) => t.toLowerCase()));
     return [...this.store.groups.values()]
-      .filter((g) => !g.is('Dead') && (wanted.size === 0 || wanted.has(g.state.toLowerCase())))
-      .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', state: g.state }));
+      .filter((g) => !g.is('Dead') && (wanted.size === 0 || wanted.has(g.stateName.toLowerCase())) && (types.size === 0 || types.has(g.type)))
+      .map((g) => ({ groupId: g.groupId, protocolType: g.consumer ? 'consumer' : g.protocolType ?? '', state: g.stateName, type: g.type }));
   }
 
   async deleteGroup(groupId: string): Promise<number> {
     const group = this.store.get(groupId);
     if (!group || group.is('Dead')) return ErrorCode.GROUP_ID_NOT_FOUND;
-    if (!group.is('Empty')) return ErrorCode.NON_EMPTY_GROUP;
+    if (!group.isEmpty) return ErrorCode.NON_EMPTY_GROUP;
     try {
       await this.store.deleteGroup(group);
       return ErrorCode.NONE;
@@ -521,7 +552,7 @@ export class GroupCoordinator {
     const group = this.store.get(groupId);
     if (!group || group.is('Dead')) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, partitions: [] };
     if (group.hasMembers && group.protocolType !== 'consumer') return { errorCode: ErrorCode.NON_EMPTY_GROUP, partitions: [] };
-    const subscribed = group.hasMembers ? subscribedTopics(group) : new Set<string>();
+    const subscribed = group.consumer ? new Set(group.consumer.subscribedTopicNames().keys()) : group.hasMembers ? subscribedTopics(group) : new Set<string>();
     const codes = partitions.map((p) => (subscribed.has(p.topic) ? ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC : ErrorCode.NONE));
     try {
       await this.store.deleteOffsets(group, partitions.filter((_, i) => codes[i] === ErrorCode.NONE));
@@ -530,4 +561,20 @@ export class GroupCoordinator {
     }
     return { errorCode: ErrorCode.NONE, partitions: codes };
   }
+}
+
+/**
+ * Kafka's ConsumerGroup.validateOffsetCommit: epoch -1 commits (admin, standalone consumers)
+ * only while the group is empty; a member commits with its current member epoch
+ * (STALE_MEMBER_EPOCH otherwise; ILLEGAL_GENERATION for a classic member's generation), and a
+ * consumer-protocol member with OffsetCommit v9+ (the version that carries the epoch).
+ */
+function consumerCommitError(group: Group, req: CommitRequest): number {
+  const consumer = group.consumer!;
+  if (req.generationId < 0 && consumer.members.size === 0) return ErrorCode.NONE;
+  const member = consumer.members.get(req.memberId);
+  if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
+  if (!member.usesClassicProtocol && (req.apiVersion ?? 9) < 9) return ErrorCode.UNSUPPORTED_VERSION;
+  if (req.generationId !== member.memberEpoch) return member.usesClassicProtocol ? ErrorCode.ILLEGAL_GENERATION : ErrorCode.STALE_MEMBER_EPOCH;
+  return ErrorCode.NONE;
 }

@@ -94,6 +94,11 @@ export const ErrorCode = {
   SNAPSHOT_NOT_FOUND: 98,
   POSITION_OUT_OF_RANGE: 99,
   UNKNOWN_TOPIC_ID: 100,
+  // KIP-848's consumer group protocol.
+  FENCED_MEMBER_EPOCH: 110,
+  UNRELEASED_INSTANCE_ID: 111,
+  UNSUPPORTED_ASSIGNOR: 112,
+  STALE_MEMBER_EPOCH: 113,
 } as const;
 
 export type ErrorName = keyof typeof ErrorCode;
