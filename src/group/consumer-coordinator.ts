@@ -66,6 +66,8 @@ export interface MigrationHooks {
   maybeDowngrade(holder: Group, group: ConsumerGroup, memberId: string, records: OffsetsRecord[]): boolean;
   /** After a downgrade was appended: the classic group takes over. */
   completeDowngrade(holder: Group, group: ConsumerGroup, leavingMemberId: string): void;
+  /** After an upgrade was appended: the sessions of the members that came from the classic group. */
+  armConverted(groupId: string, group: ConsumerGroup): void;
 }
 
 const fail = (code: number, message: string) => new KafkaError(code, message);
@@ -215,7 +217,10 @@ export class ConsumerCoordinator {
       records.push(ConsumerRecords.current(req.groupId, reconciled));
     }
 
+    // Applying the records updates the member in place: keep what it held before.
+    const assignedBefore = member.assigned;
     const applied = await this.append(req.groupId, holder, group, records);
+    this.migration?.armConverted(req.groupId, applied);
     const now = applied.members.get(memberId)!;
     this.armSession(req.groupId, applied, memberId, this.config.int('group.consumer.session.timeout.ms'));
     if (now.state === MemberState.UNREVOKED_PARTITIONS && now.rebalanceTimeoutMs > 0) this.armRevocationDeadline(req.groupId, applied, memberId, now.memberEpoch, now.rebalanceTimeoutMs);
@@ -223,7 +228,7 @@ export class ConsumerCoordinator {
     const full = req.memberEpoch === 0 || (req.rebalanceTimeoutMs !== -1 && req.subscribedTopicNames !== null && req.owned !== null);
     return {
       errorCode: ErrorCode.NONE, errorMessage: null, memberId, memberEpoch: now.memberEpoch, heartbeatIntervalMs: this.heartbeatIntervalMs,
-      assignment: full || !sameAssignment(now.assigned, member.assigned) ? now.assigned : null,
+      assignment: full || !sameAssignment(now.assigned, assignedBefore) ? now.assigned : null,
     };
   }
 

@@ -152,8 +152,10 @@ export class ConsumerGroup {
     const member = this.members.get(memberId);
     if (!member) return;
     this.unindex(member);
-    Object.assign(member, v);
-    this.index(member);
+    // A new object: a request still holding the old one sees the member as it was.
+    const updated = Object.assign(member.clone(), v);
+    this.members.set(memberId, updated);
+    this.index(updated);
   }
 
   private index(member: ConsumerMember): void {

@@ -11,6 +11,8 @@ import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { Group, Member, type JoinResult, type SyncResult, type Protocol, type CommittedOffset } from './group.js';
 import { GroupStore, type OffsetToCommit } from './store.js';
 import { ConsumerCoordinator } from './consumer-coordinator.js';
+import { Migration } from './migration.js';
+import { groupTombstones } from './consumer-records.js';
 
 interface Logger {
   info(msg: string): void;
@@ -65,11 +67,37 @@ export class GroupCoordinator {
   readonly store: GroupStore;
   /** KIP-848's consumer groups (ConsumerGroupHeartbeat). */
   readonly consumer: ConsumerCoordinator;
+  /** Classic members inside consumer groups, and the conversions between the protocols. */
+  private readonly migration: Migration;
   private expiryTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly config: BrokerConfig, logs: LogManager, core: Core, private readonly logger: Logger) {
     this.store = new GroupStore(logs, core, config);
     this.consumer = new ConsumerCoordinator(config, this.store, logs, logger);
+    this.migration = new Migration(config, this.consumer, logs, {
+      prepareRebalance: (group) => this.prepareRebalance(group),
+      armSessions: (group) => { for (const m of group.members.values()) this.heartbeatReceived(group, m); },
+    }, logger);
+    this.consumer.migration = this.migration;
+  }
+
+  /**
+   * A classic request for a group on the consumer protocol: a non-empty one serves its classic
+   * members (migration.ts); an empty one is removed so that the classic protocol takes the
+   * group id over, as Kafka does (null: go on with the classic group).
+   */
+  private async consumerGroupFor(groupId: string): Promise<Group | null> {
+    const group = this.store.get(groupId);
+    if (!group?.consumer) return null;
+    if (group.consumer.members.size > 0) return group;
+    await this.consumer.serialize(groupId, async () => {
+      const consumer = group.consumer;
+      if (!consumer || consumer.members.size > 0) return;
+      await this.store.topic.append(groupId, groupTombstones(groupId, consumer));
+      consumer.stopTimers();
+      group.consumer = null;
+    });
+    return group.consumer ? group : null;
   }
 
   /** Replays __consumer_offsets (if it exists) and starts offset expiration. */
@@ -123,6 +151,8 @@ export class GroupCoordinator {
     await this.ensureReady();
     const fail = (code: number) => new Group(req.groupId).errorJoin(code, req.memberId);
     if (req.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
+    const mixed = await this.consumerGroupFor(req.groupId);
+    if (mixed) return this.migration.join(mixed, req);
     if (req.sessionTimeoutMs < this.config.int('group.min.session.timeout.ms') || req.sessionTimeoutMs > this.config.int('group.max.session.timeout.ms')) {
       return fail(ErrorCode.INVALID_SESSION_TIMEOUT);
     }
@@ -305,6 +335,7 @@ export class GroupCoordinator {
     if (req.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
     const group = this.store.get(req.groupId);
     if (!group) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
+    if (group.consumer) return this.migration.sync(group, req);
     if (group.is('Dead')) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     if (group.isStaticMemberFenced(req.groupInstanceId, req.memberId)) return fail(ErrorCode.FENCED_INSTANCE_ID);
     const member = group.members.get(req.memberId);
@@ -362,6 +393,7 @@ export class GroupCoordinator {
     const group = this.store.get(groupId);
     if (groupId === '') return ErrorCode.INVALID_GROUP_ID;
     if (!group) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (group.consumer) return this.migration.heartbeat(group, generationId, memberId, groupInstanceId);
     if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (group.isStaticMemberFenced(groupInstanceId, memberId)) return ErrorCode.FENCED_INSTANCE_ID;
     const member = group.members.get(memberId);
@@ -414,9 +446,13 @@ export class GroupCoordinator {
   }
 
   /** LeaveGroup: each member by id, or (v3+) by group.instance.id alone. */
-  leave(groupId: string, members: MemberIdentity[]): { errorCode: number; members: (MemberIdentity & { errorCode: number })[] } {
+  async leave(groupId: string, members: MemberIdentity[]): Promise<{ errorCode: number; members: (MemberIdentity & { errorCode: number })[] }> {
     const group = this.store.get(groupId);
     if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
+    if (group?.consumer) {
+      const codes = await this.migration.leave(group, members);
+      return { errorCode: ErrorCode.NONE, members: members.map((m, i) => ({ ...m, errorCode: codes[i] })) };
+    }
     if (!group) return { errorCode: ErrorCode.NONE, members: members.map((m) => ({ ...m, errorCode: ErrorCode.UNKNOWN_MEMBER_ID })) };
     if (group.is('Dead')) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
     return {
