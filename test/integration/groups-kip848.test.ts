@@ -3,11 +3,13 @@
 // 6-partition topic; when one leaves, the other two take its partitions over without giving
 // up any of theirs (no stop-the-world rebalance). A classic-protocol group is upgraded
 // online, member by member, while it keeps consuming. The group's state survives a restart.
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, cleanupDirs, run, tempDir, type RunningBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { RdkafkaConsumer } from '../helpers/rdkafka.js';
 
+const STROM = fileURLToPath(new URL('../../dist/bundle/strom.cjs', import.meta.url));
 const CREATE_TOPICS = 19;
 const LIST_GROUPS = 16;
 const CONSUMER_GROUP_DESCRIBE = 69;
@@ -105,6 +107,25 @@ describe('librdkafka 2.12 with group.protocol=consumer', () => {
       expect(m.memberEpoch).toBe(described.assignmentEpoch);
       expect(m.assignment.topicPartitions[0]).toMatchObject({ topicName: 'kip-six' });
       expect(m.assignment.topicPartitions[0].partitions).toHaveLength(2);
+    }
+    // strom consumer-groups shows the protocol, the epochs and each member's assignments.
+    const strom = async (...args: string[]) => {
+      const r = await run(process.execPath, [STROM, 'consumer-groups', '--bootstrap-server', broker.bootstrap, ...args], 30_000);
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout.trim().split('\n').map((l) => l.trim().split(/\s{2,}/));
+    };
+    expect(await strom('--list', '--type')).toContainEqual(['kip-split', 'Consumer']);
+    const state = await strom('--describe', '--group', 'kip-split', '--state');
+    expect(state[0]).toEqual(['GROUP', 'COORDINATOR (ID)', 'ASSIGNMENT-STRATEGY', 'STATE', 'GROUP-EPOCH', 'TARGET-ASSIGNMENT-EPOCH', '#MEMBERS']);
+    expect(state[1]).toEqual(['kip-split', expect.stringContaining(`:${broker.port} (1)`), 'uniform', 'Stable', String(described.groupEpoch), String(described.assignmentEpoch), '3']);
+    const members = (await strom('--describe', '--group', 'kip-split', '--members', '--verbose')).filter((r) => r.length > 1);
+    expect(members[0]).toEqual(['GROUP', 'CONSUMER-ID', 'HOST', 'CLIENT-ID', '#PARTITIONS', 'CURRENT-EPOCH', 'CURRENT-ASSIGNMENT', 'TARGET-EPOCH', 'TARGET-ASSIGNMENT']);
+    expect(members.slice(1).map((m) => m[3]).sort()).toEqual(['kip-a', 'kip-b', 'kip-c']);
+    for (const m of members.slice(1)) {
+      expect(m[4]).toBe('2');
+      expect(m[5]).toBe(String(described.assignmentEpoch));
+      expect(m[6]).toMatch(/^kip-six\(\d,\d\)$/);
+      expect(m[8]).toBe(m[6]);
     }
     const listed = await listGroups(['consumer']);
     expect(listed.find((g) => g.groupId === 'kip-split')).toMatchObject({ groupType: 'consumer', protocolType: 'consumer', groupState: 'Stable' });
