@@ -8,6 +8,7 @@
 //   range:   per topic, its partitions in contiguous ranges over the members subscribed to
 //            it, in member id order, the first members taking one extra when they do not
 //            divide evenly (so co-partitioned topics line up, as the classic range assignor).
+import { ConfigError } from '../config/config.js';
 import { addPartition, type Assignment } from './assignment.js';
 
 export interface AssignorMember {
@@ -118,9 +119,9 @@ const CLASS_NAMES: Record<string, string> = {
 export function configuredAssignors(names: string[]): ServerAssignor[] {
   const list = names.map((n) => n.trim()).filter((n) => n !== '').map((n) => {
     const assignor = ASSIGNORS[CLASS_NAMES[n] ?? n];
-    if (!assignor) throw new Error(`group.consumer.assignors: unknown assignor ${n} (known: ${Object.keys(ASSIGNORS).join(', ')})`);
+    if (!assignor) throw new ConfigError(`group.consumer.assignors: unknown assignor ${n} (known: ${Object.keys(ASSIGNORS).join(', ')})`);
     return assignor;
   });
-  if (list.length === 0) throw new Error('group.consumer.assignors: at least one assignor is needed');
+  if (list.length === 0) throw new ConfigError('group.consumer.assignors: at least one assignor is needed');
   return list;
 }

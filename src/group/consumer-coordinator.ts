@@ -200,9 +200,11 @@ export class ConsumerCoordinator {
 
     // 2. A new target assignment when the group epoch is ahead of it.
     let targetEpoch = group.assignmentEpoch;
-    let target = group.target.get(memberId) ?? new Map();
+    // A static member replacing its old instance inherits the old member id's target.
+    const replaced = req.instanceId === null ? undefined : group.staticMember(req.instanceId);
+    let target = group.target.get(memberId) ?? (replaced ? group.target.get(replaced.memberId) : undefined) ?? new Map();
     if (groupEpoch > group.assignmentEpoch) {
-      const targets = this.computeTarget(group, updated, metadata);
+      const targets = this.computeTarget(group, updated, metadata, replaced && replaced.memberId !== memberId ? replaced.memberId : null);
       for (const [id, a] of targets) if (!sameAssignment(a, group.target.get(id) ?? new Map())) records.push(ConsumerRecords.targetMember(req.groupId, id, a));
       records.push(ConsumerRecords.targetEpoch(req.groupId, groupEpoch));
       targetEpoch = groupEpoch;

@@ -127,6 +127,30 @@ describe('ConsumerGroupHeartbeat', () => {
     expect((await heartbeat({ groupId: 'g-size', memberId: 'm3', memberEpoch: 3 })).errorCode).toBe(E.UNKNOWN_MEMBER_ID);
   });
 
+  it('lets a static member leave for a while (epoch -2) and take its partitions back under a new member id', async () => {
+    const a = await join('g-static', 's1', { instanceId: 'inst-a' });
+    const b = await join('g-static', 's2', { instanceId: 'inst-b' });
+    expect(b.memberEpoch).toBe(2);
+    // a gives up what b's target holds, then both are at epoch 2 with two partitions each.
+    const revoke = await heartbeat({ groupId: 'g-static', memberId: 's1', memberEpoch: a.memberEpoch, instanceId: 'inst-a' });
+    const kept = partitionsOf(revoke);
+    expect(kept).toHaveLength(2);
+    expect((await heartbeat({ groupId: 'g-static', memberId: 's1', memberEpoch: 1, instanceId: 'inst-a', owned: kept })).memberEpoch).toBe(2);
+    expect(partitionsOf(await heartbeat({ groupId: 'g-static', memberId: 's2', memberEpoch: 2, instanceId: 'inst-b', owned: [] }))).toHaveLength(2);
+    const left = await heartbeat({ groupId: 'g-static', memberId: 's1', memberEpoch: -2, instanceId: 'inst-a' });
+    expect(left).toMatchObject({ errorCode: 0, memberEpoch: -2 });
+    // The same instance id rejoining under a new member id takes s1's place and partitions.
+    const back = await join('g-static', 's1-restarted', { instanceId: 'inst-a' });
+    expect(back).toMatchObject({ errorCode: 0, memberId: 's1-restarted', memberEpoch: 2 });
+    expect(partitionsOf(back)).toEqual(kept);
+    const described = (await c.request(DESCRIBE, 0, { groupIds: ['g-static'], includeAuthorizedOperations: false })).groups[0];
+    expect(described.groupEpoch).toBe(2); // no rebalance
+    expect(described.members.map((m: { memberId: string }) => m.memberId).sort()).toEqual(['s1-restarted', 's2']);
+    // The old member id is fenced; a second instance of inst-b is refused while s2 holds it.
+    expect((await heartbeat({ groupId: 'g-static', memberId: 's1', memberEpoch: 2, instanceId: 'inst-a' })).errorCode).toBe(82); // FENCED_INSTANCE_ID
+    expect((await join('g-static', 's2-twin', { instanceId: 'inst-b' })).errorCode).toBe(111); // UNRELEASED_INSTANCE_ID
+  });
+
   it('FindCoordinator v6 finds group coordinators and refuses share groups', async () => {
     const r = await c.request(FIND_COORDINATOR, 6, { key: '', keyType: 0, coordinatorKeys: ['g-range'] });
     expect(r.coordinators[0]).toMatchObject({ key: 'g-range', errorCode: 0, port: broker.port });
