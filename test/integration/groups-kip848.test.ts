@@ -24,11 +24,11 @@ beforeAll(async () => {
   broker = await startBroker({ dir, overrides: OVERRIDES });
   const c = await RawClient.connect(broker.port);
   const created = await c.request(CREATE_TOPICS, 4, {
-    topics: [['kip-six', 6], ['kip-upgrade', 4]].map(([name, numPartitions]) => ({ name, numPartitions, replicationFactor: 1, assignments: [], configs: [] })),
+    topics: [['kip-six', 6], ['kip-upgrade', 4], ['kip-down', 4]].map(([name, numPartitions]) => ({ name, numPartitions, replicationFactor: 1, assignments: [], configs: [] })),
     timeoutMs: 5000, validateOnly: false,
   });
   c.close();
-  expect(created.topics.map((t: { errorCode: number }) => t.errorCode)).toEqual([0, 0]);
+  expect(created.topics.map((t: { errorCode: number }) => t.errorCode)).toEqual([0, 0, 0]);
 });
 afterEach(async () => {
   await Promise.all(consumers.splice(0).map((c) => c.close()));
@@ -189,5 +189,19 @@ describe('librdkafka 2.12 with group.protocol=consumer', () => {
     await a2.waitFor('the new records consumed', () => [...values(a2), ...values(b2)].filter((v) => v?.startsWith('two-')).length === 4);
     const upgraded = await describeGroup('kip-up');
     expect(upgraded.members.map((m: { clientId: string }) => m.clientId).sort()).toEqual(['up-a2', 'up-b2']);
+  });
+
+  it('downgrades online when the last consumer-protocol member leaves a group of classic members', async () => {
+    const a = consumer('down-a', 'kip-down', 'kip-down', 'classic');
+    await a.waitFor('the classic member holds every partition', () => a.assignment.length === 4);
+    const b = consumer('down-b', 'kip-down', 'kip-down', 'consumer');
+    await b.waitFor('the two protocols share the partitions', () => a.assignment.length === 2 && b.assignment.length === 2);
+    expect((await listGroups([])).find((g) => g.groupId === 'kip-down')?.groupType).toBe('consumer');
+    await b.close();
+    // The group is classic again and its classic member rebalances to take everything back.
+    await a.waitFor('the classic member holds every partition again', () => a.assignment.length === 4);
+    expect((await listGroups([])).find((g) => g.groupId === 'kip-down')).toMatchObject({ groupType: 'classic', groupState: 'Stable' });
+    await produceOnePerPartition('kip-down', 4, 'after');
+    await a.waitFor('the records read by the classic member', () => values(a).filter((v) => v?.startsWith('after-')).length === 4);
   });
 });
