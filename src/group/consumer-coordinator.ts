@@ -23,7 +23,7 @@ import {
   ConsumerGroup, ConsumerMember, MemberState, JOIN_GROUP_MEMBER_EPOCH, LEAVE_GROUP_MEMBER_EPOCH, LEAVE_GROUP_STATIC_MEMBER_EPOCH,
   type SubscribedTopic,
 } from './consumer-group.js';
-import { ConsumerRecords, applyConsumerRecord, memberTombstones, readConsumerKey } from './consumer-records.js';
+import { ConsumerRecords, applyConsumerRecord, groupTombstones, memberTombstones, readConsumerKey } from './consumer-records.js';
 import { groupKey } from './records.js';
 
 interface Logger {
@@ -312,6 +312,25 @@ export class ConsumerCoordinator {
   /** The assignor the group's target assignment comes from (ConsumerGroupDescribe). */
   assignorFor(group: ConsumerGroup): ServerAssignor {
     return this.preferredAssignor(group.members.values());
+  }
+
+  /**
+   * A classic JoinGroup for a group on the consumer protocol: a non-empty one serves its
+   * classic members (migration.ts); an empty one is removed so that the classic protocol takes
+   * the group id over, as Kafka does (null: go on with a classic group).
+   */
+  async forClassicJoin(groupId: string): Promise<Group | null> {
+    const holder = this.store.get(groupId);
+    if (!holder?.consumer) return null;
+    if (holder.consumer.members.size > 0) return holder;
+    await this.serialize(groupId, async () => {
+      const group = holder.consumer;
+      if (!group || group.members.size > 0) return;
+      await this.store.topic.append(groupId, groupTombstones(groupId, group));
+      group.stopTimers();
+      holder.consumer = null;
+    });
+    return holder.consumer ? holder : null;
   }
 
   // ---- leaving, fencing -------------------------------------------------------------------

@@ -5,6 +5,7 @@
 // toward their target one heartbeat at a time (reconcile.ts); no member ever stops for the
 // others, so there is no stop-the-world rebalance. This file holds the data and the rules
 // that depend only on it; consumer-coordinator.ts drives it, consumer-records.ts persists it.
+import { ErrorCode } from '../protocol/errors.js';
 import type { Protocol } from './group.js';
 import { emptyAssignment, type Assignment } from './assignment.js';
 
@@ -123,6 +124,35 @@ export class ConsumerGroup {
   allMembersUseClassicProtocolExcept(memberId: string): boolean {
     for (const m of this.members.values()) if (m.memberId !== memberId && !m.usesClassicProtocol) return false;
     return true;
+  }
+
+  // ---- offsets ---------------------------------------------------------------------------
+
+  /**
+   * Kafka's validateOffsetCommit: epoch -1 commits (admins, standalone consumers) only while
+   * the group is empty; a member commits with its current member epoch (STALE_MEMBER_EPOCH;
+   * ILLEGAL_GENERATION for a classic member's generation), and a consumer-protocol member
+   * with OffsetCommit v9+, the version that carries the epoch (UNSUPPORTED_VERSION before).
+   */
+  validateOffsetCommit(memberId: string, memberEpoch: number, apiVersion: number): number {
+    if (memberEpoch < 0 && this.members.size === 0) return ErrorCode.NONE;
+    const member = this.members.get(memberId);
+    if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (!member.usesClassicProtocol && apiVersion < 9) return ErrorCode.UNSUPPORTED_VERSION;
+    return this.checkEpoch(member, memberEpoch);
+  }
+
+  /** Kafka's validateOffsetFetch: a null member with epoch -1 (an admin) may always read. */
+  validateOffsetFetch(memberId: string | null, memberEpoch: number): number {
+    if (memberId === null && memberEpoch < 0) return ErrorCode.NONE;
+    const member = memberId === null ? undefined : this.members.get(memberId);
+    if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
+    return this.checkEpoch(member, memberEpoch);
+  }
+
+  private checkEpoch(member: ConsumerMember, memberEpoch: number): number {
+    if (memberEpoch === member.memberEpoch) return ErrorCode.NONE;
+    return member.usesClassicProtocol ? ErrorCode.ILLEGAL_GENERATION : ErrorCode.STALE_MEMBER_EPOCH;
   }
 
   // ---- applying records (live and at load) ----------------------------------------------

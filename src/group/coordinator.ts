@@ -12,7 +12,6 @@ import { Group, Member, type JoinResult, type SyncResult, type Protocol, type Co
 import { GroupStore, type OffsetToCommit } from './store.js';
 import { ConsumerCoordinator } from './consumer-coordinator.js';
 import { Migration } from './migration.js';
-import { groupTombstones } from './consumer-records.js';
 
 interface Logger {
   info(msg: string): void;
@@ -81,25 +80,6 @@ export class GroupCoordinator {
     this.consumer.migration = this.migration;
   }
 
-  /**
-   * A classic request for a group on the consumer protocol: a non-empty one serves its classic
-   * members (migration.ts); an empty one is removed so that the classic protocol takes the
-   * group id over, as Kafka does (null: go on with the classic group).
-   */
-  private async consumerGroupFor(groupId: string): Promise<Group | null> {
-    const group = this.store.get(groupId);
-    if (!group?.consumer) return null;
-    if (group.consumer.members.size > 0) return group;
-    await this.consumer.serialize(groupId, async () => {
-      const consumer = group.consumer;
-      if (!consumer || consumer.members.size > 0) return;
-      await this.store.topic.append(groupId, groupTombstones(groupId, consumer));
-      consumer.stopTimers();
-      group.consumer = null;
-    });
-    return group.consumer ? group : null;
-  }
-
   /** Replays __consumer_offsets (if it exists) and starts offset expiration. */
   async start(): Promise<void> {
     const loaded = await this.store.load();
@@ -151,7 +131,7 @@ export class GroupCoordinator {
     await this.ensureReady();
     const fail = (code: number) => new Group(req.groupId).errorJoin(code, req.memberId);
     if (req.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
-    const mixed = await this.consumerGroupFor(req.groupId);
+    const mixed = await this.consumer.forClassicJoin(req.groupId);
     if (mixed) return this.migration.join(mixed, req);
     if (req.sessionTimeoutMs < this.config.int('group.min.session.timeout.ms') || req.sessionTimeoutMs > this.config.int('group.max.session.timeout.ms')) {
       return fail(ErrorCode.INVALID_SESSION_TIMEOUT);
@@ -522,7 +502,7 @@ export class GroupCoordinator {
 
   private commitError(group: Group, req: CommitRequest): number {
     if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    if (group.consumer) return consumerCommitError(group, req);
+    if (group.consumer) return group.consumer.validateOffsetCommit(req.memberId, req.generationId, req.apiVersion ?? 9);
     if (group.isStaticMemberFenced(req.groupInstanceId, req.memberId)) return ErrorCode.FENCED_INSTANCE_ID;
     if (req.generationId < 0 && group.is('Empty')) return ErrorCode.NONE;
     if (!group.members.has(req.memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
@@ -533,18 +513,9 @@ export class GroupCoordinator {
     return ErrorCode.NONE;
   }
 
-  /**
-   * OffsetFetch v9's check (Kafka's ConsumerGroup.validateOffsetFetch): for a consumer group,
-   * a member id names a current member and its epoch matches; a null member id with epoch -1
-   * (an admin, or a client outside the group) may always read. Classic groups do not check.
-   */
+  /** OffsetFetch v9's member check, for consumer groups (classic groups do not check). */
   validateOffsetFetch(groupId: string, memberId: string | null, memberEpoch: number): number {
-    const consumer = this.store.get(groupId)?.consumer;
-    if (!consumer || (memberId === null && memberEpoch < 0)) return ErrorCode.NONE;
-    const member = memberId === null ? undefined : consumer.members.get(memberId);
-    if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
-    if (memberEpoch !== member.memberEpoch) return member.usesClassicProtocol ? ErrorCode.ILLEGAL_GENERATION : ErrorCode.STALE_MEMBER_EPOCH;
-    return ErrorCode.NONE;
+    return this.store.get(groupId)?.consumer?.validateOffsetFetch(memberId, memberEpoch) ?? ErrorCode.NONE;
   }
 
   /** Committed offsets of a group: of the given partitions, or (null) all it has. */
@@ -597,20 +568,4 @@ export class GroupCoordinator {
     }
     return { errorCode: ErrorCode.NONE, partitions: codes };
   }
-}
-
-/**
- * Kafka's ConsumerGroup.validateOffsetCommit: epoch -1 commits (admin, standalone consumers)
- * only while the group is empty; a member commits with its current member epoch
- * (STALE_MEMBER_EPOCH otherwise; ILLEGAL_GENERATION for a classic member's generation), and a
- * consumer-protocol member with OffsetCommit v9+ (the version that carries the epoch).
- */
-function consumerCommitError(group: Group, req: CommitRequest): number {
-  const consumer = group.consumer!;
-  if (req.generationId < 0 && consumer.members.size === 0) return ErrorCode.NONE;
-  const member = consumer.members.get(req.memberId);
-  if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
-  if (!member.usesClassicProtocol && (req.apiVersion ?? 9) < 9) return ErrorCode.UNSUPPORTED_VERSION;
-  if (req.generationId !== member.memberEpoch) return member.usesClassicProtocol ? ErrorCode.ILLEGAL_GENERATION : ErrorCode.STALE_MEMBER_EPOCH;
-  return ErrorCode.NONE;
 }
