@@ -36,7 +36,9 @@ export class RdkafkaConsumer {
       while ((nl = buffered.indexOf('\n')) >= 0) {
         const line = buffered.slice(0, nl);
         buffered = buffered.slice(nl + 1);
-        if (line.startsWith('{')) this.events.push(JSON.parse(line) as RdkafkaEvent);
+        if (!line.startsWith('{')) continue;
+        this.events.push(JSON.parse(line) as RdkafkaEvent);
+        if (process.env.RDKAFKA_DEBUG_DIR) appendFileSync(`${process.env.RDKAFKA_DEBUG_DIR}/${name}.events`, `${new Date().toISOString()} ${line}\n`);
       }
       for (const w of this.waiters.splice(0)) w();
     });
