@@ -309,7 +309,8 @@ export class Migration implements MigrationHooks {
       }
       const memberId = m.memberId === '' && m.groupInstanceId !== null ? group.staticMembers.get(m.groupInstanceId) ?? '' : m.memberId;
       const member = group.members.get(memberId);
-      if (!member) {
+      // Kafka: LeaveGroup is for classic members; a consumer-protocol member leaves by heartbeat.
+      if (!member || !member.usesClassicProtocol) {
         codes.push(ErrorCode.UNKNOWN_MEMBER_ID);
         continue;
       }
