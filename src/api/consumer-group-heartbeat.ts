@@ -2,8 +2,9 @@
 // the coordinator assigns partitions and each member reconciles toward its target one
 // heartbeat at a time (src/group/consumer-coordinator.ts). Member epoch 0 joins, -1 leaves,
 // -2 leaves for a while (a static member); fields left null repeat the last heartbeat's. v1
-// (Kafka 4.0's spec) adds the subscribed topic regex and has the client generate its member
-// id (KIP-1082); librdkafka 2.12 sends only v1. Topics and partitions are named by topic id.
+// (Kafka 4.0's spec) adds the subscribed topic regex (a whole-name match; librdkafka sends ""
+// for none) and has the client generate its member id (KIP-1082); librdkafka 2.12 sends only
+// v1. Topics and partitions are named by topic id.
 import { ConsumerGroupHeartbeatApi, type ConsumerGroupHeartbeatRequest, type ConsumerGroupHeartbeatResponse } from '../protocol/generated/consumer-group-heartbeat.js';
 import { fromTopicPartitions, toTopicPartitions } from '../group/assignment.js';
 import { defineHandler } from './handler.js';

@@ -20,7 +20,7 @@ import { configuredAssignors, type ServerAssignor } from './assignors.js';
 import { reconcile } from './reconcile.js';
 import { sameAssignment, type Assignment } from './assignment.js';
 import {
-  ConsumerGroup, ConsumerMember, MemberState, JOIN_GROUP_MEMBER_EPOCH, LEAVE_GROUP_MEMBER_EPOCH, LEAVE_GROUP_STATIC_MEMBER_EPOCH,
+  ConsumerGroup, ConsumerMember, MemberState, compileTopicRegex, JOIN_GROUP_MEMBER_EPOCH, LEAVE_GROUP_MEMBER_EPOCH, LEAVE_GROUP_STATIC_MEMBER_EPOCH,
   type SubscribedTopic,
 } from './consumer-group.js';
 import { ConsumerRecords, applyConsumerRecord, groupTombstones, memberTombstones, readConsumerKey } from './consumer-records.js';
@@ -121,14 +121,18 @@ export class ConsumerCoordinator {
     if (emptyString(req.instanceId)) throw fail(ErrorCode.INVALID_REQUEST, 'InstanceId can\'t be empty.');
     if (emptyString(req.rackId)) throw fail(ErrorCode.INVALID_REQUEST, 'RackId can\'t be empty.');
     // librdkafka sends an empty regex with a subscription by names: no regex (as Kafka reads it).
-    if (req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== '') throw fail(ErrorCode.INVALID_REQUEST, 'SubscribedTopicRegex is not supported by this broker; subscribe by topic names.');
+    if (req.subscribedTopicRegex && compileTopicRegex(req.subscribedTopicRegex) === null) {
+      throw fail(ErrorCode.INVALID_REQUEST, `SubscribedTopicRegex ${req.subscribedTopicRegex} is not a valid regular expression.`);
+    }
     if (req.apiVersion >= 1 && emptyString(req.memberId)) throw fail(ErrorCode.INVALID_REQUEST, 'MemberId can\'t be empty.');
     if (req.memberEpoch > 0 || req.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH) {
       if (emptyString(req.memberId)) throw fail(ErrorCode.INVALID_REQUEST, 'MemberId can\'t be empty.');
     } else if (req.memberEpoch === JOIN_GROUP_MEMBER_EPOCH) {
       if (req.rebalanceTimeoutMs === -1) throw fail(ErrorCode.INVALID_REQUEST, 'RebalanceTimeoutMs must be provided in first request.');
       if (req.owned === null || req.owned.size > 0) throw fail(ErrorCode.INVALID_REQUEST, 'TopicPartitions must be empty when (re-)joining.');
-      if (req.subscribedTopicNames === null || req.subscribedTopicNames.length === 0) throw fail(ErrorCode.INVALID_REQUEST, 'SubscribedTopicNames must be set in first request.');
+      if ((req.subscribedTopicNames === null || req.subscribedTopicNames.length === 0) && !req.subscribedTopicRegex) {
+        throw fail(ErrorCode.INVALID_REQUEST, 'SubscribedTopicNames or SubscribedTopicRegex must be set in first request.');
+      }
     } else if (req.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
       if (emptyString(req.memberId)) throw fail(ErrorCode.INVALID_REQUEST, 'MemberId can\'t be empty.');
       if (req.instanceId === null) throw fail(ErrorCode.INVALID_REQUEST, 'InstanceId can\'t be null.');
@@ -179,6 +183,7 @@ export class ConsumerCoordinator {
     if (req.rebalanceTimeoutMs !== -1) updated.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
     if (req.serverAssignor !== null) updated.serverAssignor = req.serverAssignor;
     if (req.subscribedTopicNames !== null) updated.subscribedTopicNames = [...req.subscribedTopicNames];
+    if (req.subscribedTopicRegex !== null) updated.subscribedTopicRegex = req.subscribedTopicRegex === '' ? null : req.subscribedTopicRegex;
     updated.clientId = req.clientId;
     updated.clientHost = req.clientHost;
     updated.classic = null;
@@ -186,7 +191,7 @@ export class ConsumerCoordinator {
     let bump = false;
     if (!sameSubscriptionRecord(member, updated) || isNew) {
       records.push(ConsumerRecords.member(req.groupId, updated));
-      bump ||= !sameTopics(member.subscribedTopicNames, updated.subscribedTopicNames) || isNew;
+      bump ||= !sameTopics(member.subscribedTopicNames, updated.subscribedTopicNames) || member.subscribedTopicRegex !== updated.subscribedTopicRegex || isNew;
     }
     const metadata = this.subscriptionMetadata(group, updated, null);
     if (!sameMetadata(metadata, group.subscriptionMetadata)) {
@@ -278,8 +283,13 @@ export class ConsumerCoordinator {
   /** Subscribed topic name → id and partition count, with `updated` in place of its old self (null: `removed` gone). */
   subscriptionMetadata(group: ConsumerGroup, updated: ConsumerMember | null, removed: string | null): Map<string, SubscribedTopic> {
     const names = new Set<string>();
-    for (const m of group.members.values()) if (m.memberId !== updated?.memberId && m.memberId !== removed) for (const t of m.subscribedTopicNames) names.add(t);
-    for (const t of updated?.subscribedTopicNames ?? []) names.add(t);
+    const members = [...group.members.values()].filter((m) => m.memberId !== updated?.memberId && m.memberId !== removed);
+    if (updated) members.push(updated);
+    for (const m of members) {
+      for (const t of m.subscribedTopicNames) names.add(t);
+      // A regex subscribes to every topic it matches now, internal topics aside.
+      if (m.subscribedTopicRegex) for (const [name, topic] of this.logs.topics) if (!topic.internal && m.subscribesTo(name)) names.add(name);
+    }
     const metadata = new Map<string, SubscribedTopic>();
     for (const name of [...names].sort()) {
       const topic = this.logs.topic(name);
@@ -296,7 +306,7 @@ export class ConsumerCoordinator {
     const topics = new Map([...metadata.values()].map((t) => [t.topicId, t.numPartitions]));
     return assignor.assign(members.map((m) => ({
       memberId: m.memberId,
-      subscribedTopicIds: new Set(m.subscribedTopicNames.flatMap((n) => (metadata.has(n) ? [metadata.get(n)!.topicId] : []))),
+      subscribedTopicIds: new Set([...metadata].filter(([name]) => m.subscribesTo(name)).map(([, t]) => t.topicId)),
       previous: group.target.get(m.memberId) ?? new Map(),
     })), topics);
   }

@@ -20,6 +20,23 @@ export const JOIN_GROUP_MEMBER_EPOCH = 0;
 export const LEAVE_GROUP_MEMBER_EPOCH = -1;
 export const LEAVE_GROUP_STATIC_MEMBER_EPOCH = -2;
 
+const compiled = new Map<string, RegExp | null>();
+
+/** A subscription regex as a whole-name matcher, or null when it does not compile. Cached: members send the same one. */
+export function compileTopicRegex(regex: string): RegExp | null {
+  let re = compiled.get(regex);
+  if (re === undefined) {
+    try {
+      re = new RegExp(`^(?:${regex})$`);
+    } catch {
+      re = null;
+    }
+    if (compiled.size > 1000) compiled.clear();
+    compiled.set(regex, re);
+  }
+  return re;
+}
+
 export type ConsumerGroupState = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable' | 'Dead';
 
 /** A member that still speaks the classic protocol inside a consumer group (after an online upgrade). */
@@ -46,6 +63,16 @@ export class ConsumerMember {
   pendingRevocation: Assignment = emptyAssignment();
 
   constructor(readonly memberId: string) {}
+
+  /**
+   * Whether the member subscribes to `topic`: by name, or (ConsumerGroupHeartbeat v1) by its
+   * regex, which must match the whole name (Java's Pattern.matches, as Kafka 4.0 applies it).
+   */
+  subscribesTo(topic: string): boolean {
+    if (this.subscribedTopicNames.includes(topic)) return true;
+    if (!this.subscribedTopicRegex) return false;
+    return compileTopicRegex(this.subscribedTopicRegex)?.test(topic) ?? false;
+  }
 
   /** Whether the member has caught up with the target assignment of `epoch`. */
   isReconciledTo(epoch: number): boolean {
@@ -117,7 +144,7 @@ export class ConsumerGroup {
   }
 
   isSubscribedToTopic(topic: string): boolean {
-    for (const m of this.members.values()) if (m.subscribedTopicNames.includes(topic)) return true;
+    for (const m of this.members.values()) if (m.subscribesTo(topic)) return true;
     return false;
   }
 

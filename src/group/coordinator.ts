@@ -559,7 +559,8 @@ export class GroupCoordinator {
     const group = this.store.get(groupId);
     if (!group || group.is('Dead')) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, partitions: [] };
     if (group.hasMembers && group.protocolType !== 'consumer') return { errorCode: ErrorCode.NON_EMPTY_GROUP, partitions: [] };
-    const subscribed = group.consumer ? new Set(group.consumer.subscribedTopicNames().keys()) : group.hasMembers ? subscribedTopics(group) : new Set<string>();
+    const subscribed = group.consumer ? new Set(partitions.map((p) => p.topic).filter((t) => group.consumer!.isSubscribedToTopic(t)))
+      : group.hasMembers ? subscribedTopics(group) : new Set<string>();
     const codes = partitions.map((p) => (subscribed.has(p.topic) ? ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC : ErrorCode.NONE));
     try {
       await this.store.deleteOffsets(group, partitions.filter((_, i) => codes[i] === ErrorCode.NONE));

@@ -40,10 +40,10 @@ afterAll(async () => {
   cleanupDirs();
 });
 
-interface Hb { groupId: string; memberId: string; memberEpoch: number; instanceId?: string | null; rebalanceTimeoutMs?: number; subscribedTopicNames?: string[] | null; serverAssignor?: string | null; owned?: number[] | null }
+interface Hb { groupId: string; memberId: string; memberEpoch: number; instanceId?: string | null; rebalanceTimeoutMs?: number; subscribedTopicNames?: string[] | null; regex?: string | null; serverAssignor?: string | null; owned?: number[] | null }
 const heartbeat = (h: Hb, client = c) => client.request(HEARTBEAT, 1, {
   groupId: h.groupId, memberId: h.memberId, memberEpoch: h.memberEpoch, instanceId: h.instanceId ?? null, rackId: null,
-  rebalanceTimeoutMs: h.rebalanceTimeoutMs ?? -1, subscribedTopicNames: h.subscribedTopicNames ?? null, subscribedTopicRegex: null,
+  rebalanceTimeoutMs: h.rebalanceTimeoutMs ?? -1, subscribedTopicNames: h.subscribedTopicNames ?? null, subscribedTopicRegex: h.regex ?? null,
   serverAssignor: h.serverAssignor ?? null, topicPartitions: h.owned == null ? null : [{ topicId, partitions: h.owned }],
 });
 const join = (groupId: string, memberId: string, extra: Partial<Hb> = {}) =>
@@ -61,9 +61,10 @@ describe('ConsumerGroupHeartbeat', () => {
   it('checks requests as Kafka does', async () => {
     expect((await heartbeat({ groupId: 'v', memberId: '', memberEpoch: 0, rebalanceTimeoutMs: 1000, subscribedTopicNames: ['cp'], owned: [] })).errorCode).toBe(E.INVALID_REQUEST);
     expect((await heartbeat({ groupId: 'v', memberId: 'm', memberEpoch: 0, subscribedTopicNames: ['cp'], owned: [] })).errorMessage).toBe('RebalanceTimeoutMs must be provided in first request.');
-    expect((await heartbeat({ groupId: 'v', memberId: 'm', memberEpoch: 0, rebalanceTimeoutMs: 1000, owned: [] })).errorMessage).toBe('SubscribedTopicNames must be set in first request.');
+    expect((await heartbeat({ groupId: 'v', memberId: 'm', memberEpoch: 0, rebalanceTimeoutMs: 1000, owned: [] })).errorMessage).toBe('SubscribedTopicNames or SubscribedTopicRegex must be set in first request.');
     expect((await heartbeat({ groupId: 'v', memberId: 'm', memberEpoch: -3 })).errorMessage).toBe('MemberEpoch is invalid.');
     expect((await join('v', 'm', { serverAssignor: 'sticky' })).errorCode).toBe(E.UNSUPPORTED_ASSIGNOR);
+    expect((await join('v', 'm', { subscribedTopicNames: [], regex: '(unclosed' })).errorCode).toBe(E.INVALID_REQUEST);
     expect((await heartbeat({ groupId: 'nope', memberId: 'm', memberEpoch: 3 })).errorCode).toBe(E.GROUP_ID_NOT_FOUND);
   });
 
@@ -149,6 +150,20 @@ describe('ConsumerGroupHeartbeat', () => {
     // The old member id is fenced; a second instance of inst-b is refused while s2 holds it.
     expect((await heartbeat({ groupId: 'g-static', memberId: 's1', memberEpoch: 2, instanceId: 'inst-a' })).errorCode).toBe(82); // FENCED_INSTANCE_ID
     expect((await join('g-static', 's2-twin', { instanceId: 'inst-b' })).errorCode).toBe(111); // UNRELEASED_INSTANCE_ID
+  });
+
+  it('subscribes by regex (v1): the topics it matches whole, and a topic created later joins the subscription', async () => {
+    const r = await join('g-regex', 'x', { subscribedTopicNames: [], regex: 'c.' });
+    expect(r).toMatchObject({ errorCode: 0, memberEpoch: 1 });
+    expect(partitionsOf(r)).toEqual([0, 1, 2, 3]);
+    expect(r.assignment.topicPartitions.map((t: { topicId: string }) => t.topicId)).toEqual([topicId]);
+    const created = await c.request(CREATE_TOPICS, 4, { topics: [{ name: 'cq', numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] }, { name: 'cpx', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+    expect(created.topics.map((t: { errorCode: number }) => t.errorCode)).toEqual([0, 0]);
+    const next = await heartbeat({ groupId: 'g-regex', memberId: 'x', memberEpoch: 1 });
+    expect(next.memberEpoch).toBe(2); // cq matches; cpx does not (the whole name must match)
+    const described = (await c.request(DESCRIBE, 0, { groupIds: ['g-regex'], includeAuthorizedOperations: false })).groups[0];
+    expect(described.members[0].subscribedTopicRegex).toBe('c.');
+    expect(described.members[0].assignment.topicPartitions.map((t: { topicName: string }) => t.topicName).sort()).toEqual(['cp', 'cq']);
   });
 
   it('FindCoordinator v6 finds group coordinators and refuses share groups', async () => {

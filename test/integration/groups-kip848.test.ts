@@ -24,11 +24,11 @@ beforeAll(async () => {
   broker = await startBroker({ dir, overrides: OVERRIDES });
   const c = await RawClient.connect(broker.port);
   const created = await c.request(CREATE_TOPICS, 4, {
-    topics: [['kip-six', 6], ['kip-upgrade', 4], ['kip-down', 4]].map(([name, numPartitions]) => ({ name, numPartitions, replicationFactor: 1, assignments: [], configs: [] })),
+    topics: [['kip-six', 6], ['kip-upgrade', 4], ['kip-down', 4], ['kip-re-a', 2], ['kip-re-b', 1]].map(([name, numPartitions]) => ({ name, numPartitions, replicationFactor: 1, assignments: [], configs: [] })),
     timeoutMs: 5000, validateOnly: false,
   });
   c.close();
-  expect(created.topics.map((t: { errorCode: number }) => t.errorCode)).toEqual([0, 0, 0]);
+  expect(created.topics.map((t: { errorCode: number }) => t.errorCode)).toEqual([0, 0, 0, 0, 0]);
 });
 afterEach(async () => {
   await Promise.all(consumers.splice(0).map((c) => c.close()));
@@ -203,5 +203,11 @@ describe('librdkafka 2.12 with group.protocol=consumer', () => {
     expect((await listGroups([])).find((g) => g.groupId === 'kip-down')).toMatchObject({ groupType: 'classic', groupState: 'Stable' });
     await produceOnePerPartition('kip-down', 4, 'after');
     await a.waitFor('the records read by the classic member', () => values(a).filter((v) => v?.startsWith('after-')).length === 4);
+  });
+
+  it('subscribes by regex: librdkafka sends ^patterns as ConsumerGroupHeartbeat v1\'s regex', async () => {
+    const r = consumer('re', 'kip-regex', '^kip-re-.*', 'consumer');
+    await r.waitFor('the partitions of both matching topics', () => r.assignment.join() === ['kip-re-a:0', 'kip-re-a:1', 'kip-re-b:0'].join());
+    expect((await describeGroup('kip-regex')).members[0].subscribedTopicRegex).toBe('(^kip-re-.*)');
   });
 });
