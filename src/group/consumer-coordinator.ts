@@ -220,9 +220,8 @@ export class ConsumerCoordinator {
     const reconciled = updated.isReconciledTo(targetEpoch) ? updated
       : reconcile(updated, { targetEpoch, target, owned: req.owned, ownerOf: (t, p) => group.ownerOf(t, p) });
     const assignmentChanged = !sameAssignment(reconciled.assigned, member.assigned) || !sameAssignment(reconciled.pendingRevocation, member.pendingRevocation);
-    if (reconciled.memberEpoch !== member.memberEpoch || reconciled.previousMemberEpoch !== member.previousMemberEpoch || reconciled.state !== member.state || assignmentChanged || !group.members.has(memberId)) {
-      records.push(ConsumerRecords.current(req.groupId, reconciled));
-    }
+    const stepped = reconciled.memberEpoch !== member.memberEpoch || reconciled.previousMemberEpoch !== member.previousMemberEpoch || reconciled.state !== member.state || assignmentChanged || !group.members.has(memberId);
+    if (stepped) records.push(ConsumerRecords.current(req.groupId, reconciled));
 
     // Applying the records updates the member in place: keep what it held before.
     const assignedBefore = member.assigned;
@@ -230,8 +229,10 @@ export class ConsumerCoordinator {
     this.migration?.armConverted(req.groupId, applied);
     const now = applied.members.get(memberId)!;
     this.armSession(req.groupId, applied, memberId, this.config.int('group.consumer.session.timeout.ms'));
-    if (now.state === MemberState.UNREVOKED_PARTITIONS && now.rebalanceTimeoutMs > 0) this.armRevocationDeadline(req.groupId, applied, memberId, now.memberEpoch, now.rebalanceTimeoutMs);
-    else applied.cancel(memberId, 'rebalance');
+    // The revocation deadline runs from the step that asked for it (Kafka's rebalance timeout):
+    // heartbeats that change nothing do not extend it.
+    if (now.state !== MemberState.UNREVOKED_PARTITIONS) applied.cancel(memberId, 'rebalance');
+    else if (stepped && now.rebalanceTimeoutMs > 0) this.armRevocationDeadline(req.groupId, applied, memberId, now.memberEpoch, now.rebalanceTimeoutMs);
     const full = req.memberEpoch === 0 || (req.rebalanceTimeoutMs !== -1 && req.subscribedTopicNames !== null && req.owned !== null);
     return {
       errorCode: ErrorCode.NONE, errorMessage: null, memberId, memberEpoch: now.memberEpoch, heartbeatIntervalMs: this.heartbeatIntervalMs,

@@ -166,6 +166,23 @@ describe('ConsumerGroupHeartbeat', () => {
     expect(described.members[0].assignment.topicPartitions.map((t: { topicName: string }) => t.topicName).sort()).toEqual(['cp', 'cq']);
   });
 
+  it('fences a member that does not give up its partitions within its rebalance timeout', async () => {
+    const a = await join('g-slow', 'slow', { rebalanceTimeoutMs: 500 });
+    expect(partitionsOf(a)).toEqual([0, 1, 2, 3]);
+    await join('g-slow', 'fast');
+    // slow is told to revoke two partitions and keeps saying it owns all four.
+    expect((await heartbeat({ groupId: 'g-slow', memberId: 'slow', memberEpoch: 1, owned: [0, 1, 2, 3] })).memberEpoch).toBe(1);
+    const deadline = Date.now() + 10_000;
+    let code = 0;
+    while (code === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      code = (await heartbeat({ groupId: 'g-slow', memberId: 'slow', memberEpoch: 1, owned: [0, 1, 2, 3] })).errorCode;
+    }
+    expect(code).toBe(E.UNKNOWN_MEMBER_ID);
+    const fast = await heartbeat({ groupId: 'g-slow', memberId: 'fast', memberEpoch: 2, owned: [] });
+    expect(partitionsOf(fast)).toEqual([0, 1, 2, 3]);
+  });
+
   it('FindCoordinator v6 finds group coordinators and refuses share groups', async () => {
     const r = await c.request(FIND_COORDINATOR, 6, { key: '', keyType: 0, coordinatorKeys: ['g-range'] });
     expect(r.coordinators[0]).toMatchObject({ key: 'g-range', errorCode: 0, port: broker.port });
