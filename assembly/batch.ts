@@ -8,6 +8,7 @@ import {
   R_BASE_SEQUENCE, R_RECORDS_COUNT, R_ATTRIBUTES, R_BATCH_SIZE, R_LEADER_EPOCH, R_LAST_OFFSET_DELTA, R_MAGIC, R_CRC,
   R_RECORDS_MAX_TIMESTAMP, R_RECORDS_MIN_TIMESTAMP, R_MAX_TIMESTAMP_DELTA, R_BYTES, R_STATUS,
 } from './scratch';
+import { assertRange, assertInit } from './checks';
 
 export const BASE_OFFSET: usize = 0;
 export const BATCH_LENGTH: usize = 8;
@@ -91,6 +92,7 @@ function readHeader(p: usize, size: i32): void {
  * from its length field (which may exceed len) or an error.
  */
 export function batchHeader(p: usize, len: usize): i32 {
+  assertRange(p, len); assertInit();
   if (len < RECORDS) return ERR_TRUNCATED;
   const batchLength = be32(p + BATCH_LENGTH);
   if (batchLength < <i32>(RECORDS - LOG_OVERHEAD)) return ERR_BATCH_TOO_SMALL;
@@ -106,6 +108,7 @@ export function batchHeader(p: usize, len: usize): i32 {
  * the result area holds the header and the records' min/max timestamps.
  */
 export function batchValidate(p: usize, len: usize, flags: i32): i32 {
+  assertRange(p, len); assertInit();
   const size = batchBounds(p, len);
   if (size < 0) return size;
   readHeader(p, size);
@@ -137,6 +140,7 @@ export function batchValidate(p: usize, len: usize, flags: i32): i32 {
  * either of those changes. Returns 1 if the CRC was recomputed, else 0.
  */
 export function batchAssign(p: usize, baseOffset: f64, leaderEpoch: i32, timestampType: i32, maxTimestamp: f64): i32 {
+  assertRange(p, RECORDS); assertInit();
   putBe64(p + BASE_OFFSET, <i64>baseOffset);
   putBe32(p + PARTITION_LEADER_EPOCH, leaderEpoch);
   const attributes = be16(p + ATTRIBUTES);
@@ -157,6 +161,7 @@ export function batchAssign(p: usize, baseOffset: f64, leaderEpoch: i32, timesta
  * as Kafka's LogValidator does. Returns the batch size or an error.
  */
 export function batchValidateAssign(p: usize, len: usize, flags: i32, baseOffset: f64, leaderEpoch: i32, logAppendTime: f64): i32 {
+  assertRange(p, len); assertInit();
   const size = batchValidate(p, len, flags);
   if (size < 0) return size;
   if (logAppendTime >= 0) batchAssign(p, baseOffset, leaderEpoch, 1, logAppendTime);
@@ -180,6 +185,7 @@ export const SCAN_ENTRY_SIZE: usize = 40;
  * checks both; the read path only needs bounds). Returns the number of entries.
  */
 export function batchScan(p: usize, len: usize, flags: i32, out: usize, maxEntries: i32): i32 {
+  assertRange(p, len); assertRange(out, <usize>maxEntries * SCAN_ENTRY_SIZE); assert(maxEntries >= 0, 'negative maxEntries'); assertInit();
   let pos: usize = 0;
   let n: i32 = 0;
   let status: i32 = 0;

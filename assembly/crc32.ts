@@ -14,6 +14,7 @@
 // The fold pulls instead of pushes: folded[i] = in[i] ^ folded[i - (d - r)] for each term,
 // kept in a sliding window (history of d bytes + a chunk), so the input is never written.
 import { CRC32C_TABLES, CRC32_TABLES, BYTE_MASKS } from './tables';
+import { assertRange } from './checks';
 
 // @ts-ignore: decorator
 @inline function lookup(tables: usize, k: usize, index: u32): u32 {
@@ -172,6 +173,7 @@ function fold6(reg: u32, p: usize, n: usize): void {
 
 /** CRC-32C of n bytes at p, continuing from crc (0 to start). Check value of "123456789": 0xE3069283. */
 export function crc32c(crc: u32, p: usize, n: usize): u32 {
+  assertRange(p, n);
   let reg = ~crc;
   if (n >= FOLD4_MIN) {
     fold4(reg, p, n);
@@ -191,5 +193,6 @@ export function crc32cTables(crc: u32, p: usize, n: usize): u32 {
 
 /** CRC-32 (IEEE, as zlib) of n bytes at p, continuing from crc. Check value of "123456789": 0xCBF43926. */
 export function crc32(crc: u32, p: usize, n: usize): u32 {
+  assertRange(p, n);
   return ~sliced(CRC32_TABLES, ~crc, p, n);
 }

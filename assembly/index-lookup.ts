@@ -8,6 +8,7 @@
 // key and value go to the result area. Keys must increase strictly, as Kafka writes them.
 import { be32, be64, putBe32, putBe64 } from './batch';
 import { result, R_INDEX_KEY, R_INDEX_VALUE } from './scratch';
+import { assertRange, assertInit } from './checks';
 
 export const OFFSET_ENTRY_SIZE: usize = 8;
 export const TIME_ENTRY_SIZE: usize = 12;
@@ -69,6 +70,7 @@ export const TIME_ENTRY_SIZE: usize = 12;
 
 // @ts-ignore: decorator
 @inline function search(p: usize, entries: i32, target: i64, time: bool, floor: bool): i32 {
+  assert(entries >= 0, 'negative entries'); assertRange(p, <usize>entries * (time ? TIME_ENTRY_SIZE : OFFSET_ENTRY_SIZE)); assertInit();
   const lb = lowerBound(p, entries, target, time);
   let found: i32;
   if (floor) found = lb < entries && keyAt(p, lb, time) == target ? lb : lb - 1;
@@ -88,12 +90,14 @@ export function timeIndexCeiling(p: usize, entries: i32, target: f64): i32 { ret
 
 /** Writes offset index entry `slot`. */
 export function offsetIndexPut(p: usize, slot: i32, relativeOffset: i32, position: i32): void {
+  assert(slot >= 0, 'negative slot'); assertRange(p + <usize>slot * OFFSET_ENTRY_SIZE, OFFSET_ENTRY_SIZE);
   const e = p + <usize>slot * OFFSET_ENTRY_SIZE;
   putBe32(e, relativeOffset);
   putBe32(e + 4, position);
 }
 /** Writes time index entry `slot`. */
 export function timeIndexPut(p: usize, slot: i32, timestamp: f64, relativeOffset: i32): void {
+  assert(slot >= 0, 'negative slot'); assertRange(p + <usize>slot * TIME_ENTRY_SIZE, TIME_ENTRY_SIZE);
   const e = p + <usize>slot * TIME_ENTRY_SIZE;
   putBe64(e, <i64>timestamp);
   putBe32(e + 8, relativeOffset);
@@ -104,6 +108,7 @@ export function timeIndexPut(p: usize, slot: i32, timestamp: f64, relativeOffset
  * in [0, positionLimit). Returns the first bad slot, or -1 when the index is sound.
  */
 export function indexCheck(p: usize, entries: i32, time: bool, positionLimit: i32): i32 {
+  assert(entries >= 0, 'negative entries'); assertRange(p, <usize>entries * (time ? TIME_ENTRY_SIZE : OFFSET_ENTRY_SIZE));
   let last: i64 = i64.MIN_VALUE;
   for (let slot: i32 = 0; slot < entries; slot++) {
     const key = keyAt(p, slot, time);
@@ -119,6 +124,7 @@ export function indexCheck(p: usize, entries: i32, time: bool, positionLimit: i3
 
 /** Puts entry `slot`'s key and value in the result area. */
 export function indexEntry(p: usize, slot: i32, time: bool): void {
+  assert(slot >= 0, 'negative slot'); assertRange(p + <usize>slot * (time ? TIME_ENTRY_SIZE : OFFSET_ENTRY_SIZE), time ? TIME_ENTRY_SIZE : OFFSET_ENTRY_SIZE); assertInit();
   if (time) {
     const e = p + <usize>slot * TIME_ENTRY_SIZE;
     store<f64>(result + R_INDEX_KEY, <f64>be64(e));

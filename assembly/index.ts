@@ -7,6 +7,7 @@ import {
   zigzag32, unzigzag32, zigzag64, unzigzag64, writeVarint, readVarint, writeVarlong, readVarlong,
   writeUvarint, readUvarint, varintEnd,
 } from './varint';
+import { assertRange } from './checks';
 
 export { crc32c, crc32cTables, crc32, FOLD4_MIN, FOLD6_MIN } from './crc32';
 export * from './errors';
@@ -47,7 +48,8 @@ export function heapBase(): usize { return __heap_base; }
  * target are equally aligned and byte by byte otherwise; the JS face stages such copies and
  * finishes them here.
  */
-export function memmove(dst: usize, src: usize, n: usize): void { memory.copy(dst, src, n); }
+export function memmove(dst: usize, src: usize, n: usize): void {
+  assertRange(dst, n); assertRange(src, n); memory.copy(dst, src, n); }
 
 // Varints, exported for the JS face and its tests. varintEnd() is the position after the
 // last varint read, 0 if it was malformed or ran past the end.

@@ -10,6 +10,7 @@ import { be32, be64, putBe32, putBe64 } from './batch';
 import { ERR_MAGIC, ERR_CRC, ERR_RECORD_BOUNDS, ERR_CAPACITY, ERR_MESSAGE_SIZE } from './errors';
 import { DESC_SIZE, D_TIMESTAMP, D_OFFSET, D_OFFSET_DELTA, D_KEY_PTR, D_KEY_LEN, D_VALUE_PTR, D_VALUE_LEN, D_HEADERS_PTR, D_HEADER_COUNT, D_ATTRIBUTES } from './records';
 import { result, R_BYTES, R_STATUS } from './scratch';
+import { assertRange } from './checks';
 
 const LOG_OVERHEAD: usize = 12; // offset + messageSize
 const CRC_AT: usize = 12;
@@ -39,6 +40,7 @@ export const TIMESTAMP_TYPE_BIT: i32 = 0x08;
  * error of the message at `bytes`. Returns the number of descriptors written.
  */
 export function legacyScan(p: usize, len: usize, desc: usize, maxCount: i32): i32 {
+  assertRange(p, len); assertRange(desc, <usize>maxCount * DESC_SIZE);
   let pos: usize = 0;
   let n: i32 = 0;
   let status: i32 = 0;
@@ -111,6 +113,7 @@ export const L_LOG_APPEND_TIME: i32 = 2;  // magic 1: timestamp type bit set
  * or run 0..n-1 with L_RELATIVE_OFFSETS. Returns bytes written or ERR_CAPACITY.
  */
 export function legacyWrite(desc: usize, count: i32, magic: i32, flags: i32, out: usize, cap: usize): i32 {
+  assertRange(out, cap); assertRange(desc, <usize>count * DESC_SIZE);
   if (magic != 0 && magic != 1) return ERR_MAGIC;
   const attributes = magic == 1 && (flags & L_LOG_APPEND_TIME) != 0 ? TIMESTAMP_TYPE_BIT : 0;
   let p = out;

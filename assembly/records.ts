@@ -9,6 +9,7 @@
 import { readVarlong, varintEnd, varintAt, nextOf, valueOf, unzigzag32, writeVarint, writeVarlong, varintSize, varlongSize } from './varint';
 import { OK, ERR_RECORD_BOUNDS, ERR_RECORD_COUNT, ERR_OFFSET_DELTA, ERR_CAPACITY } from './errors';
 import { result, R_RECORDS_MAX_TIMESTAMP, R_RECORDS_MIN_TIMESTAMP, R_MAX_TIMESTAMP_DELTA, R_HEADERS_USED, R_BYTES } from './scratch';
+import { assertRange, assertInit } from './checks';
 
 export const DESC_SIZE: usize = 48;
 export const D_TIMESTAMP: usize = 0;     // f64, absolute (-1 = none)
@@ -150,6 +151,7 @@ export function checkRecords(p: usize, end: usize, count: i32, strict: bool, bas
  * error; the result area holds the records' min/max timestamps.
  */
 export function recordsValidate(p: usize, n: usize, count: i32, strict: bool, baseTimestamp: f64): i32 {
+  assertRange(p, n); assertInit();
   return checkRecords(p, p + n, count, strict, <i64>baseTimestamp);
 }
 
@@ -160,6 +162,7 @@ export function recordsValidate(p: usize, n: usize, count: i32, strict: bool, ba
  */
 export function recordsDecode(p: usize, n: usize, count: i32, baseOffset: f64, baseTimestamp: f64,
   logAppendTime: bool, maxTimestamp: f64, desc: usize, headers: usize, headerCap: i32): i32 {
+  assertRange(p, n); assertRange(desc, <usize>count * DESC_SIZE); assertRange(headers, <usize>headerCap * HEADER_DESC_SIZE); assertInit();
   return walkRecords(p, p + n, count, false, <i64>baseTimestamp, true, <i64>baseOffset, logAppendTime,
     <i64>maxTimestamp, desc, headers, headerCap);
 }
@@ -170,6 +173,7 @@ export function recordsDecode(p: usize, n: usize, count: i32, baseOffset: f64, b
  * or ERR_CAPACITY; the result area's bytes field holds the size the records need.
  */
 export function recordsEncode(desc: usize, count: i32, baseTimestamp: f64, out: usize, cap: usize): i32 {
+  assertRange(out, cap); assertRange(desc, <usize>count * DESC_SIZE);
   const base = <i64>baseTimestamp;
   let p = out;
   const end = out + cap;

@@ -6,7 +6,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { Bench } from 'tinybench';
-import { Core, buildBatch } from '../dist/core/index.js';
+import { Core, ABI, buildBatch } from '../dist/core/index.js';
 import { crc32cJs } from './js-crc32c.mjs';
 
 const require = createRequire(import.meta.url);
@@ -69,7 +69,7 @@ for (const [label, size] of Object.entries(SIZES)) {
   }
   const ptr = core.mem.reserve(batch.length);
   core.mem.write(ptr, batch);
-  const flags = core.c.F_STRICT;
+  const flags = ABI.F_STRICT;
   if (core.validateAssignAt(ptr, batch.length, flags, 0, 0) !== batch.length) throw new Error('batch rejected');
   const perCall = await measure('validate+assign 16KiB', (i) => {
     if (core.validateAssignAt(ptr, batch.length, flags, i, 0) < 0) throw new Error('rejected');
@@ -82,8 +82,8 @@ for (const [label, size] of Object.entries(SIZES)) {
 
 // One lookup in a 10 MiB offset index (1,310,720 entries), random targets.
 {
-  const entries = (10 << 20) / core.c.OFFSET_ENTRY_SIZE;
-  const ptr = core.mem.reserve(entries * core.c.OFFSET_ENTRY_SIZE);
+  const entries = (10 << 20) / ABI.OFFSET_ENTRY_SIZE;
+  const ptr = core.mem.reserve(entries * ABI.OFFSET_ENTRY_SIZE);
   for (let slot = 0; slot < entries; slot++) core.offsetIndexPut(ptr, slot, slot * 4 + (slot & 1), slot * 4096);
   const targets = Int32Array.from({ length: 4096 }, (_, i) => (Math.imul(i + 1, 2654435761) >>> 0) % (entries * 4));
   const perCall = await measure('offset index lookup', (i) => { sink ^= core.offsetIndexFloor(ptr, entries, targets[i & 4095]); }, 4096);

@@ -9,14 +9,16 @@
 //   produce-worker.js a producer thread of `strom perf produce`, one ES module
 // Loading one cached file instead of hundreds of modules took start-up from ~290 ms to ~190.
 import { build } from 'esbuild';
-import { writeFileSync, mkdtempSync, rmSync, chmodSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, rmSync, chmodSync, readdirSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // uWebSockets.js loads its native binary by a computed path at run time: it stays a require.
 const external = ['snappy', 'lz4-napi', '@bokuweb/zstd-wasm', 'xxhash-wasm', 'pino-pretty', 'uWebSockets.js', 'uWebSockets.js/package.json'];
-const common = { bundle: true, platform: 'node', target: 'node20', minify: true, external, logLevel: 'warning' };
+// Assertions are compiled out of the release bundle (src/core/assert.ts).
+const release = { 'process.env.STROM_ASSERTIONS': '"off"' };
+const common = { bundle: true, platform: 'node', target: 'node20', minify: true, external, logLevel: 'warning', define: release };
 
 await build({
   ...common,
@@ -24,7 +26,7 @@ await build({
   outfile: 'dist/bundle/strom-bundle.cjs',
   format: 'cjs',
   // The sources are ES modules: give them their import.meta.url in CommonJS.
-  define: { 'import.meta.url': '__strom_import_meta_url' },
+  define: { ...release, 'import.meta.url': '__strom_import_meta_url' },
   banner: { js: 'var __strom_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
 });
 const workerBanner = { js: "import { createRequire as __strom_createRequire } from 'node:module'; const require = __strom_createRequire(import.meta.url);" };
@@ -37,14 +39,17 @@ const LAUNCHER = `#!/usr/bin/env node
 // written once the broker is up (the bundle calls __stromSaveCodeCache) and reused after.
 'use strict';
 const { readFileSync, writeFileSync, renameSync } = require('node:fs');
+const { createHash } = require('node:crypto');
 const vm = require('node:vm');
 const Module = require('node:module');
 const path = require('node:path');
 const file = path.join(__dirname, 'strom-bundle.cjs');
-const cacheFile = path.join(__dirname, '.strom-bundle.' + process.version + '.v8cache');
+const source = readFileSync(file, 'utf8').replace(/^#!.*/, ''); // the entry's hashbang, kept by esbuild
+// V8 takes a cache for any source of the same length (it checks the length, not the text):
+// named by the bundle's content, a rebuilt bundle never runs the old build's code (~0.5 ms).
+const cacheFile = path.join(__dirname, '.strom-bundle.' + process.version + '.' + createHash('sha1').update(source).digest('hex').slice(0, 16) + '.v8cache');
 let cachedData;
 try { cachedData = readFileSync(cacheFile); } catch { /* first start */ }
-const source = readFileSync(file, 'utf8').replace(/^#!.*/, ''); // the entry's hashbang, kept by esbuild
 const script = new vm.Script(Module.wrap(source), {
   filename: file, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
 });
@@ -64,6 +69,8 @@ script.runInThisContext()(mod.exports, Module.createRequire(file), mod, file, __
 writeFileSync('dist/bundle/strom.cjs', LAUNCHER);
 chmodSync('dist/bundle/strom.cjs', 0o755);
 
+// Caches of earlier builds are never used again (each is named by its bundle's content).
+for (const name of readdirSync('dist/bundle')) if (name.endsWith('.v8cache')) rmSync(join('dist/bundle', name));
 // Warm the code cache with one start on a throw-away directory and port.
 const dir = mkdtempSync(join(tmpdir(), 'strom-warm-'));
 await new Promise((resolve, reject) => {

@@ -5,17 +5,21 @@
 // data message, the request/response headers, and an index of all APIs.
 //
 //   node tools/gen-protocol.mjs [specDir]
+//   node tools/gen-protocol.mjs --check   exit 1, listing the files, if src/protocol/generated/
+//                                         differs from what would be generated (a test runs this)
 //
 // Each struct gets a reader and a writer that take the version, like Kafka's own generator:
 // fields are read or written when the version has them (in place, or in the tagged-field
 // section of flexible versions), absent fields take their defaults, and writing a
 // non-ignorable field with a non-default value at a version without it throws.
-import { readFileSync, readdirSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync, mkdirSync, rmSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SPEC_DIR = process.argv[2] ?? join(ROOT, 'tools', 'kafka-protocol', 'messages-3.9');
+const args = process.argv.slice(2);
+const check = args.includes('--check');
+const SPEC_DIR = args.find((a) => !a.startsWith('--')) ?? join(ROOT, 'tools', 'kafka-protocol', 'messages-3.9');
 const OUT = join(ROOT, 'src', 'protocol', 'generated');
 
 // ---- spec reading ----------------------------------------------------------------------
@@ -306,9 +310,9 @@ const TRUNK_DIR = join(ROOT, 'tools', 'kafka-protocol', 'messages-trunk');
 const trunk = readSpecs(TRUNK_DIR);
 const fromTrunk = new Set(trunk.map((s) => s.file));
 const specs = [...readSpecs(SPEC_DIR).filter((s) => !fromTrunk.has(s.file)), ...trunk, ...readSpecs(RECORD_DIR)];
-// Regenerated from scratch; Kafka's LICENSE and NOTICE stay beside the generated files.
-for (const f of readdirSync(OUT)) if (f.endsWith('.ts')) rmSync(join(OUT, f));
-mkdirSync(OUT, { recursive: true });
+/** File name -> generated text; written (or compared, with --check) at the end. */
+const outputs = new Map();
+const emit = (name, text) => outputs.set(name, text);
 
 const apis = new Map();
 const written = [];
@@ -350,7 +354,7 @@ for (const api of [...apis.values()].sort((a, b) => a.key - b.key)) {
 };
 `;
   const origin = fromTrunk.has(api.request.file) ? 'Apache Kafka trunk message specs (tools/kafka-protocol/messages-trunk), Apache License 2.0' : undefined;
-  writeFileSync(join(OUT, `${module}.ts`), BANNER([api.request.file, api.response.file], origin) + imports(body) + body + meta);
+  emit(`${module}.ts`, BANNER([api.request.file, api.response.file], origin) + imports(body) + body + meta);
   table.push({ apiName, module, req: req.name, res: res.name });
   written.push(module);
 }
@@ -362,7 +366,7 @@ for (const { file, dir, spec } of specs) {
   const module = kebab(spec.name);
   const meta = `\nexport const ${spec.name}Versions = { minVersion: ${range(spec.validVersions).lo}, maxVersion: ${range(spec.validVersions).hi} };\n`;
   const origin = dir === RECORD_DIR ? "Strom's specs of the __consumer_offsets records in tools/kafka-protocol/records" : undefined;
-  writeFileSync(join(OUT, `${module}.ts`), BANNER([file], origin) + imports(text) + text + meta);
+  emit(`${module}.ts`, BANNER([file], origin) + imports(text) + text + meta);
   written.push(module);
 }
 
@@ -379,7 +383,7 @@ export const ALL_APIS = [
 ${table.map((t) => `  ${t.apiName}Api,`).join('\n')}
 ] as const;
 `;
-writeFileSync(join(OUT, 'index.ts'), index);
+emit('index.ts', index);
 
 // A small table of first flexible versions, so header parsing need not load every codec.
 const flexible = `${BANNER(['every request spec'])}
@@ -388,5 +392,22 @@ export const FLEXIBLE_FROM: ReadonlyMap<number, number> = new Map([
 ${[...apis.values()].filter((a) => range(a.request.spec.validVersions)).sort((a, b) => a.key - b.key).map((a) => `  [${a.key}, ${range(a.request.spec.flexibleVersions)?.lo ?? -1}], // ${a.request.spec.name.replace(/Request$/, '')}`).join('\n')}
 ]);
 `;
-writeFileSync(join(OUT, 'flexible-versions.ts'), flexible);
-console.log(`wrote ${written.length + 2} modules to ${OUT}`);
+emit('flexible-versions.ts', flexible);
+
+const existing = existsSync(OUT) ? readdirSync(OUT).filter((f) => f.endsWith('.ts')) : [];
+if (check) {
+  const stale = [
+    ...[...outputs].filter(([name, text]) => !existing.includes(name) || readFileSync(join(OUT, name), 'utf8') !== text).map(([name]) => `${name}${existing.includes(name) ? '' : ' (missing)'}`),
+    ...existing.filter((name) => !outputs.has(name)).map((name) => `${name} (not generated: remove it)`),
+  ];
+  if (stale.length > 0) {
+    console.error(`src/protocol/generated/ is out of date (run npm run gen:protocol):\n${stale.map((s) => `  ${s}`).join('\n')}`);
+    process.exit(1);
+  }
+} else {
+  // Regenerated from scratch; Kafka's LICENSE and NOTICE stay beside the generated files.
+  for (const f of existing) rmSync(join(OUT, f));
+  mkdirSync(OUT, { recursive: true });
+  for (const [name, text] of outputs) writeFileSync(join(OUT, name), text);
+  console.log(`wrote ${written.length + 2} modules to ${OUT}`);
+}

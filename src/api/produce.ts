@@ -10,8 +10,8 @@ import { ProduceApi, type ProduceRequest, type ProduceResponse } from '../protoc
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { CoreError, buildBatch, decodeBatches, legacyToBatch, visitRecords, type Core } from '../core/index.js';
 import { codecs, codecOf, CompressionError, ZSTD, initCompression } from '../compression/codecs.js';
-import { STATUS_NO_PARTITION, STATUS_DISK_FULL, STATUS_IO_ERROR, STATUS_OFFSET_OVERFLOW } from '../storage/channel.js';
 import { defineHandler, type BrokerContext } from './handler.js';
+import { ABI } from '../core/index.js';
 
 type PartitionResponse = ProduceResponse.PartitionProduceResponse;
 
@@ -67,10 +67,6 @@ export async function producePartition(broker: BrokerContext, apiVersion: number
     }
     if (target !== null) batch = recompress(broker.core, batch, target);
     const result = await log.append(batch);
-    if (result.status !== 0) {
-      const [code, message] = appendError(broker.core, result.status, invalidRecord);
-      return failure(index, code, message);
-    }
     broker.traffic?.produced(topic, batch.length, result.records);
     return {
       index, errorCode: ErrorCode.NONE, baseOffset: result.baseOffset, logAppendTimeMs: result.logAppendTime,
@@ -78,7 +74,8 @@ export async function producePartition(broker: BrokerContext, apiVersion: number
     };
   } catch (e) {
     if (e instanceof RecordError) return failure(index, e.code, e.message, [{ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message }]);
-    if (e instanceof KafkaError) return failure(index, e.code, e.message);
+    // Before v8 an invalid record is a corrupt message to the client (KIP-467 added INVALID_RECORD to Produce).
+    if (e instanceof KafkaError) return failure(index, e.code === ErrorCode.INVALID_RECORD ? invalidRecord : e.code, e.message);
     if (e instanceof CoreError || e instanceof CompressionError) return failure(index, ErrorCode.CORRUPT_MESSAGE, e.message);
     throw e;
   }
@@ -87,8 +84,8 @@ export async function producePartition(broker: BrokerContext, apiVersion: number
 /** Produce v3+: exactly one record batch, magic 2, not a control batch (Kafka's LogValidator). */
 function checkBatch(core: Core, records: Buffer, version: number, invalidRecord: number): Buffer {
   const ptr = core.addressOf(records);
-  const size = ptr >= 0 ? core.readHeaderAt(ptr, records.length) : core.readBatchHeader(records).batchSize;
-  if (size === core.c.ERR_MAGIC) throw new KafkaError(invalidRecord, `Produce requests with version ${version} must use record batches (magic 2)`);
+  const size = ptr !== -1 ? core.readHeaderAt(ptr, records.length) : core.readBatchHeader(records).batchSize;
+  if (size === ABI.ERR_MAGIC) throw new KafkaError(invalidRecord, `Produce requests with version ${version} must use record batches (magic 2)`);
   if (size < 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `corrupt record batch: ${core.codeName(size)}`);
   if (size !== records.length) throw new KafkaError(invalidRecord, `Produce requests with version ${version} are only allowed to contain exactly one record batch`);
   const header = core.header();
@@ -125,16 +122,4 @@ function recompress(core: Core, batch: Uint8Array, target: number): Uint8Array {
     compression: target, codecs, producerId: header.producerId, producerEpoch: header.producerEpoch, baseSequence: header.baseSequence,
     transactional: header.isTransactional, baseTimestamp: header.baseTimestamp, maxTimestamp: header.maxTimestamp,
   });
-}
-
-function appendError(core: Core, status: number, invalidRecord: number): [number, string] {
-  const c = core.c;
-  switch (status) {
-    case c.ERR_RECORD_COUNT: case c.ERR_RECORD_BOUNDS: case c.ERR_OFFSET_DELTA:
-      return [invalidRecord, `invalid record batch: ${core.codeName(status)}`];
-    case STATUS_NO_PARTITION: return [ErrorCode.NOT_LEADER_OR_FOLLOWER, 'the partition is not open'];
-    case STATUS_DISK_FULL: return [ErrorCode.KAFKA_STORAGE_ERROR, 'no space left on the log directory'];
-    case STATUS_IO_ERROR: case STATUS_OFFSET_OVERFLOW: return [ErrorCode.KAFKA_STORAGE_ERROR, 'the log could not be written'];
-    default: return [ErrorCode.CORRUPT_MESSAGE, `corrupt record batch: ${core.codeName(status)}`];
-  }
 }

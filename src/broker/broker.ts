@@ -60,6 +60,7 @@ export class Broker {
     let ready = false;
     const httpListeners = config.httpListeners;
     const gateway = httpListeners.length === 0 ? null : new HttpGateway(() => context, {
+      allowedOrigins: config.httpAllowedOrigins,
       maxBodyBytes: config.int('http.max.body.bytes'),
       maxConnections: config.int('http.max.connections'),
       maxBufferedBytes: config.int('http.ws.max.buffered.bytes'),
@@ -91,7 +92,7 @@ export class Broker {
       if (gateway) {
         await gateway.listen(httpListeners);
         logger.info(`HTTP gateway backend: ${gateway.backendDetail}`);
-        if (gateway.backend !== 'native') logger.warn('HTTP gateway runs on the uWebSockets.js JavaScript fallback: slower, and without the WebSocket live tail; see PLATFORM.md');
+        if (gateway.backend !== 'native') logger.warn('HTTP gateway runs on the uWebSockets.js JavaScript fallback (its native binary did not load): slower, and without the WebSocket live tail');
       }
     } catch (e) {
       gateway?.close();

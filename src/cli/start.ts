@@ -23,10 +23,13 @@ export async function start(propertiesFile: string | undefined, options: StartOp
   try {
     broker = await Broker.start(config, logger);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
+    // Listen errors: Node's for the Kafka listeners, the gateway's (http/listen.ts) name their key.
+    const err = e as NodeJS.ErrnoException & { port?: number; listenerKey?: string };
     if (err instanceof ConfigError) fail(err.message);
-    if (err.code === 'EADDRINUSE') fail(`cannot listen on port ${(err as { port?: number }).port ?? ''}: address already in use`);
-    if (err.code === 'EACCES') fail(`cannot listen: permission denied (${err.message})`);
+    const where = `${err.port ? ` on port ${err.port}` : ''}${err.listenerKey ? ` (${err.listenerKey})` : ''}`;
+    if (err.code === 'EADDRINUSE') fail(`cannot listen${where}: address already in use`);
+    if (err.code === 'EACCES') fail(`cannot listen${where}: permission denied`);
+    if (err.syscall === 'listen' || err.listenerKey) fail(`cannot listen${where}: ${err.message}`);
     throw e;
   }
   let stopping = false;

@@ -65,6 +65,34 @@ export function parseHttpListeners(entries: string[]): Listener[] {
   });
 }
 
+/**
+ * An origin as browsers serialize it in the Origin header (scheme://host[:port], lowercase
+ * host, no default port), or null when the value is no http(s) origin. "null" (the origin
+ * of sandboxed frames and local files) stays itself.
+ */
+export function normalizeOrigin(value: string): string | null {
+  if (value === 'null') return value;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return null;
+  }
+  // Scheme and authority only (a trailing slash is tolerated in configuration), no user info.
+  const bare = /^https?:\/\/[^/?#@]+\/?$/i.test(value);
+  return bare ? `${url.protocol}//${url.host}` : null;
+}
+
+/** http.allowed.origins: normalized origins, or ['*'] for any. */
+export function parseAllowedOrigins(entries: string[]): string[] {
+  if (entries.includes('*')) return ['*'];
+  return entries.map((entry) => {
+    const origin = normalizeOrigin(entry);
+    if (origin === null) throw new ConfigError(`Invalid value ${JSON.stringify(entry)} for configuration http.allowed.origins: expected an origin such as http://localhost:3000, or *`);
+    return origin;
+  });
+}
+
 /** "PLAINTEXT://host:port" entries; an empty host means all interfaces. */
 export function parseListeners(key: string, entries: string[]): Listener[] {
   return entries.map((entry) => {
@@ -130,6 +158,7 @@ export class BrokerConfig {
     // Cross-checks that refuse to start.
     parseListeners('listeners', this.list('listeners'));
     parseHttpListeners(this.list('http.listeners'));
+    parseAllowedOrigins(this.list('http.allowed.origins'));
     if (this.explicit.has('advertised.listeners')) parseListeners('advertised.listeners', this.list('advertised.listeners'));
     if (this.explicit.has('node.id') && this.explicit.has('broker.id') && this.int('node.id') !== this.int('broker.id')) {
       throw new ConfigError(`node.id (${this.raw('node.id')}) and broker.id (${this.raw('broker.id')}) differ`);
@@ -239,6 +268,11 @@ export class BrokerConfig {
   /** The HTTP gateway's addresses (none: the gateway is off). */
   get httpListeners(): Listener[] {
     return parseHttpListeners(this.list('http.listeners'));
+  }
+
+  /** Origins of web pages allowed to use the gateway besides its own (['*']: any). */
+  get httpAllowedOrigins(): string[] {
+    return parseAllowedOrigins(this.list('http.allowed.origins'));
   }
 
   /** What Metadata tells clients: advertised.listeners, else listeners (empty host: the machine's name). */

@@ -3,6 +3,10 @@
 // call per batch, no allocation); records.ts and legacy.ts build the byte-array level on top.
 import { CoreMemory, type MemoryOptions } from './memory.js';
 import { coreModule, instantiateCore, type CoreExports } from './module.js';
+import { ABI, at, type Ptr, type ResultOffset } from './abi.js';
+
+/** The names of the core's result codes (OK and ERR_*). */
+const ERROR_NAMES = new Map<number, string>(Object.entries(ABI).filter(([name]) => name === 'OK' || name.startsWith('ERR_')).map(([name, code]) => [code, name]));
 
 export interface CoreOptions extends MemoryOptions {
   /** Initial size of the call arena that byte-array methods copy their inputs into. */
@@ -68,13 +72,11 @@ export class Core {
   readonly mem: CoreMemory;
   /** Base of this instance's private scratch; its result area comes first. */
   private readonly result: number;
-  private arenaPtr: number;
+  private arenaPtr: Ptr;
   private arenaSize: number;
   private arenaUsed = 0;
   /** Reused by scanAt for its entries (they are copied out before it returns). */
   private scanEntries = { ptr: 0, capacity: 0 };
-  /** Result-area offsets and flags, read once from the module's exported constants. */
-  readonly c: Readonly<Record<string, number>>;
 
   /** A core over a new memory. */
   static create(options: CoreOptions = {}): Core {
@@ -89,12 +91,7 @@ export class Core {
   private constructor(memory: WebAssembly.Memory, options: CoreOptions) {
     this.exports = instantiateCore(memory, options.module ?? coreModule());
     this.mem = new CoreMemory(memory, this.exports.heapBase(), this.exports.memmove);
-    const constants: Record<string, number> = {};
-    for (const [name, value] of Object.entries(this.exports)) {
-      if (value instanceof WebAssembly.Global) constants[name] = Number(value.value);
-    }
-    this.c = constants;
-    this.result = this.mem.reserve(constants.SCRATCH_BYTES, 64);
+    this.result = this.mem.reserve(ABI.SCRATCH_BYTES, 64);
     this.exports.init(this.result);
     this.arenaSize = options.arenaBytes ?? 1 << 20;
     this.arenaPtr = this.mem.reserve(this.arenaSize, 64);
@@ -116,34 +113,33 @@ export class Core {
    * too small a larger one is reserved; earlier allocations stay valid (the old region is
    * simply not reused), so growth is geometric and bounded by twice the largest call.
    */
-  alloc(bytes: number): number {
+  alloc(bytes: number): Ptr {
     const size = Math.ceil(bytes / 16) * 16;
     if (this.arenaUsed + size > this.arenaSize) {
       this.arenaSize = Math.max(this.arenaSize * 2, size * 2);
       this.arenaPtr = this.mem.reserve(this.arenaSize, 64);
       this.arenaUsed = 0;
     }
-    const ptr = this.arenaPtr + this.arenaUsed;
+    const ptr = at(this.arenaPtr, this.arenaUsed);
     this.arenaUsed += size;
     return ptr;
   }
 
   /** Copies bytes into the arena; returns their address. */
-  copyIn(bytes: Uint8Array): number {
+  copyIn(bytes: Uint8Array): Ptr {
     const ptr = this.alloc(bytes.length);
     this.mem.write(ptr, bytes);
     return ptr;
   }
 
   /** The address of `bytes` when they are a view of core memory, else -1. */
-  addressOf(bytes: Uint8Array): number {
-    return this.mem.holds(bytes) ? bytes.byteOffset : -1;
+  addressOf(bytes: Uint8Array): Ptr | -1 {
+    return this.mem.holds(bytes) ? bytes.byteOffset as Ptr : -1;
   }
 
   /** The name of a core result code (ERR_*). */
   codeName(code: number): string {
-    for (const [name, value] of Object.entries(this.c)) if (name.startsWith('ERR_') && value === code) return name;
-    return code === 0 ? 'OK' : `code ${code}`;
+    return ERROR_NAMES.get(code) ?? `code ${code}`;
   }
 
   error(code: number, message?: string): CoreError {
@@ -153,7 +149,7 @@ export class Core {
   // --- checksums ---------------------------------------------------------------------------
 
   /** CRC-32C of bytes in core memory, continuing from crc. */
-  crc32cAt(ptr: number, length: number, crc = 0): number {
+  crc32cAt(ptr: Ptr, length: number, crc = 0): number {
     return this.exports.crc32c(crc, ptr, length) >>> 0;
   }
 
@@ -164,7 +160,7 @@ export class Core {
   }
 
   /** CRC-32 (IEEE) of bytes in core memory. */
-  crc32At(ptr: number, length: number, crc = 0): number {
+  crc32At(ptr: Ptr, length: number, crc = 0): number {
     return this.exports.crc32(crc, ptr, length) >>> 0;
   }
 
@@ -176,7 +172,7 @@ export class Core {
   // --- record batches in core memory (the append path) -----------------------------------
 
   /** Validates the batch at ptr (length bytes available). Returns its size, or an ERR_* code. */
-  validateBatchAt(ptr: number, length: number, flags = 0): number {
+  validateBatchAt(ptr: Ptr, length: number, flags = 0): number {
     return this.exports.batchValidate(ptr, length, flags);
   }
 
@@ -185,17 +181,17 @@ export class Core {
    * logAppendTime >= 0 stamps LogAppendTime. Returns the batch size or an ERR_* code; the
    * header (with the assigned offsets) is then readable with header().
    */
-  validateAssignAt(ptr: number, length: number, flags: number, baseOffset: number, leaderEpoch: number, logAppendTime = -1): number {
+  validateAssignAt(ptr: Ptr, length: number, flags: number, baseOffset: number, leaderEpoch: number, logAppendTime = -1): number {
     return this.exports.batchValidateAssign(ptr, length, flags, baseOffset, leaderEpoch, logAppendTime);
   }
 
   /** Assigns offsets/epoch/timestamp type in place. Returns whether the CRC was recomputed. */
-  assignAt(ptr: number, baseOffset: number, leaderEpoch: number, timestampType: number, maxTimestamp: number): boolean {
+  assignAt(ptr: Ptr, baseOffset: number, leaderEpoch: number, timestampType: number, maxTimestamp: number): boolean {
     return this.exports.batchAssign(ptr, baseOffset, leaderEpoch, timestampType, maxTimestamp) === 1;
   }
 
   /** Reads the batch header at ptr (61 bytes needed) without checking the CRC. Returns its size or an ERR_* code. */
-  readHeaderAt(ptr: number, length: number): number {
+  readHeaderAt(ptr: Ptr, length: number): number {
     return this.exports.batchHeader(ptr, length);
   }
 
@@ -203,26 +199,25 @@ export class Core {
   header(into: Partial<BatchHeader> = {}): BatchHeader {
     const dv = this.mem.dv();
     const r = this.result;
-    const c = this.c;
-    const attributes = dv.getInt32(r + c.R_ATTRIBUTES, true);
-    into.baseOffset = dv.getFloat64(r + c.R_BASE_OFFSET, true);
-    into.lastOffset = dv.getFloat64(r + c.R_LAST_OFFSET, true);
-    into.lastOffsetDelta = dv.getInt32(r + c.R_LAST_OFFSET_DELTA, true);
-    into.batchSize = dv.getInt32(r + c.R_BATCH_SIZE, true);
-    into.partitionLeaderEpoch = dv.getInt32(r + c.R_LEADER_EPOCH, true);
-    into.magic = dv.getInt32(r + c.R_MAGIC, true);
-    into.crc = dv.getUint32(r + c.R_CRC, true);
+    const attributes = dv.getInt32(r + ABI.R_ATTRIBUTES, true);
+    into.baseOffset = dv.getFloat64(r + ABI.R_BASE_OFFSET, true);
+    into.lastOffset = dv.getFloat64(r + ABI.R_LAST_OFFSET, true);
+    into.lastOffsetDelta = dv.getInt32(r + ABI.R_LAST_OFFSET_DELTA, true);
+    into.batchSize = dv.getInt32(r + ABI.R_BATCH_SIZE, true);
+    into.partitionLeaderEpoch = dv.getInt32(r + ABI.R_LEADER_EPOCH, true);
+    into.magic = dv.getInt32(r + ABI.R_MAGIC, true);
+    into.crc = dv.getUint32(r + ABI.R_CRC, true);
     into.attributes = attributes;
-    into.compression = attributes & c.COMPRESSION_MASK;
-    into.timestampType = attributes & c.TIMESTAMP_TYPE_BIT ? 1 : 0;
-    into.isTransactional = (attributes & c.TRANSACTIONAL_BIT) !== 0;
-    into.isControl = (attributes & c.CONTROL_BIT) !== 0;
-    into.baseTimestamp = dv.getFloat64(r + c.R_BASE_TIMESTAMP, true);
-    into.maxTimestamp = dv.getFloat64(r + c.R_MAX_TIMESTAMP, true);
-    into.producerId = dv.getFloat64(r + c.R_PRODUCER_ID, true);
-    into.producerEpoch = dv.getInt32(r + c.R_PRODUCER_EPOCH, true);
-    into.baseSequence = dv.getInt32(r + c.R_BASE_SEQUENCE, true);
-    into.recordsCount = dv.getInt32(r + c.R_RECORDS_COUNT, true);
+    into.compression = attributes & ABI.COMPRESSION_MASK;
+    into.timestampType = attributes & ABI.TIMESTAMP_TYPE_BIT ? 1 : 0;
+    into.isTransactional = (attributes & ABI.TRANSACTIONAL_BIT) !== 0;
+    into.isControl = (attributes & ABI.CONTROL_BIT) !== 0;
+    into.baseTimestamp = dv.getFloat64(r + ABI.R_BASE_TIMESTAMP, true);
+    into.maxTimestamp = dv.getFloat64(r + ABI.R_MAX_TIMESTAMP, true);
+    into.producerId = dv.getFloat64(r + ABI.R_PRODUCER_ID, true);
+    into.producerEpoch = dv.getInt32(r + ABI.R_PRODUCER_EPOCH, true);
+    into.baseSequence = dv.getInt32(r + ABI.R_BASE_SEQUENCE, true);
+    into.recordsCount = dv.getInt32(r + ABI.R_RECORDS_COUNT, true);
     return into as BatchHeader;
   }
 
@@ -230,23 +225,23 @@ export class Core {
   recordTimestamps(): { min: number; max: number; maxOffsetDelta: number } {
     const dv = this.mem.dv();
     return {
-      min: dv.getFloat64(this.result + this.c.R_RECORDS_MIN_TIMESTAMP, true),
-      max: dv.getFloat64(this.result + this.c.R_RECORDS_MAX_TIMESTAMP, true),
-      maxOffsetDelta: dv.getInt32(this.result + this.c.R_MAX_TIMESTAMP_DELTA, true),
+      min: dv.getFloat64(this.result + ABI.R_RECORDS_MIN_TIMESTAMP, true),
+      max: dv.getFloat64(this.result + ABI.R_RECORDS_MAX_TIMESTAMP, true),
+      maxOffsetDelta: dv.getInt32(this.result + ABI.R_MAX_TIMESTAMP_DELTA, true),
     };
   }
 
-  /** An i32 the last call left in the result area (R_BYTES, R_STATUS, ...). */
-  resultInt(offsetName: string): number {
-    return this.mem.dv().getInt32(this.result + this.c[offsetName], true);
+  /** An i32 the last call left in the result area (ABI.R_BYTES, ABI.R_STATUS, ...). */
+  resultInt(offset: ResultOffset): number {
+    return this.mem.dv().getInt32(this.result + offset, true);
   }
 
   /**
    * Walks consecutive batches at ptr. flags: F_VERIFY_CRC, F_RECORDS (recovery uses both).
    * At most maxEntries batches are listed (status 2 when more remain).
    */
-  scanAt(ptr: number, length: number, flags: number, maxEntries: number): ScanResult {
-    const entrySize = this.c.SCAN_ENTRY_SIZE;
+  scanAt(ptr: Ptr, length: number, flags: number, maxEntries: number): ScanResult {
+    const entrySize = ABI.SCAN_ENTRY_SIZE;
     if (this.scanEntries.capacity < maxEntries) {
       // Grows geometrically: the regions it leaves behind add up to less than the last one.
       const capacity = Math.max(maxEntries, this.scanEntries.capacity * 2, 1024);
@@ -267,7 +262,7 @@ export class Core {
         attributes: dv.getInt32(e + 32, true),
       });
     }
-    return { batches, bytes: this.resultInt('R_BYTES'), status: this.resultInt('R_STATUS') };
+    return { batches, bytes: this.resultInt(ABI.R_BYTES), status: this.resultInt(ABI.R_STATUS) };
   }
 
   // --- record batches as byte arrays -------------------------------------------------------
@@ -277,14 +272,14 @@ export class Core {
     this.resetArena();
     const size = this.validateBatchAt(this.copyIn(batch), batch.length, flags);
     if (size < 0) throw this.error(size);
-    if (size !== batch.length) throw this.error(this.c.ERR_RECORD_COUNT, `${batch.length - size} bytes after the batch`);
+    if (size !== batch.length) throw this.error(ABI.ERR_RECORD_COUNT, `${batch.length - size} bytes after the batch`);
     return this.header();
   }
 
   /** Reads a batch header from a byte array (at least the 61 header bytes; CRC not checked). */
   readBatchHeader(bytes: Uint8Array): BatchHeader {
     this.resetArena();
-    const head = bytes.subarray(0, Math.min(bytes.length, this.c.BATCH_HEADER_SIZE));
+    const head = bytes.subarray(0, Math.min(bytes.length, ABI.BATCH_HEADER_SIZE));
     const size = this.exports.batchHeader(this.copyIn(head), head.length);
     if (size < 0) throw this.error(size);
     return this.header();
@@ -299,50 +294,50 @@ export class Core {
   // --- segment indexes ---------------------------------------------------------------------
 
   /** Largest offset index entry with relative offset <= target: its slot, or -1. */
-  offsetIndexFloor(ptr: number, entries: number, target: number): number {
+  offsetIndexFloor(ptr: Ptr, entries: number, target: number): number {
     return this.exports.offsetIndexFloor(ptr, entries, target);
   }
 
   /** Smallest offset index entry with relative offset >= target: its slot, or -1. */
-  offsetIndexCeiling(ptr: number, entries: number, target: number): number {
+  offsetIndexCeiling(ptr: Ptr, entries: number, target: number): number {
     return this.exports.offsetIndexCeiling(ptr, entries, target);
   }
 
   /** Largest time index entry with timestamp <= target: its slot, or -1. */
-  timeIndexFloor(ptr: number, entries: number, target: number): number {
+  timeIndexFloor(ptr: Ptr, entries: number, target: number): number {
     return this.exports.timeIndexFloor(ptr, entries, target);
   }
 
   /** Smallest time index entry with timestamp >= target: its slot, or -1. */
-  timeIndexCeiling(ptr: number, entries: number, target: number): number {
+  timeIndexCeiling(ptr: Ptr, entries: number, target: number): number {
     return this.exports.timeIndexCeiling(ptr, entries, target);
   }
 
   /** Key of the entry the last lookup found: relative offset (offset index) or timestamp (time index). */
   indexKey(): number {
-    return this.mem.dv().getFloat64(this.result + this.c.R_INDEX_KEY, true);
+    return this.mem.dv().getFloat64(this.result + ABI.R_INDEX_KEY, true);
   }
 
   /** Value of the entry the last lookup found: position (offset index) or relative offset (time index). */
   indexValue(): number {
-    return this.mem.dv().getInt32(this.result + this.c.R_INDEX_VALUE, true);
+    return this.mem.dv().getInt32(this.result + ABI.R_INDEX_VALUE, true);
   }
 
   /** Kafka's index sanity check: the first slot out of order (or, offset index, past positionLimit), or -1. */
-  indexCheck(ptr: number, entries: number, time: boolean, positionLimit = 0x7fffffff): number {
+  indexCheck(ptr: Ptr, entries: number, time: boolean, positionLimit = 0x7fffffff): number {
     return this.exports.indexCheck(ptr, entries, time, positionLimit);
   }
 
   /** Reads entry `slot` (then indexKey() / indexValue()). */
-  indexEntry(ptr: number, slot: number, time: boolean): void {
+  indexEntry(ptr: Ptr, slot: number, time: boolean): void {
     this.exports.indexEntry(ptr, slot, time);
   }
 
-  offsetIndexPut(ptr: number, slot: number, relativeOffset: number, position: number): void {
+  offsetIndexPut(ptr: Ptr, slot: number, relativeOffset: number, position: number): void {
     this.exports.offsetIndexPut(ptr, slot, relativeOffset, position);
   }
 
-  timeIndexPut(ptr: number, slot: number, timestamp: number, relativeOffset: number): void {
+  timeIndexPut(ptr: Ptr, slot: number, timestamp: number, relativeOffset: number): void {
     this.exports.timeIndexPut(ptr, slot, timestamp, relativeOffset);
   }
 }

@@ -5,6 +5,7 @@
 // core encode them again, so values and headers are never copied out to JS objects.
 import type { Core, BatchHeader } from './core.js';
 import { decodeBatchAt as decodeAt, type Codecs } from './records.js';
+import { ABI, at, type Ptr } from './abi.js';
 
 /**
  * What a visitor or keep-decision sees of one record. `key` is a view of core memory, valid
@@ -20,19 +21,18 @@ export type FilterResult =
   | { kept: 'some'; header: BatchHeader; batch: Uint8Array; records: number; maxTimestamp: number };
 
 /** Calls `visit` with the fields of descriptor i that the callbacks take. */
-function callWith<T>(core: Core, d: number, fn: (offset: number, key: Uint8Array | null, tombstone: boolean, timestamp: number) => T): T {
-  const c = core.c;
+function callWith<T>(core: Core, d: Ptr, fn: (offset: number, key: Uint8Array | null, tombstone: boolean, timestamp: number) => T): T {
   const dv = core.mem.dv();
-  const keyLen = dv.getInt32(d + c.D_KEY_LEN, true);
-  const key = keyLen < 0 ? null : core.mem.view(dv.getInt32(d + c.D_KEY_PTR, true), keyLen);
-  return fn(dv.getFloat64(d + c.D_OFFSET, true), key, dv.getInt32(d + c.D_VALUE_LEN, true) < 0, dv.getFloat64(d + c.D_TIMESTAMP, true));
+  const keyLen = dv.getInt32(d + ABI.D_KEY_LEN, true);
+  const key = keyLen < 0 ? null : core.mem.view(core.mem.ptrAt(at(d, ABI.D_KEY_PTR)), keyLen);
+  return fn(dv.getFloat64(d + ABI.D_OFFSET, true), key, dv.getInt32(d + ABI.D_VALUE_LEN, true) < 0, dv.getFloat64(d + ABI.D_TIMESTAMP, true));
 }
 
 /**
  * Visits every record of the batch at ptr (size bytes of core memory outside the call
  * arena, which this resets). Returns the batch header.
  */
-export function visitRecordsAt(core: Core, ptr: number, size: number, codecs: Codecs | undefined, visit: RecordVisitor): BatchHeader {
+export function visitRecordsAt(core: Core, ptr: Ptr, size: number, codecs: Codecs | undefined, visit: RecordVisitor): BatchHeader {
   core.resetArena();
   return visitDecoded(core, ptr, size, codecs, visit);
 }
@@ -43,15 +43,15 @@ export function visitRecords(core: Core, batch: Uint8Array, codecs: Codecs | und
 }
 
 /** Resets the call arena and returns where `batch` lies in core memory (copied in if it is not there). */
-function placeBatch(core: Core, batch: Uint8Array): number {
+function placeBatch(core: Core, batch: Uint8Array): Ptr {
   core.resetArena();
   const ptr = core.addressOf(batch);
-  return ptr >= 0 ? ptr : core.copyIn(batch);
+  return ptr !== -1 ? ptr : core.copyIn(batch);
 }
 
-function visitDecoded(core: Core, ptr: number, size: number, codecs: Codecs | undefined, visit: RecordVisitor): BatchHeader {
+function visitDecoded(core: Core, ptr: Ptr, size: number, codecs: Codecs | undefined, visit: RecordVisitor): BatchHeader {
   const { header, desc, count } = decodeAt(core, ptr, size, codecs);
-  for (let i = 0; i < count; i++) callWith(core, desc + i * core.c.DESC_SIZE, visit);
+  for (let i = 0; i < count; i++) callWith(core, at(desc, i * ABI.DESC_SIZE), visit);
   return header;
 }
 
@@ -63,7 +63,7 @@ function visitDecoded(core: Core, ptr: number, size: number, codecs: Codecs | un
  * max timestamp is that of the retained records (LogAppendTime batches keep theirs).
  * The rewritten batch is a view of the call arena, valid until the next core call.
  */
-export function filterBatchAt(core: Core, ptr: number, size: number, codecs: Codecs | undefined, keep: RecordPredicate): FilterResult {
+export function filterBatchAt(core: Core, ptr: Ptr, size: number, codecs: Codecs | undefined, keep: RecordPredicate): FilterResult {
   core.resetArena();
   return filterDecoded(core, ptr, size, codecs, keep);
 }
@@ -74,17 +74,16 @@ export function filterBatch(core: Core, batch: Uint8Array, codecs: Codecs | unde
   return result.kept === 'some' ? { ...result, batch: result.batch.slice() } : result;
 }
 
-function filterDecoded(core: Core, ptr: number, size: number, codecs: Codecs | undefined, keep: RecordPredicate): FilterResult {
-  const c = core.c;
+function filterDecoded(core: Core, ptr: Ptr, size: number, codecs: Codecs | undefined, keep: RecordPredicate): FilterResult {
   const { header, desc, count, recordsLength } = decodeAt(core, ptr, size, codecs);
   let kept = 0;
   let maxTimestamp = -1;
   for (let i = 0; i < count; i++) {
-    const d = desc + i * c.DESC_SIZE;
+    const d = at(desc, i * ABI.DESC_SIZE);
     if (!callWith(core, d, keep)) continue;
     // Descriptors of the records kept close up at the front, in order.
-    if (kept !== i) core.mem.u8().copyWithin(desc + kept * c.DESC_SIZE, d, d + c.DESC_SIZE);
-    maxTimestamp = Math.max(maxTimestamp, core.mem.dv().getFloat64(d + c.D_TIMESTAMP, true));
+    if (kept !== i) core.mem.u8().copyWithin(desc + kept * ABI.DESC_SIZE, d, d + ABI.DESC_SIZE);
+    maxTimestamp = Math.max(maxTimestamp, core.mem.dv().getFloat64(d + ABI.D_TIMESTAMP, true));
     kept++;
   }
   if (kept === count) return { kept: 'all', header };
@@ -96,17 +95,16 @@ function filterDecoded(core: Core, ptr: number, size: number, codecs: Codecs | u
 
 /** Encodes `count` descriptors at desc as the records of a batch shaped like `header`. */
 function encodeKept(core: Core, header: BatchHeader, desc: number, count: number, decodedLength: number, codecs: Codecs | undefined, maxTimestamp: number): Uint8Array {
-  const c = core.c;
   // A kept record re-encodes to at most the bytes it had (same fields and deltas, minimal
   // varints), so the decoded records' length is enough.
-  const out = core.alloc(c.BATCH_HEADER_SIZE + decodedLength);
-  let recordsLength = core.exports.recordsEncode(desc, count, header.baseTimestamp, out + c.BATCH_HEADER_SIZE, decodedLength);
+  const out = core.alloc(ABI.BATCH_HEADER_SIZE + decodedLength);
+  let recordsLength = core.exports.recordsEncode(desc, count, header.baseTimestamp, out + ABI.BATCH_HEADER_SIZE, decodedLength);
   if (recordsLength < 0) throw core.error(recordsLength);
   let batch = out;
   if (header.compression !== 0) {
-    const compressed = codecs!.compress(header.compression, core.mem.view(out + c.BATCH_HEADER_SIZE, recordsLength), 2);
-    batch = core.alloc(c.BATCH_HEADER_SIZE + compressed.length);
-    core.mem.write(batch + c.BATCH_HEADER_SIZE, compressed);
+    const compressed = codecs!.compress(header.compression, core.mem.view(at(out, ABI.BATCH_HEADER_SIZE), recordsLength), 2);
+    batch = core.alloc(ABI.BATCH_HEADER_SIZE + compressed.length);
+    core.mem.write(at(batch, ABI.BATCH_HEADER_SIZE), compressed);
     recordsLength = compressed.length;
   }
   const size = core.exports.batchWriteHeader(batch, recordsLength, count, header.attributes, header.lastOffsetDelta,

@@ -11,3 +11,4 @@ export {
   visitRecords, visitRecordsAt, filterBatch, filterBatchAt, type RecordVisitor, type RecordPredicate, type FilterResult,
 } from './filter.js';
 export { MemoryBudget } from './memory-budget.js';
+export { ABI, at, type Ptr, type ResultOffset } from './abi.js';

@@ -9,6 +9,9 @@
 //
 // Views are grow-safe: growing the memory (by any thread) replaces its buffer, and every
 // accessor here re-derives its views when the buffer it holds is stale.
+import type { Ptr } from './abi.js';
+import { ASSERTIONS, assert } from './assert.js';
+
 const WASM_PAGE = 65536;
 const HEADER_MAGIC = 0x4d525453; // "STRM"
 /** Default ceiling of a memory; each is reserved up front as address space, not RSS. */
@@ -58,7 +61,7 @@ export class CoreMemory {
   }
 
   /** Reserves `bytes` (aligned to `alignment`) for the life of the memory; grows it if needed. */
-  reserve(bytes: number, alignment = 16): number {
+  reserve(bytes: number, alignment = 16): Ptr {
     const u32 = this.u32();
     const next = (this.header >> 2) + 1;
     for (;;) {
@@ -66,7 +69,7 @@ export class CoreMemory {
       const start = align(old, alignment);
       const end = start + bytes;
       if (end > this.memory.buffer.byteLength) this.growTo(end);
-      if (Atomics.compareExchange(u32, next, old, end) === old) return start;
+      if (Atomics.compareExchange(u32, next, old, end) === old) return start as Ptr;
     }
   }
 
@@ -116,7 +119,8 @@ export class CoreMemory {
   }
 
   /** A view of [ptr, ptr + length); valid until the memory grows. */
-  view(ptr: number, length: number): Uint8Array {
+  view(ptr: Ptr, length: number): Uint8Array {
+    if (ASSERTIONS) this.assertRange(ptr, length);
     return this.u8().subarray(ptr, ptr + length);
   }
 
@@ -126,7 +130,8 @@ export class CoreMemory {
    * BENCHMARKS.md); a misaligned copy is staged at an address that agrees with the source and
    * moved into place by the core (a memmove), in STAGE_BYTES pieces.
    */
-  write(ptr: number, bytes: Uint8Array): void {
+  write(ptr: Ptr, bytes: Uint8Array): void {
+    if (ASSERTIONS) this.assertRange(ptr, bytes.length);
     const skew = (ptr - bytes.byteOffset) & 7;
     if (skew === 0 || bytes.length < MIN_STAGED_BYTES) {
       this.u8().set(bytes, ptr);
@@ -142,13 +147,29 @@ export class CoreMemory {
   }
 
   /** Moves n bytes from src to dst within the memory (the core's memmove). */
-  move(dst: number, src: number, n: number): void {
+  move(dst: Ptr, src: Ptr, n: number): void {
+    if (ASSERTIONS) {
+      this.assertRange(dst, n);
+      this.assertRange(src, n);
+    }
     this.memmove(dst, src, n);
   }
 
+  /** The address stored at `address` (a pointer field the core wrote, little-endian). */
+  ptrAt(address: Ptr): Ptr {
+    return this.dv().getUint32(address, true) as Ptr;
+  }
+
   /** A copy of [ptr, ptr + length), owned by the caller. */
-  read(ptr: number, length: number): Uint8Array {
+  read(ptr: Ptr, length: number): Uint8Array {
+    if (ASSERTIONS) this.assertRange(ptr, length);
     return this.u8().slice(ptr, ptr + length);
+  }
+
+  /** [ptr, ptr + length) is an address range of this memory past its header (nothing outside core memory is an address). */
+  assertRange(ptr: number, length: number): void {
+    assert(Number.isInteger(ptr) && Number.isInteger(length) && length >= 0, `not an address range: ${ptr}, ${length}`);
+    assert(ptr >= this.header && ptr + length <= this.memory.buffer.byteLength, `[${ptr}, ${ptr + length}) lies outside core memory (${this.memory.buffer.byteLength} bytes)`);
   }
 }
 
@@ -163,7 +184,7 @@ export function align(value: number, alignment: number): number {
 
 /** A region handed out by a RegionPool. */
 export interface Region {
-  ptr: number;
+  ptr: Ptr;
   capacity: number;
 }
 
@@ -174,20 +195,35 @@ export interface Region {
  * that owns the pool may use it.
  */
 export class RegionPool {
-  private readonly free = new Map<number, number[]>();
+  private readonly free = new Map<number, Ptr[]>();
+  /** With assertions: the regions handed out (a region released twice, or never handed out, is a bug). */
+  private readonly live = ASSERTIONS ? new Set<number>() : null;
   /** Bytes in regions handed out and not yet released. */
   inUse = 0;
 
   constructor(readonly mem: CoreMemory) {}
 
+  /** The capacity of the region alloc(bytes) hands out (what holding it costs). */
+  static capacityFor(bytes: number): number {
+    return Math.max(256, 2 ** Math.ceil(Math.log2(Math.max(1, bytes))));
+  }
+
   alloc(bytes: number): Region {
-    const capacity = Math.max(256, 2 ** Math.ceil(Math.log2(Math.max(1, bytes))));
+    const capacity = RegionPool.capacityFor(bytes);
     const ptr = this.free.get(capacity)?.pop() ?? this.mem.reserve(capacity, 64);
     this.inUse += capacity;
+    if (this.live) {
+      assert(!this.live.has(ptr), `region ${ptr} handed out twice`);
+      this.live.add(ptr);
+    }
     return { ptr, capacity };
   }
 
   release(region: Region): void {
+    if (this.live) {
+      assert(this.live.has(region.ptr), `region ${region.ptr} (${region.capacity} bytes) released twice, or not from this pool`);
+      this.live.delete(region.ptr);
+    }
     let list = this.free.get(region.capacity);
     if (!list) this.free.set(region.capacity, (list = []));
     list.push(region.ptr);

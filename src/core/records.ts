@@ -3,6 +3,7 @@
 // file only moves bytes and descriptors across. For tools, the gateway and tests: the
 // broker's own produce and fetch paths stay on bytes and never come here.
 import type { Core, BatchHeader } from './core.js';
+import { ABI, at, type Ptr } from './abi.js';
 
 export type Bytes = Uint8Array | string;
 
@@ -94,7 +95,6 @@ function offsetDeltas(records: RecordInput[]): number[] {
 /** Builds one record batch (magic 2) holding `records`; returns a byte array of its own. */
 export function buildBatch(core: Core, records: RecordInput[], options: BatchOptions = {}): Uint8Array {
   if (records.length === 0) throw new RangeError('a record batch needs at least one record');
-  const c = core.c;
   const now = Date.now();
   const count = records.length;
   const keys: (Uint8Array | null)[] = [];
@@ -121,20 +121,20 @@ export function buildBatch(core: Core, records: RecordInput[], options: BatchOpt
   const maxTimestamp = options.maxTimestamp ?? Math.max(...timestamps);
 
   core.resetArena();
-  const desc = core.alloc(count * c.DESC_SIZE);
-  const headerDesc = core.alloc(Math.max(1, headerCount) * c.HEADER_DESC_SIZE);
+  const desc = core.alloc(count * ABI.DESC_SIZE);
+  const headerDesc = core.alloc(Math.max(1, headerCount) * ABI.HEADER_DESC_SIZE);
   let data = core.alloc(dataBytes);
   const mem = core.mem;
   const place = (bytes: Uint8Array | null): [number, number] => {
     if (bytes === null) return [0, -1];
     const ptr = data;
     mem.write(ptr, bytes);
-    data += bytes.length;
+    data = at(data, bytes.length);
     return [ptr, bytes.length];
   };
   let nextHeader = headerDesc;
   for (let i = 0; i < count; i++) {
-    const d = desc + i * c.DESC_SIZE;
+    const d = at(desc, i * ABI.DESC_SIZE);
     const [keyPtr, keyLen] = place(keys[i]);
     const [valuePtr, valueLen] = place(values[i]);
     const firstHeader = nextHeader;
@@ -146,37 +146,37 @@ export function buildBatch(core: Core, records: RecordInput[], options: BatchOpt
       dv.setInt32(nextHeader + 4, hkLen, true);
       dv.setInt32(nextHeader + 8, hv, true);
       dv.setInt32(nextHeader + 12, hvLen, true);
-      nextHeader += c.HEADER_DESC_SIZE;
+      nextHeader = at(nextHeader, ABI.HEADER_DESC_SIZE);
     }
     const dv = mem.dv();
-    dv.setFloat64(d + c.D_TIMESTAMP, timestamps[i], true);
-    dv.setFloat64(d + c.D_OFFSET, 0, true);
-    dv.setInt32(d + c.D_OFFSET_DELTA, deltas[i], true);
-    dv.setInt32(d + c.D_KEY_PTR, keyPtr, true);
-    dv.setInt32(d + c.D_KEY_LEN, keyLen, true);
-    dv.setInt32(d + c.D_VALUE_PTR, valuePtr, true);
-    dv.setInt32(d + c.D_VALUE_LEN, valueLen, true);
-    dv.setInt32(d + c.D_HEADERS_PTR, firstHeader, true);
-    dv.setInt32(d + c.D_HEADER_COUNT, headers[i].length, true);
-    dv.setInt32(d + c.D_ATTRIBUTES, 0, true);
+    dv.setFloat64(d + ABI.D_TIMESTAMP, timestamps[i], true);
+    dv.setFloat64(d + ABI.D_OFFSET, 0, true);
+    dv.setInt32(d + ABI.D_OFFSET_DELTA, deltas[i], true);
+    dv.setInt32(d + ABI.D_KEY_PTR, keyPtr, true);
+    dv.setInt32(d + ABI.D_KEY_LEN, keyLen, true);
+    dv.setInt32(d + ABI.D_VALUE_PTR, valuePtr, true);
+    dv.setInt32(d + ABI.D_VALUE_LEN, valueLen, true);
+    dv.setInt32(d + ABI.D_HEADERS_PTR, firstHeader, true);
+    dv.setInt32(d + ABI.D_HEADER_COUNT, headers[i].length, true);
+    dv.setInt32(d + ABI.D_ATTRIBUTES, 0, true);
   }
   // Every varint of a record fits in 10 bytes; a record has at most 5 + 2 per header.
   const capacity = dataBytes + count * 60 + headerCount * 20 + 16;
-  let batch = core.alloc(c.BATCH_HEADER_SIZE + capacity);
-  let recordsLength = core.exports.recordsEncode(desc, count, baseTimestamp, batch + c.BATCH_HEADER_SIZE, capacity);
+  let batch = core.alloc(ABI.BATCH_HEADER_SIZE + capacity);
+  let recordsLength = core.exports.recordsEncode(desc, count, baseTimestamp, batch + ABI.BATCH_HEADER_SIZE, capacity);
   if (recordsLength < 0) throw core.error(recordsLength);
   const codec = options.compression ?? 0;
   if (codec !== 0) {
     if (!options.codecs) throw new Error(`compression ${codec} requested without codecs`);
-    const compressed = options.codecs.compress(codec, mem.view(batch + c.BATCH_HEADER_SIZE, recordsLength), 2);
-    batch = core.alloc(c.BATCH_HEADER_SIZE + compressed.length);
-    mem.write(batch + c.BATCH_HEADER_SIZE, compressed);
+    const compressed = options.codecs.compress(codec, mem.view(at(batch, ABI.BATCH_HEADER_SIZE), recordsLength), 2);
+    batch = core.alloc(ABI.BATCH_HEADER_SIZE + compressed.length);
+    mem.write(at(batch, ABI.BATCH_HEADER_SIZE), compressed);
     recordsLength = compressed.length;
   }
-  const attributes = (codec & c.COMPRESSION_MASK)
-    | (options.timestampType ? c.TIMESTAMP_TYPE_BIT : 0)
-    | (options.transactional ? c.TRANSACTIONAL_BIT : 0)
-    | (options.control ? c.CONTROL_BIT : 0);
+  const attributes = (codec & ABI.COMPRESSION_MASK)
+    | (options.timestampType ? ABI.TIMESTAMP_TYPE_BIT : 0)
+    | (options.transactional ? ABI.TRANSACTIONAL_BIT : 0)
+    | (options.control ? ABI.CONTROL_BIT : 0);
   const size = core.exports.batchWriteHeader(batch, recordsLength, count, attributes, lastOffsetDelta,
     options.baseOffset ?? 0, baseTimestamp, maxTimestamp, options.producerId ?? -1, options.producerEpoch ?? -1,
     options.baseSequence ?? -1, options.partitionLeaderEpoch ?? -1);
@@ -188,48 +188,46 @@ export function buildBatch(core: Core, records: RecordInput[], options: BatchOpt
  * recordsPtr, recordsLength bytes, already decompressed) into descriptors; returns the
  * descriptor and header-descriptor regions. Used by decodeBatches and the legacy conversion.
  */
-export function decodeRecordsAt(core: Core, header: BatchHeader, recordsPtr: number, recordsLength: number): { desc: number; count: number } {
-  const c = core.c;
+export function decodeRecordsAt(core: Core, header: BatchHeader, recordsPtr: Ptr, recordsLength: number): { desc: Ptr; count: number } {
   const count = header.recordsCount;
-  const desc = core.alloc(Math.max(1, count) * c.DESC_SIZE);
+  const desc = core.alloc(Math.max(1, count) * ABI.DESC_SIZE);
   // A header takes at least two bytes on the wire, which bounds how many there can be.
   let headerCap = Math.min(1024, (recordsLength >> 1) + 1);
   for (;;) {
-    const headerDesc = core.alloc(headerCap * c.HEADER_DESC_SIZE);
+    const headerDesc = core.alloc(headerCap * ABI.HEADER_DESC_SIZE);
     const status = core.exports.recordsDecode(recordsPtr, recordsLength, count, header.baseOffset, header.baseTimestamp,
       header.timestampType === 1, header.maxTimestamp, desc, headerDesc, headerCap);
     if (status === 0) return { desc, count };
-    if (status !== c.ERR_CAPACITY) throw core.error(status, `records of the batch at offset ${header.baseOffset}: ${core.codeName(status)}`);
+    if (status !== ABI.ERR_CAPACITY) throw core.error(status, `records of the batch at offset ${header.baseOffset}: ${core.codeName(status)}`);
     headerCap = (recordsLength >> 1) + 1;
   }
 }
 
 /** Record descriptors at desc as JS values (bytes copied out of core memory). */
-export function readDescriptors(core: Core, desc: number, count: number): DecodedRecord[] {
-  const c = core.c;
+export function readDescriptors(core: Core, desc: Ptr, count: number): DecodedRecord[] {
   const mem = core.mem;
   const out: DecodedRecord[] = [];
   for (let i = 0; i < count; i++) {
-    const d = desc + i * c.DESC_SIZE;
+    const d = at(desc, i * ABI.DESC_SIZE);
     const dv = mem.dv();
-    const keyLen = dv.getInt32(d + c.D_KEY_LEN, true);
-    const valueLen = dv.getInt32(d + c.D_VALUE_LEN, true);
-    const headerPtr = dv.getInt32(d + c.D_HEADERS_PTR, true);
-    const headerCount = dv.getInt32(d + c.D_HEADER_COUNT, true);
+    const keyLen = dv.getInt32(d + ABI.D_KEY_LEN, true);
+    const valueLen = dv.getInt32(d + ABI.D_VALUE_LEN, true);
+    const headerPtr = mem.ptrAt(at(d, ABI.D_HEADERS_PTR));
+    const headerCount = dv.getInt32(d + ABI.D_HEADER_COUNT, true);
     const headers: DecodedRecord['headers'] = [];
     for (let h = 0; h < headerCount; h++) {
-      const hd = headerPtr + h * c.HEADER_DESC_SIZE;
+      const hd = at(headerPtr, h * ABI.HEADER_DESC_SIZE);
       const hvLen = dv.getInt32(hd + 12, true);
       headers.push({
-        key: decoder.decode(mem.view(dv.getInt32(hd, true), dv.getInt32(hd + 4, true))),
-        value: hvLen < 0 ? null : mem.read(dv.getInt32(hd + 8, true), hvLen),
+        key: decoder.decode(mem.view(mem.ptrAt(hd), dv.getInt32(hd + 4, true))),
+        value: hvLen < 0 ? null : mem.read(mem.ptrAt(at(hd, 8)), hvLen),
       });
     }
     out.push({
-      offset: dv.getFloat64(d + c.D_OFFSET, true),
-      timestamp: dv.getFloat64(d + c.D_TIMESTAMP, true),
-      key: keyLen < 0 ? null : mem.read(dv.getInt32(d + c.D_KEY_PTR, true), keyLen),
-      value: valueLen < 0 ? null : mem.read(dv.getInt32(d + c.D_VALUE_PTR, true), valueLen),
+      offset: dv.getFloat64(d + ABI.D_OFFSET, true),
+      timestamp: dv.getFloat64(d + ABI.D_TIMESTAMP, true),
+      key: keyLen < 0 ? null : mem.read(mem.ptrAt(at(d, ABI.D_KEY_PTR)), keyLen),
+      value: valueLen < 0 ? null : mem.read(mem.ptrAt(at(d, ABI.D_VALUE_PTR)), valueLen),
       headers,
     });
   }
@@ -239,7 +237,7 @@ export function readDescriptors(core: Core, desc: number, count: number): Decode
 /** One batch decoded into record descriptors in the call arena. */
 export interface DecodedAt {
   header: BatchHeader;
-  desc: number;
+  desc: Ptr;
   count: number;
   /** Bytes of the (decompressed) records. */
   recordsLength: number;
@@ -249,13 +247,12 @@ export interface DecodedAt {
  * Reads the header of the batch at ptr (size bytes of core memory) and decodes its records
  * into descriptors, decompressing them into the call arena first when the batch is compressed.
  */
-export function decodeBatchAt(core: Core, ptr: number, size: number, codecs: Codecs | undefined): DecodedAt {
-  const c = core.c;
+export function decodeBatchAt(core: Core, ptr: Ptr, size: number, codecs: Codecs | undefined): DecodedAt {
   const status = core.readHeaderAt(ptr, size);
   if (status < 0) throw core.error(status, `batch header: ${core.codeName(status)}`);
   const header = core.header();
-  let recordsPtr = ptr + c.BATCH_HEADER_SIZE;
-  let recordsLength = size - c.BATCH_HEADER_SIZE;
+  let recordsPtr = at(ptr, ABI.BATCH_HEADER_SIZE);
+  let recordsLength = size - ABI.BATCH_HEADER_SIZE;
   if (header.compression !== 0) {
     if (!codecs) throw new Error(`batch at offset ${header.baseOffset} is compressed (codec ${header.compression}) and no codecs were given`);
     const plain = codecs.decompress(header.compression, core.mem.view(recordsPtr, recordsLength), 2);
@@ -271,14 +268,13 @@ export function decodeBatchAt(core: Core, ptr: number, size: number, codecs: Cod
  * incomplete batch at the end is ignored, as consumers do). CRCs are checked.
  */
 export function decodeBatches(core: Core, bytes: Uint8Array, codecs?: Codecs): DecodedBatch[] {
-  const c = core.c;
   core.resetArena();
   const base = core.copyIn(bytes);
-  const scan = core.scanAt(base, bytes.length, c.F_VERIFY_CRC, Math.ceil(bytes.length / c.BATCH_HEADER_SIZE));
+  const scan = core.scanAt(base, bytes.length, ABI.F_VERIFY_CRC, Math.ceil(bytes.length / ABI.BATCH_HEADER_SIZE));
   if (scan.status < 0) throw core.error(scan.status, `batch at byte ${scan.bytes}: ${core.codeName(scan.status)}`);
   const batches: DecodedBatch[] = [];
   for (const entry of scan.batches) {
-    const { header, desc, count } = decodeBatchAt(core, base + entry.position, entry.size, codecs);
+    const { header, desc, count } = decodeBatchAt(core, at(base, entry.position), entry.size, codecs);
     batches.push({ header, records: readDescriptors(core, desc, count) });
   }
   return batches;

@@ -63,13 +63,11 @@ export class OffsetsTopic {
     if (batch.length > log.config.number('max.message.bytes')) {
       throw new KafkaError(ErrorCode.INVALID_COMMIT_OFFSET_SIZE, `the commit of ${batch.length} bytes exceeds max.message.bytes of ${OFFSETS_TOPIC}`);
     }
-    let status: number;
     try {
-      status = (await log.append(batch)).status;
+      await log.append(batch);
     } catch (e) {
       throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `cannot write to ${OFFSETS_TOPIC}: ${(e as Error).message}`);
     }
-    if (status !== 0) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `cannot write to ${OFFSETS_TOPIC} (status ${status})`);
   }
 
   /** Replays every record of every partition, oldest first. Returns the number of records. */

@@ -1,5 +1,5 @@
 // Loads uWebSockets.js and tells which backend runs. The package used here
-// (@trufflesuite/uws-js-unofficial under the name uWebSockets.js, PLATFORM.md) falls back
+// (@trufflesuite/uws-js-unofficial under the name uWebSockets.js, see package.json) falls back
 // silently to a JavaScript shim when its native binary does not load (glibc, Node ABI): the
 // gateway still works then, slower, and says so in its log and in /metrics.
 import { createRequire } from 'node:module';

@@ -1,7 +1,9 @@
 // The HTTP/WebSocket gateway on uWebSockets.js (http.listeners): REST proxy v2/v3, live
 // tails, /metrics, /health, /ready and the web console, served from the broker process.
 // Limits: http.max.body.bytes (413), http.max.connections (WebSockets plus requests in
-// flight; 503). Every failure is a Confluent-style JSON error; a handler that throws
+// flight; 503). Web pages of other origins are refused before any handler runs
+// (origin-policy.ts, http.allowed.origins). Each listener binds its port exclusively
+// (listen.ts). Every failure is a Confluent-style JSON error; a handler that throws
 // something unexpected answers 500 and is logged, never taking the broker down.
 import { STATUS_CODES } from 'node:http';
 import type { HttpResponse, HttpRequest as UwsRequest, TemplatedApp, us_listen_socket, us_socket_context_t } from 'uWebSockets.js';
@@ -17,8 +19,12 @@ import { BrokerMetrics } from './metrics.js';
 import { partitionOrThrow } from './rest-v2.js';
 import { readRecords, recordJson } from './records.js';
 import { CONSOLE_ASSETS } from './console-assets.js';
+import { OriginPolicy, type BrowserHeaders, type ListenerScope } from './origin-policy.js';
+import { listenExclusive, resolveListener } from './listen.js';
 
 export interface GatewayOptions {
+  /** http.allowed.origins, normalized (['*']: any). */
+  allowedOrigins: string[];
   maxBodyBytes: number;
   maxConnections: number;
   maxBufferedBytes: number;
@@ -48,6 +54,11 @@ function pathAndQuery(req: UwsRequest): { path: string; query: URLSearchParams }
   return { path: url, query: new URLSearchParams(query) };
 }
 
+/** The headers the origin policy reads; uWS's request is only valid until the first await. */
+function browserHeaders(req: UwsRequest): BrowserHeaders {
+  return { origin: req.getHeader('origin'), host: req.getHeader('host'), fetchSite: req.getHeader('sec-fetch-site'), fetchMode: req.getHeader('sec-fetch-mode') };
+}
+
 export class HttpGateway {
   readonly backend: HttpBackend;
   readonly backendDetail: string;
@@ -57,6 +68,7 @@ export class HttpGateway {
   bound: Listener[] = [];
   private listenSockets: us_listen_socket[] = [];
   private readonly router = new Router();
+  private readonly policy: OriginPolicy;
   private inflight = 0;
   private webSockets = 0;
 
@@ -64,6 +76,7 @@ export class HttpGateway {
     const { backend, version, detail } = loadUws();
     this.backend = backend;
     this.backendDetail = `${backend} (uWebSockets.js ${version}: ${detail})`;
+    this.policy = new OriginPolicy(options.allowedOrigins);
     this.tails = new LiveTails(broker, options.maxBufferedBytes, (topic, bytes) => this.metrics.fetched(topic, bytes));
     this.metrics = new BrokerMetrics({
       broker, kafkaConnections: options.kafkaConnections, pausedConnections: options.pausedConnections, httpConnections: () => this.inflight, webSockets: () => this.webSockets,
@@ -100,42 +113,49 @@ export class HttpGateway {
     for (const [path, asset] of Object.entries(CONSOLE_ASSETS)) r.on('GET', path, () => ({ status: 200, body: asset.body, contentType: asset.type }));
   }
 
+  /**
+   * Binds each listener, exclusively, with an app of its own: a request's Host is checked
+   * against the names of the listener it came in on. Throws (ListenError) when one cannot.
+   */
   async listen(listeners: Listener[]): Promise<Listener[]> {
-    if (listeners.length === 0) return [];
     const { uws } = loadUws();
-    const app = uws.App();
-    // The JavaScript fallback cannot run an upgrade handler (its res.upgrade is not
-    // implemented, and it matches ws patterns as literal paths, leaving other upgrades hanging):
-    // without a ws route it answers every upgrade 400 at once. No live tail there.
-    if (this.backend === 'native') this.webSocketRoutes(app);
-    app.any('/*', (res, req) => this.handle(res, req));
     for (const listener of listeners) {
-      const socket = await new Promise<us_listen_socket | false>((resolve) => {
-        if (listener.host === '') app.listen(listener.port, resolve);
-        else app.listen(listener.host, listener.port, resolve);
-      });
-      if (!socket) {
+      let socket: us_listen_socket;
+      let scope: ListenerScope;
+      try {
+        const address = await resolveListener(listener);
+        scope = this.policy.scope(listener.host, address);
+        const app = uws.App();
+        // The JavaScript fallback cannot run an upgrade handler (its res.upgrade is not
+        // implemented, and it matches ws patterns as literal paths, leaving other upgrades hanging):
+        // without a ws route it answers every upgrade 400 at once. No live tail there.
+        if (this.backend === 'native') this.webSocketRoutes(app, scope);
+        app.any('/*', (res, req) => this.handle(res, req, scope));
+        socket = await listenExclusive(app, address, listener.port);
+      } catch (e) {
         this.close();
-        const err = new Error(`cannot listen on http://${listener.host}:${listener.port}`) as NodeJS.ErrnoException & { port?: number };
-        err.code = 'EADDRINUSE';
-        err.port = listener.port;
-        throw err;
+        throw e;
       }
       this.listenSockets.push(socket);
-      this.bound.push({ ...listener, port: uws.us_socket_local_port(socket as never) });
+      const bound = { ...listener, port: uws.us_socket_local_port(socket as never) };
+      this.bound.push(bound);
+      if (!scope.loopback) {
+        const host = bound.host === '' ? '0.0.0.0' : bound.host.includes(':') ? `[${bound.host}]` : bound.host;
+        this.broker().logger.warn(`HTTP gateway listens on http://${host}:${bound.port}, beyond this machine: anyone who reaches it can read and produce to every topic and create topics, as the gateway has no authentication yet. To keep it to this machine: http.listeners=http://localhost:${bound.port}`);
+      }
     }
     return this.bound;
   }
 
   /** The live tail: /ws/topics/{t}. */
-  private webSocketRoutes(app: TemplatedApp): void {
+  private webSocketRoutes(app: TemplatedApp, scope: ListenerScope): void {
     app.ws<TailData>('/ws/topics/:topic', {
       maxPayloadLength: this.options.maxBodyBytes,
       // uWS drops sends past maxBackpressure; the tail pauses at maxBufferedBytes well before.
       maxBackpressure: this.options.maxBufferedBytes * 4 + (16 << 20),
       idleTimeout: 120,
       sendPingsAutomatically: true,
-      upgrade: (res, req, context) => this.upgrade(res, req, context),
+      upgrade: (res, req, context) => this.upgrade(res, req, context, scope),
       open: (ws) => {
         this.webSockets++;
         this.tails.open(ws);
@@ -159,13 +179,16 @@ export class HttpGateway {
     this.consumers.stop();
   }
 
-  private upgrade(res: HttpResponse, req: UwsRequest, context: us_socket_context_t): void {
+  private upgrade(res: HttpResponse, req: UwsRequest, context: us_socket_context_t, scope: ListenerScope): void {
     const { path: url, query } = pathAndQuery(req);
     const key = req.getHeader('sec-websocket-key');
     const protocol = req.getHeader('sec-websocket-protocol');
     const extensions = req.getHeader('sec-websocket-extensions');
     let data: TailData;
     try {
+      // Browsers do not guard WebSockets with CORS: a page of any origin may open one.
+      const refusal = this.policy.refusal(scope, browserHeaders(req));
+      if (refusal) throw refusal;
       if (this.webSockets + this.inflight >= this.options.maxConnections) throw new HttpError(503, 50302, `Too many connections (http.max.connections ${this.options.maxConnections}).`);
       let topic: string;
       try {
@@ -181,15 +204,21 @@ export class HttpGateway {
     res.upgrade(data, key, protocol, extensions, context);
   }
 
-  private handle(res: HttpResponse, req: UwsRequest): void {
+  private handle(res: HttpResponse, req: UwsRequest, scope: ListenerScope): void {
     const method = req.getMethod().toUpperCase();
     const { path, query } = pathAndQuery(req);
+    const browser = browserHeaders(req);
     const request: HttpRequest = {
       method, path, params: {}, query,
-      contentType: req.getHeader('content-type'), accept: req.getHeader('accept'), host: req.getHeader('host'), body: Buffer.alloc(0),
+      contentType: req.getHeader('content-type'), accept: req.getHeader('accept'), host: browser.host, body: Buffer.alloc(0),
     };
     const contentLength = Number(req.getHeader('content-length') || 0);
     const chunked = req.getHeader('transfer-encoding') !== '';
+    const refusal = this.policy.refusal(scope, browser);
+    const preflight = refusal === null && method === 'OPTIONS' && browser.origin !== '' && req.getHeader('access-control-request-method') !== '';
+    const headers = refusal ? []
+      : preflight ? this.policy.preflightHeaders(browser.origin, req.getHeader('access-control-request-headers'), req.getHeader('access-control-request-private-network') === 'true')
+        : this.policy.corsHeaders(browser.origin);
     let aborted = false;
     let counted = false;
     const release = () => {
@@ -204,8 +233,17 @@ export class HttpGateway {
       if (aborted) return;
       aborted = true;
       this.metrics.httpRequests.inc({ method, status: String(reply.status) });
-      this.send(res, reply, method, close);
+      this.send(res, reply, method, close, headers);
     };
+    if (refusal) {
+      // The body, if any, is left unread: close the connection rather than parse it as the next request.
+      finish(errorReply(refusal.status, refusal.errorCode, refusal.message), contentLength > 0 || chunked);
+      return;
+    }
+    if (preflight) {
+      finish({ status: 204, body: '', contentType: 'text/plain' });
+      return;
+    }
     if (this.inflight + this.webSockets >= this.options.maxConnections) {
       finish(errorReply(503, 50302, `Too many connections (http.max.connections ${this.options.maxConnections}).`), true);
       return;
@@ -264,12 +302,13 @@ export class HttpGateway {
     });
   }
 
-  private send(res: HttpResponse, reply: HttpReply, method: string, close = false): void {
+  private send(res: HttpResponse, reply: HttpReply, method: string, close = false, headers: [string, string][] = []): void {
     const noBody = reply.status === 204 || method === 'HEAD';
     try {
       res.cork(() => {
         res.writeStatus(`${reply.status} ${STATUS_CODES[reply.status] ?? ''}`);
         res.writeHeader('content-type', reply.contentType);
+        for (const [name, value] of headers) res.writeHeader(name, value);
         // The fallback has no endWithoutBody; Node's response sends no body for 204 or HEAD anyway.
         if (noBody && this.backend === 'native') res.endWithoutBody(undefined, close);
         else res.end(noBody ? '' : reply.body, close);

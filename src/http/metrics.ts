@@ -92,6 +92,40 @@ export class BrokerMetrics implements TrafficListener {
         this.set({ listener: 'websocket' }, sources.webSockets());
       },
     });
+    new Gauge({
+      name: 'strom_index_cache_bytes', help: 'Core memory held by the indexes of inactive segments (loaded on demand): now, the most since start, and the bound (strom.index.cache.max.bytes).', labelNames: ['stat'], registers,
+      collect() {
+        const cache = b().logs.indexCache;
+        this.set({ stat: 'current' }, cache.bytes);
+        this.set({ stat: 'peak' }, cache.peakBytes);
+        this.set({ stat: 'max' }, cache.maxBytes);
+      },
+    });
+    new Gauge({ name: 'strom_index_cache_files', help: 'Index files (.index, .timeindex) of inactive segments in core memory.', registers, collect() { this.set(b().logs.indexCache.files); } });
+    new Counter({
+      name: 'strom_index_cache_lookups_total', help: 'Lookups in inactive segments\' indexes, by whether the index was in memory (hit) or had to be loaded (miss).', labelNames: ['result'], registers,
+      collect() {
+        const cache = b().logs.indexCache;
+        this.reset();
+        this.inc({ result: 'hit' }, cache.hits);
+        this.inc({ result: 'miss' }, cache.misses);
+      },
+    });
+    new Counter({
+      name: 'strom_index_cache_evictions_total', help: 'Index files evicted from core memory to keep the index cache within its bound.', registers,
+      collect() {
+        this.reset();
+        this.inc(b().logs.indexCache.evictions);
+      },
+    });
+    new Gauge({
+      name: 'strom_index_active_bytes', help: 'Core memory held by the active segments\' indexes (appended to; outside the index cache\'s bound).', registers,
+      collect() {
+        let bytes = 0;
+        for (const t of b().logs.topics.values()) for (const p of t.partitions) bytes += p.activeSegment.index.residentBytes;
+        this.set(bytes);
+      },
+    });
     new Gauge({ name: 'strom_append_queue_depth', help: 'Appends queued for the append workers.', registers, collect() { this.set(sources.appendQueueDepth()); } });
     new Gauge({
       name: 'strom_websocket_buffered_bytes', help: 'Bytes queued unsent on live-tail WebSockets: the largest now, and the largest ever seen.', labelNames: ['stat'], registers,

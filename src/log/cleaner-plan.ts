@@ -4,6 +4,7 @@
 import type { Core } from '../core/index.js';
 import type { PartitionLog } from './partition-log.js';
 import type { Segment } from './segment.js';
+import { ABI } from '../core/index.js';
 
 export interface CleanPlan {
   /** Start of the dirty section: the cleaner checkpoint, within the log. */
@@ -89,8 +90,8 @@ async function dirtyTooLong(core: Core, log: PartitionLog, range: Omit<CleanPlan
 
 /** The max timestamp of a segment's first batch, -1 when it has none. */
 async function firstBatchTimestamp(core: Core, segment: Segment): Promise<number> {
-  if (segment.size < core.c.BATCH_HEADER_SIZE) return -1;
-  const head = new Uint8Array(core.c.BATCH_HEADER_SIZE);
+  if (segment.size < ABI.BATCH_HEADER_SIZE) return -1;
+  const head = new Uint8Array(ABI.BATCH_HEADER_SIZE);
   if (await segment.read(0, head) < head.length) return -1;
   return core.readBatchHeader(head).maxTimestamp;
 }

@@ -18,6 +18,7 @@ import { openSync, readSync, writeSync, closeSync, fsyncSync, futimesSync, utime
 import type { Core, Codecs, RecordPredicate } from '../core/index.js';
 import { filterBatchAt, visitRecordsAt } from '../core/index.js';
 import { segmentPaths, CLEANED_SUFFIX } from './layout.js';
+import { ABI, at, type Ptr } from '../core/index.js';
 
 export interface SegmentInput {
   baseOffset: number;
@@ -72,9 +73,9 @@ const WRITE_BUFFER = 1 << 20;
 const MAP_ENTRY_OVERHEAD = 64;
 
 /** A reusable read buffer in core memory, per core. */
-const chunks = new WeakMap<Core, { ptr: number; capacity: number }>();
+const chunks = new WeakMap<Core, { ptr: Ptr; capacity: number }>();
 
-function chunkOf(core: Core, bytes: number): number {
+function chunkOf(core: Core, bytes: number): Ptr {
   let chunk = chunks.get(core);
   if (!chunk || chunk.capacity < bytes) {
     const capacity = Math.max(bytes, CHUNK, (chunk?.capacity ?? 0) * 2);
@@ -96,7 +97,7 @@ interface ScannedEntry {
  * Calls `visit` with each whole batch of the segment file, in core memory at `ptr`, with its
  * position. CRCs are checked: a corrupt segment fails the pass rather than being rewritten.
  */
-function forEachBatch(core: Core, path: string, size: number, visit: (ptr: number, entry: ScannedEntry) => void): void {
+function forEachBatch(core: Core, path: string, size: number, visit: (ptr: Ptr, entry: ScannedEntry) => void): void {
   const fd = openSync(path, 'r');
   try {
     let position = 0;
@@ -105,12 +106,12 @@ function forEachBatch(core: Core, path: string, size: number, visit: (ptr: numbe
       want = Math.min(size - position, Math.max(want, CHUNK));
       const ptr = chunkOf(core, want);
       const got = readSync(fd, core.mem.view(ptr, want), 0, want, position);
-      const scan = core.scanAt(ptr, got, core.c.F_VERIFY_CRC, Math.ceil(got / core.c.BATCH_HEADER_SIZE) + 1);
+      const scan = core.scanAt(ptr, got, ABI.F_VERIFY_CRC, Math.ceil(got / ABI.BATCH_HEADER_SIZE) + 1);
       if (scan.status < 0) throw new Error(`${path}: corrupt batch at position ${position + scan.bytes} (${core.codeName(scan.status)})`);
-      for (const b of scan.batches) visit(ptr + b.position, { ...b, position: position + b.position });
+      for (const b of scan.batches) visit(at(ptr, b.position), { ...b, position: position + b.position });
       if (scan.bytes === 0) {
         // One batch larger than the chunk: read it whole next time.
-        const batchSize = got >= core.c.BATCH_HEADER_SIZE ? core.readHeaderAt(ptr, got) : -1;
+        const batchSize = got >= ABI.BATCH_HEADER_SIZE ? core.readHeaderAt(ptr, got) : -1;
         if (batchSize <= got || position + batchSize > size) throw new Error(`${path}: incomplete batch at position ${position}`);
         want = batchSize;
         continue;
@@ -135,7 +136,7 @@ export function buildOffsetMap(core: Core, codecs: Codecs, task: CleanTask): { m
   for (let i = 0; i < dirty.length; i++) {
     if (i > 0 && bytes >= task.maxMapBytes) return { map, coveredTo: dirty[i].baseOffset };
     forEachBatch(core, segmentPaths(task.dir, dirty[i].baseOffset).log, dirty[i].size, (ptr, entry) => {
-      if (entry.attributes & core.c.CONTROL_BIT) return;
+      if (entry.attributes & ABI.CONTROL_BIT) return;
       visitRecordsAt(core, ptr, entry.size, codecs, (offset, key) => {
         if (key === null) return;
         const k = keyString(key);
@@ -258,7 +259,7 @@ function cleanSegment(core: Core, codecs: Codecs, task: CleanTask, segment: Segm
   const writer = new CleanedWriter(path, path + CLEANED_SUFFIX);
   try {
     forEachBatch(core, path, segment.size, (ptr, entry) => {
-      if (entry.attributes & core.c.CONTROL_BIT) {
+      if (entry.attributes & ABI.CONTROL_BIT) {
         // No transactions yet: control batches are kept as they are.
         writer.add(writer.started ? core.mem.view(ptr, entry.size) : null, entry.size, entry.lastOffset, entry.maxTimestamp);
         return;

@@ -14,6 +14,7 @@ import type { Core, Region, RegionPool } from '../core/index.js';
 import type { StreamedRecords } from '../protocol/codec.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { Segment } from './segment.js';
+import { ABI } from '../core/index.js';
 
 /** Bytes of log read per step of a header walk: an index interval or two, and a header. */
 const WALK_WINDOW_BYTES = 64 << 10;
@@ -49,7 +50,7 @@ export class HeaderWalker {
     let at = position;
     while (at < end) {
       const got = segment.readSync(at, core.mem.view(ptr, Math.min(WALK_WINDOW_BYTES, end - at)));
-      const scan = core.scanAt(ptr, got, 0, Math.ceil(got / core.c.BATCH_HEADER_SIZE));
+      const scan = core.scanAt(ptr, got, 0, Math.ceil(got / ABI.BATCH_HEADER_SIZE));
       if (scan.status < 0) throw corrupt(segment, at + scan.bytes);
       for (const b of scan.batches) {
         if (!visit({ position: at + b.position, size: b.size, baseOffset: b.baseOffset, lastOffset: b.lastOffset, attributes: b.attributes })) return at + b.position;
@@ -60,7 +61,7 @@ export class HeaderWalker {
       }
       // A batch larger than the window: its header tells its size and offsets.
       const size = core.readHeaderAt(ptr, got);
-      if (size === core.c.ERR_TRUNCATED && got < end - at) return at; // fewer bytes on disk than `end` says
+      if (size === ABI.ERR_TRUNCATED && got < end - at) return at; // fewer bytes on disk than `end` says
       if (size <= 0) throw corrupt(segment, at);
       const h = core.header();
       if (!visit({ position: at, size, baseOffset: h.baseOffset, lastOffset: h.lastOffset, attributes: h.attributes })) return at;

@@ -225,12 +225,12 @@ export class LogCleaner {
     renameSync(cleanedPath, old.paths.log);
     const fresh = log.newSegment(old.baseOffset, cleaned.sizeAfter);
     fresh.createdMs = old.createdMs;
+    fresh.index.reset();
     const interval = log.config.number('index.interval.bytes');
     const b = cleaned.batches;
     for (let i = 0; i < b.length; i += 4) {
       fresh.index.onAppend({ lastOffset: b[i], position: b[i + 1], size: b[i + 2], maxTimestamp: b[i + 3], offsetOfMaxTimestamp: b[i] }, interval);
     }
-    fresh.index.onRolled();
     log.replaceSegment(old, fresh);
     const delayMs = log.config.number('file.delete.delay.ms');
     old.retire(delayMs);
@@ -240,7 +240,7 @@ export class LogCleaner {
       fresh.delete(delayMs);
       return;
     }
-    await fresh.index.save(fresh.paths.index, fresh.paths.timeIndex);
+    await fresh.index.deactivate(); // written, then in the index cache like any inactive segment's
   }
 
   private entries(): [string, number, number][] {

@@ -17,6 +17,7 @@ import {
 import { PartitionLog } from './partition-log.js';
 import { loadPartition } from './recovery.js';
 import { LogCleaner, type CleanStats } from './log-cleaner.js';
+import { IndexCache } from './index-cache.js';
 
 export interface Topic {
   name: string;
@@ -58,6 +59,8 @@ function newTopicId(): string {
   return randomBytes(16).toString('base64url');
 }
 
+const INDEX_CACHE_KEY = 'strom.index.cache.max.bytes';
+
 /** Kafka refuses new topics whose names collide once '.' and '_' are treated alike. */
 const collisionKey = (name: string) => name.replace(/\./g, '_');
 
@@ -70,6 +73,8 @@ export class LogManager {
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
   private readonly cleaner: LogCleaner;
+  /** The indexes of inactive segments in core memory (strom.index.cache.max.bytes). */
+  readonly indexCache: IndexCache;
 
   constructor(
     readonly config: BrokerConfig,
@@ -79,6 +84,7 @@ export class LogManager {
     private readonly logger: Logger,
   ) {
     this.dir = config.logDir;
+    this.indexCache = new IndexCache(regions, config.int(INDEX_CACHE_KEY), (message) => logger.warn(message));
     this.cleaner = new LogCleaner(this.dir, config, core, () => [...this.topics.values()].flatMap((t) => t.partitions), logger);
   }
 
@@ -178,6 +184,7 @@ export class LogManager {
     const path = join(this.dir, BROKER_CONFIGS_FILE);
     writeFileSync(`${path}.tmp`, JSON.stringify({ configs }, null, 2));
     renameSync(`${path}.tmp`, path);
+    this.indexCache.resize(this.config.int(INDEX_CACHE_KEY));
     await this.refreshTopicConfigs();
   }
 
@@ -206,7 +213,7 @@ export class LogManager {
   }
 
   private newPartitionLog(topic: Topic, partition: number): PartitionLog {
-    return new PartitionLog(topic.name, partition, join(this.dir, partitionDirName(topic.name, partition)), topic.config, this.core, this.regions, this.pool);
+    return new PartitionLog(topic.name, partition, join(this.dir, partitionDirName(topic.name, partition)), topic.config, this.core, this.regions, this.pool, this.indexCache);
   }
 
   private async openWriter(log: PartitionLog): Promise<void> {
@@ -393,7 +400,7 @@ export class LogManager {
     for (const topic of this.topics.values()) {
       for (const log of topic.partitions) {
         log.recoveryPoint = log.logEndOffset;
-        log.saveIndexes();
+        await log.saveIndexes();
       }
     }
     writeCheckpointSync(join(this.dir, RECOVERY_POINT_CHECKPOINT), this.checkpointEntries((l) => l.recoveryPoint));

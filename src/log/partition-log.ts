@@ -4,13 +4,15 @@
 import type { Core, Region, RegionPool } from '../core/index.js';
 import { decodeBatches } from '../core/index.js';
 import type { AppendPool, AppendResult, PartitionHandle } from '../storage/append-pool.js';
-import { FLAG_ROLL, FLAG_STRICT } from '../storage/channel.js';
+import { FLAG_ROLL, FLAG_STRICT, STATUS_NO_PARTITION, STATUS_DISK_FULL, STATUS_IO_ERROR, STATUS_OFFSET_OVERFLOW } from '../storage/channel.js';
 import type { WriterConfig } from '../storage/partition-writer.js';
 import type { TopicConfig } from '../config/config.js';
 import { codecs, initCompression, ZSTD } from '../compression/codecs.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { Segment } from './segment.js';
+import type { IndexCache } from './index-cache.js';
 import { FileRecords, HeaderWalker, type BatchBounds } from './file-records.js';
+import { ABI, type Ptr } from '../core/index.js';
 
 export interface ReadResult {
   /** Whole record batches (a view of core memory until release()), possibly empty. */
@@ -52,6 +54,7 @@ export class PartitionLog {
     private readonly core: Core,
     private readonly regions: RegionPool,
     private readonly pool: AppendPool,
+    private readonly indexCache: IndexCache,
   ) {
     this.key = `${topic}-${partition}`;
     this.walker = walkerFor(core, regions);
@@ -84,39 +87,45 @@ export class PartitionLog {
     };
   }
 
+  /** A segment of this log whose index is not loaded (see Segment). */
   newSegment(baseOffset: number, size = 0): Segment {
-    return new Segment(this.core, this.regions, this.dir, baseOffset, size, this.config.number('segment.index.bytes'));
+    return new Segment(this.core, this.indexCache, this.dir, baseOffset, size, {
+      maxIndexBytes: this.config.number('segment.index.bytes'), indexIntervalBytes: this.config.number('index.interval.bytes'),
+    });
   }
 
   /**
    * Appends one record batch (exactly one, magic 2). The append worker validates it and
    * assigns its offsets in place: a batch already in core memory (a request frame) is used
-   * where it lies, any other is copied in first. Resolves with the worker's result; the
-   * log's view (segments, index, end offset) is updated before it resolves.
+   * where it lies, any other is copied in first. Resolves with where it went once it is
+   * written, the log's view (segments, index, end offset) updated; a batch the worker refuses
+   * or cannot write throws the KafkaError a producer gets for it.
    */
   async append(batch: Uint8Array, strict = true): Promise<AppendResult> {
     if (!this.handle) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key} is not open`);
     const flags = (strict ? FLAG_STRICT : 0) | (this.activeSegment.index.isFull ? FLAG_ROLL : 0);
     const logAppendTime = this.config.logAppendTime ? Date.now() : -1;
-    const copy = this.core.mem.holds(batch) ? null : this.regions.alloc(batch.length);
+    const where = this.core.addressOf(batch);
+    const copy = where === -1 ? this.regions.alloc(batch.length) : null;
     if (copy) this.core.mem.write(copy.ptr, batch);
     this.inflight++;
     let result: AppendResult;
     try {
-      result = await this.pool.append(this.handle, copy ? copy.ptr : batch.byteOffset, batch.length, flags, logAppendTime);
+      result = await this.pool.append(this.handle, copy ? copy.ptr : where as Ptr, batch.length, flags, logAppendTime);
     } finally {
       this.inflight--;
       if (copy) this.regions.release(copy);
     }
-    if (result.status !== 0) return result;
+    if (result.status !== 0) throw this.appendError(result.status);
     if (result.rolled) {
       const old = this.activeSegment;
-      old.index.onRolled();
-      void old.index.save(old.paths.index, old.paths.timeIndex);
-      this.segments.push(this.newSegment(result.baseOffset));
+      const active = this.newSegment(result.baseOffset);
+      active.index.reset();
+      this.segments.push(active);
+      void old.index.deactivate(); // written, then evictable; it never rejects
     }
     const segment = this.activeSegment;
-    if (segment.codecs !== null) segment.codecs |= 1 << (batch[this.core.c.BATCH_ATTRIBUTES + 1] & this.core.c.COMPRESSION_MASK);
+    if (segment.codecs !== null) segment.codecs |= 1 << (batch[ABI.BATCH_ATTRIBUTES + 1] & ABI.COMPRESSION_MASK);
     segment.index.onAppend({
       lastOffset: result.lastOffset, position: result.position, size: result.size,
       maxTimestamp: result.maxTimestamp, offsetOfMaxTimestamp: result.offsetOfMaxTimestamp,
@@ -125,6 +134,18 @@ export class PartitionLog {
     this.logEndOffset = result.lastOffset + 1;
     this.wake();
     return result;
+  }
+
+  /** What a producer is told of a batch the append worker refused or could not write. */
+  private appendError(status: number): KafkaError {
+    switch (status) {
+      case ABI.ERR_RECORD_COUNT: case ABI.ERR_RECORD_BOUNDS: case ABI.ERR_OFFSET_DELTA:
+        return new KafkaError(ErrorCode.INVALID_RECORD, `invalid record batch: ${this.core.codeName(status)}`);
+      case STATUS_NO_PARTITION: return new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key} is not open`);
+      case STATUS_DISK_FULL: return new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'no space left on the log directory');
+      case STATUS_IO_ERROR: case STATUS_OFFSET_OVERFLOW: return new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'the log could not be written');
+      default: return new KafkaError(ErrorCode.CORRUPT_MESSAGE, `corrupt record batch: ${this.core.codeName(status)}`);
+    }
   }
 
   /** Appends still on their way to disk. */
@@ -200,23 +221,24 @@ export class PartitionLog {
     const limit = start + maxBytes;
     let stop = end;
     let codecs: number | null = null;
-    if (scanCodecs && segment.codecs !== null && (segment.codecs & (1 << ZSTD)) === 0) {
-      codecs = segment.codecs; // what the whole segment holds: no batch needs reading to know there is no zstd
-    } else if (scanCodecs) {
+    // What the whole segment holds tells, without reading a batch, that there is no zstd in it.
+    const noZstd = segment.codecs !== null && (segment.codecs & (1 << ZSTD)) === 0;
+    if (scanCodecs && !noZstd) {
       codecs = 0;
       stop = walker.walk(segment, start, end, (b) => {
         if (b.position + b.size > limit) return false;
-        codecs! |= 1 << (b.attributes & this.core.c.COMPRESSION_MASK);
+        codecs! |= 1 << (b.attributes & ABI.COMPRESSION_MASK);
         return true;
       });
-    } else if (limit < end) {
+    } else {
+      if (scanCodecs) codecs = segment.codecs;
       // Batches before the last indexed one that starts within the limit all fit: walk from there.
-      stop = walker.walk(segment, Math.max(start, segment.index.positionAtOrBefore(limit)), end, (b) => b.position + b.size <= limit);
+      if (limit < end) stop = walker.walk(segment, Math.max(start, segment.index.positionAtOrBefore(limit)), end, (b) => b.position + b.size <= limit);
     }
     if (stop === start) {
       if (!minOneBatch) return null;
       stop = start + (first as BatchBounds).size;
-      codecs = 1 << ((first as BatchBounds).attributes & this.core.c.COMPRESSION_MASK);
+      codecs = 1 << ((first as BatchBounds).attributes & ABI.COMPRESSION_MASK);
     }
     return new FileRecords(segment, start, stop - start, codecs);
   }
@@ -241,7 +263,7 @@ export class PartitionLog {
     try {
       const got = await slice.segment.read(slice.position, this.core.mem.view(region.ptr, slice.length));
       if (got < slice.length) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${this.key}: ${slice.length - got} bytes of ${slice.segment.paths.log} are missing`);
-      return this.view(region, slice.length, slice.codecs ?? 0);
+      return this.view(region, slice.length, slice.codecs ?? this.codecsOf(region.ptr, slice.length));
     } catch (e) {
       this.regions.release(region);
       throw e;
@@ -263,6 +285,13 @@ export class PartitionLog {
     if (replacement) this.segments[i] = replacement;
     else this.segments.splice(i, 1);
     return true;
+  }
+
+  /** Which codecs the whole batches at [ptr, ptr + length) use (they are in memory: a scan, no reads). */
+  private codecsOf(ptr: Ptr, length: number): number {
+    let mask = 0;
+    for (const b of this.core.scanAt(ptr, length, 0, Math.ceil(length / ABI.BATCH_HEADER_SIZE)).batches) mask |= 1 << (b.attributes & ABI.COMPRESSION_MASK);
+    return mask;
   }
 
   private view(region: Region, length: number, codecMask: number): ReadResult {
@@ -316,7 +345,7 @@ export class PartitionLog {
   }
 
   private lastOffsetIn(records: Uint8Array): number {
-    const scan = this.core.scan(records, 0, Math.ceil(records.length / this.core.c.BATCH_HEADER_SIZE));
+    const scan = this.core.scan(records, 0, Math.ceil(records.length / ABI.BATCH_HEADER_SIZE));
     return scan.batches[scan.batches.length - 1].lastOffset;
   }
 
@@ -360,9 +389,9 @@ export class PartitionLog {
     return deleted;
   }
 
-  /** Saves every segment's indexes (clean shutdown). */
-  saveIndexes(): void {
-    for (const segment of this.segments) segment.index.saveSync(segment.paths.index, segment.paths.timeIndex);
+  /** Writes the indexes changed since they were last written (clean shutdown). */
+  async saveIndexes(): Promise<void> {
+    for (const segment of this.segments) await segment.index.saveOnShutdown();
   }
 
   close(): void {

@@ -1,13 +1,16 @@
 // Loading a partition at startup (Kafka's LogLoader): list its segments, drop leftovers of
-// interrupted deletions, load each segment's indexes, and recover the segments that may hold
-// unsynced data (from the recovery point on, or all after an unclean stop). Recovery scans a
-// segment batch by batch with the core, checking every CRC, rebuilds its indexes, and cuts a
-// torn tail at the first invalid or incomplete batch; segments after a cut are deleted.
+// interrupted deletions, load the active segment's indexes and the summary of the others'
+// (their entries are loaded on first lookup: segment-index.ts), and recover the segments that
+// may hold unsynced data (from the recovery point on, or all after an unclean stop). Recovery
+// scans a segment batch by batch with the core, checking every CRC, rebuilds its indexes, and
+// cuts a torn tail at the first invalid or incomplete batch; segments after a cut are deleted.
 import { readdirSync, statSync, unlinkSync, truncateSync, openSync, closeSync, fsyncSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Core, Region, RegionPool, ScannedBatch } from '../core/index.js';
+import type { Core, RegionPool } from '../core/index.js';
+import { ABI } from '../core/index.js';
 import { parseSegmentFileName, DELETED_SUFFIX, offsetFileName, LOG_SUFFIX } from './layout.js';
 import { CorruptIndexError } from './segment-index.js';
+import { walkSegment } from './segment-scan.js';
 import type { PartitionLog } from './partition-log.js';
 import type { Segment } from './segment.js';
 
@@ -22,9 +25,6 @@ export interface LoadStats {
   recoveredSegments: number;
   truncatedBytes: number;
 }
-
-/** Bytes read per step while recovering. */
-const CHUNK = 8 << 20;
 
 export async function loadPartition(core: Core, regions: RegionPool, log: PartitionLog, options: LoadOptions): Promise<LoadStats> {
   const stats: LoadStats = { recoveredSegments: 0, truncatedBytes: 0 };
@@ -59,23 +59,27 @@ export async function loadPartition(core: Core, regions: RegionPool, log: Partit
     const segment = segments[i];
     const nextBase = i + 1 < segments.length ? segments[i + 1].baseOffset : Infinity;
     // After a clean shutdown everything was synced: load the indexes (Kafka recovers nothing).
+    const active = i === segments.length - 1;
     let recover = !options.clean && nextBase > options.recoveryPoint;
     if (!recover) {
       try {
-        segment.index.load(segment.paths.index, segment.paths.timeIndex, segment.size);
+        // Only the active segment's index is read whole; each other segment costs one small
+        // read here, and memory only once a lookup needs its index.
+        if (active) segment.index.loadActive();
+        else segment.index.loadSummary(nextBase);
       } catch (e) {
         if (!(e instanceof CorruptIndexError)) throw e;
         recover = true;
       }
     }
-    if (!recover && i === segments.length - 1) {
+    if (!recover && active) {
       // The last segment must end with a whole batch, whatever happened to the file since.
-      const end = await lastOffsetOf(core, regions, segment);
+      const end = lastOffsetOf(core, regions, segment);
       if (end.position !== segment.size) recover = true;
       else if (end.lastOffset >= 0) logEndOffset = end.lastOffset + 1;
     }
     if (recover) {
-      const result = await recoverSegment(core, regions, segment, log.config.number('index.interval.bytes'));
+      const result = recoverSegment(core, regions, segment, log.config.number('index.interval.bytes'));
       stats.recoveredSegments++;
       if (result.lastOffset >= 0) logEndOffset = result.lastOffset + 1;
       else logEndOffset = Math.max(logEndOffset, segment.baseOffset);
@@ -91,7 +95,10 @@ export async function loadPartition(core: Core, regions: RegionPool, log: Partit
         }
         break;
       }
-    } else if (i < segments.length - 1) {
+      // Written and handed to the cache now, so recovering many segments holds no more of
+      // their indexes in memory than the cache allows.
+      if (!active) segment.index.deactivateSync();
+    } else if (!active) {
       logEndOffset = segments[i + 1].baseOffset;
     }
   }
@@ -113,10 +120,10 @@ export async function loadPartition(core: Core, regions: RegionPool, log: Partit
  * Scans the segment from the start, verifying each batch's CRC, and rebuilds its indexes.
  * Cuts the file at the first invalid or incomplete batch.
  */
-export async function recoverSegment(core: Core, regions: RegionPool, segment: Segment, indexIntervalBytes: number): Promise<{ lastOffset: number; truncatedBytes: number }> {
+export function recoverSegment(core: Core, regions: RegionPool, segment: Segment, indexIntervalBytes: number): { lastOffset: number; truncatedBytes: number } {
   segment.index.reset();
   let lastOffset = -1;
-  const valid = await walkSegment(core, regions, segment, 0, core.c.F_VERIFY_CRC, (batch, position) => {
+  const valid = walkSegment(core, regions, segment, 0, ABI.F_VERIFY_CRC, (batch, position) => {
     segment.index.onAppend({
       lastOffset: batch.lastOffset, position, size: batch.size,
       maxTimestamp: batch.maxTimestamp, offsetOfMaxTimestamp: batch.lastOffset,
@@ -135,47 +142,9 @@ export async function recoverSegment(core: Core, regions: RegionPool, segment: S
  * The last offset in a segment whose index is loaded, and where its whole batches end:
  * walks from the last index entry.
  */
-async function lastOffsetOf(core: Core, regions: RegionPool, segment: Segment): Promise<{ lastOffset: number; position: number }> {
+function lastOffsetOf(core: Core, regions: RegionPool, segment: Segment): { lastOffset: number; position: number } {
   let lastOffset = -1;
   const from = segment.index.positionFor(segment.baseOffset + 0x7ffffffe);
-  const position = await walkSegment(core, regions, segment, from, 0, (batch) => { lastOffset = batch.lastOffset; });
+  const position = walkSegment(core, regions, segment, from, 0, (batch) => { lastOffset = batch.lastOffset; });
   return { lastOffset, position };
-}
-
-/**
- * Reads the segment from `position` in chunks and hands each whole batch to `visit` (with
- * its position in the file). Stops at the first batch the scan rejects or that is cut off
- * by the end of the file; returns the position where the whole batches end.
- */
-async function walkSegment(core: Core, regions: RegionPool, segment: Segment, position: number, flags: number,
-  visit: (batch: ScannedBatch, position: number) => void): Promise<number> {
-  let region: Region | null = null;
-  let chunk = CHUNK;
-  try {
-    while (position < segment.size) {
-      const want = Math.min(segment.size - position, chunk);
-      if (!region || region.capacity < want) {
-        if (region) regions.release(region);
-        region = regions.alloc(want);
-      }
-      const got = await segment.read(position, core.mem.view(region.ptr, want));
-      const scan = core.scanAt(region.ptr, got, flags, Math.ceil(got / core.c.BATCH_HEADER_SIZE) + 1);
-      for (const batch of scan.batches) visit(batch, position + batch.position);
-      position += scan.bytes;
-      if (scan.status < 0) break; // a corrupt batch
-      if (scan.status === 1) {
-        // An incomplete batch: a torn tail, or a batch larger than the chunk read.
-        const size = got - scan.bytes >= core.c.BATCH_HEADER_SIZE ? core.readHeaderAt(region.ptr + scan.bytes, got - scan.bytes) : -1;
-        if (size > got - scan.bytes && position + size <= segment.size) {
-          chunk = Math.max(chunk, size);
-          continue;
-        }
-        break;
-      }
-      if (got < want) break;
-    }
-  } finally {
-    if (region) regions.release(region);
-  }
-  return position;
 }

@@ -1,14 +1,16 @@
 // One segment seen from the main thread: its log file (read-only here; the partition's
 // append worker writes it), its size as far as appends have completed, and its indexes.
 import { openSync, read, readSync, close, rename, unlink } from 'node:fs';
-import type { Core, RegionPool } from '../core/index.js';
+import type { Core } from '../core/index.js';
 import { segmentPaths, DELETED_SUFFIX } from './layout.js';
-import { SegmentIndex } from './segment-index.js';
+import { SegmentIndex, type IndexOptions } from './segment-index.js';
+import type { IndexCache } from './index-cache.js';
+import type { LogSource } from './segment-scan.js';
 
 /** Reads up to this size are synchronous (see read()). */
 const SYNC_READ_BYTES = 1 << 20;
 
-export class Segment {
+export class Segment implements LogSource {
   readonly index: SegmentIndex;
   readonly paths: { log: string; index: string; timeIndex: string };
   /** Bytes of whole, completed batches: reads never go past this. */
@@ -30,9 +32,10 @@ export class Segment {
   /** Replaced by a compacted copy under the same name: never open the path again. */
   private retired = false;
 
-  constructor(core: Core, pool: RegionPool, dir: string, readonly baseOffset: number, size: number, maxIndexBytes: number, createdMs = Date.now()) {
+  /** The index starts unloaded: reset() it for a new segment, or load it (recovery.ts). */
+  constructor(core: Core, cache: IndexCache, dir: string, readonly baseOffset: number, size: number, indexOptions: IndexOptions, createdMs = Date.now()) {
     this.paths = segmentPaths(dir, baseOffset);
-    this.index = new SegmentIndex(core, pool, baseOffset, maxIndexBytes);
+    this.index = new SegmentIndex(core, cache, baseOffset, this.paths, indexOptions, this);
     this.size = size;
     this.createdMs = createdMs;
     this.codecs = size === 0 ? 0 : null;
@@ -121,14 +124,14 @@ export class Segment {
 
   /**
    * This object was replaced by a compacted copy of the same name (after pin()): reads in
-   * progress finish on the old file, which is closed after delayMs, as delete() does.
+   * progress finish on the old file, which is closed after delayMs, as delete() does. Its
+   * index goes now: the index files by its name are the copy's, and must never be loaded
+   * for it (a lookup on it answers "from the segment's start", always correct).
    */
   retire(delayMs: number): void {
     this.retired = true;
-    setTimeout(() => {
-      this.closeWhenFree();
-      this.index.release();
-    }, delayMs).unref();
+    this.index.release();
+    setTimeout(() => this.closeWhenFree(), delayMs).unref();
   }
 
   /** Closes the read file (shutdown), once no stream holds it; the files stay. */

@@ -11,6 +11,7 @@ import { newHistogram, latencySummary, decodeHistogram } from './histogram.js';
 import { Reporter, type PerfResult } from './report.js';
 import { runFetchLoop } from './fetch-loop.js';
 import { runProduceWorker } from './produce.js';
+import { ABI, at } from '../core/index.js';
 
 export interface E2ePerfOptions {
   bootstrapServer: string;
@@ -104,16 +105,15 @@ export async function e2ePerf(o: E2ePerfOptions): Promise<PerfResult> {
  * out (at 50,000 records/s copying each value cost the consumer a tenth of its thread).
  */
 function forEachValue(core: Core, records: Buffer, visit: (offset: number, valuePtr: number, valueLength: number, dv: DataView) => void): void {
-  const c = core.c;
   core.resetArena();
   const base = core.copyIn(records);
   // A partial batch at the end of a fetch is not among the whole ones the scan returns.
-  for (const b of core.scanAt(base, records.length, 0, Math.ceil(records.length / c.BATCH_HEADER_SIZE)).batches) {
-    const { desc, count } = decodeBatchAt(core, base + b.position, b.size, codecs);
+  for (const b of core.scanAt(base, records.length, 0, Math.ceil(records.length / ABI.BATCH_HEADER_SIZE)).batches) {
+    const { desc, count } = decodeBatchAt(core, at(base, b.position), b.size, codecs);
     const dv = core.mem.dv();
     for (let i = 0; i < count; i++) {
-      const d = desc + i * c.DESC_SIZE;
-      visit(dv.getFloat64(d + c.D_OFFSET, true), dv.getInt32(d + c.D_VALUE_PTR, true), dv.getInt32(d + c.D_VALUE_LEN, true), dv);
+      const d = desc + i * ABI.DESC_SIZE;
+      visit(dv.getFloat64(d + ABI.D_OFFSET, true), dv.getInt32(d + ABI.D_VALUE_PTR, true), dv.getInt32(d + ABI.D_VALUE_LEN, true), dv);
     }
   }
 }

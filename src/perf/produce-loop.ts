@@ -12,6 +12,7 @@ import { errorName } from '../protocol/errors.js';
 import { Connection } from '../client/connection.js';
 import { ThroughputLimiter } from './limiter.js';
 import { newHistogram, record, type Histogram } from './histogram.js';
+import { ABI } from '../core/index.js';
 
 export interface LeaderTarget {
   host: string;
@@ -73,13 +74,12 @@ export function stampTemplate(core: Core, batch: Buffer): StampTemplate {
   core.resetArena();
   const ptr = core.copyIn(batch);
   const { desc, count } = decodeBatchAt(core, ptr, batch.length, undefined);
-  const c = core.c;
   const dv = core.mem.dv();
   const valueOffsets: number[] = [];
   for (let i = 0; i < count; i++) {
-    const d = desc + i * c.DESC_SIZE;
-    if (dv.getInt32(d + c.D_VALUE_LEN, true) < 8) throw new Error('e2e needs values of at least 8 bytes');
-    valueOffsets.push(dv.getInt32(d + c.D_VALUE_PTR, true) - ptr);
+    const d = desc + i * ABI.DESC_SIZE;
+    if (dv.getInt32(d + ABI.D_VALUE_LEN, true) < 8) throw new Error('e2e needs values of at least 8 bytes');
+    valueOffsets.push(dv.getInt32(d + ABI.D_VALUE_PTR, true) - ptr);
   }
   return { batch, valueOffsets };
 }
@@ -90,14 +90,13 @@ export function stampTemplate(core: Core, batch: Buffer): StampTemplate {
  * batch's timestamps, its CRC-32C made again: no records are encoded at send time.
  */
 export function stamp(core: Core, t: StampTemplate, sendMs: number): Buffer {
-  const c = core.c;
   const out = Buffer.allocUnsafe(t.batch.length);
   t.batch.copy(out);
   for (const at of t.valueOffsets) out.writeDoubleLE(sendMs, at);
   const ms = BigInt(Math.floor(sendMs));
-  out.writeBigInt64BE(ms, c.BATCH_BASE_TIMESTAMP);
-  out.writeBigInt64BE(ms, c.BATCH_MAX_TIMESTAMP); // every record's timestamp delta is 0
-  out.writeUInt32BE(core.crc32c(out.subarray(c.BATCH_ATTRIBUTES)), c.BATCH_CRC);
+  out.writeBigInt64BE(ms, ABI.BATCH_BASE_TIMESTAMP);
+  out.writeBigInt64BE(ms, ABI.BATCH_MAX_TIMESTAMP); // every record's timestamp delta is 0
+  out.writeUInt32BE(core.crc32c(out.subarray(ABI.BATCH_ATTRIBUTES)), ABI.BATCH_CRC);
   return out;
 }
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -8,7 +8,7 @@
 // Areas start small, so an idle or lightly used connection pins little core memory, and
 // double up to Node's own read size while single reads fill half of one. When core memory
 // is exhausted the reader stops and says so; the connection closes, the broker goes on.
-import type { CoreMemory, MemoryBudget, Region, RegionPool } from '../core/index.js';
+import { at, type CoreMemory, type MemoryBudget, type Ptr, type Region, type RegionPool } from '../core/index.js';
 
 /** Bytes of the first receive area of a connection. */
 export const MIN_AREA_BYTES = 4 << 10;
@@ -35,7 +35,7 @@ interface OwnFrame {
 
 export interface FrameSink {
   /** A whole frame at [ptr, ptr + size); `release` when done with it, `heldBytes` what it pins. */
-  frame(ptr: number, size: number, release: () => void, heldBytes: number): void;
+  frame(ptr: Ptr, size: number, release: () => void, heldBytes: number): void;
   /** A length prefix out of (0, maxFrameBytes]: the stream cannot be read further. */
   invalid(size: number): void;
   /** Core memory could not hold what arrives: the stream cannot be read further. */
@@ -61,7 +61,7 @@ export class FrameReader {
   nextBuffer(): Uint8Array {
     if (this.stopped) return DISCARD;
     const own = this.own;
-    if (own) return this.mem.view(own.region.ptr + own.filled, own.size - own.filled);
+    if (own) return this.mem.view(at(own.region.ptr, own.filled), own.size - own.filled);
     let area = this.area;
     if (!area || area.fill === area.region.capacity) {
       try {
@@ -71,7 +71,7 @@ export class FrameReader {
         return DISCARD;
       }
     }
-    return this.mem.view(area.region.ptr + area.fill, area.region.capacity - area.fill);
+    return this.mem.view(at(area.region.ptr, area.fill), area.region.capacity - area.fill);
   }
 
   /** The socket wrote n bytes into the buffer nextBuffer() returned. */
@@ -95,11 +95,11 @@ export class FrameReader {
 
   /** Copies bytes that arrived some other way (a socket without user buffers) as reads would land. */
   write(bytes: Uint8Array): void {
-    for (let at = 0; at < bytes.length && !this.stopped;) {
+    for (let done = 0; done < bytes.length && !this.stopped;) {
       const into = this.nextBuffer();
-      const n = Math.min(into.length, bytes.length - at);
-      this.mem.write(into.byteOffset, bytes.subarray(at, at + n));
-      at += n;
+      const n = Math.min(into.length, bytes.length - done);
+      if (into !== DISCARD) this.mem.write(into.byteOffset as Ptr, bytes.subarray(done, done + n));
+      done += n;
       this.filled(n);
     }
   }
@@ -119,8 +119,8 @@ export class FrameReader {
     while (!this.stopped) {
       const available = area.fill - area.parsed;
       if (available < 4) return;
-      const at = area.region.ptr + area.parsed;
-      const size = dv.getInt32(at, false);
+      const start = at(area.region.ptr, area.parsed);
+      const size = dv.getInt32(start, false);
       if (size <= 0 || size > this.maxFrameBytes) {
         this.stopped = true;
         this.sink.invalid(size);
@@ -129,7 +129,7 @@ export class FrameReader {
       if (available >= 4 + size) {
         area.refs++;
         area.parsed += 4 + size;
-        this.sink.frame(at + 4, size, () => this.unref(area), 4 + size);
+        this.sink.frame(at(start, 4), size, () => this.unref(area), 4 + size);
         continue;
       }
       if (area.parsed + 4 + size <= capacity) return; // the rest lands in this area
@@ -141,7 +141,7 @@ export class FrameReader {
         this.exhausted(e as Error);
         return;
       }
-      this.mem.move(region.ptr, at + 4, got);
+      this.mem.move(region.ptr, at(start, 4), got);
       area.parsed = area.fill;
       this.own = { region, size, filled: got };
       return;
@@ -154,7 +154,7 @@ export class FrameReader {
     const area: Area = { region: this.alloc(this.areaBytes), fill: 0, parsed: 0, refs: 1 };
     if (old) {
       const left = old.fill - old.parsed;
-      if (left > 0) this.mem.move(area.region.ptr, old.region.ptr + old.parsed, left);
+      if (left > 0) this.mem.move(area.region.ptr, at(old.region.ptr, old.parsed), left);
       area.fill = left;
       this.unref(old);
     }

@@ -5,29 +5,14 @@
 // in the order they were submitted.
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { coreModule, type Core } from '../core/index.js';
+import { coreModule, type Core, type Ptr } from '../core/index.js';
 import type { WriterSpec, WriterConfig } from './partition-writer.js';
 import type { ControlMessage, WorkerReply } from './append-worker.js';
 import {
-  allocateChannel, controlView, jobSlot, doneSlot, SLOTS, JOB_HEAD, DONE_HEAD, type ChannelLayout,
-  J_PARTITION, J_PTR, J_LENGTH, J_FLAGS, J_LOG_APPEND_TIME, J_ID, D_STATUS, D_BASE_OFFSET, D_LAST_OFFSET,
-  D_MAX_TIMESTAMP, D_OFFSET_OF_MAX_TIMESTAMP, D_POSITION, D_SIZE, D_ROLLED, D_RECORDS, D_LOG_APPEND_TIME,
+  allocateChannel, controlView, jobSlot, doneSlot, writeJob, readDone, SLOTS, JOB_HEAD, DONE_HEAD, type ChannelLayout, type AppendDone,
 } from './channel.js';
 
-export interface AppendResult {
-  /** 0, a core ERR_* code, or a channel STATUS_* code. */
-  status: number;
-  baseOffset: number;
-  lastOffset: number;
-  maxTimestamp: number;
-  offsetOfMaxTimestamp: number;
-  position: number;
-  size: number;
-  /** This batch is the first of a new segment (based at baseOffset). */
-  rolled: boolean;
-  records: number;
-  logAppendTime: number;
-}
+export type AppendResult = AppendDone;
 
 export interface PartitionHandle {
   readonly channel: WorkerChannel;
@@ -36,7 +21,7 @@ export interface PartitionHandle {
 
 interface Job {
   slot: number;
-  ptr: number;
+  ptr: Ptr;
   length: number;
   flags: number;
   logAppendTime: number;
@@ -103,7 +88,7 @@ export class WorkerChannel {
    * Queues the batch at [ptr, ptr + length) of core memory for the partition in `slot`;
    * resolves when it is on disk (or rejected). The bytes must stay put until then.
    */
-  append(slot: number, ptr: number, length: number, flags: number, logAppendTime: number): Promise<AppendResult> {
+  append(slot: number, ptr: Ptr, length: number, flags: number, logAppendTime: number): Promise<AppendResult> {
     return new Promise((resolve) => {
       const job: Job = { slot, ptr, length, flags, logAppendTime, resolve };
       if (this.waiting.length > 0 || !this.place(job)) this.waiting.push(job);
@@ -119,14 +104,7 @@ export class WorkerChannel {
   private place(job: Job): boolean {
     if (((this.issued - this.consumed) | 0) >= SLOTS) return false;
     const n = this.issued;
-    const slot = jobSlot(this.layout, n);
-    const dv = this.core.mem.dv();
-    dv.setInt32(slot + J_PARTITION, job.slot, true);
-    dv.setInt32(slot + J_PTR, job.ptr, true);
-    dv.setInt32(slot + J_LENGTH, job.length, true);
-    dv.setInt32(slot + J_FLAGS, job.flags, true);
-    dv.setFloat64(slot + J_LOG_APPEND_TIME, job.logAppendTime, true);
-    dv.setInt32(slot + J_ID, n, true);
+    writeJob(this.core.mem, jobSlot(this.layout, n), { partition: job.slot, ptr: job.ptr, length: job.length, flags: job.flags, logAppendTime: job.logAppendTime, id: n });
     this.inflight[n & (SLOTS - 1)] = job;
     this.issued = (n + 1) | 0;
     Atomics.store(this.controlBlock, JOB_HEAD, this.issued);
@@ -142,25 +120,11 @@ export class WorkerChannel {
         if (waiting.async) await waiting.value;
         continue;
       }
-      const dv = this.core.mem.dv();
       while (this.consumed !== head) {
         const n = this.consumed;
         const job = this.inflight[n & (SLOTS - 1)]!;
         this.inflight[n & (SLOTS - 1)] = undefined;
-        const done = doneSlot(this.layout, n);
-        const status = dv.getInt32(done + D_STATUS, true);
-        const result: AppendResult = status === 0 ? {
-          status,
-          baseOffset: dv.getFloat64(done + D_BASE_OFFSET, true),
-          lastOffset: dv.getFloat64(done + D_LAST_OFFSET, true),
-          maxTimestamp: dv.getFloat64(done + D_MAX_TIMESTAMP, true),
-          offsetOfMaxTimestamp: dv.getFloat64(done + D_OFFSET_OF_MAX_TIMESTAMP, true),
-          position: dv.getInt32(done + D_POSITION, true),
-          size: dv.getInt32(done + D_SIZE, true),
-          rolled: dv.getInt32(done + D_ROLLED, true) === 1,
-          records: dv.getInt32(done + D_RECORDS, true),
-          logAppendTime: dv.getFloat64(done + D_LOG_APPEND_TIME, true),
-        } : { status, baseOffset: -1, lastOffset: -1, maxTimestamp: -1, offsetOfMaxTimestamp: -1, position: -1, size: 0, rolled: false, records: 0, logAppendTime: -1 };
+        const result = readDone(this.core.mem, doneSlot(this.layout, n));
         this.consumed = (n + 1) | 0;
         job.resolve(result);
       }
@@ -224,7 +188,7 @@ export class AppendPool {
   }
 
   /** Appends the batch at [ptr, ptr + length) of core memory, which must stay put until this resolves. */
-  append(handle: PartitionHandle, ptr: number, length: number, flags: number, logAppendTime: number): Promise<AppendResult> {
+  append(handle: PartitionHandle, ptr: Ptr, length: number, flags: number, logAppendTime: number): Promise<AppendResult> {
     return handle.channel.append(handle.slot, ptr, length, flags, logAppendTime);
   }
 

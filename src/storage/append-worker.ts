@@ -2,11 +2,10 @@
 // jobs from its channel and appends them for the partitions it owns.
 // Rare control messages (open, close, config, flush, stop) come by postMessage.
 import { parentPort, workerData } from 'node:worker_threads';
-import { Core } from '../core/index.js';
+import { Core, type Ptr } from '../core/index.js';
 import { PartitionWriter, type WriterSpec, type WriterConfig } from './partition-writer.js';
 import {
-  type ChannelLayout, controlView, jobSlot, doneSlot, JOB_HEAD, DONE_HEAD, STOP,
-  J_PARTITION, J_PTR, J_LENGTH, J_FLAGS, J_LOG_APPEND_TIME, J_ID, D_ID, D_STATUS, STATUS_NO_PARTITION,
+  type ChannelLayout, type AppendJob, controlView, jobSlot, doneSlot, readJob, writeDone, JOB_HEAD, DONE_HEAD, STOP, STATUS_NO_PARTITION,
 } from './channel.js';
 
 export type ControlMessage =
@@ -81,6 +80,9 @@ const flushTimer = setInterval(() => {
 
 // Shared memory only grows, in place: this view stays valid however the memory grows.
 const control = controlView(core.mem, layout);
+/** The job being read: one object for every job, nothing allocated per append. */
+const job: AppendJob = { partition: 0, ptr: 0 as Ptr, length: 0, flags: 0, logAppendTime: -1, id: 0 };
+const NO_PARTITION = { status: STATUS_NO_PARTITION, baseOffset: -1, lastOffset: -1, maxTimestamp: -1, offsetOfMaxTimestamp: -1, position: -1, size: 0, rolled: false, records: 0, logAppendTime: -1 };
 
 async function run(): Promise<void> {
   let next = 0;
@@ -92,16 +94,10 @@ async function run(): Promise<void> {
       if (waiting.async) await waiting.value;
       continue;
     }
-    const dv = core.mem.dv();
     while (next !== head) {
-      const job = jobSlot(layout, next);
-      const done = doneSlot(layout, next);
-      dv.setInt32(done + D_ID, dv.getInt32(job + J_ID, true), true);
-      const writer = writers.get(dv.getInt32(job + J_PARTITION, true));
-      if (writer) {
-        writer.append(dv.getInt32(job + J_PTR, true), dv.getInt32(job + J_LENGTH, true), dv.getInt32(job + J_FLAGS, true),
-          dv.getFloat64(job + J_LOG_APPEND_TIME, true), done);
-      } else dv.setInt32(done + D_STATUS, STATUS_NO_PARTITION, true);
+      readJob(core.mem, jobSlot(layout, next), job);
+      const writer = writers.get(job.partition);
+      writeDone(core.mem, doneSlot(layout, next), job.id, writer ? writer.append(job.ptr, job.length, job.flags, job.logAppendTime) : NO_PARTITION);
       next = (next + 1) | 0;
       // Publish as we go: the main thread can answer early batches while later ones append.
       Atomics.store(control, DONE_HEAD, next);

@@ -4,10 +4,8 @@
 import { openSync, closeSync, writeSync, fdatasyncSync, fdatasync, ftruncateSync } from 'node:fs';
 import type { Core, BatchHeader } from '../core/index.js';
 import { segmentPaths } from '../log/layout.js';
-import {
-  FLAG_ROLL, FLAG_STRICT, D_STATUS, D_BASE_OFFSET, D_LAST_OFFSET, D_MAX_TIMESTAMP, D_OFFSET_OF_MAX_TIMESTAMP,
-  D_POSITION, D_SIZE, D_ROLLED, D_RECORDS, D_LOG_APPEND_TIME, STATUS_IO_ERROR, STATUS_DISK_FULL, STATUS_OFFSET_OVERFLOW,
-} from './channel.js';
+import { FLAG_ROLL, FLAG_STRICT, STATUS_IO_ERROR, STATUS_DISK_FULL, STATUS_OFFSET_OVERFLOW, type AppendDone } from './channel.js';
+import { ABI, type Ptr } from '../core/index.js';
 
 export interface WriterConfig {
   segmentBytes: number;
@@ -40,6 +38,7 @@ export class PartitionWriter {
   private unflushedRecords = 0;
   /** Reused for every append: no per-batch objects on the hot path. */
   private readonly header: Partial<BatchHeader> = {};
+  private readonly done: AppendDone = { status: 0, baseOffset: -1, lastOffset: -1, maxTimestamp: -1, offsetOfMaxTimestamp: -1, position: -1, size: 0, rolled: false, records: 0, logAppendTime: -1 };
   private oldestUnflushedMs = 0;
   config: WriterConfig;
   /** Called with the offset up to which the log is on disk (the recovery point). */
@@ -56,58 +55,55 @@ export class PartitionWriter {
 
   /**
    * Appends the batch at ptr (length bytes, exactly one batch: the main thread checked) and
-   * fills completion slot `done`. Offsets are assigned only to a batch that validates and
-   * is written, so a rejected or failed append leaves no gap.
+   * says what became of it (an object reused by every call). Offsets are assigned only to a
+   * batch that validates and is written, so a rejected or failed append leaves no gap.
    */
-  append(ptr: number, length: number, flags: number, logAppendTime: number, done: number): void {
+  append(ptr: Ptr, length: number, flags: number, logAppendTime: number): AppendDone {
     const core = this.core;
-    const dv = core.mem.dv();
-    const size = core.validateAssignAt(ptr, length, flags & FLAG_STRICT ? core.c.F_STRICT : 0, this.nextOffset, 0, logAppendTime);
-    if (size < 0) {
-      dv.setInt32(done + D_STATUS, size, true);
-      return;
-    }
+    const done = this.done;
+    const size = core.validateAssignAt(ptr, length, flags & FLAG_STRICT ? ABI.F_STRICT : 0, this.nextOffset, 0, logAppendTime);
+    if (size < 0) return this.failed(size);
     const header = core.header(this.header);
-    if (header.lastOffset - this.activeBaseOffset > INT32_MAX && this.position === 0) {
-      dv.setInt32(done + D_STATUS, STATUS_OFFSET_OVERFLOW, true);
-      return;
-    }
+    if (header.lastOffset - this.activeBaseOffset > INT32_MAX && this.position === 0) return this.failed(STATUS_OFFSET_OVERFLOW);
     const now = Date.now();
-    let rolled = 0;
+    let rolled = false;
     if (this.position > 0 && ((flags & FLAG_ROLL) !== 0 || this.position + size > this.config.segmentBytes
       || now - this.createdMs > this.config.segmentMs - this.config.segmentJitterMs
       || header.lastOffset - this.activeBaseOffset > INT32_MAX)) {
       this.roll(header.baseOffset, now);
-      rolled = 1;
+      rolled = true;
     }
     const position = this.position;
     const status = this.write(ptr, size);
-    if (status !== 0) {
-      dv.setInt32(done + D_STATUS, status, true);
-      return;
-    }
+    if (status !== 0) return this.failed(status);
     this.position += size;
     this.nextOffset = header.lastOffset + 1;
     if (this.unflushedRecords === 0) this.oldestUnflushedMs = now;
     this.unflushedRecords += header.recordsCount;
-    const maxOffsetDelta = core.resultInt('R_MAX_TIMESTAMP_DELTA');
-    dv.setInt32(done + D_STATUS, 0, true);
-    dv.setFloat64(done + D_BASE_OFFSET, header.baseOffset, true);
-    dv.setFloat64(done + D_LAST_OFFSET, header.lastOffset, true);
-    dv.setFloat64(done + D_MAX_TIMESTAMP, header.maxTimestamp, true);
+    const maxOffsetDelta = core.resultInt(ABI.R_MAX_TIMESTAMP_DELTA);
+    done.status = 0;
+    done.baseOffset = header.baseOffset;
+    done.lastOffset = header.lastOffset;
+    done.maxTimestamp = header.maxTimestamp;
     // The record holding the max timestamp when the walk saw it; else the batch's last offset
     // (Kafka's "shallow" offset for compressed batches).
-    dv.setFloat64(done + D_OFFSET_OF_MAX_TIMESTAMP, maxOffsetDelta >= 0 && logAppendTime < 0 ? header.baseOffset + maxOffsetDelta : header.lastOffset, true);
-    dv.setInt32(done + D_POSITION, position, true);
-    dv.setInt32(done + D_SIZE, size, true);
-    dv.setInt32(done + D_ROLLED, rolled, true);
-    dv.setInt32(done + D_RECORDS, header.recordsCount, true);
-    dv.setFloat64(done + D_LOG_APPEND_TIME, logAppendTime, true);
+    done.offsetOfMaxTimestamp = maxOffsetDelta >= 0 && logAppendTime < 0 ? header.baseOffset + maxOffsetDelta : header.lastOffset;
+    done.position = position;
+    done.size = size;
+    done.rolled = rolled;
+    done.records = header.recordsCount;
+    done.logAppendTime = logAppendTime;
     if (this.unflushedRecords >= this.config.flushMessages) this.flushSync();
+    return done;
+  }
+
+  private failed(status: number): AppendDone {
+    this.done.status = status;
+    return this.done;
   }
 
   /** Writes the whole batch at the current position; on failure cuts the file back. */
-  private write(ptr: number, size: number): number {
+  private write(ptr: Ptr, size: number): number {
     const bytes = this.core.mem.view(ptr, size);
     let done = 0;
     try {

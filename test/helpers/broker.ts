@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PYTHON, packageForCommand, packagesForPython, requireExternal } from './external.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/bundle/strom.cjs', import.meta.url));
 
@@ -49,7 +50,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const dir = options.dir ?? tempDir();
   const overrides = { listeners: 'PLAINTEXT://127.0.0.1:0', 'http.listeners': 'http://127.0.0.1:0', 'log.dirs': dir, 'strom.append.workers': '2', ...options.overrides };
   const args = [MAIN, 'start', ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STROM_LOG_LEVEL: 'info', ...options.env } });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STROM_LOG_LEVEL: 'info', STROM_CORE_DEBUG: '1', ...options.env } });
   const output: string[] = [];
   let httpPort: number | null = null;
   const port = await new Promise<number>((resolve, reject) => {
@@ -93,12 +94,20 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   };
 }
 
-/** Runs a Python script with Debian's python3 (where python3-kafka lives). */
+/**
+ * Runs a Python script with Debian's python3 (where python3-kafka lives). The modules it
+ * imports (kafka-python with all its codecs, confluent_kafka) are checked first: a missing
+ * one throws at once, naming its package, instead of failing or hanging inside the client.
+ */
 export function python(script: string, args: string[] = [], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return run('/usr/bin/python3', ['-c', script, ...args], timeoutMs);
+  requireExternal(packagesForPython(script));
+  return run(PYTHON, ['-c', script, ...args], timeoutMs);
 }
 
+/** Runs a program to its end (killed after timeoutMs); a test client that is missing throws at once. */
 export function run(command: string, args: string[], timeoutMs = 60_000, input?: string | Buffer): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const needed = packageForCommand(command);
+  if (needed) requireExternal(needed);
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

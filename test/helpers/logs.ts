@@ -9,6 +9,7 @@ import { BrokerConfig } from '../../src/config/config.js';
 import { LogManager } from '../../src/log/log-manager.js';
 import type { PartitionLog } from '../../src/log/partition-log.js';
 import { codecs } from '../../src/compression/codecs.js';
+import { sleep } from './wait.js';
 
 export interface Opened {
   manager: LogManager;
@@ -76,7 +77,7 @@ export async function readRecords(core: Core, log: PartitionLog, maxBytes = 4096
 /** Waits (bounded) until every rolled segment is synced: the cleaner goes no further. */
 export async function settled(log: PartitionLog, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (log.recoveryPoint < log.activeSegment.baseOffset && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  while (log.recoveryPoint < log.activeSegment.baseOffset && Date.now() < deadline) await sleep(5);
   if (log.recoveryPoint < log.activeSegment.baseOffset) throw new Error(`${log.key}: recovery point ${log.recoveryPoint} never reached ${log.activeSegment.baseOffset}`);
 }
 

@@ -51,11 +51,16 @@ export class RawClient {
     if (ready) return Promise.resolve(ready);
     if (this.ended) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no response')), timeoutMs);
-      this.waiting.push((frame) => {
+      const waiter = (frame: Buffer | null) => {
         clearTimeout(timer);
         resolve(frame);
-      });
+      };
+      // A waiter that timed out must not take the next frame from a later reader.
+      const timer = setTimeout(() => {
+        this.waiting.splice(this.waiting.indexOf(waiter), 1);
+        reject(new Error('no response'));
+      }, timeoutMs);
+      this.waiting.push(waiter);
     });
   }
 

@@ -6,6 +6,10 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { startBroker, cleanupDirs, run, type RunningBroker } from '../helpers/broker.js';
+import { requireExternal } from '../helpers/external.js';
+import { sleep } from '../helpers/wait.js';
+
+requireExternal('kcat');
 
 const STROM = fileURLToPath(new URL('../../dist/bundle/strom.cjs', import.meta.url));
 const strom = (args: string[], input?: string) => run(process.execPath, [STROM, ...args], 30_000, input);
@@ -182,7 +186,7 @@ describe('strom console-producer and console-consumer', () => {
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { err += d; });
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    for (let i = 0; i < 100 && lines(out).length < 4; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && lines(out).length < 4; i++) await sleep(100);
     expect(lines(out).sort()).toEqual(['a', 'b', 'c', 'd']);
     // While it runs the group is Stable with one member that owns both partitions.
     const members = await strom(['consumer-groups', ...B, '--describe', '--group', 'live-group', '--members']);
@@ -221,7 +225,7 @@ describe('with other Kafka clients (kcat, librdkafka)', () => {
       for (let i = 0; i < 60; i++) {
         const m = await membersNow().catch(() => []);
         if (want(m)) return m;
-        await new Promise((r) => setTimeout(r, 250));
+        await sleep(250);
       }
       return membersNow();
     };

@@ -9,9 +9,13 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel, ConfigResourceTypes, type Admin, type Producer } from 'kafkajs';
 import { startBroker, cleanupDirs, python, type RunningBroker } from '../helpers/broker.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { Core, buildBatch } from '../../src/core/index.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
+import { KAFKA_PYTHON, requireExternal } from '../helpers/external.js';
+
+requireExternal(KAFKA_PYTHON);
 
 let broker: RunningBroker;
 let kafka: Kafka;
@@ -43,19 +47,13 @@ const configs = (ratio: string) => Object.entries({
   'delete.retention.ms': String(DELETE_RETENTION_MS),
 }).map(([name, value]) => ({ name, value }));
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const partitionBytes = () => readdirSync(join(broker.dir, `${TOPIC}-0`)).reduce((n, f) => n + statSync(join(broker.dir, `${TOPIC}-0`, f)).size, 0);
 const cleanerLines = () => broker.output.filter((l) => l.includes(`${TOPIC}-0: compacted offsets`));
 const tombstonesRemoved = () => cleanerLines().reduce((n, l) => n + Number(/\((\d+) tombstones\)/.exec(l)?.[1] ?? 0), 0);
 
-/** Polls `done` every 100 ms for at most `ms`. */
-async function until(done: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${broker.output.slice(-20).join('\n')}`);
-    await sleep(100);
-  }
-}
+/** Polls `done` every 100 ms for at most `ms`; on failure shows the broker's last log lines. */
+const until = (done: () => boolean, ms: number, what: string) =>
+  waitFor(() => `${what}:\n${broker.output.slice(-20).join('\n')}`, done, { timeoutMs: ms, intervalMs: 100 });
 
 type Consumed = [offset: number, key: string | null, value: string | null];
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Core, buildBatch } from '../../src/core/index.js';
+import { Core, buildBatch, ABI } from '../../src/core/index.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { startBroker, cleanupDirs, tempDir, type RunningBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -63,7 +63,7 @@ describe('disk full', () => {
     });
     const p = fetched.responses[0].partitions[0];
     expect(p.highWatermark).toBe(acknowledged);
-    const scan = core.scan(p.records, core.c.F_VERIFY_CRC, 1000);
+    const scan = core.scan(p.records, ABI.F_VERIFY_CRC, 1000);
     expect([scan.status, scan.batches.at(-1)!.lastOffset]).toEqual([0, acknowledged - 1]);
     // A topic cannot be created on a full disk either: the same error, no half-made topic.
     const more = (await other.request(19, 5, create('more'))).topics[0].errorCode;

@@ -6,6 +6,10 @@ import { readdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBroker, cleanupDirs, tempDir, run, python } from '../helpers/broker.js';
 import { core } from '../helpers/core.js';
+import { KAFKA_PYTHON, PYTHON, requireExternal } from '../helpers/external.js';
+import { sleep } from '../helpers/wait.js';
+
+requireExternal(KAFKA_PYTHON, 'kcat');
 
 afterAll(() => cleanupDirs());
 
@@ -38,7 +42,7 @@ p.flush(); p.close()`, [first.bootstrap]);
     const broker = await startBroker({ dir });
     await run('kcat', ['-b', broker.bootstrap, '-P', '-t', 'crash', '-p', '0'], 30_000, 'warm-up\n');
     // A producer that prints every value the broker acknowledged (acks=all).
-    const producer = spawn('/usr/bin/python3', ['-u', '-c', `
+    const producer = spawn(PYTHON, ['-u', '-c', `
 import sys, time
 from kafka import KafkaProducer
 p = KafkaProducer(bootstrap_servers=sys.argv[1], acks='all', linger_ms=2, retries=0, max_block_ms=2000, request_timeout_ms=2000)
@@ -58,9 +62,9 @@ while time.time() < deadline:
     producer.stdout.on('data', (d) => { out += d; });
     const acks = () => out.split('\n').filter((l) => l.startsWith('ACK ')).length;
     const deadline = Date.now() + 15_000;
-    while (acks() < 5000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (acks() < 5000 && Date.now() < deadline) await sleep(50);
     await broker.kill();
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     producer.kill('SIGKILL');
     const acked = out.split('\n').filter((l) => l.startsWith('ACK ')).map((l) => l.split(' '));
     expect(acked.length).toBeGreaterThan(1000);

@@ -3,6 +3,9 @@
 // after the committed offset, and committed offsets surviving a broker restart.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, cleanupDirs, python, type RunningBroker } from '../helpers/broker.js';
+import { KAFKA_PYTHON, requireExternal } from '../helpers/external.js';
+
+requireExternal(KAFKA_PYTHON);
 
 let broker: RunningBroker;
 const overrides = { 'num.partitions': '3', 'group.initial.rebalance.delay.ms': '300', 'offsets.topic.num.partitions': '5' };

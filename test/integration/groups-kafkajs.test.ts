@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, AssignerProtocol, type Admin, type Consumer, type EachMessagePayload } from 'kafkajs';
 import { startBroker, cleanupDirs, type RunningBroker } from '../helpers/broker.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 let broker: RunningBroker;
 let kafka: Kafka;
@@ -24,18 +25,6 @@ afterAll(async () => {
   expect(await broker.stop()).toBe(0);
   cleanupDirs();
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `check` every 50 ms until it returns true; fails after `ms`. */
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (let i = 0; i < 10_000 && Date.now() < deadline; i++) {
-    if (await check()) return;
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 function consumer(groupId: string): Consumer {
   const c = kafka.consumer({ groupId, heartbeatInterval: 200, sessionTimeout: 6000, rebalanceTimeout: 10_000, maxWaitTimeInMs: 100, retry: { retries: 5, initialRetryTime: 100 } });

@@ -10,7 +10,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Core } from '../../src/core/index.js';
 import { startBroker, cleanupDirs, python, run, type RunningBroker } from '../helpers/broker.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { requireExternal } from '../helpers/external.js';
+
+requireExternal('python3-confluent-kafka', 'kcat');
 
 const CREATE_TOPICS = 19;
 let broker: RunningBroker;
@@ -151,26 +155,15 @@ class KcatMember {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what: string, check: () => boolean, ms = 25_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (let i = 0; i < 10_000 && Date.now() < deadline; i++) {
-    if (check()) return;
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe('kcat balanced consumer (-G)', () => {
   it('two members split a 4-partition topic and consume every message once', async () => {
     const members = [new KcatMember('kc-group', 'kc-split'), new KcatMember('kc-group', 'kc-split')];
     try {
       await waitFor('both members to share the partitions', () => members.every((m) => m.assigned.length === 2)
-        && [...members[0].assigned, ...members[1].assigned].sort().join() === '0,1,2,3');
+        && [...members[0].assigned, ...members[1].assigned].sort().join() === '0,1,2,3', { timeoutMs: 25_000 });
       const input = Array.from({ length: 200 }, (_, i) => `key${i}:v${i}`).join('\n') + '\n';
       expect((await kcat(['-P', '-t', 'kc-split', '-K', ':'], input)).code).toBe(0);
-      await waitFor('200 messages', () => members[0].messages.length + members[1].messages.length >= 200);
+      await waitFor('200 messages', () => members[0].messages.length + members[1].messages.length >= 200, { timeoutMs: 25_000 });
       await sleep(300);
       const all = [...members[0].messages, ...members[1].messages];
       expect(all).toHaveLength(200);

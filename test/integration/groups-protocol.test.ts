@@ -7,6 +7,7 @@ import { ErrorCode } from '../../src/protocol/errors.js';
 import { defaultJoinGroupRequest } from '../../src/protocol/generated/join-group.js';
 import { encodeSubscription as subscription, encodeAssignment as assignment } from '../../src/protocol/consumer-protocol.js';
 import { startBroker, cleanupDirs, type RunningBroker } from '../helpers/broker.js';
+import { sleep } from '../helpers/wait.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 const OFFSET_COMMIT = 8, OFFSET_FETCH = 9, FIND_COORDINATOR = 10, JOIN_GROUP = 11, HEARTBEAT = 12, LEAVE_GROUP = 13,
@@ -136,8 +137,6 @@ async function stableGroupOfOne(groupId: string, o: JoinOptions = {}) {
   expect(synced.errorCode).toBe(0);
   return { memberId: joined.memberId as string, generationId: joined.generationId as number };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `probe` until `done` holds: at most 100 tries and 10 s. */
 async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {

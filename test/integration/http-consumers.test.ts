@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssignerProtocol, Kafka, logLevel, type Admin, type Consumer, type PartitionAssigner } from 'kafkajs';
 import { cleanupDirs, startBroker, type RunningBroker } from '../helpers/broker.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 import { rangeAssign } from '../../src/client/assignor.js';
 
 const V2 = 'application/vnd.kafka.v2+json';
@@ -24,17 +25,6 @@ let admin: Admin;
 const consumers: Consumer[] = [];
 
 interface Rec { topic: string; key: unknown; value: { i: number }; partition: number; offset: number }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
-    if (await check()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 function client(base: string) {
   const post = (path: string, body: unknown) => fetch(base + path, { method: 'POST', headers: { 'content-type': V2 }, body: JSON.stringify(body) });
@@ -257,7 +247,7 @@ describe('an expired instance', () => {
     await rest.subscribe(gone, ['expiry']);
     await waitFor('the instances to split the partitions', async () => splits(await rest.assigned(stay), await rest.assigned(gone), 4));
     // From now on only `stay` is used (each request keeps it alive); `gone` expires, still heartbeating until then.
-    await waitFor('stay to hold all four partitions', async () => (await rest.assigned(stay)).join() === '0,1,2,3', 10_000);
+    await waitFor('stay to hold all four partitions', async () => (await rest.assigned(stay)).join() === '0,1,2,3', { timeoutMs: 10_000 });
     expect((await fetch(short.http + `${gone}/assignments`)).status).toBe(404);
     expect(short.output.join('\n')).toMatch(/REST consumer instance gone of group g-expiry expired/);
   }, 30_000);

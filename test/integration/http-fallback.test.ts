@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { cleanupDirs, startBroker, type RunningBroker } from '../helpers/broker.js';
+import { httpRequest } from '../helpers/http.js';
 
 const V2 = 'application/vnd.kafka.v2+json';
 let broker: RunningBroker;
@@ -57,6 +58,16 @@ describe('the JavaScript fallback backend', () => {
     expect(res.status).toBe(204);
     expect(await res.text()).toBe('');
     expect((await fetch(`${broker.http}/health`)).status).toBe(200);
+  });
+
+  it('refuses other origins and foreign Host names as the native backend does', async () => {
+    const foreign = await httpRequest(broker.httpPort!, 'POST', '/topics/fb', { Origin: 'http://evil.example', 'content-type': 'application/vnd.kafka.json.v2+json' }, JSON.stringify({ records: [{ value: 'forged' }] }));
+    expect(foreign.status).toBe(403);
+    expect(JSON.parse(foreign.body).error_code).toBe(40301);
+    const rebound = await httpRequest(broker.httpPort!, 'GET', '/topics', { Host: 'rebind.example' });
+    expect(rebound.status).toBe(421);
+    const own = await httpRequest(broker.httpPort!, 'GET', '/topics', { Origin: broker.http, Host: `127.0.0.1:${broker.httpPort}` });
+    expect(own.status).toBe(200);
   });
 
   it('refuses a WebSocket upgrade at once (the shim has no live tail)', async () => {

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { cleanupDirs, startBroker, type RunningBroker } from '../helpers/broker.js';
+import { sleep } from '../helpers/wait.js';
 
 const JSON_V2 = 'application/vnd.kafka.json.v2+json';
 const BINARY_V2 = 'application/vnd.kafka.binary.v2+json';
@@ -218,7 +219,7 @@ describe('consumer instances', () => {
     const deadline = Date.now() + 6000;
     let status = 200;
     while (status === 200 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 2500));
+      await sleep(2500);
       status = (await fetch(`${base}/consumers/rest-group/instances/short-lived/subscription`)).status;
     }
     expect(status).toBe(404);

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { cleanupDirs, startBroker, type RunningBroker } from '../helpers/broker.js';
+import { sleep } from '../helpers/wait.js';
 
 const BUFFER_BOUND = 256 * 1024;
 const ROUNDS = 32;
@@ -99,7 +100,7 @@ describe('live tail', () => {
       const state = await (await fetch(`${broker.http}/api/websockets`)).json();
       tail = state.tails.find((t: { topic: string }) => t.topic === 'firehose');
       if (tail?.paused) break;
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
     expect(tail, JSON.stringify(tail)).toBeDefined();
     expect(tail?.paused, JSON.stringify(tail)).toBe(true);
@@ -143,7 +144,7 @@ describe('connection cap', () => {
       const deadline = Date.now() + 5000;
       let status = 503;
       while (status === 503 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
         status = (await fetch(`${capped.http}/health`)).status;
       }
       expect(status).toBe(200);

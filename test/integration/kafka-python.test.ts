@@ -1,6 +1,9 @@
 // kafka-python 2.0.2 (Debian python3-kafka) against the broker, as a child process.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, cleanupDirs, python, run, type RunningBroker } from '../helpers/broker.js';
+import { KAFKA_PYTHON, requireExternal } from '../helpers/external.js';
+
+requireExternal(KAFKA_PYTHON, 'kcat');
 
 let broker: RunningBroker;
 beforeAll(async () => { broker = await startBroker({ overrides: { 'num.partitions': '3' } }); });

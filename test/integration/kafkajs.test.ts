@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, CompressionTypes, ConfigResourceTypes, type Admin } from 'kafkajs';
 import { startBroker, cleanupDirs, type RunningBroker } from '../helpers/broker.js';
+import { eventually } from '../helpers/wait.js';
 
 let broker: RunningBroker;
 let kafka: Kafka;
@@ -118,8 +119,8 @@ describe('kafkajs producer', () => {
     const sent = await producer.send({ topic: 'js-gzip', compression: CompressionTypes.GZIP, messages: Array.from({ length: 100 }, (_, i) => ({ key: `k${i}`, value: 'x'.repeat(100), headers: { n: String(i) } })) });
     expect(sent[0].baseOffset).toBe('0');
     await producer.send({ topic: 'js-gzip', acks: 0, messages: [{ value: 'fire and forget' }] });
-    await new Promise((r) => setTimeout(r, 200));
-    expect((await admin.fetchTopicOffsets('js-gzip'))[0].high).toBe('101');
+    // No response to wait for: wait (bounded) for the record to be appended.
+    await eventually(async () => (await admin.fetchTopicOffsets('js-gzip'))[0].high, '101');
     await producer.disconnect();
   });
 

@@ -1,6 +1,9 @@
 // kcat 1.7.1 (librdkafka 2.0.2) against the broker, as a child process.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, cleanupDirs, run, type RunningBroker } from '../helpers/broker.js';
+import { requireExternal } from '../helpers/external.js';
+
+requireExternal('kcat');
 
 let broker: RunningBroker;
 beforeAll(async () => { broker = await startBroker(); });

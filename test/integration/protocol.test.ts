@@ -5,6 +5,7 @@ import { Core, buildBatch } from '../../src/core/index.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { startBroker, cleanupDirs, type RunningBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { sleep } from '../helpers/wait.js';
 
 const API_VERSIONS = 18, METADATA = 3, PRODUCE = 0, FETCH = 1, CREATE_TOPICS = 19, CREATE_PARTITIONS = 37;
 const core = Core.create();
@@ -102,7 +103,7 @@ describe('pipelining', () => {
     await writer.request(CREATE_TOPICS, 5, createTopic('wake'));
     const start = Date.now();
     reader.write(reader.encode(FETCH, 11, fetchRequest('wake', 0, 5000), 7));
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     await writer.request(PRODUCE, 9, produce('wake', batch(3)));
     const fetched = await reader.read(FETCH, 11, 7);
     expect(Date.now() - start).toBeLessThan(3000);

@@ -5,6 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Core, buildBatch } from '../../src/core/index.js';
 import { startBroker, cleanupDirs, type RunningBroker } from '../helpers/broker.js';
+import { sleep } from '../helpers/wait.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 const core = Core.create();
@@ -21,7 +22,6 @@ afterAll(async () => {
   cleanupDirs();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const create = (name: string, configs: Record<string, string>) => c.request(19, 5, {
   topics: [{ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: Object.entries(configs).map(([k, v]) => ({ name: k, value: v })) }], timeoutMs: 1000, validateOnly: false,
 });

@@ -7,9 +7,13 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { startBroker, cleanupDirs, run, python, type RunningBroker } from '../helpers/broker.js';
+import { KAFKA_PYTHON, PYTHON, requireExternal } from '../helpers/external.js';
+import { sleep } from '../helpers/wait.js';
+
+requireExternal(KAFKA_PYTHON);
 
 const seed = (name: string) => fileURLToPath(new URL(`./seeds/${name}`, import.meta.url));
-const py = (name: string, ...args: string[]) => run('/usr/bin/python3', [seed(name), broker.bootstrap, ...args], 60_000);
+const py = (name: string, ...args: string[]) => run(PYTHON, [seed(name), broker.bootstrap, ...args], 60_000);
 const lines = (out: string) => out.trim().split('\n').filter(Boolean);
 
 let broker: RunningBroker;
@@ -27,7 +31,7 @@ afterAll(async () => {
 
 /** A seed script running in the background, its output collected. */
 function background(name: string, ...args: string[]) {
-  const child = spawn('/usr/bin/python3', [seed(name), broker.bootstrap, ...args]);
+  const child = spawn(PYTHON, [seed(name), broker.bootstrap, ...args]);
   let stdout = '';
   child.stdout.on('data', (d) => { stdout += d; });
   child.stderr.on('data', () => {});
@@ -40,7 +44,7 @@ async function waitForStable(groupId: string, members: number): Promise<void> {
   while (Date.now() < deadline) {
     const { groups: [g] } = await admin.describeGroups([groupId]);
     if (g.state === 'Stable' && g.members.length === members) return;
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
   throw new Error(`group ${groupId} did not become Stable with ${members} member(s)`);
 }
@@ -53,7 +57,7 @@ describe('seed 000 #3: consumers in group my-group', () => {
     // Both start at the latest offset once assigned; produce until one of them reports.
     for (let round = 0; round < 10 && members.every((m) => m.lines.length === 0); round++) {
       expect((await py('s000_1_producer.py')).code).toBe(0);
-      await new Promise((r) => setTimeout(r, 1000));
+      await sleep(1000);
     }
     await Promise.all(members.map((m) => m.exited));
     const active = members.filter((m) => m.lines.length > 0);
@@ -99,7 +103,7 @@ p.flush(); p.close()`, [broker.bootstrap]);
     // The member starts at the latest offset once assigned; produce until it reports.
     for (let round = 0; round < 10 && consumer.lines.length === 0; round++) {
       expect((await produce(5)).code).toBe(0);
-      await new Promise((r) => setTimeout(r, 1000));
+      await sleep(1000);
     }
     await consumer.exited;
     expect(consumer.lines.length).toBeGreaterThan(0);

@@ -5,9 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startBroker, cleanupDirs, run, type RunningBroker } from '../helpers/broker.js';
+import { KAFKA_PYTHON, PYTHON, requireExternal } from '../helpers/external.js';
+import { sleep } from '../helpers/wait.js';
+
+requireExternal(KAFKA_PYTHON);
 
 const seed = (name: string) => fileURLToPath(new URL(`./seeds/${name}`, import.meta.url));
-const py = (name: string, ...args: string[]) => run('/usr/bin/python3', [seed(name), broker.bootstrap, ...args], 60_000);
+const py = (name: string, ...args: string[]) => run(PYTHON, [seed(name), broker.bootstrap, ...args], 60_000);
 
 let broker: RunningBroker;
 beforeAll(async () => { broker = await startBroker(); });
@@ -27,7 +31,7 @@ describe('seed 000 (kafka-python tutorial)', () => {
   });
 
   it('2 consumer at the latest offset sees what is produced after it starts', async () => {
-    const consumer = spawn('/usr/bin/python3', [seed('s000_2_consumer.py'), broker.bootstrap, '6000']);
+    const consumer = spawn(PYTHON, [seed('s000_2_consumer.py'), broker.bootstrap, '6000']);
     let out = '';
     consumer.stdout.on('data', (d) => { out += d; });
     const exited = new Promise((r) => consumer.on('exit', r));
@@ -35,7 +39,7 @@ describe('seed 000 (kafka-python tutorial)', () => {
     // whole round (a slow machine may take a while to get there).
     for (let round = 0; round < 10 && lines(out).length < 3; round++) {
       expect((await py('s000_1_producer.py')).code).toBe(0);
-      await new Promise((r) => setTimeout(r, 1500));
+      await sleep(1500);
     }
     await exited;
     const seen = lines(out);

@@ -2,6 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker, cleanupDirs, python, run, type RunningBroker } from '../helpers/broker.js';
+import { KAFKA_PYTHON, requireExternal } from '../helpers/external.js';
+
+requireExternal(KAFKA_PYTHON, 'kcat');
 
 let broker: RunningBroker;
 beforeAll(async () => { broker = await startBroker(); });

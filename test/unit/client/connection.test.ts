@@ -10,6 +10,7 @@ import { MetadataApi } from '../../../src/protocol/generated/metadata.js';
 import { requestHeaderVersion, responseHeaderVersion } from '../../../src/protocol/headers.js';
 import { Connection, parseAddress } from '../../../src/client/connection.js';
 import { BrokerUnreachableError, RequestTimeoutError } from '../../../src/client/errors.js';
+import { sleep } from '../../helpers/wait.js';
 
 interface Seen { apiKey: number; version: number; correlationId: number }
 
@@ -117,7 +118,7 @@ describe('Connection', () => {
     const c = await Connection.open('127.0.0.1', b.port);
     const body = { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false };
     const pending = c.send(MetadataApi, 12, body).catch((e) => e);
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     for (const s of b.sockets) s.destroy();
     const err = await pending;
     expect(err).toBeInstanceOf(BrokerUnreachableError);

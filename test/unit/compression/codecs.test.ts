@@ -1,35 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { buildBatch, decodeBatches, legacyToBatch, batchesToLegacy } from '../../../src/core/index.js';
 import { codecs, initCompression, CompressionError, GZIP, SNAPPY, LZ4, ZSTD, codecOf } from '../../../src/compression/codecs.js';
 import { core, fixtures, fixtureRecords, text, randomBytes, CODEC_IDS } from '../../helpers/core.js';
+import { KAFKA_PYTHON, requireExternal } from '../../helpers/external.js';
+import { readWithKafkaPython } from '../../helpers/kafka-python.js';
+
+requireExternal(KAFKA_PYTHON);
 
 beforeAll(initCompression);
 
 const asRecords = (records: { key: Uint8Array | null; value: Uint8Array | null; timestamp: number }[]) =>
   records.map((r) => [text(r.key), text(r.value), r.timestamp]);
-
-function kafkaPythonRead(bytes: Uint8Array): { offset: number; value: string }[] {
-  const dir = mkdtempSync(join(tmpdir(), 'strom-codec-'));
-  try {
-    writeFileSync(join(dir, 'set.bin'), bytes);
-    return JSON.parse(execFileSync('/usr/bin/python3', ['-c', `
-import json, sys
-from kafka.record import MemoryRecords
-records = MemoryRecords(open(sys.argv[1], 'rb').read())
-out = []
-while True:
-    batch = records.next_batch()
-    if batch is None: break
-    out.extend({'offset': r.offset, 'value': r.value.decode()} for r in batch)
-print(json.dumps(out))`, join(dir, 'set.bin')]).toString());
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe('codecs on what real clients send', () => {
   it.each(fixtures.filter((f) => f.magic === 2).map((f) => [f.file, f]))('%s decodes to the records sent', (_name, f) => {
@@ -89,7 +70,7 @@ describe('compressed batches and message sets that kafka-python reads', () => {
     expect(decodeBatches(core, batch, codecs)[0].records.length).toBe(20);
     for (const magic of [0, 1] as const) {
       const set = batchesToLegacy(core, batch, magic, codecs);
-      expect(kafkaPythonRead(set)).toEqual(records.map((r, i) => ({ offset: 500 + i, value: r.value })));
+      expect(readWithKafkaPython(set).map((r) => ({ offset: r.offset, value: r.value }))).toEqual(records.map((r, i) => ({ offset: 500 + i, value: r.value })));
     }
   });
 });

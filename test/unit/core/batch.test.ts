@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { buildBatch, decodeBatches, CoreError } from '../../../src/core/index.js';
+import { buildBatch, decodeBatches, CoreError, ABI } from '../../../src/core/index.js';
 import { core, fixtures, fixtureRecords, gzipCodecs, text, CODEC_IDS } from '../../helpers/core.js';
 
-const c = core.c;
+const c = ABI;
 const v2 = fixtures.filter((f) => f.magic === 2);
 
 /** Re-seals a mutated batch: recomputes the CRC over attributes..end. */

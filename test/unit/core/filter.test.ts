@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { buildBatch, decodeBatches, filterBatch, visitRecords, CoreError, type RecordInput } from '../../../src/core/index.js';
+import { buildBatch, decodeBatches, filterBatch, visitRecords, CoreError, type RecordInput, ABI } from '../../../src/core/index.js';
 import { core, gzipCodecs, text } from '../../helpers/core.js';
 
-const c = core.c;
+const c = ABI;
 
 const records: RecordInput[] = [
   { key: 'a', value: 'a1', timestamp: 1000, headers: [{ key: 'h', value: 'x' }] },

@@ -1,16 +1,17 @@
+import { ABI } from '../../../src/core/index.js';
 import { describe, expect, it } from 'vitest';
 import { core } from '../../helpers/core.js';
 
 function offsetIndex(entries: [number, number][]): number {
   core.resetArena();
-  const ptr = core.alloc(Math.max(1, entries.length) * core.c.OFFSET_ENTRY_SIZE);
+  const ptr = core.alloc(Math.max(1, entries.length) * ABI.OFFSET_ENTRY_SIZE);
   entries.forEach(([rel, pos], slot) => core.offsetIndexPut(ptr, slot, rel, pos));
   return ptr;
 }
 
 function timeIndex(entries: [number, number][]): number {
   core.resetArena();
-  const ptr = core.alloc(Math.max(1, entries.length) * core.c.TIME_ENTRY_SIZE);
+  const ptr = core.alloc(Math.max(1, entries.length) * ABI.TIME_ENTRY_SIZE);
   entries.forEach(([ts, rel], slot) => core.timeIndexPut(ptr, slot, ts, rel));
   return ptr;
 }

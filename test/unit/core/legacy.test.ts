@@ -1,53 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { buildBatch, decodeBatches, legacyToBatch, batchesToLegacy, CoreError } from '../../../src/core/index.js';
+import { buildBatch, decodeBatches, legacyToBatch, batchesToLegacy, CoreError, ABI } from '../../../src/core/index.js';
 import { core, fixtures, fixtureRecords, gzipCodecs, text } from '../../helpers/core.js';
+import { KAFKA_PYTHON, requireExternal } from '../../helpers/external.js';
+import { readWithKafkaPython } from '../../helpers/kafka-python.js';
+
+requireExternal(KAFKA_PYTHON);
 
 const legacy = fixtures.filter((f) => f.magic !== 2);
 const decodable = legacy.filter((f) => f.codec === 'none' || f.codec === 'gzip');
 
-/** Reads a message set with kafka-python's own reader (kafka.record.MemoryRecords). */
-function readWithKafkaPython(bytes: Uint8Array): { offset: number; timestamp: number | null; key: string | null; value: string | null }[] {
-  const dir = mkdtempSync(join(tmpdir(), 'strom-legacy-'));
-  try {
-    const file = join(dir, 'set.bin');
-    writeFileSync(file, bytes);
-    const out = execFileSync('/usr/bin/python3', ['-c', `
-import json, sys
-from kafka.record import MemoryRecords
-records = MemoryRecords(open(sys.argv[1], 'rb').read())
-out = []
-while True:
-    batch = records.next_batch()
-    if batch is None: break
-    for r in batch:
-        out.append({'offset': r.offset, 'timestamp': r.timestamp,
-                    'key': None if r.key is None else r.key.decode(), 'value': None if r.value is None else r.value.decode()})
-print(json.dumps(out))`, file]);
-    return JSON.parse(out.toString());
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 describe('up-conversion of legacy message sets (Produce v0-2)', () => {
   it.each(legacy.map((f) => [f.file, f]))('%s scans with valid CRC-32s', (_name, f) => {
     core.resetArena();
-    const desc = core.alloc(64 * core.c.DESC_SIZE);
+    const desc = core.alloc(64 * ABI.DESC_SIZE);
     const n = core.exports.legacyScan(core.copyIn(f.bytes), f.bytes.length, desc, 64);
-    expect(core.resultInt('R_STATUS')).toBe(0);
+    expect(core.resultInt(ABI.R_STATUS)).toBe(0);
     expect(n).toBe(f.codec === 'none' ? fixtureRecords.length : 1);
-    expect(core.mem.dv().getInt32(desc + core.c.D_ATTRIBUTES, true) >> 8).toBe(f.magic);
+    expect(core.mem.dv().getInt32(desc + ABI.D_ATTRIBUTES, true) >> 8).toBe(f.magic);
   });
 
   it.each(decodable.map((f) => [f.file, f]))('%s becomes one record batch with the same records', (_name, f) => {
     const up = legacyToBatch(core, f.bytes, gzipCodecs);
     expect([up.count, up.magic, up.compression]).toEqual([3, f.magic, f.codec === 'gzip' ? 1 : 0]);
-    const header = core.validateBatch(up.batch, core.c.F_STRICT);
+    const header = core.validateBatch(up.batch, ABI.F_STRICT);
     expect(header.compression).toBe(up.compression);
     const [batch] = decodeBatches(core, up.batch, gzipCodecs);
     expect(batch.records.map((r) => [r.offset, text(r.key), text(r.value), r.timestamp])).toEqual(
@@ -93,11 +69,11 @@ describe('down-conversion to legacy message sets (Fetch v0-3)', () => {
   it('keeps compression as a wrapper message and round-trips through up-conversion', () => {
     const set = batchesToLegacy(core, gzip, 1, gzipCodecs);
     core.resetArena();
-    const desc = core.alloc(8 * core.c.DESC_SIZE);
+    const desc = core.alloc(8 * ABI.DESC_SIZE);
     expect(core.exports.legacyScan(core.copyIn(set), set.length, desc, 8)).toBe(1); // one wrapper
     const dv = core.mem.dv();
-    expect(dv.getInt32(desc + core.c.D_ATTRIBUTES, true)).toBe((1 << 8) | 1);
-    expect(dv.getFloat64(desc + core.c.D_OFFSET, true)).toBe(104); // a magic 1 wrapper carries the last offset
+    expect(dv.getInt32(desc + ABI.D_ATTRIBUTES, true)).toBe((1 << 8) | 1);
+    expect(dv.getFloat64(desc + ABI.D_OFFSET, true)).toBe(104); // a magic 1 wrapper carries the last offset
     const back = legacyToBatch(core, set, gzipCodecs);
     expect(decodeBatches(core, back.batch, gzipCodecs)[0].records.map((r) => text(r.value))).toEqual(records.slice(0, 2).map((r) => r.value));
   });

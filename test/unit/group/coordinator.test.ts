@@ -14,7 +14,7 @@ afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true 
 
 function start(dir: string, overrides: Record<string, string> = {}): Promise<Broker> {
   return Broker.start(new BrokerConfig({
-    listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dir, 'strom.append.workers': '1', 'num.partitions': '1',
+    listeners: 'PLAINTEXT://127.0.0.1:0', 'http.listeners': '', 'log.dirs': dir, 'strom.append.workers': '1', 'num.partitions': '1',
     'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '3', 'offsets.retention.minutes': '10', ...overrides,
   }), quiet);
 }

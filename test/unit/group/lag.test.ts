@@ -9,6 +9,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Broker } from '../../../src/broker/broker.js';
 import { BrokerConfig } from '../../../src/config/config.js';
 import { groupLag } from '../../../src/group/lag.js';
+import { sleep } from '../../helpers/wait.js';
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 let broker: Broker;
@@ -18,7 +19,7 @@ let kafka: Kafka;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'strom-lag-'));
   broker = await Broker.start(new BrokerConfig({
-    listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dir, 'strom.append.workers': '1',
+    listeners: 'PLAINTEXT://127.0.0.1:0', 'http.listeners': '', 'log.dirs': dir, 'strom.append.workers': '1',
     'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '2',
   }), quiet);
   kafka = new Kafka({ brokers: [`127.0.0.1:${broker.listeners[0].port}`], clientId: 'lag-test', logLevel: logLevel.NOTHING });
@@ -67,7 +68,7 @@ describe('groupLag', () => {
     const deadline = Date.now() + 20_000;
     let lag = groupLag(broker.groups, broker.logs, 'live');
     while ((consumed < 14 || lag?.totalLag !== 0 || lag.partitions.length !== 2) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
       lag = groupLag(broker.groups, broker.logs, 'live');
     }
     expect(lag!.state).toBe('Stable');

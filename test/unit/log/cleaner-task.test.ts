@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, statSync, truncateSync, unlinkSync, renameSync, copyFileSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildBatch } from '../../../src/core/index.js';
+import { buildBatch, ABI } from '../../../src/core/index.js';
 import { initCompression, codecs } from '../../../src/compression/codecs.js';
 import { cleanSegments, type CleanTask, type CleanOutput } from '../../../src/log/cleaner-task.js';
 import { core } from '../../helpers/core.js';
@@ -121,7 +121,7 @@ describe('cleaner task', () => {
     for (const s of out.segments.filter((x) => x.outcome === 'replaced')) {
       const bytes = readFileSync(path(p, s.baseOffset, '.log.cleaned'));
       expect(bytes.length).toBe(s.sizeAfter);
-      const scan = core.scan(bytes, core.c.F_VERIFY_CRC, 10_000);
+      const scan = core.scan(bytes, ABI.F_VERIFY_CRC, 10_000);
       expect(scan.bytes).toBe(bytes.length);
       const listed = [];
       for (let i = 0; i < s.batches.length; i += 4) listed.push([s.batches[i], s.batches[i + 1], s.batches[i + 2]]);

@@ -7,11 +7,14 @@ import { fileURLToPath } from 'node:url';
 import { Reader, Writer } from '../../../src/protocol/codec.js';
 import { ALL_APIS } from '../../../src/protocol/generated/index.js';
 import { specs, inRange, camel, fieldsOf, type Spec, type Field } from './spec.js';
+import { PYTHON, requireExternal } from '../../helpers/external.js';
+
+requireExternal('python3-kafka');
 
 interface Encoded { name: string; key: number; version: number; kind: 'request' | 'response'; hex: string; values: unknown[] }
 
 const script = fileURLToPath(new URL('./kafka-python-encode.py', import.meta.url));
-const encoded: Encoded[] = JSON.parse(execFileSync('/usr/bin/python3', [script], { maxBuffer: 64 << 20 }).toString());
+const encoded: Encoded[] = JSON.parse(execFileSync(PYTHON, [script], { maxBuffer: 64 << 20 }).toString());
 
 /** Our decoded message as nested lists in wire order, with kafka-python's value forms. */
 function positional(fields: Field[], spec: Spec, message: Record<string, unknown>, v: number): unknown[] {

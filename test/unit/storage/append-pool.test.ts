@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, mkdirSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppendPool } from '../../../src/storage/append-pool.js';
-import { buildBatch, decodeBatches } from '../../../src/core/index.js';
+import { buildBatch, decodeBatches, ABI } from '../../../src/core/index.js';
 import { FLAG_STRICT, STATUS_NO_PARTITION } from '../../../src/storage/channel.js';
 import { Core } from '../../../src/core/index.js';
 
@@ -51,7 +51,7 @@ describe('append pool', () => {
     const bad = batch(2, 'x');
     bad[70] ^= 1;
     const [r1, r2] = await Promise.all([append(handle, bad, FLAG_STRICT, -1), append(handle, batch(1, 'y'), FLAG_STRICT, -1)]);
-    expect(r1.status).toBe(core.c.ERR_CRC);
+    expect(r1.status).toBe(ABI.ERR_CRC);
     expect([r2.status, r2.baseOffset, r2.position]).toEqual([0, 0, 0]);
     expect(decodeBatches(core, readFileSync(join(dir, '00000000000000000000.log'))).length).toBe(1);
   });

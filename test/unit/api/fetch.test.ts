@@ -1,0 +1,148 @@
+// src/api/fetch.ts: Fetch v0-12 against a real broker in process: whole batches from the
+// fetch offset within the byte budgets, errors per partition, the long poll, and the
+// message sets of v0-3, read back by kafka-python's own reader.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetch } from '../../../src/api/fetch.js';
+import { ErrorCode } from '../../../src/protocol/errors.js';
+import { buildBatch, decodeBatches } from '../../../src/core/index.js';
+import { codecs, GZIP, ZSTD, initCompression } from '../../../src/compression/codecs.js';
+import { defaultFetchRequest, defaultFetchRequestFetchPartition, type FetchResponse } from '../../../src/protocol/generated/fetch.js';
+import { startHandlerBroker, stopHandlerBrokers, type HandlerBroker } from '../../helpers/handlers.js';
+import { KAFKA_PYTHON, requireExternal } from '../../helpers/external.js';
+import { readWithKafkaPython } from '../../helpers/kafka-python.js';
+import { sleep } from '../../helpers/wait.js';
+
+requireExternal(KAFKA_PYTHON);
+
+let hb: HandlerBroker;
+/** Sizes of the three batches of f-0 (offsets 0-4, 5-9, 10-14). */
+const sizes: number[] = [];
+
+const records = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ key: `k${from + i}`, value: `value ${from + i} `.padEnd(100, '.'), timestamp: 1_700_000_000_000 + from + i }));
+async function append(topic: string, partition: number, from: number, n: number, options = {}): Promise<number> {
+  const result = await hb.broker.logs.partition(topic, partition)!.append(buildBatch(hb.broker.core, records(from, n), { codecs, ...options }));
+  expect(result.status).toBe(0);
+  return result.size;
+}
+
+beforeAll(async () => {
+  await initCompression();
+  hb = await startHandlerBroker();
+  await hb.topic('f', 2);
+  for (let i = 0; i < 3; i++) sizes.push(await append('f', 0, i * 5, 5));
+  await append('f', 1, 0, 5);
+});
+afterAll(stopHandlerBrokers);
+
+interface Want { topic: string; partition: number; offset: number; maxBytes?: number; currentLeaderEpoch?: number }
+const request = (wants: Want[], fields = {}) => {
+  const topics: { topic: string; partitions: ReturnType<typeof defaultFetchRequestFetchPartition>[] }[] = [];
+  for (const w of wants) {
+    let t = topics.find((x) => x.topic === w.topic);
+    if (!t) topics.push((t = { topic: w.topic, partitions: [] }));
+    t.partitions.push({ ...defaultFetchRequestFetchPartition(), partition: w.partition, fetchOffset: w.offset, partitionMaxBytes: w.maxBytes ?? 1 << 20, currentLeaderEpoch: w.currentLeaderEpoch ?? -1 });
+  }
+  return { ...defaultFetchRequest(), maxWaitMs: 0, minBytes: 0, topics: topics.map((t) => ({ ...t, topicId: '' as never })), ...fields };
+};
+const partitions = (r: FetchResponse) => r.responses.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, ...p })));
+const offsetsIn = (bytes: Uint8Array | null) => (bytes && bytes.length > 0 ? decodeBatches(hb.broker.core, bytes, codecs).flatMap((b) => b.records.map((r) => r.offset)) : []);
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+describe('Fetch', () => {
+  it('returns whole batches from the fetch offset, with the partition\'s offsets', async () => {
+    const [p] = partitions(await hb.call(fetch, 11, request([{ topic: 'f', partition: 0, offset: 0 }])));
+    expect([p.errorCode, p.highWatermark, p.lastStableOffset, p.logStartOffset, p.abortedTransactions]).toEqual([ErrorCode.NONE, 15, 15, 0, null]);
+    expect(offsetsIn(p.records)).toEqual(range(0, 15));
+    // From the middle of a batch: that batch whole (the client skips what it did not ask for).
+    const [mid] = partitions(await hb.call(fetch, 11, request([{ topic: 'f', partition: 0, offset: 7 }])));
+    expect(offsetsIn(mid.records)).toEqual(range(5, 15));
+  });
+
+  it('keeps to partitionMaxBytes in whole batches, but always returns a first batch larger than it (KIP-74)', async () => {
+    const [two] = partitions(await hb.call(fetch, 4, request([{ topic: 'f', partition: 0, offset: 0, maxBytes: sizes[0] + sizes[1] + 10 }])));
+    expect(offsetsIn(two.records)).toEqual(range(0, 10));
+    const [one] = partitions(await hb.call(fetch, 4, request([{ topic: 'f', partition: 0, offset: 0, maxBytes: 10 }])));
+    expect(offsetsIn(one.records)).toEqual(range(0, 5));
+  });
+
+  it('v3+: the response budget (maxBytes) is shared; the partitions after it is spent get no records but are answered', async () => {
+    const r = await hb.call(fetch, 3, request([{ topic: 'f', partition: 0, offset: 0 }, { topic: 'f', partition: 1, offset: 0 }], { maxBytes: sizes[0] + 10 }));
+    const [p0, p1] = partitions(r);
+    expect([p0.partitionIndex, p1.partitionIndex, p1.errorCode, p1.highWatermark]).toEqual([0, 1, ErrorCode.NONE, 5]);
+    expect(readWithKafkaPython(p0.records!).map((x) => x.offset)).toEqual(range(0, 5));
+    expect(p1.records!.length).toBe(0);
+  });
+
+  it('answers every partition asked, in order, each with its own error', async () => {
+    const r = await hb.call(fetch, 11, request([
+      { topic: 'f', partition: 1, offset: 0 }, { topic: 'f', partition: 7, offset: 0 }, { topic: 'f', partition: 0, offset: 99 },
+      { topic: 'f', partition: 0, offset: 0, currentLeaderEpoch: 1 }, { topic: 'f-none', partition: 0, offset: 0 },
+    ]));
+    expect(partitions(r).map((p) => [p.topic, p.partitionIndex, p.errorCode, p.highWatermark])).toEqual([
+      ['f', 1, ErrorCode.NONE, 5], ['f', 7, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1], ['f', 0, ErrorCode.OFFSET_OUT_OF_RANGE, 15],
+      ['f', 0, ErrorCode.UNKNOWN_LEADER_EPOCH, 15], ['f-none', 0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1],
+    ]);
+    expect([r.errorCode, r.sessionId]).toEqual([ErrorCode.NONE, 0]);
+  });
+
+  it('an error answers at once, without waiting for minBytes', async () => {
+    const r = await hb.call(fetch, 11, request([{ topic: 'f', partition: 0, offset: 99 }], { maxWaitMs: 60_000, minBytes: 1 }));
+    expect(partitions(r)[0].errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
+  }, 10_000);
+
+  it('v4+ read_committed: no aborted transactions (none exist), the last stable offset is the high watermark', async () => {
+    const [p] = partitions(await hb.call(fetch, 4, request([{ topic: 'f', partition: 1, offset: 0 }], { isolationLevel: 1 })));
+    expect([p.abortedTransactions, p.lastStableOffset]).toEqual([[], 5]);
+  });
+
+  it('long poll: an empty answer after maxWaitMs when nothing arrives', async () => {
+    await hb.topic('f-idle', 1);
+    const [p] = partitions(await hb.call(fetch, 11, request([{ topic: 'f-idle', partition: 0, offset: 0 }], { maxWaitMs: 50, minBytes: 1 })));
+    expect([p.errorCode, p.records!.length, p.highWatermark]).toEqual([ErrorCode.NONE, 0, 0]);
+  });
+
+  it('long poll: wakes at the next append, long before maxWaitMs', async () => {
+    await hb.topic('f-wake', 1);
+    const pending = hb.call(fetch, 11, request([{ topic: 'f-wake', partition: 0, offset: 0 }], { maxWaitMs: 120_000, minBytes: 1 }));
+    await sleep(50);
+    await append('f-wake', 0, 0, 3);
+    const [p] = partitions(await pending);
+    expect(offsetsIn(p.records)).toEqual([0, 1, 2]);
+  }, 10_000);
+
+  it('v0-1 get message sets of magic 0, v2-3 of magic 1 (with timestamps), as kafka-python reads them', async () => {
+    const [v0] = partitions(await hb.call(fetch, 0, request([{ topic: 'f', partition: 1, offset: 0 }])));
+    expect(v0.records![16]).toBe(0); // magic byte of the first message (offset 8 + size 4 + crc 4)
+    expect(readWithKafkaPython(v0.records!)).toEqual(records(0, 5).map((r, i) => ({ offset: i, timestamp: null, key: r.key, value: r.value })));
+    const [v2] = partitions(await hb.call(fetch, 2, request([{ topic: 'f', partition: 1, offset: 0 }])));
+    expect(v2.records![16]).toBe(1);
+    expect(readWithKafkaPython(v2.records!)).toEqual(records(0, 5).map((r, i) => ({ offset: i, timestamp: r.timestamp, key: r.key, value: r.value })));
+  });
+
+  it('down-conversion keeps the compression of a batch', async () => {
+    await hb.topic('f-gzip', 1);
+    await append('f-gzip', 0, 0, 4, { compression: GZIP });
+    const [p] = partitions(await hb.call(fetch, 2, request([{ topic: 'f-gzip', partition: 0, offset: 0 }])));
+    expect(p.records![17] & 0x07).toBe(GZIP); // attributes of the wrapper message
+    expect(readWithKafkaPython(p.records!).map((r) => [r.offset, r.value])).toEqual(records(0, 4).map((r, i) => [i, r.value]));
+  });
+
+  it('zstd reaches v10+ only: UNSUPPORTED_COMPRESSION_TYPE before', async () => {
+    await hb.topic('f-zstd', 1);
+    await append('f-zstd', 0, 0, 3, { compression: ZSTD });
+    const [old] = partitions(await hb.call(fetch, 9, request([{ topic: 'f-zstd', partition: 0, offset: 0 }])));
+    expect([old.errorCode, old.records!.length]).toEqual([ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 0]);
+    const [v2] = partitions(await hb.call(fetch, 2, request([{ topic: 'f-zstd', partition: 0, offset: 0 }])));
+    expect(v2.errorCode).toBe(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
+    const [v10] = partitions(await hb.call(fetch, 10, request([{ topic: 'f-zstd', partition: 0, offset: 0 }])));
+    expect([v10.errorCode, offsetsIn(v10.records)]).toEqual([ErrorCode.NONE, [0, 1, 2]]);
+  });
+
+  it('message.downconversion.enable=false: UNSUPPORTED_VERSION for v0-3, records for v4+', async () => {
+    await hb.topic('f-no-down', 1, { 0: records(0, 2) }, { 'message.downconversion.enable': 'false' });
+    const [v3] = partitions(await hb.call(fetch, 3, request([{ topic: 'f-no-down', partition: 0, offset: 0 }])));
+    expect([v3.errorCode, v3.records!.length]).toEqual([ErrorCode.UNSUPPORTED_VERSION, 0]);
+    const [v4] = partitions(await hb.call(fetch, 4, request([{ topic: 'f-no-down', partition: 0, offset: 0 }])));
+    expect(offsetsIn(v4.records)).toEqual([0, 1]);
+  });
+});

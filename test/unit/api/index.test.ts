@@ -1,0 +1,34 @@
+// src/api/index.ts: the handler table, from which ApiVersions and docs/COMPATIBILITY.md derive.
+import { describe, expect, it } from 'vitest';
+import { HANDLERS, HANDLER_BY_KEY } from '../../../src/api/index.js';
+import { ALL_APIS } from '../../../src/protocol/generated/index.js';
+
+describe('handler table', () => {
+  it('has one handler per API key, sorted by key, each within its spec', () => {
+    const keys = HANDLERS.map((h) => h.api.key);
+    expect(keys).toEqual([...keys].sort((a, b) => a - b));
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const h of HANDLERS) {
+      const spec = ALL_APIS.find((a) => a.key === h.api.key)!;
+      expect(h.api).toBe(spec);
+      expect(h.minVersion).toBeGreaterThanOrEqual(spec.minVersion);
+      expect(h.maxVersion).toBeLessThanOrEqual(spec.maxVersion);
+      expect(h.minVersion).toBeLessThanOrEqual(h.maxVersion);
+    }
+  });
+
+  it('serves the APIs of a single broker with classic consumer groups', () => {
+    expect(HANDLERS.map((h) => h.api.name)).toEqual([
+      'Produce', 'Fetch', 'ListOffsets', 'Metadata', 'OffsetCommit', 'OffsetFetch', 'FindCoordinator', 'JoinGroup', 'Heartbeat',
+      'LeaveGroup', 'SyncGroup', 'DescribeGroups', 'ListGroups', 'ApiVersions', 'CreateTopics', 'DeleteTopics', 'DeleteRecords',
+      'InitProducerId', 'DescribeConfigs', 'AlterConfigs', 'CreatePartitions', 'DeleteGroups', 'IncrementalAlterConfigs', 'OffsetDelete',
+      'DescribeCluster',
+    ]);
+  });
+
+  it('is indexed by key', () => {
+    expect(HANDLER_BY_KEY.size).toBe(HANDLERS.length);
+    for (const h of HANDLERS) expect(HANDLER_BY_KEY.get(h.api.key)).toBe(h);
+    expect(HANDLER_BY_KEY.get(24)).toBeUndefined(); // AddPartitionsToTxn: no transactions yet
+  });
+});

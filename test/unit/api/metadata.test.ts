@@ -1,0 +1,77 @@
+// src/api/metadata.ts: Metadata v0-12, with topic auto-creation.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metadata } from '../../../src/api/metadata.js';
+import { NO_OPERATIONS, TOPIC_OPERATIONS } from '../../../src/api/acl-operations.js';
+import { ErrorCode } from '../../../src/protocol/errors.js';
+import { defaultMetadataRequest } from '../../../src/protocol/generated/metadata.js';
+import { startHandlerBroker, stopHandlerBrokers, type HandlerBroker } from '../../helpers/handlers.js';
+
+let hb: HandlerBroker;
+beforeAll(async () => {
+  hb = await startHandlerBroker({ 'num.partitions': '2' });
+  await hb.topic('md-existing', 3);
+});
+afterAll(stopHandlerBrokers);
+
+const ask = (v: number, topics: string[] | null, allowAutoTopicCreation = true, extra = {}) =>
+  hb.call(metadata, v, { ...defaultMetadataRequest(), topics: topics && topics.map((name) => ({ name, topicId: '' as never })), allowAutoTopicCreation, ...extra });
+
+describe('Metadata', () => {
+  it('describes a topic: every partition led by this broker with epoch 0, in sync alone', async () => {
+    const response = await ask(9, ['md-existing']);
+    const node = hb.broker.config.nodeId;
+    expect(response.brokers).toEqual([{ nodeId: node, host: '127.0.0.1', port: hb.broker.listeners[0].port, rack: null }]);
+    expect([response.controllerId, response.clusterId]).toEqual([node, hb.broker.logs.clusterId]);
+    expect(response.topics.map((t) => [t.name, t.errorCode, t.isInternal])).toEqual([['md-existing', ErrorCode.NONE, false]]);
+    expect(response.topics[0].partitions).toEqual([0, 1, 2].map((partitionIndex) => ({
+      errorCode: ErrorCode.NONE, partitionIndex, leaderId: node, leaderEpoch: 0, replicaNodes: [node], isrNodes: [node], offlineReplicas: [],
+    })));
+  });
+
+  it('v1+: null means every topic, an empty list none; v0: an empty list means every topic', async () => {
+    const names = (r: Awaited<ReturnType<typeof ask>>) => r.topics.map((t) => t.name);
+    expect(names(await ask(1, null))).toContain('md-existing');
+    expect(names(await ask(1, []))).toEqual([]);
+    expect(names(await ask(0, []))).toContain('md-existing');
+  });
+
+  it('creates a missing topic with num.partitions when allowed, and returns it at once', async () => {
+    const [t] = (await ask(4, ['md-auto'])).topics;
+    expect([t.errorCode, t.partitions.length]).toEqual([ErrorCode.NONE, 2]);
+    expect(hb.broker.logs.topic('md-auto')!.partitions.length).toBe(2);
+  });
+
+  it('v0-3 have no allowAutoTopicCreation flag and are treated as allowing it', async () => {
+    const [t] = (await ask(3, ['md-auto-v3'])).topics;
+    expect(t.errorCode).toBe(ErrorCode.NONE);
+    expect(hb.broker.logs.topic('md-auto-v3')!.partitions.length).toBe(2);
+  });
+
+  it('v4+ honours allowAutoTopicCreation=false; internal names and bad names are never created', async () => {
+    const response = await ask(4, ['md-not-allowed'], false);
+    expect(response.topics.map((t) => [t.name, t.errorCode, t.partitions])).toEqual([['md-not-allowed', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, []]]);
+    const more = await ask(4, ['__internal-ish', 'bad name', 'a'.repeat(250)]);
+    expect(more.topics.map((t) => t.errorCode)).toEqual([ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.INVALID_TOPIC_EXCEPTION, ErrorCode.INVALID_TOPIC_EXCEPTION]);
+    expect(hb.broker.logs.topic('md-not-allowed')).toBeUndefined();
+    expect(hb.broker.logs.topic('__internal-ish')).toBeUndefined();
+  });
+
+  it('answers concurrent requests for a new topic alike, creating it once', async () => {
+    const answers = await Promise.all(Array.from({ length: 4 }, () => ask(9, ['md-race'])));
+    for (const a of answers) expect([ErrorCode.NONE, ErrorCode.LEADER_NOT_AVAILABLE]).toContain(a.topics[0].errorCode);
+    expect(answers.some((a) => a.topics[0].errorCode === ErrorCode.NONE && a.topics[0].partitions.length === 2)).toBe(true);
+    expect(hb.logged.filter((l) => l.includes('auto-created topic md-race'))).toHaveLength(1);
+  });
+
+  it('auto.create.topics.enable=false: UNKNOWN_TOPIC_OR_PARTITION', async () => {
+    const strict = await startHandlerBroker({ 'auto.create.topics.enable': 'false' });
+    const response = await strict.call(metadata, 9, { ...defaultMetadataRequest(), topics: [{ name: 'md-off', topicId: '' as never }], allowAutoTopicCreation: true });
+    expect(response.topics[0].errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    expect(strict.broker.logs.topic('md-off')).toBeUndefined();
+  });
+
+  it('v8+: authorized operations only when asked', async () => {
+    expect((await ask(8, ['md-existing'])).topics[0].topicAuthorizedOperations).toBe(NO_OPERATIONS);
+    expect((await ask(8, ['md-existing'], true, { includeTopicAuthorizedOperations: true })).topics[0].topicAuthorizedOperations).toBe(TOPIC_OPERATIONS);
+  });
+});
