@@ -170,11 +170,11 @@ export class ConsumerCoordinator {
       throw fail(ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${maxSize} members.`);
     }
     const memberId = req.memberId === '' ? randomUUID() : req.memberId;
-    const member = req.instanceId === null
-      ? this.dynamicMember(group, memberId, req)
+    const { member, replaced } = req.instanceId === null
+      ? { member: this.dynamicMember(group, memberId, req), replaced: null }
       : this.staticMember(req.groupId, group, memberId, req, records);
     // A static member replacing its old instance is not new: it brings no rebalance.
-    const isNew = !group.members.has(memberId) && !records.some((r) => r.value !== null && r.key.readInt16BE(0) === 5);
+    const isNew = !group.members.has(memberId) && replaced === null;
 
     // 1. The member, and the group epoch when subscriptions or their topics changed.
     const updated = member.clone();
@@ -206,10 +206,9 @@ export class ConsumerCoordinator {
     // 2. A new target assignment when the group epoch is ahead of it.
     let targetEpoch = group.assignmentEpoch;
     // A static member replacing its old instance inherits the old member id's target.
-    const replaced = req.instanceId === null ? undefined : group.staticMember(req.instanceId);
-    let target = group.target.get(memberId) ?? (replaced ? group.target.get(replaced.memberId) : undefined) ?? new Map();
+    let target = group.target.get(memberId) ?? (replaced ? group.target.get(replaced) : undefined) ?? new Map();
     if (groupEpoch > group.assignmentEpoch) {
-      const targets = this.computeTarget(group, updated, metadata, replaced && replaced.memberId !== memberId ? replaced.memberId : null);
+      const targets = this.computeTarget(group, updated, metadata, replaced);
       for (const [id, a] of targets) if (!sameAssignment(a, group.target.get(id) ?? new Map())) records.push(ConsumerRecords.targetMember(req.groupId, id, a));
       records.push(ConsumerRecords.targetEpoch(req.groupId, groupEpoch));
       targetEpoch = groupEpoch;
@@ -223,7 +222,7 @@ export class ConsumerCoordinator {
     const stepped = reconciled.memberEpoch !== member.memberEpoch || reconciled.previousMemberEpoch !== member.previousMemberEpoch || reconciled.state !== member.state || assignmentChanged || !group.members.has(memberId);
     if (stepped) records.push(ConsumerRecords.current(req.groupId, reconciled));
 
-    // Applying the records updates the member in place: keep what it held before.
+    // What the member held before this heartbeat (a restarted member: nothing).
     const assignedBefore = member.assigned;
     const applied = await this.append(req.groupId, holder, group, records);
     this.migration?.armConverted(req.groupId, applied);
@@ -257,12 +256,16 @@ export class ConsumerCoordinator {
     return existing;
   }
 
-  /** Static membership (KIP-345 in KIP-848's terms): an instance id rejoining takes its member's place. */
-  private staticMember(groupId: string, group: ConsumerGroup, memberId: string, req: ConsumerHeartbeatRequest, records: OffsetsRecord[]): ConsumerMember {
+  /**
+   * Static membership (KIP-345 in KIP-848's terms): an instance id rejoining takes its member's
+   * place (`replaced`: the old member id, whose records this heartbeat removes).
+   */
+  private staticMember(groupId: string, group: ConsumerGroup, memberId: string, req: ConsumerHeartbeatRequest, records: OffsetsRecord[]): { member: ConsumerMember; replaced: string | null } {
     const existing = group.staticMember(req.instanceId!);
+    const same = (member: ConsumerMember) => ({ member, replaced: null });
     if (req.memberEpoch === JOIN_GROUP_MEMBER_EPOCH) {
-      if (!existing) return group.members.get(memberId)?.clone() ?? new ConsumerMember(memberId);
-      if (existing.memberId === memberId) return this.dynamicMember(group, memberId, req);
+      if (!existing) return same(group.members.get(memberId)?.clone() ?? new ConsumerMember(memberId));
+      if (existing.memberId === memberId) return same(this.dynamicMember(group, memberId, req));
       if (!existing.usesClassicProtocol && existing.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
         throw fail(ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${memberId} with instance id ${req.instanceId} cannot join the group because the instance id is owned by ${existing.memberId} member.`);
       }
@@ -273,12 +276,12 @@ export class ConsumerCoordinator {
       records.push(ConsumerRecords.targetMember(groupId, memberId, group.target.get(existing.memberId) ?? new Map()));
       records.push(ConsumerRecords.current(groupId, replacement));
       this.logger.info(`group ${groupId}: static member ${req.instanceId} rejoined as ${memberId}, replacing ${existing.memberId}`);
-      return replacement;
+      return { member: replacement, replaced: existing.memberId };
     }
     if (!existing) throw fail(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${req.instanceId} is unknown.`);
     if (existing.memberId !== memberId) throw fail(ErrorCode.FENCED_INSTANCE_ID, `Static member ${memberId} with instance id ${req.instanceId} was fenced by member ${existing.memberId}.`);
     if (!existing.usesClassicProtocol) checkMemberEpoch(existing, req.memberEpoch, req.owned);
-    return existing;
+    return same(existing);
   }
 
   /** Subscribed topic name → id and partition count, with `updated` in place of its old self (null: `removed` gone). */
@@ -308,7 +311,8 @@ export class ConsumerCoordinator {
     return assignor.assign(members.map((m) => ({
       memberId: m.memberId,
       subscribedTopicIds: new Set([...metadata].filter(([name]) => m.subscribesTo(name)).map(([, t]) => t.topicId)),
-      previous: group.target.get(m.memberId) ?? new Map(),
+      // A static member that replaced `removed` keeps what that one was meant to have.
+      previous: group.target.get(m.memberId) ?? (m === updated && removed !== null ? group.target.get(removed) : undefined) ?? new Map(),
     })), topics);
   }
 
