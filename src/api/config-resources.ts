@@ -5,7 +5,7 @@
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { TopicConfig, ConfigError } from '../config/config.js';
 import { TOPIC_CONFIG_BY_NAME, BROKER_CONFIG_BY_NAME } from '../config/definitions.js';
-import type { BrokerContext } from './handler.js';
+import type { BrokerContext } from '../broker/context.js';
 
 export const RESOURCE_TOPIC = 2;
 export const RESOURCE_BROKER = 4;

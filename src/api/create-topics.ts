@@ -7,7 +7,8 @@ import { CreateTopicsApi, type CreateTopicsRequest, type CreateTopicsResponse } 
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { ZERO_UUID } from '../protocol/codec.js';
 import { describeTopicConfigs } from '../config/describe.js';
-import { defineHandler, type BrokerContext } from './handler.js';
+import { defineHandler } from './handler.js';
+import type { BrokerContext } from '../broker/context.js';
 
 type Result = CreateTopicsResponse.CreatableTopicResult;
 

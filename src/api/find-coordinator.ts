@@ -1,8 +1,8 @@
 // FindCoordinator (key 10), versions 0-6. The range includes 0: librdkafka 2.0.2 never starts
-// a consumer group (nor lz4) unless it does (CLIENTS.md gotcha 5). v1 adds the key type
-// (0 group, 1 transaction) and an error message; v4 batches keys (KIP-699); v5 may answer
-// TRANSACTION_ABORTABLE (KIP-890, transactions: not served yet); v6 adds key type 2, share
-// groups (KIP-932), which Strom does not serve: INVALID_REQUEST for that key. Every group's
+// a consumer group (nor lz4) unless it does: its feature checks want old versions in range. v1
+// adds the key type (0 group, 1 transaction) and an error message; v4 batches keys (KIP-699);
+// v5 may answer TRANSACTION_ABORTABLE (KIP-890, transactions: not served yet); v6 adds key
+// type 2, share groups (KIP-932), which Strom does not serve: INVALID_REQUEST for that key. Every group's
 // coordinator is this broker; the first lookup creates __consumer_offsets, as Kafka does.
 // Transactions are not served yet: their coordinator is not available.
 import { FindCoordinatorApi, type FindCoordinatorRequest, type FindCoordinatorResponse } from '../protocol/generated/find-coordinator.js';

@@ -2,10 +2,8 @@
 // advertises: ApiVersions is derived from the handler table), and one function from a
 // decoded request to a response.
 import type { Reader, Writer } from '../protocol/codec.js';
-import type { BrokerConfig, Listener } from '../config/config.js';
-import type { LogManager } from '../log/log-manager.js';
-import type { Core, MemoryBudget, RegionPool } from '../core/index.js';
-import type { GroupCoordinator } from '../group/coordinator.js';
+import type { MemoryBudget } from '../core/index.js';
+import type { BrokerContext } from '../broker/context.js';
 
 export interface ApiSpec<Req, Res> {
   key: number;
@@ -17,39 +15,6 @@ export interface ApiSpec<Req, Res> {
   writeRequest(w: Writer, v: number, m: Req): void;
   readResponse(r: Reader, v: number): Res;
   writeResponse(w: Writer, v: number, m: Res): void;
-}
-
-export interface Logger {
-  info(msg: string): void;
-  warn(msg: string): void;
-  error(msg: string): void;
-  debug(msg: string): void;
-}
-
-/** The broker's services, as handlers see them. */
-export interface BrokerContext {
-  readonly config: BrokerConfig;
-  readonly logs: LogManager;
-  readonly groups: GroupCoordinator;
-  readonly core: Core;
-  readonly regions: RegionPool;
-  /** Core memory for requests and responses in flight, broker-wide (strom.request.memory.max.bytes). */
-  readonly memory: MemoryBudget;
-  readonly logger: Logger;
-  readonly nodeId: number;
-  readonly clusterId: string;
-  /** What Metadata advertises (ports resolved after listening). */
-  readonly advertised: Listener[];
-  /** A fresh producer id (InitProducerId). */
-  nextProducerId(): number;
-  /** Per-topic traffic counters (the HTTP gateway's /metrics), when something listens. */
-  readonly traffic?: TrafficListener;
-}
-
-/** Bytes and records in and out per topic, as the produce and fetch paths see them. */
-export interface TrafficListener {
-  produced(topic: string, bytes: number, records: number): void;
-  fetched(topic: string, bytes: number): void;
 }
 
 export interface RequestContext {

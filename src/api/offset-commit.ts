@@ -1,4 +1,4 @@
-// OffsetCommit (key 8), versions 0-9 (Kafka 3.9's maximum; 10+ name topics by id, CLIENTS.md gotcha 14).
+// OffsetCommit (key 8), versions 0-9 (Kafka 3.9's maximum; 10+ name topics by id).
 // v0 has no generation or member (a standalone commit); v1 adds them and a per-partition
 // commit timestamp; v2-4 a retention time (Kafka ignores it since KIP-211 unless set; Strom
 // always applies offsets.retention.minutes); v6 the leader epoch; v7 group.instance.id.

@@ -10,7 +10,8 @@ import { ProduceApi, type ProduceRequest, type ProduceResponse } from '../protoc
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { CoreError, buildBatch, decodeBatches, legacyToBatch, visitRecords, type Core } from '../core/index.js';
 import { codecs, codecOf, CompressionError, ZSTD, initCompression } from '../compression/codecs.js';
-import { defineHandler, type BrokerContext } from './handler.js';
+import { defineHandler } from './handler.js';
+import type { BrokerContext } from '../broker/context.js';
 import { ABI } from '../core/index.js';
 
 type PartitionResponse = ProduceResponse.PartitionProduceResponse;

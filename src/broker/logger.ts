@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import { pino, type Logger as Pino } from 'pino';
 import type { PrettyStream } from 'pino-pretty';
-import type { Logger } from '../api/handler.js';
+import type { Logger } from '../base/logger.js';
 
 const require = createRequire(import.meta.url);
 

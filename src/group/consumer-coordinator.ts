@@ -10,6 +10,7 @@
 // migration.ts's.
 import { randomUUID } from 'node:crypto';
 import type { BrokerConfig } from '../config/config.js';
+import type { Logger } from '../base/logger.js';
 import type { LogManager } from '../log/log-manager.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { Reader } from '../protocol/codec.js';
@@ -25,11 +26,6 @@ import {
 } from './consumer-group.js';
 import { ConsumerRecords, applyConsumerRecord, groupTombstones, memberTombstones, readConsumerKey } from './consumer-records.js';
 import { groupKey } from './records.js';
-
-interface Logger {
-  info(msg: string): void;
-  warn(msg: string): void;
-}
 
 export interface ConsumerHeartbeatRequest {
   groupId: string;

@@ -12,11 +12,7 @@ import { Group, Member, type JoinResult, type SyncResult, type Protocol, type Co
 import { GroupStore, type OffsetToCommit } from './store.js';
 import { ConsumerCoordinator } from './consumer-coordinator.js';
 import { Migration } from './migration.js';
-
-interface Logger {
-  info(msg: string): void;
-  warn(msg: string): void;
-}
+import type { Logger } from '../base/logger.js';
 
 export interface JoinRequest {
   groupId: string;

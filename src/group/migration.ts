@@ -12,6 +12,7 @@
 // back) never stops the group.
 import { randomUUID } from 'node:crypto';
 import type { BrokerConfig } from '../config/config.js';
+import type { Logger } from '../base/logger.js';
 import type { LogManager } from '../log/log-manager.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { Reader } from '../protocol/codec.js';
@@ -26,11 +27,6 @@ import { ConsumerGroup, ConsumerMember, MemberState } from './consumer-group.js'
 import { ConsumerRecords, groupTombstones } from './consumer-records.js';
 import type { ConsumerCoordinator, MigrationHooks } from './consumer-coordinator.js';
 import { reconcile } from './reconcile.js';
-
-interface Logger {
-  info(msg: string): void;
-  warn(msg: string): void;
-}
 
 /** What migration needs of the classic coordinator. */
 export interface ClassicSide {

@@ -14,7 +14,7 @@
 // membership, commits with generation -1 (accepted while the group has no live members).
 // Instances unused for http.consumer.instance.timeout.ms are deleted (and leave the group).
 import { randomUUID } from 'node:crypto';
-import type { BrokerContext } from '../api/handler.js';
+import type { BrokerContext } from '../broker/context.js';
 import { KafkaResponseError } from '../client/errors.js';
 import { GroupMember } from '../client/group-member.js';
 import type { TopicPartitions } from '../protocol/consumer-protocol.js';

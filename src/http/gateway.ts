@@ -7,7 +7,7 @@
 // something unexpected answers 500 and is logged, never taking the broker down.
 import { STATUS_CODES } from 'node:http';
 import type { HttpResponse, HttpRequest as UwsRequest, TemplatedApp, us_listen_socket, us_socket_context_t } from 'uWebSockets.js';
-import type { BrokerContext } from '../api/handler.js';
+import type { BrokerContext } from '../broker/context.js';
 import type { Listener } from '../config/config.js';
 import { loadUws, type HttpBackend } from './backend.js';
 import { HttpError, Router, errorReply, json, type HttpReply, type HttpRequest } from './router.js';

@@ -1,7 +1,7 @@
 // A group member's requests carried to the broker's own group coordinator in process, as
 // the JoinGroup, SyncGroup, Heartbeat, LeaveGroup and OffsetCommit handlers (src/api/) call
 // it: REST consumer instances are members like any Kafka consumer, without a loopback socket.
-import type { BrokerContext } from '../api/handler.js';
+import type { BrokerContext } from '../broker/context.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { KafkaResponseError } from '../client/errors.js';
 import type { GroupTransport, JoinGroupAnswer, JoinGroupCall, MemberIdentity, SyncGroupCall } from '../client/group-member.js';

@@ -2,7 +2,7 @@
 // Counters are pushed by the produce/fetch paths (BrokerContext.traffic) and by the Kafka
 // listener's request hook; gauges of logs, groups and queues are read at scrape time.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { BrokerContext, TrafficListener } from '../api/handler.js';
+import type { BrokerContext, TrafficListener } from '../broker/context.js';
 import { groupLag } from '../group/lag.js';
 
 export interface GatewaySources {

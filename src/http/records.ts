@@ -5,7 +5,7 @@ import { buildBatch, decodeBatches, type DecodedRecord, type RecordInput } from 
 import { codecs, initCompression } from '../compression/codecs.js';
 import { producePartition } from '../api/produce.js';
 import { murmur2 } from '../client/producer.js';
-import type { BrokerContext } from '../api/handler.js';
+import type { BrokerContext } from '../broker/context.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { HttpError } from './router.js';

@@ -2,7 +2,7 @@
 // /topics/{t}/partitions[/{p}[/offsets]], POST /topics/{t} and /topics/{t}/partitions/{p}
 // with the embedded formats application/vnd.kafka.{json,binary}.v2+json (binary = base64).
 // Avro/Protobuf/JSON Schema formats need a schema registry, which Strom does not have: 415.
-import type { BrokerContext } from '../api/handler.js';
+import type { BrokerContext } from '../broker/context.js';
 import type { Topic } from '../log/log-manager.js';
 import { HttpError, Router, V2_JSON, intParam, json, objectBody, type HttpRequest } from './router.js';
 import { produceRecords, type EmbeddedFormat, type ProduceRecord } from './records.js';

@@ -1,7 +1,7 @@
 // Confluent REST Proxy API v3, read paths (and topic creation, which the console uses):
 // clusters, brokers, topics, partitions, consumer groups and their lag. Lag comes from
 // group/lag.ts's groupLag, the one definition of consumer lag in Strom.
-import type { BrokerContext } from '../api/handler.js';
+import type { BrokerContext } from '../broker/context.js';
 import { groupLag } from '../group/lag.js';
 import { KafkaError } from '../protocol/errors.js';
 import { HttpError, Router, json, objectBody, type HttpRequest } from './router.js';

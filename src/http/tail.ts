@@ -5,7 +5,7 @@
 // http.ws.max.buffered.bytes the tail stops reading the log for it until uWS reports the
 // socket drained. A slow reader thus holds at most the bound plus one record.
 import type { WebSocket } from 'uWebSockets.js';
-import type { BrokerContext } from '../api/handler.js';
+import type { BrokerContext } from '../broker/context.js';
 import { produceRecords, readRecords, recordJson } from './records.js';
 import { HttpError } from './router.js';
 

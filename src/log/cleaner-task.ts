@@ -17,7 +17,7 @@
 import { openSync, readSync, writeSync, closeSync, fsyncSync, futimesSync, utimesSync, statSync } from 'node:fs';
 import type { Core, Codecs, RecordPredicate } from '../core/index.js';
 import { filterBatchAt, visitRecordsAt } from '../core/index.js';
-import { segmentPaths, CLEANED_SUFFIX } from './layout.js';
+import { segmentPaths, CLEANED_SUFFIX } from '../storage/layout.js';
 import { ABI, at, type Ptr } from '../core/index.js';
 
 export interface SegmentInput {

@@ -7,7 +7,7 @@ import { unlinkSync } from 'node:fs';
 import { Core } from '../core/index.js';
 import { codecs, initCompression } from '../compression/codecs.js';
 import { cleanSegments, type CleanTask, type CleanOutput } from './cleaner-task.js';
-import { segmentPaths, CLEANED_SUFFIX } from './layout.js';
+import { segmentPaths, CLEANED_SUFFIX } from '../storage/layout.js';
 
 export type CleanerRequest = { id: number; task: CleanTask };
 export type CleanerReply = { id: number; output: CleanOutput } | { id: number; error: string };

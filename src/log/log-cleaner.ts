@@ -23,17 +23,14 @@ import { join } from 'node:path';
 import { coreModule, type Core } from '../core/index.js';
 import type { BrokerConfig } from '../config/config.js';
 import { readCheckpoint, writeCheckpoint, writeCheckpointSync } from './checkpoint.js';
-import { CLEANER_OFFSET_CHECKPOINT, CLEANED_SUFFIX, segmentPaths } from './layout.js';
+import { CLEANER_OFFSET_CHECKPOINT, CLEANED_SUFFIX, segmentPaths } from '../storage/layout.js';
 import { planCleaning, type CleanPlan } from './cleaner-plan.js';
 import type { CleanOutput, CleanTask, CleanedSegment } from './cleaner-task.js';
 import type { CleanerReply } from './cleaner-worker.js';
 import type { PartitionLog } from './partition-log.js';
 import type { Segment } from './segment.js';
-
-interface Logger {
-  info(msg: string): void;
-  warn(msg: string): void;
-}
+import type { Logger } from '../base/logger.js';
+import { workerUrl } from '../base/worker-url.js';
 
 /** What one pass did to one log. */
 export interface CleanStats {
@@ -51,10 +48,7 @@ export interface CleanStats {
   ms: number;
 }
 
-// The worker is loaded from compiled JS; under vitest (TypeScript sources) use dist/.
-const WORKER_URL = import.meta.url.endsWith('.ts')
-  ? new URL('../../dist/log/cleaner-worker.js', import.meta.url)
-  : new URL('./cleaner-worker.js', import.meta.url);
+const WORKER_URL = workerUrl(import.meta.url, 'log/cleaner-worker.js');
 
 /** The cleaner's worker thread, started on first use, one pass at a time. */
 class CleanerThread {

@@ -13,11 +13,12 @@ import { readCheckpoint, writeCheckpoint, writeCheckpointSync } from './checkpoi
 import {
   partitionDirName, parsePartitionDirName, topicNameError, RECOVERY_POINT_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT,
   HIGH_WATERMARK_CHECKPOINT, CLEAN_SHUTDOWN_FILE, META_PROPERTIES, TOPICS_FILE, DELETE_DIR_SUFFIX, BROKER_CONFIGS_FILE,
-} from './layout.js';
+} from '../storage/layout.js';
 import { PartitionLog } from './partition-log.js';
 import { loadPartition } from './recovery.js';
 import { LogCleaner, type CleanStats } from './log-cleaner.js';
 import { IndexCache } from './index-cache.js';
+import type { Logger } from '../base/logger.js';
 
 export interface Topic {
   name: string;
@@ -35,11 +36,6 @@ export interface StartStats {
   recoveredSegments: number;
   truncatedBytes: number;
   clean: boolean;
-}
-
-interface Logger {
-  info(msg: string): void;
-  warn(msg: string): void;
 }
 
 interface TopicsFile {

@@ -8,7 +8,7 @@ import { readdirSync, statSync, unlinkSync, truncateSync, openSync, closeSync, f
 import { join } from 'node:path';
 import type { Core, RegionPool } from '../core/index.js';
 import { ABI } from '../core/index.js';
-import { parseSegmentFileName, DELETED_SUFFIX, offsetFileName, LOG_SUFFIX } from './layout.js';
+import { parseSegmentFileName, DELETED_SUFFIX, offsetFileName, LOG_SUFFIX } from '../storage/layout.js';
 import { CorruptIndexError } from './segment-index.js';
 import { walkSegment } from './segment-scan.js';
 import type { PartitionLog } from './partition-log.js';

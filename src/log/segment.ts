@@ -2,7 +2,7 @@
 // append worker writes it), its size as far as appends have completed, and its indexes.
 import { openSync, read, readSync, close, rename, unlink } from 'node:fs';
 import type { Core } from '../core/index.js';
-import { segmentPaths, DELETED_SUFFIX } from './layout.js';
+import { segmentPaths, DELETED_SUFFIX } from '../storage/layout.js';
 import { SegmentIndex, type IndexOptions } from './segment-index.js';
 import type { IndexCache } from './index-cache.js';
 import type { LogSource } from './segment-scan.js';

@@ -8,10 +8,9 @@ import { decodeHistogram } from './histogram.js';
 import { Reporter, type PerfResult } from './report.js';
 import type { ProduceLoopConfig } from './produce-loop.js';
 import type { ProduceWorkerMessage } from './produce-worker.js';
+import { workerUrl } from '../base/worker-url.js';
 
-const WORKER_URL = import.meta.url.endsWith('.ts')
-  ? new URL('../../dist/perf/produce-worker.js', import.meta.url)
-  : new URL('./produce-worker.js', import.meta.url);
+const WORKER_URL = workerUrl(import.meta.url, 'perf/produce-worker.js');
 
 export interface ProducePerfOptions {
   bootstrapServer: string;

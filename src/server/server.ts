@@ -2,7 +2,8 @@
 // broker can stop cleanly (stop accepting, let requests in flight finish, close).
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Listener } from '../config/config.js';
-import type { BrokerContext, Handler } from '../api/handler.js';
+import type { Handler } from '../api/handler.js';
+import type { BrokerContext } from '../broker/context.js';
 import { Connection, type ConnectionLimits, type PauseReason } from './connection.js';
 
 export class KafkaServer {

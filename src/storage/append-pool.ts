@@ -11,6 +11,7 @@ import type { ControlMessage, WorkerReply } from './append-worker.js';
 import {
   allocateChannel, controlView, jobSlot, doneSlot, writeJob, readDone, SLOTS, JOB_HEAD, DONE_HEAD, type ChannelLayout, type AppendDone,
 } from './channel.js';
+import { workerUrl } from '../base/worker-url.js';
 
 export type AppendResult = AppendDone;
 
@@ -28,10 +29,7 @@ interface Job {
   resolve: (result: AppendResult) => void;
 }
 
-// The worker is loaded from compiled JS; under vitest (TypeScript sources) use dist/.
-const WORKER_URL = import.meta.url.endsWith('.ts')
-  ? new URL('../../dist/storage/append-worker.js', import.meta.url)
-  : new URL('./append-worker.js', import.meta.url);
+const WORKER_URL = workerUrl(import.meta.url, 'storage/append-worker.js');
 
 export class WorkerChannel {
   readonly worker: Worker;

@@ -3,7 +3,7 @@
 // disk straight from shared memory, and fsyncs by the flush policy. Runs only in a worker.
 import { openSync, closeSync, writeSync, fdatasyncSync, fdatasync, ftruncateSync } from 'node:fs';
 import type { Core, BatchHeader } from '../core/index.js';
-import { segmentPaths } from '../log/layout.js';
+import { segmentPaths } from './layout.js';
 import { FLAG_ROLL, FLAG_STRICT, STATUS_IO_ERROR, STATUS_DISK_FULL, STATUS_OFFSET_OVERFLOW, type AppendDone } from './channel.js';
 import { ABI, type Ptr } from '../core/index.js';
 

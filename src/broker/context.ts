@@ -1,0 +1,33 @@
+// The broker's services as everything above the logs sees them: API handlers, the Kafka
+// listeners, the HTTP gateway. broker.ts builds it; nothing here knows about sockets.
+import type { BrokerConfig, Listener } from '../config/config.js';
+import type { LogManager } from '../log/log-manager.js';
+import type { Core, MemoryBudget, RegionPool } from '../core/index.js';
+import type { GroupCoordinator } from '../group/coordinator.js';
+import type { Logger } from '../base/logger.js';
+
+/** The broker's services, as handlers see them. */
+export interface BrokerContext {
+  readonly config: BrokerConfig;
+  readonly logs: LogManager;
+  readonly groups: GroupCoordinator;
+  readonly core: Core;
+  readonly regions: RegionPool;
+  /** Core memory for requests and responses in flight, broker-wide (strom.request.memory.max.bytes). */
+  readonly memory: MemoryBudget;
+  readonly logger: Logger;
+  readonly nodeId: number;
+  readonly clusterId: string;
+  /** What Metadata advertises (ports resolved after listening). */
+  readonly advertised: Listener[];
+  /** A fresh producer id (InitProducerId). */
+  nextProducerId(): number;
+  /** Per-topic traffic counters (the HTTP gateway's /metrics), when something listens. */
+  readonly traffic?: TrafficListener;
+}
+
+/** Bytes and records in and out per topic, as the produce and fetch paths see them. */
+export interface TrafficListener {
+  produced(topic: string, bytes: number, records: number): void;
+  fetched(topic: string, bytes: number): void;
+}
