@@ -26,6 +26,8 @@ export interface Topic {
   overrides: Record<string, string>;
   config: TopicConfig;
   internal: boolean;
+  /** KIP-516 topic id (base64url UUID as on the wire), random per topic creation. */
+  topicId: string;
 }
 
 export interface StartStats {
@@ -38,7 +40,7 @@ export interface StartStats {
 
 interface TopicsFile {
   version: 1;
-  topics: Record<string, { partitions: number; configs: Record<string, string> }>;
+  topics: Record<string, { partitions: number; configs: Record<string, string>; topicId?: string }>;
 }
 
 /** A filesystem failure as Kafka's KAFKA_STORAGE_ERROR (other errors pass through). */
@@ -46,6 +48,11 @@ function storageError(e: unknown, what: string): unknown {
   const code = (e as NodeJS.ErrnoException).code;
   if (e instanceof KafkaError || typeof code !== 'string') return e;
   return new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${what}: ${code === 'ENOSPC' ? 'no space left on the log directory' : (e as Error).message}`);
+}
+
+/** A random topic id: 16 bytes as base64url, as the codec writes UUIDs (never the zero UUID). */
+function newTopicId(): string {
+  return randomBytes(16).toString('base64url');
 }
 
 const INDEX_CACHE_KEY = 'strom.index.cache.max.bytes';
@@ -112,7 +119,7 @@ export class LogManager {
     const stats: StartStats = { topics: 0, partitions: 0, recoveredSegments: 0, truncatedBytes: 0, clean };
     for (const [name, count] of found) {
       const overrides = known.topics[name]?.configs ?? {};
-      const topic = this.newTopic(name, overrides);
+      const topic = this.newTopic(name, overrides, known.topics[name]?.topicId);
       for (let p = 0; p < count; p++) {
         const log = this.newPartitionLog(topic, p);
         mkdirSync(log.dir, { recursive: true });
@@ -192,14 +199,20 @@ export class LogManager {
 
   private writeTopicsFile(): void {
     const file: TopicsFile = { version: 1, topics: {} };
-    for (const t of this.topics.values()) file.topics[t.name] = { partitions: t.partitions.length, configs: t.overrides };
+    for (const t of this.topics.values()) file.topics[t.name] = { partitions: t.partitions.length, configs: t.overrides, topicId: t.topicId };
     const path = join(this.dir, TOPICS_FILE);
     writeFileSync(`${path}.tmp`, JSON.stringify(file, null, 2));
     renameSync(`${path}.tmp`, path);
   }
 
-  private newTopic(name: string, overrides: Record<string, string>): Topic {
-    return { name, partitions: [], overrides, config: new TopicConfig(this.config, overrides), internal: name.startsWith('__') };
+  private newTopic(name: string, overrides: Record<string, string>, topicId = newTopicId()): Topic {
+    return { name, partitions: [], overrides, config: new TopicConfig(this.config, overrides), internal: name.startsWith('__'), topicId };
+  }
+
+  /** The topic with this KIP-516 id, if any. */
+  topicById(topicId: string): Topic | undefined {
+    for (const t of this.topics.values()) if (t.topicId === topicId) return t;
+    return undefined;
   }
 
   private newPartitionLog(topic: Topic, partition: number): PartitionLog {
