@@ -6,6 +6,8 @@
 import { ListOffsetsApi, type ListOffsetsRequest, type ListOffsetsResponse } from '../protocol/generated/list-offsets.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { PartitionLog } from '../log/partition-log.js';
+import { CompressionError } from '../compression/codecs.js';
+import { CoreError } from '../core/index.js';
 import { defineHandler } from './handler.js';
 
 const LATEST = -1;
@@ -29,6 +31,8 @@ export const listOffsets = defineHandler(ListOffsetsApi, { min: 0, max: 7 }, asy
         return { ...base, timestamp: found.timestamp, offset: found.offset, leaderEpoch: ctx.apiVersion >= 4 && found.offset >= 0 ? 0 : -1 };
       } catch (e) {
         if (e instanceof KafkaError) return { ...base, errorCode: e.code };
+        // A stored batch that does not decode (produce checks CRCs, not compressed payloads).
+        if (e instanceof CompressionError || e instanceof CoreError) return { ...base, errorCode: ErrorCode.CORRUPT_MESSAGE };
         throw e;
       }
     })),

@@ -266,7 +266,8 @@ describe('strom consumer-groups', () => {
     const r = await strom(['consumer-groups', ...B, '--list', '--state']);
     expect(rows(r.stdout)).toContainEqual(['group1', 'Empty']);
     const json = JSON.parse((await strom(['consumer-groups', ...B, '--list', '--json'])).stdout);
-    expect(json).toContainEqual({ groupId: 'group1', protocolType: 'consumer', state: 'Empty' });
+    expect(json).toContainEqual({ groupId: 'group1', protocolType: 'consumer', state: 'Empty', type: 'classic' });
+    expect(rows((await strom(['consumer-groups', ...B, '--list', '--type', 'classic'])).stdout)).toContainEqual(['group1', 'Classic']);
   });
 
   it('--delete, and an unknown group', async () => {
