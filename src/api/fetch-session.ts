@@ -8,6 +8,9 @@
 //                      changed, and those forgotten; the answer holds only the session's
 //                      partitions that changed. An unknown id is FETCH_SESSION_ID_NOT_FOUND,
 //                      another epoch than the session expects INVALID_FETCH_SESSION_EPOCH.
+// From v13 topics are named by id (KIP-516): a session keys its partitions by topic id, an
+// unknown id is UNKNOWN_TOPIC_ID (a topic deleted and created again has a new one), and a
+// session opened with names used with ids (or the other way) is FETCH_SESSION_TOPIC_ID_ERROR.
 import type { FetchRequest, FetchResponse } from '../protocol/generated/fetch.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { ZERO_UUID } from '../protocol/codec.js';
@@ -17,6 +20,8 @@ import type { RequestContext } from './handler.js';
 
 /** The first Fetch version with fetch sessions. */
 const FIRST_SESSION_VERSION = 7;
+/** The first Fetch version that names topics by id. */
+const FIRST_TOPIC_ID_VERSION = 13;
 
 /** One partition to answer. */
 export interface FetchTarget {
@@ -27,6 +32,8 @@ export interface FetchTarget {
   maxBytes: number;
   currentLeaderEpoch: number;
   log: PartitionLog | undefined;
+  /** Named by a topic id no topic has (v13+): UNKNOWN_TOPIC_ID. */
+  unknownTopicId: boolean;
   /** Its entry in the session, when there is one. */
   cached: SessionPartition | null;
 }
@@ -46,6 +53,7 @@ export function openSession(ctx: RequestContext, request: FetchRequest): Session
   const cache = ctx.broker.fetchSessions;
   const { sessionId, sessionEpoch } = request;
   const now = Date.now();
+  const byId = ctx.apiVersion >= FIRST_TOPIC_ID_VERSION;
   if (ctx.apiVersion < FIRST_SESSION_VERSION || sessionEpoch === FINAL_EPOCH) {
     if (ctx.apiVersion >= FIRST_SESSION_VERSION && sessionId !== 0) cache.remove(sessionId);
     return { kind: 'sessionless', targets: requested(ctx, request), responseSessionId: 0, include: () => true };
@@ -53,19 +61,20 @@ export function openSession(ctx: RequestContext, request: FetchRequest): Session
   if (sessionEpoch === INITIAL_EPOCH) {
     if (sessionId !== 0) cache.remove(sessionId);
     const targets = requested(ctx, request);
-    const session = cache.create(false, targets.length, now);
+    const session = cache.create(byId, targets.length, now);
     if (!session) return { kind: 'sessionless', targets, responseSessionId: 0, include: () => true };
     for (const t of targets) {
       t.cached = cachedFrom(t);
-      session.partitions.set(FetchSession.key(t.topic, t.partition), t.cached);
+      session.partitions.set(keyOf(t, byId), t.cached);
     }
     return { kind: 'full', targets, responseSessionId: session.id, include: (t, data) => remember(t.cached!, data) || true };
   }
   const session = cache.get(sessionId);
   if (!session) return { kind: 'error', errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND };
   if (session.epoch !== sessionEpoch) return { kind: 'error', errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH };
+  if (session.usesTopicIds !== byId) return { kind: 'error', errorCode: ErrorCode.FETCH_SESSION_TOPIC_ID_ERROR };
   for (const t of requested(ctx, request)) {
-    const key = FetchSession.key(t.topic, t.partition);
+    const key = keyOf(t, byId);
     const known = session.partitions.get(key);
     if (known) {
       known.fetchOffset = t.fetchOffset;
@@ -75,18 +84,24 @@ export function openSession(ctx: RequestContext, request: FetchRequest): Session
     } else session.partitions.set(key, cachedFrom(t));
   }
   for (const forgotten of request.forgottenTopicsData) {
-    for (const partition of forgotten.partitions) session.partitions.delete(FetchSession.key(forgotten.topic, partition));
+    for (const partition of forgotten.partitions) session.partitions.delete(FetchSession.key(byId ? forgotten.topicId : forgotten.topic, partition));
   }
   session.advance(now);
-  const targets: FetchTarget[] = [...session.partitions.values()].map((p) => ({
-    topic: p.topic, topicId: p.topicId, partition: p.partition, fetchOffset: p.fetchOffset, maxBytes: p.maxBytes,
-    currentLeaderEpoch: p.currentLeaderEpoch, log: ctx.broker.logs.partition(p.topic, p.partition), cached: p,
-  }));
+  const targets: FetchTarget[] = [...session.partitions.values()].map((p) => {
+    // By id, the topic is looked up again: deleted (and perhaps created again) since, its id is unknown.
+    const topic = byId ? ctx.broker.logs.topicById(p.topicId) : undefined;
+    const name = byId ? topic?.name ?? '' : p.topic;
+    return {
+      topic: name, topicId: p.topicId, partition: p.partition, fetchOffset: p.fetchOffset, maxBytes: p.maxBytes,
+      currentLeaderEpoch: p.currentLeaderEpoch, log: name === '' ? undefined : ctx.broker.logs.partition(name, p.partition),
+      unknownTopicId: byId && !topic, cached: p,
+    };
+  });
   return {
     kind: 'incremental', targets, responseSessionId: session.id,
     include: (t, data) => {
       const changed = remember(t.cached!, data);
-      if (data.records && data.records.length > 0) session.requeue(FetchSession.key(t.topic, t.partition));
+      if (data.records && data.records.length > 0) session.requeue(keyOf(t, byId));
       return changed;
     },
   };
@@ -96,12 +111,23 @@ interface Requested extends FetchTarget {
   lastFetchedEpoch: number;
 }
 
-/** The partitions the request names, in its order. */
+/** The partitions the request names, in its order: by name before v13, by topic id from v13. */
 function requested(ctx: RequestContext, request: FetchRequest): Requested[] {
-  return request.topics.flatMap((t) => t.partitions.map((p) => ({
-    topic: t.topic, topicId: ZERO_UUID, partition: p.partition, fetchOffset: p.fetchOffset, maxBytes: p.partitionMaxBytes,
-    currentLeaderEpoch: p.currentLeaderEpoch, lastFetchedEpoch: p.lastFetchedEpoch, log: ctx.broker.logs.partition(t.topic, p.partition), cached: null,
-  })));
+  const byId = ctx.apiVersion >= FIRST_TOPIC_ID_VERSION;
+  return request.topics.flatMap((t) => {
+    const topic = byId ? ctx.broker.logs.topicById(t.topicId) : ctx.broker.logs.topic(t.topic);
+    const name = byId ? topic?.name ?? '' : t.topic;
+    return t.partitions.map((p) => ({
+      topic: name, topicId: byId ? t.topicId : topic?.topicId ?? ZERO_UUID, partition: p.partition, fetchOffset: p.fetchOffset, maxBytes: p.partitionMaxBytes,
+      currentLeaderEpoch: p.currentLeaderEpoch, lastFetchedEpoch: p.lastFetchedEpoch,
+      log: name === '' ? undefined : ctx.broker.logs.partition(name, p.partition), unknownTopicId: byId && !topic, cached: null,
+    }));
+  });
+}
+
+/** A partition's key in its session: by topic id from v13, by name before. */
+function keyOf(t: FetchTarget, byId: boolean): string {
+  return FetchSession.key(byId ? t.topicId : t.topic, t.partition);
 }
 
 function cachedFrom(t: FetchTarget & { lastFetchedEpoch?: number }): SessionPartition {

@@ -1,4 +1,6 @@
-// Fetch (key 1), versions 0-12 (13+ name topics by id).
+// Fetch (key 1), versions 0-17. v13+ name topics by id (KIP-516), v15 carries the replica's
+// state instead of its id (KIP-903), v16 may answer the leaders' endpoints (KIP-951), v17 the
+// replica's directory (KIP-853): for a consumer of one broker those change nothing else.
 // Long poll: waits up to MaxWaitMs for MinBytes, waking at the next append to any fetched
 // partition. Budgets: PartitionMaxBytes per partition, MaxBytes (v3+) per response; the
 // first batch of the first non-empty partition is returned whole even when larger (KIP-74).
@@ -41,7 +43,7 @@ const FIRST_ZSTD_VERSION = 10;
 const FIRST_ISOLATION_VERSION = 4;
 const READ_COMMITTED = 1;
 
-export const fetch = defineHandler(FetchApi, { min: 0, max: 12 }, async (request: FetchRequest, ctx): Promise<FetchResponse> => {
+export const fetch = defineHandler(FetchApi, { min: 0, max: 17 }, async (request: FetchRequest, ctx): Promise<FetchResponse> => {
   const session = openSession(ctx, request);
   if (session.kind === 'error') {
     return { throttleTimeMs: 0, errorCode: session.errorCode, sessionId: 0, responses: [], nodeEndpoints: [] };
@@ -82,7 +84,7 @@ function sliceAll(ctx: RequestContext, request: FetchRequest, targets: FetchTarg
     round.data.push(data);
     round.slices.push(undefined);
     if (!t.log) {
-      data.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      failed(data, t.unknownTopicId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, v);
       round.error = true;
       continue;
     }

@@ -7,7 +7,7 @@ import { ErrorCode } from '../../src/protocol/errors.js';
 import { startBroker, cleanupDirs, type RunningBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 
-const FETCH = 1, PRODUCE = 0, CREATE_TOPICS = 19;
+const FETCH = 1, PRODUCE = 0, CREATE_TOPICS = 19, METADATA = 3, DELETE_TOPICS = 20;
 const core = Core.create();
 let broker: RunningBroker;
 const clients: RawClient[] = [];
@@ -126,5 +126,38 @@ describe('fetch sessions', () => {
     const c = await client();
     const r = await c.request(FETCH, 6, fetchRequest(0, 0, all));
     expect(answered(r).length).toBe(4);
+  });
+
+  it('v13+ names topics by id: records by id, an unknown id is UNKNOWN_TOPIC_ID, a session keeps to ids', async () => {
+    const c = await client();
+    const meta = await c.request(METADATA, 12, { topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 's' }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+    const id: string = meta.topics[0].topicId;
+    expect(id).not.toBe('AAAAAAAAAAAAAAAAAAAAAA');
+    const byId = (sessionId: number, epoch: number, topicId: string, wants: Want[], forget: number[] = []) => {
+      const r = fetchRequest(sessionId, epoch, wants, forget);
+      r.topics.forEach((t) => { t.topicId = topicId; t.topic = ''; });
+      r.forgottenTopicsData.forEach((t) => { t.topicId = topicId; t.topic = ''; });
+      return r;
+    };
+    for (const v of [13, 15, 17]) {
+      const r = await c.request(FETCH, v, byId(0, -1, id, all));
+      expect([r.responses[0].topicId, answered(r)]).toEqual([id, [[0, 0, true], [1, 0, true], [2, 0, true], [3, 0, true]]]);
+    }
+    const unknown = await c.request(FETCH, 13, byId(0, -1, 'AAAAAAAAAAAAAAAAAAAAAQ', [{ partition: 0, offset: 0 }]));
+    expect(answered(unknown)).toEqual([[0, ErrorCode.UNKNOWN_TOPIC_ID, false]]);
+    // A session opened by id serves incremental fetches by id, and refuses one by name.
+    const full = await c.request(FETCH, 13, byId(0, 0, id, all.map((w) => ({ ...w, offset: 2 }))));
+    expect(full.sessionId).toBeGreaterThan(0);
+    await produce(3, 1);
+    const incremental = await c.request(FETCH, 13, byId(full.sessionId, 1, id, []));
+    expect(answered(incremental)).toEqual([[3, 0, true]]);
+    const byName = await c.request(FETCH, 12, fetchRequest(full.sessionId, 2, []));
+    expect(byName.errorCode).toBe(ErrorCode.FETCH_SESSION_TOPIC_ID_ERROR);
+    // The topic deleted and created again has another id: the session's partitions are unknown now.
+    expect((await c.request(DELETE_TOPICS, 4, { topicNames: ['s'], topics: [], timeoutMs: 5000 })).responses[0].errorCode).toBe(0);
+    await setUp();
+    const after = await c.request(FETCH, 13, byId(full.sessionId, 2, id, []));
+    expect(answered(after).every(([, error]: [number, number]) => error === ErrorCode.UNKNOWN_TOPIC_ID)).toBe(true);
+    expect(answered(after).length).toBe(4);
   });
 });

@@ -1,6 +1,6 @@
 // Topic ids (KIP-516) over real sockets: @platformatic/kafka (a client that reads them from
-// Metadata and CreateTopics), raw Metadata v12-13, CreateTopics v7, DeleteTopics v6 and
-// DescribeTopicPartitions requests, `strom topics --describe`, and a broker restarted on its
+// Metadata and CreateTopics), raw Metadata v12-13, CreateTopics v7, DeleteTopics v6, Fetch
+// v13 and DescribeTopicPartitions requests, `strom topics --describe`, and a broker restarted on its
 // directory, one of whose partition directories holds another incarnation of its topic.
 // (kafkajs 2.2.4, kafka-python 2.0.2 and librdkafka 2.0.2 ask for Metadata versions older
 // than topic ids: they never see one.)
@@ -17,6 +17,7 @@ import { ZERO_UUID } from '../../src/protocol/codec.js';
 import { defaultMetadataRequest, type MetadataResponse } from '../../src/protocol/generated/metadata.js';
 import { defaultCreateTopicsRequest, defaultCreateTopicsRequestCreatableTopic, type CreateTopicsResponse } from '../../src/protocol/generated/create-topics.js';
 import { defaultDeleteTopicsRequest, type DeleteTopicsResponse } from '../../src/protocol/generated/delete-topics.js';
+import { defaultFetchRequest, defaultFetchRequestFetchTopic, defaultFetchRequestFetchPartition, type FetchResponse } from '../../src/protocol/generated/fetch.js';
 import { defaultDescribeTopicPartitionsRequest, type DescribeTopicPartitionsRequest, type DescribeTopicPartitionsResponse } from '../../src/protocol/generated/describe-topic-partitions.js';
 
 requireExternal('kcat');
@@ -96,6 +97,14 @@ describe('topic ids', () => {
     } finally {
       await client.close();
     }
+    // Fetch v13+ names topics by id: the deleted topic's id is unknown, the new one's served.
+    const fetchById = (topicId: string) => raw.request<FetchResponse>(1, 13, {
+      ...defaultFetchRequest(), maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20,
+      topics: [{ ...defaultFetchRequestFetchTopic(), topicId, partitions: [{ ...defaultFetchRequestFetchPartition(), partition: 0, partitionMaxBytes: 1 << 20 }] }],
+    });
+    const errors = (r: FetchResponse) => r.responses.flatMap((t) => t.partitions.map((p) => p.errorCode));
+    expect(errors(await fetchById(id))).toEqual([ErrorCode.UNKNOWN_TOPIC_ID]);
+    expect(errors(await fetchById(await idOf('ti-raw')))).toEqual([ErrorCode.NONE]);
   });
 
   it('DescribeTopicPartitions pages along its cursor within the broker\'s max.request.partition.size.limit', async () => {
