@@ -42,11 +42,11 @@ export class MetadataImage {
   private readonly listeners = new Set<(change: ImageChange) => void>();
   private watcher: Watcher | null = null;
 
-  private constructor(private readonly ns: Namespace) {}
+  private constructor() {}
 
   /** Reads everything under the prefix, then follows every change from that revision on. */
   static async load(ns: Namespace): Promise<MetadataImage> {
-    const image = new MetadataImage(ns);
+    const image = new MetadataImage();
     const all = await ns.getAll().prefix('').exec();
     for (const kv of all.kvs as unknown as KeyValue[]) image.apply(kv.key.toString(), kv.value.toString(), kv.mod_revision, false);
     image.revision = all.header.revision;

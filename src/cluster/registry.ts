@@ -16,7 +16,7 @@ export class DuplicateBrokerError extends Error {
 export class BrokerRegistry {
   private lost = false;
 
-  private constructor(private readonly ns: Namespace, readonly lease: Lease, readonly registration: BrokerRegistration) {}
+  private constructor(readonly lease: Lease, readonly registration: BrokerRegistration) {}
 
   /**
    * Registers `registration` under a lease of sessionTimeoutMs; `onLost` is called once if
@@ -30,7 +30,7 @@ export class BrokerRegistry {
       const lease = ns.lease(ttlSeconds, { autoKeepAlive: true });
       const result = await ns.if(key, 'Version', '==', 0).then(lease.put(key).value(JSON.stringify(registration))).commit();
       if (result.succeeded) {
-        const registry = new BrokerRegistry(ns, lease, registration);
+        const registry = new BrokerRegistry(lease, registration);
         lease.on('lost', (e) => registry.loseOnce(onLost, `its etcd lease was lost: ${(e as Error).message}`));
         return registry;
       }
