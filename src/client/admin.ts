@@ -9,10 +9,9 @@ import { DescribeConfigsApi } from '../protocol/generated/describe-configs.js';
 import { IncrementalAlterConfigsApi } from '../protocol/generated/incremental-alter-configs.js';
 import { AlterConfigsApi } from '../protocol/generated/alter-configs.js';
 import { ListOffsetsApi } from '../protocol/generated/list-offsets.js';
-import { ErrorCode } from '../protocol/errors.js';
+import { ErrorCode, KafkaError, check } from '../protocol/errors.js';
 import { ZERO_UUID } from '../protocol/codec.js';
 import type { Cluster } from './cluster.js';
-import { KafkaResponseError, check } from './errors.js';
 
 export const RESOURCE_TOPIC = 2;
 export const RESOURCE_BROKER = 4;
@@ -176,8 +175,8 @@ export async function listOffsets(cluster: Cluster, topic: string, timestamp: nu
   const byLeader = new Map<number, number[]>();
   for (const p of wanted) {
     const meta = info.partitions.find((x) => x.partition === p);
-    if (!meta) throw new KafkaResponseError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${topic}-${p}`);
-    if (meta.leader < 0) throw new KafkaResponseError(ErrorCode.LEADER_NOT_AVAILABLE, `partition ${topic}-${p}`);
+    if (!meta) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null, `partition ${topic}-${p}`);
+    if (meta.leader < 0) throw new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, null, `partition ${topic}-${p}`);
     byLeader.set(meta.leader, [...(byLeader.get(meta.leader) ?? []), p]);
   }
   const out: PartitionOffset[] = [];

@@ -7,10 +7,9 @@ import { DeleteGroupsApi } from '../protocol/generated/delete-groups.js';
 import { OffsetFetchApi } from '../protocol/generated/offset-fetch.js';
 import { OffsetCommitApi } from '../protocol/generated/offset-commit.js';
 import { OffsetDeleteApi } from '../protocol/generated/offset-delete.js';
-import { ErrorCode } from '../protocol/errors.js';
+import { ErrorCode, KafkaError, check } from '../protocol/errors.js';
 import { assignedPartitions, subscribedTopics } from '../protocol/consumer-protocol.js';
 import type { Cluster } from './cluster.js';
-import { check, KafkaResponseError } from './errors.js';
 
 export interface ListedGroup {
   groupId: string;
@@ -155,6 +154,6 @@ export async function deleteOffsets(cluster: Cluster, groupId: string, topic: st
   const res = await c.send(OffsetDeleteApi, v, { groupId, topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex })) }] });
   check(res.errorCode, `deleting offsets of group ${groupId}`);
   for (const t of res.topics) for (const p of t.partitions) {
-    if (p.errorCode !== 0) throw new KafkaResponseError(p.errorCode, `deleting the offset of ${t.name}-${p.partitionIndex} for group ${groupId}`);
+    if (p.errorCode !== 0) throw new KafkaError(p.errorCode, null, `deleting the offset of ${t.name}-${p.partitionIndex} for group ${groupId}`);
   }
 }

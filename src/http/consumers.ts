@@ -1,6 +1,6 @@
 // REST proxy v2 consumer instances. As in Confluent's REST Proxy, where each instance is a
 // Kafka consumer, a subscribed instance is a real member of its consumer group: it joins the
-// broker's group coordinator in process (client/group-member.ts's state machine over
+// broker's group coordinator in process (consumer/group-member.ts's state machine over
 // member-transport.ts; the range assignor), heartbeats on a timer, rejoins in the background
 // when the group rebalances, and leaves when it is deleted, unsubscribes or expires. So
 // instances of one group split the partitions between them and with Kafka consumers of the
@@ -15,9 +15,9 @@
 // Instances unused for http.consumer.instance.timeout.ms are deleted (and leave the group).
 import { randomUUID } from 'node:crypto';
 import type { BrokerContext } from '../broker/context.js';
-import { KafkaResponseError } from '../client/errors.js';
-import { GroupMember } from '../client/group-member.js';
+import { GroupMember } from '../consumer/group-member.js';
 import type { TopicPartitions } from '../protocol/consumer-protocol.js';
+import { KafkaError } from '../protocol/errors.js';
 import { CoordinatorTransport } from './member-transport.js';
 import { HttpError, Router, V2_JSON, intParam, json, noContent, objectBody, parseJson, type HttpRequest } from './router.js';
 import { embed, readRecords, type EmbeddedFormat } from './records.js';
@@ -242,7 +242,7 @@ export class ConsumerInstances {
       if (inst.member) await inst.member.commit(offsets);
       else await new CoordinatorTransport(this.broker, inst.name, CLIENT_HOST).commitOffsets({ groupId: inst.group, generationId: -1, memberId: '', groupInstanceId: null }, offsets);
     } catch (e) {
-      if (!(e instanceof KafkaResponseError)) throw e;
+      if (!(e instanceof KafkaError)) throw e;
       const why = inst.member
         ? (inst.member.needsRejoin ? ' (the group is rebalancing: commit again once the instance has its new assignment)' : '')
         : ' (an assigned instance commits outside the group: refused while the group has live members)';

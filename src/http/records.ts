@@ -4,10 +4,10 @@
 import { buildBatch, decodeBatches, type DecodedRecord, type RecordInput } from '../core/index.js';
 import { codecs, initCompression } from '../compression/codecs.js';
 import { producePartition } from '../api/produce.js';
-import { murmur2 } from '../client/producer.js';
 import type { BrokerContext } from '../broker/context.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import { ErrorCode } from '../protocol/errors.js';
+import { partitionForKey } from '../protocol/partitioner.js';
 import { HttpError } from './router.js';
 
 export type EmbeddedFormat = 'json' | 'binary';
@@ -120,7 +120,7 @@ export async function produceRecords(broker: BrokerContext, topic: string, recor
     const key = decodeEmbedded(r.key, format, `records[${index}].key`);
     const value = decodeEmbedded(r.value, format, `records[${index}].value`);
     let partition = fixedPartition ?? r.partition ?? null;
-    if (partition === null) partition = key !== null ? (murmur2(key) & 0x7fffffff) % count : roundRobin++ % count;
+    if (partition === null) partition = key !== null ? partitionForKey(key, count) : roundRobin++ % count;
     if (!Number.isInteger(partition) || partition < 0 || partition >= count) throw new HttpError(404, 40402, `Partition ${partition} of topic ${topic} not found.`);
     const headers = (r.headers ?? []).map((h) => ({ key: String(h.name ?? h.key ?? ''), value: h.value === null || h.value === undefined ? null : typeof h.value === 'string' && format === 'binary' ? Buffer.from(h.value, 'base64') : Buffer.from(String(h.value)) }));
     let list = byPartition.get(partition);

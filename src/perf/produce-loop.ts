@@ -4,6 +4,7 @@
 // Benchmark does), and each request carries one pre-built batch per target partition,
 // up to --max-in-flight requests pipelined on the connection to each leader. Latency is
 // a request's send-to-ack time, counted once per record it carries.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomFillSync } from 'node:crypto';
 import { Core, buildBatch, decodeBatchAt } from '../core/index.js';
 import { codecs, initCompression } from '../compression/codecs.js';
@@ -99,7 +100,6 @@ export function stamp(core: Core, t: StampTemplate, sendMs: number): Buffer {
   out.writeUInt32BE(core.crc32c(out.subarray(ABI.BATCH_ATTRIBUTES)), ABI.BATCH_CRC);
   return out;
 }
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Runs the loop; `onStart` is called once connections are open and the pool is built, when
