@@ -6,6 +6,8 @@
 // is one). It is a measuring instrument, not a broker: nothing is stored.
 import { createServer, type Server, type Socket } from 'node:net';
 import { Reader, Writer } from '../protocol/codec.js';
+import { BufferFrameReader } from '../protocol/framing.js';
+import { withUserBuffers } from '../server/user-buffer.js';
 import { readRequestHeader } from '../protocol/generated/request-header.js';
 import { requestHeaderVersion, responseHeaderVersion } from '../protocol/headers.js';
 import { ApiVersionsApi, defaultApiVersionsResponse } from '../protocol/generated/api-versions.js';
@@ -46,7 +48,7 @@ export class TcpSink {
   }
 
   async listen(): Promise<number> {
-    this.server = createServer((s) => this.onConnection(s));
+    this.server = createServer({ pauseOnConnect: true }, (s) => this.onConnection(s));
     await new Promise<void>((resolve) => this.server!.listen(this.options.port ?? 0, this.host, resolve));
     this.port = (this.server!.address() as { port: number }).port;
     return this.port;
@@ -65,28 +67,19 @@ export class TcpSink {
     return t;
   }
 
-  private onConnection(socket: Socket): void {
+  /** `accepted` comes from a server created with pauseOnConnect: nothing has been read yet. */
+  private onConnection(accepted: Socket): void {
+    // Requests are read as the broker reads them: straight into the reader's buffers, no copy.
+    const reader = new BufferFrameReader('request', MAX_FRAME_BYTES);
+    const socket = withUserBuffers(accepted, () => reader.nextBuffer(), (n) => reader.filled(n)) ?? accepted;
+    if (socket === accepted) {
+      socket.on('data', (chunk: Buffer) => reader.write(chunk));
+      socket.resume();
+    }
+    reader.onFrame = (frame) => this.onFrame(socket, frame);
+    reader.onInvalid = () => socket.destroy();
     socket.setNoDelay(true);
-    const chunks: Buffer[] = [];
-    let buffered = 0;
     socket.on('error', () => socket.destroy());
-    socket.on('data', (chunk) => {
-      chunks.push(chunk);
-      buffered += chunk.length;
-      while (buffered >= 4) {
-        if (chunks[0].length < 4) chunks.splice(0, chunks.length, Buffer.concat(chunks));
-        const size = chunks[0].readInt32BE(0);
-        if (size < 8 || size > MAX_FRAME_BYTES) return void socket.destroy();
-        if (buffered < 4 + size) return;
-        const all = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-        const frame = all.subarray(4, 4 + size);
-        const rest = all.subarray(4 + size);
-        chunks.length = 0;
-        if (rest.length) chunks.push(rest);
-        buffered = rest.length;
-        this.onFrame(socket, frame);
-      }
-    });
   }
 
   private onFrame(socket: Socket, frame: Buffer): void {
