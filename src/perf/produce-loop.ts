@@ -6,14 +6,13 @@
 // a request's send-to-ack time, counted once per record it carries.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomFillSync } from 'node:crypto';
-import { Core, buildBatch, decodeBatchAt } from '../core/index.js';
+import { ABI, Core, buildBatch, decodeBatchAt } from '../core/index.js';
 import { codecs, initCompression } from '../compression/codecs.js';
 import { ProduceApi, type ProduceResponse } from '../protocol/generated/produce.js';
 import { errorName } from '../protocol/errors.js';
 import { Connection } from '../client/connection.js';
 import { ThroughputLimiter } from './limiter.js';
 import { newHistogram, record, type Histogram } from './histogram.js';
-import { ABI } from '../core/index.js';
 
 export interface LeaderTarget {
   host: string;
@@ -53,11 +52,14 @@ export interface ProduceProgress {
   histogram: Histogram;
 }
 
+/** A record's bytes besides its value in the harness's batches: length, attributes, deltas, key and header counts. */
+const RECORD_OVERHEAD_BYTES = 12;
+
 /** Records per batch: what fits in --batch-bytes at full speed; what --linger-ms gathers when capped. */
 export function recordsPerBatch(config: Pick<ProduceLoopConfig, 'batchBytes' | 'recordSize' | 'throughput' | 'lingerMs'>, partitions: number): number {
-  // Kafka's batch.size counts the batch as encoded: a 61-byte header, and per record its
-  // value plus at most 12 bytes of attributes, varints and lengths (no key, no headers).
-  const full = Math.max(1, Math.floor((config.batchBytes - 61) / (Math.max(1, config.recordSize) + 12)));
+  // Kafka's batch.size counts the batch as encoded: its header, and per record its value plus
+  // at most RECORD_OVERHEAD_BYTES of attributes, varints and lengths (no key, no headers).
+  const full = Math.max(1, Math.floor((config.batchBytes - ABI.BATCH_HEADER_SIZE) / (Math.max(1, config.recordSize) + RECORD_OVERHEAD_BYTES)));
   if (config.throughput <= 0) return full;
   const perLinger = Math.ceil((config.throughput * Math.max(1, config.lingerMs)) / 1000 / Math.max(1, partitions));
   return Math.max(1, Math.min(full, perLinger));

@@ -17,6 +17,7 @@ import { FetchApi, defaultFetchResponse, defaultFetchResponsePartitionData } fro
 import { ListOffsetsApi, defaultListOffsetsResponse, defaultListOffsetsResponseListOffsetsPartitionResponse } from '../protocol/generated/list-offsets.js';
 import { CreateTopicsApi, defaultCreateTopicsResponse, defaultCreateTopicsResponseCreatableTopicResult } from '../protocol/generated/create-topics.js';
 import { ErrorCode } from '../protocol/errors.js';
+import { ABI } from '../core/index.js';
 
 /** What the sink speaks (the harness's ranges). */
 const SERVED: [key: number, min: number, max: number][] = [[0, 3, 9], [1, 4, 12], [2, 1, 7], [3, 1, 12], [18, 0, 3], [19, 2, 7]];
@@ -151,9 +152,9 @@ export class TcpSink {
           name: t.name,
           partitionResponses: t.partitionData.map((p) => {
             const part = this.topics.get(t.name)?.[p.index];
-            if (!part || !p.records || p.records.length < 61) return { index: p.index, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: 0, recordErrors: [], errorMessage: null, currentLeader: { leaderId: -1, leaderEpoch: -1 } };
+            if (!part || !p.records || p.records.length < ABI.BATCH_HEADER_SIZE) return { index: p.index, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: 0, recordErrors: [], errorMessage: null, currentLeader: { leaderId: -1, leaderEpoch: -1 } };
             const base = part.end;
-            const count = p.records.readInt32BE(57);
+            const count = p.records.readInt32BE(ABI.BATCH_RECORDS_COUNT);
             part.end += count;
             part.lastBatch = p.records; // a view into the frame: kept, not copied
             part.lastBatchRecords = count;
@@ -180,7 +181,7 @@ export class TcpSink {
             const out = Buffer.allocUnsafe(n * batch.length);
             for (let i = 0; i < n; i++) {
               batch.copy(out, i * batch.length);
-              out.writeBigInt64BE(BigInt(p.fetchOffset + i * part.lastBatchRecords), i * batch.length);
+              out.writeBigInt64BE(BigInt(p.fetchOffset + i * part.lastBatchRecords), i * batch.length + ABI.BATCH_BASE_OFFSET);
             }
             budget -= out.length;
             any = true;
