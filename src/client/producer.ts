@@ -4,7 +4,7 @@
 // (murmur2 of the key, KIP-480's sticky choice for unkeyed ones).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildBatch, type Core, type RecordInput } from '../core/index.js';
-import { codecs, initCompression } from '../compression/codecs.js';
+import { ZSTD, codecs, initCompression } from '../compression/codecs.js';
 import { ProduceApi, type ProduceResponse } from '../protocol/generated/produce.js';
 import { ErrorCode, check } from '../protocol/errors.js';
 import { partitionForKey } from '../protocol/partitioner.js';
@@ -100,7 +100,7 @@ export class Producer {
    */
   async send(topicName: string, records: ProducerRecord[]): Promise<SendResult[]> {
     if (records.length === 0) return [];
-    if (this.compression === 4) await initCompression();
+    if (this.compression === ZSTD) await initCompression();
     const topic = await this.topic(topicName);
     const byPartition = new Map<number, RecordInput[]>();
     for (const r of records) {

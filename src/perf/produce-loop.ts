@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomFillSync } from 'node:crypto';
 import { ABI, Core, buildBatch, decodeBatchAt } from '../core/index.js';
-import { codecs, initCompression } from '../compression/codecs.js';
+import { ZSTD, codecs, initCompression } from '../compression/codecs.js';
 import { ProduceApi, type ProduceResponse } from '../protocol/generated/produce.js';
 import { errorName } from '../protocol/errors.js';
 import { Connection } from '../client/connection.js';
@@ -108,7 +108,7 @@ export function stamp(core: Core, t: StampTemplate, sendMs: number): Buffer {
  * the clock starts (as kafka-producer-perf-test's does: set-up is not in the figures).
  */
 export async function runProduceLoop(config: ProduceLoopConfig, report: (p: ProduceProgress) => void, reportEveryMs = 1000, onStart: () => void = () => {}): Promise<void> {
-  if (config.compression === 4) await initCompression();
+  if (config.compression === ZSTD) await initCompression();
   const partitionCount = config.leaders.reduce((n, l) => n + l.partitions.length, 0);
   if (partitionCount === 0) throw new Error('no partitions to produce to');
   const perBatch = recordsPerBatch(config, partitionCount);

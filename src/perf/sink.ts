@@ -89,7 +89,7 @@ export class TcpSink {
     const version = frame.readInt16BE(2);
     const r = new Reader(frame);
     const header = readRequestHeader(r, requestHeaderVersion(apiKey, version));
-    const w = new Writer(256);
+    const w = new Writer();
     w.int32(0);
     w.int32(header.correlationId);
     const served = SERVED.find((s) => s[0] === apiKey);

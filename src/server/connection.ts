@@ -251,7 +251,7 @@ export class Connection {
       return;
     }
     if (response !== null) {
-      const w = new Writer(256);
+      const w = new Writer();
       w.int32(0); // size, patched below
       w.int32(correlationId);
       if (responseHeaderVersion(apiKey, apiVersion) >= 1) w.uvarint(0); // header tagged fields
