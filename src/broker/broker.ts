@@ -45,7 +45,7 @@ export class Broker {
     compression.catch((e) => logger.error(`compression codecs failed to load: ${(e as Error).message}`));
     const core = Core.create({ initialBytes: CORE_INITIAL_BYTES, maximumBytes: LARGEST_MAXIMUM_BYTES });
     const regions = new RegionPool(core.mem);
-    const pool = new AppendPool(core, config.raw('strom.append.workers') !== null ? config.int('strom.append.workers') : availableParallelism());
+    const pool = new AppendPool(core, config.int('strom.append.workers') ?? availableParallelism());
     const logs = new LogManager(config, core, regions, pool, logger);
     const groups = new GroupCoordinator(config, logs, core, logger);
     let stats: StartStats;

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { getProperties } from 'properties-file';
 import {
   BROKER_CONFIGS, BROKER_CONFIG_BY_NAME, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, UNIT_FACTORS,
-  type ConfigDef, type TopicConfigDef,
+  type BrokerKey, type BrokerValue, type ConfigDef, type IntegerType, type NumberType, type TopicConfigDef, type TopicKey, type TopicValue,
 } from './definitions.js';
 
 export class ConfigError extends Error {
@@ -217,19 +217,23 @@ export class BrokerConfig {
     return this.dynamicValues.has(key);
   }
 
-  int(key: string): number {
-    return this.value(key) as number;
+  // Typed by the definitions: a key of another type, or no key at all, does not compile, so the
+  // casts below hold (parseValue gives each type its value). A key without a default may be null.
+
+  int<K extends BrokerKey<IntegerType>>(key: K): BrokerValue<K> {
+    return this.value(key) as BrokerValue<K>;
   }
 
-  bool(key: string): boolean {
-    return this.value(key) as boolean;
+  bool<K extends BrokerKey<'boolean'>>(key: K): BrokerValue<K> {
+    return this.value(key) as BrokerValue<K>;
   }
 
-  string(key: string): string {
-    return this.value(key) as string;
+  string<K extends BrokerKey<'string' | 'password' | 'class'>>(key: K): BrokerValue<K> {
+    return this.value(key) as BrokerValue<K>;
   }
 
-  list(key: string): string[] {
+  /** A list; unset (no default) is empty. */
+  list(key: BrokerKey<'list'>): string[] {
     return (this.value(key) as string[] | null) ?? [];
   }
 
@@ -257,8 +261,9 @@ export class BrokerConfig {
     return [...this.dynamicValues];
   }
 
+  /** node.id, else broker.id (Kafka's older name) when only that is set. */
   get nodeId(): number {
-    return this.isExplicit('node.id') || !this.isExplicit('broker.id') ? this.int('node.id') : this.int('broker.id');
+    return (this.isExplicit('node.id') ? null : this.int('broker.id')) ?? this.int('node.id');
   }
 
   get listeners(): Listener[] {
@@ -331,20 +336,22 @@ export class TopicConfig {
     }
   }
 
-  number(key: string): number {
-    return this.values.get(key) as number;
+  // Typed by the definitions, as BrokerConfig's accessors.
+
+  number<K extends TopicKey<NumberType>>(key: K): TopicValue<K> {
+    return this.values.get(key) as TopicValue<K>;
   }
 
-  string(key: string): string {
-    return this.values.get(key) as string;
+  string<K extends TopicKey<'string'>>(key: K): TopicValue<K> {
+    return this.values.get(key) as TopicValue<K>;
   }
 
-  list(key: string): string[] {
-    return this.values.get(key) as string[];
+  list<K extends TopicKey<'list'>>(key: K): TopicValue<K> {
+    return this.values.get(key) as TopicValue<K>;
   }
 
-  bool(key: string): boolean {
-    return this.values.get(key) as boolean;
+  bool<K extends TopicKey<'boolean'>>(key: K): TopicValue<K> {
+    return this.values.get(key) as TopicValue<K>;
   }
 
   raw(key: string): string {
