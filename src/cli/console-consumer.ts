@@ -59,7 +59,7 @@ interface Formatter {
 }
 
 /** Kafka's DefaultMessageFormatter: [CreateTime:ts][Partition:p][Offset:o][headers][key]value, key.separator between. */
-export function formatter(props: Record<string, string>): Formatter {
+function formatter(props: Record<string, string>): Formatter {
   const on = (k: string, dflt = false) => (props[k] === undefined ? dflt : props[k] === 'true');
   const printTimestamp = on('print.timestamp');
   const printPartition = on('print.partition');

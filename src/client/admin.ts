@@ -16,13 +16,13 @@ import type { Cluster } from './cluster.js';
 export const RESOURCE_TOPIC = 2;
 export const RESOURCE_BROKER = 4;
 /** Kafka's ConfigSource ids, by name as kafka-configs.sh prints them. */
-export const CONFIG_SOURCES = ['UNKNOWN', 'DYNAMIC_TOPIC_CONFIG', 'DYNAMIC_BROKER_CONFIG', 'DYNAMIC_DEFAULT_BROKER_CONFIG', 'STATIC_BROKER_CONFIG', 'DEFAULT_CONFIG', 'DYNAMIC_BROKER_LOGGER_CONFIG', 'CLIENT_METRICS_CONFIG'];
+const CONFIG_SOURCES = ['UNKNOWN', 'DYNAMIC_TOPIC_CONFIG', 'DYNAMIC_BROKER_CONFIG', 'DYNAMIC_DEFAULT_BROKER_CONFIG', 'STATIC_BROKER_CONFIG', 'DEFAULT_CONFIG', 'DYNAMIC_BROKER_LOGGER_CONFIG', 'CLIENT_METRICS_CONFIG'];
 
 export const LATEST = -1;
 export const EARLIEST = -2;
 export const MAX_TIMESTAMP = -3;
 
-export interface NewTopic {
+interface NewTopic {
   name: string;
   /** -1: the broker's default (num.partitions). */
   partitions?: number;
@@ -31,7 +31,7 @@ export interface NewTopic {
   configs?: Record<string, string>;
 }
 
-export interface CreateTopicsOptions {
+interface CreateTopicsOptions {
   timeoutMs?: number;
   /** TOPIC_ALREADY_EXISTS is not an error. */
   ifNotExists?: boolean;
@@ -82,7 +82,7 @@ export async function createPartitions(cluster: Cluster, topic: string, count: n
   for (const r of res.results) check(r.errorCode, `adding partitions to ${r.name}`, r.errorMessage);
 }
 
-export interface ConfigEntry {
+interface ConfigEntry {
   name: string;
   value: string | null;
   readOnly: boolean;
@@ -157,7 +157,7 @@ export async function alterConfigs(cluster: Cluster, resourceType: number, resou
   for (const r of res.responses) check(r.errorCode, `altering configs of ${r.resourceName}`, r.errorMessage);
 }
 
-export interface PartitionOffset {
+interface PartitionOffset {
   topic: string;
   partition: number;
   /** -1 when no offset matches (a timestamp after every record). */

@@ -7,14 +7,14 @@ import { ErrorCode, KafkaError, check } from '../protocol/errors.js';
 import { Connection, parseAddress, type ConnectionOptions } from './connection.js';
 import { BrokerUnreachableError } from './errors.js';
 
-export interface BrokerInfo {
+interface BrokerInfo {
   nodeId: number;
   host: string;
   port: number;
   rack: string | null;
 }
 
-export interface PartitionInfo {
+interface PartitionInfo {
   partition: number;
   errorCode: number;
   leader: number;
@@ -39,7 +39,7 @@ export interface ClusterMetadata {
   topics: TopicInfo[];
 }
 
-export interface ClusterOptions extends ConnectionOptions {
+interface ClusterOptions extends ConnectionOptions {
   /** Attempts for retriable errors (leader moves, coordinator loading); bounded. */
   retries?: number;
 }

@@ -11,7 +11,7 @@ import { BrokerUnreachableError, RequestTimeoutError } from './errors.js';
 import { BufferFrameReader, invalidFrameReason } from '../protocol/framing.js';
 
 /** The parts of a generated API module the client uses. */
-export interface Api<Req, Res> {
+interface Api<Req, Res> {
   key: number;
   name: string;
   writeRequest(w: Writer, v: number, m: Req): void;
@@ -26,9 +26,9 @@ export interface ConnectionOptions {
   maxResponseBytes?: number;
 }
 
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-export const DEFAULT_MAX_RESPONSE_BYTES = 128 * 1024 * 1024;
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_RESPONSE_BYTES = 128 * 1024 * 1024;
 
 interface Pending {
   apiKey: number;

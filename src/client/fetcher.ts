@@ -10,7 +10,7 @@ import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { ZERO_UUID, recordBytes } from '../protocol/codec.js';
 import type { Cluster } from './cluster.js';
 
-export interface FetchOptions {
+interface FetchOptions {
   maxWaitMs?: number;
   minBytes?: number;
   maxBytes?: number;
@@ -24,7 +24,7 @@ export interface FetchedRecord extends DecodedRecord {
   partition: number;
 }
 
-export interface PartitionFetch {
+interface PartitionFetch {
   topic: string;
   partition: number;
   records: FetchedRecord[];

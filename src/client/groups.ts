@@ -11,7 +11,7 @@ import { ErrorCode, KafkaError, check } from '../protocol/errors.js';
 import { assignedPartitions, subscribedTopics } from '../protocol/consumer-protocol.js';
 import type { Cluster } from './cluster.js';
 
-export interface ListedGroup {
+interface ListedGroup {
   groupId: string;
   protocolType: string;
   /** Empty when the broker's ListGroups version has no state (v0-3). */
@@ -32,7 +32,7 @@ export async function listGroups(cluster: Cluster): Promise<ListedGroup[]> {
   return [...all.values()].sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
 }
 
-export interface GroupMemberDescription {
+interface GroupMemberDescription {
   memberId: string;
   groupInstanceId: string | null;
   clientId: string;
@@ -89,7 +89,7 @@ export async function deleteGroups(cluster: Cluster, groupIds: string[]): Promis
   return out;
 }
 
-export interface CommittedOffset {
+interface CommittedOffset {
   topic: string;
   partition: number;
   /** -1: nothing committed. */
@@ -121,7 +121,7 @@ export async function fetchOffsets(cluster: Cluster, groupId: string, topics: { 
   return out.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
 }
 
-export interface CommitOptions {
+interface CommitOptions {
   /** A member's generation and id; -1 and '' commit as a standalone (admin) client. */
   generationId?: number;
   memberId?: string;

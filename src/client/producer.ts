@@ -10,7 +10,7 @@ import { ErrorCode, check } from '../protocol/errors.js';
 import { partitionForKey } from '../protocol/partitioner.js';
 import type { Cluster, TopicInfo } from './cluster.js';
 
-export interface ProducerOptions {
+interface ProducerOptions {
   /** 0, 1 or -1 (all). */
   acks?: number;
   /** Codec id: 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd. */
@@ -27,7 +27,7 @@ export interface ProducerRecord extends RecordInput {
   partition?: number;
 }
 
-export interface SendResult {
+interface SendResult {
   partition: number;
   /** -1 with acks=0. */
   baseOffset: number;

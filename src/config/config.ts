@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { getProperties } from 'properties-file';
 import {
-  BROKER_CONFIGS, BROKER_CONFIG_BY_NAME, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, UNIT_FACTORS,
+  BROKER_CONFIG_BY_NAME, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, UNIT_FACTORS,
   type BrokerKey, type BrokerValue, type ConfigDef, type IntegerType, type NumberType, type TopicConfigDef, type TopicKey, type TopicValue,
 } from './definitions.js';
 
@@ -12,10 +12,10 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export type ConfigValue = string | number | boolean | string[];
+type ConfigValue = string | number | boolean | string[];
 
 /** Parses and checks a value against its definition; throws ConfigError. */
-export function parseValue(def: ConfigDef, raw: string): ConfigValue {
+function parseValue(def: ConfigDef, raw: string): ConfigValue {
   const text = raw.trim();
   const bad = (why: string) => new ConfigError(`Invalid value ${JSON.stringify(raw)} for configuration ${def.name}: ${why}`);
   let value: ConfigValue;
@@ -84,7 +84,7 @@ export function normalizeOrigin(value: string): string | null {
 }
 
 /** http.allowed.origins: normalized origins, or ['*'] for any. */
-export function parseAllowedOrigins(entries: string[]): string[] {
+function parseAllowedOrigins(entries: string[]): string[] {
   if (entries.includes('*')) return ['*'];
   return entries.map((entry) => {
     const origin = normalizeOrigin(entry);
@@ -94,7 +94,7 @@ export function parseAllowedOrigins(entries: string[]): string[] {
 }
 
 /** "PLAINTEXT://host:port" entries; an empty host means all interfaces. */
-export function parseListeners(key: string, entries: string[]): Listener[] {
+function parseListeners(key: string, entries: string[]): Listener[] {
   return entries.map((entry) => {
     const m = /^([A-Za-z_][\w-]*):\/\/(\[[^\]]*\]|[^:/]*):(\d+)$/.exec(entry);
     if (!m) throw new ConfigError(`Invalid value ${JSON.stringify(entry)} for configuration ${key}: expected NAME://host:port`);
@@ -107,7 +107,7 @@ export function parseListeners(key: string, entries: string[]): Listener[] {
   });
 }
 
-export interface ConfigSources {
+interface ConfigSources {
   /** A server.properties-style file. */
   file?: string;
   /** key=value strings, as kafka-server-start.sh --override takes them. */
@@ -362,5 +362,3 @@ export class TopicConfig {
     return this.string('message.timestamp.type') === 'LogAppendTime';
   }
 }
-
-export { BROKER_CONFIGS, TOPIC_CONFIGS };

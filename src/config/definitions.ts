@@ -4,7 +4,7 @@
 // of the accessors (BrokerKey, TopicKey below): config.int('log.segment.bytes') compiles,
 // config.int('log.segmnet.bytes') and config.int('log.dirs') do not.
 
-export type ConfigType = 'boolean' | 'string' | 'int' | 'short' | 'long' | 'double' | 'list' | 'class' | 'password';
+type ConfigType = 'boolean' | 'string' | 'int' | 'short' | 'long' | 'double' | 'list' | 'class' | 'password';
 
 /** DescribeConfigs ConfigType codes (KIP-569). */
 export const CONFIG_TYPE_CODES: Record<ConfigType, number> = {

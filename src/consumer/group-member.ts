@@ -13,7 +13,7 @@ import { ErrorCode, KafkaError, check } from '../protocol/errors.js';
 import { RANGE_ASSIGNOR, rangeAssign } from './range-assignor.js';
 import { encodeAssignment, encodeSubscription, assignedPartitions, subscribedTopics, type TopicPartitions } from '../protocol/consumer-protocol.js';
 
-export interface GroupMemberOptions {
+interface GroupMemberOptions {
   groupId: string;
   topics: string[];
   sessionTimeoutMs?: number;

@@ -183,7 +183,7 @@ const MIN_STAGED_BYTES = 512;
 /** Staging area of each thread's CoreMemory; cache-sized, so the second copy reads from cache. */
 const STAGE_BYTES = 64 << 10;
 
-export function align(value: number, alignment: number): number {
+function align(value: number, alignment: number): number {
   return Math.ceil(value / alignment) * alignment;
 }
 

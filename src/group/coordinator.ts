@@ -12,7 +12,7 @@ import { Group, Member, type JoinResult, type SyncResult, type Protocol, type Co
 import { GroupStore, type OffsetToCommit } from './store.js';
 import type { Logger } from '../base/logger.js';
 
-export interface JoinRequest {
+interface JoinRequest {
   groupId: string;
   memberId: string;
   groupInstanceId: string | null;
@@ -28,7 +28,7 @@ export interface JoinRequest {
   supportsSkipAssignment: boolean;
 }
 
-export interface SyncRequest {
+interface SyncRequest {
   groupId: string;
   generationId: number;
   memberId: string;
@@ -38,12 +38,12 @@ export interface SyncRequest {
   assignments: Map<string, Buffer>;
 }
 
-export interface MemberIdentity {
+interface MemberIdentity {
   memberId: string;
   groupInstanceId: string | null;
 }
 
-export interface CommitRequest {
+interface CommitRequest {
   groupId: string;
   generationId: number;
   memberId: string;

@@ -48,7 +48,7 @@ interface Instance {
   closed: boolean;
 }
 
-export interface ConsumerInstanceOptions {
+interface ConsumerInstanceOptions {
   /** http.consumer.instance.timeout.ms */
   timeoutMs: number;
   /** http.consumer.request.max.bytes */

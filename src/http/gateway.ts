@@ -23,7 +23,7 @@ import { OriginPolicy, type BrowserHeaders, type ListenerScope } from './origin-
 import { listenExclusive, resolveListener } from './listen.js';
 import { RestErrorCode } from './error-codes.js';
 
-export interface GatewayOptions {
+interface GatewayOptions {
   /** http.allowed.origins, normalized (['*']: any). */
   allowedOrigins: string[];
   maxBodyBytes: number;

@@ -16,7 +16,7 @@ export type EmbeddedFormat = 'json' | 'binary';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** UTF-8 text when the bytes are valid UTF-8, else base64 (the live tail and the console). */
-export function textOrBase64(bytes: Uint8Array | null): { data: string | null; encoding: 'utf8' | 'base64' } {
+function textOrBase64(bytes: Uint8Array | null): { data: string | null; encoding: 'utf8' | 'base64' } {
   if (bytes === null) return { data: null, encoding: 'utf8' };
   try {
     return { data: utf8.decode(bytes), encoding: 'utf8' };
@@ -72,11 +72,6 @@ export async function readRecords(log: PartitionLog, core: BrokerContext['core']
   }
 }
 
-/** The last offset of the batches read at `offset` (to step past a batch with no records left, e.g. control). */
-export function nextOffsetAfter(records: DecodedRecord[], offset: number): number {
-  return records.length > 0 ? records[records.length - 1].offset + 1 : offset;
-}
-
 function decodeEmbedded(value: unknown, format: EmbeddedFormat, what: string): Buffer | null {
   if (value === null || value === undefined) return null;
   if (format === 'json') return Buffer.from(JSON.stringify(value), 'utf8');
@@ -91,7 +86,7 @@ export interface ProduceRecord {
   headers?: { name?: string; key?: string; value?: unknown }[];
 }
 
-export interface ProduceOffset {
+interface ProduceOffset {
   partition: number | null;
   offset: number | null;
   error_code: number | null;

@@ -23,7 +23,7 @@ export function partitionOrThrow(broker: BrokerContext, topic: string, partition
 }
 
 /** The embedded format of a produce request's Content-Type. */
-export function produceFormat(contentType: string): EmbeddedFormat {
+function produceFormat(contentType: string): EmbeddedFormat {
   const type = contentType.split(';')[0].trim().toLowerCase();
   if (type === 'application/vnd.kafka.binary.v2+json') return 'binary';
   if (type === 'application/vnd.kafka.json.v2+json' || type === 'application/json' || type === 'application/vnd.kafka.v2+json' || type === '') return 'json';

@@ -26,7 +26,7 @@ export interface HttpReply {
   contentType: string;
 }
 
-export type RouteHandler = (req: HttpRequest) => HttpReply | Promise<HttpReply>;
+type RouteHandler = (req: HttpRequest) => HttpReply | Promise<HttpReply>;
 
 interface Route {
   method: string;
@@ -35,7 +35,7 @@ interface Route {
 }
 
 export const V2_JSON = 'application/vnd.kafka.v2+json';
-export const V3_JSON = 'application/json';
+const V3_JSON = 'application/json';
 
 export function json(value: unknown, status = 200, contentType = V3_JSON): HttpReply {
   return { status, body: JSON.stringify(value), contentType };

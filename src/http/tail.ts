@@ -17,7 +17,7 @@ export interface TailData {
   from: string;
 }
 
-export interface TailState {
+interface TailState {
   id: number;
   topic: string;
   ws: WebSocket<TailData>;

@@ -9,7 +9,7 @@ import { ZERO_UUID, recordBytes } from '../protocol/codec.js';
 import { errorName } from '../protocol/errors.js';
 import type { LeaderTarget } from './produce-loop.js';
 
-export interface FetchLoopOptions {
+interface FetchLoopOptions {
   topic: string;
   leaders: LeaderTarget[];
   /** Start offset of every partition. */

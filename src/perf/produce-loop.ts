@@ -44,7 +44,7 @@ export interface ProduceLoopConfig {
   clientId?: string;
 }
 
-export interface ProduceProgress {
+interface ProduceProgress {
   /** Records acknowledged (or written, acks=0) since the last report. */
   records: number;
   bytes: number;
@@ -68,7 +68,7 @@ export function recordsPerBatch(config: Pick<ProduceLoopConfig, 'batchBytes' | '
 const now = () => performance.now();
 
 /** A pre-built uncompressed batch and where each record's value starts in it (e2e). */
-export interface StampTemplate {
+interface StampTemplate {
   batch: Buffer;
   valueOffsets: number[];
 }

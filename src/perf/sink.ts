@@ -30,7 +30,7 @@ interface SinkPartition {
   lastBatchRecords: number;
 }
 
-export interface SinkOptions {
+interface SinkOptions {
   port?: number;
   host?: string;
   /** Partitions of an auto-created topic. */

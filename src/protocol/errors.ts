@@ -96,8 +96,6 @@ export const ErrorCode = {
   UNKNOWN_TOPIC_ID: 100,
 } as const;
 
-export type ErrorName = keyof typeof ErrorCode;
-
 const NAMES = new Map<number, string>(Object.entries(ErrorCode).map(([name, code]) => [code, name]));
 
 export function errorName(code: number): string {

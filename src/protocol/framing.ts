@@ -14,13 +14,13 @@
 // (src/server/frame-reader.ts), and BufferFrameReader below, for the client's responses and
 // the perf sink's requests.
 
-export type FrameKind = 'request' | 'response';
+type FrameKind = 'request' | 'response';
 
 /** Bytes of the length before each frame. */
 export const LENGTH_PREFIX_BYTES = 4;
 
 /** The smallest frame of each kind: the fixed start of its header. */
-export const MIN_FRAME_BYTES: Readonly<Record<FrameKind, number>> = { request: 8, response: 4 };
+const MIN_FRAME_BYTES: Readonly<Record<FrameKind, number>> = { request: 8, response: 4 };
 
 /** True when a length prefix can start a frame of `kind` no longer than `maxBytes`. */
 export function validFrameSize(kind: FrameKind, size: number, maxBytes: number): boolean {

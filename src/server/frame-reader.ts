@@ -13,7 +13,7 @@ import { at, type CoreMemory, type MemoryBudget, type Ptr, type Region, type Reg
 import { LENGTH_PREFIX_BYTES, validFrameSize } from '../protocol/framing.js';
 
 /** Bytes of the first receive area of a connection. */
-export const MIN_AREA_BYTES = 4 << 10;
+const MIN_AREA_BYTES = 4 << 10;
 /** The largest receive area: Node's own read size. */
 export const AREA_BYTES = 64 << 10;
 /** Where reads land once the reader has stopped (nothing is kept). */
@@ -35,7 +35,7 @@ interface OwnFrame {
   filled: number;
 }
 
-export interface FrameSink {
+interface FrameSink {
   /** A whole frame at [ptr, ptr + size); `release` when done with it, `heldBytes` what it pins. */
   frame(ptr: Ptr, size: number, release: () => void, heldBytes: number): void;
   /** A length prefix that is no request's (validFrameSize): the stream cannot be read further. */
