@@ -10,7 +10,7 @@ export function apiVersionsHandler(table: () => readonly Handler[]): Handler<Api
     errorCode: 0,
     apiKeys: table().map((h) => ({ apiKey: h.api.key, minVersion: h.minVersion, maxVersion: h.maxVersion })),
     throttleTimeMs: 0,
-    // No features: transactions V2 stays off (CLIENTS.md gotcha 19).
+    // No features: a client turns transactions V2 on only when the finalized feature transaction.version >= 2 is listed.
     supportedFeatures: [],
     finalizedFeaturesEpoch: -1,
     finalizedFeatures: [],

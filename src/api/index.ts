@@ -26,6 +26,9 @@ import { listGroups } from './list-groups.js';
 import { describeGroups } from './describe-groups.js';
 import { deleteGroups } from './delete-groups.js';
 import { offsetDelete } from './offset-delete.js';
+import { offsetForLeaderEpoch } from './offset-for-leader-epoch.js';
+import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
+import { consumerGroupDescribe } from './consumer-group-describe.js';
 
 export const HANDLERS: readonly Handler[] = [
   produce,
@@ -53,6 +56,9 @@ export const HANDLERS: readonly Handler[] = [
   describeGroups,
   deleteGroups,
   offsetDelete,
+  offsetForLeaderEpoch,
+  consumerGroupHeartbeat,
+  consumerGroupDescribe,
 ].sort((a, b) => a.api.key - b.api.key);
 
 export const HANDLER_BY_KEY: ReadonlyMap<number, Handler> = new Map(HANDLERS.map((h) => [h.api.key, h]));

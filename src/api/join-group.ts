@@ -1,6 +1,6 @@
 // JoinGroup (key 11), versions 0-9. v1 adds the rebalance timeout (v0: the session timeout
 // serves as both); v4: a new member without an id is answered MEMBER_ID_REQUIRED with its id
-// and joins again (KIP-394, CLIENTS.md gotcha 16); v5 adds group.instance.id (static
+// and joins again (KIP-394); v5 adds group.instance.id (static
 // membership, KIP-345); v7 returns the protocol type; v8 adds the reason; v9 may tell a
 // static leader to skip the assignment. Member metadata is opaque to the broker, and is
 // copied: the request's bytes are views into its frame, reused once the response is sent,

@@ -20,7 +20,7 @@ let zstd: typeof Zstd | undefined;
 const snappy = () => (snappyLib ??= require('snappy') as typeof Snappy);
 const lz4 = () => (lz4Lib ??= require('lz4-napi') as typeof Lz4);
 
-const NONE = 0;
+export const NONE = 0;
 export const GZIP = 1;
 export const SNAPPY = 2;
 export const LZ4 = 3;

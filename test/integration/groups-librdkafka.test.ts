@@ -2,8 +2,7 @@
 // (Debian's python3-confluent-kafka) subscribing, committing and resuming, a static member
 // restarting, its admin client's list_groups (1.7.0 has no list_consumer_groups), and
 // kcat's balanced consumer (-G) with two members splitting a topic. Also lz4 from
-// librdkafka, which it only enables when FindCoordinator v0 is advertised (CLIENTS.md
-// gotcha 5): its batches must now be stored lz4-compressed.
+// librdkafka, which it only enables when FindCoordinator v0 is advertised: its batches must now be stored lz4-compressed.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -27,7 +27,7 @@ describe('kcat / librdkafka', () => {
   });
 
   // librdkafka 2.0.2 drops gzip/snappy/lz4 unless Produce is advertised from v0 (KAFKA-18659),
-  // and enables lz4 only when FindCoordinator v0 is advertised (CLIENTS.md gotcha 5).
+  // and enables lz4 only when FindCoordinator v0 is advertised (its feature checks).
   it('stores the codec librdkafka chose: compression is not dropped', async () => {
     // kcat shows nothing of codecs: read the batch attributes in the segment files.
     const { readFileSync } = await import('node:fs');

@@ -1,4 +1,4 @@
-// The seed tutorials' consumer-group snippets (../shared/seeds/000 #3, 001's consumer with
+// The seed tutorials' consumer-group snippets (the tutorials' 000 #3, 001's consumer with
 // group1, 004's Consumer class), run with kafka-python as written: bootstrap changed, loops
 // bounded. Members that start at the latest offset must be in the group before anything is
 // produced, so the test watches the group's state with kafkajs' admin.

@@ -1,4 +1,4 @@
-// The seed tutorials' snippets that need no consumer group (../shared/seeds/000 and 001,
+// The seed tutorials' snippets that need no consumer group (the tutorials' 000 and 001,
 // 004's producer), run with kafka-python as written: bootstrap changed, Python 2 prints
 // and str values made Python 3, endless loops bounded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
