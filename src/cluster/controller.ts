@@ -14,7 +14,7 @@ import type { ControllerElection } from './election.js';
 import type { MetadataImage, VersionedState } from './image.js';
 import { KEYS, NO_LEADER, type PartitionState, type TopicRecord } from './model.js';
 
-export interface ControllerOptions {
+interface ControllerOptions {
   /** Whether a partition of `topic` may elect a replica outside its ISR (unclean.leader.election.enable). */
   uncleanLeaderElection(topic: string): boolean;
 }

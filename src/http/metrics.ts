@@ -5,7 +5,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { BrokerContext, TrafficListener } from '../broker/context.js';
 import { groupLag } from '../group/lag.js';
 
-export interface GatewaySources {
+interface GatewaySources {
   broker: () => BrokerContext;
   kafkaConnections: () => number;
   /** Kafka connections not being read now, by reason (server.ts). */
