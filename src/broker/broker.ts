@@ -12,6 +12,7 @@ import type { BrokerConfig, Listener } from '../config/config.js';
 import type { BrokerContext } from '../broker/context.js';
 import type { Logger } from '../base/logger.js';
 import { ProducerIds } from './producer-ids.js';
+import { LocalCluster } from './cluster-view.js';
 import { FetchSessionCache } from './fetch-sessions.js';
 import { GroupCoordinator } from '../group/coordinator.js';
 import { HttpGateway } from '../http/gateway.js';
@@ -48,7 +49,9 @@ export class Broker {
     const regions = new RegionPool(core.mem);
     const pool = new AppendPool(core, config.int('strom.append.workers') ?? availableParallelism());
     const logs = new LogManager(config, core, regions, pool, logger);
-    const groups = new GroupCoordinator(config, logs, core, logger);
+    let advertised: Listener[] = [];
+    const cluster = new LocalCluster(logs, config.nodeId, () => advertised);
+    const groups = new GroupCoordinator(config, logs, cluster, core, logger);
     let stats: StartStats;
     try {
       stats = await logs.start();
@@ -63,7 +66,7 @@ export class Broker {
     const context: { -readonly [K in keyof BrokerContext]: BrokerContext[K] } = {
       config, logs, groups, core, regions, memory: new MemoryBudget(config.int('strom.request.memory.max.bytes')),
       fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), config.int('strom.fetch.session.eviction.ms')),
-      logger, nodeId: config.nodeId, clusterId: logs.clusterId, advertised: [],
+      logger, nodeId: config.nodeId, cluster, advertised: [],
       nextProducerId: () => producerIds.allocate(),
     };
     let server: KafkaServer | null = null;
@@ -112,7 +115,7 @@ export class Broker {
       await pool.stop();
       throw e;
     }
-    context.advertised = advertise(config, bound);
+    context.advertised = advertised = advertise(config, bound);
     ready = true;
     return new Broker(config, logger, core, pool, logs, groups, kafka, context, stats, gateway);
   }

@@ -6,6 +6,7 @@ import type { Core, MemoryBudget, RegionPool } from '../core/index.js';
 import type { GroupCoordinator } from '../group/coordinator.js';
 import type { Logger } from '../base/logger.js';
 import type { FetchSessionCache } from './fetch-sessions.js';
+import type { ClusterView } from './cluster-view.js';
 
 /** The broker's services, as handlers see them. */
 export interface BrokerContext {
@@ -18,7 +19,8 @@ export interface BrokerContext {
   readonly memory: MemoryBudget;
   readonly logger: Logger;
   readonly nodeId: number;
-  readonly clusterId: string;
+  /** The brokers, topics, partitions and leaders of the cluster (this broker alone, or a cluster on etcd). */
+  readonly cluster: ClusterView;
   /** What Metadata advertises (ports resolved after listening). */
   readonly advertised: Listener[];
   /** Incremental fetch sessions (KIP-227). */

@@ -45,6 +45,8 @@ export const RestErrorCode = {
   NOT_READY: 50301,
   /** http.max.connections reached. */
   TOO_MANY_CONNECTIONS: 50302,
+  /** In a cluster: the partition is led by another broker (the message names it), whose gateway serves it. */
+  NOT_LEADER: 50303,
 } as const;
 
 /** One of the codes above: a number written out instead fails to compile. */

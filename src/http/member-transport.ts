@@ -48,10 +48,10 @@ export class CoordinatorTransport implements GroupTransport {
   }
 
   async partitionCounts(topics: string[]): Promise<Map<string, number>> {
-    const logs = this.broker().logs;
+    const cluster = this.broker().cluster;
     return new Map(topics.flatMap((t) => {
-      const topic = logs.topic(t);
-      return topic ? [[t, topic.partitions.length] as const] : [];
+      const topic = cluster.topic(t);
+      return topic ? [[t, topic.partitionCount] as const] : [];
     }));
   }
 

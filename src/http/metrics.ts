@@ -68,7 +68,7 @@ export class BrokerMetrics implements TrafficListener {
         name, help, labelNames: ['topic', 'partition'], registers,
         collect() {
           this.reset();
-          for (const t of b().logs.topics.values()) t.partitions.forEach((p, i) => this.set({ topic: t.name, partition: String(i) }, value(p)));
+          for (const t of b().logs.topics.values()) for (const p of t.partitions.values()) this.set({ topic: t.name, partition: String(p.partition) }, value(p));
         },
       });
     partitionGauge('strom_partition_log_end_offset', 'Log end offset (high watermark) per partition.', (p) => p.logEndOffset);
@@ -80,7 +80,7 @@ export class BrokerMetrics implements TrafficListener {
         this.reset();
         const broker = b();
         for (const g of broker.groups.listGroups([])) {
-          for (const p of groupLag(broker.groups, broker.logs, g.groupId)?.partitions ?? []) if (p.lag !== null) this.set({ group: g.groupId, topic: p.topic, partition: String(p.partition) }, p.lag);
+          for (const p of groupLag(broker.groups, broker.logs, broker.cluster, g.groupId)?.partitions ?? []) if (p.lag !== null) this.set({ group: g.groupId, topic: p.topic, partition: String(p.partition) }, p.lag);
         }
       },
     });
@@ -122,7 +122,7 @@ export class BrokerMetrics implements TrafficListener {
       name: 'strom_index_active_bytes', help: 'Core memory held by the active segments\' indexes (appended to; outside the index cache\'s bound).', registers,
       collect() {
         let bytes = 0;
-        for (const t of b().logs.topics.values()) for (const p of t.partitions) bytes += p.activeSegment.index.residentBytes;
+        for (const t of b().logs.topics.values()) for (const p of t.partitions.values()) bytes += p.activeSegment.index.residentBytes;
         this.set(bytes);
       },
     });

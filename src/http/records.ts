@@ -106,9 +106,9 @@ function restErrorCode(kafkaCode: number): RestErrorCode {
  * compression.type, compacted topics' keys, disk errors). Offsets are in request order.
  */
 export async function produceRecords(broker: BrokerContext, topic: string, records: ProduceRecord[], format: EmbeddedFormat, fixedPartition: number | null): Promise<ProduceOffset[]> {
-  const t = broker.logs.topic(topic);
+  const t = broker.cluster.topic(topic);
   if (!t) throw new HttpError(404, RestErrorCode.TOPIC_NOT_FOUND, 'Topic not found.');
-  const count = t.partitions.length;
+  const count = t.partitionCount;
   const byPartition = new Map<number, { index: number; input: RecordInput }[]>();
   let roundRobin = Math.floor(Math.random() * count);
   records.forEach((r, index) => {

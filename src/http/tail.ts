@@ -9,6 +9,7 @@ import type { BrokerContext } from '../broker/context.js';
 import { produceRecords, readRecords, recordJson } from './records.js';
 import { HttpError } from './router.js';
 import { RestErrorCode } from './error-codes.js';
+import { notLeader } from './rest-v2.js';
 
 export interface TailData {
   id: number;
@@ -42,13 +43,15 @@ export class LiveTails {
 
   /** Checks an upgrade request's query; throws HttpError for an unknown topic or a bad parameter. */
   prepare(topic: string, query: URLSearchParams): TailData {
-    const t = this.broker().logs.topic(topic);
+    const b = this.broker();
+    const t = b.cluster.topic(topic);
     if (!t) throw new HttpError(404, RestErrorCode.TOPIC_NOT_FOUND, 'Topic not found.');
     const p = query.get('partition');
     let partition: number | null = null;
     if (p !== null && p !== '') {
-      if (!/^\d+$/.test(p) || Number(p) >= t.partitions.length) throw new HttpError(404, RestErrorCode.PARTITION_NOT_FOUND, 'Partition not found.');
+      if (!/^\d+$/.test(p) || Number(p) >= t.partitionCount) throw new HttpError(404, RestErrorCode.PARTITION_NOT_FOUND, 'Partition not found.');
       partition = Number(p);
+      if (!b.logs.partition(topic, partition)) throw notLeader(b, topic, partition, t.partition(partition)!.leader);
     }
     const from = query.get('from') ?? 'latest';
     if (from !== 'earliest' && from !== 'latest' && !/^\d+$/.test(from)) throw new HttpError(422, RestErrorCode.INVALID_ENTITY, 'from must be earliest, latest or an offset');
@@ -57,10 +60,11 @@ export class LiveTails {
 
   open(ws: WebSocket<TailData>): void {
     const data = ws.getUserData();
+    // Every partition of the topic this broker holds (in a cluster, the others' gateways tail theirs).
     const t = this.broker().logs.topic(data.topic);
-    const partitions = t ? (data.partition === null ? t.partitions.map((_, i) => i) : [data.partition]) : [];
-    const cursors = partitions.map((partition) => {
-      const log = t!.partitions[partition];
+    const logs = t ? (data.partition === null ? [...t.partitions.values()] : [t.partitions.get(data.partition)].filter((l) => l !== undefined)) : [];
+    const cursors = logs.map((log) => {
+      const partition = log.partition;
       const offset = data.from === 'earliest' ? log.logStartOffset : data.from === 'latest' ? log.logEndOffset : Math.min(Number(data.from), log.logEndOffset);
       return { partition, offset };
     });
