@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The programs the test suite drives besides Node: real Kafka clients and a browser, all
-// from Debian. One list, used by `npm test` (its pretest step), by `.ci/run`, and by the
+// from Debian, and what test/clients needs to build node-rdkafka's bundled librdkafka 2.12
+// (a compiler and -dev packages; test/clients/install.sh builds it once, after this check). One list, used by `npm test` (its pretest step), by `.ci/run`, and by the
 // tests themselves (test/helpers/external.ts), so the three never disagree.
 //   node tools/test-deps.mjs           check; install what is missing with apt-get when
 //                                      allowed (root or passwordless sudo), else print the
@@ -9,7 +10,7 @@
 //   node tools/test-deps.mjs --list    print the Debian package names, one per line
 // STROM_TEST_INSTALL=0 turns installing off (check only), for machines apt must not touch.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,8 +20,8 @@ export const PYTHON = '/usr/bin/python3';
 export const CHROMIUM = '/usr/bin/chromium';
 
 /**
- * Debian package -> what the tests use of it: a Python module (imported by /usr/bin/python3)
- * or a program (a path, or a name looked up on PATH).
+ * Debian package -> what the tests use of it: a Python module (imported by /usr/bin/python3),
+ * a program (a path, or a name looked up on PATH) or a file (a -dev package's header).
  */
 export const TEST_PACKAGES = [
   { name: 'python3-kafka', module: 'kafka', why: 'kafka-python' },
@@ -31,6 +32,14 @@ export const TEST_PACKAGES = [
   { name: 'python3-confluent-kafka', module: 'confluent_kafka', why: "librdkafka's Python client" },
   { name: 'kcat', program: 'kcat', why: "librdkafka's command-line client" },
   { name: 'chromium', program: CHROMIUM, why: "the web console's browser tests" },
+  // node-rdkafka (test/clients) builds librdkafka 2.12 for the KIP-848 tests with these.
+  { name: 'g++', program: 'g++', why: 'building librdkafka 2.12 for the KIP-848 tests (test/clients)' },
+  { name: 'make', program: 'make', why: 'building librdkafka 2.12 (test/clients)' },
+  { name: 'libssl-dev', file: '/usr/include/openssl/ssl.h', why: 'building librdkafka 2.12 (test/clients)' },
+  { name: 'libsasl2-dev', file: '/usr/include/sasl/sasl.h', why: 'building librdkafka 2.12 (test/clients)' },
+  { name: 'zlib1g-dev', file: '/usr/include/zlib.h', why: 'building librdkafka 2.12 (test/clients)' },
+  { name: 'libzstd-dev', file: '/usr/include/zstd.h', why: 'building librdkafka 2.12 (test/clients)' },
+  { name: 'liblz4-dev', file: '/usr/include/lz4.h', why: 'building librdkafka 2.12 (test/clients)' },
 ];
 
 /** The packages kafka-python needs to read and write every codec and message format. */
@@ -58,7 +67,7 @@ export function missingPackages(names = TEST_PACKAGES.map((p) => p.name)) {
   const wanted = TEST_PACKAGES.filter((p) => names.includes(p.name));
   const unknown = names.filter((n) => !TEST_PACKAGES.some((p) => p.name === n));
   if (unknown.length > 0) throw new Error(`not a test package: ${unknown.join(', ')} (see tools/test-deps.mjs)`);
-  const missing = new Set(wanted.filter((p) => p.program && !onPath(p.program)).map((p) => p.name));
+  const missing = new Set(wanted.filter((p) => (p.program && !onPath(p.program)) || (p.file && !existsSync(p.file))).map((p) => p.name));
   const modules = wanted.filter((p) => p.module);
   if (modules.length > 0) {
     const found = executable(PYTHON) && spawnSync(PYTHON, ['-c',

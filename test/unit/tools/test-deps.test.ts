@@ -19,6 +19,8 @@ function bin(options: { apt?: 'installs' | 'fails' } = {}): { dir: string; log: 
   dirs.push(dir);
   const log = join(dir, 'calls.log');
   symlinkSync(process.execPath, join(dir, 'node'));
+  // The compiler test/clients builds with is present: kcat alone is missing.
+  for (const program of ['g++', 'make']) symlinkSync(`/usr/bin/${program}`, join(dir, program));
   if (options.apt) {
     // "Installs" kcat by putting a program of that name on the PATH.
     const install = options.apt === 'installs' ? `printf '#!/bin/sh\\n' > "${dir}/kcat"; /bin/chmod +x "${dir}/kcat"` : 'exit 100';
@@ -35,11 +37,12 @@ function deps(path: string, env: Record<string, string> = {}, args: string[] = [
 }
 
 describe('tools/test-deps.mjs', () => {
-  it('lists every Debian package the tests drive, chromium and xxhash included', () => {
+  it('lists every Debian package the tests drive, chromium and xxhash included, and what test/clients builds with', () => {
     const r = deps(process.env.PATH!, {}, ['--list']);
     expect(r.status).toBe(0);
     expect(r.stdout.trim().split('\n')).toEqual([
       'python3-kafka', 'python3-snappy', 'python3-lz4', 'python3-zstandard', 'python3-xxhash', 'python3-confluent-kafka', 'kcat', 'chromium',
+      'g++', 'make', 'libssl-dev', 'libsasl2-dev', 'zlib1g-dev', 'libzstd-dev', 'liblz4-dev',
     ]);
   });
 
