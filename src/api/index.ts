@@ -26,6 +26,8 @@ import { listGroups } from './list-groups.js';
 import { describeGroups } from './describe-groups.js';
 import { deleteGroups } from './delete-groups.js';
 import { offsetDelete } from './offset-delete.js';
+import { getTelemetrySubscriptions } from './get-telemetry-subscriptions.js';
+import { pushTelemetry } from './push-telemetry.js';
 
 export const HANDLERS: readonly Handler[] = [
   produce,
@@ -53,6 +55,8 @@ export const HANDLERS: readonly Handler[] = [
   describeGroups,
   deleteGroups,
   offsetDelete,
+  getTelemetrySubscriptions,
+  pushTelemetry,
 ].sort((a, b) => a.api.key - b.api.key);
 
 export const HANDLER_BY_KEY: ReadonlyMap<number, Handler> = new Map(HANDLERS.map((h) => [h.api.key, h]));

@@ -14,6 +14,7 @@ import type { Logger } from '../base/logger.js';
 import { ProducerIds } from './producer-ids.js';
 import { GroupCoordinator } from '../group/coordinator.js';
 import { HttpGateway } from '../http/gateway.js';
+import { ClientTelemetry, telemetrySettings } from '../telemetry/client-telemetry.js';
 
 export const STROM_VERSION = '0.1.0';
 
@@ -55,7 +56,7 @@ export class Broker {
     const context: { -readonly [K in keyof BrokerContext]: BrokerContext[K] } = {
       config, logs, groups, core, regions, memory: new MemoryBudget(config.int('strom.request.memory.max.bytes')),
       logger, nodeId: config.nodeId, clusterId: logs.clusterId, advertised: [],
-      nextProducerId: () => producerIds.allocate(),
+      nextProducerId: () => producerIds.allocate(), telemetry: new ClientTelemetry(() => telemetrySettings(config)),
     };
     let server: KafkaServer | null = null;
     let ready = false;

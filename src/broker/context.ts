@@ -5,6 +5,7 @@ import type { LogManager } from '../log/log-manager.js';
 import type { Core, MemoryBudget, RegionPool } from '../core/index.js';
 import type { GroupCoordinator } from '../group/coordinator.js';
 import type { Logger } from '../base/logger.js';
+import type { ClientTelemetry } from '../telemetry/client-telemetry.js';
 
 /** The broker's services, as handlers see them. */
 export interface BrokerContext {
@@ -20,6 +21,8 @@ export interface BrokerContext {
   readonly clusterId: string;
   /** What Metadata advertises (ports resolved after listening). */
   readonly advertised: Listener[];
+  /** KIP-714 client telemetry: subscriptions, and each client's latest pushed metrics. */
+  readonly telemetry: ClientTelemetry;
   /** A fresh producer id (InitProducerId). */
   nextProducerId(): number;
   /** Per-topic traffic counters (the HTTP gateway's /metrics), when something listens. */

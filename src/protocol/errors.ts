@@ -94,6 +94,9 @@ export const ErrorCode = {
   SNAPSHOT_NOT_FOUND: 98,
   POSITION_OUT_OF_RANGE: 99,
   UNKNOWN_TOPIC_ID: 100,
+  // KIP-714 client telemetry.
+  UNKNOWN_SUBSCRIPTION_ID: 117,
+  TELEMETRY_TOO_LARGE: 118,
 } as const;
 
 export type ErrorName = keyof typeof ErrorCode;
