@@ -12,7 +12,8 @@ const check = process.argv.includes('--check');
 const escape = (s) => String(s).replace(/\|/g, '\\|');
 
 const apis = ['| key | API | versions served | Kafka 3.9 has |', '| --- | --- | --- | --- |',
-  ...HANDLERS.map((h) => `| ${h.api.key} | ${h.api.name} | ${h.minVersion}-${h.maxVersion} | ${h.api.minVersion}-${h.api.maxVersion} |`)].join('\n');
+  // An API whose spec comes from Kafka trunk (tools/kafka-protocol/messages-trunk) says so.
+  ...HANDLERS.map((h) => `| ${h.api.key} | ${h.api.name} | ${h.minVersion}-${h.maxVersion} | ${h.api.minVersion}-${h.api.maxVersion}${h.api.specOrigin === 'trunk' ? ' (Kafka 4.0+; 3.9 has 0)' : ''} |`)].join('\n');
 
 const brokerTable = ['| key | type | default | |', '| --- | --- | --- | --- |',
   ...BROKER_CONFIGS.map((d) => `| \`${d.name}\` | ${d.type} | ${d.default === null ? '' : `\`${escape(d.default)}\``} | ${escape(d.doc)}${d.dynamic ? ' *Dynamic.*' : ''}${d.effective === false ? ' *No effect.*' : ''} |`)].join('\n');

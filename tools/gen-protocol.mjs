@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Generates src/protocol/generated/ from Kafka's message specs (tools/kafka-protocol/
-// messages-3.9, Kafka 3.9.2's): one module per API (request and response codecs with their types), one per
+// messages-3.9, Kafka 3.9.2's, with each file of tools/kafka-protocol/messages-trunk, a
+// newer spec from Kafka trunk, replacing the 3.9 file of its name): one module per API (request and response codecs with their types), one per
 // data message, the request/response headers, and an index of all APIs.
 //
 //   node tools/gen-protocol.mjs [specDir]
@@ -304,7 +305,11 @@ function imports(text) {
 // Strom's own descriptions of the __consumer_offsets record layouts, in the same format.
 const RECORD_DIR = join(ROOT, 'tools', 'kafka-protocol', 'records');
 const readSpecs = (dir) => readdirSync(dir).filter((f) => f.endsWith('.json')).map((file) => ({ file, dir, spec: JSON.parse(stripComments(readFileSync(join(dir, file), 'utf8'))) }));
-const specs = [...readSpecs(SPEC_DIR), ...readSpecs(RECORD_DIR)];
+// Specs from Kafka trunk for versions 3.9 does not define (see tools/kafka-protocol/README.md).
+const TRUNK_DIR = join(ROOT, 'tools', 'kafka-protocol', 'messages-trunk');
+const trunk = readSpecs(TRUNK_DIR);
+const fromTrunk = new Set(trunk.map((s) => s.file));
+const specs = [...readSpecs(SPEC_DIR).filter((s) => !fromTrunk.has(s.file)), ...trunk, ...readSpecs(RECORD_DIR)];
 /** File name -> generated text; written (or compared, with --check) at the end. */
 const outputs = new Map();
 const emit = (name, text) => outputs.set(name, text);
@@ -339,14 +344,17 @@ for (const api of [...apis.values()].sort((a, b) => a.key - b.key)) {
   /** First flexible version (compact encoding, tagged fields), or -1. */
   flexibleFrom: ${flexible ? flexible.lo : -1},
   listeners: ${JSON.stringify(req.listeners ?? [])} as string[],
-  latestVersionUnstable: ${Boolean(req.latestVersionUnstable)},
+  latestVersionUnstable: ${Boolean(req.latestVersionUnstable)},${fromTrunk.has(api.request.file) ? `
+  /** The spec is Kafka trunk's (tools/kafka-protocol/messages-trunk): versions 3.9 does not define. */
+  specOrigin: 'trunk',` : ''}
   readRequest: read${req.name},
   writeRequest: write${req.name},
   readResponse: read${res.name},
   writeResponse: write${res.name},
 };
 `;
-  emit(`${module}.ts`, BANNER([api.request.file, api.response.file]) + imports(body) + body + meta);
+  const origin = fromTrunk.has(api.request.file) ? 'Apache Kafka trunk message specs (tools/kafka-protocol/messages-trunk), Apache License 2.0' : undefined;
+  emit(`${module}.ts`, BANNER([api.request.file, api.response.file], origin) + imports(body) + body + meta);
   table.push({ apiName, module, req: req.name, res: res.name });
   written.push(module);
 }

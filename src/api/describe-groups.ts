@@ -1,6 +1,8 @@
 // DescribeGroups (key 15), versions 0-5. An unknown group is described as Dead with no
 // members (Kafka before v6). Member metadata and assignments are returned only while the
 // group is Stable, as Kafka does. v3 adds authorized operations, v4 group.instance.id.
+// A KIP-848 consumer-protocol group is not a classic group: Kafka 3.9 describes it as Dead
+// with no members (clients describe it with ConsumerGroupDescribe).
 import { DescribeGroupsApi, type DescribeGroupsRequest, type DescribeGroupsResponse } from '../protocol/generated/describe-groups.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { defineHandler } from './handler.js';
@@ -14,7 +16,7 @@ export const describeGroups = defineHandler(DescribeGroupsApi, { min: 0, max: 5 
     const authorizedOperations = ctx.apiVersion >= 3 && request.includeAuthorizedOperations ? GROUP_OPERATIONS : NO_OPERATIONS;
     const group = ctx.broker.groups.group(groupId);
     if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations };
-    if (!group) return { errorCode: ErrorCode.NONE, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [], authorizedOperations };
+    if (!group || group.consumer) return { errorCode: ErrorCode.NONE, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [], authorizedOperations };
     const stable = group.is('Stable');
     return {
       errorCode: ErrorCode.NONE,

@@ -1,27 +1,33 @@
-// Fetch (key 1), versions 0-12 (13+ name topics by id, which Strom does not have).
+// Fetch (key 1), versions 0-17. v13+ name topics by id (KIP-516), v15 carries the replica's
+// state instead of its id (KIP-903), v16 may answer the leaders' endpoints (KIP-951), v17 the
+// replica's directory (KIP-853): for a consumer of one broker those change nothing else.
 // Long poll: waits up to MaxWaitMs for MinBytes, waking at the next append to any fetched
 // partition. Budgets: PartitionMaxBytes per partition, MaxBytes (v3+) per response; the
 // first batch of the first non-empty partition is returned whole even when larger (KIP-74).
 // Every requested partition is answered (the Java client drops responses that miss one).
-// Fetch sessions (v7+, KIP-227) are not kept: session id 0 tells clients to send full
-// requests. v4+ carry an isolation level: with no transactions, the last stable offset is
-// the high watermark. v0-3 clients get legacy message sets (magic 0 for v0-1, 1 for v2-3),
-// down-converted in the core; zstd only reaches v10+ (UNSUPPORTED_COMPRESSION_TYPE before).
+// v4+ carry an isolation level: with no transactions, the last stable offset is the high
+// watermark. Their list of aborted transactions is, as Kafka sends it, null for a
+// read_uncommitted partition that has records to answer, and empty for read_committed and
+// for a partition answered with an error (kafka-python 2.0.2 cannot parse a null one there). v7+: fetch
+// sessions (KIP-227, fetch-session.ts). Conversions for old versions: v0-3 get message sets
+// (magic 0 for v0-1, 1 for v2-3); before v10 no zstd (KIP-110): zstd batches are served
+// recompressed with the topic's compression.type if it is gzip, snappy or lz4, else
+// uncompressed. Both happen in the core, on the records read into core memory.
 //
-// Records are not read here: each partition's answer is a range of a segment file
+// Records are otherwise not read here: each partition's answer is a range of a segment file
 // (FileRecords), read by the connection as the client takes the response, so a client that
-// does not read its responses holds no fetched data in memory. Only v0-3, whose records are
-// converted, read them into core memory, within the connection's and the broker's budgets
-// (strom.connection.max.unsent.bytes, strom.request.memory.max.bytes): past those such a
-// fetch waits, and answers without records at its deadline.
+// does not read its responses holds no fetched data in memory. A conversion holds what it
+// read within the connection's and the broker's budgets (strom.connection.max.unsent.bytes,
+// strom.request.memory.max.bytes): past those it waits, and answers without records at its
+// deadline.
 import { FetchApi, type FetchRequest, type FetchResponse } from '../protocol/generated/fetch.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import { ZERO_UUID } from '../protocol/codec.js';
-import { batchesToLegacy, CoreError } from '../core/index.js';
-import { codecs, ZSTD, CompressionError, initCompression } from '../compression/codecs.js';
+import { batchesToLegacy, recodeBatches, CoreError } from '../core/index.js';
+import { codecs, codecOf, ZSTD, GZIP, SNAPPY, LZ4, NONE, CompressionError, initCompression } from '../compression/codecs.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import type { FileRecords } from '../log/file-records.js';
 import { defineHandler, type RequestContext } from './handler.js';
+import { openSession, type FetchTarget, type ServedSession } from './fetch-session.js';
 
 type PartitionData = FetchResponse.PartitionData;
 
@@ -29,32 +35,30 @@ const EMPTY = Buffer.alloc(0);
 const NO_EPOCH = { epoch: -1, endOffset: -1 };
 const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
 const NO_SNAPSHOT = { endOffset: -1, epoch: -1 };
-const READ_COMMITTED = 1;
 /** The last version whose records are converted to message sets (magic 0/1). */
 const LAST_LEGACY_VERSION = 3;
 /** The first version that may carry zstd batches (KIP-110). */
 const FIRST_ZSTD_VERSION = 10;
+/** The first version with a list of aborted transactions. */
+const FIRST_ISOLATION_VERSION = 4;
+const READ_COMMITTED = 1;
 
-interface Target {
-  topic: string;
-  partition: FetchRequest.FetchPartition;
-  log: PartitionLog | undefined;
-}
-
-export const fetch = defineHandler(FetchApi, { min: 0, max: 12 }, async (request: FetchRequest, ctx): Promise<FetchResponse> => {
-  const targets: Target[] = request.topics.flatMap((t) => t.partitions.map((partition) => ({
-    topic: t.topic, partition, log: ctx.broker.logs.partition(t.topic, partition.partition),
-  })));
+export const fetch = defineHandler(FetchApi, { min: 0, max: 17 }, async (request: FetchRequest, ctx): Promise<FetchResponse> => {
+  const session = openSession(ctx, request);
+  if (session.kind === 'error') {
+    return { throttleTimeMs: 0, errorCode: session.errorCode, sessionId: 0, responses: [], nodeEndpoints: [] };
+  }
+  const targets = session.targets;
   const deadline = Date.now() + Math.max(0, request.maxWaitMs);
   for (;;) {
     const round = sliceAll(ctx, request, targets);
     const waitMore = round.bytes < request.minBytes && !round.error && Date.now() < deadline;
     if (!waitMore) {
       for (const slice of round.slices) if (slice) ctx.onDone(() => slice.release());
-      if (ctx.apiVersion <= LAST_LEGACY_VERSION) await downConvert(ctx, targets, round, deadline);
+      if (round.converts) await convert(ctx, targets, round, deadline);
       const traffic = ctx.broker.traffic;
       if (traffic) round.data.forEach((d, i) => { if (d.records && d.records.length > 0) traffic.fetched(targets[i].topic, d.records.length); });
-      return respond(request, round.data);
+      return respond(session, targets, round.data);
     }
     for (const slice of round.slices) slice?.release();
     await nextAppend(targets, deadline);
@@ -67,61 +71,66 @@ interface Round {
   slices: (FileRecords | undefined)[];
   bytes: number;
   error: boolean;
+  /** Some slice must be converted before it is sent (v0-3, or zstd before v10). */
+  converts: boolean;
 }
 
-function sliceAll(ctx: RequestContext, request: FetchRequest, targets: Target[]): Round {
+function sliceAll(ctx: RequestContext, request: FetchRequest, targets: FetchTarget[]): Round {
   const v = ctx.apiVersion;
-  const round: Round = { data: [], slices: [], bytes: 0, error: false };
+  const round: Round = { data: [], slices: [], bytes: 0, error: false, converts: false };
   let budget = v >= 3 ? request.maxBytes : Number.MAX_SAFE_INTEGER;
-  for (const { partition: p, log } of targets) {
-    const data = partitionData(p.partition, log);
+  for (const t of targets) {
+    const data = partitionData(t.partition, t.log, v, request.isolationLevel);
     round.data.push(data);
     round.slices.push(undefined);
-    if (!log) {
-      data.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    if (!t.log) {
+      failed(data, t.unknownTopicId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, v);
       round.error = true;
       continue;
     }
-    if (p.currentLeaderEpoch > 0) {
-      data.errorCode = ErrorCode.UNKNOWN_LEADER_EPOCH; // the only leader epoch is 0
+    if (t.currentLeaderEpoch > 0) {
+      failed(data, ErrorCode.UNKNOWN_LEADER_EPOCH, v); // the only leader epoch is 0
       round.error = true;
       continue;
     }
-    if (request.isolationLevel === READ_COMMITTED) data.abortedTransactions = [];
     if (budget <= 0) continue;
     try {
-      const slice = log.slice(p.fetchOffset, Math.min(p.partitionMaxBytes, budget), round.bytes === 0, log.highWatermark, v < FIRST_ZSTD_VERSION);
+      const slice = t.log.slice(t.fetchOffset, Math.min(t.maxBytes, budget), round.bytes === 0, t.log.highWatermark, v < FIRST_ZSTD_VERSION);
       if (!slice) continue;
-      if (slice.codecs !== null && (slice.codecs & (1 << ZSTD)) !== 0 && v < FIRST_ZSTD_VERSION) {
-        slice.release();
-        data.errorCode = ErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
-        round.error = true;
-        continue;
-      }
       round.slices[round.slices.length - 1] = slice;
       data.records = slice;
       round.bytes += slice.length;
       budget -= slice.length;
+      if (v <= LAST_LEGACY_VERSION || (v < FIRST_ZSTD_VERSION && (slice.codecs! & (1 << ZSTD)) !== 0)) round.converts = true;
     } catch (e) {
       if (!(e instanceof KafkaError)) throw e;
-      data.errorCode = e.code;
+      failed(data, e.code, v);
       round.error = true;
     }
   }
   return round;
 }
 
-function partitionData(index: number, log: PartitionLog | undefined): PartitionData {
+/** A partition answered with an error: no records, and an empty (not null) list of aborted transactions. */
+function failed(data: PartitionData, errorCode: number, version: number): void {
+  data.errorCode = errorCode;
+  data.records = EMPTY;
+  if (version >= FIRST_ISOLATION_VERSION) data.abortedTransactions = [];
+}
+
+function partitionData(index: number, log: PartitionLog | undefined, version: number, isolationLevel: number): PartitionData {
+  const erred = !log;
   return {
     partitionIndex: index, errorCode: ErrorCode.NONE,
     highWatermark: log ? log.highWatermark : -1, lastStableOffset: log ? log.highWatermark : -1, logStartOffset: log ? log.logStartOffset : -1,
     divergingEpoch: NO_EPOCH, currentLeader: NO_LEADER, snapshotId: NO_SNAPSHOT,
-    abortedTransactions: null, preferredReadReplica: -1, records: EMPTY,
+    abortedTransactions: version >= FIRST_ISOLATION_VERSION && (erred || isolationLevel === READ_COMMITTED) ? [] : null,
+    preferredReadReplica: -1, records: EMPTY,
   };
 }
 
 /** Resolves at the next append to any of the partitions, or at the deadline. */
-function nextAppend(targets: Target[], deadline: number): Promise<void> {
+function nextAppend(targets: FetchTarget[], deadline: number): Promise<void> {
   return new Promise((resolve) => {
     const cancels: (() => void)[] = [];
     const done = () => {
@@ -134,32 +143,39 @@ function nextAppend(targets: Target[], deadline: number): Promise<void> {
   });
 }
 
-function respond(request: FetchRequest, data: PartitionData[]): FetchResponse {
+/** The response: every partition asked, or in an incremental session only those that changed. */
+function respond(session: ServedSession, targets: FetchTarget[], data: PartitionData[]): FetchResponse {
   const responses: FetchResponse.FetchableTopicResponse[] = [];
-  let i = 0;
-  for (const topic of request.topics) {
-    responses.push({ topic: topic.topic, topicId: ZERO_UUID, partitions: topic.partitions.map(() => data[i++]) });
-  }
-  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: [] };
+  let last: FetchResponse.FetchableTopicResponse | null = null;
+  targets.forEach((t, i) => {
+    if (!session.include(t, data[i])) return;
+    // Partitions of one topic in a row share a topic entry, as Kafka builds its response.
+    if (!last || last.topic !== t.topic || last.topicId !== t.topicId) responses.push(last = { topic: t.topic, topicId: t.topicId, partitions: [] });
+    last.partitions.push(data[i]);
+  });
+  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session.responseSessionId, responses, nodeEndpoints: [] };
 }
 
 /**
- * Fetch v0-3 want message sets of magic 0/1: each slice is read into core memory and
- * converted by the core, compression kept. The bytes read count against the connection's and
- * the broker's budgets until the response is written; a partition that cannot get them by
- * the deadline is answered without records (the client fetches again).
+ * The conversions older versions need, on the records read into core memory: zstd batches
+ * recompressed with a codec the version allows (before v10), then message sets of magic 0/1
+ * (v0-3). The bytes read count against the connection's and the broker's budgets until the
+ * response is written; a partition that cannot get them by the deadline is answered without
+ * records (the client fetches again).
  */
-async function downConvert(ctx: RequestContext, targets: Target[], round: Round, deadline: number): Promise<void> {
-  await initCompression(); // down-conversion may meet any codec
-  const magic = ctx.apiVersion <= 1 ? 0 : 1;
+async function convert(ctx: RequestContext, targets: FetchTarget[], round: Round, deadline: number): Promise<void> {
+  await initCompression(); // conversions may meet any codec
+  const v = ctx.apiVersion;
   for (let i = 0; i < round.data.length; i++) {
     const d = round.data[i];
     const log = targets[i].log;
     const slice = round.slices[i];
     if (!slice || !log) continue;
+    const zstd = v < FIRST_ZSTD_VERSION && (slice.codecs! & (1 << ZSTD)) !== 0;
+    if (v > LAST_LEGACY_VERSION && !zstd) continue;
     d.records = EMPTY;
-    if (!log.config.bool('message.downconversion.enable')) {
-      d.errorCode = ErrorCode.UNSUPPORTED_VERSION;
+    if (v <= LAST_LEGACY_VERSION && !log.config.bool('message.downconversion.enable')) {
+      failed(d, ErrorCode.UNSUPPORTED_VERSION, v);
       continue;
     }
     if (!(await ctx.memory.acquire(slice.length, deadline))) continue;
@@ -168,12 +184,21 @@ async function downConvert(ctx: RequestContext, targets: Target[], round: Round,
     ctx.onDone(() => ctx.broker.memory.give(slice.length));
     const read = await log.readSlice(slice);
     try {
-      d.records = Buffer.from(batchesToLegacy(ctx.broker.core, read.records, magic, codecs));
+      let bytes: Uint8Array = read.records;
+      if (zstd) bytes = recodeBatches(ctx.broker.core, bytes, ZSTD, fallbackCodec(log), codecs);
+      if (v <= LAST_LEGACY_VERSION) bytes = batchesToLegacy(ctx.broker.core, bytes, v <= 1 ? 0 : 1, codecs);
+      d.records = Buffer.from(bytes === read.records ? bytes.slice() : bytes);
     } catch (e) {
       if (!(e instanceof CoreError || e instanceof CompressionError)) throw e;
-      d.errorCode = e instanceof CoreError && e.codeName === 'ERR_COMPRESSION' ? ErrorCode.UNSUPPORTED_COMPRESSION_TYPE : ErrorCode.CORRUPT_MESSAGE;
+      failed(d, ErrorCode.CORRUPT_MESSAGE, v);
     } finally {
       read.release();
     }
   }
+}
+
+/** The codec zstd batches are served in before Fetch v10: the topic's, if an older client can read it. */
+function fallbackCodec(log: PartitionLog): number {
+  const codec = codecOf(log.config.string('compression.type'));
+  return codec === GZIP || codec === SNAPPY || codec === LZ4 ? codec : NONE;
 }

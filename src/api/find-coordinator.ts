@@ -1,6 +1,8 @@
-// FindCoordinator (key 10), versions 0-4. The range includes 0: librdkafka 2.0.2 never starts
-// a consumer group (nor lz4) unless it does: its feature checks want old versions in range. v1 adds the key type
-// (0 group, 1 transaction) and an error message; v4 batches keys (KIP-699). Every group's
+// FindCoordinator (key 10), versions 0-6. The range includes 0: librdkafka 2.0.2 never starts
+// a consumer group (nor lz4) unless it does: its feature checks want old versions in range. v1
+// adds the key type (0 group, 1 transaction) and an error message; v4 batches keys (KIP-699);
+// v5 may answer TRANSACTION_ABORTABLE (KIP-890, transactions: not served yet); v6 adds key
+// type 2, share groups (KIP-932), which Strom does not serve: INVALID_REQUEST for that key. Every group's
 // coordinator is this broker; the first lookup creates __consumer_offsets, as Kafka does.
 // Transactions are not served yet: their coordinator is not available.
 import { FindCoordinatorApi, type FindCoordinatorRequest, type FindCoordinatorResponse } from '../protocol/generated/find-coordinator.js';
@@ -9,10 +11,11 @@ import { defineHandler, type RequestContext } from './handler.js';
 
 const GROUP = 0;
 const TRANSACTION = 1;
+const SHARE = 2;
 
 type Coordinator = FindCoordinatorResponse.Coordinator;
 
-export const findCoordinator = defineHandler(FindCoordinatorApi, { min: 0, max: 4 }, async (request: FindCoordinatorRequest, ctx): Promise<FindCoordinatorResponse> => {
+export const findCoordinator = defineHandler(FindCoordinatorApi, { min: 0, max: 6 }, async (request: FindCoordinatorRequest, ctx): Promise<FindCoordinatorResponse> => {
   const keys = ctx.apiVersion >= 4 ? request.coordinatorKeys : [request.key];
   const coordinators = await Promise.all(keys.map((key) => lookup(ctx, key, request.keyType)));
   if (ctx.apiVersion >= 4) return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: 0, host: '', port: 0, coordinators };
@@ -24,6 +27,7 @@ async function lookup(ctx: RequestContext, key: string, keyType: number): Promis
   const { broker } = ctx;
   const fail = (errorCode: number, errorMessage: string): Coordinator => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
   if (keyType === TRANSACTION) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'transactions are not supported by this broker yet');
+  if (keyType === SHARE) return fail(ErrorCode.INVALID_REQUEST, 'share groups are not supported by this broker');
   if (keyType !== GROUP) return fail(ErrorCode.INVALID_REQUEST, `unknown coordinator key type ${keyType}`);
   try {
     await broker.groups.ensureReady();

@@ -26,6 +26,9 @@ import { listGroups } from './list-groups.js';
 import { describeGroups } from './describe-groups.js';
 import { deleteGroups } from './delete-groups.js';
 import { offsetDelete } from './offset-delete.js';
+import { offsetForLeaderEpoch } from './offset-for-leader-epoch.js';
+import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
+import { consumerGroupDescribe } from './consumer-group-describe.js';
 import { getTelemetrySubscriptions } from './get-telemetry-subscriptions.js';
 import { pushTelemetry } from './push-telemetry.js';
 
@@ -55,6 +58,9 @@ export const HANDLERS: readonly Handler[] = [
   describeGroups,
   deleteGroups,
   offsetDelete,
+  offsetForLeaderEpoch,
+  consumerGroupHeartbeat,
+  consumerGroupDescribe,
   getTelemetrySubscriptions,
   pushTelemetry,
 ].sort((a, b) => a.api.key - b.api.key);

@@ -1,15 +1,16 @@
 // LeaveGroup (key 13), versions 0-5. v0-2 name one member; v3+ a batch of members, each by
 // member id or by group.instance.id alone (KIP-345), with an error per member. Before v3
 // the response has only the top-level error, so a member's error is reported there. v5
-// adds a reason, which is only logged by Kafka.
+// adds a reason, which is only logged by Kafka. Classic members of a KIP-848 consumer group
+// (after an online upgrade) leave it the same way.
 import { LeaveGroupApi, type LeaveGroupRequest, type LeaveGroupResponse } from '../protocol/generated/leave-group.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { defineHandler } from './handler.js';
 
-export const leaveGroup = defineHandler(LeaveGroupApi, { min: 0, max: 5 }, (request: LeaveGroupRequest, ctx): LeaveGroupResponse => {
+export const leaveGroup = defineHandler(LeaveGroupApi, { min: 0, max: 5 }, async (request: LeaveGroupRequest, ctx): Promise<LeaveGroupResponse> => {
   const v = ctx.apiVersion;
   const leaving = v >= 3 ? request.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId })) : [{ memberId: request.memberId, groupInstanceId: null }];
-  const result = ctx.broker.groups.leave(request.groupId, leaving);
+  const result = await ctx.broker.groups.leave(request.groupId, leaving);
   if (v >= 3) return { throttleTimeMs: 0, errorCode: result.errorCode, members: result.members };
   const memberError = result.members.find((m) => m.errorCode !== ErrorCode.NONE)?.errorCode ?? ErrorCode.NONE;
   return { throttleTimeMs: 0, errorCode: result.errorCode !== ErrorCode.NONE ? result.errorCode : memberError, members: [] };

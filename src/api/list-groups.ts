@@ -1,12 +1,13 @@
 // ListGroups (key 16), versions 0-5. v4 filters by state (KIP-518), v5 by group type
-// (KIP-848: every group here is "classic"). kafka-python's admin sends v1 (gotcha 12).
+// (KIP-848: "classic" or "consumer", case-insensitive; a consumer-protocol group lists with
+// protocol type "consumer" and its own states: Empty, Assigning, Reconciling, Stable).
+// kafka-python's admin sends v1 (gotcha 12).
 import { ListGroupsApi, type ListGroupsRequest, type ListGroupsResponse } from '../protocol/generated/list-groups.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { defineHandler } from './handler.js';
 
 export const listGroups = defineHandler(ListGroupsApi, { min: 0, max: 5 }, (request: ListGroupsRequest, ctx): ListGroupsResponse => {
-  const types = request.typesFilter.map((t) => t.toLowerCase());
-  const groups = types.length > 0 && !types.includes('classic') ? [] : ctx.broker.groups.listGroups(ctx.apiVersion >= 4 ? request.statesFilter : []);
+  const groups = ctx.broker.groups.listGroups(ctx.apiVersion >= 4 ? request.statesFilter : [], ctx.apiVersion >= 5 ? request.typesFilter : []);
   return {
     throttleTimeMs: 0,
     errorCode: ErrorCode.NONE,
@@ -14,7 +15,7 @@ export const listGroups = defineHandler(ListGroupsApi, { min: 0, max: 5 }, (requ
       groupId: g.groupId,
       protocolType: g.protocolType,
       groupState: ctx.apiVersion >= 4 ? g.state : '',
-      groupType: ctx.apiVersion >= 5 ? 'classic' : '',
+      groupType: ctx.apiVersion >= 5 ? g.type : '',
     })),
   };
 });

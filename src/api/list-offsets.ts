@@ -1,20 +1,27 @@
-// ListOffsets (key 2), versions 0-7. Timestamp -1 = latest (the high watermark, or the last
+// ListOffsets (key 2), versions 0-9. Timestamp -1 = latest (the high watermark, or the last
 // stable offset for read_committed, v2+: the same without transactions), -2 = earliest (the
-// log start offset), -3 = the record with the largest timestamp (v7, KIP-734), else the
-// first record with timestamp >= it (v1+) via the time index. v0 answers with a list of
-// offsets ("old style"): the log end or start offset, or segment base offsets before a time.
+// log start offset), -3 = the record with the largest timestamp (v7, KIP-734), -4 = the
+// earliest offset on local storage (v8, KIP-405: with no tiered storage, the log start
+// offset), -5 = the latest offset on tiered storage (v9, KIP-1005: with none, offset -1, as
+// Kafka answers when remote storage is off), else the first record with timestamp >= it (v1+)
+// via the time index. v0 answers with a list of offsets ("old style"): the log end or start
+// offset, or segment base offsets before a time.
 import { ListOffsetsApi, type ListOffsetsRequest, type ListOffsetsResponse } from '../protocol/generated/list-offsets.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { PartitionLog } from '../log/partition-log.js';
+import { CompressionError } from '../compression/codecs.js';
+import { CoreError } from '../core/index.js';
 import { defineHandler } from './handler.js';
 
 const LATEST = -1;
 const EARLIEST = -2;
 const MAX_TIMESTAMP = -3;
+const EARLIEST_LOCAL = -4;
+const LATEST_TIERED = -5;
 
 type PartitionResponse = ListOffsetsResponse.ListOffsetsPartitionResponse;
 
-export const listOffsets = defineHandler(ListOffsetsApi, { min: 0, max: 7 }, async (request: ListOffsetsRequest, ctx): Promise<ListOffsetsResponse> => ({
+export const listOffsets = defineHandler(ListOffsetsApi, { min: 0, max: 9 }, async (request: ListOffsetsRequest, ctx): Promise<ListOffsetsResponse> => ({
   throttleTimeMs: 0,
   topics: await Promise.all(request.topics.map(async (topic) => ({
     name: topic.name,
@@ -29,6 +36,8 @@ export const listOffsets = defineHandler(ListOffsetsApi, { min: 0, max: 7 }, asy
         return { ...base, timestamp: found.timestamp, offset: found.offset, leaderEpoch: ctx.apiVersion >= 4 && found.offset >= 0 ? 0 : -1 };
       } catch (e) {
         if (e instanceof KafkaError) return { ...base, errorCode: e.code };
+        // A stored batch that does not decode (produce checks CRCs, not compressed payloads).
+        if (e instanceof CompressionError || e instanceof CoreError) return { ...base, errorCode: ErrorCode.CORRUPT_MESSAGE };
         throw e;
       }
     })),
@@ -37,7 +46,8 @@ export const listOffsets = defineHandler(ListOffsetsApi, { min: 0, max: 7 }, asy
 
 async function lookup(log: PartitionLog, timestamp: number): Promise<{ offset: number; timestamp: number }> {
   if (timestamp === LATEST) return { offset: log.highWatermark, timestamp: -1 };
-  if (timestamp === EARLIEST) return { offset: log.logStartOffset, timestamp: -1 };
+  if (timestamp === EARLIEST || timestamp === EARLIEST_LOCAL) return { offset: log.logStartOffset, timestamp: -1 };
+  if (timestamp === LATEST_TIERED) return { offset: -1, timestamp: -1 };
   if (timestamp === MAX_TIMESTAMP) return (await log.maxTimestampOffset()) ?? { offset: -1, timestamp: -1 };
   if (timestamp < 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, `unknown special timestamp ${timestamp}`);
   return (await log.offsetForTimestamp(timestamp)) ?? { offset: -1, timestamp: -1 };

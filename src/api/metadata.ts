@@ -2,7 +2,7 @@
 // means all, empty means none (librdkafka sends null for all). v0-3 have no AllowAutoTopicCreation
 // flag and are treated as allowing it, as Kafka does; Strom creates a missing topic
 // synchronously and returns it at once. One broker leads every partition with leader epoch
-// 0; topic ids are zero (no topic-id APIs are served). The controller is this broker
+// 0; each topic has its KIP-516 id (unknown topics: the zero UUID). The controller is this broker
 // (kafka-python's admin reads controller_id and connects to it).
 import { MetadataApi, type MetadataRequest, type MetadataResponse } from '../protocol/generated/metadata.js';
 import { ZERO_UUID } from '../protocol/codec.js';
@@ -28,7 +28,7 @@ export const metadata = defineHandler(MetadataApi, { min: 0, max: 12 }, async (r
     topics.push({
       errorCode,
       name,
-      topicId: ZERO_UUID,
+      topicId: topic?.topicId ?? ZERO_UUID,
       isInternal: topic?.internal ?? false,
       partitions: (topic?.partitions ?? []).map((p) => ({
         errorCode: ErrorCode.NONE,

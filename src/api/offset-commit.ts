@@ -1,9 +1,12 @@
-// OffsetCommit (key 8), versions 0-9 (not 10+: those name topics by id).
+// OffsetCommit (key 8), versions 0-9 (Kafka 3.9's maximum; 10+ name topics by id).
 // v0 has no generation or member (a standalone commit); v1 adds them and a per-partition
 // commit timestamp; v2-4 a retention time (Kafka ignores it since KIP-211 unless set; Strom
 // always applies offsets.retention.minutes); v6 the leader epoch; v7 group.instance.id.
 // v9: a commit with a generation for a group that does not exist is GROUP_ID_NOT_FOUND
 // (before v9 ILLEGAL_GENERATION, kept for older clients; Kafka's OffsetMetadataManager).
+// v9 is KIP-848's: for a consumer group the generation field carries the member epoch,
+// checked against the member's (STALE_MEMBER_EPOCH, UNKNOWN_MEMBER_ID), and a member on the
+// consumer protocol must commit with v9+ (UNSUPPORTED_VERSION before).
 // The response is sent once the commits are appended to __consumer_offsets.
 import { OffsetCommitApi, type OffsetCommitRequest, type OffsetCommitResponse } from '../protocol/generated/offset-commit.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -19,7 +22,7 @@ export const offsetCommit = defineHandler(OffsetCommitApi, { min: 0, max: 9 }, a
   const unknownGroup = ctx.apiVersion >= 9 && generationId >= 0 && groups.group(request.groupId) === undefined;
   const codes = unknownGroup
     ? offsets.map((o) => (partitionExists(o.topic, o.partition) ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION))
-    : await groups.commitOffsets({ groupId: request.groupId, generationId, memberId: request.memberId, groupInstanceId: request.groupInstanceId, offsets }, partitionExists);
+    : await groups.commitOffsets({ groupId: request.groupId, generationId, apiVersion: ctx.apiVersion, memberId: request.memberId, groupInstanceId: request.groupInstanceId, offsets }, partitionExists);
   let i = 0;
   return {
     throttleTimeMs: 0,

@@ -1,8 +1,10 @@
-// OffsetFetch (key 9), versions 0-8 (not 9+: member epochs belong to the new consumer
-// protocol; not 10+: topic ids). v2 adds the top-level error and a null topic list meaning
-// every partition the group committed; v5 the leader epoch; v7 require_stable (no
-// transactions yet, so every offset is stable); v8 batches groups. A partition without a
-// committed offset answers -1 with no error, as Kafka does.
+// OffsetFetch (key 9), versions 0-9 (Kafka 3.9's maximum; 10+ name topics by id). v2 adds the
+// top-level error and a null topic list meaning every partition the group committed; v5 the
+// leader epoch; v7 require_stable (no transactions yet, so every offset is stable); v8 batches
+// groups; v9 carries the member id and epoch of a KIP-848 member, validated for consumer
+// groups as Kafka does (UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH as the group's error; an
+// admin's null member id with epoch -1 always reads). A partition without a committed
+// offset answers -1 with no error, as Kafka does.
 import { OffsetFetchApi, type OffsetFetchRequest, type OffsetFetchResponse } from '../protocol/generated/offset-fetch.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { GroupCoordinator } from '../group/coordinator.js';
@@ -10,12 +12,15 @@ import { defineHandler } from './handler.js';
 
 type Topic = { name: string; partitions: { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; metadata: string | null; errorCode: number }[] };
 
-export const offsetFetch = defineHandler(OffsetFetchApi, { min: 0, max: 8 }, (request: OffsetFetchRequest, ctx): OffsetFetchResponse => {
+export const offsetFetch = defineHandler(OffsetFetchApi, { min: 0, max: 9 }, (request: OffsetFetchRequest, ctx): OffsetFetchResponse => {
   const { groups } = ctx.broker;
   if (ctx.apiVersion >= 8) {
     return {
       throttleTimeMs: 0, topics: [], errorCode: ErrorCode.NONE,
-      groups: request.groups.map((g) => ({ groupId: g.groupId, topics: fetchGroup(groups, g.groupId, g.topics), errorCode: ErrorCode.NONE })),
+      groups: request.groups.map((g) => {
+        const errorCode = ctx.apiVersion >= 9 ? groups.validateOffsetFetch(g.groupId, g.memberId, g.memberEpoch) : ErrorCode.NONE;
+        return { groupId: g.groupId, topics: errorCode === ErrorCode.NONE ? fetchGroup(groups, g.groupId, g.topics) : [], errorCode };
+      }),
     };
   }
   // v0 and v1 always name their topics; null (all) exists from v2.

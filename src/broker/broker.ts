@@ -12,6 +12,7 @@ import type { BrokerConfig, Listener } from '../config/config.js';
 import type { BrokerContext } from '../broker/context.js';
 import type { Logger } from '../base/logger.js';
 import { ProducerIds } from './producer-ids.js';
+import { FetchSessionCache } from './fetch-sessions.js';
 import { GroupCoordinator } from '../group/coordinator.js';
 import { HttpGateway } from '../http/gateway.js';
 import { ClientTelemetry, telemetrySettings } from '../telemetry/client-telemetry.js';
@@ -55,6 +56,7 @@ export class Broker {
     const producerIds = new ProducerIds(logs.dir);
     const context: { -readonly [K in keyof BrokerContext]: BrokerContext[K] } = {
       config, logs, groups, core, regions, memory: new MemoryBudget(config.int('strom.request.memory.max.bytes')),
+      fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), config.int('strom.fetch.session.eviction.ms')),
       logger, nodeId: config.nodeId, clusterId: logs.clusterId, advertised: [],
       nextProducerId: () => producerIds.allocate(), telemetry: new ClientTelemetry(() => telemetrySettings(config)),
     };

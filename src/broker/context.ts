@@ -5,6 +5,7 @@ import type { LogManager } from '../log/log-manager.js';
 import type { Core, MemoryBudget, RegionPool } from '../core/index.js';
 import type { GroupCoordinator } from '../group/coordinator.js';
 import type { Logger } from '../base/logger.js';
+import type { FetchSessionCache } from './fetch-sessions.js';
 import type { ClientTelemetry } from '../telemetry/client-telemetry.js';
 
 /** The broker's services, as handlers see them. */
@@ -21,6 +22,8 @@ export interface BrokerContext {
   readonly clusterId: string;
   /** What Metadata advertises (ports resolved after listening). */
   readonly advertised: Listener[];
+  /** Incremental fetch sessions (KIP-227). */
+  readonly fetchSessions: FetchSessionCache;
   /** KIP-714 client telemetry: subscriptions, and each client's latest pushed metrics. */
   readonly telemetry: ClientTelemetry;
   /** A fresh producer id (InitProducerId). */

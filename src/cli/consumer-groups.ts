@@ -1,5 +1,8 @@
-// `strom consumer-groups`: kafka-consumer-groups.sh — --list, --describe (offsets and lag,
-// --members, --state), --reset-offsets (dry run unless --execute), --delete, --delete-offsets.
+// `strom consumer-groups`: kafka-consumer-groups.sh — --list (--state, --type: classic or
+// KIP-848 consumer protocol), --describe (offsets and lag, --members, --state; a consumer-
+// protocol group shows its group and target assignment epochs, and with --members --verbose
+// each member's epoch, current and target assignment, as Kafka 3.9's tool does),
+// --reset-offsets (dry run unless --execute), --delete, --delete-offsets.
 import { Command } from 'commander';
 import type { Cluster } from '../client/cluster.js';
 import { listGroups, describeGroup, deleteGroups, fetchOffsets, commitOffsets, deleteOffsets, type GroupDescription } from '../client/groups.js';
@@ -17,6 +20,7 @@ interface GroupsFlags extends ConnectionFlags {
   allGroups?: boolean;
   members?: boolean;
   state?: boolean | string;
+  type?: boolean | string;
   offsets?: boolean;
   verbose?: boolean;
   topic: string[];
@@ -48,6 +52,7 @@ export function consumerGroupsCommand(): Command {
     .option('--all-groups', 'every group')
     .option('--members', 'with --describe: the members and their partitions')
     .option('--state [state]', 'with --describe: the state of the group; with --list: show states (or only this one)')
+    .option('--type [type]', 'with --list: show each group\'s type, classic or consumer (KIP-848\'s protocol), or only groups of this type')
     .option('--offsets', 'with --describe: offsets and lag (the default)')
     .option('--verbose', 'with --describe --members: the partitions assigned')
     .option('--topic <topic[:partitions]>', 'with --reset-offsets/--delete-offsets: a topic, or topic:0,1,2 (repeatable)', many, [] as string[])
@@ -66,6 +71,7 @@ export function consumerGroupsCommand(): Command {
     .addHelpText('after', examples([
       'strom consumer-groups --bootstrap-server localhost:9092 --list',
       'strom consumer-groups --bootstrap-server localhost:9092 --all-groups --list',
+      'strom consumer-groups --bootstrap-server localhost:9092 --list --type',
       'strom consumer-groups --bootstrap-server localhost:9092 --describe --group group1',
       'strom consumer-groups --bootstrap-server localhost:9092 --describe --group group1 --members',
       'strom consumer-groups --bootstrap-server localhost:9092 --describe --group group1 --state',
@@ -97,11 +103,18 @@ async function groupsOf(cluster: Cluster, flags: GroupsFlags): Promise<string[]>
   return flags.group;
 }
 
+/** Kafka's spelling of a group type (GroupType.toString). */
+const typeName = (type: string) => (type === '' ? 'Unknown' : type[0].toUpperCase() + type.slice(1).toLowerCase());
+
 async function list(cluster: Cluster, flags: GroupsFlags): Promise<void> {
   let groups = await listGroups(cluster);
   if (typeof flags.state === 'string') groups = groups.filter((g) => g.state.toLowerCase() === String(flags.state).toLowerCase());
+  if (typeof flags.type === 'string') groups = groups.filter((g) => g.type.toLowerCase() === String(flags.type).toLowerCase());
   if (flags.json) return printJson(groups);
-  if (flags.state !== undefined) return out(table(['GROUP', 'STATE'], groups.map((g) => [g.groupId, g.state || 'Unknown'])));
+  const head = ['GROUP', ...(flags.type !== undefined ? ['TYPE'] : []), ...(flags.state !== undefined ? ['STATE'] : [])];
+  if (head.length > 1) {
+    return out(table(head, groups.map((g) => [g.groupId, ...(flags.type !== undefined ? [typeName(g.type)] : []), ...(flags.state !== undefined ? [g.state || 'Unknown'] : [])])));
+  }
   for (const g of groups) out(g.groupId);
 }
 
@@ -152,20 +165,32 @@ async function describe(cluster: Cluster, flags: GroupsFlags): Promise<void> {
     if (flags.state !== undefined && !flags.members) {
       if (dead) throw new UsageError(`Error: Consumer group '${id}' does not exist.`);
       const c = g.coordinator;
-      const row = { group: id, coordinator: `${c.host}:${c.port} (${c.nodeId})`, assignmentStrategy: g.protocol, state: g.state, members: g.members.length };
+      const row = { group: id, type: g.type, coordinator: `${c.host}:${c.port} (${c.nodeId})`, assignmentStrategy: g.protocol, state: g.state, groupEpoch: g.groupEpoch, targetAssignmentEpoch: g.assignmentEpoch, members: g.members.length };
       if (flags.json) json.push(row);
-      else out(`\n${table(['GROUP', 'COORDINATOR (ID)', 'ASSIGNMENT-STRATEGY', 'STATE', '#MEMBERS'], [[id, row.coordinator, g.protocol || '', g.state, g.members.length]])}`);
+      else if (g.type === 'consumer') {
+        // A KIP-848 group: its epochs too, as Kafka's tool prints them.
+        out(`\n${table(['GROUP', 'COORDINATOR (ID)', 'ASSIGNMENT-STRATEGY', 'STATE', 'GROUP-EPOCH', 'TARGET-ASSIGNMENT-EPOCH', '#MEMBERS'],
+          [[id, row.coordinator, g.protocol, g.state, g.groupEpoch ?? -1, g.assignmentEpoch ?? -1, g.members.length]])}`);
+      } else out(`\n${table(['GROUP', 'COORDINATOR (ID)', 'ASSIGNMENT-STRATEGY', 'STATE', '#MEMBERS'], [[id, row.coordinator, g.protocol || '', g.state, g.members.length]])}`);
       continue;
     }
     if (flags.members) {
       if (dead) throw new UsageError(`Error: Consumer group '${id}' does not exist.`);
+      const text = (a: { topic: string; partitions: number[] }[]) => a.map((t) => `${t.topic}(${t.partitions.join(',')})`).join(',') || '-';
       const members = g.members.map((m) => ({
         group: id, consumerId: m.memberId, groupInstanceId: m.groupInstanceId, host: m.host, clientId: m.clientId,
         partitions: m.assignment.reduce((n, a) => n + a.partitions.length, 0),
-        assignment: m.assignment.map((a) => `${a.topic}(${a.partitions.join(',')})`).join(',') || '-',
+        assignment: text(m.assignment),
+        ...(g.type === 'consumer' ? { currentEpoch: m.memberEpoch, targetEpoch: g.assignmentEpoch, targetAssignment: text(m.targetAssignment ?? []) } : {}),
       }));
       if (flags.json) { json.push(...members); continue; }
       if (members.length === 0) { out(`\nConsumer group '${id}' has no active members.`); continue; }
+      if (g.type === 'consumer') {
+        // KIP-848: each member's epoch, what it owns and what the assignor means it to own.
+        const head = ['GROUP', 'CONSUMER-ID', 'HOST', 'CLIENT-ID', '#PARTITIONS', ...(flags.verbose ? ['CURRENT-EPOCH', 'CURRENT-ASSIGNMENT', 'TARGET-EPOCH', 'TARGET-ASSIGNMENT'] : [])];
+        out(`\n${table(head, members.map((m) => [m.group, m.consumerId, m.host, m.clientId, m.partitions, ...(flags.verbose ? [m.currentEpoch ?? -1, m.assignment, m.targetEpoch ?? -1, m.targetAssignment ?? "-"] : [])]))}`);
+        continue;
+      }
       const head = ['GROUP', 'CONSUMER-ID', 'HOST', 'CLIENT-ID', '#PARTITIONS', ...(flags.verbose ? ['ASSIGNMENT'] : [])];
       out(`\n${table(head, members.map((m) => [m.group, m.consumerId, m.host, m.clientId, m.partitions, ...(flags.verbose ? [m.assignment] : [])]))}`);
       continue;

@@ -109,6 +109,7 @@ export function perfCommand(): Command {
     .option('--fetch-max-bytes <bytes>', 'bytes per fetch (fetch.max.bytes)', String(50 * 1024 * 1024))
     .option('--fetch-max-wait-ms <ms>', 'long-poll wait', '500')
     .option('--timeout <ms>', 'stop when no record came for this long', '10000')
+    .option('--fetch-session', 'use fetch sessions (KIP-227): each fetch names only the partitions whose position moved')
     .addHelpText('after', examples(['strom perf consume --topic perf --messages 1000000 --from-beginning --json']))
     .action(action(async (f: Flags) => {
       const result = await consumePerf({
@@ -119,6 +120,7 @@ export function perfCommand(): Command {
         fetchMaxBytes: intOption(String(f.fetchMaxBytes), '--fetch-max-bytes', 1),
         maxWaitMs: intOption(String(f.fetchMaxWaitMs), '--fetch-max-wait-ms', 0),
         timeoutMs: intOption(String(f.timeout), '--timeout', 1),
+        sessions: Boolean(f.fetchSession),
       });
       printResult(result, Boolean(f.json), 'consumed');
       if (result.records === 0) process.exitCode = 1;

@@ -44,6 +44,8 @@ export class Connection {
   readonly versions = new Map<number, [number, number]>();
   private readonly pending = new Map<number, Pending>();
   private nextCorrelationId = 1;
+  /** Bytes of requests written, frames included (what the harness reports per request). */
+  requestBytes = 0;
   private closedError: Error | null = null;
   private readonly clientId: string;
   private readonly requestTimeoutMs: number;
@@ -140,6 +142,7 @@ export class Connection {
     api.writeRequest(w, version, body);
     const chunks = w.finish();
     chunks[0].writeInt32BE(w.size - 4, 0);
+    this.requestBytes += w.size;
     if (options.noResponse) {
       return new Promise((resolve, reject) => {
         this.socket.write(Buffer.concat(chunks), (e) => (e ? reject(new BrokerUnreachableError(this.address, 'EPIPE', e.message)) : resolve(undefined as Res)));

@@ -7,6 +7,7 @@ import { DeleteGroupsApi } from '../protocol/generated/delete-groups.js';
 import { OffsetFetchApi } from '../protocol/generated/offset-fetch.js';
 import { OffsetCommitApi } from '../protocol/generated/offset-commit.js';
 import { OffsetDeleteApi } from '../protocol/generated/offset-delete.js';
+import { ConsumerGroupDescribeApi } from '../protocol/generated/consumer-group-describe.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { assignedPartitions, subscribedTopics } from '../protocol/consumer-protocol.js';
 import type { Cluster } from './cluster.js';
@@ -17,6 +18,8 @@ export interface ListedGroup {
   protocolType: string;
   /** Empty when the broker's ListGroups version has no state (v0-3). */
   state: string;
+  /** KIP-848's group type, "classic" or "consumer" (empty before ListGroups v5). */
+  type: string;
 }
 
 export async function listGroups(cluster: Cluster): Promise<ListedGroup[]> {
@@ -25,10 +28,10 @@ export async function listGroups(cluster: Cluster): Promise<ListedGroup[]> {
   const all = new Map<string, ListedGroup>();
   await Promise.all(brokers.map(async (b) => {
     const c = await cluster.connect(b.host, b.port);
-    const v = c.version(ListGroupsApi, 0, 4);
+    const v = c.version(ListGroupsApi, 0, 5);
     const res = await c.send(ListGroupsApi, v, { statesFilter: [], typesFilter: [] });
     check(res.errorCode, `listing groups on broker ${b.nodeId}`);
-    for (const g of res.groups) all.set(g.groupId, { groupId: g.groupId, protocolType: g.protocolType, state: g.groupState });
+    for (const g of res.groups) all.set(g.groupId, { groupId: g.groupId, protocolType: g.protocolType, state: g.groupState, type: g.groupType });
   }));
   return [...all.values()].sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
 }
@@ -41,6 +44,9 @@ export interface GroupMemberDescription {
   /** Consumer protocol: the partitions assigned, per topic. */
   assignment: { topic: string; partitions: number[] }[];
   subscription: string[];
+  /** KIP-848 groups: the member's epoch and its target assignment. */
+  memberEpoch?: number;
+  targetAssignment?: { topic: string; partitions: number[] }[];
 }
 
 export interface GroupDescription {
@@ -51,10 +57,35 @@ export interface GroupDescription {
   protocol: string;
   coordinator: { host: string; port: number; nodeId: number };
   members: GroupMemberDescription[];
+  /** "consumer" for a KIP-848 group (described with ConsumerGroupDescribe), else "classic". */
+  type: 'classic' | 'consumer';
+  /** KIP-848 groups: the group epoch and the target assignment's epoch. */
+  groupEpoch?: number;
+  assignmentEpoch?: number;
 }
 
+/**
+ * A group as Kafka's admin client describes it: ConsumerGroupDescribe first (KIP-848 groups),
+ * DescribeGroups when the group is not one (GROUP_ID_NOT_FOUND) or the broker predates it.
+ */
 export async function describeGroup(cluster: Cluster, groupId: string): Promise<GroupDescription> {
   const c = await cluster.coordinator(groupId);
+  if (c.serves(ConsumerGroupDescribeApi.key)) {
+    const res = await c.send(ConsumerGroupDescribeApi, 0, { groupIds: [groupId], includeAuthorizedOperations: false });
+    const g = res.groups[0];
+    if (g && g.errorCode !== ErrorCode.GROUP_ID_NOT_FOUND) {
+      check(g.errorCode, `describing group ${groupId}`);
+      const named = (a: { topicPartitions: { topicName: string; partitions: number[] }[] }) => a.topicPartitions.map((t) => ({ topic: t.topicName, partitions: [...t.partitions].sort((x, y) => x - y) }));
+      return {
+        groupId, state: g.groupState, protocolType: 'consumer', protocol: g.assignorName, type: 'consumer', groupEpoch: g.groupEpoch, assignmentEpoch: g.assignmentEpoch,
+        coordinator: { host: c.host, port: c.port, nodeId: cluster.coordinatorIds.get(groupId) ?? -1 },
+        members: g.members.map((m) => ({
+          memberId: m.memberId, groupInstanceId: m.instanceId, clientId: m.clientId, host: m.clientHost,
+          assignment: named(m.assignment), subscription: m.subscribedTopicNames, memberEpoch: m.memberEpoch, targetAssignment: named(m.targetAssignment),
+        })),
+      };
+    }
+  }
   const v = c.version(DescribeGroupsApi, 0, 5);
   const res = await c.send(DescribeGroupsApi, v, { groups: [groupId], includeAuthorizedOperations: false });
   const g = res.groups[0];
@@ -66,6 +97,7 @@ export async function describeGroup(cluster: Cluster, groupId: string): Promise<
     state: g.groupState,
     protocolType: g.protocolType,
     protocol: g.protocolData,
+    type: 'classic',
     coordinator: { host: c.host, port: c.port, nodeId: cluster.coordinatorIds.get(groupId) ?? -1 },
     members: g.members.map((m) => ({
       memberId: m.memberId,

@@ -120,6 +120,8 @@ export interface ConfigSources {
 
 /** Environment variables that Kafka images use for the JVM, not for configuration. */
 const NOT_CONFIG_ENV = /^KAFKA_(HEAP_OPTS|JVM_PERFORMANCE_OPTS|OPTS|JMX_OPTS|LOG4J_OPTS|GC_LOG_OPTS|DEBUG|HOME|VERSION|CLUSTER_ID|CFG_|NODE_ID_FILE)/;
+/** Strom's own environment switches (the log level, assertions, the debug core, the tests' installs), not configuration. */
+const NOT_CONFIG_STROM_ENV = /^STROM_(LOG_LEVEL|ASSERTIONS|CORE_DEBUG|TEST_INSTALL)$/;
 
 /**
  * Config key for an environment variable: STROM_LOG_DIRS -> log.dirs; KAFKA_LOG_DIRS ->
@@ -127,7 +129,7 @@ const NOT_CONFIG_ENV = /^KAFKA_(HEAP_OPTS|JVM_PERFORMANCE_OPTS|OPTS|JMX_OPTS|LOG
  */
 export function envKey(variable: string): string | null {
   let rest: string;
-  if (variable.startsWith('STROM_')) rest = variable.slice(6);
+  if (variable.startsWith('STROM_') && !NOT_CONFIG_STROM_ENV.test(variable)) rest = variable.slice(6);
   else if (variable.startsWith('KAFKA_') && !NOT_CONFIG_ENV.test(variable)) rest = variable.slice(6);
   else return null;
   const key = rest.toLowerCase().replace(/___/g, '\u0000').replace(/__/g, '\u0001').replace(/_/g, '.')

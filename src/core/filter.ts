@@ -93,6 +93,38 @@ function filterDecoded(core: Core, ptr: Ptr, size: number, codecs: Codecs | unde
   return { kept: 'some', header, batch, records: kept, maxTimestamp };
 }
 
+/**
+ * The whole batches in `bytes` with every batch compressed with codec `from` rewritten with
+ * codec `to`, all else as it was: offsets, timestamps, producer fields, leader epoch (Fetch
+ * before v10 cannot take zstd: its batches are served in a codec the version allows). The
+ * result is a copy of its own; bytes with no such batch come back as they are.
+ */
+export function recodeBatches(core: Core, bytes: Uint8Array, from: number, to: number, codecs: Codecs): Uint8Array {
+  core.resetArena();
+  const base = placeBatch(core, bytes);
+  const scan = core.scanAt(base, bytes.length, 0, Math.ceil(bytes.length / ABI.BATCH_HEADER_SIZE));
+  if (scan.status < 0) throw core.error(scan.status, `batch at byte ${scan.bytes}: ${core.codeName(scan.status)}`);
+  if (!scan.batches.some((b) => (b.attributes & ABI.COMPRESSION_MASK) === from)) return bytes;
+  const parts: Uint8Array[] = [];
+  for (const b of scan.batches) {
+    const ptr = at(base, b.position);
+    if ((b.attributes & ABI.COMPRESSION_MASK) !== from) {
+      parts.push(core.mem.read(ptr, b.size));
+      continue;
+    }
+    const { header, desc, count, recordsLength } = decodeAt(core, ptr, b.size, codecs);
+    const recoded = { ...header, compression: to, attributes: (header.attributes & ~ABI.COMPRESSION_MASK) | to };
+    parts.push(encodeKept(core, recoded, desc, count, recordsLength, codecs, header.maxTimestamp).slice());
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
 /** Encodes `count` descriptors at desc as the records of a batch shaped like `header`. */
 function encodeKept(core: Core, header: BatchHeader, desc: number, count: number, decodedLength: number, codecs: Codecs | undefined, maxTimestamp: number): Uint8Array {
   // A kept record re-encodes to at most the bytes it had (same fields and deltas, minimal

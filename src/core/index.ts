@@ -8,7 +8,7 @@ export {
 } from './records.js';
 export { legacyToBatch, batchesToLegacy, type UpConverted } from './legacy.js';
 export {
-  visitRecords, visitRecordsAt, filterBatch, filterBatchAt, type RecordVisitor, type RecordPredicate, type FilterResult,
+  visitRecords, visitRecordsAt, filterBatch, filterBatchAt, recodeBatches, type RecordVisitor, type RecordPredicate, type FilterResult,
 } from './filter.js';
 export { MemoryBudget } from './memory-budget.js';
 export { ABI, at, type Ptr, type ResultOffset } from './abi.js';

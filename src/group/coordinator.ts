@@ -8,8 +8,10 @@ import type { LogManager } from '../log/log-manager.js';
 import type { BrokerConfig } from '../config/config.js';
 import type { Core } from '../core/index.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import { Group, Member, type JoinResult, type SyncResult, type Protocol, type CommittedOffset, type GroupState } from './group.js';
+import { Group, Member, type JoinResult, type SyncResult, type Protocol, type CommittedOffset } from './group.js';
 import { GroupStore, type OffsetToCommit } from './store.js';
+import { ConsumerCoordinator } from './consumer-coordinator.js';
+import { Migration } from './migration.js';
 import type { Logger } from '../base/logger.js';
 
 export interface JoinRequest {
@@ -45,7 +47,10 @@ export interface MemberIdentity {
 
 export interface CommitRequest {
   groupId: string;
+  /** The generation (classic) or member epoch (KIP-848). */
   generationId: number;
+  /** OffsetCommit's version: a consumer-protocol member must commit with v9+. */
+  apiVersion?: number;
   memberId: string;
   groupInstanceId: string | null;
   offsets: { topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }[];
@@ -55,10 +60,20 @@ const NO_BYTES = Buffer.alloc(0);
 
 export class GroupCoordinator {
   readonly store: GroupStore;
+  /** KIP-848's consumer groups (ConsumerGroupHeartbeat). */
+  readonly consumer: ConsumerCoordinator;
+  /** Classic members inside consumer groups, and the conversions between the protocols. */
+  private readonly migration: Migration;
   private expiryTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly config: BrokerConfig, logs: LogManager, core: Core, private readonly logger: Logger) {
     this.store = new GroupStore(logs, core, config);
+    this.consumer = new ConsumerCoordinator(config, this.store, logs, logger);
+    this.migration = new Migration(config, this.consumer, logs, {
+      prepareRebalance: (group) => this.prepareRebalance(group),
+      armSessions: (group) => { for (const m of group.members.values()) this.heartbeatReceived(group, m); },
+    }, logger);
+    this.consumer.migration = this.migration;
   }
 
   /** Replays __consumer_offsets (if it exists) and starts offset expiration. */
@@ -66,6 +81,12 @@ export class GroupCoordinator {
     const loaded = await this.store.load();
     if (loaded.records > 0) this.logger.info(`loaded ${loaded.groups} group(s) from ${loaded.records} record(s) of __consumer_offsets`);
     for (const group of this.store.groups.values()) for (const member of group.members.values()) this.heartbeatReceived(group, member);
+    // Consumer-protocol members' sessions start over too (Kafka does the same on loading).
+    for (const group of this.store.groups.values()) {
+      for (const m of group.consumer?.members.values() ?? []) {
+        this.consumer.armSession(group.groupId, group.consumer!, m.memberId, m.classic?.sessionTimeoutMs ?? this.config.int('group.consumer.session.timeout.ms'));
+      }
+    }
     const interval = Math.min(this.config.int('offsets.retention.check.interval.ms'), 2 ** 31 - 1);
     this.expiryTimer = setInterval(() => {
       void this.expireOffsets(Date.now()).catch((e) => this.logger.warn(`offset expiration failed: ${(e as Error).message}`));
@@ -79,6 +100,7 @@ export class GroupCoordinator {
       if (group.joinTimer) clearTimeout(group.joinTimer);
       for (const timer of group.pendingMembers.values()) clearTimeout(timer);
       for (const member of group.members.values()) if (member.timer) clearTimeout(member.timer);
+      group.consumer?.stopTimers();
     }
   }
 
@@ -105,6 +127,8 @@ export class GroupCoordinator {
     await this.ensureReady();
     const fail = (code: number) => new Group(req.groupId).errorJoin(code, req.memberId);
     if (req.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
+    const mixed = await this.consumer.forClassicJoin(req.groupId);
+    if (mixed) return this.migration.join(mixed, req);
     if (req.sessionTimeoutMs < this.config.int('group.min.session.timeout.ms') || req.sessionTimeoutMs > this.config.int('group.max.session.timeout.ms')) {
       return fail(ErrorCode.INVALID_SESSION_TIMEOUT);
     }
@@ -287,6 +311,7 @@ export class GroupCoordinator {
     if (req.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
     const group = this.store.get(req.groupId);
     if (!group) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
+    if (group.consumer) return this.migration.sync(group, req);
     if (group.is('Dead')) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     if (group.isStaticMemberFenced(req.groupInstanceId, req.memberId)) return fail(ErrorCode.FENCED_INSTANCE_ID);
     const member = group.members.get(req.memberId);
@@ -344,6 +369,7 @@ export class GroupCoordinator {
     const group = this.store.get(groupId);
     if (groupId === '') return ErrorCode.INVALID_GROUP_ID;
     if (!group) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (group.consumer) return this.migration.heartbeat(group, generationId, memberId, groupInstanceId);
     if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (group.isStaticMemberFenced(groupInstanceId, memberId)) return ErrorCode.FENCED_INSTANCE_ID;
     const member = group.members.get(memberId);
@@ -396,9 +422,13 @@ export class GroupCoordinator {
   }
 
   /** LeaveGroup: each member by id, or (v3+) by group.instance.id alone. */
-  leave(groupId: string, members: MemberIdentity[]): { errorCode: number; members: (MemberIdentity & { errorCode: number })[] } {
+  async leave(groupId: string, members: MemberIdentity[]): Promise<{ errorCode: number; members: (MemberIdentity & { errorCode: number })[] }> {
     const group = this.store.get(groupId);
     if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
+    if (group?.consumer) {
+      const codes = await this.migration.leave(group, members);
+      return { errorCode: ErrorCode.NONE, members: members.map((m, i) => ({ ...m, errorCode: codes[i] })) };
+    }
     if (!group) return { errorCode: ErrorCode.NONE, members: members.map((m) => ({ ...m, errorCode: ErrorCode.UNKNOWN_MEMBER_ID })) };
     if (group.is('Dead')) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
     return {
@@ -468,6 +498,7 @@ export class GroupCoordinator {
 
   private commitError(group: Group, req: CommitRequest): number {
     if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (group.consumer) return group.consumer.validateOffsetCommit(req.memberId, req.generationId, req.apiVersion ?? 9);
     if (group.isStaticMemberFenced(req.groupInstanceId, req.memberId)) return ErrorCode.FENCED_INSTANCE_ID;
     if (req.generationId < 0 && group.is('Empty')) return ErrorCode.NONE;
     if (!group.members.has(req.memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
@@ -476,6 +507,11 @@ export class GroupCoordinator {
     // generation learns that the assignment is still being decided.
     if (group.is('CompletingRebalance')) return ErrorCode.REBALANCE_IN_PROGRESS;
     return ErrorCode.NONE;
+  }
+
+  /** OffsetFetch v9's member check, for consumer groups (classic groups do not check). */
+  validateOffsetFetch(groupId: string, memberId: string | null, memberEpoch: number): number {
+    return this.store.get(groupId)?.consumer?.validateOffsetFetch(memberId, memberEpoch) ?? ErrorCode.NONE;
   }
 
   /** Committed offsets of a group: of the given partitions, or (null) all it has. */
@@ -490,17 +526,19 @@ export class GroupCoordinator {
 
   // ---- Admin ----------------------------------------------------------------------------
 
-  listGroups(statesFilter: string[]): { groupId: string; protocolType: string; state: GroupState }[] {
+  /** Groups, filtered by state and (KIP-848) type, as ListGroups v4-5 filters them; case-insensitive. */
+  listGroups(statesFilter: string[], typesFilter: string[] = []): { groupId: string; protocolType: string; state: string; type: 'classic' | 'consumer' }[] {
     const wanted = new Set(statesFilter.map((s) => s.toLowerCase()));
+    const types = new Set(typesFilter.map((t) => t.toLowerCase()));
     return [...this.store.groups.values()]
-      .filter((g) => !g.is('Dead') && (wanted.size === 0 || wanted.has(g.state.toLowerCase())))
-      .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', state: g.state }));
+      .filter((g) => !g.is('Dead') && (wanted.size === 0 || wanted.has(g.stateName.toLowerCase())) && (types.size === 0 || types.has(g.type)))
+      .map((g) => ({ groupId: g.groupId, protocolType: g.consumer ? 'consumer' : g.protocolType ?? '', state: g.stateName, type: g.type }));
   }
 
   async deleteGroup(groupId: string): Promise<number> {
     const group = this.store.get(groupId);
     if (!group || group.is('Dead')) return ErrorCode.GROUP_ID_NOT_FOUND;
-    if (!group.is('Empty')) return ErrorCode.NON_EMPTY_GROUP;
+    if (!group.isEmpty) return ErrorCode.NON_EMPTY_GROUP;
     try {
       await this.store.deleteGroup(group);
       return ErrorCode.NONE;
@@ -517,7 +555,8 @@ export class GroupCoordinator {
     const group = this.store.get(groupId);
     if (!group || group.is('Dead')) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, partitions: [] };
     if (group.hasMembers && group.protocolType !== 'consumer') return { errorCode: ErrorCode.NON_EMPTY_GROUP, partitions: [] };
-    const subscribed = group.hasMembers ? subscribedTopics(group) : new Set<string>();
+    const subscribed = group.consumer ? new Set(partitions.map((p) => p.topic).filter((t) => group.consumer!.isSubscribedToTopic(t)))
+      : group.hasMembers ? subscribedTopics(group) : new Set<string>();
     const codes = partitions.map((p) => (subscribed.has(p.topic) ? ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC : ErrorCode.NONE));
     try {
       await this.store.deleteOffsets(group, partitions.filter((_, i) => codes[i] === ErrorCode.NONE));

@@ -3,6 +3,7 @@
 // group's committed offsets. The coordinator drives the state machine; this file holds the
 // data and the rules that depend only on it.
 import { ErrorCode } from '../protocol/errors.js';
+import type { ConsumerGroup } from './consumer-group.js';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 
@@ -117,11 +118,32 @@ export class Group {
   initialRebalance = false;
   /** How much longer new members may still extend the initial delay. */
   initialDelayRemainingMs = 0;
+  /**
+   * Set while the group runs KIP-848's consumer protocol (a "consumer" group): then its
+   * members, epochs and assignments live there and the classic fields above stay empty.
+   * Committed offsets are the group's whatever its protocol.
+   */
+  consumer: ConsumerGroup | null = null;
 
   constructor(readonly groupId: string) {}
 
   is(state: GroupState): boolean {
     return this.state === state;
+  }
+
+  /** KIP-848's group type: "consumer" for the new protocol, "classic" otherwise. */
+  get type(): 'classic' | 'consumer' {
+    return this.consumer ? 'consumer' : 'classic';
+  }
+
+  /** The state as Kafka reports it for the group's type (DescribeGroups, ListGroups). */
+  get stateName(): string {
+    return this.consumer ? this.consumer.state : this.state;
+  }
+
+  /** No members under either protocol (offsets may then expire, the group may be deleted). */
+  get isEmpty(): boolean {
+    return this.consumer ? this.consumer.members.size === 0 : this.is('Empty');
   }
 
   transition(to: GroupState): void {
@@ -247,6 +269,21 @@ export class Group {
 
   errorJoin(errorCode: number, memberId = ''): JoinResult {
     return { errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', memberId, members: [], skipAssignment: false };
+  }
+
+  /** Forgets the classic protocol's state (the group converts to the consumer protocol). */
+  resetClassic(): void {
+    if (this.joinTimer) clearTimeout(this.joinTimer);
+    this.joinTimer = null;
+    for (const timer of this.pendingMembers.values()) clearTimeout(timer);
+    this.pendingMembers.clear();
+    for (const m of this.members.values()) if (m.timer) clearTimeout(m.timer);
+    this.members.clear();
+    this.staticMembers.clear();
+    this.state = 'Empty';
+    this.protocolType = null;
+    this.protocolName = null;
+    this.leaderId = null;
   }
 
   /** Committed offset of a partition, if any. */

@@ -4,7 +4,7 @@
 import { assignedPartitions, subscribedTopics } from '../protocol/consumer-protocol.js';
 import type { LogManager } from '../log/log-manager.js';
 import type { GroupCoordinator } from './coordinator.js';
-import type { Group, GroupState } from './group.js';
+import type { Group } from './group.js';
 
 export interface PartitionLag {
   topic: string;
@@ -22,7 +22,8 @@ export interface PartitionLag {
 
 export interface GroupLag {
   groupId: string;
-  state: GroupState;
+  /** Classic states, or a consumer-protocol group's (Empty, Assigning, Reconciling, Stable). */
+  state: string;
   partitions: PartitionLag[];
   /** Sum of the known lags. */
   totalLag: number;
@@ -51,7 +52,15 @@ export function groupLag(coordinator: GroupCoordinator, logs: LogManager, groupI
     return r;
   };
   for (const [topic, partitions] of group.offsets) for (const [partition, committed] of partitions) row(topic, partition).committedOffset = committed.offset;
-  if (group.protocolType === 'consumer') {
+  if (group.consumer) {
+    for (const member of group.consumer.members.values()) {
+      for (const [topicId, partitions] of member.assigned) {
+        const topic = logs.topicById(topicId)?.name;
+        if (topic === undefined) continue;
+        for (const partition of partitions) Object.assign(row(topic, partition), { memberId: member.memberId, clientId: member.clientId, host: member.clientHost });
+      }
+    }
+  } else if (group.protocolType === 'consumer') {
     for (const member of group.members.values()) {
       for (const { topic, partitions } of assignedPartitions(member.assignment)) {
         for (const partition of partitions) Object.assign(row(topic, partition), { memberId: member.memberId, clientId: member.clientId, host: member.clientHost });
@@ -66,5 +75,5 @@ export function groupLag(coordinator: GroupCoordinator, logs: LogManager, groupI
     }
   }
   const partitions = [...rows.values()].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
-  return { groupId, state: group.state, partitions, totalLag };
+  return { groupId, state: group.stateName, partitions, totalLag };
 }

@@ -45,7 +45,7 @@ export class OffsetsTopic {
       'cleanup.policy': 'compact',
       'segment.bytes': String(this.config.int('offsets.topic.segment.bytes')),
       'compression.type': 'producer',
-    }).then(() => undefined).finally(() => { this.creating = null; });
+    }, { internal: true }).then(() => undefined).finally(() => { this.creating = null; });
     return this.creating;
   }
 

@@ -1,6 +1,7 @@
 // The records of __consumer_offsets, in Kafka's layouts (so Kafka's tools can read the
 // topic): every key and value starts with an int16 version. Key versions 0 and 1 are offset
-// commits (group, topic, partition), key version 2 is a group's metadata. A null value is a
+// commits (group, topic, partition), key version 2 is a group's metadata, versions 3-8 are
+// KIP-848 consumer groups' records (consumer-records.ts). A null value is a
 // tombstone: the offset or group was deleted. The field layouts are generated from
 // tools/kafka-protocol/records/; this file only adds the version prefix.
 import { Reader, Writer } from '../protocol/codec.js';
@@ -8,6 +9,8 @@ import { readOffsetCommitKey, writeOffsetCommitKey } from '../protocol/generated
 import { readOffsetCommitValue, writeOffsetCommitValue, type OffsetCommitValue } from '../protocol/generated/offset-commit-value.js';
 import { readGroupMetadataKey, writeGroupMetadataKey } from '../protocol/generated/group-metadata-key.js';
 import { readGroupMetadataValue, writeGroupMetadataValue, type GroupMetadataValue } from '../protocol/generated/group-metadata-value.js';
+
+import { readConsumerKey, type ConsumerKey } from './consumer-records.js';
 
 export type { OffsetCommitValue, GroupMetadataValue };
 
@@ -19,7 +22,8 @@ const GROUP_VALUE_VERSION = 3;
 
 export type OffsetsKey =
   | { kind: 'offset'; group: string; topic: string; partition: number }
-  | { kind: 'group'; group: string };
+  | { kind: 'group'; group: string }
+  | { kind: 'consumer'; group: string; consumer: ConsumerKey };
 
 function versioned(version: number, write: (w: Writer) => void): Buffer {
   const w = new Writer(64);
@@ -50,7 +54,8 @@ export function readKey(bytes: Uint8Array): OffsetsKey | null {
   const version = r.int16();
   if (version === 0 || version === 1) return { kind: 'offset', ...readOffsetCommitKey(r, version) };
   if (version === 2) return { kind: 'group', ...readGroupMetadataKey(r, version) };
-  return null;
+  const consumer = readConsumerKey(version, r);
+  return consumer ? { kind: 'consumer', group: consumer.group, consumer } : null;
 }
 
 export function readOffsetValue(bytes: Uint8Array): OffsetCommitValue {

@@ -7,6 +7,7 @@ import type { Core } from '../core/index.js';
 import { OffsetsTopic, type OffsetsRecord } from './offsets-topic.js';
 import { Group, Member, type CommittedOffset } from './group.js';
 import { offsetKey, offsetValue, groupKey, groupValue, readKey, readOffsetValue, readGroupValue } from './records.js';
+import { applyConsumerRecord, groupTombstones } from './consumer-records.js';
 
 export interface OffsetToCommit extends CommittedOffset {
   topic: string;
@@ -49,8 +50,20 @@ export class GroupStore {
         }
         return;
       }
+      if (key.kind === 'consumer') {
+        const group = valueBytes === null ? this.groups.get(key.group) : this.getOrCreate(key.group);
+        if (!group) return;
+        if (group.consumer === null && valueBytes !== null) group.resetClassic();
+        group.consumer = applyConsumerRecord(group.consumer, key.consumer, valueBytes);
+        if (!group.consumer && !group.hasOffsets && group.protocolType === null) this.groups.delete(key.group);
+        return;
+      }
       if (valueBytes === null) {
-        this.groups.delete(key.group);
+        // The classic group is gone; its offsets stay when a conversion to the consumer
+        // protocol wrote the tombstone (a deletion tombstones the offsets first).
+        const group = this.groups.get(key.group);
+        if (group?.hasOffsets || group?.consumer) group.resetClassic();
+        else this.groups.delete(key.group);
         return;
       }
       this.restoreGroup(this.getOrCreate(key.group), readGroupValue(valueBytes));
@@ -61,6 +74,8 @@ export class GroupStore {
 
   private restoreGroup(group: Group, v: ReturnType<typeof readGroupValue>): void {
     for (const id of [...group.members.keys()]) group.remove(id);
+    group.consumer?.stopTimers();
+    group.consumer = null; // a downgrade: the consumer records were tombstoned before
     group.generationId = v.generation;
     group.protocolType = v.protocolType === '' ? null : v.protocolType;
     group.protocolName = v.protocol;
@@ -118,9 +133,12 @@ export class GroupStore {
   async deleteGroup(group: Group): Promise<void> {
     const records: OffsetsRecord[] = [];
     for (const [topic, partitions] of group.offsets) for (const partition of partitions.keys()) records.push({ key: offsetKey(group.groupId, topic, partition), value: null });
-    records.push({ key: groupKey(group.groupId), value: null });
+    if (group.consumer) records.push(...groupTombstones(group.groupId, group.consumer));
+    else records.push({ key: groupKey(group.groupId), value: null });
     await this.topic.append(group.groupId, records);
     group.offsets.clear();
+    group.consumer?.stopTimers();
+    group.consumer = null;
     group.transition('Dead');
     if (this.groups.get(group.groupId) === group) this.groups.delete(group.groupId);
   }
@@ -134,17 +152,20 @@ export class GroupStore {
   async expire(now: number, retentionMs: number): Promise<number> {
     let removed = 0;
     for (const group of [...this.groups.values()]) {
-      if (!group.is('Empty')) continue;
+      if (!group.isEmpty && !group.consumer) continue;
       const expired: { topic: string; partition: number }[] = [];
       for (const [topic, partitions] of group.offsets) {
+        // Kafka's rule for consumer groups: offsets of topics no member subscribes to expire
+        // one retention after their commit, whether or not the group is empty.
+        if (group.consumer?.isSubscribedToTopic(topic)) continue;
         for (const [partition, committed] of partitions) {
-          const since = group.protocolType === null ? committed.commitTimestamp : group.stateTimestamp;
+          const since = group.protocolType === null || group.consumer ? committed.commitTimestamp : group.stateTimestamp;
           if (since + retentionMs <= now) expired.push({ topic, partition });
         }
       }
       await this.deleteOffsets(group, expired);
       removed += expired.length;
-      if (!group.hasOffsets && group.is('Empty')) await this.deleteGroup(group);
+      if (!group.hasOffsets && group.isEmpty && this.groups.get(group.groupId) === group) await this.deleteGroup(group);
     }
     return removed;
   }

@@ -31,7 +31,7 @@ export class CoordinatorTransport implements GroupTransport {
   }
 
   async leaveGroup(call: { groupId: string; memberId: string; groupInstanceId: string | null }): Promise<void> {
-    this.broker().groups.leave(call.groupId, [{ memberId: call.memberId, groupInstanceId: call.groupInstanceId }]);
+    await this.broker().groups.leave(call.groupId, [{ memberId: call.memberId, groupInstanceId: call.groupInstanceId }]);
   }
 
   async commitOffsets(member: MemberIdentity, offsets: { topic: string; partition: number; offset: number }[]): Promise<void> {

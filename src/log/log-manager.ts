@@ -26,6 +26,8 @@ export interface Topic {
   overrides: Record<string, string>;
   config: TopicConfig;
   internal: boolean;
+  /** KIP-516 topic id (base64url UUID as on the wire), random per topic creation. */
+  topicId: string;
 }
 
 export interface StartStats {
@@ -38,7 +40,7 @@ export interface StartStats {
 
 interface TopicsFile {
   version: 1;
-  topics: Record<string, { partitions: number; configs: Record<string, string> }>;
+  topics: Record<string, { partitions: number; configs: Record<string, string>; topicId?: string }>;
 }
 
 /** A filesystem failure as Kafka's KAFKA_STORAGE_ERROR (other errors pass through). */
@@ -48,10 +50,18 @@ function storageError(e: unknown, what: string): unknown {
   return new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${what}: ${code === 'ENOSPC' ? 'no space left on the log directory' : (e as Error).message}`);
 }
 
+/** A random topic id: 16 bytes as base64url, as the codec writes UUIDs (never the zero UUID). */
+function newTopicId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
 const INDEX_CACHE_KEY = 'strom.index.cache.max.bytes';
 
 /** Kafka refuses new topics whose names collide once '.' and '_' are treated alike. */
 const collisionKey = (name: string) => name.replace(/\./g, '_');
+
+/** Deletions so far: part of a deleted directory's name. */
+let deletions = 0;
 
 export class LogManager {
   readonly dir: string;
@@ -59,6 +69,10 @@ export class LogManager {
   readonly topics = new Map<string, Topic>();
   /** Topics whose partitions are being created: the name is taken, the topic not yet visible. */
   private readonly creating = new Set<string>();
+  /** Partitions promised to creations under way, counted against strom.max.partitions. */
+  private reservedPartitions = 0;
+  /** The last change under way to each topic's partitions: changes to one topic run one at a time. */
+  private readonly changing = new Map<string, Promise<unknown>>();
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
   private readonly cleaner: LogCleaner;
@@ -105,7 +119,7 @@ export class LogManager {
     const stats: StartStats = { topics: 0, partitions: 0, recoveredSegments: 0, truncatedBytes: 0, clean };
     for (const [name, count] of found) {
       const overrides = known.topics[name]?.configs ?? {};
-      const topic = this.newTopic(name, overrides);
+      const topic = this.newTopic(name, overrides, known.topics[name]?.topicId);
       for (let p = 0; p < count; p++) {
         const log = this.newPartitionLog(topic, p);
         mkdirSync(log.dir, { recursive: true });
@@ -185,14 +199,20 @@ export class LogManager {
 
   private writeTopicsFile(): void {
     const file: TopicsFile = { version: 1, topics: {} };
-    for (const t of this.topics.values()) file.topics[t.name] = { partitions: t.partitions.length, configs: t.overrides };
+    for (const t of this.topics.values()) file.topics[t.name] = { partitions: t.partitions.length, configs: t.overrides, topicId: t.topicId };
     const path = join(this.dir, TOPICS_FILE);
     writeFileSync(`${path}.tmp`, JSON.stringify(file, null, 2));
     renameSync(`${path}.tmp`, path);
   }
 
-  private newTopic(name: string, overrides: Record<string, string>): Topic {
-    return { name, partitions: [], overrides, config: new TopicConfig(this.config, overrides), internal: name.startsWith('__') };
+  private newTopic(name: string, overrides: Record<string, string>, topicId = newTopicId()): Topic {
+    return { name, partitions: [], overrides, config: new TopicConfig(this.config, overrides), internal: name.startsWith('__'), topicId };
+  }
+
+  /** The topic with this KIP-516 id, if any. */
+  topicById(topicId: string): Topic | undefined {
+    for (const t of this.topics.values()) if (t.topicId === topicId) return t;
+    return undefined;
   }
 
   private newPartitionLog(topic: Topic, partition: number): PartitionLog {
@@ -220,8 +240,28 @@ export class LogManager {
     return parsed ? this.partition(parsed.topic, parsed.partition) : undefined;
   }
 
+  /** Partitions of every topic, and those being created. */
+  get partitionCount(): number {
+    let n = this.reservedPartitions;
+    for (const topic of this.topics.values()) n += topic.partitions.length;
+    return n;
+  }
+
+  /**
+   * strom.max.partitions: each partition holds open files, so a request for a great many
+   * (CreateTopics with 2^31 partitions) would run the broker out of them. Internal topics
+   * count but are never refused: groups must keep working.
+   */
+  private checkPartitionLimit(adding: number, internal: boolean): void {
+    const max = this.config.int('strom.max.partitions');
+    const after = this.partitionCount + adding;
+    if (!internal && after > max) {
+      throw new KafkaError(ErrorCode.POLICY_VIOLATION, `${adding} more partition(s) would make ${after} on this broker; strom.max.partitions is ${max}.`);
+    }
+  }
+
   /** Checks a CreateTopics entry; throws KafkaError with Kafka's codes. */
-  validateNewTopic(name: string, partitions: number, configs: Record<string, string>): void {
+  validateNewTopic(name: string, partitions: number, configs: Record<string, string>, internal = false): void {
     const bad = topicNameError(name);
     if (bad) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, bad);
     if (this.topics.has(name) || this.creating.has(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
@@ -231,6 +271,7 @@ export class LogManager {
       }
     }
     if (!Number.isInteger(partitions) || partitions < 1) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
+    this.checkPartitionLimit(partitions, internal);
     try {
       TopicConfig.validate(configs);
     } catch (e) {
@@ -238,12 +279,38 @@ export class LogManager {
     }
   }
 
-  async createTopic(name: string, partitions: number, configs: Record<string, string> = {}): Promise<Topic> {
-    this.validateNewTopic(name, partitions, configs);
+  /**
+   * Runs `change` after the changes to topic `name` already under way: a CreateTopics,
+   * CreatePartitions or DeleteTopics never sees another one's directories half made or moved.
+   */
+  private serially<T>(name: string, change: () => Promise<T>): Promise<T> {
+    const previous = this.changing.get(name) ?? Promise.resolve();
+    const next = previous.then(change, change);
+    const settled = next.then(() => {}, () => {});
+    this.changing.set(name, settled);
+    void settled.then(() => {
+      if (this.changing.get(name) === settled) this.changing.delete(name);
+    });
+    return next;
+  }
+
+  /** `internal`: __consumer_offsets and the like, never refused for strom.max.partitions. */
+  async createTopic(name: string, partitions: number, configs: Record<string, string> = {}, { internal = false } = {}): Promise<Topic> {
+    this.validateNewTopic(name, partitions, configs, internal);
+    // Taken at once, so a second CreateTopics of the name is refused rather than queued.
+    this.creating.add(name);
+    this.reservedPartitions += partitions;
+    try {
+      return await this.serially(name, () => this.createTopicNow(name, partitions, configs));
+    } finally {
+      this.reservedPartitions -= partitions;
+    }
+  }
+
+  private async createTopicNow(name: string, partitions: number, configs: Record<string, string>): Promise<Topic> {
     const topic = this.newTopic(name, configs);
     // Visible only once every partition exists: a concurrent Metadata request must not list
     // the topic with some of its partitions (kafka-python's partitioner divides by their count).
-    this.creating.add(name);
     try {
       await this.addPartitions(topic, partitions);
       this.topics.set(name, topic);
@@ -274,16 +341,25 @@ export class LogManager {
   }
 
   async createPartitions(name: string, total: number): Promise<void> {
+    return this.serially(name, () => this.createPartitionsNow(name, total));
+  }
+
+  private async createPartitionsNow(name: string, total: number): Promise<void> {
     const topic = this.topics.get(name);
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
     if (total <= topic.partitions.length) {
       throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${topic.partitions.length} partitions, which is higher than the requested ${total}.`);
     }
+    const adding = total - topic.partitions.length;
+    this.checkPartitionLimit(adding, false);
+    this.reservedPartitions += adding;
     try {
       await this.addPartitions(topic, total);
       this.writeTopicsFile();
     } catch (e) {
       throw storageError(e, `cannot add partitions to ${name}`);
+    } finally {
+      this.reservedPartitions -= adding;
     }
   }
 
@@ -291,18 +367,38 @@ export class LogManager {
     const topic = this.topics.get(name);
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
     if (!this.config.bool('delete.topic.enable')) throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
+    // Gone at once (a CreateTopics right behind may take the name); its files go after any
+    // change to the topic under way (partitions being added) and before any later one.
     this.topics.delete(name);
     this.writeTopicsFile();
+    return this.serially(name, () => this.removePartitions(topic));
+  }
+
+  private async removePartitions(topic: Topic): Promise<void> {
+    // Renamed before anything awaits (a restart finishes the deletion): a topic created again
+    // under this name gets fresh directories, never these. Their files stay open until the
+    // writers close.
+    const doomed = topic.partitions.map((log) => {
+      // Reads in flight (a Fetch that found the partition before) go on on open files.
+      for (const segment of log.segments) {
+        try {
+          segment.pin();
+        } catch {
+          // Already gone (retention): nothing to keep open.
+        }
+      }
+      // Unique even when the same name is deleted twice within a millisecond.
+      const dir = `${log.dir}.${Date.now()}${++deletions}${DELETE_DIR_SUFFIX}`;
+      renameSync(log.dir, dir);
+      return dir;
+    });
     for (const log of topic.partitions) {
       await this.pool.close(log.key);
       log.handle = null;
       log.close();
       this.cleaner.forget(log.key);
-      // Renamed at once (a restart finishes the deletion), removed in the background.
-      const doomed = `${log.dir}.${Date.now()}${DELETE_DIR_SUFFIX}`;
-      renameSync(log.dir, doomed);
-      setTimeout(() => rmSync(doomed, { recursive: true, force: true }), 0).unref();
     }
+    for (const dir of doomed) setTimeout(() => rmSync(dir, { recursive: true, force: true }), 0).unref();
   }
 
   /** Replaces a topic's overrides (validated first) and applies them to its partitions. */

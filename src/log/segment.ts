@@ -2,6 +2,7 @@
 // append worker writes it), its size as far as appends have completed, and its indexes.
 import { openSync, read, readSync, close, rename, unlink } from 'node:fs';
 import type { Core } from '../core/index.js';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { segmentPaths, DELETED_SUFFIX } from '../storage/layout.js';
 import { SegmentIndex, type IndexOptions } from './segment-index.js';
 import type { IndexCache } from './index-cache.js';
@@ -41,11 +42,20 @@ export class Segment implements LogSource {
     this.codecs = size === 0 ? 0 : null;
   }
 
-  /** The open read file (opened now if it is not: a local open takes microseconds). */
+  /**
+   * The open read file (opened now if it is not: a local open takes microseconds). A read
+   * that comes after the segment closed, or finds its file gone (its topic deleted, its
+   * directory renamed), finds no partition: the request gets UNKNOWN_TOPIC_OR_PARTITION.
+   */
   private file(): number {
     if (this.fd !== null) return this.fd;
-    if (this.retired || this.closing) throw new Error(`${this.paths.log} is closed (deleted, compacted or shut down)`);
-    this.fd = openSync(this.paths.log, 'r');
+    if (this.retired || this.closing) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${this.paths.log} is closed (deleted, compacted or shut down)`);
+    try {
+      this.fd = openSync(this.paths.log, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${this.paths.log} is gone`);
+      throw e;
+    }
     return this.fd;
   }
 

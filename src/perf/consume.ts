@@ -24,6 +24,8 @@ export interface ConsumePerfOptions {
   reportingIntervalMs: number;
   json: boolean;
   quiet?: boolean;
+  /** Fetch sessions (KIP-227). */
+  sessions?: boolean;
 }
 
 export async function consumePerf(o: ConsumePerfOptions): Promise<PerfResult> {
@@ -39,10 +41,12 @@ export async function consumePerf(o: ConsumePerfOptions): Promise<PerfResult> {
     }
     const reporter = new Reporter({ json: o.json, intervalMs: o.reportingIntervalMs, expected: o.messages, unit: 'records', quiet: o.quiet });
     let fetches = 0;
+    let requestBytes = 0;
     const { positions } = await runFetchLoop({
       topic: o.topic, leaders, start, maxRecords: o.messages, idleTimeoutMs: o.timeoutMs, maxDurationMs: o.maxDurationMs,
       maxWaitMs: o.maxWaitMs, minBytes: 1, fetchMaxBytes: o.fetchMaxBytes, partitionMaxBytes: o.partitionMaxBytes,
-      requestTimeoutMs: o.requestTimeoutMs,
+      requestTimeoutMs: o.requestTimeoutMs, sessions: o.sessions,
+      onRequests: (_fetches, bytes) => { requestBytes += bytes; },
       onFetch: (records, bytes, latencyUs) => {
         fetches++;
         const h = newHistogram();
@@ -52,7 +56,10 @@ export async function consumePerf(o: ConsumePerfOptions): Promise<PerfResult> {
       onError: (name) => reporter.add(0, 0, null, { [name]: 1 }),
     });
     if (o.group) await commitOffsets(cluster, o.group, [...positions].map(([partition, offset]) => ({ topic: o.topic, partition, offset })));
-    return reporter.finish({ fetches, partitions: partitions.length, latency_is: 'per fetch request' });
+    return reporter.finish({
+      fetches, partitions: partitions.length, fetch_sessions: Boolean(o.sessions),
+      request_bytes_per_fetch: fetches > 0 ? Math.round(requestBytes / fetches) : 0, latency_is: 'per fetch request',
+    });
   } finally {
     cluster.close();
   }

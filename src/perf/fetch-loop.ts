@@ -24,9 +24,16 @@ export interface FetchLoopOptions {
   fetchMaxBytes: number;
   partitionMaxBytes: number;
   requestTimeoutMs: number;
+  /**
+   * Fetch sessions (KIP-227): a full fetch opens one, then each fetch names only the
+   * partitions whose position moved (without, every fetch names them all).
+   */
+  sessions?: boolean;
   /** Per fetch response: records counted, wire bytes, the fetch's latency (µs), the partitions' record sets. */
   onFetch(records: number, bytes: number, latencyUs: number, sets: { partition: number; records: Buffer; from: number }[]): void;
   onError(name: string): void;
+  /** Per connection when it ends: its fetches and the bytes of their requests. */
+  onRequests?(fetches: number, requestBytes: number): void;
 }
 
 /** Records at or after `from` in a record set, and the offset after its last whole batch. */
@@ -64,19 +71,27 @@ export async function runFetchLoop(o: FetchLoopOptions): Promise<{ records: numb
   const done = () => total >= o.maxRecords || performance.now() - lastData > o.idleTimeoutMs || performance.now() - started > o.maxDurationMs;
   await Promise.all(o.leaders.map(async (leader) => {
     const c = await Connection.open(leader.host, leader.port, { clientId: 'strom-perf-consumer', requestTimeoutMs: o.requestTimeoutMs, maxResponseBytes: Math.max(o.fetchMaxBytes * 2, 1 << 26) });
+    let fetches = 0;
+    // A session: its id and next epoch, and the positions it was last told (a partition goes in the next request when it moved).
+    let sessionId = 0;
+    let sessionEpoch = o.sessions ? 0 : -1;
+    const told = new Map<number, number>();
     try {
       const v = c.version(FetchApi, 4, 12);
       while (!done()) {
         const sentAt = performance.now();
+        const partitions = sessionEpoch > 0 ? leader.partitions.filter((p) => told.get(p) !== positions.get(p)) : leader.partitions;
+        for (const p of partitions) told.set(p, positions.get(p)!);
         let res;
         try {
+          fetches++;
           res = await c.send(FetchApi, v, {
             clusterId: null, replicaId: -1, replicaState: { replicaId: -1, replicaEpoch: -1 },
             maxWaitMs: o.maxWaitMs, minBytes: o.minBytes, maxBytes: o.fetchMaxBytes, isolationLevel: 0,
-            sessionId: 0, sessionEpoch: -1,
-            topics: [{
+            sessionId, sessionEpoch,
+            topics: partitions.length === 0 ? [] : [{
               topic: o.topic, topicId: ZERO_UUID,
-              partitions: leader.partitions.map((p) => ({
+              partitions: partitions.map((p) => ({
                 partition: p, currentLeaderEpoch: -1, fetchOffset: positions.get(p)!, lastFetchedEpoch: -1,
                 logStartOffset: -1, partitionMaxBytes: o.partitionMaxBytes, replicaDirectoryId: ZERO_UUID,
               })),
@@ -91,7 +106,13 @@ export async function runFetchLoop(o: FetchLoopOptions): Promise<{ records: numb
         const latencyUs = (performance.now() - sentAt) * 1000;
         if (res.errorCode !== 0) {
           o.onError(errorName(res.errorCode));
+          if (o.sessions) [sessionId, sessionEpoch] = [0, 0]; // the session is gone: open another
           continue;
+        }
+        if (o.sessions) {
+          // No session (the broker's cache is full): keep asking for one with full fetches.
+          if (res.sessionId === 0) [sessionId, sessionEpoch] = [0, 0];
+          else [sessionId, sessionEpoch] = [res.sessionId, res.sessionId === sessionId ? sessionEpoch + 1 : 1];
         }
         let records = 0;
         let bytes = 0;
@@ -117,6 +138,7 @@ export async function runFetchLoop(o: FetchLoopOptions): Promise<{ records: numb
         o.onFetch(records, bytes, latencyUs, sets);
       }
     } finally {
+      o.onRequests?.(fetches, c.requestBytes);
       c.close();
     }
   }));

@@ -55,7 +55,12 @@ interface Pending extends Response {
   heldBytes: number;
   ready: boolean;
   released: boolean;
+  /** This request closes the connection, once the answers to those before it are written. */
+  closes: string | null;
 }
+
+/** How long a connection closing over a bad request may take to write the answers owed before it. */
+const CLOSE_GRACE_MS = 5000;
 
 export class Connection {
   private readonly socket: Socket;
@@ -70,6 +75,8 @@ export class Connection {
   /** Why the connection is not being read, or null while it is. */
   pausedBy: PauseReason | null = null;
   private closed = false;
+  /** A request was refused: nothing more is read or handled; the connection closes once what is owed is written. */
+  private closing = false;
   private clientId: string | null = null;
   private clientSoftwareName: string | null = null;
   private clientSoftwareVersion: string | null = null;
@@ -152,11 +159,11 @@ export class Connection {
   }
 
   private dispatch(ptr: number, size: number, releaseFrame: () => void, heldBytes: number): void {
-    if (this.closed) {
+    if (this.closed || this.closing) {
       releaseFrame();
       return;
     }
-    const pending: Pending = { releaseFrame, heldBytes, ready: false, released: false, chunks: null, releases: [] };
+    const pending: Pending = { releaseFrame, heldBytes, ready: false, released: false, chunks: null, releases: [], closes: null };
     this.queue.push(pending);
     this.inflightBytes += heldBytes;
     this.updateFlow();
@@ -241,7 +248,11 @@ export class Connection {
     this.refuse(pending, `${handler.api.name} failed`);
   }
 
-  /** Closes the connection over a request that gets no response; its frame is released with the rest. */
+  /**
+   * Closes the connection over a request that gets no response, as Kafka does, but first
+   * writes the answers to the requests before it (a client may have had a Produce appended
+   * and must hear so). Nothing after it is read or handled.
+   */
   private refuse(pending: Pending, reason: string): void {
     if (this.closed) {
       // Not ready: teardown (done or to come) leaves it to whoever finishes it, which is us.
@@ -250,7 +261,14 @@ export class Connection {
     }
     pending.ready = true;
     pending.chunks = null;
-    this.close(reason);
+    pending.closes = reason;
+    if (!this.closing) {
+      this.closing = true;
+      this.socket.pause();
+      // Bounded: a client that does not read what it is owed is closed all the same.
+      setTimeout(() => this.close(reason), CLOSE_GRACE_MS).unref();
+    }
+    this.flush();
   }
 
   private respond(pending: Pending, correlationId: number, apiKey: number, apiVersion: number, handler: Handler, response: unknown): void {
@@ -283,6 +301,13 @@ export class Connection {
     while (this.queue.length > 0 && this.queue[0].ready) {
       const pending = this.queue.shift()!;
       this.inflightBytes -= pending.heldBytes;
+      if (pending.closes !== null) {
+        this.release(pending);
+        const reason = pending.closes;
+        this.output.whenWritten(() => this.close(reason));
+        for (const later of this.queue.splice(0)) if (later.ready) this.release(later);
+        break;
+      }
       if (pending.chunks && !this.closed) {
         this.waitingBytes -= pending.chunks.reduce((n, c) => n + c.length, 0);
         this.output.push(pending);
@@ -303,7 +328,7 @@ export class Connection {
 
   /** Stops reading while too much is in flight, unsent, or the broker's request memory is spent; resumes after. */
   private updateFlow(): void {
-    if (this.closed) return;
+    if (this.closed || this.closing) return;
     const memorySpent = this.broker.memory.exhausted;
     const reason: PauseReason | null = this.queue.length >= this.limits.maxInflightRequests ? 'requests'
       : this.inflightBytes >= this.limits.maxInflightBytes ? 'request_bytes'

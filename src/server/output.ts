@@ -60,6 +60,10 @@ export class Output {
   private piece: Piece | null = null;
   private pumping = false;
   private closed = false;
+  /** Called once everything pushed is written (whenWritten). */
+  private onWritten: (() => void) | null = null;
+  /** Writes handed to the socket whose callback has not come yet. */
+  private writesInFlight = 0;
 
   constructor(private readonly socket: Socket, private readonly events: OutputEvents) {}
 
@@ -81,6 +85,20 @@ export class Output {
     });
   }
 
+  /** Calls `done` once everything pushed so far is written (at once if it is). */
+  whenWritten(done: () => void): void {
+    this.onWritten = done;
+    this.checkWritten();
+  }
+
+  private checkWritten(): void {
+    if (this.onWritten && this.items.length === 0 && this.socket.writableLength === 0 && this.writesInFlight === 0) {
+      const done = this.onWritten;
+      this.onWritten = null;
+      done();
+    }
+  }
+
   /** Hands the socket what it will take now. */
   pump(): void {
     if (this.closed || this.pumping) return;
@@ -96,7 +114,8 @@ export class Output {
           this.items.shift();
           this.queued -= chunk.length;
           const response = item.response;
-          socket.write(chunk, response ? () => this.events.written(response) : undefined);
+          this.writesInFlight++;
+          socket.write(chunk, () => this.afterWrite(null, response));
           continue;
         }
         const n = Math.min(PIECE_BYTES, chunk.length - item.at);
@@ -110,6 +129,7 @@ export class Output {
         if (done) this.items.shift();
         const response = done ? item.response : null;
         piece.writes++;
+        this.writesInFlight++;
         socket.write(view, () => this.afterWrite(piece, response));
       }
     } finally {
@@ -119,11 +139,13 @@ export class Output {
     this.events.moved();
   }
 
-  private afterWrite(piece: Piece, response: Response | null): void {
+  private afterWrite(piece: Piece | null, response: Response | null): void {
     try {
-      if (--piece.writes === 0 && piece.retired && freePieces.length < MAX_POOLED_PIECES) freePieces.push(piece.buf);
+      this.writesInFlight--;
+      if (piece && --piece.writes === 0 && piece.retired && freePieces.length < MAX_POOLED_PIECES) freePieces.push(piece.buf);
       if (response) this.events.written(response);
       this.pump();
+      this.checkWritten();
     } catch (e) {
       this.events.fail('writing', e);
     }

@@ -50,9 +50,10 @@ describe('the seed workflow (seeds 001 and 003)', () => {
     // 001: kafka-topics.sh --describe --zookeeper zookeeper:2181 --topic test
     const r = await strom(['topics', '--describe', ...B, '--topic', 'test']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(
-      'Topic: test\tTopicId: AAAAAAAAAAAAAAAAAAAAAA\tPartitionCount: 1\tReplicationFactor: 1\tConfigs: \n'
-      + '\tTopic: test\tPartition: 0\tLeader: 1\tReplicas: 1\tIsr: 1\n');
+    // The topic id is random per topic (KIP-516): 22 base64url characters, never the zero UUID.
+    expect(r.stdout).toMatch(new RegExp(
+      '^Topic: test\tTopicId: (?!A{22})[A-Za-z0-9_-]{22}\tPartitionCount: 1\tReplicationFactor: 1\tConfigs: \n'
+      + '\tTopic: test\tPartition: 0\tLeader: 1\tReplicas: 1\tIsr: 1\n$'));
   });
 
   it('kafka-console-producer.sh sends stdin lines; kafka-console-consumer.sh --from-beginning prints them', async () => {
@@ -114,7 +115,7 @@ describe('strom topics', () => {
     const alter = await strom(['topics', ...B, '--alter', '--topic', 'orders', '--partitions', '4', '--config', 'cleanup.policy=delete']);
     expect(alter.code).toBe(0);
     const d = await strom(['topics', ...B, '--describe', '--topic', 'orders']);
-    expect(lines(d.stdout)[0]).toBe('Topic: orders\tTopicId: AAAAAAAAAAAAAAAAAAAAAA\tPartitionCount: 4\tReplicationFactor: 1\tConfigs: cleanup.policy=delete,retention.ms=86400000');
+    expect(lines(d.stdout)[0]).toMatch(/^Topic: orders\tTopicId: [A-Za-z0-9_-]{22}\tPartitionCount: 4\tReplicationFactor: 1\tConfigs: cleanup\.policy=delete,retention\.ms=86400000$/);
     expect(lines(d.stdout)).toHaveLength(5);
     const json = JSON.parse((await strom(['topics', ...B, '--describe', '--topic', 'orders', '--json'])).stdout);
     expect(json[0]).toMatchObject({ topic: 'orders', partitionCount: 4, replicationFactor: 1, configs: { 'retention.ms': '86400000' } });
@@ -265,7 +266,8 @@ describe('strom consumer-groups', () => {
     const r = await strom(['consumer-groups', ...B, '--list', '--state']);
     expect(rows(r.stdout)).toContainEqual(['group1', 'Empty']);
     const json = JSON.parse((await strom(['consumer-groups', ...B, '--list', '--json'])).stdout);
-    expect(json).toContainEqual({ groupId: 'group1', protocolType: 'consumer', state: 'Empty' });
+    expect(json).toContainEqual({ groupId: 'group1', protocolType: 'consumer', state: 'Empty', type: 'classic' });
+    expect(rows((await strom(['consumer-groups', ...B, '--list', '--type', 'classic'])).stdout)).toContainEqual(['group1', 'Classic']);
   });
 
   it('--delete, and an unknown group', async () => {

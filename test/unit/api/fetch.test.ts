@@ -127,15 +127,34 @@ describe('Fetch', () => {
     expect(readWithKafkaPython(p.records!).map((r) => [r.offset, r.value])).toEqual(records(0, 4).map((r, i) => [i, r.value]));
   });
 
-  it('zstd reaches v10+ only: UNSUPPORTED_COMPRESSION_TYPE before', async () => {
+  it('zstd reaches v10+ as it is; before, its batches come recompressed with a codec the version allows', async () => {
     await hb.topic('f-zstd', 1);
     await append('f-zstd', 0, 0, 3, { compression: ZSTD });
-    const [old] = partitions(await hb.call(fetch, 9, request([{ topic: 'f-zstd', partition: 0, offset: 0 }])));
-    expect([old.errorCode, old.records!.length]).toEqual([ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 0]);
-    const [v2] = partitions(await hb.call(fetch, 2, request([{ topic: 'f-zstd', partition: 0, offset: 0 }])));
-    expect(v2.errorCode).toBe(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
+    await append('f-zstd', 0, 3, 2, { compression: GZIP });
+    const codecsOf = (bytes: Uint8Array | null) => decodeBatches(hb.broker.core, bytes!, codecs).map((b) => b.header.compression);
     const [v10] = partitions(await hb.call(fetch, 10, request([{ topic: 'f-zstd', partition: 0, offset: 0 }])));
-    expect([v10.errorCode, offsetsIn(v10.records)]).toEqual([ErrorCode.NONE, [0, 1, 2]]);
+    expect([v10.errorCode, offsetsIn(v10.records), codecsOf(v10.records)]).toEqual([ErrorCode.NONE, [0, 1, 2, 3, 4], [ZSTD, GZIP]]);
+    // v9: uncompressed (the topic keeps what the producer sent), the gzip batch as it was; offsets, keys and values the same.
+    const [v9] = partitions(await hb.call(fetch, 9, request([{ topic: 'f-zstd', partition: 0, offset: 0 }])));
+    expect([v9.errorCode, offsetsIn(v9.records), codecsOf(v9.records)]).toEqual([ErrorCode.NONE, [0, 1, 2, 3, 4], [0, GZIP]]);
+    const values = (bytes: Uint8Array | null) => decodeBatches(hb.broker.core, bytes!, codecs).flatMap((b) => b.records.map((r) => Buffer.from(r.value!).toString()));
+    expect(values(v9.records)).toEqual(values(v10.records));
+    // A topic whose compression.type an old client reads gets its zstd batches in that codec.
+    await hb.topic('f-zstd-lz4', 1, {}, { 'compression.type': 'lz4' });
+    await hb.broker.logs.partition('f-zstd-lz4', 0)!.append(buildBatch(hb.broker.core, records(0, 3), { codecs, compression: ZSTD }));
+    const [lz4] = partitions(await hb.call(fetch, 4, request([{ topic: 'f-zstd-lz4', partition: 0, offset: 0 }])));
+    expect([offsetsIn(lz4.records), codecsOf(lz4.records)]).toEqual([[0, 1, 2], [3]]);
+    // v2: a message set of magic 1, as kafka-python reads it.
+    const [v2] = partitions(await hb.call(fetch, 2, request([{ topic: 'f-zstd', partition: 0, offset: 0 }])));
+    expect(v2.errorCode).toBe(ErrorCode.NONE);
+    expect(readWithKafkaPython(v2.records!).map((x) => x.offset)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('answers a partition in error with an empty list of aborted transactions (v4+), a read_uncommitted one with records with none', async () => {
+    const r = await hb.call(fetch, 4, request([{ topic: 'f', partition: 0, offset: 0 }, { topic: 'f', partition: 7, offset: 0 }, { topic: 'f-none', partition: 0, offset: 0 }]));
+    expect(partitions(r).map((p) => [p.errorCode, p.abortedTransactions])).toEqual([[ErrorCode.NONE, null], [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, []], [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, []]]);
+    const committed = await hb.call(fetch, 4, request([{ topic: 'f', partition: 0, offset: 0 }], { isolationLevel: 1 }));
+    expect(partitions(committed)[0].abortedTransactions).toEqual([]);
   });
 
   it('message.downconversion.enable=false: UNSUPPORTED_VERSION for v0-3, records for v4+', async () => {

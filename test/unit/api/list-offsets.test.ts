@@ -1,5 +1,6 @@
-// src/api/list-offsets.ts: ListOffsets v0-7: latest, earliest, by timestamp (the time
-// index, then the records), the largest timestamp (v7), and v0's list of offsets.
+// src/api/list-offsets.ts: ListOffsets v0-9: latest, earliest, by timestamp (the time
+// index, then the records), the largest timestamp (v7), earliest local and latest tiered
+// (v8, v9: no tiered storage), and v0's list of offsets.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listOffsets } from '../../../src/api/list-offsets.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
@@ -64,7 +65,7 @@ describe('ListOffsets', () => {
   });
 
   it('answers an unknown partition, a leader epoch from the future and an unknown special timestamp', async () => {
-    const answers = await ask(4, 'lo', [[1, LATEST], [0, LATEST, { currentLeaderEpoch: 1 }], [0, -4], [0, LATEST, { currentLeaderEpoch: 0 }]]);
+    const answers = await ask(4, 'lo', [[1, LATEST], [0, LATEST, { currentLeaderEpoch: 1 }], [0, -6], [0, LATEST, { currentLeaderEpoch: 0 }]]);
     expect(answers.map((p) => [p.partitionIndex, p.errorCode])).toEqual([
       [1, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION], [0, ErrorCode.UNKNOWN_LEADER_EPOCH], [0, ErrorCode.INVALID_REQUEST], [0, ErrorCode.NONE],
     ]);
@@ -82,5 +83,13 @@ describe('ListOffsets', () => {
     expect(earliest.oldStyleOffsets).toEqual([0]);
     expect(older.oldStyleOffsets).toEqual([3, 0]); // the segments whose newest record is at or before 2600
     expect(one.oldStyleOffsets).toEqual([7]);
+  });
+
+  it('v8 earliest local is the log start (no tiered storage); v9 latest tiered is offset -1 (nothing tiered)', async () => {
+    const [local, tiered] = await ask(9, 'lo', [[0, -4], [0, -5]]);
+    expect([local.errorCode, local.offset, local.timestamp]).toEqual([ErrorCode.NONE, 0, -1]);
+    expect([tiered.errorCode, tiered.offset, tiered.timestamp, tiered.leaderEpoch]).toEqual([ErrorCode.NONE, -1, -1, -1]);
+    const [v8] = await ask(8, 'lo', [[0, -4]]);
+    expect(v8.offset).toBe(0);
   });
 });

@@ -39,6 +39,7 @@ describe('broker configuration', () => {
   it('maps environment variables: STROM_* and Docker-style KAFKA_*', () => {
     expect(envKey('STROM_LOG_DIRS')).toBe('log.dirs');
     expect(envKey('STROM_APPEND_WORKERS')).toBe('strom.append.workers');
+    expect([envKey('STROM_LOG_LEVEL'), envKey('STROM_CORE_DEBUG'), envKey('STROM_ASSERTIONS')]).toEqual([null, null, null]); // Strom's switches, not configuration
     expect(envKey('KAFKA_LOG_RETENTION_HOURS')).toBe('log.retention.hours');
     expect(envKey('KAFKA_ADVERTISED_LISTENERS')).toBe('advertised.listeners');
     expect(envKey('KAFKA_SOME__UNDER___DASH')).toBe('some_under-dash');

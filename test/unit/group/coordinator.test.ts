@@ -65,7 +65,7 @@ describe('offset expiration', () => {
     expect(await commit(broker, 'cg', 9, 1, joined.memberId)).toEqual([0]);
     // While the group has members nothing expires, however old.
     expect(await broker.groups.expireOffsets(Date.now() + 100 * RETENTION_MS)).toBe(0);
-    expect(broker.groups.leave('cg', [{ memberId: joined.memberId, groupInstanceId: null }]).members[0].errorCode).toBe(0);
+    expect((await broker.groups.leave('cg', [{ memberId: joined.memberId, groupInstanceId: null }])).members[0].errorCode).toBe(0);
     const group = broker.groups.group('cg')!;
     expect(group.state).toBe('Empty');
     expect(await broker.groups.expireOffsets(group.stateTimestamp + RETENTION_MS - 1)).toBe(0);

@@ -2,6 +2,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 
 export const SPEC_DIR = new URL('../../../tools/kafka-protocol/messages-3.9/', import.meta.url);
+/** Specs from Kafka trunk that replace the 3.9 file of the same name (as the generator does). */
+export const TRUNK_DIR = new URL('../../../tools/kafka-protocol/messages-trunk/', import.meta.url);
 
 export interface Field {
   name: string; type: string; versions?: string; nullableVersions?: string; taggedVersions?: string; tag?: number;
@@ -25,8 +27,9 @@ function strip(text: string): string {
   }).join('\n');
 }
 
-export const specs = new Map<string, Spec>(readdirSync(SPEC_DIR).filter((f) => f.endsWith('.json'))
-  .map((f) => JSON.parse(strip(readFileSync(new URL(f, SPEC_DIR), 'utf8'))) as Spec).map((s) => [s.name, s]));
+const read = (dir: URL) => readdirSync(dir).filter((f) => f.endsWith('.json'))
+  .map((f) => JSON.parse(strip(readFileSync(new URL(f, dir), 'utf8'))) as Spec);
+export const specs = new Map<string, Spec>([...read(SPEC_DIR), ...read(TRUNK_DIR)].map((s) => [s.name, s]));
 
 export function inRange(text: string | undefined, v: number): boolean {
   if (text === undefined || text === 'none') return false;

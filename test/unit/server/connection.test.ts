@@ -252,6 +252,22 @@ describe('bad input closes only its connection', () => {
     c.write(cut);
   }, /cannot parse Heartbeat v4/));
 
+  it('answers the requests before a bad one first (one held, one ready), then closes; handles none after it', async () => {
+    fx = new Fixture();
+    await fx.start();
+    const c = await fx.client();
+    const bad = c.encode(LIST_GROUPS, 0, { statesFilter: [], typesFilter: [] }, 3);
+    c.write(Buffer.concat([c.encode(HEARTBEAT, 4, beat('hold:first'), 1), c.encode(HEARTBEAT, 4, beat('now:second'), 2), bad, c.encode(HEARTBEAT, 4, beat('now:after'), 4)]));
+    await waitFor('the held request', () => fx.held.length === 1);
+    await sleep(50);
+    fx.held[0].answer(7);
+    expect(await next(c)).toEqual([1, 7]);
+    expect(await next(c)).toEqual([2, 'now:second'.length]);
+    expect(await c.nextFrame()).toBeNull();
+    expect(fx.done).not.toContain('now:after');
+    expect(fx.logged.some((l) => /unknown or unsupported API key 16/.test(l))).toBe(true);
+  });
+
   it('a frame too short for a request header', () => closesWith((c) => c.write(Buffer.from([0, 0, 0, 2, 0, 12])), /malformed request header/));
 
   it('a handler that throws, or rejects: logged as an error with its stack', async () => {

@@ -1,0 +1,37 @@
+// ConsumerGroupHeartbeat (key 68), versions 0-1: KIP-848's consumer group protocol, in which
+// the coordinator assigns partitions and each member reconciles toward its target one
+// heartbeat at a time (src/group/consumer-coordinator.ts). Member epoch 0 joins, -1 leaves,
+// -2 leaves for a while (a static member); fields left null repeat the last heartbeat's. v1
+// (Kafka 4.0's spec) adds the subscribed topic regex (a whole-name match; librdkafka sends ""
+// for none) and has the client generate its member id (KIP-1082); librdkafka 2.12 sends only
+// v1. Topics and partitions are named by topic id.
+import { ConsumerGroupHeartbeatApi, type ConsumerGroupHeartbeatRequest, type ConsumerGroupHeartbeatResponse } from '../protocol/generated/consumer-group-heartbeat.js';
+import { fromTopicPartitions, toTopicPartitions } from '../group/assignment.js';
+import { defineHandler } from './handler.js';
+
+export const consumerGroupHeartbeat = defineHandler(ConsumerGroupHeartbeatApi, { min: 0, max: 1 }, async (request: ConsumerGroupHeartbeatRequest, ctx): Promise<ConsumerGroupHeartbeatResponse> => {
+  const result = await ctx.broker.groups.consumer.heartbeat({
+    groupId: request.groupId,
+    memberId: request.memberId,
+    memberEpoch: request.memberEpoch,
+    instanceId: request.instanceId,
+    rackId: request.rackId,
+    rebalanceTimeoutMs: request.rebalanceTimeoutMs,
+    subscribedTopicNames: request.subscribedTopicNames,
+    subscribedTopicRegex: ctx.apiVersion >= 1 ? request.subscribedTopicRegex : null,
+    serverAssignor: request.serverAssignor,
+    owned: request.topicPartitions === null ? null : fromTopicPartitions(request.topicPartitions),
+    clientId: ctx.clientId ?? '',
+    clientHost: `/${ctx.clientHost}`,
+    apiVersion: ctx.apiVersion,
+  });
+  return {
+    throttleTimeMs: 0,
+    errorCode: result.errorCode,
+    errorMessage: result.errorMessage,
+    memberId: result.memberId,
+    memberEpoch: result.memberEpoch,
+    heartbeatIntervalMs: result.heartbeatIntervalMs,
+    assignment: result.assignment === null ? null : { topicPartitions: toTopicPartitions(result.assignment) },
+  };
+});
