@@ -11,9 +11,17 @@ import { BROKER_CONFIGS, TOPIC_CONFIGS } from '../dist/config/definitions.js';
 const check = process.argv.includes('--check');
 const escape = (s) => String(s).replace(/\|/g, '\\|');
 
+// An API whose codec comes from a newer spec (tools/kafka-protocol/messages-trunk) shows
+// 3.9's range, read from the 3.9 spec, and which versions only Kafka 4.0+ defines.
+const versions39 = (name) => /"validVersions":\s*"([^"]+)"/.exec(readFileSync(`tools/kafka-protocol/messages-3.9/${name}Request.json`, 'utf8'))[1];
+const kafkaHas = (api) => {
+  if (api.specOrigin !== 'trunk') return `${api.minVersion}-${api.maxVersion}`;
+  const has = versions39(api.name);
+  const newer = Number(has.split('-').pop()) + 1;
+  return `${has} (${newer === api.maxVersion ? newer : `${newer}-${api.maxVersion}`}: Kafka 4.0+)`;
+};
 const apis = ['| key | API | versions served | Kafka 3.9 has |', '| --- | --- | --- | --- |',
-  // An API whose spec comes from Kafka trunk (tools/kafka-protocol/messages-trunk) says so.
-  ...HANDLERS.map((h) => `| ${h.api.key} | ${h.api.name} | ${h.minVersion}-${h.maxVersion} | ${h.api.minVersion}-${h.api.maxVersion}${h.api.specOrigin === 'trunk' ? ' (Kafka 4.0+; 3.9 has 0)' : ''} |`)].join('\n');
+  ...HANDLERS.map((h) => `| ${h.api.key} | ${h.api.name} | ${h.minVersion}-${h.maxVersion} | ${kafkaHas(h.api)} |`)].join('\n');
 
 const brokerTable = ['| key | type | default | |', '| --- | --- | --- | --- |',
   ...BROKER_CONFIGS.map((d) => `| \`${d.name}\` | ${d.type} | ${d.default === null ? '' : `\`${escape(d.default)}\``} | ${escape(d.doc)}${d.dynamic ? ' *Dynamic.*' : ''}${d.effective === false ? ' *No effect.*' : ''} |`)].join('\n');

@@ -1,7 +1,8 @@
 // CreateTopics (key 19), versions 0-7. -1 partitions/replication factor (v4+) take the
 // broker defaults; a replication factor above 1 cannot be met by one broker; manual
 // assignments must name this broker. v1 adds ValidateOnly and error messages; v5+ return
-// the created topic's partitions, replication factor and configs; v7 a topic id (zero).
+// the created topic's partitions, replication factor and configs; v7 its topic id (KIP-516;
+// zero when the topic was not created: an error, or ValidateOnly).
 // Duplicate names in one request are all refused (INVALID_REQUEST), as Kafka does.
 import { CreateTopicsApi, type CreateTopicsRequest, type CreateTopicsResponse } from '../protocol/generated/create-topics.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
@@ -56,11 +57,13 @@ async function create(broker: BrokerContext, t: CreateTopicsRequest.CreatableTop
     if (replication > 1) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${replication} time(s): The target replication factor of ${replication} cannot be reached because only 1 broker(s) are registered.`);
   }
   broker.logs.validateNewTopic(t.name, partitions, configs);
+  let topicId = ZERO_UUID;
   if (!validateOnly) {
-    await broker.logs.createTopic(t.name, partitions, configs);
-    broker.logger.info(`created topic ${t.name} with ${partitions} partition(s)`);
+    topicId = (await broker.logs.createTopic(t.name, partitions, configs)).topicId;
+    broker.logger.info(`created topic ${t.name} with ${partitions} partition(s), topic id ${topicId}`);
   }
   return {
+    topicId,
     numPartitions: partitions,
     replicationFactor: 1,
     configs: describeTopicConfigs(broker.config, configs).map((c) => ({ name: c.name, value: c.value, readOnly: c.readOnly, configSource: c.source, isSensitive: c.isSensitive })),

@@ -29,6 +29,7 @@ import { offsetDelete } from './offset-delete.js';
 import { offsetForLeaderEpoch } from './offset-for-leader-epoch.js';
 import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
 import { consumerGroupDescribe } from './consumer-group-describe.js';
+import { describeTopicPartitions } from './describe-topic-partitions.js';
 import { getTelemetrySubscriptions } from './get-telemetry-subscriptions.js';
 import { pushTelemetry } from './push-telemetry.js';
 
@@ -61,6 +62,7 @@ export const HANDLERS: readonly Handler[] = [
   offsetForLeaderEpoch,
   consumerGroupHeartbeat,
   consumerGroupDescribe,
+  describeTopicPartitions,
   getTelemetrySubscriptions,
   pushTelemetry,
 ].sort((a, b) => a.api.key - b.api.key);

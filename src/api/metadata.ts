@@ -1,23 +1,46 @@
-// Metadata (key 3), versions 0-12. v0: an empty topic list means all topics; v1+: null
+// Metadata (key 3), versions 0-13. v0: an empty topic list means all topics; v1+: null
 // means all, empty means none (librdkafka sends null for all). v0-3 have no AllowAutoTopicCreation
 // flag and are treated as allowing it, as Kafka does; Strom creates a missing topic
 // synchronously and returns it at once. One broker leads every partition with leader epoch
-// 0; each topic has its KIP-516 id (unknown topics: the zero UUID). The controller is this broker
-// (kafka-python's admin reads controller_id and connects to it).
+// 0. The controller is this broker (kafka-python's admin reads controller_id and connects to it).
+// Topic ids (KIP-516): every answered topic carries its id (v10+ on the wire). v10-11 carry
+// ids in requests but may not use them: a null name or a non-zero id there is
+// INVALID_REQUEST. v12+ may ask by id: the known ids' topics are answered (never created),
+// an unknown id gets UNKNOWN_TOPIC_ID with a null name; names sent beside ids are ignored,
+// as Kafka does. v13 adds a top-level error code (KIP-1102), set on whole-request errors.
 import { MetadataApi, type MetadataRequest, type MetadataResponse } from '../protocol/generated/metadata.js';
 import { ZERO_UUID } from '../protocol/codec.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { topicNameError } from '../storage/layout.js';
 import { defineHandler } from './handler.js';
 import type { BrokerContext } from '../broker/context.js';
+import type { Topic } from '../log/log-manager.js';
 import { TOPIC_OPERATIONS, CLUSTER_OPERATIONS, NO_OPERATIONS } from './acl-operations.js';
 
-export const metadata = defineHandler(MetadataApi, { min: 0, max: 12 }, async (request: MetadataRequest, ctx): Promise<MetadataResponse> => {
+type ResponseTopic = MetadataResponse.MetadataResponseTopic;
+
+export const metadata = defineHandler(MetadataApi, { min: 0, max: 13 }, async (request: MetadataRequest, ctx): Promise<MetadataResponse> => {
   const { broker, apiVersion } = ctx;
   const logs = broker.logs;
   const all = request.topics === null || (apiVersion === 0 && request.topics.length === 0);
-  const names = all ? [...logs.topics.keys()] : request.topics!.map((t) => t.name ?? '');
-  const topics: MetadataResponse.MetadataResponseTopic[] = [];
+  if (!all && apiVersion < 12 && request.topics!.some((t) => t.name === null || t.topicId !== ZERO_UUID)) {
+    return errorResponse(request, ErrorCode.INVALID_REQUEST);
+  }
+  const ids = all ? [] : [...new Set(request.topics!.map((t) => t.topicId).filter((id) => id !== ZERO_UUID))];
+  const topics: ResponseTopic[] = [];
+  let names: string[];
+  if (all) {
+    names = [...logs.topics.keys()];
+  } else if (ids.length > 0) {
+    names = [];
+    for (const id of ids) {
+      const topic = logs.topicById(id);
+      if (topic) names.push(topic.name);
+      else topics.push({ ...unknown(null, id), errorCode: ErrorCode.UNKNOWN_TOPIC_ID });
+    }
+  } else {
+    names = request.topics!.map((t) => t.name ?? '');
+  }
   for (const name of names) {
     let topic = logs.topic(name);
     let errorCode: number = ErrorCode.NONE;
@@ -25,22 +48,9 @@ export const metadata = defineHandler(MetadataApi, { min: 0, max: 12 }, async (r
       errorCode = await autoCreate(broker, name, request.allowAutoTopicCreation);
       topic = logs.topic(name);
     }
-    topics.push({
-      errorCode,
-      name,
-      topicId: topic?.topicId ?? ZERO_UUID,
-      isInternal: topic?.internal ?? false,
-      partitions: (topic?.partitions ?? []).map((p) => ({
-        errorCode: ErrorCode.NONE,
-        partitionIndex: p.partition,
-        leaderId: broker.nodeId,
-        leaderEpoch: 0,
-        replicaNodes: [broker.nodeId],
-        isrNodes: [broker.nodeId],
-        offlineReplicas: [],
-      })),
-      topicAuthorizedOperations: request.includeTopicAuthorizedOperations ? TOPIC_OPERATIONS : NO_OPERATIONS,
-    });
+    const answer = topic ? described(broker, topic, errorCode) : { ...unknown(name, ZERO_UUID), errorCode };
+    if (request.includeTopicAuthorizedOperations) answer.topicAuthorizedOperations = TOPIC_OPERATIONS;
+    topics.push(answer);
   }
   return {
     throttleTimeMs: 0,
@@ -49,8 +59,41 @@ export const metadata = defineHandler(MetadataApi, { min: 0, max: 12 }, async (r
     controllerId: broker.nodeId,
     topics,
     clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : NO_OPERATIONS,
+    errorCode: ErrorCode.NONE,
   };
 });
+
+function described(broker: BrokerContext, topic: Topic, errorCode: number): ResponseTopic {
+  return {
+    errorCode,
+    name: topic.name,
+    topicId: topic.topicId,
+    isInternal: topic.internal,
+    partitions: topic.partitions.map((p) => ({
+      errorCode: ErrorCode.NONE,
+      partitionIndex: p.partition,
+      leaderId: broker.nodeId,
+      leaderEpoch: 0,
+      replicaNodes: [broker.nodeId],
+      isrNodes: [broker.nodeId],
+      offlineReplicas: [],
+    })),
+    topicAuthorizedOperations: NO_OPERATIONS,
+  };
+}
+
+const unknown = (name: string | null, topicId: string): ResponseTopic =>
+  ({ errorCode: ErrorCode.NONE, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: NO_OPERATIONS });
+
+/** Kafka's answer to a request it refuses whole: each topic asked for with the error, and (v13) the top-level code. */
+function errorResponse(request: MetadataRequest, errorCode: number): MetadataResponse {
+  return {
+    throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: -1,
+    topics: (request.topics ?? []).map((t) => ({ ...unknown(t.name ?? '', t.topicId), errorCode })),
+    clusterAuthorizedOperations: NO_OPERATIONS,
+    errorCode,
+  };
+}
 
 /** Creates a requested topic when allowed; returns the error to report (NONE once created). */
 async function autoCreate(broker: BrokerContext, name: string, allowed: boolean): Promise<number> {
@@ -62,7 +105,7 @@ async function autoCreate(broker: BrokerContext, name: string, allowed: boolean)
     return ErrorCode.NONE;
   } catch (e) {
     // Created by a concurrent request: fine once it is complete; while its partitions are
-    // still being made, Kafka's answer for a topic being auto-created (retriable, gotcha 7).
+    // still being made, Kafka's answer for a topic being auto-created (retriable).
     if (e instanceof KafkaError && e.code === ErrorCode.TOPIC_ALREADY_EXISTS) {
       return broker.logs.topic(name) ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE;
     }

@@ -1,8 +1,9 @@
 // `strom topics`: kafka-topics.sh — --create, --list, --describe, --delete, --alter, with
-// Kafka's flag spellings and Kafka's --describe layout.
+// Kafka's flag spellings and Kafka's --describe layout (topic ids included: described with
+// DescribeTopicPartitions when the broker serves it, as Kafka 3.9's tool does).
 import { Command } from 'commander';
 import type { Cluster, TopicInfo } from '../client/cluster.js';
-import { createTopics, deleteTopics, createPartitions, describeConfigs, alterConfigs, RESOURCE_TOPIC } from '../client/admin.js';
+import { createTopics, deleteTopics, createPartitions, describeConfigs, describeTopics, alterConfigs, RESOURCE_TOPIC } from '../client/admin.js';
 import { KafkaResponseError } from '../client/errors.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { action, collect, connectionOptions, examples, intOption, keyValues, out, printJson, UsageError, withCluster, type ConnectionFlags } from './common.js';
@@ -121,8 +122,12 @@ function missing(name: string): never {
 }
 
 async function describe(cluster: Cluster, flags: TopicsFlags): Promise<void> {
-  const topics = await matching(cluster, flags);
-  if (flags.topic && topics.length === 0 && !flags.ifExists) missing(flags.topic);
+  const listed = await matching(cluster, flags);
+  if (flags.topic && listed.length === 0 && !flags.ifExists) missing(flags.topic);
+  // Listed, then described (as Kafka's tool): a topic deleted in between is left out.
+  const topics = (await describeTopics(cluster, listed.map((t) => t.name)))
+    .filter((t) => t.errorCode === 0)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const described = await Promise.all(topics.map(async (t) => {
     const configs = (await describeConfigs(cluster, RESOURCE_TOPIC, t.name).catch(() => []))
       .filter((c) => !c.isDefault && !c.isSensitive && c.value !== null);

@@ -1,7 +1,7 @@
 // Admin operations: topics, partitions, configs and offsets by time. Each takes a Cluster
 // and speaks only standard protocol: CreateTopics/DeleteTopics/CreatePartitions go to the
 // controller, DescribeConfigs/AlterConfigs for a broker go to that broker, ListOffsets to
-// each partition's leader.
+// each partition's leader, DescribeTopicPartitions (or Metadata) to any broker.
 import { CreateTopicsApi } from '../protocol/generated/create-topics.js';
 import { DeleteTopicsApi } from '../protocol/generated/delete-topics.js';
 import { CreatePartitionsApi } from '../protocol/generated/create-partitions.js';
@@ -9,9 +9,10 @@ import { DescribeConfigsApi } from '../protocol/generated/describe-configs.js';
 import { IncrementalAlterConfigsApi } from '../protocol/generated/incremental-alter-configs.js';
 import { AlterConfigsApi } from '../protocol/generated/alter-configs.js';
 import { ListOffsetsApi } from '../protocol/generated/list-offsets.js';
+import { DescribeTopicPartitionsApi, type DescribeTopicPartitionsRequest, type DescribeTopicPartitionsResponse } from '../protocol/generated/describe-topic-partitions.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { ZERO_UUID } from '../protocol/codec.js';
-import type { Cluster } from './cluster.js';
+import type { Cluster, TopicInfo } from './cluster.js';
 import { KafkaResponseError, check } from './errors.js';
 
 export const RESOURCE_TOPIC = 2;
@@ -63,16 +64,57 @@ export async function createTopics(cluster: Cluster, topics: NewTopic[], options
   return created;
 }
 
-/** Deletes topics by name. */
-export async function deleteTopics(cluster: Cluster, names: string[], timeoutMs = 30_000): Promise<void> {
+/** Deletes topics by name, or (`{ topicId }`, DeleteTopics v6+) by topic id. */
+export async function deleteTopics(cluster: Cluster, topics: (string | { topicId: string })[], timeoutMs = 30_000): Promise<void> {
   const c = await cluster.controller();
-  const v = c.version(DeleteTopicsApi, 0, 6);
+  const byId = topics.some((t) => typeof t !== 'string');
+  const v = c.version(DeleteTopicsApi, byId ? 6 : 0, 6);
   const res = await c.send(DeleteTopicsApi, v, {
-    topics: v >= 6 ? names.map((name) => ({ name, topicId: ZERO_UUID })) : [],
-    topicNames: v < 6 ? names : [],
+    topics: v >= 6 ? topics.map((t) => (typeof t === 'string' ? { name: t, topicId: ZERO_UUID } : { name: null, topicId: t.topicId })) : [],
+    topicNames: v < 6 ? topics as string[] : [],
     timeoutMs,
   });
-  for (const r of res.responses) check(r.errorCode, `deleting topic ${r.name}`, r.errorMessage);
+  for (const r of res.responses) check(r.errorCode, `deleting topic ${r.name ?? r.topicId}`, r.errorMessage);
+}
+
+/** Partitions per DescribeTopicPartitions response asked for (Kafka's admin client default). */
+const DESCRIBE_PAGE_PARTITIONS = 2000;
+
+/**
+ * Topics by name, with their ids and partitions: DescribeTopicPartitions, page by page
+ * along its cursor, when the broker serves it (as Kafka 3.9's admin client), else
+ * Metadata. Topics that do not exist come back with their error code.
+ */
+export async function describeTopics(cluster: Cluster, names: string[]): Promise<TopicInfo[]> {
+  if (names.length === 0) return [];
+  const c = await cluster.any();
+  if (!c.serves(DescribeTopicPartitionsApi.key)) return (await cluster.metadata(names)).topics;
+  const v = c.version(DescribeTopicPartitionsApi, 0, 0);
+  const found = new Map<string, TopicInfo>();
+  let cursor: DescribeTopicPartitionsRequest.Cursor | null = null;
+  for (;;) {
+    const res: DescribeTopicPartitionsResponse = await c.send(DescribeTopicPartitionsApi, v, { topics: names.map((name) => ({ name })), responsePartitionLimit: DESCRIBE_PAGE_PARTITIONS, cursor });
+    for (const t of res.topics) {
+      const name = t.name ?? '';
+      const info: TopicInfo = found.get(name) ?? { name, topicId: t.topicId, errorCode: t.errorCode, isInternal: t.isInternal, partitions: [] };
+      for (const p of t.partitions) {
+        info.partitions.push({
+          partition: p.partitionIndex, errorCode: p.errorCode, leader: p.leaderId, leaderEpoch: p.leaderEpoch,
+          replicas: p.replicaNodes, isr: p.isrNodes, offline: p.offlineReplicas,
+        });
+      }
+      found.set(name, info);
+    }
+    const next: DescribeTopicPartitionsRequest.Cursor | null = res.nextCursor;
+    if (next === null) break;
+    // Each page must move on: a cursor that goes nowhere would loop for ever.
+    if (cursor && (next.topicName < cursor.topicName || (next.topicName === cursor.topicName && next.partitionIndex <= cursor.partitionIndex))) {
+      throw new Error(`DescribeTopicPartitions did not move on from ${cursor.topicName}-${cursor.partitionIndex}`);
+    }
+    cursor = next;
+  }
+  for (const t of found.values()) t.partitions.sort((a, b) => a.partition - b.partition);
+  return [...found.values()];
 }
 
 /** Grows `topic` to `count` partitions. */

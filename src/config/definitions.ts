@@ -76,6 +76,7 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'default.replication.factor', type: 'int', default: '1', doc: 'Replication factor of auto-created topics (one broker: 1).', min: 1, max: 1 },
   { name: 'auto.create.topics.enable', type: 'boolean', default: 'true', doc: 'Create topics on first Metadata request for them.' },
   { name: 'delete.topic.enable', type: 'boolean', default: 'true', doc: 'Allow DeleteTopics.' },
+  { name: 'max.request.partition.size.limit', type: 'int', default: '2000', doc: 'Most partitions one DescribeTopicPartitions response describes (KIP-966); a client asking for more gets this many and a cursor to continue from.', min: 1 },
   { name: 'message.max.bytes', type: 'int', default: '1048588', doc: 'Largest record batch the broker accepts (after compression).', min: 0, dynamic: true },
   { name: 'socket.request.max.bytes', type: 'int', default: '104857600', doc: 'Largest request frame; larger ones close the connection.', min: 1 },
   { name: 'connections.max.idle.ms', type: 'long', default: '600000', doc: 'Idle connections are closed after this long.', min: 1 },

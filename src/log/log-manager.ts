@@ -1,7 +1,8 @@
 // The broker's logs: topics, their partitions and configs, in one log directory. Loads and
 // recovers everything at startup, creates and deletes topics and partitions, applies
 // retention, compacts (log-cleaner.ts) and writes checkpoints in the background, and shuts
-// down cleanly.
+// down cleanly. Each topic has a topic id (KIP-516), kept in the topics file and in each
+// partition directory's partition.metadata (partition-metadata.ts).
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync, rmSync, unlinkSync, readdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -18,6 +19,8 @@ import { PartitionLog } from './partition-log.js';
 import { loadPartition } from './recovery.js';
 import { LogCleaner, type CleanStats } from './log-cleaner.js';
 import { IndexCache } from './index-cache.js';
+import { writePartitionMetadata } from './partition-metadata.js';
+import { startTopicIds, claimPartitionDir, unusedTopicId } from './topic-ids.js';
 import type { Logger } from '../base/logger.js';
 
 export interface Topic {
@@ -26,7 +29,7 @@ export interface Topic {
   overrides: Record<string, string>;
   config: TopicConfig;
   internal: boolean;
-  /** KIP-516 topic id (base64url UUID as on the wire), random per topic creation. */
+  /** KIP-516 topic id (base64url UUID, as on the wire): new for every creation of a name, never reserved. */
   topicId: string;
 }
 
@@ -50,11 +53,6 @@ function storageError(e: unknown, what: string): unknown {
   return new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${what}: ${code === 'ENOSPC' ? 'no space left on the log directory' : (e as Error).message}`);
 }
 
-/** A random topic id: 16 bytes as base64url, as the codec writes UUIDs (never the zero UUID). */
-function newTopicId(): string {
-  return randomBytes(16).toString('base64url');
-}
-
 const INDEX_CACHE_KEY = 'strom.index.cache.max.bytes';
 
 /** Kafka refuses new topics whose names collide once '.' and '_' are treated alike. */
@@ -67,6 +65,8 @@ export class LogManager {
   readonly dir: string;
   clusterId = '';
   readonly topics = new Map<string, Topic>();
+  /** The same topics by topic id. */
+  private readonly byId = new Map<string, Topic>();
   /** Topics whose partitions are being created: the name is taken, the topic not yet visible. */
   private readonly creating = new Set<string>();
   /** Partitions promised to creations under way, counted against strom.max.partitions. */
@@ -75,6 +75,8 @@ export class LogManager {
   private readonly changing = new Map<string, Promise<unknown>>();
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
+  /** start() completed: only then does shutdown() write checkpoints and the clean-shutdown mark. */
+  private started = false;
   private readonly cleaner: LogCleaner;
   /** The indexes of inactive segments in core memory (strom.index.cache.max.bytes). */
   readonly indexCache: IndexCache;
@@ -117,12 +119,15 @@ export class LogManager {
     }
     for (const [name, t] of Object.entries(known.topics)) found.set(name, Math.max(found.get(name) ?? 0, t.partitions));
     const stats: StartStats = { topics: 0, partitions: 0, recoveredSegments: 0, truncatedBytes: 0, clean };
+    // Every topic's id first (this reads each partition.metadata, and a bad one stops the
+    // start before anything is loaded).
+    const ids = startTopicIds(this.dir, found, (name) => known.topics[name]?.topicId, this.logger);
     for (const [name, count] of found) {
       const overrides = known.topics[name]?.configs ?? {};
-      const topic = this.newTopic(name, overrides, known.topics[name]?.topicId);
+      const topic = this.newTopic(name, overrides, ids.get(name));
       for (let p = 0; p < count; p++) {
         const log = this.newPartitionLog(topic, p);
-        mkdirSync(log.dir, { recursive: true });
+        await claimPartitionDir(log.dir, topic.name, topic.topicId, this.logger);
         const loaded = await loadPartition(this.core, this.regions, log, {
           clean, recoveryPoint: recoveryPoints.get(log.key) ?? 0, logStartOffset: startOffsets.get(log.key) ?? 0,
         });
@@ -133,7 +138,7 @@ export class LogManager {
         topic.partitions.push(log);
         stats.partitions++;
       }
-      this.topics.set(name, topic);
+      this.addTopic(topic);
       stats.topics++;
     }
     if (existsSync(cleanFile)) unlinkSync(cleanFile);
@@ -144,6 +149,7 @@ export class LogManager {
       if (log && offset > log.recoveryPoint) log.recoveryPoint = offset;
     };
     this.startBackgroundTasks();
+    this.started = true;
     return stats;
   }
 
@@ -205,14 +211,13 @@ export class LogManager {
     renameSync(`${path}.tmp`, path);
   }
 
-  private newTopic(name: string, overrides: Record<string, string>, topicId = newTopicId()): Topic {
+  private newTopic(name: string, overrides: Record<string, string>, topicId = unusedTopicId(this.byId)): Topic {
     return { name, partitions: [], overrides, config: new TopicConfig(this.config, overrides), internal: name.startsWith('__'), topicId };
   }
 
-  /** The topic with this KIP-516 id, if any. */
-  topicById(topicId: string): Topic | undefined {
-    for (const t of this.topics.values()) if (t.topicId === topicId) return t;
-    return undefined;
+  private addTopic(topic: Topic): void {
+    this.topics.set(topic.name, topic);
+    this.byId.set(topic.topicId, topic);
   }
 
   private newPartitionLog(topic: Topic, partition: number): PartitionLog {
@@ -229,6 +234,11 @@ export class LogManager {
 
   topic(name: string): Topic | undefined {
     return this.topics.get(name);
+  }
+
+  /** The topic with this KIP-516 id, or undefined (an unknown id, or a deleted topic's). */
+  topicById(topicId: string): Topic | undefined {
+    return this.byId.get(topicId);
   }
 
   partition(topic: string, partition: number): PartitionLog | undefined {
@@ -313,11 +323,12 @@ export class LogManager {
     // the topic with some of its partitions (kafka-python's partitioner divides by their count).
     try {
       await this.addPartitions(topic, partitions);
-      this.topics.set(name, topic);
+      this.addTopic(topic);
       this.writeTopicsFile();
     } catch (e) {
       // A full or failing disk: undo, and answer with Kafka's storage error.
       this.topics.delete(name);
+      this.byId.delete(topic.topicId);
       for (const log of topic.partitions) {
         await this.pool.close(log.key);
         log.close();
@@ -334,6 +345,7 @@ export class LogManager {
     for (let p = topic.partitions.length; p < total; p++) {
       const log = this.newPartitionLog(topic, p);
       mkdirSync(log.dir, { recursive: true });
+      await writePartitionMetadata(log.dir, topic.topicId);
       await loadPartition(this.core, this.regions, log, { clean: true, recoveryPoint: 0, logStartOffset: 0 });
       await this.openWriter(log);
       topic.partitions.push(log);
@@ -370,6 +382,7 @@ export class LogManager {
     // Gone at once (a CreateTopics right behind may take the name); its files go after any
     // change to the topic under way (partitions being added) and before any later one.
     this.topics.delete(name);
+    this.byId.delete(topic.topicId);
     this.writeTopicsFile();
     return this.serially(name, () => this.removePartitions(topic));
   }
@@ -473,6 +486,13 @@ export class LogManager {
   async shutdown(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    if (!this.started) {
+      // A start that failed part way (a bad partition.metadata, another node's directory):
+      // the checkpoints and the clean-shutdown mark on disk describe the directory, not the
+      // little that was loaded, so they stay as they are.
+      for (const topic of this.topics.values()) for (const log of topic.partitions) log.close();
+      return;
+    }
     for (const timer of this.timers) clearInterval(timer);
     await this.cleaner.stop();
     await this.pool.flush();

@@ -9,6 +9,10 @@ export const TIME_INDEX_SUFFIX = '.timeindex';
 export const DELETED_SUFFIX = '.deleted';
 /** Suffix of a topic-partition directory scheduled for deletion. */
 export const DELETE_DIR_SUFFIX = '-delete';
+/** Suffix of a partition directory of another topic incarnation, moved aside at start (Kafka's stray logs). */
+export const STRAY_DIR_SUFFIX = '-stray';
+/** A partition directory's topic id (KIP-516), as Kafka's PartitionMetadataFile. */
+export const PARTITION_METADATA_FILE = 'partition.metadata';
 
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';

@@ -1,6 +1,6 @@
 // src/api/create-topics.ts: CreateTopics v0-7 against a real broker in process.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTopics } from '../../../src/api/create-topics.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
@@ -97,8 +97,23 @@ describe('CreateTopics', () => {
     expect(v1.errorMessage).toMatch(/replicate the partition 3 time/);
   });
 
-  it('v7 answers a zero topic id', async () => {
+  it('v7 answers the created topic\'s id; zero for a topic not created (an error, or validateOnly)', async () => {
     const [t] = (await create(7, [topic('ct-v7')])).topics;
-    expect([t.errorCode, t.topicId]).toEqual([ErrorCode.NONE, ZERO_UUID]);
+    expect(t.errorCode).toBe(ErrorCode.NONE);
+    expect(t.topicId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(t.topicId).not.toBe(ZERO_UUID);
+    expect(t.topicId).toBe(hb.broker.logs.topic('ct-v7')!.topicId);
+    const [again] = (await create(7, [topic('ct-v7')])).topics;
+    expect([again.errorCode, again.topicId]).toEqual([ErrorCode.TOPIC_ALREADY_EXISTS, ZERO_UUID]);
+    const [dry] = (await create(7, [topic('ct-v7-dry')], true)).topics;
+    expect([dry.errorCode, dry.topicId]).toEqual([ErrorCode.NONE, ZERO_UUID]);
+  });
+
+  it('gives each topic its own id, written to each partition directory\'s partition.metadata', async () => {
+    const ids = (await create(7, [topic('ct-id-a', { numPartitions: 2 }), topic('ct-id-b')])).topics.map((t) => t.topicId);
+    expect(new Set(ids).size).toBe(2);
+    for (const dir of ['ct-id-a-0', 'ct-id-a-1']) {
+      expect(readFileSync(join(hb.dir, dir, 'partition.metadata'), 'utf8')).toBe(`version: 0\ntopic_id: ${ids[0]}\n`);
+    }
   });
 });

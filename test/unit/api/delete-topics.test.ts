@@ -1,4 +1,4 @@
-// src/api/delete-topics.ts: DeleteTopics v0-6 (names before v6; v6 names or topic ids).
+// src/api/delete-topics.ts: DeleteTopics v0-6 (names before v6; v6 names or topic ids, KIP-516).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { deleteTopics } from '../../../src/api/delete-topics.js';
@@ -31,12 +31,55 @@ describe('DeleteTopics', () => {
     expect(v5.responses[0].errorMessage).toMatch(/does not exist/);
   });
 
-  it('v6 deletes by name; a topic id is unknown (Strom has none)', async () => {
-    await hb.topic('dt-v6', 1);
-    const id = 'AQIDBAUGBwgJCgsMDQ4PEA'; // a topic id (base64, as on the wire)
-    const response = await hb.call(deleteTopics, 6, { ...defaultDeleteTopicsRequest(), topics: [{ name: 'dt-v6', topicId: ZERO_UUID }, { name: null, topicId: id }] });
-    expect(response.responses.map((r) => [r.name, r.topicId, r.errorCode])).toEqual([['dt-v6', ZERO_UUID, ErrorCode.NONE], [null, id, ErrorCode.UNKNOWN_TOPIC_ID]]);
-    expect(hb.broker.logs.topic('dt-v6')).toBeUndefined();
+  it('v6 deletes by name or by topic id, and answers each with the deleted topic\'s id', async () => {
+    await hb.topic('dt-v6-name', 1);
+    await hb.topic('dt-v6-id', 2);
+    const byName = hb.broker.logs.topic('dt-v6-name')!.topicId;
+    const byId = hb.broker.logs.topic('dt-v6-id')!.topicId;
+    const response = await hb.call(deleteTopics, 6, { ...defaultDeleteTopicsRequest(), topics: [{ name: 'dt-v6-name', topicId: ZERO_UUID }, { name: null, topicId: byId }] });
+    expect(response.responses.map((r) => [r.name, r.topicId, r.errorCode])).toEqual([['dt-v6-name', byName, ErrorCode.NONE], ['dt-v6-id', byId, ErrorCode.NONE]]);
+    expect(hb.broker.logs.topic('dt-v6-name')).toBeUndefined();
+    expect(hb.broker.logs.topic('dt-v6-id')).toBeUndefined();
+    expect(hb.broker.logs.topicById(byId)).toBeUndefined();
+    expect(partitionDirs('dt-v6-id')).toEqual([]);
+  });
+
+  it('v6: an unknown id (or a deleted topic\'s) is UNKNOWN_TOPIC_ID; the topic created again under the name has a new id', async () => {
+    await hb.topic('dt-v6-again', 1);
+    const old = hb.broker.logs.topic('dt-v6-again')!.topicId;
+    await hb.call(deleteTopics, 6, { ...defaultDeleteTopicsRequest(), topics: [{ name: null, topicId: old }] });
+    await hb.topic('dt-v6-again', 1);
+    const current = hb.broker.logs.topic('dt-v6-again')!.topicId;
+    expect(current).not.toBe(old);
+    const stranger = 'AQIDBAUGBwgJCgsMDQ4PEA';
+    const response = await hb.call(deleteTopics, 6, { ...defaultDeleteTopicsRequest(), topics: [{ name: null, topicId: old }, { name: null, topicId: stranger }] });
+    expect(response.responses.map((r) => [r.name, r.topicId, r.errorCode])).toEqual([[null, old, ErrorCode.UNKNOWN_TOPIC_ID], [null, stranger, ErrorCode.UNKNOWN_TOPIC_ID]]);
+    expect(hb.broker.logs.topic('dt-v6-again')!.topicId).toBe(current);
+  });
+
+  it('v6 refuses, as Kafka, a name with an id, neither, and a topic named twice (by name, by id, or both ways)', async () => {
+    await hb.topic('dt-v6-bad', 1);
+    await hb.topic('dt-v6-twice', 1);
+    const bad = hb.broker.logs.topic('dt-v6-bad')!.topicId;
+    const twice = hb.broker.logs.topic('dt-v6-twice')!.topicId;
+    const response = await hb.call(deleteTopics, 6, {
+      ...defaultDeleteTopicsRequest(),
+      topics: [
+        { name: 'dt-v6-bad', topicId: bad }, { name: null, topicId: ZERO_UUID },
+        { name: 'dt-v6-dup', topicId: ZERO_UUID }, { name: 'dt-v6-dup', topicId: ZERO_UUID },
+        { name: 'dt-v6-twice', topicId: ZERO_UUID }, { name: null, topicId: twice },
+      ],
+    });
+    expect(response.responses.map((r) => [r.name, r.errorCode, r.errorMessage])).toEqual([
+      ['dt-v6-bad', ErrorCode.INVALID_REQUEST, 'You may not specify both topic name and topic id.'],
+      [null, ErrorCode.INVALID_REQUEST, 'Neither topic name nor id were specified.'],
+      ['dt-v6-dup', ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'],
+      ['dt-v6-dup', ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'],
+      ['dt-v6-twice', ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'],
+      [null, ErrorCode.INVALID_REQUEST, 'Duplicate topic id.'],
+    ]);
+    expect(hb.broker.logs.topic('dt-v6-bad')).toBeDefined();
+    expect(hb.broker.logs.topic('dt-v6-twice')).toBeDefined();
   });
 
   it('a deleted name can be created again, empty', async () => {

@@ -1,9 +1,10 @@
-// src/api/metadata.ts: Metadata v0-12, with topic auto-creation.
+// src/api/metadata.ts: Metadata v0-13, with topic auto-creation and topic ids.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metadata } from '../../../src/api/metadata.js';
 import { NO_OPERATIONS, TOPIC_OPERATIONS } from '../../../src/api/acl-operations.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { defaultMetadataRequest } from '../../../src/protocol/generated/metadata.js';
+import { ZERO_UUID } from '../../../src/protocol/codec.js';
 import { startHandlerBroker, stopHandlerBrokers, type HandlerBroker } from '../../helpers/handlers.js';
 
 let hb: HandlerBroker;
@@ -14,7 +15,7 @@ beforeAll(async () => {
 afterAll(stopHandlerBrokers);
 
 const ask = (v: number, topics: string[] | null, allowAutoTopicCreation = true, extra = {}) =>
-  hb.call(metadata, v, { ...defaultMetadataRequest(), topics: topics && topics.map((name) => ({ name, topicId: '' as never })), allowAutoTopicCreation, ...extra });
+  hb.call(metadata, v, { ...defaultMetadataRequest(), topics: topics && topics.map((name) => ({ name, topicId: ZERO_UUID })), allowAutoTopicCreation, ...extra });
 
 describe('Metadata', () => {
   it('describes a topic: every partition led by this broker with epoch 0, in sync alone', async () => {
@@ -65,7 +66,7 @@ describe('Metadata', () => {
 
   it('auto.create.topics.enable=false: UNKNOWN_TOPIC_OR_PARTITION', async () => {
     const strict = await startHandlerBroker({ 'auto.create.topics.enable': 'false' });
-    const response = await strict.call(metadata, 9, { ...defaultMetadataRequest(), topics: [{ name: 'md-off', topicId: '' as never }], allowAutoTopicCreation: true });
+    const response = await strict.call(metadata, 9, { ...defaultMetadataRequest(), topics: [{ name: 'md-off', topicId: ZERO_UUID }], allowAutoTopicCreation: true });
     expect(response.topics[0].errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     expect(strict.broker.logs.topic('md-off')).toBeUndefined();
   });
@@ -73,5 +74,58 @@ describe('Metadata', () => {
   it('v8+: authorized operations only when asked', async () => {
     expect((await ask(8, ['md-existing'])).topics[0].topicAuthorizedOperations).toBe(NO_OPERATIONS);
     expect((await ask(8, ['md-existing'], true, { includeTopicAuthorizedOperations: true })).topics[0].topicAuthorizedOperations).toBe(TOPIC_OPERATIONS);
+  });
+
+  it('v10+ answer each topic\'s id, the one the broker keeps, never zero', async () => {
+    const id = hb.broker.logs.topic('md-existing')!.topicId;
+    expect(id).not.toBe(ZERO_UUID);
+    for (const v of [10, 11, 12, 13]) {
+      const [t] = (await ask(v, ['md-existing'])).topics;
+      expect([v, t.name, t.topicId]).toEqual([v, 'md-existing', id]);
+    }
+    const all = await ask(12, null);
+    for (const t of all.topics) expect(t.topicId).toBe(hb.broker.logs.topic(t.name!)!.topicId);
+    // A topic that does not exist has none.
+    expect((await ask(12, ['md-absent'], false)).topics[0].topicId).toBe(ZERO_UUID);
+  });
+
+  const byId = (v: number, topics: { topicId: string; name: string | null }[]) =>
+    hb.call(metadata, v, { ...defaultMetadataRequest(), topics, allowAutoTopicCreation: true });
+
+  it('v12+ ask by topic id: a known id gets its topic and name; an unknown id UNKNOWN_TOPIC_ID, with a null name', async () => {
+    const id = hb.broker.logs.topic('md-existing')!.topicId;
+    const unknownId = 'AQIDBAUGBwgJCgsMDQ4PEA';
+    for (const v of [12, 13]) {
+      const response = await byId(v, [{ topicId: unknownId, name: null }, { topicId: id, name: null }]);
+      expect(response.topics.map((t) => [t.name, t.topicId, t.errorCode, t.partitions.length])).toEqual([
+        [null, unknownId, ErrorCode.UNKNOWN_TOPIC_ID, 0], ['md-existing', id, ErrorCode.NONE, 3],
+      ]);
+    }
+  });
+
+  it('v12: names sent beside ids are ignored (never auto-created), as Kafka does', async () => {
+    const id = hb.broker.logs.topic('md-existing')!.topicId;
+    const response = await byId(12, [{ topicId: id, name: null }, { topicId: ZERO_UUID, name: 'md-beside-ids' }]);
+    expect(response.topics.map((t) => t.name)).toEqual(['md-existing']);
+    expect(hb.broker.logs.topic('md-beside-ids')).toBeUndefined();
+  });
+
+  it('v10-11 may not ask by id nor send a null name: INVALID_REQUEST for each topic asked', async () => {
+    const id = hb.broker.logs.topic('md-existing')!.topicId;
+    for (const v of [10, 11]) {
+      const withId = await byId(v, [{ topicId: id, name: 'md-existing' }, { topicId: ZERO_UUID, name: 'md-other' }]);
+      expect(withId.topics.map((t) => [t.name, t.topicId, t.errorCode, t.partitions])).toEqual([
+        ['md-existing', id, ErrorCode.INVALID_REQUEST, []], ['md-other', ZERO_UUID, ErrorCode.INVALID_REQUEST, []],
+      ]);
+      const nullName = await byId(v, [{ topicId: ZERO_UUID, name: null }]);
+      expect(nullName.topics.map((t) => [t.name, t.errorCode])).toEqual([['', ErrorCode.INVALID_REQUEST]]);
+    }
+    expect(hb.broker.logs.topic('md-other')).toBeUndefined();
+  });
+
+  it('v13 has a top-level error code: 0 for an answer', async () => {
+    const response = await ask(13, ['md-existing']);
+    expect(response.errorCode).toBe(ErrorCode.NONE);
+    expect(response.topics[0].errorCode).toBe(ErrorCode.NONE);
   });
 });

@@ -1,0 +1,65 @@
+// DescribeTopicPartitions (key 75), version 0 (KIP-966; Kafka 3.9's admin client describes
+// topics with it when the broker offers it, Metadata otherwise). Topics, with their ids,
+// in name order; an empty topic list means every topic. A response describes at most
+// min(ResponsePartitionLimit, max.request.partition.size.limit) partitions; when more are
+// left, NextCursor names the topic and partition to ask from next, as Kafka's: a topic cut
+// short points at its first partition left, a topic not reached at its partition 0. A
+// request's cursor starts the answer at its topic and partition (topics before it are
+// skipped); it must name one of the topics listed (if any are), and a negative partition
+// index is refused: both INVALID_REQUEST for each listed topic, as Kafka answers. Strom
+// also refuses a ResponsePartitionLimit below 1 (Kafka would answer nothing, which reads as
+// the end). Named topics that do not exist get UNKNOWN_TOPIC_OR_PARTITION
+// (INVALID_TOPIC_EXCEPTION for an impossible name); every partition is led by this broker,
+// epoch 0, with empty ELR lists (Java's admin client reads them as lists, never null).
+import { DescribeTopicPartitionsApi, type DescribeTopicPartitionsRequest, type DescribeTopicPartitionsResponse } from '../protocol/generated/describe-topic-partitions.js';
+import { ZERO_UUID } from '../protocol/codec.js';
+import { ErrorCode } from '../protocol/errors.js';
+import { topicNameError } from '../storage/layout.js';
+import { defineHandler } from './handler.js';
+import { NO_OPERATIONS, TOPIC_OPERATIONS } from './acl-operations.js';
+
+type Response = DescribeTopicPartitionsResponse;
+type ResponseTopic = DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic;
+
+export const describeTopicPartitions = defineHandler(DescribeTopicPartitionsApi, { min: 0, max: 0 }, (request: DescribeTopicPartitionsRequest, ctx): Response => {
+  const { logs, nodeId, config } = ctx.broker;
+  const everyTopic = request.topics.length === 0;
+  const cursor = request.cursor;
+  const first = cursor?.topicName ?? '';
+  const names = [...new Set(everyTopic ? logs.topics.keys() : request.topics.map((t) => t.name))].filter((n) => n >= first).sort();
+  if (request.responsePartitionLimit < 1 || (cursor && (cursor.partitionIndex < 0 || (!everyTopic && !names.includes(cursor.topicName))))) {
+    return errorResponse(request, ErrorCode.INVALID_REQUEST);
+  }
+  const topics: ResponseTopic[] = [];
+  let remaining = Math.min(request.responsePartitionLimit, config.int('max.request.partition.size.limit'));
+  for (const name of names) {
+    if (remaining === 0) return { throttleTimeMs: 0, topics, nextCursor: { topicName: name, partitionIndex: 0 } };
+    const topic = logs.topic(name);
+    if (!topic) {
+      if (!everyTopic) {
+        const errorCode = topicNameError(name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        topics.push({ errorCode, name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: TOPIC_OPERATIONS });
+      }
+      continue;
+    }
+    const start = cursor && name === cursor.topicName ? cursor.partitionIndex : 0;
+    const end = Math.min(topic.partitions.length, start + remaining);
+    const partitions = topic.partitions.slice(start, end).map((p) => ({
+      errorCode: ErrorCode.NONE, partitionIndex: p.partition, leaderId: nodeId, leaderEpoch: 0,
+      replicaNodes: [nodeId], isrNodes: [nodeId], eligibleLeaderReplicas: [], lastKnownElr: [], offlineReplicas: [],
+    }));
+    topics.push({ errorCode: ErrorCode.NONE, name, topicId: topic.topicId, isInternal: topic.internal, partitions, topicAuthorizedOperations: TOPIC_OPERATIONS });
+    if (end < topic.partitions.length) return { throttleTimeMs: 0, topics, nextCursor: { topicName: name, partitionIndex: end } };
+    remaining -= partitions.length;
+  }
+  return { throttleTimeMs: 0, topics, nextCursor: null };
+});
+
+/** Kafka's answer to a request it refuses: each listed topic with the error. */
+function errorResponse(request: DescribeTopicPartitionsRequest, errorCode: number): Response {
+  return {
+    throttleTimeMs: 0,
+    topics: request.topics.map((t) => ({ errorCode, name: t.name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: NO_OPERATIONS })),
+    nextCursor: null,
+  };
+}
