@@ -5,7 +5,7 @@ import type { Reader, Writer } from '../protocol/codec.js';
 import type { MemoryBudget } from '../core/index.js';
 import type { BrokerContext } from '../broker/context.js';
 
-export interface ApiSpec<Req, Res> {
+interface ApiSpec<Req, Res> {
   key: number;
   name: string;
   minVersion: number;

@@ -2,7 +2,7 @@
 // listeners, started and stopped in order.
 import { hostname } from 'node:os';
 import { availableParallelism } from 'node:os';
-import { Core, MemoryBudget, RegionPool } from '../core/index.js';
+import { Core, LARGEST_MAXIMUM_BYTES, MemoryBudget, RegionPool } from '../core/index.js';
 import { AppendPool } from '../storage/append-pool.js';
 import { LogManager, type StartStats } from '../log/log-manager.js';
 import { KafkaServer } from '../server/server.js';
@@ -18,6 +18,13 @@ import { HttpGateway } from '../http/gateway.js';
 import { ClientTelemetry, telemetrySettings } from '../telemetry/client-telemetry.js';
 
 export const STROM_VERSION = '0.1.0';
+
+/**
+ * Core memory the broker starts with; it grows on demand up to the largest a memory may be
+ * (reserved as address space, not RSS; what requests and indexes hold of it is bounded by
+ * strom.request.memory.max.bytes and strom.index.cache.max.bytes).
+ */
+const CORE_INITIAL_BYTES = 16 << 20;
 
 export class Broker {
   private constructor(
@@ -38,9 +45,9 @@ export class Broker {
     for (const warning of config.warnings) logger.warn(warning);
     const compression = initCompression(); // in the background; users of zstd await it
     compression.catch((e) => logger.error(`compression codecs failed to load: ${(e as Error).message}`));
-    const core = Core.create({ initialBytes: 16 << 20, maximumBytes: 4 * 1024 ** 3 - 65536 });
+    const core = Core.create({ initialBytes: CORE_INITIAL_BYTES, maximumBytes: LARGEST_MAXIMUM_BYTES });
     const regions = new RegionPool(core.mem);
-    const pool = new AppendPool(core, config.raw('strom.append.workers') !== null ? config.int('strom.append.workers') : availableParallelism());
+    const pool = new AppendPool(core, config.int('strom.append.workers') ?? availableParallelism());
     const logs = new LogManager(config, core, regions, pool, logger);
     const groups = new GroupCoordinator(config, logs, core, logger);
     let stats: StartStats;

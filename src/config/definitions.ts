@@ -1,8 +1,10 @@
 // Every configuration key Strom knows, with Kafka's names, types and defaults (from Apache
 // Kafka's documentation of broker and topic configs). One table serves parsing and
-// validation, DescribeConfigs (types, defaults, synonyms) and the README's table.
+// validation, DescribeConfigs (types, defaults, synonyms), the README's table, and the types
+// of the accessors (BrokerKey, TopicKey below): config.int('log.segment.bytes') compiles,
+// config.int('log.segmnet.bytes') and config.int('log.dirs') do not.
 
-export type ConfigType = 'boolean' | 'string' | 'int' | 'short' | 'long' | 'double' | 'list' | 'class' | 'password';
+type ConfigType = 'boolean' | 'string' | 'int' | 'short' | 'long' | 'double' | 'list' | 'class' | 'password';
 
 /** DescribeConfigs ConfigType codes (KIP-569). */
 export const CONFIG_TYPE_CODES: Record<ConfigType, number> = {
@@ -16,7 +18,7 @@ export interface ConfigDef {
   default: string | null;
   doc: string;
   /** Allowed values (strings and lists), or a numeric range check. */
-  choices?: string[];
+  choices?: readonly string[];
   min?: number;
   max?: number;
   /** Whether Strom acts on it (false = accepted and reported as Kafka does, no effect). */
@@ -64,8 +66,8 @@ function checkGzipLevel(text: string): string | null {
   return level === -1 || (level >= 1 && level <= 9) ? null : 'Value must be between 1 and 9 or equal to -1';
 }
 
-/** Broker configuration (server.properties). */
-export const BROKER_CONFIGS: ConfigDef[] = [
+/** Broker configuration (server.properties). Kept literal (as const): the key types come from it. */
+const BROKER_TABLE = [
   { name: 'node.id', type: 'int', default: '1', doc: 'The id of this broker.', min: 0 },
   { name: 'broker.id', type: 'int', default: null, doc: 'Older name of node.id; used when node.id is not set.', min: 0 },
   { name: 'listeners', type: 'list', default: 'PLAINTEXT://localhost:9092', doc: 'Addresses the broker listens on, as PLAINTEXT://host:port (host empty = all interfaces).' },
@@ -164,15 +166,16 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'strom.max.partitions', type: 'int', default: '4000', doc: 'Partitions this broker holds at most, internal topics included (which are never refused): CreateTopics, CreatePartitions and auto-creation beyond it get POLICY_VIOLATION. Each partition keeps one or two files open: keep the open-file limit (ulimit -n) well above twice this.', min: 1 },
   { name: 'strom.index.cache.max.bytes', type: 'long', default: '134217728', doc: 'Core memory for the offset and time indexes of inactive segments: loaded on first lookup, evicted least recently used first (the active segments\' indexes stay in memory besides). An index takes about 5 MiB per GiB of log at log.index.interval.bytes 4096.', min: 0, dynamic: true },
   { name: 'strom.append.workers', type: 'int', default: null, doc: 'Append worker threads (default: one per CPU core).', min: 1, max: 64 },
-];
+] as const satisfies readonly ConfigDef[];
+export const BROKER_CONFIGS: readonly ConfigDef[] = BROKER_TABLE;
 
 /** Topic configuration: key, the broker key it defaults to, and Kafka's type and default. */
 export interface TopicConfigDef extends ConfigDef {
   /** Broker configs that give the default, most specific first (DescribeConfigs synonyms). */
-  brokerSynonyms: string[];
+  brokerSynonyms: readonly BrokerKey[];
 }
 
-export const TOPIC_CONFIGS: TopicConfigDef[] = [
+const TOPIC_TABLE = [
   { name: 'cleanup.policy', type: 'list', default: 'delete', choices: ['delete', 'compact'], brokerSynonyms: ['log.cleanup.policy'], doc: 'delete, compact, or both.' },
   { name: 'compression.gzip.level', type: 'int', default: '-1', check: checkGzipLevel, brokerSynonyms: ['compression.gzip.level'], doc: 'gzip level (1-9, -1: the codec default) when compression.type is gzip.', effective: false },
   { name: 'compression.lz4.level', type: 'int', default: '9', min: 1, max: 17, brokerSynonyms: ['compression.lz4.level'], doc: 'lz4 level when compression.type is lz4.', effective: false },
@@ -209,10 +212,44 @@ export const TOPIC_CONFIGS: TopicConfigDef[] = [
   { name: 'segment.jitter.ms', type: 'long', default: '0', min: 0, brokerSynonyms: ['log.roll.jitter.ms', 'log.roll.jitter.hours'], doc: 'Random jitter subtracted from segment.ms.' },
   { name: 'segment.ms', type: 'long', default: '604800000', min: 1, brokerSynonyms: ['log.roll.ms', 'log.roll.hours'], doc: 'Segment age at which it is rolled.' },
   { name: 'unclean.leader.election.enable', type: 'boolean', default: 'false', brokerSynonyms: ['unclean.leader.election.enable'], doc: 'No effect with one broker.', effective: false },
-];
+] as const satisfies readonly TopicConfigDef[];
+export const TOPIC_CONFIGS: readonly TopicConfigDef[] = TOPIC_TABLE;
 
-export const BROKER_CONFIG_BY_NAME = new Map(BROKER_CONFIGS.map((d) => [d.name, d]));
-export const TOPIC_CONFIG_BY_NAME = new Map(TOPIC_CONFIGS.map((d) => [d.name, d]));
+/** By name, for keys that come as strings at run time (files, requests). */
+export const BROKER_CONFIG_BY_NAME: ReadonlyMap<string, ConfigDef> = new Map(BROKER_CONFIGS.map((d) => [d.name, d]));
+export const TOPIC_CONFIG_BY_NAME: ReadonlyMap<string, TopicConfigDef> = new Map(TOPIC_CONFIGS.map((d) => [d.name, d]));
+
+/** What a value of each type is once parsed. */
+interface ValueOfType {
+  boolean: boolean;
+  string: string;
+  int: number;
+  short: number;
+  long: number;
+  double: number;
+  list: string[];
+  class: string;
+  password: string;
+}
+
+/** Types whose values are whole numbers, and numbers at all. */
+export type IntegerType = 'int' | 'short' | 'long';
+export type NumberType = IntegerType | 'double';
+
+type BrokerDef = (typeof BROKER_TABLE)[number];
+type TopicDef = (typeof TOPIC_TABLE)[number];
+
+/** A broker key (of the given types). */
+export type BrokerKey<T extends ConfigType = ConfigType> = Extract<BrokerDef, { type: T }>['name'];
+/** A topic key (of the given types). */
+export type TopicKey<T extends ConfigType = ConfigType> = Extract<TopicDef, { type: T }>['name'];
+
+/** The value of broker key K: null where K has no default (unset is then null). */
+export type BrokerValue<K extends BrokerKey> = Extract<BrokerDef, { name: K }> extends infer D extends BrokerDef
+  ? ValueOfType[D['type']] | (D extends { default: null } ? null : never)
+  : never;
+/** The value of topic key K (every topic key has a default). */
+export type TopicValue<K extends TopicKey> = ValueOfType[Extract<TopicDef, { name: K }>['type']];
 
 /**
  * Broker keys with a unit other than the topic key's, and the factor to milliseconds

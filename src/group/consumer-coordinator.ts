@@ -27,7 +27,7 @@ import {
 import { ConsumerRecords, applyConsumerRecord, groupTombstones, memberTombstones, readConsumerKey } from './consumer-records.js';
 import { groupKey } from './records.js';
 
-export interface ConsumerHeartbeatRequest {
+interface ConsumerHeartbeatRequest {
   groupId: string;
   memberId: string;
   memberEpoch: number;
@@ -45,7 +45,7 @@ export interface ConsumerHeartbeatRequest {
   apiVersion: number;
 }
 
-export interface ConsumerHeartbeatResult {
+interface ConsumerHeartbeatResult {
   errorCode: number;
   errorMessage: string | null;
   memberId: string | null;

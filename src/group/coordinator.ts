@@ -45,7 +45,7 @@ export interface MemberIdentity {
   groupInstanceId: string | null;
 }
 
-export interface CommitRequest {
+interface CommitRequest {
   groupId: string;
   /** The generation (classic) or member epoch (KIP-848). */
   generationId: number;

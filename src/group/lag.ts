@@ -6,7 +6,7 @@ import type { LogManager } from '../log/log-manager.js';
 import type { GroupCoordinator } from './coordinator.js';
 import type { Group } from './group.js';
 
-export interface PartitionLag {
+interface PartitionLag {
   topic: string;
   partition: number;
   /** -1: nothing committed yet. */
@@ -20,7 +20,7 @@ export interface PartitionLag {
   host: string | null;
 }
 
-export interface GroupLag {
+interface GroupLag {
   groupId: string;
   /** Classic states, or a consumer-protocol group's (Empty, Assigning, Reconciling, Stable). */
   state: string;

@@ -29,7 +29,7 @@ import type { ConsumerCoordinator, MigrationHooks } from './consumer-coordinator
 import { reconcile } from './reconcile.js';
 
 /** What migration needs of the classic coordinator. */
-export interface ClassicSide {
+interface ClassicSide {
   /** Starts a rebalance of a classic group (after a downgrade). */
   prepareRebalance(group: Group): void;
   /** Arms the session timers of a classic group's members. */

@@ -9,7 +9,7 @@ import type { LogManager } from '../log/log-manager.js';
 import type { BrokerConfig } from '../config/config.js';
 import { partitionFor } from './records.js';
 
-export const OFFSETS_TOPIC = '__consumer_offsets';
+const OFFSETS_TOPIC = '__consumer_offsets';
 
 export interface OffsetsRecord {
   key: Buffer;

@@ -7,7 +7,7 @@ import type { BrokerContext, TrafficListener } from '../broker/context.js';
 import { groupLag } from '../group/lag.js';
 import { registerClientMetrics } from './client-metrics.js';
 
-export interface GatewaySources {
+interface GatewaySources {
   broker: () => BrokerContext;
   kafkaConnections: () => number;
   /** Kafka connections not being read now, by reason (server.ts). */

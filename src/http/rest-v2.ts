@@ -6,10 +6,11 @@ import type { BrokerContext } from '../broker/context.js';
 import type { Topic } from '../log/log-manager.js';
 import { HttpError, Router, V2_JSON, intParam, json, objectBody, type HttpRequest } from './router.js';
 import { produceRecords, type EmbeddedFormat, type ProduceRecord } from './records.js';
+import { RestErrorCode } from './error-codes.js';
 
 export function topicOrThrow(broker: BrokerContext, name: string): Topic {
   const topic = broker.logs.topic(name);
-  if (!topic) throw new HttpError(404, 40401, 'Topic not found.');
+  if (!topic) throw new HttpError(404, RestErrorCode.TOPIC_NOT_FOUND, 'Topic not found.');
   return topic;
 }
 
@@ -17,16 +18,16 @@ export function partitionOrThrow(broker: BrokerContext, topic: string, partition
   const t = topicOrThrow(broker, topic);
   const p = intParam(partition, 'partition');
   const log = t.partitions[p];
-  if (!log) throw new HttpError(404, 40402, 'Partition not found.');
+  if (!log) throw new HttpError(404, RestErrorCode.PARTITION_NOT_FOUND, 'Partition not found.');
   return log;
 }
 
 /** The embedded format of a produce request's Content-Type. */
-export function produceFormat(contentType: string): EmbeddedFormat {
+function produceFormat(contentType: string): EmbeddedFormat {
   const type = contentType.split(';')[0].trim().toLowerCase();
   if (type === 'application/vnd.kafka.binary.v2+json') return 'binary';
   if (type === 'application/vnd.kafka.json.v2+json' || type === 'application/json' || type === 'application/vnd.kafka.v2+json' || type === '') return 'json';
-  throw new HttpError(415, 415, `HTTP 415 Unsupported Media Type: ${type} (Strom serves the json and binary embedded formats; schema formats need a schema registry)`);
+  throw new HttpError(415, RestErrorCode.UNSUPPORTED_MEDIA_TYPE, `HTTP 415 Unsupported Media Type: ${type} (Strom serves the json and binary embedded formats; schema formats need a schema registry)`);
 }
 
 function partitionJson(broker: BrokerContext, p: number) {
@@ -59,7 +60,7 @@ export function routesV2(router: Router, broker: () => BrokerContext): void {
     const body = objectBody(req);
     topicOrThrow(b, req.params.topic);
     if (partition !== null) partitionOrThrow(b, req.params.topic, String(partition));
-    if (!Array.isArray(body.records) || body.records.length === 0) throw new HttpError(422, 42200, 'records must be a non-empty array');
+    if (!Array.isArray(body.records) || body.records.length === 0) throw new HttpError(422, RestErrorCode.INVALID_ENTITY, 'records must be a non-empty array');
     const offsets = await produceRecords(b, req.params.topic, body.records as ProduceRecord[], format, partition);
     return json({ offsets, key_schema_id: null, value_schema_id: null }, 200, V2_JSON);
   };

@@ -3,16 +3,17 @@
 // group/lag.ts's groupLag, the one definition of consumer lag in Strom.
 import type { BrokerContext } from '../broker/context.js';
 import { groupLag } from '../group/lag.js';
-import { KafkaError } from '../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { HttpError, Router, json, objectBody, type HttpRequest } from './router.js';
 import { partitionOrThrow, topicOrThrow } from './rest-v2.js';
+import { RestErrorCode } from './error-codes.js';
 
 const list = (kind: string, self: string, data: unknown[]) => ({ kind: `${kind}List`, metadata: { self, next: null }, data });
 
 export function routesV3(router: Router, broker: () => BrokerContext): void {
   const base = (req: HttpRequest) => `http://${req.host || 'localhost'}/v3/clusters/${broker().clusterId}`;
   const cluster = (req: HttpRequest) => {
-    if (req.params.cluster !== broker().clusterId) throw new HttpError(404, 40404, `Cluster ${req.params.cluster} not found.`);
+    if (req.params.cluster !== broker().clusterId) throw new HttpError(404, RestErrorCode.CLUSTER_NOT_FOUND, `Cluster ${req.params.cluster} not found.`);
     return base(req);
   };
   const clusterJson = (req: HttpRequest) => {
@@ -52,7 +53,7 @@ export function routesV3(router: Router, broker: () => BrokerContext): void {
   const groupJson = (req: HttpRequest, groupId: string) => {
     const b = broker();
     const group = b.groups.group(groupId);
-    if (!group || group.is('Dead')) throw new HttpError(404, 40403, `Consumer group ${groupId} not found.`);
+    if (!group || group.is('Dead')) throw new HttpError(404, RestErrorCode.CONSUMER_NOT_FOUND, `Consumer group ${groupId} not found.`);
     const self = `${base(req)}/consumer-groups/${encodeURIComponent(groupId)}`;
     return {
       kind: 'KafkaConsumerGroup', metadata: { self, resource_name: `crn:///kafka=${b.clusterId}/consumer-group=${groupId}` }, cluster_id: b.clusterId,
@@ -63,7 +64,7 @@ export function routesV3(router: Router, broker: () => BrokerContext): void {
   const lagOf = (groupId: string) => {
     const b = broker();
     const lag = groupLag(b.groups, b.logs, groupId);
-    if (!lag) throw new HttpError(404, 40403, `Consumer group ${groupId} not found.`);
+    if (!lag) throw new HttpError(404, RestErrorCode.CONSUMER_NOT_FOUND, `Consumer group ${groupId} not found.`);
     return lag;
   };
 
@@ -82,14 +83,14 @@ export function routesV3(router: Router, broker: () => BrokerContext): void {
     cluster(req);
     const body = objectBody(req);
     const name = body.topic_name;
-    if (typeof name !== 'string') throw new HttpError(400, 40002, 'topic_name is required');
+    if (typeof name !== 'string') throw new HttpError(400, RestErrorCode.INVALID_REQUEST, 'topic_name is required');
     const partitions = body.partitions_count === undefined ? broker().config.int('num.partitions') : Number(body.partitions_count);
     const configs: Record<string, string> = {};
     for (const c of Array.isArray(body.configs) ? body.configs as { name: string; value: string }[] : []) configs[String(c.name)] = String(c.value);
     try {
       await broker().logs.createTopic(name, partitions, configs);
     } catch (e) {
-      if (e instanceof KafkaError) throw new HttpError(e.code === 36 ? 409 : 400, e.code === 36 ? 40002 : 40002, e.message);
+      if (e instanceof KafkaError) throw new HttpError(e.code === ErrorCode.TOPIC_ALREADY_EXISTS ? 409 : 400, RestErrorCode.INVALID_REQUEST, e.message);
       throw e;
     }
     return json(topicJson(req, name), 201);

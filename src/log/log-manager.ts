@@ -13,7 +13,7 @@ import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { readCheckpoint, writeCheckpoint, writeCheckpointSync } from './checkpoint.js';
 import {
   partitionDirName, parsePartitionDirName, topicNameError, RECOVERY_POINT_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT,
-  HIGH_WATERMARK_CHECKPOINT, CLEAN_SHUTDOWN_FILE, META_PROPERTIES, TOPICS_FILE, DELETE_DIR_SUFFIX, BROKER_CONFIGS_FILE,
+  HIGH_WATERMARK_CHECKPOINT, CLEAN_SHUTDOWN_FILE, META_PROPERTIES, TOPICS_FILE, DELETE_DIR_SUFFIX, BROKER_CONFIGS_FILE, TMP_SUFFIX,
 } from '../storage/layout.js';
 import { PartitionLog } from './partition-log.js';
 import { loadPartition } from './recovery.js';
@@ -191,8 +191,8 @@ export class LogManager {
     for (const [key] of this.config.dynamicEntries()) if (!(key in configs)) this.config.setDynamic(key, null);
     for (const [key, value] of Object.entries(configs)) this.config.setDynamic(key, value);
     const path = join(this.dir, BROKER_CONFIGS_FILE);
-    writeFileSync(`${path}.tmp`, JSON.stringify({ configs }, null, 2));
-    renameSync(`${path}.tmp`, path);
+    writeFileSync(path + TMP_SUFFIX, JSON.stringify({ configs }, null, 2));
+    renameSync(path + TMP_SUFFIX, path);
     this.indexCache.resize(this.config.int(INDEX_CACHE_KEY));
     await this.refreshTopicConfigs();
   }
@@ -207,8 +207,8 @@ export class LogManager {
     const file: TopicsFile = { version: 1, topics: {} };
     for (const t of this.topics.values()) file.topics[t.name] = { partitions: t.partitions.length, configs: t.overrides, topicId: t.topicId };
     const path = join(this.dir, TOPICS_FILE);
-    writeFileSync(`${path}.tmp`, JSON.stringify(file, null, 2));
-    renameSync(`${path}.tmp`, path);
+    writeFileSync(path + TMP_SUFFIX, JSON.stringify(file, null, 2));
+    renameSync(path + TMP_SUFFIX, path);
   }
 
   private newTopic(name: string, overrides: Record<string, string>, topicId = unusedTopicId(this.byId)): Topic {

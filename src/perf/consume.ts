@@ -9,7 +9,7 @@ import { newHistogram, record } from './histogram.js';
 import { Reporter, type PerfResult } from './report.js';
 import { runFetchLoop } from './fetch-loop.js';
 
-export interface ConsumePerfOptions {
+interface ConsumePerfOptions {
   bootstrapServer: string;
   topic: string;
   messages: number;

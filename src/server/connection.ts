@@ -20,6 +20,7 @@ import { Reader, Writer } from '../protocol/codec.js';
 import { readRequestHeader } from '../protocol/generated/request-header.js';
 import { requestHeaderVersion, responseHeaderVersion, API_VERSIONS_KEY } from '../protocol/headers.js';
 import { ErrorCode } from '../protocol/errors.js';
+import { invalidFrameReason } from '../protocol/framing.js';
 import { MemoryBudget } from '../core/index.js';
 import type { Handler, RequestContext } from '../api/handler.js';
 import type { BrokerContext } from '../broker/context.js';
@@ -96,7 +97,7 @@ export class Connection {
     this.memory = new MemoryBudget(limits.maxUnsentBytes);
     this.reader = new FrameReader(broker.core.mem, broker.regions, limits.maxRequestBytes, {
       frame: (ptr, size, release, heldBytes) => this.dispatch(ptr, size, release, heldBytes),
-      invalid: (size) => this.close(`request of ${size} bytes (socket.request.max.bytes is ${limits.maxRequestBytes})`),
+      invalid: (size) => this.close(invalidFrameReason('request', size, limits.maxRequestBytes, 'socket.request.max.bytes')),
       // Called from inside a socket read: the close waits for it to return.
       exhausted: (e) => queueMicrotask(() => this.close(`core memory is full (${e.message})`)),
     }, broker.memory);
@@ -277,7 +278,7 @@ export class Connection {
       return;
     }
     if (response !== null) {
-      const w = new Writer(256);
+      const w = new Writer();
       w.int32(0); // size, patched below
       w.int32(correlationId);
       if (responseHeaderVersion(apiKey, apiVersion) >= 1) w.uvarint(0); // header tagged fields

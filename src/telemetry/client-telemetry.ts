@@ -36,6 +36,10 @@ export interface TelemetrySettings {
   expiryMs: number;
 }
 
+/** Kafka keeps a client instance for this many push intervals, and at least EXPIRY_MIN_MS (ClientMetricsManager). */
+const EXPIRY_PUSH_INTERVALS = 3;
+const EXPIRY_MIN_MS = 60_000;
+
 /** The settings now (the metrics and the push interval may change at runtime). */
 export function telemetrySettings(config: BrokerConfig): TelemetrySettings {
   const pushIntervalMs = config.int('strom.telemetry.push.interval.ms');
@@ -46,8 +50,7 @@ export function telemetrySettings(config: BrokerConfig): TelemetrySettings {
     maxUncompressedBytes: config.int('strom.telemetry.max.uncompressed.bytes'),
     maxClients: config.int('strom.telemetry.max.clients'),
     maxSeriesPerClient: config.int('strom.telemetry.client.max.series'),
-    // Kafka keeps an instance for three push intervals, and at least a minute.
-    expiryMs: config.raw('strom.telemetry.client.expiry.ms') !== null ? config.int('strom.telemetry.client.expiry.ms') : Math.max(3 * pushIntervalMs, 60_000),
+    expiryMs: config.int('strom.telemetry.client.expiry.ms') ?? Math.max(EXPIRY_PUSH_INTERVALS * pushIntervalMs, EXPIRY_MIN_MS),
   };
 }
 
@@ -60,7 +63,7 @@ export interface ClientIdentity {
   address: string;
 }
 
-export interface Subscription {
+interface Subscription {
   errorCode: number;
   clientInstanceId: string;
   subscriptionId: number;
@@ -71,7 +74,7 @@ export interface Subscription {
   requestedMetrics: string[];
 }
 
-export interface PushRequest {
+interface PushRequest {
   clientInstanceId: string;
   subscriptionId: number;
   terminating: boolean;
@@ -79,7 +82,7 @@ export interface PushRequest {
   metrics: Uint8Array;
 }
 
-export interface Series {
+interface Series {
   name: string;
   kind: 'counter' | 'gauge';
   attributes: [string, string][];
@@ -104,7 +107,7 @@ export interface ClientInstance {
 }
 
 /** What the broker counts about telemetry (on /metrics). */
-export interface TelemetryStats {
+interface TelemetryStats {
   /** Pushes by outcome: ok or the error's name. */
   pushes: Map<string, number>;
   /** Series a client pushed beyond strom.telemetry.client.max.series. */

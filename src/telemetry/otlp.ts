@@ -26,7 +26,7 @@ export interface MetricSample {
   delta: boolean;
 }
 
-export interface DecodedMetrics {
+interface DecodedMetrics {
   /** Resource attributes the client sent (e.g. client_rack). */
   resource: Record<string, string>;
   samples: MetricSample[];
