@@ -16,6 +16,7 @@ import { LocalCluster } from './cluster-view.js';
 import { FetchSessionCache } from './fetch-sessions.js';
 import { GroupCoordinator } from '../group/coordinator.js';
 import { HttpGateway } from '../http/gateway.js';
+import { ClientTelemetry, telemetrySettings } from '../telemetry/client-telemetry.js';
 
 export const STROM_VERSION = '0.1.0';
 
@@ -67,7 +68,7 @@ export class Broker {
       config, logs, groups, core, regions, memory: new MemoryBudget(config.int('strom.request.memory.max.bytes')),
       fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), config.int('strom.fetch.session.eviction.ms')),
       logger, nodeId: config.nodeId, cluster, advertised: [],
-      nextProducerId: () => producerIds.allocate(),
+      nextProducerId: () => producerIds.allocate(), telemetry: new ClientTelemetry(() => telemetrySettings(config)),
     };
     let server: KafkaServer | null = null;
     let ready = false;

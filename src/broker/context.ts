@@ -7,6 +7,7 @@ import type { GroupCoordinator } from '../group/coordinator.js';
 import type { Logger } from '../base/logger.js';
 import type { FetchSessionCache } from './fetch-sessions.js';
 import type { ClusterView } from './cluster-view.js';
+import type { ClientTelemetry } from '../telemetry/client-telemetry.js';
 
 /** The broker's services, as handlers see them. */
 export interface BrokerContext {
@@ -25,6 +26,8 @@ export interface BrokerContext {
   readonly advertised: Listener[];
   /** Incremental fetch sessions (KIP-227). */
   readonly fetchSessions: FetchSessionCache;
+  /** KIP-714 client telemetry: subscriptions, and each client's latest pushed metrics. */
+  readonly telemetry: ClientTelemetry;
   /** A fresh producer id (InitProducerId). */
   nextProducerId(): number;
   /** Per-topic traffic counters (the HTTP gateway's /metrics), when something listens. */

@@ -47,6 +47,8 @@ function parseValue(def: ConfigDef, raw: string): ConfigValue {
     if (def.min !== undefined && value < def.min) throw bad(`must be at least ${def.min}`);
     if (def.max !== undefined && value > def.max) throw bad(`must be at most ${def.max}`);
   }
+  const refused = def.check?.(text);
+  if (refused) throw bad(refused);
   return value;
 }
 

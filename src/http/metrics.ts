@@ -1,9 +1,11 @@
 // /metrics: the broker in Prometheus text format (prom-client, a registry of its own).
 // Counters are pushed by the produce/fetch paths (BrokerContext.traffic) and by the Kafka
-// listener's request hook; gauges of logs, groups and queues are read at scrape time.
+// listener's request hook; gauges of logs, groups and queues are read at scrape time; the
+// metrics clients push (KIP-714) come from the telemetry store (client-metrics.ts).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BrokerContext, TrafficListener } from '../broker/context.js';
 import { groupLag } from '../group/lag.js';
+import { registerClientMetrics } from './client-metrics.js';
 
 interface GatewaySources {
   broker: () => BrokerContext;
@@ -136,6 +138,7 @@ export class BrokerMetrics implements TrafficListener {
       },
     });
     new Gauge({ name: 'strom_websocket_tails_paused', help: 'Live tails paused by backpressure now.', registers, collect() { this.set(sources.wsBuffered().paused); } });
+    registerClientMetrics(this.registry, () => b().telemetry);
   }
 
   produced(topic: string, bytes: number, records: number): void {

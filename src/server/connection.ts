@@ -79,6 +79,8 @@ export class Connection {
   /** A request was refused: nothing more is read or handled; the connection closes once what is owed is written. */
   private closing = false;
   private clientId: string | null = null;
+  private clientSoftwareName: string | null = null;
+  private clientSoftwareVersion: string | null = null;
   /** The request being handled most recently, for failure logs. */
   private lastRequest = '';
   private cancelRelief: (() => void) | null = null;
@@ -184,7 +186,7 @@ export class Connection {
     }
     const handler = this.handlers.get(apiKey);
     this.lastRequest = `${handler?.api.name ?? `API key ${apiKey}`} v${apiVersion} (correlation id ${correlationId})`;
-    if (!handler) {
+    if (!handler || handler.enabled?.(this.broker) === false) {
       this.refuse(pending, `unknown or unsupported API key ${apiKey} (version ${apiVersion})`);
       return;
     }
@@ -208,8 +210,15 @@ export class Connection {
       this.refuse(pending, `cannot parse ${handler.api.name} v${apiVersion}: ${(e as Error).message}`);
       return;
     }
+    if (apiKey === API_VERSIONS_KEY && apiVersion >= 3) {
+      // KIP-511: who the client is, for the rest of the connection (KIP-714 telemetry labels it so).
+      const named = request as { clientSoftwareName: string; clientSoftwareVersion: string };
+      this.clientSoftwareName = named.clientSoftwareName;
+      this.clientSoftwareVersion = named.clientSoftwareVersion;
+    }
     const ctx: RequestContext = {
       apiKey, apiVersion, correlationId, clientId: this.clientId, clientAddress: this.address, clientHost: this.socket.remoteAddress ?? '',
+      clientSoftwareName: this.clientSoftwareName, clientSoftwareVersion: this.clientSoftwareVersion,
       broker: this.broker, memory: this.memory,
       onDone: (release) => pending.releases.push(release),
       closeConnection: (reason) => this.close(reason),
