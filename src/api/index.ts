@@ -29,6 +29,7 @@ import { offsetDelete } from './offset-delete.js';
 import { offsetForLeaderEpoch } from './offset-for-leader-epoch.js';
 import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
 import { consumerGroupDescribe } from './consumer-group-describe.js';
+import { describeProducers } from './describe-producers.js';
 
 export const HANDLERS: readonly Handler[] = [
   produce,
@@ -59,6 +60,7 @@ export const HANDLERS: readonly Handler[] = [
   offsetForLeaderEpoch,
   consumerGroupHeartbeat,
   consumerGroupDescribe,
+  describeProducers,
 ].sort((a, b) => a.api.key - b.api.key);
 
 export const HANDLER_BY_KEY: ReadonlyMap<number, Handler> = new Map(HANDLERS.map((h) => [h.api.key, h]));
