@@ -15,7 +15,7 @@ import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import type { Core, RegionPool } from '../core/index.js';
 import { ABI } from '../core/index.js';
 import { parseSnapshotFileName, snapshotPath } from '../storage/layout.js';
-import { ProducerStateManager, type ProducerSnapshotEntry } from '../storage/producer-state.js';
+import { ProducerStateManager, type ProducerStateExport } from '../storage/producer-state.js';
 import { decodeSnapshot, encodeSnapshot, CorruptSnapshotError } from '../storage/producer-snapshot.js';
 import { writeSnapshotFile } from '../storage/producer-files.js';
 import { walkSegment } from './segment-scan.js';
@@ -34,7 +34,7 @@ export interface ProducerLoadOptions {
 
 export interface ProducerLoad {
   /** The state at the log end. */
-  producers: ProducerSnapshotEntry[];
+  producers: ProducerStateExport[];
   /** Open transactions: producer id -> first offset. */
   ongoing: Map<number, number>;
   /** The latest snapshot on disk now, -1 when none. */
@@ -51,6 +51,9 @@ export function loadProducerState(core: Core, regions: RegionPool, log: Partitio
   const state = new ProducerStateManager();
   const snapshots = keptSnapshots(log);
   const limit = Math.min(log.logEndOffset, options.recoveredFrom);
+  // Kafka's upgrade shortcut: no snapshot at all after a clean stop means no producer state to
+  // rebuild. One that is there but corrupt means there was: the log is replayed instead.
+  const upgraded = options.clean && snapshots.length === 0;
   let start = -1;
   for (const offset of snapshots.filter((o) => o <= limit).reverse()) {
     const path = snapshotPath(log.dir, offset);
@@ -67,7 +70,7 @@ export function loadProducerState(core: Core, regions: RegionPool, log: Partitio
       snapshots.splice(snapshots.indexOf(offset), 1);
     }
   }
-  if (start < 0) start = options.clean && snapshots.length === 0 ? log.logEndOffset : log.logStartOffset;
+  if (start < 0) start = upgraded ? log.logEndOffset : log.logStartOffset;
   const replayed = replay(core, regions, log, state, start, options.recoveredFrom);
   let snapshotOffset = snapshots.length > 0 ? snapshots[snapshots.length - 1] : -1;
   if (log.logEndOffset > Math.max(snapshotOffset, log.logStartOffset)) {
@@ -75,7 +78,7 @@ export function loadProducerState(core: Core, regions: RegionPool, log: Partitio
     writeSnapshotFile(snapshotPath(log.dir, log.logEndOffset), encodeSnapshot(state.snapshotEntries(), crc), true);
     snapshotOffset = log.logEndOffset;
   }
-  return { producers: state.snapshotEntries(), ongoing: new Map(state.ongoing), snapshotOffset, replayed, warnings };
+  return { producers: state.exportEntries(), ongoing: new Map(state.ongoing), snapshotOffset, replayed, warnings };
 }
 
 /**

@@ -11,7 +11,7 @@ import { segmentPaths, snapshotPath } from './layout.js';
 import {
   FLAG_ROLL, FLAG_STRICT, FLAG_COMMIT, STATUS_IO_ERROR, STATUS_DISK_FULL, STATUS_OFFSET_OVERFLOW, failedDone, type AppendDone, type AppendJob,
 } from './channel.js';
-import { ProducerStateManager, DUPLICATE, ORIGIN_CLIENT, ORIGIN_COORDINATOR, type ProducerSnapshotEntry } from './producer-state.js';
+import { ProducerStateManager, DUPLICATE, ORIGIN_CLIENT, ORIGIN_COORDINATOR, type ProducerStateExport } from './producer-state.js';
 import { encodeSnapshot } from './producer-snapshot.js';
 import { TxnIndexWriter, writeSnapshotFile } from './producer-files.js';
 import { ABI, type Ptr } from '../core/index.js';
@@ -39,7 +39,7 @@ export interface WriterSpec {
   nextOffset: number;
   config: WriterConfig;
   /** The producers' state at nextOffset, as recovery rebuilt it (log/producer-recovery.ts). */
-  producers: ProducerSnapshotEntry[];
+  producers: ProducerStateExport[];
   /** The offset of the latest producer snapshot on disk (-1: none): one is taken only past it. */
   snapshotOffset: number;
 }

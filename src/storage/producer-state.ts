@@ -115,6 +115,10 @@ export class ProducerEntry {
     return -1;
   }
 
+  batchLastSequence(i: number): number {
+    return this.field(i, B_LAST_SEQ);
+  }
+
   batchLastOffset(i: number): number {
     return this.field(i, B_LAST_OFFSET);
   }
@@ -139,6 +143,15 @@ export interface ProducerSnapshotEntry {
   timestamp: number;
   coordinatorEpoch: number;
   currentTxnFirstOffset: number;
+}
+
+/**
+ * A producer as handed from recovery to the append worker: a snapshot entry, with the
+ * metadata of all its kept batches (4 numbers each, oldest first: lastSequence, lastOffset,
+ * offsetDelta, timestamp), so that a retry of any of the last 5 is still recognised.
+ */
+export interface ProducerStateExport extends ProducerSnapshotEntry {
+  batches: number[];
 }
 
 /** A partition's producers (Kafka's ProducerStateManager, without its files: see producer-snapshot.ts). */
@@ -320,11 +333,25 @@ export class ProducerStateManager {
     }));
   }
 
-  /** Adds a producer read from a snapshot (Kafka's loadProducerEntry). */
-  load(s: ProducerSnapshotEntry): void {
+  /** Every producer with all its kept batches (see ProducerStateExport). */
+  exportEntries(): ProducerStateExport[] {
+    return [...this.producers.values()].map((e) => {
+      const batches: number[] = [];
+      for (let i = 0; i < e.batches; i++) batches.push(e.batchLastSequence(i), e.batchLastOffset(i), e.batchOffsetDelta(i), e.batchTimestamp(i));
+      return {
+        producerId: e.producerId, epoch: e.epoch, lastSequence: e.lastSequence, lastOffset: e.lastDataOffset, offsetDelta: e.lastOffsetDelta,
+        timestamp: e.lastTimestamp, coordinatorEpoch: e.coordinatorEpoch, currentTxnFirstOffset: e.txnFirstOffset, batches,
+      };
+    });
+  }
+
+  /** Adds a producer read from a snapshot (Kafka's loadProducerEntry), or exported with its batches. */
+  load(s: ProducerSnapshotEntry | ProducerStateExport): void {
     const entry = this.entryFor(s.producerId);
     entry.setEpoch(s.epoch);
-    if (s.lastOffset >= 0) entry.addBatch(s.lastSequence, s.lastOffset, s.offsetDelta, s.timestamp);
+    const batches = 'batches' in s ? s.batches : null;
+    if (batches) for (let i = 0; i < batches.length; i += 4) entry.addBatch(batches[i], batches[i + 1], batches[i + 2], batches[i + 3]);
+    else if (s.lastOffset >= 0) entry.addBatch(s.lastSequence, s.lastOffset, s.offsetDelta, s.timestamp);
     entry.lastTimestamp = s.timestamp;
     entry.coordinatorEpoch = s.coordinatorEpoch;
     entry.txnFirstOffset = s.currentTxnFirstOffset;
