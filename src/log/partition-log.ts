@@ -233,9 +233,19 @@ export class PartitionLog {
    * from fetchOffset to the end of the slice's segment, or upperBound if lower.
    */
   abortedTransactions(fetchOffset: number, slice: FileRecords, upperBound: number): AbortedTransaction[] {
-    const found: AbortedTransaction[] = [];
     const end = Math.min(upperBound, this.nextSegment(slice.segment)?.baseOffset ?? this.logEndOffset);
-    for (let s: Segment | undefined = slice.segment; s; s = this.nextSegment(s)) {
+    return this.collectAborted(slice.segment, fetchOffset, end);
+  }
+
+  /** The aborted transactions overlapping [from, to) (the log cleaner drops their batches). */
+  abortedTransactionsIn(from: number, to: number): AbortedTransaction[] {
+    const first = this.segmentFor(from) ?? this.segments[0];
+    return first ? this.collectAborted(first, from, to) : [];
+  }
+
+  private collectAborted(from: Segment, fetchOffset: number, end: number): AbortedTransaction[] {
+    const found: AbortedTransaction[] = [];
+    for (let s: Segment | undefined = from; s; s = this.nextSegment(s)) {
       if (s.txnIndex.collect(fetchOffset, end, found)) break;
     }
     return found;
