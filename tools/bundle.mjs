@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // uWebSockets.js loads its native binary by a computed path at run time: it stays a require.
-const external = ['snappy', 'lz4-napi', '@bokuweb/zstd-wasm', 'xxhash-wasm', 'pino-pretty', 'uWebSockets.js', 'uWebSockets.js/package.json'];
+const external = ['snappy', 'lz4-napi', '@bokuweb/zstd-wasm', 'xxhash-wasm', 'pino-pretty', 'uWebSockets.js', 'uWebSockets.js/package.json', 'etcd3'];
 // Assertions are compiled out of the release bundle (src/core/assert.ts).
 const release = { 'process.env.STROM_ASSERTIONS': '"off"' };
 const common = { bundle: true, platform: 'node', target: 'node20', minify: true, external, logLevel: 'warning', define: release };

@@ -32,6 +32,7 @@ export const TEST_PACKAGES = [
   { name: 'python3-confluent-kafka', module: 'confluent_kafka', why: "librdkafka's Python client" },
   { name: 'kcat', program: 'kcat', why: "librdkafka's command-line client" },
   { name: 'chromium', program: CHROMIUM, why: "the web console's browser tests" },
+  { name: 'etcd-server', program: 'etcd', why: 'the cluster tests (brokers coordinated by etcd)' },
   // node-rdkafka (test/clients) builds librdkafka 2.12 for the KIP-848 tests with these.
   { name: 'g++', program: 'g++', why: 'building librdkafka 2.12 for the KIP-848 tests (test/clients)' },
   { name: 'make', program: 'make', why: 'building librdkafka 2.12 (test/clients)' },

@@ -14,7 +14,7 @@
 import type { FetchRequest, FetchResponse } from '../protocol/generated/fetch.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { ZERO_UUID } from '../protocol/codec.js';
-import { FetchSession, FINAL_EPOCH, INITIAL_EPOCH, type SessionPartition } from '../broker/fetch-sessions.js';
+import { FetchSession, FINAL_EPOCH, INITIAL_EPOCH, type FetchPosition, type SessionPartition } from '../broker/fetch-sessions.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import type { RequestContext } from './handler.js';
 
@@ -23,14 +23,8 @@ const FIRST_SESSION_VERSION = 7;
 /** The first Fetch version that names topics by id. */
 const FIRST_TOPIC_ID_VERSION = 13;
 
-/** One partition to answer. */
-export interface FetchTarget {
-  topic: string;
-  topicId: string;
-  partition: number;
-  fetchOffset: number;
-  maxBytes: number;
-  currentLeaderEpoch: number;
+/** One partition to answer: what the request (or the session) asks of it, and its log. */
+export interface FetchTarget extends FetchPosition {
   log: PartitionLog | undefined;
   /** Named by a topic id no topic has (v13+): UNKNOWN_TOPIC_ID. */
   unknownTopicId: boolean;
@@ -93,7 +87,7 @@ export function openSession(ctx: RequestContext, request: FetchRequest): Session
     const name = byId ? topic?.name ?? '' : p.topic;
     return {
       topic: name, topicId: p.topicId, partition: p.partition, fetchOffset: p.fetchOffset, maxBytes: p.maxBytes,
-      currentLeaderEpoch: p.currentLeaderEpoch, log: name === '' ? undefined : ctx.broker.logs.partition(name, p.partition),
+      currentLeaderEpoch: p.currentLeaderEpoch, lastFetchedEpoch: p.lastFetchedEpoch, log: name === '' ? undefined : ctx.broker.logs.partition(name, p.partition),
       unknownTopicId: byId && !topic, cached: p,
     };
   });
@@ -107,9 +101,7 @@ export function openSession(ctx: RequestContext, request: FetchRequest): Session
   };
 }
 
-interface Requested extends FetchTarget {
-  lastFetchedEpoch: number;
-}
+type Requested = FetchTarget;
 
 /** The partitions the request names, in its order: by name before v13, by topic id from v13. */
 function requested(ctx: RequestContext, request: FetchRequest): Requested[] {
@@ -130,10 +122,10 @@ function keyOf(t: FetchTarget, byId: boolean): string {
   return FetchSession.key(byId ? t.topicId : t.topic, t.partition);
 }
 
-function cachedFrom(t: FetchTarget & { lastFetchedEpoch?: number }): SessionPartition {
+function cachedFrom(t: FetchTarget): SessionPartition {
   return {
     topic: t.topic, topicId: t.topicId, partition: t.partition, fetchOffset: t.fetchOffset, maxBytes: t.maxBytes,
-    currentLeaderEpoch: t.currentLeaderEpoch, lastFetchedEpoch: t.lastFetchedEpoch ?? -1, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1,
+    currentLeaderEpoch: t.currentLeaderEpoch, lastFetchedEpoch: t.lastFetchedEpoch, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1,
   };
 }
 

@@ -17,9 +17,9 @@ import { randomInt } from 'node:crypto';
 export const INITIAL_EPOCH = 0;
 export const FINAL_EPOCH = -1;
 
-/** One partition of a session: what the client asked, and what it was last told. */
-export interface SessionPartition {
-  /** The topic's name, and its id when the session names topics by id (Fetch v13+). */
+/** What a Fetch asks of one partition. */
+export interface FetchPosition {
+  /** The topic's name, and its id (named by id from Fetch v13). */
   topic: string;
   topicId: string;
   partition: number;
@@ -27,6 +27,10 @@ export interface SessionPartition {
   maxBytes: number;
   currentLeaderEpoch: number;
   lastFetchedEpoch: number;
+}
+
+/** One partition of a session: what the client asked, and what it was last told. */
+export interface SessionPartition extends FetchPosition {
   /** Last sent; -1 before the first response. */
   highWatermark: number;
   lastStableOffset: number;

@@ -8,7 +8,7 @@ import * as deps from '../../tools/test-deps.mjs';
 
 export type TestPackage =
   | 'python3-kafka' | 'python3-snappy' | 'python3-lz4' | 'python3-zstandard' | 'python3-xxhash'
-  | 'python3-confluent-kafka' | 'kcat' | 'chromium';
+  | 'python3-confluent-kafka' | 'kcat' | 'chromium' | 'etcd-server';
 
 interface PackageInfo { name: TestPackage; module?: string; program?: string; why: string }
 

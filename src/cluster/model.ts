@@ -1,0 +1,94 @@
+// What a Strom cluster keeps in etcd, under its prefix (etcd.prefix), each value JSON:
+//
+//   cluster_id                      the cluster's id, written once by the first broker
+//   brokers/<id>                    a live broker's registration, under its lease (gone = dead)
+//   controller                      the active controller {id, epoch}, under its lease
+//   controller_epoch                the last controller epoch handed out (durable)
+//   topics/<name>                   a topic: id, replica assignment, configs
+//   partitions/<topic id>/<n>       a partition's state: leader, leader epoch, ISR, replicas
+//   configs/brokers/<id|default>    dynamic broker configs
+//
+// The controller alone writes topics/ and partitions/, in transactions that compare its own
+// controller record (so a deposed controller's write fails) and the modification revision of
+// what it read (so two writers can never both win): Kafka's controller epoch and partition
+// epoch, kept by etcd. Brokers read everything through one watch (image.ts).
+
+export interface EndpointRecord {
+  /** The listener's name (PLAINTEXT, INTERNAL, ...). */
+  name: string;
+  host: string;
+  port: number;
+  securityProtocol: string;
+}
+
+export interface BrokerRegistration {
+  id: number;
+  rack: string | null;
+  /** Advertised listeners. */
+  endpoints: EndpointRecord[];
+  /** A random id of this run of the broker: a restart registers anew. */
+  incarnation: string;
+}
+
+export interface ControllerRecord {
+  id: number;
+  epoch: number;
+}
+
+export interface TopicRecord {
+  id: string;
+  /** Replicas of each partition, the preferred leader first. */
+  replicas: number[][];
+  configs: Record<string, string>;
+}
+
+export interface PartitionState {
+  /** -1: no leader (no replica of the ISR is alive). */
+  leader: number;
+  leaderEpoch: number;
+  isr: number[];
+  replicas: number[];
+  /** Bumped at every change of this state (Kafka's partition epoch). */
+  partitionEpoch: number;
+}
+
+/** No leader: every replica of the ISR is gone, and unclean election is off. */
+export const NO_LEADER = -1;
+
+export const KEYS = {
+  clusterId: 'cluster_id',
+  brokers: 'brokers/',
+  broker: (id: number) => `brokers/${id}`,
+  controller: 'controller',
+  controllerEpoch: 'controller_epoch',
+  topics: 'topics/',
+  topic: (name: string) => `topics/${name}`,
+  partitions: 'partitions/',
+  partition: (topicId: string, partition: number) => `partitions/${topicId}/${partition}`,
+  brokerConfigs: 'configs/brokers/',
+  brokerConfig: (id: number | 'default') => `configs/brokers/${id}`,
+} as const;
+
+/** What a key under the prefix names, for the watch. */
+export type KeyName =
+  | { kind: 'broker'; id: number }
+  | { kind: 'controller' }
+  | { kind: 'topic'; name: string }
+  | { kind: 'partition'; topicId: string; partition: number }
+  | { kind: 'brokerConfig'; id: number | 'default' }
+  | { kind: 'other' };
+
+export function parseKey(key: string): KeyName {
+  if (key === KEYS.controller) return { kind: 'controller' };
+  if (key.startsWith(KEYS.brokers)) return { kind: 'broker', id: Number(key.slice(KEYS.brokers.length)) };
+  if (key.startsWith(KEYS.topics)) return { kind: 'topic', name: key.slice(KEYS.topics.length) };
+  if (key.startsWith(KEYS.partitions)) {
+    const [topicId, partition] = key.slice(KEYS.partitions.length).split('/');
+    return { kind: 'partition', topicId, partition: Number(partition) };
+  }
+  if (key.startsWith(KEYS.brokerConfigs)) {
+    const id = key.slice(KEYS.brokerConfigs.length);
+    return { kind: 'brokerConfig', id: id === 'default' ? 'default' : Number(id) };
+  }
+  return { kind: 'other' };
+}
