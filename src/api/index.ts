@@ -32,6 +32,7 @@ import { consumerGroupDescribe } from './consumer-group-describe.js';
 import { describeTopicPartitions } from './describe-topic-partitions.js';
 import { getTelemetrySubscriptions } from './get-telemetry-subscriptions.js';
 import { pushTelemetry } from './push-telemetry.js';
+import { describeProducers } from './describe-producers.js';
 
 export const HANDLERS: readonly Handler[] = [
   produce,
@@ -65,6 +66,7 @@ export const HANDLERS: readonly Handler[] = [
   describeTopicPartitions,
   getTelemetrySubscriptions,
   pushTelemetry,
+  describeProducers,
 ].sort((a, b) => a.api.key - b.api.key);
 
 export const HANDLER_BY_KEY: ReadonlyMap<number, Handler> = new Map(HANDLERS.map((h) => [h.api.key, h]));

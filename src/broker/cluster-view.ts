@@ -131,7 +131,8 @@ export class LocalCluster implements ClusterView {
 
   async createTopic(spec: NewTopic): Promise<string> {
     if (spec.assignment) this.checkAssignment(spec.assignment);
-    else if (spec.replicationFactor > 1) {
+    // An internal topic (offsets.topic.replication.factor 3 by default) has the one replica a lone broker can give it.
+    else if (spec.replicationFactor > 1 && !spec.internal) {
       throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${spec.replicationFactor} time(s): The target replication factor of ${spec.replicationFactor} cannot be reached because only 1 broker(s) are registered.`);
     }
     const partitions = spec.assignment?.length ?? spec.partitions;
