@@ -75,6 +75,20 @@ export interface ClusterView {
    * epoch is older), UNKNOWN_LEADER_EPOCH (newer: this broker has not learnt of it yet).
    */
   leaderLog(topic: string, partition: number, currentLeaderEpoch?: number): PartitionLog;
+  /** acks=all, before an append to a log this broker leads: NOT_ENOUGH_REPLICAS when its ISR is smaller than min.insync.replicas. */
+  checkInSync(log: PartitionLog): void;
+  /**
+   * acks=all, after the append: resolves once every ISR member has the records below
+   * `endOffset`. Throws NOT_ENOUGH_REPLICAS_AFTER_APPEND (the ISR shrank below
+   * min.insync.replicas meanwhile), REQUEST_TIMED_OUT, NOT_LEADER_OR_FOLLOWER.
+   */
+  awaitReplicated(log: PartitionLog, endOffset: number, timeoutMs: number): Promise<void>;
+  /**
+   * A follower's fetch (Fetch with a replica id) at `fetchOffset` of a log this broker leads:
+   * its position is noted (the high watermark and the ISR follow from it). Throws
+   * NOT_LEADER_OR_FOLLOWER when this broker does not lead it or `replicaId` is no replica.
+   */
+  replicaFetched(log: PartitionLog, replicaId: number, fetchOffset: number): void;
 }
 
 /** KIP-320's check of a client's current leader epoch (-1: none) against the leader's. */
@@ -166,6 +180,18 @@ export class LocalCluster implements ClusterView {
     if (!log) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition: ${topic}-${partition}`);
     checkLeaderEpoch(currentLeaderEpoch, 0, log.key);
     return log;
+  }
+
+  checkInSync(): void {
+    // One replica: acks=all is acks=1.
+  }
+
+  awaitReplicated(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  replicaFetched(log: PartitionLog, replicaId: number): void {
+    throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `broker ${replicaId} is not a replica of ${log.key}: this broker runs alone`);
   }
 
   private checkAssignment(assignment: number[][]): void {
