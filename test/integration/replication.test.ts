@@ -173,7 +173,7 @@ describe('replication', () => {
     await producer.send({ topic: 'isr', acks: -1, messages: [{ value: 'with two' }] });
     await c.kill(followers[1]);
     await waitFor('ISR of 1', async () => (await partitions(a, 'isr'))[0].isr.length === 1, { timeoutMs: 20_000 });
-    await expect(producer.send({ topic: 'isr', acks: -1, messages: [{ value: 'refused' }] })).rejects.toMatchObject({ type: 'NOT_ENOUGH_REPLICAS' });
+    await expect(producer.send({ topic: 'isr', acks: -1, messages: [{ value: 'refused' }] })).rejects.toMatchObject({ cause: { type: 'NOT_ENOUGH_REPLICAS' } });
     await producer.send({ topic: 'isr', acks: 1, messages: [{ value: 'acks=1' }] });
     await producer.disconnect();
     await c.restart(followers[0]);
