@@ -89,6 +89,10 @@ export interface ClusterView {
    * NOT_LEADER_OR_FOLLOWER when this broker does not lead it or `replicaId` is no replica.
    */
   replicaFetched(log: PartitionLog, replicaId: number, fetchOffset: number): void;
+  /** Whether this broker leads the partition now. */
+  leads(topic: string, partition: number): boolean;
+  /** Calls `listener` each time this broker starts or stops leading a partition (coordinators load and unload their state). */
+  onLeaderChange(listener: (topic: string, partition: number, leading: boolean) => void): void;
 }
 
 /** KIP-320's check of a client's current leader epoch (-1: none) against the leader's. */
@@ -188,6 +192,14 @@ export class LocalCluster implements ClusterView {
 
   awaitReplicated(): Promise<void> {
     return Promise.resolve();
+  }
+
+  leads(topic: string, partition: number): boolean {
+    return this.logs.partition(topic, partition) !== undefined;
+  }
+
+  onLeaderChange(): void {
+    // Every partition is led here from its creation to its deletion.
   }
 
   replicaFetched(log: PartitionLog, replicaId: number): void {

@@ -19,6 +19,7 @@ import { Controller, alterIsr } from './controller.js';
 import { ClusterTopics } from './topics.js';
 import { Leadership } from './leader.js';
 import { ReplicaFetcher } from './replica-fetcher.js';
+import { ClusterProducerIds } from './producer-ids.js';
 import { KEYS, type PartitionState, type TopicRecord } from './model.js';
 
 /** What this broker is for one of its replicas. */
@@ -43,6 +44,9 @@ export class ClusterNode implements ClusterView {
   private readonly fetchers = new Map<number, ReplicaFetcher>();
   private readonly following = new Map<PartitionLog, number>();
   private lagTimer: NodeJS.Timeout | null = null;
+  private readonly leaderListeners: ((topic: string, partition: number, leading: boolean) => void)[] = [];
+  /** Producer ids from the cluster's counter in etcd. */
+  readonly producerIds: ClusterProducerIds;
   /** A pass over the replicas running, and whether another is due after it. */
   private syncing: Promise<void> | null = null;
   private syncAgain = false;
@@ -54,7 +58,9 @@ export class ClusterNode implements ClusterView {
     readonly clusterId: string,
     private readonly config: BrokerConfig,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.producerIds = new ClusterProducerIds(ns, (e) => logger.warn(`claiming producer ids: ${e.message}`));
+  }
 
   get nodeId(): number {
     return this.config.nodeId;
@@ -89,6 +95,7 @@ export class ClusterNode implements ClusterView {
     this.logs = logs;
     this.image = await MetadataImage.load(this.ns);
     this.topicWriter = new ClusterTopics(this.ns, this.image);
+    await this.producerIds.start();
     this.image.onChange((change) => {
       if (change.kind === 'topic' || change.kind === 'partition') void this.sync();
     });
@@ -255,11 +262,13 @@ export class ClusterNode implements ClusterView {
         this.logger.info(`${log.key}: ISR ${JSON.stringify(at.isr)} -> ${JSON.stringify(isr)}`);
       }));
       this.logger.info(`${log.key}: leader at epoch ${state.leaderEpoch} from offset ${log.logEndOffset}, ISR ${JSON.stringify(state.isr)}`);
+      if (!leadership) this.leaderChanged(log, true);
       return;
     }
     if (leadership) {
       leadership.close();
       this.leaderships.delete(log);
+      this.leaderChanged(log, false);
     }
     log.leaderEpoch = state.leaderEpoch;
     if (state.leader < 0 || !state.replicas.includes(me)) {
@@ -289,9 +298,32 @@ export class ClusterNode implements ClusterView {
   /** A replica this broker no longer holds. */
   private forget(log: PartitionLog): void {
     this.unfollow(log);
-    this.leaderships.get(log)?.close();
-    this.leaderships.delete(log);
+    const leadership = this.leaderships.get(log);
+    if (leadership) {
+      leadership.close();
+      this.leaderships.delete(log);
+      this.leaderChanged(log, false);
+    }
     this.roles.delete(log);
+  }
+
+  private leaderChanged(log: PartitionLog, leading: boolean): void {
+    for (const listener of this.leaderListeners) {
+      try {
+        listener(log.topic, log.partition, leading);
+      } catch (e) {
+        this.logger.error(`${log.key}: a leadership listener failed: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  leads(topic: string, partition: number): boolean {
+    const log = this.logs.partition(topic, partition);
+    return log !== undefined && this.leaderships.has(log);
+  }
+
+  onLeaderChange(listener: (topic: string, partition: number, leading: boolean) => void): void {
+    this.leaderListeners.push(listener);
   }
 
   private newFetcher(leaderId: number): ReplicaFetcher {

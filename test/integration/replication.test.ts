@@ -14,6 +14,7 @@ import { cleanupDirs, python, run } from '../helpers/broker.js';
 import { stopEtcds } from '../helpers/etcd.js';
 import { requireExternal } from '../helpers/external.js';
 import { waitFor } from '../helpers/wait.js';
+import { partitionFor } from '../../src/group/records.js';
 
 requireExternal('etcd-server', 'kcat', 'python3-confluent-kafka');
 
@@ -33,8 +34,8 @@ afterAll(async () => {
 
 const FAST = { 'replica.lag.time.max.ms': '3000', 'replica.fetch.backoff.ms': '200', 'replica.fetch.wait.max.ms': '200' };
 
-async function start(): Promise<{ c: RunningCluster; a: Admin; kafka: Kafka }> {
-  cluster = await startCluster(3, FAST);
+async function start(overrides: Record<string, string> = {}): Promise<{ c: RunningCluster; a: Admin; kafka: Kafka }> {
+  cluster = await startCluster(3, { ...FAST, ...overrides });
   const kafka = new Kafka({ brokers: cluster.bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 1000 } });
   admin = kafka.admin();
   await admin.connect();
@@ -181,5 +182,50 @@ describe('replication', () => {
     await replicasMatch(c, a, 'isr', 1);
     const read = await consumeAll(c.bootstrap, 'isr', 0, 2);
     expect(read).toEqual(['with two', 'acks=1']);
+  }, 120_000);
+
+  it('keeps a consumer group\'s committed offsets when its coordinator dies: the group moves with its partition of __consumer_offsets', async () => {
+    const { c, a, kafka } = await start({ 'offsets.topic.num.partitions': '4' });
+    await a.createTopics({ topics: [{ topic: 'orders', numPartitions: 2, replicationFactor: 3 }] });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'orders', acks: -1, messages: Array.from({ length: 100 }, (_, i) => ({ value: `first-${i}` })) });
+    const seen: string[] = [];
+    const consumer = kafka.consumer({ groupId: 'billing', sessionTimeout: 10_000 });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'orders', fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => { seen.push(message.value!.toString()); } });
+    await waitFor('100 records read', () => seen.length >= 100, { timeoutMs: 30_000 });
+    await consumer.disconnect(); // commits
+    const committed = await a.fetchOffsets({ groupId: 'billing', topics: ['orders'] });
+    expect(committed[0].partitions.reduce((n, p) => n + Number(p.offset), 0)).toBe(100);
+
+    // The coordinator: the leader of the group's partition of __consumer_offsets.
+    const partition = partitionFor('billing', 4);
+    const coordinator = (await partitions(a, '__consumer_offsets'))[partition].leader;
+    expect((await partitions(a, '__consumer_offsets'))[partition].isr).toHaveLength(3);
+    await c.kill(coordinator);
+    await waitFor('another coordinator', async () => {
+      try {
+        const l = (await partitions(a, '__consumer_offsets'))[partition].leader;
+        return l > 0 && l !== coordinator;
+      } catch {
+        return false;
+      }
+    }, { timeoutMs: 20_000 });
+    await producer.send({ topic: 'orders', acks: -1, messages: Array.from({ length: 20 }, (_, i) => ({ value: `second-${i}` })) });
+    await producer.disconnect();
+    const after = await a.fetchOffsets({ groupId: 'billing', topics: ['orders'] });
+    expect(after[0].partitions.reduce((n, p) => n + Number(p.offset), 0)).toBe(100);
+    // A new member resumes where the group left off: only the 20 new records.
+    const resumed: string[] = [];
+    const again = kafka.consumer({ groupId: 'billing', sessionTimeout: 10_000 });
+    await again.connect();
+    await again.subscribe({ topic: 'orders', fromBeginning: true });
+    await again.run({ eachMessage: async ({ message }) => { resumed.push(message.value!.toString()); } });
+    await waitFor('20 new records read', () => resumed.length >= 20, { timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 1000));
+    await again.disconnect();
+    expect(resumed.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `second-${i}`).sort());
   }, 120_000);
 });
