@@ -14,7 +14,7 @@ import type { Logger } from '../base/logger.js';
 /** The first Fetch version with the last fetched epoch and the diverging epoch, by topic name. */
 const FETCH_VERSION = 12;
 
-export interface FetcherOptions {
+interface FetcherOptions {
   me: number;
   waitMaxMs: number;
   minBytes: number;

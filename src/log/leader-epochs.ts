@@ -7,9 +7,9 @@
 import { existsSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
+const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
 
-export interface EpochEnd {
+interface EpochEnd {
   /** The largest epoch at or below the one asked (-1: none). */
   epoch: number;
   /** The offset after its last record (-1: none). */
