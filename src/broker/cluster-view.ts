@@ -68,6 +68,8 @@ export interface ClusterView {
   deleteTopic(name: string): Promise<void>;
   /** Replaces a topic's config overrides. */
   setTopicConfigs(name: string, configs: Record<string, string>): Promise<void>;
+  /** Replaces the dynamic broker configs of one broker, or every broker's default ('default'); resolves once they apply here. */
+  setBrokerConfigs(scope: number | 'default', configs: Record<string, string>): Promise<void>;
   /**
    * This broker's log of a partition it leads, at the client's leader epoch if it names one
    * (-1: any). Throws KafkaError: UNKNOWN_TOPIC_OR_PARTITION (no such partition),
@@ -177,6 +179,10 @@ export class LocalCluster implements ClusterView {
 
   setTopicConfigs(name: string, configs: Record<string, string>): Promise<void> {
     return this.logs.setTopicConfigs(name, configs);
+  }
+
+  setBrokerConfigs(_scope: number | 'default', configs: Record<string, string>): Promise<void> {
+    return this.logs.setBrokerConfigs(configs);
   }
 
   leaderLog(topic: string, partition: number, currentLeaderEpoch = -1): PartitionLog {

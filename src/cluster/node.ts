@@ -44,6 +44,8 @@ export class ClusterNode implements ClusterView {
   private readonly fetchers = new Map<number, ReplicaFetcher>();
   private readonly following = new Map<PartitionLog, number>();
   private lagTimer: NodeJS.Timeout | null = null;
+  /** The cluster's broker configs applied here, in order of change. */
+  private configsApplied: Promise<void> = Promise.resolve();
   private readonly leaderListeners: ((topic: string, partition: number, leading: boolean) => void)[] = [];
   /** Producer ids from the cluster's counter in etcd. */
   readonly producerIds: ClusterProducerIds;
@@ -98,8 +100,10 @@ export class ClusterNode implements ClusterView {
     await this.producerIds.start();
     this.image.onChange((change) => {
       if (change.kind === 'topic' || change.kind === 'partition') void this.sync();
+      if (change.kind === 'brokerConfig' && (change.id === 'default' || change.id === this.nodeId)) void this.applyBrokerConfigs();
     });
     await this.sync();
+    await this.applyBrokerConfigs();
     // Kafka checks for lagging followers every half replica.lag.time.max.ms.
     const lagMs = this.config.int('replica.lag.time.max.ms');
     this.lagTimer = setInterval(() => {
@@ -421,6 +425,22 @@ export class ClusterNode implements ClusterView {
       throw new KafkaError(ErrorCode.INVALID_CONFIG, (e as Error).message);
     }
     await this.image.caughtUp(await this.topicWriter.setConfigs(name, configs));
+  }
+
+  async setBrokerConfigs(scope: number | 'default', configs: Record<string, string>): Promise<void> {
+    for (const [key, value] of Object.entries(configs)) this.config.validateDynamic(key, value);
+    const result = await this.ns.put(KEYS.brokerConfig(scope)).value(JSON.stringify(configs)).exec();
+    await this.image.caughtUp(result.header.revision);
+    await this.configsApplied;
+  }
+
+  /** The cluster's dynamic broker configs for this broker: the cluster-wide defaults, then its own. */
+  private applyBrokerConfigs(): Promise<void> {
+    const merged = { ...this.image.brokerConfigs.get('default'), ...this.image.brokerConfigs.get(this.nodeId) };
+    this.configsApplied = this.configsApplied.then(() => this.logs.setBrokerConfigs(merged)).catch((e) => {
+      this.logger.warn(`applying the cluster's broker configs failed: ${(e as Error).message}`);
+    });
+    return this.configsApplied;
   }
 
   leaderLog(topic: string, partition: number, currentLeaderEpoch = -1): PartitionLog {
