@@ -30,6 +30,7 @@ import { offsetForLeaderEpoch } from './offset-for-leader-epoch.js';
 import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
 import { consumerGroupDescribe } from './consumer-group-describe.js';
 import { describeTopicPartitions } from './describe-topic-partitions.js';
+import { describeProducers } from './describe-producers.js';
 
 export const HANDLERS: readonly Handler[] = [
   produce,
@@ -61,6 +62,7 @@ export const HANDLERS: readonly Handler[] = [
   consumerGroupHeartbeat,
   consumerGroupDescribe,
   describeTopicPartitions,
+  describeProducers,
 ].sort((a, b) => a.api.key - b.api.key);
 
 export const HANDLER_BY_KEY: ReadonlyMap<number, Handler> = new Map(HANDLERS.map((h) => [h.api.key, h]));

@@ -17,6 +17,7 @@ import {
 } from '../storage/layout.js';
 import { PartitionLog } from './partition-log.js';
 import { loadPartition } from './recovery.js';
+import { loadProducerState, type ProducerLoad } from './producer-recovery.js';
 import { LogCleaner, type CleanStats } from './log-cleaner.js';
 import { IndexCache } from './index-cache.js';
 import { writePartitionMetadata } from './partition-metadata.js';
@@ -94,6 +95,7 @@ export class LogManager {
   }
 
   async start(): Promise<StartStats> {
+    this.pool.onWarning = (message) => this.logger.warn(message);
     mkdirSync(this.dir, { recursive: true });
     // A directory without meta.properties is new: nothing in it needs recovery.
     const fresh = !existsSync(join(this.dir, META_PROPERTIES));
@@ -134,7 +136,11 @@ export class LogManager {
         stats.recoveredSegments += loaded.recoveredSegments;
         stats.truncatedBytes += loaded.truncatedBytes;
         if (loaded.truncatedBytes > 0) this.logger.warn(`${log.key}: recovery cut ${loaded.truncatedBytes} bytes of torn or corrupt log; it ends at offset ${log.logEndOffset}`);
-        await this.openWriter(log);
+        const producers = loadProducerState(this.core, this.regions, log, {
+          clean, recoveredFrom: loaded.recoveredFrom, now: Date.now(), expirationMs: this.config.int('producer.id.expiration.ms'),
+        });
+        for (const warning of producers.warnings) this.logger.warn(`${log.key}: ${warning}`);
+        await this.openWriter(log, producers);
         topic.partitions.push(log);
         stats.partitions++;
       }
@@ -224,11 +230,13 @@ export class LogManager {
     return new PartitionLog(topic.name, partition, join(this.dir, partitionDirName(topic.name, partition)), topic.config, this.core, this.regions, this.pool, this.indexCache);
   }
 
-  private async openWriter(log: PartitionLog): Promise<void> {
+  /** Hands the partition to its append worker, with its producer state (none for a new partition). */
+  private async openWriter(log: PartitionLog, producers?: ProducerLoad): Promise<void> {
     const active = log.activeSegment;
+    log.setOngoingTransactions(producers?.ongoing ?? new Map());
     log.handle = await this.pool.open(log.key, {
       dir: log.dir, activeBaseOffset: active.baseOffset, position: active.size, createdMs: active.createdMs,
-      nextOffset: log.logEndOffset, config: log.writerConfig(),
+      nextOffset: log.logEndOffset, config: log.writerConfig(), producers: producers?.producers ?? [], snapshotOffset: producers?.snapshotOffset ?? -1,
     });
   }
 
@@ -495,7 +503,8 @@ export class LogManager {
     }
     for (const timer of this.timers) clearInterval(timer);
     await this.cleaner.stop();
-    await this.pool.flush();
+    // With a producer snapshot at each log end: the next start replays nothing.
+    await this.pool.flush(true);
     for (const topic of this.topics.values()) {
       for (const log of topic.partitions) {
         log.recoveryPoint = log.logEndOffset;
