@@ -1,10 +1,10 @@
 // FindCoordinator (key 10), versions 0-6. The range includes 0: librdkafka 2.0.2 never starts
 // a consumer group (nor lz4) unless it does: its feature checks want old versions in range. v1
 // adds the key type (0 group, 1 transaction) and an error message; v4 batches keys (KIP-699);
-// v5 may answer TRANSACTION_ABORTABLE (KIP-890, transactions: not served yet); v6 adds key
-// type 2, share groups (KIP-932), which Strom does not serve: INVALID_REQUEST for that key. Every group's
-// coordinator is this broker; the first lookup creates __consumer_offsets, as Kafka does.
-// Transactions are not served yet: their coordinator is not available.
+// v5 may answer TRANSACTION_ABORTABLE (KIP-890; never here); v6 adds key type 2, share
+// groups (KIP-932), which Strom does not serve: INVALID_REQUEST for that key. Every group's
+// and every transactional id's coordinator is this broker; the first lookup creates
+// __consumer_offsets or __transaction_state, as Kafka does.
 import { FindCoordinatorApi, type FindCoordinatorRequest, type FindCoordinatorResponse } from '../protocol/generated/find-coordinator.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { defineHandler, type RequestContext } from './handler.js';
@@ -26,13 +26,13 @@ export const findCoordinator = defineHandler(FindCoordinatorApi, { min: 0, max: 
 async function lookup(ctx: RequestContext, key: string, keyType: number): Promise<Coordinator> {
   const { broker } = ctx;
   const fail = (errorCode: number, errorMessage: string): Coordinator => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
-  if (keyType === TRANSACTION) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'transactions are not supported by this broker yet');
   if (keyType === SHARE) return fail(ErrorCode.INVALID_REQUEST, 'share groups are not supported by this broker');
-  if (keyType !== GROUP) return fail(ErrorCode.INVALID_REQUEST, `unknown coordinator key type ${keyType}`);
+  if (keyType !== GROUP && keyType !== TRANSACTION) return fail(ErrorCode.INVALID_REQUEST, `unknown coordinator key type ${keyType}`);
   try {
-    await broker.groups.ensureReady();
+    await (keyType === GROUP ? broker.groups.ensureReady() : broker.txn.ensureReady());
   } catch (e) {
-    if (e instanceof KafkaError) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, `__consumer_offsets is not available: ${e.message}`);
+    const topic = keyType === GROUP ? '__consumer_offsets' : '__transaction_state';
+    if (e instanceof KafkaError) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${topic} is not available: ${e.message}`);
     throw e;
   }
   const listener = broker.advertised[0];

@@ -28,7 +28,7 @@ export const produce = defineHandler(ProduceApi, { min: 0, max: 11 }, async (req
   const responses = await Promise.all(request.topicData.map(async (topic) => ({
     name: topic.name,
     partitionResponses: await Promise.all(topic.partitionData.map((p) =>
-      acksValid ? producePartition(ctx.broker, ctx.apiVersion, topic.name, p.index, p.records) : failure(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${request.acks}`))),
+      acksValid ? producePartition(ctx.broker, ctx.apiVersion, topic.name, p.index, p.records, request.transactionalId) : failure(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${request.acks}`))),
   })));
   if (request.acks === 0) {
     const failed = responses.flatMap((t) => t.partitionResponses.filter((p) => p.errorCode !== ErrorCode.NONE).map((p) => `${t.name}-${p.index}: ${p.errorMessage ?? p.errorCode}`));
@@ -53,7 +53,7 @@ class RecordError extends KafkaError {
  * Validates and appends one partition's records as Produce `apiVersion` does. The one append
  * path: Kafka Produce and the HTTP gateway's REST produce both come here.
  */
-export async function producePartition(broker: BrokerContext, apiVersion: number, topic: string, index: number, records: Buffer | null): Promise<PartitionResponse> {
+export async function producePartition(broker: BrokerContext, apiVersion: number, topic: string, index: number, records: Buffer | null, transactionalId: string | null = null): Promise<PartitionResponse> {
   const log = broker.logs.partition(topic, index);
   if (!log) return failure(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition: ${topic}-${index}`);
   const invalidRecord = apiVersion >= 8 ? ErrorCode.INVALID_RECORD : ErrorCode.CORRUPT_MESSAGE;
@@ -74,7 +74,7 @@ export async function producePartition(broker: BrokerContext, apiVersion: number
     }
     if (target !== null) batch = recompress(broker.core, batch, target);
     if (header?.isTransactional && broker.verifyTransaction && !log.hasOngoingTransaction(header.producerId)) {
-      const refused = await broker.verifyTransaction(topic, index, header.producerId, header.producerEpoch, header.baseSequence);
+      const refused = await broker.verifyTransaction(topic, index, header.producerId, header.producerEpoch, header.baseSequence, transactionalId, apiVersion);
       if (refused !== ErrorCode.NONE) throw new KafkaError(refused, `the transaction coordinator did not verify producer ${header.producerId}'s transaction on ${topic}-${index}`);
     }
     const result = await log.append(batch);

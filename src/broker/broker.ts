@@ -14,6 +14,11 @@ import type { Logger } from '../base/logger.js';
 import { ProducerIds } from './producer-ids.js';
 import { FetchSessionCache } from './fetch-sessions.js';
 import { GroupCoordinator } from '../group/coordinator.js';
+import { OFFSETS_TOPIC } from '../group/offsets-topic.js';
+import { TransactionCoordinator } from '../txn/coordinator.js';
+import { TxnStateTopic } from '../txn/state-topic.js';
+import { MarkerWriter } from '../txn/markers.js';
+import { TxnTimers } from '../txn/timeouts.js';
 import { HttpGateway } from '../http/gateway.js';
 
 export const STROM_VERSION = '0.1.0';
@@ -26,6 +31,8 @@ export class Broker {
     readonly pool: AppendPool,
     readonly logs: LogManager,
     readonly groups: GroupCoordinator,
+    readonly txn: TransactionCoordinator,
+    private readonly txnTimers: TxnTimers,
     readonly server: KafkaServer,
     readonly context: BrokerContext,
     readonly stats: StartStats,
@@ -42,22 +49,38 @@ export class Broker {
     const pool = new AppendPool(core, config.raw('strom.append.workers') !== null ? config.int('strom.append.workers') : availableParallelism());
     const logs = new LogManager(config, core, regions, pool, logger);
     const groups = new GroupCoordinator(config, logs, core, logger);
+    // A marker reaching __consumer_offsets settles the offsets committed in its transaction.
+    const markers = new MarkerWriter(logs, (topic, partition, producerId, commit) => {
+      if (topic === OFFSETS_TOPIC) groups.completeTransaction(producerId, partition, commit);
+    });
+    let producerIds: ProducerIds | null = null;
+    const txn = new TransactionCoordinator(config, new TxnStateTopic(logs, core, config), markers, () => producerIds!.allocate(), logger);
+    const txnTimers = new TxnTimers(txn, config, logger);
     let stats: StartStats;
     try {
       stats = await logs.start();
+      producerIds = new ProducerIds(logs.dir);
       await groups.start();
+      // After the groups: transactions a stop left in a Prepare state write their markers, and
+      // those on __consumer_offsets settle offsets the group coordinator holds.
+      await txn.start();
+      txnTimers.start();
     } catch (e) {
+      txnTimers.stop();
+      txn.stop();
       groups.stop();
       await logs.shutdown();
       await pool.stop();
       throw e;
     }
-    const producerIds = new ProducerIds(logs.dir);
     const context: { -readonly [K in keyof BrokerContext]: BrokerContext[K] } = {
       config, logs, groups, core, regions, memory: new MemoryBudget(config.int('strom.request.memory.max.bytes')),
       fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), config.int('strom.fetch.session.eviction.ms')),
       logger, nodeId: config.nodeId, clusterId: logs.clusterId, advertised: [],
-      nextProducerId: () => producerIds.allocate(),
+      nextProducerId: () => producerIds!.allocate(),
+      txn,
+      verifyTransaction: async (topic, partition, producerId, producerEpoch, _baseSequence, transactionalId, apiVersion) =>
+        txn.verifyPartition(transactionalId, producerId, producerEpoch, topic, partition, apiVersion >= 11),
     };
     let server: KafkaServer | null = null;
     let ready = false;
@@ -100,6 +123,8 @@ export class Broker {
     } catch (e) {
       gateway?.close();
       await kafka.close();
+      txnTimers.stop();
+      txn.stop();
       groups.stop();
       await logs.shutdown();
       await pool.stop();
@@ -107,7 +132,7 @@ export class Broker {
     }
     context.advertised = advertise(config, bound);
     ready = true;
-    return new Broker(config, logger, core, pool, logs, groups, kafka, context, stats, gateway);
+    return new Broker(config, logger, core, pool, logs, groups, txn, txnTimers, kafka, context, stats, gateway);
   }
 
   get listeners(): Listener[] {
@@ -118,6 +143,8 @@ export class Broker {
   async stop(): Promise<void> {
     this.gateway?.close();
     await this.server.close();
+    this.txnTimers.stop();
+    this.txn.stop();
     this.groups.stop();
     await this.logs.shutdown();
     await this.pool.stop();
