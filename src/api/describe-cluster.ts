@@ -13,9 +13,9 @@ export const describeCluster = defineHandler(DescribeClusterApi, { min: 0, max: 
     errorCode: brokersWanted ? ErrorCode.NONE : ErrorCode.INVALID_REQUEST,
     errorMessage: brokersWanted ? null : `Endpoint type ${request.endpointType} is not served by a broker`,
     endpointType: request.endpointType,
-    clusterId: broker.clusterId,
-    controllerId: broker.nodeId,
-    brokers: brokersWanted ? broker.advertised.slice(0, 1).map((l) => ({ brokerId: broker.nodeId, host: l.host, port: l.port, rack: null })) : [],
+    clusterId: broker.cluster.clusterId,
+    controllerId: broker.cluster.controllerId(),
+    brokers: brokersWanted ? broker.cluster.brokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })) : [],
     clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : NO_OPERATIONS,
   };
 });

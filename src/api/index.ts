@@ -38,6 +38,8 @@ import { writeTxnMarkers } from './write-txn-markers.js';
 import { txnOffsetCommit } from './txn-offset-commit.js';
 import { describeTransactions } from './describe-transactions.js';
 import { listTransactions } from './list-transactions.js';
+import { getTelemetrySubscriptions } from './get-telemetry-subscriptions.js';
+import { pushTelemetry } from './push-telemetry.js';
 
 export const HANDLERS: readonly Handler[] = [
   produce,
@@ -77,6 +79,8 @@ export const HANDLERS: readonly Handler[] = [
   txnOffsetCommit,
   describeTransactions,
   listTransactions,
+  getTelemetrySubscriptions,
+  pushTelemetry,
 ].sort((a, b) => a.api.key - b.api.key);
 
 export const HANDLER_BY_KEY: ReadonlyMap<number, Handler> = new Map(HANDLERS.map((h) => [h.api.key, h]));

@@ -2,7 +2,7 @@
 // listeners, started and stopped in order.
 import { hostname } from 'node:os';
 import { availableParallelism } from 'node:os';
-import { Core, MemoryBudget, RegionPool } from '../core/index.js';
+import { Core, LARGEST_MAXIMUM_BYTES, MemoryBudget, RegionPool } from '../core/index.js';
 import { AppendPool } from '../storage/append-pool.js';
 import { LogManager, type StartStats } from '../log/log-manager.js';
 import { KafkaServer } from '../server/server.js';
@@ -12,6 +12,8 @@ import type { BrokerConfig, Listener } from '../config/config.js';
 import type { BrokerContext } from '../broker/context.js';
 import type { Logger } from '../base/logger.js';
 import { ProducerIds } from './producer-ids.js';
+import { LocalCluster, type ClusterView } from './cluster-view.js';
+import { ClusterNode } from '../cluster/node.js';
 import { FetchSessionCache } from './fetch-sessions.js';
 import { GroupCoordinator } from '../group/coordinator.js';
 import { OFFSETS_TOPIC } from '../group/offsets-topic.js';
@@ -20,8 +22,16 @@ import { TxnStateTopic } from '../txn/state-topic.js';
 import { MarkerWriter } from '../txn/markers.js';
 import { TxnTimers } from '../txn/timeouts.js';
 import { HttpGateway } from '../http/gateway.js';
+import { ClientTelemetry, telemetrySettings } from '../telemetry/client-telemetry.js';
 
 export const STROM_VERSION = '0.1.0';
+
+/**
+ * Core memory the broker starts with; it grows on demand up to the largest a memory may be
+ * (reserved as address space, not RSS; what requests and indexes hold of it is bounded by
+ * strom.request.memory.max.bytes and strom.index.cache.max.bytes).
+ */
+const CORE_INITIAL_BYTES = 16 << 20;
 
 export class Broker {
   private constructor(
@@ -38,27 +48,39 @@ export class Broker {
     readonly stats: StartStats,
     /** The HTTP/WebSocket gateway, null when http.listeners is empty. */
     readonly gateway: HttpGateway | null,
+    /** This broker as one of a cluster on etcd, null when it runs alone. */
+    readonly node: ClusterNode | null,
   ) {}
 
   static async start(config: BrokerConfig, logger: Logger): Promise<Broker> {
     for (const warning of config.warnings) logger.warn(warning);
     const compression = initCompression(); // in the background; users of zstd await it
     compression.catch((e) => logger.error(`compression codecs failed to load: ${(e as Error).message}`));
-    const core = Core.create({ initialBytes: 16 << 20, maximumBytes: 4 * 1024 ** 3 - 65536 });
+    const core = Core.create({ initialBytes: CORE_INITIAL_BYTES, maximumBytes: LARGEST_MAXIMUM_BYTES });
     const regions = new RegionPool(core.mem);
-    const pool = new AppendPool(core, config.raw('strom.append.workers') !== null ? config.int('strom.append.workers') : availableParallelism());
+    const pool = new AppendPool(core, config.int('strom.append.workers') ?? availableParallelism());
     const logs = new LogManager(config, core, regions, pool, logger);
-    const groups = new GroupCoordinator(config, logs, core, logger);
+    let advertised: Listener[] = [];
+    let node: ClusterNode | null = null;
+    try {
+      if (config.clustered) node = await ClusterNode.connect(config, logger);
+    } catch (e) {
+      await pool.stop();
+      throw e;
+    }
+    const cluster: ClusterView = node ?? new LocalCluster(logs, config.nodeId, () => advertised);
+    const groups = new GroupCoordinator(config, logs, cluster, core, logger);
     // A marker reaching __consumer_offsets settles the offsets committed in its transaction.
     const markers = new MarkerWriter(logs, (topic, partition, producerId, commit) => {
       if (topic === OFFSETS_TOPIC) groups.completeTransaction(producerId, partition, commit);
     });
     let producerIds: ProducerIds | null = null;
-    const txn = new TransactionCoordinator(config, new TxnStateTopic(logs, core, config), markers, () => producerIds!.allocate(), logger);
+    const txn = new TransactionCoordinator(config, new TxnStateTopic(logs, cluster, core, config), markers, () => producerIds!.allocate(), logger);
     const txnTimers = new TxnTimers(txn, config, logger);
     let stats: StartStats;
     try {
-      stats = await logs.start();
+      stats = await logs.start(node?.clusterId);
+      await node?.start(logs);
       producerIds = new ProducerIds(logs.dir);
       await groups.start();
       // After the groups: transactions a stop left in a Prepare state write their markers, and
@@ -69,6 +91,7 @@ export class Broker {
       txnTimers.stop();
       txn.stop();
       groups.stop();
+      await node?.stop();
       await logs.shutdown();
       await pool.stop();
       throw e;
@@ -76,8 +99,8 @@ export class Broker {
     const context: { -readonly [K in keyof BrokerContext]: BrokerContext[K] } = {
       config, logs, groups, core, regions, memory: new MemoryBudget(config.int('strom.request.memory.max.bytes')),
       fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), config.int('strom.fetch.session.eviction.ms')),
-      logger, nodeId: config.nodeId, clusterId: logs.clusterId, advertised: [],
-      nextProducerId: () => producerIds!.allocate(),
+      logger, nodeId: config.nodeId, cluster, advertised: [],
+      nextProducerId: () => producerIds!.allocate(), telemetry: new ClientTelemetry(() => telemetrySettings(config)),
       txn,
       verifyTransaction: async (topic, partition, producerId, producerEpoch, _baseSequence, transactionalId, apiVersion) =>
         txn.verifyPartition(transactionalId, producerId, producerEpoch, topic, partition, apiVersion >= 11),
@@ -120,19 +143,21 @@ export class Broker {
         logger.info(`HTTP gateway backend: ${gateway.backendDetail}`);
         if (gateway.backend !== 'native') logger.warn('HTTP gateway runs on the uWebSockets.js JavaScript fallback (its native binary did not load): slower, and without the WebSocket live tail');
       }
+      context.advertised = advertised = advertise(config, bound);
+      await node?.register(advertised);
     } catch (e) {
       gateway?.close();
       await kafka.close();
       txnTimers.stop();
       txn.stop();
       groups.stop();
+      await node?.stop();
       await logs.shutdown();
       await pool.stop();
       throw e;
     }
-    context.advertised = advertise(config, bound);
     ready = true;
-    return new Broker(config, logger, core, pool, logs, groups, txn, txnTimers, kafka, context, stats, gateway);
+    return new Broker(config, logger, core, pool, logs, groups, txn, txnTimers, kafka, context, stats, gateway, node);
   }
 
   get listeners(): Listener[] {
@@ -142,6 +167,8 @@ export class Broker {
   /** Stops accepting, finishes requests in flight, flushes and closes the logs. */
   async stop(): Promise<void> {
     this.gateway?.close();
+    // Out of the cluster first: its partitions get other leaders while this broker closes.
+    await this.node?.stop();
     await this.server.close();
     this.txnTimers.stop();
     this.txn.stop();

@@ -7,6 +7,8 @@ import type { GroupCoordinator } from '../group/coordinator.js';
 import type { Logger } from '../base/logger.js';
 import type { FetchSessionCache } from './fetch-sessions.js';
 import type { TransactionCoordinator } from '../txn/coordinator.js';
+import type { ClusterView } from './cluster-view.js';
+import type { ClientTelemetry } from '../telemetry/client-telemetry.js';
 
 /** The broker's services, as handlers see them. */
 export interface BrokerContext {
@@ -19,11 +21,14 @@ export interface BrokerContext {
   readonly memory: MemoryBudget;
   readonly logger: Logger;
   readonly nodeId: number;
-  readonly clusterId: string;
+  /** The brokers, topics, partitions and leaders of the cluster (this broker alone, or a cluster on etcd). */
+  readonly cluster: ClusterView;
   /** What Metadata advertises (ports resolved after listening). */
   readonly advertised: Listener[];
   /** Incremental fetch sessions (KIP-227). */
   readonly fetchSessions: FetchSessionCache;
+  /** KIP-714 client telemetry: subscriptions, and each client's latest pushed metrics. */
+  readonly telemetry: ClientTelemetry;
   /** A fresh producer id (InitProducerId). */
   nextProducerId(): number;
   /** Per-topic traffic counters (the HTTP gateway's /metrics), when something listens. */

@@ -4,18 +4,18 @@
 import { readFileSync } from 'node:fs';
 import { getProperties } from 'properties-file';
 import {
-  BROKER_CONFIGS, BROKER_CONFIG_BY_NAME, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, UNIT_FACTORS,
-  type ConfigDef, type TopicConfigDef,
+  BROKER_CONFIG_BY_NAME, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, UNIT_FACTORS,
+  type BrokerKey, type BrokerValue, type ConfigDef, type IntegerType, type NumberType, type TopicConfigDef, type TopicKey, type TopicValue,
 } from './definitions.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export type ConfigValue = string | number | boolean | string[];
+type ConfigValue = string | number | boolean | string[];
 
 /** Parses and checks a value against its definition; throws ConfigError. */
-export function parseValue(def: ConfigDef, raw: string): ConfigValue {
+function parseValue(def: ConfigDef, raw: string): ConfigValue {
   const text = raw.trim();
   const bad = (why: string) => new ConfigError(`Invalid value ${JSON.stringify(raw)} for configuration ${def.name}: ${why}`);
   let value: ConfigValue;
@@ -47,6 +47,8 @@ export function parseValue(def: ConfigDef, raw: string): ConfigValue {
     if (def.min !== undefined && value < def.min) throw bad(`must be at least ${def.min}`);
     if (def.max !== undefined && value > def.max) throw bad(`must be at most ${def.max}`);
   }
+  const refused = def.check?.(text);
+  if (refused) throw bad(refused);
   return value;
 }
 
@@ -84,7 +86,7 @@ export function normalizeOrigin(value: string): string | null {
 }
 
 /** http.allowed.origins: normalized origins, or ['*'] for any. */
-export function parseAllowedOrigins(entries: string[]): string[] {
+function parseAllowedOrigins(entries: string[]): string[] {
   if (entries.includes('*')) return ['*'];
   return entries.map((entry) => {
     const origin = normalizeOrigin(entry);
@@ -94,7 +96,7 @@ export function parseAllowedOrigins(entries: string[]): string[] {
 }
 
 /** "PLAINTEXT://host:port" entries; an empty host means all interfaces. */
-export function parseListeners(key: string, entries: string[]): Listener[] {
+function parseListeners(key: string, entries: string[]): Listener[] {
   return entries.map((entry) => {
     const m = /^([A-Za-z_][\w-]*):\/\/(\[[^\]]*\]|[^:/]*):(\d+)$/.exec(entry);
     if (!m) throw new ConfigError(`Invalid value ${JSON.stringify(entry)} for configuration ${key}: expected NAME://host:port`);
@@ -107,7 +109,7 @@ export function parseListeners(key: string, entries: string[]): Listener[] {
   });
 }
 
-export interface ConfigSources {
+interface ConfigSources {
   /** A server.properties-style file. */
   file?: string;
   /** key=value strings, as kafka-server-start.sh --override takes them. */
@@ -151,6 +153,7 @@ export class BrokerConfig {
     for (const [key, raw] of Object.entries(explicit)) {
       const def = BROKER_CONFIG_BY_NAME.get(key);
       if (!def) {
+        if (key === 'zookeeper.connect') throw new ConfigError('zookeeper.connect: Strom keeps cluster metadata in etcd, not ZooKeeper. Set etcd.connect=http://host:2379 (and etcd.prefix) instead, or leave both out to run one broker alone');
         this.warnings.push(`Unknown configuration ${key} (ignored)`);
         continue;
       }
@@ -164,6 +167,9 @@ export class BrokerConfig {
     if (this.explicit.has('advertised.listeners')) parseListeners('advertised.listeners', this.list('advertised.listeners'));
     if (this.explicit.has('node.id') && this.explicit.has('broker.id') && this.int('node.id') !== this.int('broker.id')) {
       throw new ConfigError(`node.id (${this.raw('node.id')}) and broker.id (${this.raw('broker.id')}) differ`);
+    }
+    if (!this.clustered && this.int('default.replication.factor') > 1) {
+      throw new ConfigError(`default.replication.factor ${this.int('default.replication.factor')}: one broker alone holds one replica; replication needs a cluster (etcd.connect)`);
     }
   }
 
@@ -219,19 +225,23 @@ export class BrokerConfig {
     return this.dynamicValues.has(key);
   }
 
-  int(key: string): number {
-    return this.value(key) as number;
+  // Typed by the definitions: a key of another type, or no key at all, does not compile, so the
+  // casts below hold (parseValue gives each type its value). A key without a default may be null.
+
+  int<K extends BrokerKey<IntegerType>>(key: K): BrokerValue<K> {
+    return this.value(key) as BrokerValue<K>;
   }
 
-  bool(key: string): boolean {
-    return this.value(key) as boolean;
+  bool<K extends BrokerKey<'boolean'>>(key: K): BrokerValue<K> {
+    return this.value(key) as BrokerValue<K>;
   }
 
-  string(key: string): string {
-    return this.value(key) as string;
+  string<K extends BrokerKey<'string' | 'password' | 'class'>>(key: K): BrokerValue<K> {
+    return this.value(key) as BrokerValue<K>;
   }
 
-  list(key: string): string[] {
+  /** A list; unset (no default) is empty. */
+  list(key: BrokerKey<'list'>): string[] {
     return (this.value(key) as string[] | null) ?? [];
   }
 
@@ -259,8 +269,14 @@ export class BrokerConfig {
     return [...this.dynamicValues];
   }
 
+  /** node.id, else broker.id (Kafka's older name) when only that is set. */
+  /** Whether this broker is one of a cluster on etcd (etcd.connect set). */
+  get clustered(): boolean {
+    return this.list('etcd.connect').some((e) => e.trim() !== '');
+  }
+
   get nodeId(): number {
-    return this.isExplicit('node.id') || !this.isExplicit('broker.id') ? this.int('node.id') : this.int('broker.id');
+    return (this.isExplicit('node.id') ? null : this.int('broker.id')) ?? this.int('node.id');
   }
 
   get listeners(): Listener[] {
@@ -333,20 +349,22 @@ export class TopicConfig {
     }
   }
 
-  number(key: string): number {
-    return this.values.get(key) as number;
+  // Typed by the definitions, as BrokerConfig's accessors.
+
+  number<K extends TopicKey<NumberType>>(key: K): TopicValue<K> {
+    return this.values.get(key) as TopicValue<K>;
   }
 
-  string(key: string): string {
-    return this.values.get(key) as string;
+  string<K extends TopicKey<'string'>>(key: K): TopicValue<K> {
+    return this.values.get(key) as TopicValue<K>;
   }
 
-  list(key: string): string[] {
-    return this.values.get(key) as string[];
+  list<K extends TopicKey<'list'>>(key: K): TopicValue<K> {
+    return this.values.get(key) as TopicValue<K>;
   }
 
-  bool(key: string): boolean {
-    return this.values.get(key) as boolean;
+  bool<K extends TopicKey<'boolean'>>(key: K): TopicValue<K> {
+    return this.values.get(key) as TopicValue<K>;
   }
 
   raw(key: string): string {
@@ -357,5 +375,3 @@ export class TopicConfig {
     return this.string('message.timestamp.type') === 'LogAppendTime';
   }
 }
-
-export { BROKER_CONFIGS, TOPIC_CONFIGS };

@@ -6,6 +6,7 @@ import { buildBatch, type Core } from '../core/index.js';
 import { replayLog } from '../log/replay.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { LogManager } from '../log/log-manager.js';
+import type { ClusterView } from '../broker/cluster-view.js';
 import type { BrokerConfig } from '../config/config.js';
 import { partitionFor } from './records.js';
 
@@ -24,7 +25,7 @@ export interface OffsetsProducer {
 }
 
 /** What load() hands over of each record: its offset in the partition, and its producer if transactional (-1 if not). */
-export interface LoadedRecord {
+interface LoadedRecord {
   key: Uint8Array;
   value: Uint8Array | null;
   timestamp: number;
@@ -34,7 +35,7 @@ export interface LoadedRecord {
 }
 
 /** A transaction marker met while loading (COMMIT or ABORT of a producer's transactional commits). */
-export type LoadedMarker = { partition: number; producerId: number; commit: boolean };
+type LoadedMarker = { partition: number; producerId: number; commit: boolean };
 
 /** A control record's key: int16 version, int16 type (0 ABORT, 1 COMMIT). */
 const CONTROL_TYPE_AT = 2;
@@ -42,15 +43,15 @@ const CONTROL_TYPE_AT = 2;
 export class OffsetsTopic {
   private creating: Promise<void> | null = null;
 
-  constructor(private readonly logs: LogManager, private readonly core: Core, private readonly config: BrokerConfig) {}
+  constructor(private readonly logs: LogManager, private readonly cluster: ClusterView, private readonly core: Core, private readonly config: BrokerConfig) {}
 
   get exists(): boolean {
-    return this.logs.topic(OFFSETS_TOPIC) !== undefined;
+    return this.cluster.topic(OFFSETS_TOPIC) !== undefined;
   }
 
   /** The partition count: the topic's own once it exists (a changed setting does not move groups). */
   get partitions(): number {
-    return this.logs.topic(OFFSETS_TOPIC)?.partitions.length ?? this.config.int('offsets.topic.num.partitions');
+    return this.cluster.topic(OFFSETS_TOPIC)?.partitionCount ?? this.config.int('offsets.topic.num.partitions');
   }
 
   partitionFor(groupId: string): number {
@@ -60,11 +61,17 @@ export class OffsetsTopic {
   /** Creates the topic if it does not exist yet (first FindCoordinator or group request). */
   ensure(): Promise<void> {
     if (this.exists) return Promise.resolve();
-    this.creating ??= this.logs.createTopic(OFFSETS_TOPIC, this.config.int('offsets.topic.num.partitions'), {
-      'cleanup.policy': 'compact',
-      'segment.bytes': String(this.config.int('offsets.topic.segment.bytes')),
-      'compression.type': 'producer',
-    }, { internal: true }).then(() => undefined).finally(() => { this.creating = null; });
+    this.creating ??= this.cluster.createTopic({
+      name: OFFSETS_TOPIC,
+      partitions: this.config.int('offsets.topic.num.partitions'),
+      replicationFactor: this.config.int('offsets.topic.replication.factor'),
+      configs: {
+        'cleanup.policy': 'compact',
+        'segment.bytes': String(this.config.int('offsets.topic.segment.bytes')),
+        'compression.type': 'producer',
+      },
+      internal: true,
+    }).then(() => undefined).finally(() => { this.creating = null; });
     return this.creating;
   }
 

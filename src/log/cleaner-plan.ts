@@ -34,7 +34,7 @@ function newestTimestamp(segment: Segment): number {
  * are removed (a power loss cannot take both); never past the last stable offset (Kafka's
  * rule: every transaction the cleaner sees is decided, committed or aborted).
  */
-export function cleanableRange(log: PartitionLog, checkpoint: number | undefined, now: number): Omit<CleanPlan, 'reason'> | null {
+function cleanableRange(log: PartitionLog, checkpoint: number | undefined, now: number): Omit<CleanPlan, 'reason'> | null {
   if (!log.config.list('cleanup.policy').includes('compact')) return null;
   const all = log.segments;
   if (all.length < 2) return null;

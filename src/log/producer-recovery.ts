@@ -22,7 +22,7 @@ import { walkSegment } from './segment-scan.js';
 import { AbortedTxnIndex } from './aborted-txns.js';
 import type { PartitionLog } from './partition-log.js';
 
-export interface ProducerLoadOptions {
+interface ProducerLoadOptions {
   /** The last shutdown was clean. */
   clean: boolean;
   /** Base offset of the first segment recovery rebuilt (Infinity: none). */

@@ -13,7 +13,7 @@ import { runFetchLoop } from './fetch-loop.js';
 import { runProduceWorker } from './produce.js';
 import { ABI, at } from '../core/index.js';
 
-export interface E2ePerfOptions {
+interface E2ePerfOptions {
   bootstrapServer: string;
   topic: string;
   numRecords: number;

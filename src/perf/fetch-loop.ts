@@ -2,13 +2,14 @@
 // flight for all of that leader's partitions, positions advanced from the batch headers
 // alone (baseOffset, lastOffsetDelta, recordsCount) so records are never turned into
 // objects unless the caller asks for the batches (e2e reads the send time from values).
+import { ABI } from '../core/index.js';
 import { Connection } from '../client/connection.js';
 import { FetchApi } from '../protocol/generated/fetch.js';
 import { ZERO_UUID, recordBytes } from '../protocol/codec.js';
 import { errorName } from '../protocol/errors.js';
 import type { LeaderTarget } from './produce-loop.js';
 
-export interface FetchLoopOptions {
+interface FetchLoopOptions {
   topic: string;
   leaders: LeaderTarget[];
   /** Start offset of every partition. */
@@ -29,6 +30,8 @@ export interface FetchLoopOptions {
    * partitions whose position moved (without, every fetch names them all).
    */
   sessions?: boolean;
+  /** 0 read_uncommitted (the default), 1 read_committed. */
+  isolationLevel?: number;
   /** Per fetch response: records counted, wire bytes, the fetch's latency (µs), the partitions' record sets. */
   onFetch(records: number, bytes: number, latencyUs: number, sets: { partition: number; records: Buffer; from: number }[]): void;
   onError(name: string): void;
@@ -36,22 +39,27 @@ export interface FetchLoopOptions {
   onRequests?(fetches: number, requestBytes: number): void;
 }
 
-/** Records at or after `from` in a record set, and the offset after its last whole batch. */
+/**
+ * Records at or after `from` in a record set, and the offset after its last whole batch.
+ * Message sets v0/v1 share the first fields (offset, length; the magic byte at the same
+ * place), so one walk reads both.
+ */
 export function countBatches(records: Buffer, from: number): { count: number; next: number; bytes: number } {
   let at = 0;
   let count = 0;
   let next = from;
   let bytes = 0;
-  while (at + 61 <= records.length) {
-    const batchLength = records.readInt32BE(at + 8);
-    const size = 12 + batchLength;
+  while (at + ABI.BATCH_LOG_OVERHEAD <= records.length) {
+    const size = ABI.BATCH_LOG_OVERHEAD + records.readInt32BE(at + ABI.BATCH_LENGTH);
     if (at + size > records.length) break; // a partial batch at the end: fetched again next time
-    const baseOffset = Number(records.readBigInt64BE(at));
-    const lastOffset = baseOffset + records.readInt32BE(at + 23);
-    const magic = records[at + 16];
+    const magic = records[at + ABI.BATCH_MAGIC];
+    if (size < (magic === 2 ? ABI.BATCH_HEADER_SIZE : ABI.BATCH_MAGIC + 1)) break; // no batch: stop rather than loop
+    const baseOffset = Number(records.readBigInt64BE(at + ABI.BATCH_BASE_OFFSET));
+    let lastOffset = baseOffset; // v0/v1: a (wrapper) message's offset is its last one
     if (magic === 2) {
-      const recordsCount = records.readInt32BE(at + 57);
-      const control = (records.readInt16BE(at + 21) & 0x20) !== 0;
+      lastOffset += records.readInt32BE(at + ABI.BATCH_LAST_OFFSET_DELTA);
+      const recordsCount = records.readInt32BE(at + ABI.BATCH_RECORDS_COUNT);
+      const control = (records.readInt16BE(at + ABI.BATCH_ATTRIBUTES) & ABI.CONTROL_BIT) !== 0;
       if (!control) count += baseOffset >= from ? recordsCount : Math.max(0, lastOffset - from + 1);
     } else if (lastOffset >= from) {
       count += 1; // message sets v0/v1: one (wrapper) message per entry, as counted by old consumers
@@ -87,7 +95,7 @@ export async function runFetchLoop(o: FetchLoopOptions): Promise<{ records: numb
           fetches++;
           res = await c.send(FetchApi, v, {
             clusterId: null, replicaId: -1, replicaState: { replicaId: -1, replicaEpoch: -1 },
-            maxWaitMs: o.maxWaitMs, minBytes: o.minBytes, maxBytes: o.fetchMaxBytes, isolationLevel: 0,
+            maxWaitMs: o.maxWaitMs, minBytes: o.minBytes, maxBytes: o.fetchMaxBytes, isolationLevel: o.isolationLevel ?? 0,
             sessionId, sessionEpoch,
             topics: partitions.length === 0 ? [] : [{
               topic: o.topic, topicId: ZERO_UUID,

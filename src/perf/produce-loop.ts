@@ -4,15 +4,17 @@
 // Benchmark does), and each request carries one pre-built batch per target partition,
 // up to --max-in-flight requests pipelined on the connection to each leader. Latency is
 // a request's send-to-ack time, counted once per record it carries.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomFillSync } from 'node:crypto';
-import { Core, buildBatch, decodeBatchAt } from '../core/index.js';
-import { codecs, initCompression } from '../compression/codecs.js';
+import { ABI, Core, buildBatch, decodeBatchAt } from '../core/index.js';
+import { ZSTD, codecs, initCompression } from '../compression/codecs.js';
 import { ProduceApi, type ProduceResponse } from '../protocol/generated/produce.js';
+import { InitProducerIdApi } from '../protocol/generated/init-producer-id.js';
+import { BatchSequencer } from './sequencer.js';
 import { errorName } from '../protocol/errors.js';
 import { Connection } from '../client/connection.js';
 import { ThroughputLimiter } from './limiter.js';
 import { newHistogram, record, type Histogram } from './histogram.js';
-import { ABI } from '../core/index.js';
 
 export interface LeaderTarget {
   host: string;
@@ -42,9 +44,11 @@ export interface ProduceLoopConfig {
   /** e2e: each value starts with the send time (float64 ms, performance.timeOrigin + now()) and batches are built at send time. */
   stampValues?: boolean;
   clientId?: string;
+  /** An idempotent producer (KIP-98): a producer id from InitProducerId, a sequence number per partition on every batch. */
+  idempotent?: boolean;
 }
 
-export interface ProduceProgress {
+interface ProduceProgress {
   /** Records acknowledged (or written, acks=0) since the last report. */
   records: number;
   bytes: number;
@@ -52,11 +56,14 @@ export interface ProduceProgress {
   histogram: Histogram;
 }
 
+/** A record's bytes besides its value in the harness's batches: length, attributes, deltas, key and header counts. */
+const RECORD_OVERHEAD_BYTES = 12;
+
 /** Records per batch: what fits in --batch-bytes at full speed; what --linger-ms gathers when capped. */
 export function recordsPerBatch(config: Pick<ProduceLoopConfig, 'batchBytes' | 'recordSize' | 'throughput' | 'lingerMs'>, partitions: number): number {
-  // Kafka's batch.size counts the batch as encoded: a 61-byte header, and per record its
-  // value plus at most 12 bytes of attributes, varints and lengths (no key, no headers).
-  const full = Math.max(1, Math.floor((config.batchBytes - 61) / (Math.max(1, config.recordSize) + 12)));
+  // Kafka's batch.size counts the batch as encoded: its header, and per record its value plus
+  // at most RECORD_OVERHEAD_BYTES of attributes, varints and lengths (no key, no headers).
+  const full = Math.max(1, Math.floor((config.batchBytes - ABI.BATCH_HEADER_SIZE) / (Math.max(1, config.recordSize) + RECORD_OVERHEAD_BYTES)));
   if (config.throughput <= 0) return full;
   const perLinger = Math.ceil((config.throughput * Math.max(1, config.lingerMs)) / 1000 / Math.max(1, partitions));
   return Math.max(1, Math.min(full, perLinger));
@@ -65,7 +72,7 @@ export function recordsPerBatch(config: Pick<ProduceLoopConfig, 'batchBytes' | '
 const now = () => performance.now();
 
 /** A pre-built uncompressed batch and where each record's value starts in it (e2e). */
-export interface StampTemplate {
+interface StampTemplate {
   batch: Buffer;
   valueOffsets: number[];
 }
@@ -99,14 +106,13 @@ export function stamp(core: Core, t: StampTemplate, sendMs: number): Buffer {
   out.writeUInt32BE(core.crc32c(out.subarray(ABI.BATCH_ATTRIBUTES)), ABI.BATCH_CRC);
   return out;
 }
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Runs the loop; `onStart` is called once connections are open and the pool is built, when
  * the clock starts (as kafka-producer-perf-test's does: set-up is not in the figures).
  */
 export async function runProduceLoop(config: ProduceLoopConfig, report: (p: ProduceProgress) => void, reportEveryMs = 1000, onStart: () => void = () => {}): Promise<void> {
-  if (config.compression === 4) await initCompression();
+  if (config.compression === ZSTD) await initCompression();
   const partitionCount = config.leaders.reduce((n, l) => n + l.partitions.length, 0);
   if (partitionCount === 0) throw new Error('no partitions to produce to');
   const perBatch = recordsPerBatch(config, partitionCount);
@@ -134,7 +140,8 @@ export async function runProduceLoop(config: ProduceLoopConfig, report: (p: Prod
       }
       records[i] = { value };
     }
-    const batch = buildBatch(core, records, { compression: config.compression, codecs });
+    const producer = sequencer ? { producerId: sequencer.producerId, producerEpoch: sequencer.producerEpoch, baseSequence: 0 } : {};
+    const batch = buildBatch(core, records, { compression: config.compression, codecs, ...producer });
     return Buffer.from(batch.buffer, batch.byteOffset, batch.length);
   };
   const pools = new Map<number, Buffer[]>();
@@ -155,12 +162,26 @@ export async function runProduceLoop(config: ProduceLoopConfig, report: (p: Prod
     if (!template) stamped.set(count, (template = stampTemplate(core, pooled(count))));
     return stamp(core, template, performance.timeOrigin + now());
   };
-  for (let i = 0; i < poolSize && !config.stampValues; i++) batchOf(perBatch);
 
   const connections = await Promise.all(config.leaders.map(async (l) => {
     const c = await Connection.open(l.host, l.port, { clientId: config.clientId ?? 'strom-perf', requestTimeoutMs: config.requestTimeoutMs });
     return { leader: l, connection: c, version: c.version(ProduceApi, 3, 9), inFlight: 0 };
   }));
+  let sequencer: BatchSequencer | null = null;
+  if (config.idempotent) {
+    const c = connections[0].connection;
+    try {
+      const id = await c.send(InitProducerIdApi, c.version(InitProducerIdApi, 0, 4), {
+        transactionalId: null, transactionTimeoutMs: 2147483647, producerId: -1, producerEpoch: -1,
+      });
+      if (id.errorCode !== 0) throw new Error(`InitProducerId failed: ${errorName(id.errorCode)}`);
+      sequencer = new BatchSequencer(core, id.producerId, id.producerEpoch);
+    } catch (e) {
+      for (const t of connections) t.connection.close(); // or the thread would never end
+      throw e;
+    }
+  }
+  for (let i = 0; i < poolSize && !config.stampValues; i++) batchOf(perBatch);
 
   let progress: ProduceProgress = { records: 0, bytes: 0, errors: {}, histogram: newHistogram() };
   const countError = (name: string, records: number) => {
@@ -227,7 +248,8 @@ export async function runProduceLoop(config: ProduceLoopConfig, report: (p: Prod
       if (left <= 0) break;
       const count = Math.min(perBatch, left);
       left -= count;
-      partitionData.push({ index: p, records: batchOf(count) });
+      const batch = batchOf(count);
+      partitionData.push({ index: p, records: sequencer ? sequencer.stamp(batch, p, count) : batch });
     }
     const records = n;
     const bytes = n * config.recordSize;
@@ -238,7 +260,12 @@ export async function runProduceLoop(config: ProduceLoopConfig, report: (p: Prod
       transactionalId: null, acks: config.acks, timeoutMs: config.requestTimeoutMs,
       topicData: [{ name: config.topic, partitionData }],
     }, { noResponse: config.acks === 0 }).then(
-      (res) => onDone(target, records, bytes, sentAt, res),
+      (res) => {
+        // Answered (or, acks=0, written): the stamped copies serve again. Not after a failure:
+        // a timed-out request may still sit in the socket's queue.
+        if (sequencer) for (const d of partitionData) sequencer.release(d.records);
+        onDone(target, records, bytes, sentAt, res);
+      },
       (e: Error & { code?: string }) => {
         target.inFlight--;
         countError(e.name === 'RequestTimeoutError' ? 'REQUEST_TIMED_OUT' : 'NETWORK_EXCEPTION', records);

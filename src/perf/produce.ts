@@ -12,7 +12,7 @@ import { workerUrl } from '../base/worker-url.js';
 
 const WORKER_URL = workerUrl(import.meta.url, 'perf/produce-worker.js');
 
-export interface ProducePerfOptions {
+interface ProducePerfOptions {
   bootstrapServer: string;
   topic: string;
   numRecords: number;
@@ -32,10 +32,12 @@ export interface ProducePerfOptions {
   reportingIntervalMs: number;
   json: boolean;
   quiet?: boolean;
+  /** An idempotent producer per worker (InitProducerId, sequence numbers). */
+  idempotent?: boolean;
 }
 
 /** Lines of a payload file (kafka-producer-perf-test's --payload-file), as byte arrays. */
-export function readPayloads(file: string, delimiter = '\n'): Uint8Array[] {
+function readPayloads(file: string, delimiter = '\n'): Uint8Array[] {
   const text = readFileSync(file, 'utf8');
   const payloads = text.split(delimiter).filter((s) => s.length > 0).map((s) => Buffer.from(s));
   if (payloads.length === 0) throw new Error(`${file} holds no payloads`);
@@ -47,7 +49,7 @@ export function shares(n: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, i) => Math.floor(n / parts) + (i < n % parts ? 1 : 0));
 }
 
-export interface ProduceWorkerEvents {
+interface ProduceWorkerEvents {
   started(): void;
   progress(m: Extract<ProduceWorkerMessage, { type: 'progress' }>): void;
   failed(message: string): void;
@@ -88,7 +90,7 @@ export async function producePerf(o: ProducePerfOptions): Promise<PerfResult> {
       throughput: o.throughput > 0 ? o.throughput / o.producers : -1,
       acks: o.acks, batchBytes: o.batchBytes, lingerMs: o.lingerMs, compression: o.compression,
       maxInFlight: o.maxInFlight, maxDurationMs: o.maxDurationMs, requestTimeoutMs: o.requestTimeoutMs,
-      clientId: `strom-perf-${i}`,
+      clientId: `strom-perf-${i}`, idempotent: o.idempotent,
     };
     resolve(runProduceWorker(config, {
       started: () => { if (++started === 1) reporter.restart(); },
@@ -96,7 +98,9 @@ export async function producePerf(o: ProducePerfOptions): Promise<PerfResult> {
       failed: (message) => failures.push(message),
     }));
   })));
-  const result = reporter.finish({ producers: o.producers, partitions: leaders.reduce((n, l) => n + l.partitions.length, 0), record_size: recordSize });
+  const result = reporter.finish({
+    producers: o.producers, partitions: leaders.reduce((n, l) => n + l.partitions.length, 0), record_size: recordSize, idempotent: Boolean(o.idempotent),
+  });
   if (failures.length) result.failures = failures;
   return result;
 }

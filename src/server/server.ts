@@ -1,10 +1,16 @@
 // The Kafka listeners: a TCP server per configured listener, connections tracked so the
 // broker can stop cleanly (stop accepting, let requests in flight finish, close).
 import { createServer, type Server, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Listener } from '../config/config.js';
 import type { Handler } from '../api/handler.js';
 import type { BrokerContext } from '../broker/context.js';
 import { Connection, type ConnectionLimits, type PauseReason } from './connection.js';
+
+/** How long a stopping broker lets the requests in flight finish before it closes their connections. */
+const SHUTDOWN_DRAIN_MS = 5000;
+/** How often a stopping broker looks whether they have. */
+const DRAIN_POLL_MS = 10;
 
 export class KafkaServer {
   private servers: Server[] = [];
@@ -51,12 +57,12 @@ export class KafkaServer {
   }
 
   /** Stops accepting; waits up to timeoutMs for requests in flight, then closes every connection. */
-  async close(timeoutMs = 5000): Promise<void> {
+  async close(timeoutMs = SHUTDOWN_DRAIN_MS): Promise<void> {
     // A server's close callback waits for its connections to end: close those first.
     const closed = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
     const deadline = Date.now() + timeoutMs;
     while ([...this.connections].some((c) => c.inflightRequests > 0) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 10));
+      await sleep(DRAIN_POLL_MS);
     }
     for (const connection of this.connections) connection.close('broker shutting down', false);
     await Promise.all(closed);

@@ -35,7 +35,7 @@ interface Job {
 }
 
 /** A transaction marker to write (FLAG_MARKER). */
-export interface MarkerJob {
+interface MarkerJob {
   producerId: number;
   producerEpoch: number;
   commit: boolean;
@@ -44,7 +44,7 @@ export interface MarkerJob {
 
 const WORKER_URL = workerUrl(import.meta.url, 'storage/append-worker.js');
 
-export class WorkerChannel {
+class WorkerChannel {
   readonly worker: Worker;
   private readonly layout: ChannelLayout;
   /**

@@ -3,12 +3,12 @@
 import { join } from 'node:path';
 
 export const LOG_SUFFIX = '.log';
-export const INDEX_SUFFIX = '.index';
-export const TIME_INDEX_SUFFIX = '.timeindex';
+const INDEX_SUFFIX = '.index';
+const TIME_INDEX_SUFFIX = '.timeindex';
 /** A segment's aborted transactions (Kafka's TransactionIndex: the ABORT markers in the segment). */
-export const TXN_INDEX_SUFFIX = '.txnindex';
+const TXN_INDEX_SUFFIX = '.txnindex';
 /** A producer state snapshot (Kafka's ProducerStateManager), named by the offset it holds the state at. */
-export const SNAPSHOT_SUFFIX = '.snapshot';
+const SNAPSHOT_SUFFIX = '.snapshot';
 /** Suffix of segment files scheduled for deletion (Kafka renames before it deletes). */
 export const DELETED_SUFFIX = '.deleted';
 /** Suffix of a topic-partition directory scheduled for deletion. */
@@ -27,6 +27,8 @@ export const CLEANER_OFFSET_CHECKPOINT = 'cleaner-offset-checkpoint';
 export const CLEANED_SUFFIX = '.cleaned';
 /** Kafka's mark of a complete compacted segment waiting to replace others (Strom does not write it). */
 export const SWAP_SUFFIX = '.swap';
+/** A file being written, renamed over its name once complete: a leftover is a write a crash cut short. */
+export const TMP_SUFFIX = '.tmp';
 /** Present after a clean shutdown: the next start skips recovery (as Kafka's). */
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 export const META_PROPERTIES = 'meta.properties';

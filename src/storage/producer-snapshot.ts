@@ -10,7 +10,7 @@
 // shutdown (at the log end). Recovery starts from the latest good one and replays the log after it.
 import type { ProducerSnapshotEntry } from './producer-state.js';
 
-export const SNAPSHOT_VERSION = 1;
+const SNAPSHOT_VERSION = 1;
 const CRC_OFFSET = 2;
 /** Where the CRC's coverage starts (Kafka's PRODUCER_ENTRIES_OFFSET). */
 const ENTRIES_OFFSET = 6;
@@ -23,7 +23,7 @@ export class CorruptSnapshotError extends Error {
 }
 
 /** CRC-32C of bytes (the caller's core, or any implementation). */
-export type Crc32c = (bytes: Uint8Array) => number;
+type Crc32c = (bytes: Uint8Array) => number;
 
 export function encodeSnapshot(entries: readonly ProducerSnapshotEntry[], crc32c: Crc32c): Buffer {
   const out = Buffer.alloc(HEADER_BYTES + entries.length * SNAPSHOT_ENTRY_BYTES);

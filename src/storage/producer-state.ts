@@ -17,8 +17,8 @@ import {
   STATUS_OUT_OF_ORDER_SEQUENCE, STATUS_INVALID_PRODUCER_EPOCH, STATUS_INVALID_TXN_STATE, STATUS_COORDINATOR_FENCED,
 } from './channel.js';
 
-export const NO_EPOCH = -1;
-export const NO_SEQUENCE = -1;
+const NO_EPOCH = -1;
+const NO_SEQUENCE = -1;
 /** Batches whose metadata a producer entry keeps, for duplicate detection (Kafka's NUM_BATCHES_TO_RETAIN). */
 export const BATCHES_RETAINED = 5;
 const INT32_MAX = 0x7fffffff;
@@ -26,10 +26,9 @@ const INT32_MAX = 0x7fffffff;
 /** checkData's answer for a retried batch: append nothing, answer with duplicate*. */
 export const DUPLICATE = 1;
 
-/** Who appends: a producer (every check), a coordinator (epochs only: no sequences), or recovery replaying the log (no checks). */
+/** Who appends: a producer (every check), or a coordinator (epochs only: no sequences). */
 export const ORIGIN_CLIENT = 0;
 export const ORIGIN_COORDINATOR = 1;
-export const ORIGIN_REPLAY = 2;
 
 /** Kafka's DefaultRecordBatch.incrementSequence: sequences wrap from INT32_MAX to 0. */
 export function incrementSequence(sequence: number, increment: number): number {
@@ -52,7 +51,7 @@ const B_TIMESTAMP = 3;
 const B_FIELDS = 4;
 
 /** One producer id on one partition (Kafka's ProducerStateEntry). */
-export class ProducerEntry {
+class ProducerEntry {
   epoch = NO_EPOCH;
   coordinatorEpoch = -1;
   /** The max timestamp of its last batch, or its last marker's time (expiration goes by it). */

@@ -17,21 +17,21 @@ import { MarkerWriter } from './markers.js';
 import { TxnMetadata, STATES, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, isEpochExhausted, type TxnTransit, type TxnStateName, stateByName } from './state.js';
 import { topicPartition } from './records.js';
 
-export const COORDINATOR_EPOCH = 0;
+const COORDINATOR_EPOCH = 0;
 /** Retries of markers and Complete writes that failed: from this, doubling, to the maximum. */
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5000;
 
-export interface ProducerIdAndEpoch {
+interface ProducerIdAndEpoch {
   producerId: number;
   producerEpoch: number;
 }
 
-export interface InitResult extends ProducerIdAndEpoch {
+interface InitResult extends ProducerIdAndEpoch {
   errorCode: number;
 }
 
-export interface TxnDescription {
+interface TxnDescription {
   transactionalId: string;
   errorCode: number;
   state: TxnStateName | '';

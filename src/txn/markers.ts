@@ -8,7 +8,7 @@ import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { LogManager } from '../log/log-manager.js';
 import { splitTopicPartition } from './records.js';
 
-export interface Marker {
+interface Marker {
   producerId: number;
   producerEpoch: number;
   commit: boolean;
@@ -16,10 +16,10 @@ export interface Marker {
 }
 
 /** Called after a marker is in a partition's log. */
-export type MarkerListener = (topic: string, partition: number, producerId: number, commit: boolean) => void;
+type MarkerListener = (topic: string, partition: number, producerId: number, commit: boolean) => void;
 
 /** What a partition's answer to a marker means for the coordinator. */
-export type MarkerOutcome = 'written' | 'gone' | 'refused' | 'retry';
+type MarkerOutcome = 'written' | 'gone' | 'refused' | 'retry';
 
 export class MarkerWriter {
   constructor(private readonly logs: LogManager, private readonly onWritten: MarkerListener) {}

@@ -6,26 +6,27 @@
 import { buildBatch, type Core } from '../core/index.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { LogManager } from '../log/log-manager.js';
+import type { ClusterView } from '../broker/cluster-view.js';
 import type { BrokerConfig } from '../config/config.js';
 import { replayLog } from '../log/replay.js';
 import { coordinatorPartition } from '../base/coordinator-partition.js';
 import { txnKey, txnValue, readTxnKey, readTxnValue } from './records.js';
 import type { TxnSnapshot } from './state.js';
 
-export const TRANSACTION_STATE_TOPIC = '__transaction_state';
+const TRANSACTION_STATE_TOPIC = '__transaction_state';
 
 export class TxnStateTopic {
   private creating: Promise<void> | null = null;
 
-  constructor(private readonly logs: LogManager, private readonly core: Core, private readonly config: BrokerConfig) {}
+  constructor(private readonly logs: LogManager, private readonly cluster: ClusterView, private readonly core: Core, private readonly config: BrokerConfig) {}
 
   get exists(): boolean {
-    return this.logs.topic(TRANSACTION_STATE_TOPIC) !== undefined;
+    return this.cluster.topic(TRANSACTION_STATE_TOPIC) !== undefined;
   }
 
   /** The partition count: the topic's own once it exists (a changed setting does not move ids). */
   get partitions(): number {
-    return this.logs.topic(TRANSACTION_STATE_TOPIC)?.partitions.length ?? this.config.int('transaction.state.log.num.partitions');
+    return this.cluster.topic(TRANSACTION_STATE_TOPIC)?.partitionCount ?? this.config.int('transaction.state.log.num.partitions');
   }
 
   partitionFor(transactionalId: string): number {
@@ -35,12 +36,18 @@ export class TxnStateTopic {
   /** Creates the topic if it does not exist yet (first transactional FindCoordinator or InitProducerId). */
   ensure(): Promise<void> {
     if (this.exists) return Promise.resolve();
-    this.creating ??= this.logs.createTopic(TRANSACTION_STATE_TOPIC, this.config.int('transaction.state.log.num.partitions'), {
-      'cleanup.policy': 'compact',
-      'segment.bytes': String(this.config.int('transaction.state.log.segment.bytes')),
-      'compression.type': 'uncompressed',
-      'unclean.leader.election.enable': 'false',
-    }, { internal: true }).then(() => undefined).finally(() => { this.creating = null; });
+    this.creating ??= this.cluster.createTopic({
+      name: TRANSACTION_STATE_TOPIC,
+      partitions: this.config.int('transaction.state.log.num.partitions'),
+      replicationFactor: this.config.int('transaction.state.log.replication.factor'),
+      configs: {
+        'cleanup.policy': 'compact',
+        'segment.bytes': String(this.config.int('transaction.state.log.segment.bytes')),
+        'compression.type': 'uncompressed',
+        'unclean.leader.election.enable': 'false',
+      },
+      internal: true,
+    }).then(() => undefined).finally(() => { this.creating = null; });
     return this.creating;
   }
 
@@ -74,7 +81,7 @@ export class TxnStateTopic {
     const topic = this.logs.topic(TRANSACTION_STATE_TOPIC);
     if (!topic) return 0;
     let count = 0;
-    for (const log of topic.partitions) {
+    for (const log of topic.partitions.values()) {
       await replayLog(this.core, log, ({ header, records }) => {
         if (header.isControl) return;
         for (const r of records) {

@@ -16,7 +16,7 @@
 
 export type TxnStateName = 'Empty' | 'Ongoing' | 'PrepareCommit' | 'PrepareAbort' | 'CompleteCommit' | 'CompleteAbort' | 'Dead' | 'PrepareEpochFence';
 
-export interface TxnState {
+interface TxnState {
   /** The id stored in __transaction_state (TransactionStatus). */
   readonly id: number;
   /** The name DescribeTransactions and ListTransactions report. */

@@ -24,7 +24,7 @@ export class TxnTimers {
     for (const t of this.timers.splice(0)) clearInterval(t);
   }
 
-  private every(key: string, what: string, run: (now: number) => Promise<number>): void {
+  private every(key: 'transaction.abort.timed.out.transaction.cleanup.interval.ms' | 'transaction.remove.expired.transaction.cleanup.interval.ms', what: string, run: (now: number) => Promise<number>): void {
     let running = false;
     const timer = setInterval(() => {
       if (running) return;
