@@ -220,6 +220,16 @@ describe('KIP-890 part 1: a partition verifies a transactional batch with the co
     expect(await endTxn(p, false)).toBe(0);
   });
 
+  it('refuses a transactional batch in a Produce request without a transactional id: TRANSACTIONAL_ID_AUTHORIZATION_FAILED', async () => {
+    const p = await newProducer('tx-no-id');
+    expect(await addPartitions(p, [['t', 0]])).toEqual([0]);
+    const batch = buildBatch(core, [{ value: 'anonymous' }], { transactional: true, producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: 0 });
+    const r = await c.request(PRODUCE, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 't', partitionData: [{ index: 0, records: Buffer.from(batch) }] }] });
+    expect(r.responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    expect((await produce(p, 't', 0, ['named'])).errorCode).toBe(0); // the same batch with its id
+    expect(await endTxn(p, false)).toBe(0);
+  });
+
   it('answers AddPartitionsToTxn v4 VerifyOnly per partition without adding any', async () => {
     const p = await newProducer('tx-verify-only');
     expect(await addPartitions(p, [['u', 1]])).toEqual([0]);
