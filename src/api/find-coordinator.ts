@@ -2,12 +2,16 @@
 // a consumer group (nor lz4) unless it does: its feature checks want old versions in range. v1
 // adds the key type (0 group, 1 transaction) and an error message; v4 batches keys (KIP-699);
 // v5 may answer TRANSACTION_ABORTABLE (KIP-890; never here); v6 adds key type 2, share
-// groups (KIP-932), which Strom does not serve: INVALID_REQUEST for that key. Every group's
-// and every transactional id's coordinator is this broker; the first lookup creates
-// __consumer_offsets or __transaction_state, as Kafka does.
+// groups (KIP-932), which Strom does not serve: INVALID_REQUEST for that key. A group's
+// coordinator is the leader of its partition of __consumer_offsets, a transactional id's the
+// leader of its partition of __transaction_state (this broker, when alone); the first lookup
+// creates the topic, as Kafka does. A broker of a cluster has no transaction coordinator yet:
+// COORDINATOR_NOT_AVAILABLE, with a message saying so.
 import { FindCoordinatorApi, type FindCoordinatorRequest, type FindCoordinatorResponse } from '../protocol/generated/find-coordinator.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { defineHandler, type RequestContext } from './handler.js';
+import { OFFSETS_TOPIC } from '../group/offsets-topic.js';
+import { TRANSACTION_STATE_TOPIC } from '../txn/state-topic.js';
 
 const GROUP = 0;
 const TRANSACTION = 1;
@@ -28,13 +32,17 @@ async function lookup(ctx: RequestContext, key: string, keyType: number): Promis
   const fail = (errorCode: number, errorMessage: string): Coordinator => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
   if (keyType === SHARE) return fail(ErrorCode.INVALID_REQUEST, 'share groups are not supported by this broker');
   if (keyType !== GROUP && keyType !== TRANSACTION) return fail(ErrorCode.INVALID_REQUEST, `unknown coordinator key type ${keyType}`);
+  const group = keyType === GROUP;
+  const topic = group ? OFFSETS_TOPIC : TRANSACTION_STATE_TOPIC;
   try {
-    await (keyType === GROUP ? broker.groups.ensureReady() : broker.txn.ensureReady());
+    await (group ? broker.groups.ensureReady() : broker.txn.ensureReady());
   } catch (e) {
-    const topic = keyType === GROUP ? '__consumer_offsets' : '__transaction_state';
     if (e instanceof KafkaError) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${topic} is not available: ${e.message}`);
     throw e;
   }
-  const listener = broker.advertised[0];
-  return { key, nodeId: broker.nodeId, host: listener.host, port: listener.port, errorCode: ErrorCode.NONE, errorMessage: null };
+  const partition = group ? broker.groups.store.topic.partitionFor(key) : broker.txn.topic.partitionFor(key);
+  const leader = broker.cluster.topic(topic)?.partition(partition)?.leader ?? -1;
+  const endpoint = broker.cluster.brokers().find((b) => b.nodeId === leader);
+  if (!endpoint) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, `the coordinator of ${group ? 'group' : 'transactional id'} ${key} is not available: its partition of ${topic} has no leader`);
+  return { key, nodeId: endpoint.nodeId, host: endpoint.host, port: endpoint.port, errorCode: ErrorCode.NONE, errorMessage: null };
 }

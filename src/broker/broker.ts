@@ -75,7 +75,9 @@ export class Broker {
       if (topic === OFFSETS_TOPIC) groups.completeTransaction(producerId, partition, commit);
     });
     let producerIds: ProducerIds | null = null;
-    const txn = new TransactionCoordinator(config, new TxnStateTopic(logs, cluster, core, config), markers, () => producerIds!.allocate(), logger);
+    // Alone: blocks saved in the log directory; in a cluster: blocks from one counter in etcd.
+    const nextProducerId = () => (node ? node.producerIds.allocate() : producerIds!.allocate());
+    const txn = new TransactionCoordinator(config, new TxnStateTopic(logs, cluster, core, config), markers, nextProducerId, logger);
     const txnTimers = new TxnTimers(txn, config, logger);
     let stats: StartStats;
     try {
@@ -100,7 +102,7 @@ export class Broker {
       config, logs, groups, core, regions, memory: new MemoryBudget(config.int('strom.request.memory.max.bytes')),
       fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), config.int('strom.fetch.session.eviction.ms')),
       logger, nodeId: config.nodeId, cluster, advertised: [],
-      nextProducerId: () => producerIds!.allocate(), telemetry: new ClientTelemetry(() => telemetrySettings(config)),
+      nextProducerId, telemetry: new ClientTelemetry(() => telemetrySettings(config)),
       txn,
       verifyTransaction: async (topic, partition, producerId, producerEpoch, _baseSequence, transactionalId, apiVersion) =>
         txn.verifyPartition(transactionalId, producerId, producerEpoch, topic, partition, apiVersion >= 11),

@@ -6,6 +6,7 @@ import { buildBatch, type Core } from '../core/index.js';
 import { replayLog } from '../log/replay.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { LogManager } from '../log/log-manager.js';
+import type { PartitionLog } from '../log/partition-log.js';
 import type { ClusterView } from '../broker/cluster-view.js';
 import type { BrokerConfig } from '../config/config.js';
 import { partitionFor } from './records.js';
@@ -77,16 +78,24 @@ export class OffsetsTopic {
 
   /**
    * Appends a group's records to its partition in one batch; resolves with the batch's base
-   * offset once they are in the log. Failures are COORDINATOR_NOT_AVAILABLE (retriable) as
-   * Kafka maps them for clients, or INVALID_COMMIT_OFFSET_SIZE when the batch is too large
-   * for the topic. With `producer` (TxnOffsetCommit) the batch is transactional, written
-   * under the producer's id and epoch: it opens or joins the producer's transaction on the
-   * partition, and the partition refuses an older epoch (INVALID_PRODUCER_EPOCH, passed on).
+   * offset once they are in the log and, in a cluster, on every replica of its ISR (Kafka's
+   * offsets.commit.required.acks -1, within offsets.commit.timeout.ms). Failures are
+   * COORDINATOR_NOT_AVAILABLE (retriable) as Kafka maps them for clients, NOT_COORDINATOR when
+   * this broker no longer leads the group's partition, or INVALID_COMMIT_OFFSET_SIZE when the
+   * batch is too large for the topic. With `producer` (TxnOffsetCommit) the batch is
+   * transactional, written under the producer's id and epoch: it opens or joins the producer's
+   * transaction on the partition, and the partition refuses an older epoch
+   * (INVALID_PRODUCER_EPOCH, passed on).
    */
   async append(groupId: string, records: OffsetsRecord[], producer?: OffsetsProducer): Promise<number> {
     await this.ensure();
-    const log = this.logs.partition(OFFSETS_TOPIC, this.partitionFor(groupId));
-    if (!log) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${OFFSETS_TOPIC} is not available`);
+    let log: PartitionLog;
+    try {
+      log = this.cluster.leaderLog(OFFSETS_TOPIC, this.partitionFor(groupId));
+    } catch (e) {
+      if (e instanceof KafkaError && e.code === ErrorCode.NOT_LEADER_OR_FOLLOWER) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `this broker is not the coordinator of group ${groupId}`);
+      throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${OFFSETS_TOPIC} is not available`);
+    }
     const now = Date.now();
     // Kafka's GroupMetadataManager writes a transactional commit with sequence 0: the
     // partition checks a coordinator's epochs, not its sequences.
@@ -96,22 +105,26 @@ export class OffsetsTopic {
       throw new KafkaError(ErrorCode.INVALID_COMMIT_OFFSET_SIZE, `the commit of ${batch.length} bytes exceeds max.message.bytes of ${OFFSETS_TOPIC}`);
     }
     try {
-      return (await log.append(batch, !producer)).baseOffset;
+      const appended = await log.append(batch, !producer);
+      await this.cluster.awaitReplicated(log, appended.lastOffset + 1, this.config.int('offsets.commit.timeout.ms'));
+      return appended.baseOffset;
     } catch (e) {
       if (producer && e instanceof KafkaError && (e.code === ErrorCode.INVALID_PRODUCER_EPOCH || e.code === ErrorCode.INVALID_TXN_STATE)) throw e;
+      if (e instanceof KafkaError && e.code === ErrorCode.NOT_LEADER_OR_FOLLOWER) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `this broker is no longer the coordinator of group ${groupId}`);
       throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `cannot write to ${OFFSETS_TOPIC}: ${(e as Error).message}`);
     }
   }
 
   /**
-   * Replays every record of every partition, oldest first, and the transaction markers among
-   * them (`onMarker`). Returns the number of records.
+   * Replays every record of the partitions `which` picks (all: every one held here), oldest
+   * first, and the transaction markers among them (`onMarker`). Returns the number of records.
    */
-  async load(apply: (record: LoadedRecord) => void, onMarker: (marker: LoadedMarker) => void = () => {}): Promise<number> {
+  async load(apply: (record: LoadedRecord) => void, onMarker: (marker: LoadedMarker) => void = () => {}, which: (partition: number) => boolean = () => true): Promise<number> {
     const topic = this.logs.topic(OFFSETS_TOPIC);
     if (!topic) return 0;
     let count = 0;
     for (const [partition, log] of topic.partitions.entries()) {
+      if (!which(partition)) continue;
       await replayLog(this.core, log, ({ header, records }) => {
         if (header.isControl) {
           const key = records[0]?.key;

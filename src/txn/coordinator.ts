@@ -79,8 +79,14 @@ export class TransactionCoordinator {
     this.retries.clear();
   }
 
-  /** Creates __transaction_state when the first transactional client looks for its coordinator. */
+  /**
+   * Creates __transaction_state when the first transactional client looks for its
+   * coordinator. A broker of a cluster refuses (COORDINATOR_NOT_AVAILABLE): its coordinator
+   * would neither follow the leadership of __transaction_state nor reach the partitions other
+   * brokers lead with its markers.
+   */
   ensureReady(): Promise<void> {
+    if (this.config.clustered) return Promise.reject(new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'transactions are not served by a broker of a cluster yet (one broker alone serves them)'));
     return this.topic.ensure();
   }
 
@@ -131,13 +137,15 @@ export class TransactionCoordinator {
     if (transactionalId === '') return failed(ErrorCode.INVALID_REQUEST);
     if (txnTimeoutMs <= 0 || txnTimeoutMs > this.config.int('transaction.max.timeout.ms')) return failed(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
     try {
-      await this.topic.ensure();
+      await this.ensureReady();
     } catch (e) {
       return failed(e instanceof KafkaError ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.UNKNOWN_SERVER_ERROR);
     }
     let meta = this.txns.get(transactionalId);
     if (!meta) {
-      meta = new TxnMetadata(transactionalId, { producerId: this.nextProducerId(), producerEpoch: NO_PRODUCER_EPOCH, txnTimeoutMs, lastUpdateTimestamp: Date.now() });
+      const producerId = this.allocate();
+      if (producerId < 0) return failed(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+      meta = new TxnMetadata(transactionalId, { producerId, producerEpoch: NO_PRODUCER_EPOCH, txnTimeoutMs, lastUpdateTimestamp: Date.now() });
       this.remember(meta);
     }
     // Once more after fencing an open transaction: Kafka answers CONCURRENT_TRANSACTIONS and
@@ -153,7 +161,9 @@ export class TransactionCoordinator {
       const now = Date.now();
       let transit: TxnTransit | null;
       if (meta.isEpochExhausted && (!expected || expected.producerEpoch === meta.producerEpoch)) {
-        transit = meta.prepareProducerIdRotation(this.nextProducerId(), txnTimeoutMs, now, expected !== null);
+        const producerId = this.allocate();
+        if (producerId < 0) return failed(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+        transit = meta.prepareProducerIdRotation(producerId, txnTimeoutMs, now, expected !== null);
       } else {
         transit = meta.prepareIncrementEpoch(txnTimeoutMs, expected?.producerEpoch ?? null, now);
       }
@@ -167,6 +177,16 @@ export class TransactionCoordinator {
       return { errorCode: ErrorCode.NONE, producerId: meta.producerId, producerEpoch: meta.producerEpoch };
     }
     return failed(ErrorCode.CONCURRENT_TRANSACTIONS);
+  }
+
+  /** A new producer id, or -1 while none can be had (a cluster's next block of ids is on its way: retriable). */
+  private allocate(): number {
+    try {
+      return this.nextProducerId();
+    } catch (e) {
+      if (e instanceof KafkaError) return -1;
+      throw e;
+    }
   }
 
   /** Kafka's isValidProducerId: a new id, the current producer, or a retry of a rotation (KIP-360). */

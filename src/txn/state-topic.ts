@@ -13,7 +13,7 @@ import { coordinatorPartition } from '../base/coordinator-partition.js';
 import { txnKey, txnValue, readTxnKey, readTxnValue } from './records.js';
 import type { TxnSnapshot } from './state.js';
 
-const TRANSACTION_STATE_TOPIC = '__transaction_state';
+export const TRANSACTION_STATE_TOPIC = '__transaction_state';
 
 export class TxnStateTopic {
   private creating: Promise<void> | null = null;
