@@ -12,11 +12,8 @@ import { randomFillSync } from 'node:crypto';
 import { ABI, Core, buildBatch, decodeBatchAt } from '../core/index.js';
 import { ZSTD, codecs, initCompression } from '../compression/codecs.js';
 import { ProduceApi, type ProduceResponse } from '../protocol/generated/produce.js';
-import { InitProducerIdApi } from '../protocol/generated/init-producer-id.js';
-import { FindCoordinatorApi } from '../protocol/generated/find-coordinator.js';
-import { AddPartitionsToTxnApi } from '../protocol/generated/add-partitions-to-txn.js';
-import { EndTxnApi } from '../protocol/generated/end-txn.js';
 import { BatchSequencer } from './sequencer.js';
+import { initIdempotent, initTransactional, addPartitions, endTxn } from './producer-session.js';
 import { ErrorCode, errorName } from '../protocol/errors.js';
 import { Connection } from '../client/connection.js';
 import { ThroughputLimiter } from './limiter.js';
@@ -66,10 +63,6 @@ interface ProduceProgress {
   commits: number;
   commitHistogram: Histogram;
 }
-
-/** Attempts at InitProducerId while the transaction coordinator loads or ends an earlier transaction of the id. */
-const INIT_ATTEMPTS = 20;
-const INIT_RETRY_MS = 100;
 
 /** A record's bytes besides its value in the harness's batches: length, attributes, deltas, key and header counts. */
 const RECORD_OVERHEAD_BYTES = 12;
@@ -186,7 +179,9 @@ export async function runProduceLoop(config: ProduceLoopConfig, report: (p: Prod
   let coordinator: Connection | null = null;
   if (config.idempotent || config.transaction) {
     try {
-      const id = config.transaction ? await initTransactional(connections[0].connection, config) : await initIdempotent(connections[0].connection);
+      const id = config.transaction
+        ? await initTransactional(connections[0].connection, config.transaction.transactionalId, { clientId: config.clientId ?? 'strom-perf', requestTimeoutMs: config.requestTimeoutMs })
+        : await initIdempotent(connections[0].connection);
       coordinator = id.coordinator;
       sequencer = new BatchSequencer(core, id.producerId, id.producerEpoch);
     } catch (e) {
@@ -288,7 +283,7 @@ export async function runProduceLoop(config: ProduceLoopConfig, report: (p: Prod
     if (txn) {
       const fresh = partitionData.map((d) => d.index).filter((p) => !txn.added.has(p));
       if (fresh.length > 0) {
-        const code = await addPartitions(coordinator!, config, sequencer!, fresh);
+        const code = await addPartitions(coordinator!, config.transaction!.transactionalId, config.topic, sequencer!, fresh);
         if (code !== ErrorCode.NONE) {
           countError(`AddPartitionsToTxn ${errorName(code)}`, config.numRecords - sent);
           break;
@@ -335,58 +330,3 @@ const rotate = <T>(xs: readonly T[], by: number): T[] => {
   const at = by % xs.length;
   return [...xs.slice(at), ...xs.slice(0, at)];
 };
-
-interface ProducerIdentity {
-  producerId: number;
-  producerEpoch: number;
-  /** The transaction coordinator's connection (transactional producers). */
-  coordinator: Connection | null;
-}
-
-async function initIdempotent(c: Connection): Promise<ProducerIdentity> {
-  const id = await c.send(InitProducerIdApi, c.version(InitProducerIdApi, 0, 4), {
-    transactionalId: null, transactionTimeoutMs: 2147483647, producerId: -1, producerEpoch: -1,
-  });
-  if (id.errorCode !== 0) throw new Error(`InitProducerId failed: ${errorName(id.errorCode)}`);
-  return { producerId: id.producerId, producerEpoch: id.producerEpoch, coordinator: null };
-}
-
-/** FindCoordinator for the transactional id, then InitProducerId there (retried while the coordinator is busy). */
-async function initTransactional(c: Connection, config: ProduceLoopConfig): Promise<ProducerIdentity> {
-  const { transactionalId } = config.transaction!;
-  const found = await c.send(FindCoordinatorApi, c.version(FindCoordinatorApi, 1, 3), { key: transactionalId, keyType: 1, coordinatorKeys: [] });
-  if (found.errorCode !== 0) throw new Error(`FindCoordinator for ${transactionalId} failed: ${errorName(found.errorCode)}`);
-  const coordinator = await Connection.open(found.host, found.port, { clientId: config.clientId ?? 'strom-perf', requestTimeoutMs: config.requestTimeoutMs });
-  try {
-    for (let attempt = 1; ; attempt++) {
-      const id = await coordinator.send(InitProducerIdApi, coordinator.version(InitProducerIdApi, 0, 4), {
-        transactionalId, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1,
-      });
-      const retriable = id.errorCode === ErrorCode.CONCURRENT_TRANSACTIONS || id.errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS || id.errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE;
-      if (retriable && attempt < INIT_ATTEMPTS) {
-        await sleep(INIT_RETRY_MS);
-        continue;
-      }
-      if (id.errorCode !== 0) throw new Error(`InitProducerId for ${transactionalId} failed: ${errorName(id.errorCode)}`);
-      return { producerId: id.producerId, producerEpoch: id.producerEpoch, coordinator };
-    }
-  } catch (e) {
-    coordinator.close();
-    throw e;
-  }
-}
-
-/** AddPartitionsToTxn (v3: one transaction) for partitions of the topic; the first error code, or NONE. */
-async function addPartitions(c: Connection, config: ProduceLoopConfig, s: BatchSequencer, partitions: number[]): Promise<number> {
-  const res = await c.send(AddPartitionsToTxnApi, c.version(AddPartitionsToTxnApi, 0, 3), {
-    transactions: [], v3AndBelowTransactionalId: config.transaction!.transactionalId, v3AndBelowProducerId: s.producerId, v3AndBelowProducerEpoch: s.producerEpoch,
-    v3AndBelowTopics: [{ name: config.topic, partitions }],
-  });
-  for (const t of res.resultsByTopicV3AndBelow) for (const p of t.resultsByPartition) if (p.partitionErrorCode !== 0) return p.partitionErrorCode;
-  return ErrorCode.NONE;
-}
-
-async function endTxn(c: Connection, transactionalId: string, s: BatchSequencer): Promise<number> {
-  const res = await c.send(EndTxnApi, c.version(EndTxnApi, 0, 3), { transactionalId, producerId: s.producerId, producerEpoch: s.producerEpoch, committed: true });
-  return res.errorCode;
-}
