@@ -124,7 +124,13 @@ export class ClusterNode implements ClusterView {
       this.logger.error(`broker ${this.nodeId} dropped out of the cluster: ${reason}; registering again`);
       void this.rejoin(registration, timeout);
     };
-    this.registry = await BrokerRegistry.register(this.ns, registration, timeout, onLost);
+    const registry = await BrokerRegistry.register(this.ns, registration, timeout, onLost);
+    if (this.stopped) {
+      // Stopped while registering (a SIGTERM right after start): leave at once.
+      await registry.deregister();
+      return;
+    }
+    this.registry = registry;
     this.startCampaign();
   }
 
@@ -142,6 +148,10 @@ export class ClusterNode implements ClusterView {
             void this.rejoin(registration, timeout);
           }
         });
+        if (this.stopped) {
+          await this.registry.deregister();
+          return;
+        }
         this.startCampaign();
         this.logger.info(`broker ${this.nodeId} is back in the cluster`);
         return;

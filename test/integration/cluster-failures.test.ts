@@ -42,8 +42,16 @@ async function controllerOf(bootstrap: string): Promise<number> {
   return (JSON.parse(r.stdout) as { controllerid: number }).controllerid;
 }
 
+/** Each partition's leader as metadata has it (asked again while a broker does not know the topic yet, or a leader just died). */
 async function leaders(a: Admin, topic: string): Promise<number[]> {
-  return (await a.fetchTopicMetadata({ topics: [topic] })).topics[0].partitions.sort((x, y) => x.partitionId - y.partitionId).map((p) => p.leader);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return (await a.fetchTopicMetadata({ topics: [topic] })).topics[0].partitions.sort((x, y) => x.partitionId - y.partitionId).map((p) => p.leader);
+    } catch (e) {
+      if (attempt >= 20) throw e;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }
 
 describe('cluster failures', () => {
@@ -71,7 +79,15 @@ describe('cluster failures', () => {
   it('keeps serving produce and fetch while etcd restarts, and takes topic changes again after', async () => {
     const { c, a, kafka } = await start();
     await a.createTopics({ topics: [{ topic: 'steady', numPartitions: 2, replicationFactor: 3 }] });
-    await waitFor('leaders', async () => (await leaders(a, 'steady')).every((l) => l > 0));
+    // Every broker knows the topic and holds its replicas (full ISRs) before etcd goes.
+    await waitFor('full ISRs, seen by every broker', async () => {
+      for (const id of [1, 2, 3]) {
+        const r = await run('kcat', ['-b', c.broker(id).bootstrap, '-L', '-J', '-t', 'steady'], 20_000);
+        const t = (JSON.parse(r.stdout) as { topics: { partitions?: { leader: number; isrs: number[] }[] }[] }).topics[0];
+        if (!t.partitions || t.partitions.length !== 2 || !t.partitions.every((p) => p.leader > 0 && p.isrs.length === 3)) return false;
+      }
+      return true;
+    });
     const producer = kafka.producer();
     await producer.connect();
     await c.etcd.stop();
@@ -85,11 +101,12 @@ describe('cluster failures', () => {
     await waitFor('a topic created after the restart', async () => {
       try {
         await a.createTopics({ topics: [{ topic: 'later', numPartitions: 1, replicationFactor: 3 }] });
-      } catch {
-        return false;
+      } catch (e) {
+        if ((e as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') return false;
       }
-      return (await leaders(a, 'later'))[0] > 0;
+      return true;
     }, { timeoutMs: 30_000 });
+    await waitFor('the new topic led', async () => (await leaders(a, 'later').catch(() => [-1]))[0] > 0, { timeoutMs: 30_000 });
   }, 120_000);
 
   it('sets dynamic broker configs for every broker at once (the cluster default) through any broker', async () => {

@@ -15,6 +15,7 @@ import { stopEtcds } from '../helpers/etcd.js';
 import { requireExternal } from '../helpers/external.js';
 import { waitFor } from '../helpers/wait.js';
 import { partitionFor } from '../../src/group/records.js';
+import { KafkaProxy } from '../helpers/kafka-proxy.js';
 
 requireExternal('etcd-server', 'kcat', 'python3-confluent-kafka');
 
@@ -50,8 +51,16 @@ function logBytes(dir: string, topic: string, partition: number): Buffer {
 
 interface PartitionMeta { partitionId: number; leader: number; replicas: number[]; isr: number[] }
 
+/** The topic's partitions as metadata has them (asked again while a broker does not know the topic yet, or a leader just died). */
 async function partitions(a: Admin, topic: string): Promise<PartitionMeta[]> {
-  return (await a.fetchTopicMetadata({ topics: [topic] })).topics[0].partitions as PartitionMeta[];
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return ((await a.fetchTopicMetadata({ topics: [topic] })).topics[0].partitions as PartitionMeta[]).sort((x, y) => x.partitionId - y.partitionId);
+    } catch (e) {
+      if (attempt >= 20) throw e;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }
 
 /** Waits until every replica's log of the topic is the same bytes as its leader's, and returns the leaders' logs. */
@@ -227,5 +236,73 @@ describe('replication', () => {
     await new Promise((r) => setTimeout(r, 1000));
     await again.disconnect();
     expect(resumed.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `second-${i}`).sort());
+  }, 120_000);
+
+  it('drops a follower cut off from its leader out of the ISR; healed, it catches up and matches the leader byte for byte', async () => {
+    // Broker 1 is reached through a proxy (its advertised listener), which can cut broker 2's replica fetches alone.
+    const proxy = await KafkaProxy.start();
+    try {
+      cluster = await startCluster(3, { ...FAST, 'replica.lag.time.max.ms': '2000', 'broker.session.timeout.ms': '10000' },
+        (id, port) => (id === 1 ? { 'advertised.listeners': `PLAINTEXT://127.0.0.1:${proxy.port}` } : {}));
+      proxy.targetPort = Number(cluster.broker(1).bootstrap.split(':')[1]);
+      const c = cluster;
+      const kafka = new Kafka({ brokers: c.bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 1000 } });
+      admin = kafka.admin();
+      const a = admin;
+      await a.connect();
+      await a.createTopics({ topics: [{ topic: 'cut', replicaAssignment: [{ partition: 0, replicas: [1, 2, 3] }] }] });
+      await waitFor('led by 1, ISR of 3', async () => {
+        const [p] = await partitions(a, 'cut');
+        return p.leader === 1 && p.isr.length === 3;
+      });
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send({ topic: 'cut', acks: -1, messages: [{ value: 'before' }] });
+      proxy.cutClient = (clientId) => clientId === 'strom-replica-2';
+      for (let i = 0; i < 10; i++) await producer.send({ topic: 'cut', acks: 1, messages: [{ value: `during-${i}` }] });
+      await waitFor('broker 2 out of the ISR', async () => (await partitions(a, 'cut'))[0].isr.join() === '1,3', { timeoutMs: 20_000 });
+      expect(proxy.cuts).toBeGreaterThan(0);
+      await producer.send({ topic: 'cut', acks: -1, messages: [{ value: 'without 2' }] });
+      proxy.cutClient = () => false;
+      await producer.disconnect();
+      await replicasMatch(c, a, 'cut', 1);
+      expect(await consumeAll(c.bootstrap, 'cut', 0, 12)).toEqual(['before', ...Array.from({ length: 10 }, (_, i) => `during-${i}`), 'without 2']);
+    } finally {
+      await admin?.disconnect();
+      admin = null;
+      await cluster?.stopAll();
+      cluster = null;
+      await proxy.close();
+    }
+  }, 120_000);
+
+  it('cuts a returning replica\'s divergent tail back to its new leader\'s log (leader epochs, KIP-101)', async () => {
+    const { c, a, kafka } = await start();
+    await a.createTopics({
+      topics: [{ topic: 'diverge', replicaAssignment: [{ partition: 0, replicas: [1, 2] }], configEntries: [{ name: 'unclean.leader.election.enable', value: 'true' }] }],
+    });
+    await waitFor('led by 1, ISR of 2', async () => {
+      const [p] = await partitions(a, 'diverge');
+      return p.leader === 1 && p.isr.length === 2;
+    });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'diverge', acks: -1, messages: [{ value: 'common' }] });
+    // Broker 2 goes; broker 1 alone takes records 2 never gets.
+    await c.kill(2);
+    await waitFor('ISR of 1', async () => (await partitions(a, 'diverge'))[0].isr.join() === '1', { timeoutMs: 20_000 });
+    await producer.send({ topic: 'diverge', acks: 1, messages: [{ value: 'lost-1' }, { value: 'lost-2' }] });
+    // Broker 1 goes, broker 2 returns and leads uncleanly (a new epoch) with its shorter log, and takes new records.
+    await c.kill(1);
+    await c.restart(2);
+    await waitFor('led by 2', async () => (await partitions(a, 'diverge').catch(() => [{ leader: -1 }]))[0].leader === 2, { timeoutMs: 30_000 });
+    await producer.send({ topic: 'diverge', acks: 1, messages: [{ value: 'new-1' }] });
+    await producer.disconnect();
+    // Broker 1 returns as a follower: its records of the old epoch past 2's log go, and it copies 2's.
+    await c.restart(1);
+    await waitFor('both logs the same bytes', () => logBytes(c.broker(1).dir, 'diverge', 0).equals(logBytes(c.broker(2).dir, 'diverge', 0)), { timeoutMs: 30_000 });
+    expect(await consumeAll(c.bootstrap, 'diverge', 0, 2)).toEqual(['common', 'new-1']);
+    const epochs = readFileSync(join(c.broker(1).dir, 'diverge-0', 'leader-epoch-checkpoint'), 'utf8').trim().split('\n').slice(2);
+    expect(epochs.map((l) => Number(l.split(' ')[1]))).toEqual([0, 1]); // epoch 0 from offset 0; the new one from offset 1
   }, 120_000);
 });
