@@ -30,9 +30,16 @@ import { offsetForLeaderEpoch } from './offset-for-leader-epoch.js';
 import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
 import { consumerGroupDescribe } from './consumer-group-describe.js';
 import { describeTopicPartitions } from './describe-topic-partitions.js';
+import { describeProducers } from './describe-producers.js';
+import { addPartitionsToTxn } from './add-partitions-to-txn.js';
+import { addOffsetsToTxn } from './add-offsets-to-txn.js';
+import { endTxn } from './end-txn.js';
+import { writeTxnMarkers } from './write-txn-markers.js';
+import { txnOffsetCommit } from './txn-offset-commit.js';
+import { describeTransactions } from './describe-transactions.js';
+import { listTransactions } from './list-transactions.js';
 import { getTelemetrySubscriptions } from './get-telemetry-subscriptions.js';
 import { pushTelemetry } from './push-telemetry.js';
-import { describeProducers } from './describe-producers.js';
 
 export const HANDLERS: readonly Handler[] = [
   produce,
@@ -64,9 +71,16 @@ export const HANDLERS: readonly Handler[] = [
   consumerGroupHeartbeat,
   consumerGroupDescribe,
   describeTopicPartitions,
+  describeProducers,
+  addPartitionsToTxn,
+  addOffsetsToTxn,
+  endTxn,
+  writeTxnMarkers,
+  txnOffsetCommit,
+  describeTransactions,
+  listTransactions,
   getTelemetrySubscriptions,
   pushTelemetry,
-  describeProducers,
 ].sort((a, b) => a.api.key - b.api.key);
 
 export const HANDLER_BY_KEY: ReadonlyMap<number, Handler> = new Map(HANDLERS.map((h) => [h.api.key, h]));
