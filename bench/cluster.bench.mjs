@@ -32,14 +32,15 @@ import { Cluster } from '../dist/client/cluster.js';
 import { createTopics } from '../dist/client/admin.js';
 import { BROKER_CONFIGS } from '../dist/config/definitions.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const STROM = join(ROOT, 'dist/bundle/strom.cjs');
-const PYTHON = '/usr/bin/python3'; // Debian's, where python3-confluent-kafka lives
 const env = process.env;
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** The strom to run: this checkout's build, or (STROM_BIN) another's, to compare two builds. */
+const STROM = env.STROM_BIN ?? join(ROOT, 'dist/bundle/strom.cjs');
+const PYTHON = '/usr/bin/python3'; // Debian's, where python3-confluent-kafka lives
 const SCALE = Number(env.BENCH_SCALE ?? 1);
 /** 'produce' or 'failover': that part alone. */
 const ONLY = env.ONLY;
-/** Measured rounds of each produce mode (after one warm-up round of a quarter of the records). */
+/** Measured rounds of each produce mode (after a warm-up round). */
 const ROUNDS = Number(env.ROUNDS ?? 5);
 const RECORDS = Math.max(10_000, Math.round(Number(env.RECORDS ?? 2_000_000) * SCALE));
 const RECORD_SIZE = Number(env.RECORD_SIZE ?? 100);
@@ -268,9 +269,8 @@ async function produceRounds() {
         const topic = `produce-${mode}-${round}`;
         await createTopic(cluster, topic, PARTITIONS, replicationFactor, configs);
         if (replicationFactor === 3) await waitFullIsr(cluster, topic, PARTITIONS);
-        const records = round === 0 ? Math.ceil(RECORDS / 4) : RECORDS; // round 0 warms up
         const cpuBefore = cpuSeconds(cluster.brokers);
-        const r = await perfProduce(cluster, topic, acks, records);
+        const r = await perfProduce(cluster, topic, acks, RECORDS);
         const cpuS = cpuSeconds(cluster.brokers) - cpuBefore;
         if (Object.keys(r.errors ?? {}).length > 0 || r.failures) throw new Error(`${mode}: ${JSON.stringify({ errors: r.errors, failures: r.failures })}`);
         const run = {
@@ -279,7 +279,7 @@ async function produceRounds() {
           brokers_cpu_s_per_million: round3(cpuS / (r.records / 1e6)), load_average_1m: round3(loadavg()[0]),
         };
         console.error(`round ${round} ${mode}: ${JSON.stringify(run)}`);
-        if (round > 0) runs[mode].push(run);
+        if (round > 0) runs[mode].push(run); // round 0 warms up (the JIT, the brokers' memory)
       }
     }
   } finally {
