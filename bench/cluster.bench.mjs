@@ -29,7 +29,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Cluster } from '../dist/client/cluster.js';
-import { createTopics } from '../dist/client/admin.js';
+import { createTopics, listOffsets, LATEST } from '../dist/client/admin.js';
 import { BROKER_CONFIGS } from '../dist/config/definitions.js';
 
 const env = process.env;
@@ -116,7 +116,10 @@ async function startEtcd(dir) {
       const res = await fetch(`${endpoint}/health`);
       if (res.ok && (await res.json()).health === 'true') break;
     } catch { /* not up yet */ }
-    if (Date.now() > deadline) throw new Error(`etcd did not start:\n${etcd.lines.join('\n')}`);
+    if (Date.now() > deadline) {
+      etcd.kill('SIGKILL');
+      throw new Error(`etcd did not start:\n${etcd.lines.join('\n')}`);
+    }
     await sleep(50);
   }
   return { endpoint, process: etcd };
@@ -142,10 +145,25 @@ async function startBroker(id, port, dir, etcdEndpoint, overrides) {
 /** etcd and three brokers; `overrides` go to every broker. */
 async function startCluster(overrides = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'strom-cluster-bench-'));
-  const etcd = await startEtcd(dir);
+  let etcd = null;
   const ports = [await freePort(), await freePort(), await freePort()];
   const launch = (id) => startBroker(id, ports[id - 1], join(dir, `broker-${id}`), etcd.endpoint, overrides);
-  const brokers = await Promise.all([1, 2, 3].map(launch));
+  let brokers;
+  try {
+    etcd = await startEtcd(dir);
+    const started = await Promise.allSettled([1, 2, 3].map(launch));
+    brokers = started.map((s) => (s.status === 'fulfilled' ? s.value : null));
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) {
+      // Nothing started is left behind.
+      for (const b of brokers) b?.kill('SIGKILL');
+      throw failed.reason;
+    }
+  } catch (e) {
+    etcd?.process.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   const cluster = {
     dir, etcd, brokers, ports,
     bootstrap: ports.map((p) => `127.0.0.1:${p}`).join(','),
@@ -221,6 +239,11 @@ async function waitFullIsr(cluster, topic, partitions) {
   }, STEP_TIMEOUT_MS, 100);
 }
 
+/**
+ * Creates a topic and waits until every partition's leader serves it: Metadata names a
+ * leader (from etcd) before that broker has taken the role, and a produce sent then gets
+ * NOT_LEADER_OR_FOLLOWER; ListOffsets, served by leaders only, says when it has.
+ */
 async function createTopic(cluster, name, partitions, replicationFactor, configs = {}) {
   const client = new Cluster(cluster.bootstrap, { clientId: 'cluster-bench' });
   try {
@@ -228,6 +251,16 @@ async function createTopic(cluster, name, partitions, replicationFactor, configs
   } finally {
     client.close();
   }
+  await waitFor(`${name}: every partition's leader serving it`, async () => {
+    const c = new Cluster(cluster.bootstrap, { clientId: 'cluster-bench', requestTimeoutMs: 2000 });
+    try {
+      return (await listOffsets(c, name, LATEST)).length === partitions;
+    } catch {
+      return false;
+    } finally {
+      c.close();
+    }
+  }, STEP_TIMEOUT_MS, 50);
 }
 
 // ---- (a) produce throughput, RF 1 against RF 3 ------------------------------------------------
