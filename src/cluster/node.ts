@@ -22,6 +22,9 @@ import { ReplicaFetcher } from './replica-fetcher.js';
 import { ClusterProducerIds } from './producer-ids.js';
 import { KEYS, type PartitionState, type TopicRecord } from './model.js';
 
+/** How long a start waits for etcd at least (the session timeout when longer). */
+const CONNECT_TIMEOUT_MIN_MS = 5000;
+
 /** What this broker is for one of its replicas. */
 interface Role {
   leader: number;
@@ -70,15 +73,16 @@ export class ClusterNode implements ClusterView {
 
   /**
    * Connects to etcd and reads (or, the first broker of a new cluster, writes) the cluster id.
-   * An etcd that cannot be reached within broker.session.timeout.ms fails the start with the
+   * An etcd that cannot be reached within 5 s (or broker.session.timeout.ms) fails the start with the
    * endpoints named.
    */
   static async connect(config: BrokerConfig, logger: Logger): Promise<ClusterNode> {
     const hosts = config.list('etcd.connect').map((h) => h.trim()).filter((h) => h !== '');
-    const client = new Etcd3({ hosts, dialTimeout: config.int('broker.session.timeout.ms') });
+    const connectTimeoutMs = Math.max(config.int('broker.session.timeout.ms'), CONNECT_TIMEOUT_MIN_MS);
+    const client = new Etcd3({ hosts, dialTimeout: connectTimeoutMs });
     const ns = client.namespace(config.string('etcd.prefix'));
     try {
-      const clusterId = await withTimeout(config.int('broker.session.timeout.ms'), 'no answer', async () => {
+      const clusterId = await withTimeout(connectTimeoutMs, 'no answer', async () => {
         const proposed = randomBytes(16).toString('base64url');
         await ns.if(KEYS.clusterId, 'Version', '==', 0).then(ns.put(KEYS.clusterId).value(proposed)).commit();
         return (await ns.get(KEYS.clusterId).string())!;
