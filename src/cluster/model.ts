@@ -5,7 +5,8 @@
 //   controller                      the active controller {id, epoch}, under its lease
 //   controller_epoch                the last controller epoch handed out (durable)
 //   topics/<name>                   a topic: id, replica assignment, configs
-//   partitions/<topic id>/<n>       a partition's state: leader, leader epoch, ISR, replicas
+//   partitions/<topic id>/<n>       a partition's state: leader, leader epoch, ISR, replicas,
+//                                   and a reassignment in progress (adding/removing replicas)
 //   configs/brokers/<id|default>    dynamic broker configs
 //
 // The controller alone writes topics/ and partitions/, in transactions that compare its own
@@ -50,6 +51,14 @@ export interface PartitionState {
   replicas: number[];
   /** Bumped at every change of this state (Kafka's partition epoch). */
   partitionEpoch: number;
+  /**
+   * A reassignment in progress (KIP-455), absent when none: the replicas being added, which
+   * join the ISR as they catch up, and those removed once every added one has. `replicas` is
+   * then the target followed by the removing replicas, as Kafka's PartitionRecord has it; a
+   * new controller finds the reassignment here and finishes it.
+   */
+  addingReplicas?: number[];
+  removingReplicas?: number[];
 }
 
 /** No leader: every replica of the ISR is gone, and unclean election is off. */

@@ -11,13 +11,17 @@ import { ConfigError, TopicConfig, type BrokerConfig, type Listener } from '../c
 import { checkNewTopic, type LogManager } from '../log/log-manager.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import type { Logger } from '../base/logger.js';
-import { checkLeaderEpoch, type BrokerView, type ClusterView, type NewTopic, type PartitionView, type TopicView } from '../broker/cluster-view.js';
+import {
+  checkLeaderEpoch, type BrokerView, type ClusterView, type ElectionType, type NewTopic, type OngoingReassignment, type PartitionResult,
+  type PartitionView, type ReassignmentChange, type TopicPartition, type TopicView,
+} from '../broker/cluster-view.js';
 import { MetadataImage } from './image.js';
 import { BrokerRegistry } from './registry.js';
 import { ControllerElection } from './election.js';
 import { Controller } from './controller.js';
 import { ClusterTopics } from './topics.js';
 import { KEYS, type TopicRecord } from './model.js';
+import { ongoingReassignments } from './reassignment.js';
 
 /** What this broker is for one of its replicas. */
 interface Role {
@@ -306,6 +310,24 @@ export class ClusterNode implements ClusterView {
     }
     checkLeaderEpoch(currentLeaderEpoch, role.leaderEpoch, log.key);
     return log;
+  }
+
+  electLeaders(type: ElectionType, partitions: TopicPartition[] | null): Promise<PartitionResult[]> {
+    return this.activeController().electLeaders(type, partitions);
+  }
+
+  alterPartitionReassignments(changes: ReassignmentChange[]): Promise<PartitionResult[]> {
+    return this.activeController().alterPartitionReassignments(changes);
+  }
+
+  listPartitionReassignments(partitions: TopicPartition[] | null): OngoingReassignment[] {
+    return ongoingReassignments(this.image, partitions);
+  }
+
+  /** The controller, if this broker is it: admin requests that change partition states are its alone (clients retry NOT_CONTROLLER at the controller). */
+  private activeController(): Controller {
+    if (!this.controller?.active) throw new KafkaError(ErrorCode.NOT_CONTROLLER, `broker ${this.nodeId} is not the controller (the controller is ${this.controllerId()})`);
+    return this.controller;
   }
 }
 
