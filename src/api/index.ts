@@ -33,6 +33,9 @@ import { describeTopicPartitions } from './describe-topic-partitions.js';
 import { getTelemetrySubscriptions } from './get-telemetry-subscriptions.js';
 import { pushTelemetry } from './push-telemetry.js';
 import { describeProducers } from './describe-producers.js';
+import { electLeaders } from './elect-leaders.js';
+import { alterPartitionReassignments } from './alter-partition-reassignments.js';
+import { listPartitionReassignments } from './list-partition-reassignments.js';
 
 export const HANDLERS: readonly Handler[] = [
   produce,
@@ -67,6 +70,9 @@ export const HANDLERS: readonly Handler[] = [
   getTelemetrySubscriptions,
   pushTelemetry,
   describeProducers,
+  electLeaders,
+  alterPartitionReassignments,
+  listPartitionReassignments,
 ].sort((a, b) => a.api.key - b.api.key);
 
 export const HANDLER_BY_KEY: ReadonlyMap<number, Handler> = new Map(HANDLERS.map((h) => [h.api.key, h]));
