@@ -10,6 +10,8 @@ import { consumerGroupsCommand } from './consumer-groups.js';
 import { getOffsetsCommand } from './get-offsets.js';
 import { configsCommand } from './configs.js';
 import { perfCommand } from './perf.js';
+import { leaderElectionCommand } from './leader-election.js';
+import { reassignPartitionsCommand } from './reassign-partitions.js';
 
 const program = new Command('strom')
   .description('Strom, a Kafka-compatible message broker')
@@ -34,6 +36,8 @@ program.addCommand(consoleConsumerCommand());
 program.addCommand(consumerGroupsCommand());
 program.addCommand(getOffsetsCommand());
 program.addCommand(configsCommand());
+program.addCommand(leaderElectionCommand());
+program.addCommand(reassignPartitionsCommand());
 program.addCommand(perfCommand());
 
 program.parseAsync().catch((e) => {
