@@ -12,6 +12,7 @@ import { configsCommand } from './configs.js';
 import { perfCommand } from './perf.js';
 import { leaderElectionCommand } from './leader-election.js';
 import { reassignPartitionsCommand } from './reassign-partitions.js';
+import { clusterCommand } from './cluster.js';
 
 const program = new Command('strom')
   .description('Strom, a Kafka-compatible message broker')
@@ -38,6 +39,7 @@ program.addCommand(getOffsetsCommand());
 program.addCommand(configsCommand());
 program.addCommand(leaderElectionCommand());
 program.addCommand(reassignPartitionsCommand());
+program.addCommand(clusterCommand());
 program.addCommand(perfCommand());
 
 program.parseAsync().catch((e) => {
