@@ -42,6 +42,12 @@ program.addCommand(reassignPartitionsCommand());
 program.addCommand(clusterCommand());
 program.addCommand(perfCommand());
 
+// Output piped into a reader that stopped (`strom topics --describe | head`): done, not a crash.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 program.parseAsync().catch((e) => {
   process.stderr.write(`strom: ${(e as Error).stack ?? e}\n`);
   process.exit(1);
