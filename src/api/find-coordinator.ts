@@ -2,12 +2,14 @@
 // a consumer group (nor lz4) unless it does: its feature checks want old versions in range. v1
 // adds the key type (0 group, 1 transaction) and an error message; v4 batches keys (KIP-699);
 // v5 may answer TRANSACTION_ABORTABLE (KIP-890, transactions: not served yet); v6 adds key
-// type 2, share groups (KIP-932), which Strom does not serve: INVALID_REQUEST for that key. Every group's
-// coordinator is this broker; the first lookup creates __consumer_offsets, as Kafka does.
+// type 2, share groups (KIP-932), which Strom does not serve: INVALID_REQUEST for that key. A
+// group's coordinator is the leader of its partition of __consumer_offsets (this broker, when
+// alone); the first lookup creates the topic, as Kafka does.
 // Transactions are not served yet: their coordinator is not available.
 import { FindCoordinatorApi, type FindCoordinatorRequest, type FindCoordinatorResponse } from '../protocol/generated/find-coordinator.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { defineHandler, type RequestContext } from './handler.js';
+import { OFFSETS_TOPIC } from '../group/offsets-topic.js';
 
 const GROUP = 0;
 const TRANSACTION = 1;
@@ -35,6 +37,8 @@ async function lookup(ctx: RequestContext, key: string, keyType: number): Promis
     if (e instanceof KafkaError) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, `__consumer_offsets is not available: ${e.message}`);
     throw e;
   }
-  const listener = broker.advertised[0];
-  return { key, nodeId: broker.nodeId, host: listener.host, port: listener.port, errorCode: ErrorCode.NONE, errorMessage: null };
+  const leader = broker.cluster.topic(OFFSETS_TOPIC)?.partition(broker.groups.store.topic.partitionFor(key))?.leader ?? -1;
+  const endpoint = broker.cluster.brokers().find((b) => b.nodeId === leader);
+  if (!endpoint) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, `the coordinator of group ${key} is not available: its partition of ${OFFSETS_TOPIC} has no leader`);
+  return { key, nodeId: endpoint.nodeId, host: endpoint.host, port: endpoint.port, errorCode: ErrorCode.NONE, errorMessage: null };
 }

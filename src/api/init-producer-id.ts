@@ -5,7 +5,7 @@
 // partition accepts). Transactional ids need the transaction coordinator, which Strom does
 // not have yet: those get COORDINATOR_NOT_AVAILABLE.
 import { InitProducerIdApi, type InitProducerIdRequest, type InitProducerIdResponse } from '../protocol/generated/init-producer-id.js';
-import { ErrorCode } from '../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { defineHandler } from './handler.js';
 
 const MAX_EPOCH = 32767;
@@ -17,5 +17,11 @@ export const initProducerId = defineHandler(InitProducerIdApi, { min: 0, max: 5 
   if (request.producerId >= 0 && request.producerEpoch >= 0 && request.producerEpoch < MAX_EPOCH - 1) {
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: request.producerId, producerEpoch: request.producerEpoch + 1 };
   }
-  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: ctx.broker.nextProducerId(), producerEpoch: 0 };
+  try {
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: ctx.broker.nextProducerId(), producerEpoch: 0 };
+  } catch (e) {
+    // In a cluster: the next block of ids is still on its way from etcd (retriable).
+    if (e instanceof KafkaError) return { throttleTimeMs: 0, errorCode: e.code, producerId: -1, producerEpoch: -1 };
+    throw e;
+  }
 });

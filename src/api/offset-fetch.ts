@@ -18,10 +18,18 @@ export const offsetFetch = defineHandler(OffsetFetchApi, { min: 0, max: 9 }, (re
     return {
       throttleTimeMs: 0, topics: [], errorCode: ErrorCode.NONE,
       groups: request.groups.map((g) => {
-        const errorCode = ctx.apiVersion >= 9 ? groups.validateOffsetFetch(g.groupId, g.memberId, g.memberEpoch) : ErrorCode.NONE;
+        const errorCode = ctx.apiVersion >= 9 ? groups.validateOffsetFetch(g.groupId, g.memberId, g.memberEpoch) : groups.coordinatorError(g.groupId);
         return { groupId: g.groupId, topics: errorCode === ErrorCode.NONE ? fetchGroup(groups, g.groupId, g.topics) : [], errorCode };
       }),
     };
+  }
+  const elsewhere = groups.coordinatorError(request.groupId);
+  if (elsewhere !== ErrorCode.NONE) {
+    // v0-1 have no top-level error: each partition asked carries it.
+    const topics = ctx.apiVersion >= 2 ? [] : (request.topics ?? []).map((t) => ({
+      name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: elsewhere })),
+    }));
+    return { throttleTimeMs: 0, topics, errorCode: elsewhere, groups: [] };
   }
   // v0 and v1 always name their topics; null (all) exists from v2.
   return { throttleTimeMs: 0, topics: fetchGroup(groups, request.groupId, request.topics), errorCode: ErrorCode.NONE, groups: [] };

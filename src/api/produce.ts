@@ -21,6 +21,7 @@ import { CoreError, buildBatch, decodeBatches, legacyToBatch, visitRecords, type
 import { codecs, codecOf, CompressionError, ZSTD, initCompression } from '../compression/codecs.js';
 import { defineHandler } from './handler.js';
 import type { BrokerContext } from '../broker/context.js';
+import type { PartitionLog } from '../log/partition-log.js';
 import { ABI } from '../core/index.js';
 
 type PartitionResponse = ProduceResponse.PartitionProduceResponse;
@@ -32,7 +33,7 @@ export const produce = defineHandler(ProduceApi, { min: 0, max: 11 }, async (req
   const responses = await Promise.all(request.topicData.map(async (topic) => ({
     name: topic.name,
     partitionResponses: await Promise.all(topic.partitionData.map((p) =>
-      acksValid ? producePartition(ctx.broker, ctx.apiVersion, topic.name, p.index, p.records) : failure(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${request.acks}`))),
+      acksValid ? producePartition(ctx.broker, ctx.apiVersion, topic.name, p.index, p.records, request) : failure(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${request.acks}`))),
   })));
   if (request.acks === 0) {
     const failed = responses.flatMap((t) => t.partitionResponses.filter((p) => p.errorCode !== ErrorCode.NONE).map((p) => `${t.name}-${p.index}: ${p.errorMessage ?? p.errorCode}`));
@@ -57,12 +58,22 @@ class RecordErrors extends KafkaError {
 
 /**
  * Validates and appends one partition's records as Produce `apiVersion` does. The one append
- * path: Kafka Produce and the HTTP gateway's REST produce both come here.
+ * path: Kafka Produce and the HTTP gateway's REST produce both come here. Only the leader
+ * appends; with acks=all (`delivery.acks` -1) the answer waits until the ISR has the records
+ * (in a cluster: min.insync.replicas checked before and after).
  */
-export async function producePartition(broker: BrokerContext, apiVersion: number, topic: string, index: number, records: Buffer | null): Promise<PartitionResponse> {
-  const log = broker.logs.partition(topic, index);
-  if (!log) return failure(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition: ${topic}-${index}`);
+export async function producePartition(broker: BrokerContext, apiVersion: number, topic: string, index: number, records: Buffer | null,
+  delivery: { acks: number; timeoutMs: number }): Promise<PartitionResponse> {
+  let log: PartitionLog;
   try {
+    log = broker.cluster.leaderLog(topic, index);
+  } catch (e) {
+    if (e instanceof KafkaError) return failure(index, e.code, e.message);
+    throw e;
+  }
+  try {
+    // acks=all: refused before anything is written when too few replicas are in sync.
+    if (delivery.acks === -1) broker.cluster.checkInSync(log);
     if (records === null || records.length === 0) throw new KafkaError(ErrorCode.INVALID_RECORD, 'no records');
     if (records.length > log.config.number('segment.bytes')) {
       throw new KafkaError(ErrorCode.RECORD_LIST_TOO_LARGE, `${records.length} bytes exceed segment.bytes ${log.config.number('segment.bytes')}`);
@@ -84,6 +95,7 @@ export async function producePartition(broker: BrokerContext, apiVersion: number
     }
     const result = await log.append(batch);
     if (!result.duplicate) broker.traffic?.produced(topic, batch.length, result.records);
+    if (delivery.acks === -1) await broker.cluster.awaitReplicated(log, result.lastOffset + 1, delivery.timeoutMs);
     return {
       index, errorCode: ErrorCode.NONE, baseOffset: result.baseOffset, logAppendTimeMs: result.logAppendTime,
       logStartOffset: log.logStartOffset, recordErrors: [], errorMessage: null, currentLeader: NO_LEADER,

@@ -80,7 +80,7 @@ export class Broker {
       config, logs, groups, core, regions, memory: new MemoryBudget(config.int('strom.request.memory.max.bytes')),
       fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), config.int('strom.fetch.session.eviction.ms')),
       logger, nodeId: config.nodeId, cluster, advertised: [],
-      nextProducerId: () => producerIds.allocate(), telemetry: new ClientTelemetry(() => telemetrySettings(config)),
+      nextProducerId: () => (node ? node.producerIds.allocate() : producerIds.allocate()), telemetry: new ClientTelemetry(() => telemetrySettings(config)),
     };
     let server: KafkaServer | null = null;
     let ready = false;

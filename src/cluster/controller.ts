@@ -1,13 +1,14 @@
-// What the controller does, as Kafka's controller: it alone changes partition states in
-// etcd (leaders, leader epochs, ISRs), each write a transaction fenced by its election (a
-// deposed controller's write fails) and guarded by the revision of the state it read (two
+// What the controller does, as Kafka's controller: it changes partition states in etcd
+// (leaders, leader epochs, ISRs, replicas), each write a transaction fenced by its election
+// (a deposed controller's write fails) and guarded by the revision of the state it read (two
 // writers cannot both win: the loser reads again). It elects leaders from the ISR when a
 // leader's broker dies (and removes dead brokers from ISRs), brings back leaderless
-// partitions when an ISR member returns, takes ISR changes from leaders (AlterPartition),
-// moves leadership back to preferred replicas on request (ElectLeaders, preferred or
-// unclean), and runs partition reassignments (KIP-455, reassignment.ts): started and
-// cancelled on request, completed when the leader reports every new replica in its ISR.
-// Topics themselves are written by the broker an admin request reaches (topics.ts).
+// partitions when an ISR member returns, moves leadership back to preferred replicas on
+// request (ElectLeaders, preferred or unclean), and runs partition reassignments (KIP-455,
+// reassignment.ts): started and cancelled on request, completed by the ISR change that
+// brings every new replica in. A partition's leader writes its own ISR changes (alterIsr,
+// with the checks of Kafka's AlterPartition, which alterPartition also serves here). Topics
+// themselves are written by the broker an admin request reaches (topics.ts).
 import type { Namespace } from 'etcd3';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { Logger } from '../base/logger.js';
@@ -91,16 +92,8 @@ export class Controller {
   async alterPartition(topicId: string, partition: number, leaderId: number, leaderEpoch: number, partitionEpoch: number, isr: number[]): Promise<PartitionState> {
     this.requireActive();
     const state = this.image.partition(topicId, partition);
-    if (!state) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no partition ${topicId}/${partition}`);
-    if (leaderId !== state.leader || leaderEpoch !== state.leaderEpoch) throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `leader ${leaderId} at epoch ${leaderEpoch}; the partition has ${state.leader} at ${state.leaderEpoch}`);
-    if (partitionEpoch !== state.partitionEpoch) throw new KafkaError(ErrorCode.INVALID_UPDATE_VERSION, `partition epoch ${partitionEpoch}, current ${state.partitionEpoch}`);
-    if (!isr.includes(leaderId) || isr.some((id) => !state.replicas.includes(id))) throw new KafkaError(ErrorCode.INVALID_REQUEST, `ISR ${JSON.stringify(isr)} must hold the leader and only replicas`);
-    const ineligible = isr.filter((id) => !state.isr.includes(id) && !this.image.brokers.has(id));
-    if (ineligible.length > 0) throw new KafkaError(ErrorCode.INELIGIBLE_REPLICA, `replicas ${ineligible.join(', ')} are not alive`);
-    let next: PartitionState = { ...strip(state), isr: [...isr].sort((a, b) => state.replicas.indexOf(a) - state.replicas.indexOf(b)), partitionEpoch: state.partitionEpoch + 1 };
-    // The ISR now holding every replica being added completes a reassignment, in the same write.
-    next = completeReassignment(next, new Set(this.image.brokers.keys())) ?? next;
-    if (!(await this.write(topicId, partition, state, next))) throw new KafkaError(this.active ? ErrorCode.INVALID_UPDATE_VERSION : ErrorCode.NOT_CONTROLLER, 'the partition changed meanwhile');
+    const next = checkIsrChange(this.image, topicId, partition, state, leaderId, leaderEpoch, partitionEpoch, isr);
+    if (!(await this.write(topicId, partition, state!, next))) throw new KafkaError(this.active ? ErrorCode.INVALID_UPDATE_VERSION : ErrorCode.NOT_CONTROLLER, 'the partition changed meanwhile');
     return next;
   }
 
@@ -252,6 +245,41 @@ export class Controller {
     this.logger.info(`controller: ${topicId}/${partition} leader ${next.leader} epoch ${next.leaderEpoch}, replicas ${JSON.stringify(next.replicas)}, ISR ${JSON.stringify(next.isr)}${moving}`);
     return result.header.revision;
   }
+}
+
+/**
+ * A leader's ISR change (AlterPartition) checked against the partition's state: only from
+ * the current leader at the current leader and partition epochs, an ISR of replicas that
+ * keeps the leader, new members alive. Returns the state to write.
+ */
+function checkIsrChange(image: MetadataImage, topicId: string, partition: number, state: VersionedState | undefined,
+  leaderId: number, leaderEpoch: number, partitionEpoch: number, isr: number[]): PartitionState {
+  if (!state) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no partition ${topicId}/${partition}`);
+  if (leaderId !== state.leader || leaderEpoch !== state.leaderEpoch) throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `leader ${leaderId} at epoch ${leaderEpoch}; the partition has ${state.leader} at ${state.leaderEpoch}`);
+  if (partitionEpoch !== state.partitionEpoch) throw new KafkaError(ErrorCode.INVALID_UPDATE_VERSION, `partition epoch ${partitionEpoch}, current ${state.partitionEpoch}`);
+  if (!isr.includes(leaderId) || isr.some((id) => !state.replicas.includes(id))) throw new KafkaError(ErrorCode.INVALID_REQUEST, `ISR ${JSON.stringify(isr)} must hold the leader and only replicas`);
+  const ineligible = isr.filter((id) => !state.isr.includes(id) && !image.brokers.has(id));
+  if (ineligible.length > 0) throw new KafkaError(ErrorCode.INELIGIBLE_REPLICA, `replicas ${ineligible.join(', ')} are not alive`);
+  const next: PartitionState = { ...strip(state), isr: [...isr].sort((a, b) => state.replicas.indexOf(a) - state.replicas.indexOf(b)), partitionEpoch: state.partitionEpoch + 1 };
+  // The ISR now holding every replica being added completes a reassignment, in the same write
+  // (the replicas become the target; a leader that was removed hands over).
+  return completeReassignment(next, new Set(image.brokers.keys())) ?? next;
+}
+
+/**
+ * A leader's own ISR change, written by the leader: the same checks as the controller's
+ * AlterPartition, in one etcd transaction guarded by the revision of the state it checked,
+ * so that it never overwrites an election or another change made meanwhile (the controller's
+ * own writes are guarded the same way). Returns the state written.
+ */
+export async function alterIsr(ns: Namespace, image: MetadataImage, topicId: string, partition: number,
+  leaderId: number, leaderEpoch: number, partitionEpoch: number, isr: number[]): Promise<PartitionState> {
+  const state = image.partition(topicId, partition);
+  const next = checkIsrChange(image, topicId, partition, state, leaderId, leaderEpoch, partitionEpoch, isr);
+  const key = KEYS.partition(topicId, partition);
+  const result = await ns.if(key, 'Mod', '==', state!.modRevision).then(ns.put(key).value(JSON.stringify(next))).commit();
+  if (!result.succeeded) throw new KafkaError(ErrorCode.INVALID_UPDATE_VERSION, `${topicId}/${partition} changed meanwhile`);
+  return next;
 }
 
 /** The state as etcd keeps it (the image's revision left out, a reassignment in progress kept). */

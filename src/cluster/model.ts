@@ -8,11 +8,14 @@
 //   partitions/<topic id>/<n>       a partition's state: leader, leader epoch, ISR, replicas,
 //                                   and a reassignment in progress (adding/removing replicas)
 //   configs/brokers/<id|default>    dynamic broker configs
+//   producer_ids_next               the first producer id no broker has claimed yet
 //
-// The controller alone writes topics/ and partitions/, in transactions that compare its own
-// controller record (so a deposed controller's write fails) and the modification revision of
-// what it read (so two writers can never both win): Kafka's controller epoch and partition
-// epoch, kept by etcd. Brokers read everything through one watch (image.ts).
+// topics/ is written by the broker an admin request reaches, partitions/ by the controller
+// (elections, reassignments) and by each partition's leader (its ISR), in transactions that
+// compare the modification revision of what they read (so two writers can never both win)
+// and, for the controller, its own controller record (so a deposed controller's write fails):
+// Kafka's partition epoch and controller epoch, kept by etcd. Brokers read everything through
+// one watch (image.ts).
 
 interface EndpointRecord {
   /** The listener's name (PLAINTEXT, INTERNAL, ...). */
@@ -76,6 +79,7 @@ export const KEYS = {
   partition: (topicId: string, partition: number) => `partitions/${topicId}/${partition}`,
   brokerConfigs: 'configs/brokers/',
   brokerConfig: (id: number | 'default') => `configs/brokers/${id}`,
+  producerIds: 'producer_ids_next',
 } as const;
 
 /** What a key under the prefix names, for the watch. */

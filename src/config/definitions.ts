@@ -159,6 +159,7 @@ const BROKER_TABLE = [
   { name: 'unclean.leader.election.enable', type: 'boolean', default: 'false', doc: 'In a cluster: whether a replica outside the ISR may become leader when no ISR member is alive (available again, but acknowledged records may be lost).', dynamic: true },
   { name: 'log.message.downconversion.enable', type: 'boolean', default: 'true', doc: 'Down-convert record batches for Fetch v0-3 clients.', dynamic: true },
   { name: 'offsets.topic.num.partitions', type: 'int', default: '50', doc: 'Partitions of __consumer_offsets.', min: 1 },
+  { name: 'offsets.commit.timeout.ms', type: 'int', default: '5000', doc: 'In a cluster: how long an offset commit waits for every in-sync replica of its __consumer_offsets partition before it fails (COORDINATOR_NOT_AVAILABLE; the client retries).', min: 1 },
   { name: 'offsets.topic.replication.factor', type: 'short', default: '3', doc: 'Replication factor of __consumer_offsets; created with fewer replicas (and a warning) when fewer brokers are alive, so one broker alone has 1.', min: 1 },
   { name: 'offsets.retention.minutes', type: 'int', default: '10080', doc: 'Committed offsets of empty groups are kept this long.', min: 1 },
   { name: 'offsets.retention.check.interval.ms', type: 'long', default: '600000', doc: 'How often expired offsets and empty groups are removed.', min: 1 },

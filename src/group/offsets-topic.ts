@@ -6,11 +6,12 @@ import { buildBatch, decodeBatches, type Core } from '../core/index.js';
 import { codecs, initCompression } from '../compression/codecs.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { LogManager } from '../log/log-manager.js';
+import type { PartitionLog } from '../log/partition-log.js';
 import type { ClusterView } from '../broker/cluster-view.js';
 import type { BrokerConfig } from '../config/config.js';
 import { partitionFor } from './records.js';
 
-const OFFSETS_TOPIC = '__consumer_offsets';
+export const OFFSETS_TOPIC = '__consumer_offsets';
 
 export interface OffsetsRecord {
   key: Buffer;
@@ -58,32 +59,42 @@ export class OffsetsTopic {
 
   /**
    * Appends a group's records to its partition in one batch; resolves once they are in the
-   * log. Failures are COORDINATOR_NOT_AVAILABLE (retriable) as Kafka maps them for clients,
-   * or INVALID_COMMIT_OFFSET_SIZE when the batch is too large for the topic.
+   * log and, in a cluster, on every replica of its ISR (Kafka's offsets.commit.required.acks
+   * -1, within offsets.commit.timeout.ms). Failures are COORDINATOR_NOT_AVAILABLE (retriable)
+   * as Kafka maps them for clients, NOT_COORDINATOR when this broker no longer leads the
+   * group's partition, or INVALID_COMMIT_OFFSET_SIZE when the batch is too large for the topic.
    */
   async append(groupId: string, records: OffsetsRecord[]): Promise<void> {
     await this.ensure();
-    const log = this.logs.partition(OFFSETS_TOPIC, this.partitionFor(groupId));
-    if (!log) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${OFFSETS_TOPIC} is not available`);
+    let log: PartitionLog;
+    try {
+      log = this.cluster.leaderLog(OFFSETS_TOPIC, this.partitionFor(groupId));
+    } catch (e) {
+      if (e instanceof KafkaError && e.code === ErrorCode.NOT_LEADER_OR_FOLLOWER) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `this broker is not the coordinator of group ${groupId}`);
+      throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${OFFSETS_TOPIC} is not available`);
+    }
     const now = Date.now();
     const batch = buildBatch(this.core, records.map((r) => ({ key: r.key, value: r.value, timestamp: now })));
     if (batch.length > log.config.number('max.message.bytes')) {
       throw new KafkaError(ErrorCode.INVALID_COMMIT_OFFSET_SIZE, `the commit of ${batch.length} bytes exceeds max.message.bytes of ${OFFSETS_TOPIC}`);
     }
     try {
-      await log.append(batch);
+      const appended = await log.append(batch);
+      await this.cluster.awaitReplicated(log, appended.lastOffset + 1, this.config.int('offsets.commit.timeout.ms'));
     } catch (e) {
+      if (e instanceof KafkaError && e.code === ErrorCode.NOT_LEADER_OR_FOLLOWER) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `this broker is no longer the coordinator of group ${groupId}`);
       throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `cannot write to ${OFFSETS_TOPIC}: ${(e as Error).message}`);
     }
   }
 
-  /** Replays every record of every partition, oldest first. Returns the number of records. */
-  async load(apply: (key: Uint8Array, value: Uint8Array | null, timestamp: number) => void): Promise<number> {
+  /** Replays every record of the partitions `which` picks (all: every one held here), oldest first. Returns the number of records. */
+  async load(apply: (key: Uint8Array, value: Uint8Array | null, timestamp: number) => void, which: (partition: number) => boolean = () => true): Promise<number> {
     const topic = this.logs.topic(OFFSETS_TOPIC);
     if (!topic) return 0;
     await initCompression(); // the batches may be compressed (compression.type of the topic)
     let count = 0;
     for (const log of topic.partitions.values()) {
+      if (!which(log.partition)) continue;
       let offset = log.logStartOffset;
       while (offset < log.logEndOffset) {
         const chunk = await log.read(offset, LOAD_CHUNK, true);

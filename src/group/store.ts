@@ -37,7 +37,7 @@ export class GroupStore {
    * Rebuilds groups and offsets from __consumer_offsets. Members are restored as they were
    * last stored; their sessions start over (the coordinator arms their timers).
    */
-  async load(): Promise<{ groups: number; records: number }> {
+  async load(which?: (partition: number) => boolean): Promise<{ groups: number; records: number }> {
     const records = await this.topic.load((keyBytes, valueBytes) => {
       const key = readKey(keyBytes);
       if (!key) return;
@@ -68,9 +68,14 @@ export class GroupStore {
         return;
       }
       this.restoreGroup(this.getOrCreate(key.group), readGroupValue(valueBytes));
-    });
+    }, which);
     // A group tombstoned after its offsets were written has no group record: keep its offsets.
     return { groups: this.groups.size, records };
+  }
+
+  /** The groups whose records live in `partition` of __consumer_offsets. */
+  groupsOf(partition: number): Group[] {
+    return [...this.groups.values()].filter((g) => this.topic.partitionFor(g.groupId) === partition);
   }
 
   private restoreGroup(group: Group, v: ReturnType<typeof readGroupValue>): void {
