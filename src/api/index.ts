@@ -30,9 +30,16 @@ import { offsetForLeaderEpoch } from './offset-for-leader-epoch.js';
 import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
 import { consumerGroupDescribe } from './consumer-group-describe.js';
 import { describeTopicPartitions } from './describe-topic-partitions.js';
+import { describeProducers } from './describe-producers.js';
+import { addPartitionsToTxn } from './add-partitions-to-txn.js';
+import { addOffsetsToTxn } from './add-offsets-to-txn.js';
+import { endTxn } from './end-txn.js';
+import { writeTxnMarkers } from './write-txn-markers.js';
+import { txnOffsetCommit } from './txn-offset-commit.js';
+import { describeTransactions } from './describe-transactions.js';
+import { listTransactions } from './list-transactions.js';
 import { getTelemetrySubscriptions } from './get-telemetry-subscriptions.js';
 import { pushTelemetry } from './push-telemetry.js';
-import { describeProducers } from './describe-producers.js';
 import { electLeaders } from './elect-leaders.js';
 import { alterPartitionReassignments } from './alter-partition-reassignments.js';
 import { listPartitionReassignments } from './list-partition-reassignments.js';
@@ -67,9 +74,16 @@ export const HANDLERS: readonly Handler[] = [
   consumerGroupHeartbeat,
   consumerGroupDescribe,
   describeTopicPartitions,
+  describeProducers,
+  addPartitionsToTxn,
+  addOffsetsToTxn,
+  endTxn,
+  writeTxnMarkers,
+  txnOffsetCommit,
+  describeTransactions,
+  listTransactions,
   getTelemetrySubscriptions,
   pushTelemetry,
-  describeProducers,
   electLeaders,
   alterPartitionReassignments,
   listPartitionReassignments,

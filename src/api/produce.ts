@@ -14,7 +14,9 @@
 // batch against its producer state; a retried batch is answered with its first append's
 // offsets, a gap with OUT_OF_ORDER_SEQUENCE_NUMBER, an old epoch with INVALID_PRODUCER_EPOCH.
 // A transactional batch for a producer with no transaction open on the partition is first
-// put to the coordinator's verification (KIP-890 part 1) when one is installed.
+// put to the coordinator's verification (KIP-890 part 1) when one is installed; one in a
+// request without a transactional id is TRANSACTIONAL_ID_AUTHORIZATION_FAILED, as Kafka
+// answers it (there is no id to authorize, nor a transaction to verify it against).
 import { ProduceApi, type ProduceRequest, type ProduceResponse } from '../protocol/generated/produce.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { CoreError, buildBatch, decodeBatches, legacyToBatch, visitRecords, type Core, type BatchHeader } from '../core/index.js';
@@ -63,7 +65,7 @@ class RecordErrors extends KafkaError {
  * (in a cluster: min.insync.replicas checked before and after).
  */
 export async function producePartition(broker: BrokerContext, apiVersion: number, topic: string, index: number, records: Buffer | null,
-  delivery: { acks: number; timeoutMs: number }): Promise<PartitionResponse> {
+  delivery: { acks: number; timeoutMs: number; transactionalId?: string | null }): Promise<PartitionResponse> {
   let log: PartitionLog;
   try {
     log = broker.cluster.leaderLog(topic, index);
@@ -89,8 +91,12 @@ export async function producePartition(broker: BrokerContext, apiVersion: number
       checkKeys(broker.core, batch, log.key);
     }
     if (target !== null) batch = recompress(broker.core, batch, target);
+    const transactionalId = delivery.transactionalId ?? null;
+    if (header?.isTransactional && transactionalId === null) {
+      throw new KafkaError(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'a transactional batch needs the transactional id of its producer in the Produce request');
+    }
     if (header?.isTransactional && broker.verifyTransaction && !log.hasOngoingTransaction(header.producerId)) {
-      const refused = await broker.verifyTransaction(topic, index, header.producerId, header.producerEpoch, header.baseSequence);
+      const refused = await broker.verifyTransaction(topic, index, header.producerId, header.producerEpoch, header.baseSequence, transactionalId, apiVersion);
       if (refused !== ErrorCode.NONE) throw new KafkaError(refused, `the transaction coordinator did not verify producer ${header.producerId}'s transaction on ${topic}-${index}`);
     }
     const result = await log.append(batch);

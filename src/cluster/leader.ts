@@ -86,10 +86,14 @@ export class Leadership {
     }
   }
 
-  /** ISR members that have not caught up for `lagMs` leave it (never the leader). */
+  /** ISR members behind the log end that have not caught up for `lagMs` leave it (never the leader; Kafka's isCaughtUp). */
   checkLag(lagMs: number): void {
     const now = Date.now();
-    const lagging = this.state.isr.filter((id) => id !== this.me && now - (this.followers.get(id)?.lastCaughtUpMs ?? 0) > lagMs);
+    const end = this.log.logEndOffset;
+    const lagging = this.state.isr.filter((id) => {
+      const f = this.followers.get(id);
+      return id !== this.me && (!f || (f.logEndOffset !== end && now - f.lastCaughtUpMs > lagMs));
+    });
     if (lagging.length > 0) this.propose(this.state.isr.filter((id) => !lagging.includes(id)));
   }
 

@@ -58,6 +58,12 @@ interface CommitRequest {
   offsets: { topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }[];
 }
 
+/** TxnOffsetCommit: a commit inside `producerId`'s transaction (KIP-98; v3+ carry the member, KIP-447). */
+interface TxnCommitRequest extends CommitRequest {
+  producerId: number;
+  producerEpoch: number;
+}
+
 const NO_BYTES = Buffer.alloc(0);
 
 export class GroupCoordinator {
@@ -535,6 +541,68 @@ export class GroupCoordinator {
     if (error !== ErrorCode.NONE) return all(error);
     const member = group.members.get(req.memberId);
     if (member) this.heartbeatReceived(group, member);
+    const { codes, accepted } = this.checkOffsets(req, partitionExists);
+    try {
+      await this.store.commit(group, accepted);
+    } catch (e) {
+      error = e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR;
+      return codes.map((c) => (c === ErrorCode.NONE ? error : c));
+    }
+    return codes;
+  }
+
+  /**
+   * TxnOffsetCommit (Kafka's handleTxnCommitOffsets): the member checks of a commit, except
+   * that a commit without a member (generation -1, as before KIP-447) is accepted while the
+   * group has members; the offsets are written at once as the producer's transactional batch
+   * and become the group's committed offsets only when its transaction commits
+   * (completeTransaction). One error code per partition, in request order.
+   */
+  async commitTransactionalOffsets(req: TxnCommitRequest, partitionExists: (topic: string, partition: number) => boolean): Promise<number[]> {
+    const all = (code: number) => req.offsets.map(() => code);
+    await this.ensureReady();
+    const group = this.store.getOrCreate(req.groupId);
+    let error = this.txnCommitError(group, req);
+    if (error !== ErrorCode.NONE) return all(error);
+    const { codes, accepted } = this.checkOffsets(req, partitionExists);
+    try {
+      await this.store.commitTransactional(group, { producerId: req.producerId, producerEpoch: req.producerEpoch }, accepted);
+    } catch (e) {
+      error = e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR;
+      return codes.map((c) => (c === ErrorCode.NONE ? error : c));
+    }
+    return codes;
+  }
+
+  /**
+   * A transaction marker of `producerId` was written to `partition` of __consumer_offsets:
+   * the offsets its transaction committed to groups of that partition take effect (commit),
+   * or are dropped (abort).
+   */
+  completeTransaction(producerId: number, partition: number, commit: boolean): void {
+    this.store.completeTransaction(producerId, partition, commit);
+  }
+
+  /** Whether an offset of this partition is pending in a transaction (OffsetFetch's require_stable, KIP-447). */
+  isOffsetPending(groupId: string, topic: string, partition: number): boolean {
+    return this.store.txnOffsets.isPending(groupId, topic, partition);
+  }
+
+  /** Kafka's validateOffsetCommit with isTransactional (classic), or the consumer group's rule. */
+  private txnCommitError(group: Group, req: CommitRequest): number {
+    if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    // The version rule of consumer-protocol members (OffsetCommit v9+) is not a transactional commit's.
+    if (group.consumer) return group.consumer.validateOffsetCommit(req.memberId, req.generationId, 9);
+    if (req.generationId < 0 && group.is('Empty')) return ErrorCode.NONE;
+    if (req.generationId < 0 && req.memberId === '' && req.groupInstanceId === null) return ErrorCode.NONE;
+    if (group.isStaticMemberFenced(req.groupInstanceId, req.memberId)) return ErrorCode.FENCED_INSTANCE_ID;
+    if (!group.members.has(req.memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (req.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    return ErrorCode.NONE;
+  }
+
+  /** Per partition: unknown, metadata too large, or accepted (stamped now). */
+  private checkOffsets(req: CommitRequest, partitionExists: (topic: string, partition: number) => boolean): { codes: number[]; accepted: OffsetToCommit[] } {
     const maxMetadata = this.config.int('offset.metadata.max.bytes');
     const now = Date.now();
     const codes: number[] = [];
@@ -548,13 +616,7 @@ export class GroupCoordinator {
         accepted.push({ topic: o.topic, partition: o.partition, offset: o.offset, leaderEpoch: o.leaderEpoch, metadata, commitTimestamp: now });
       }
     }
-    try {
-      await this.store.commit(group, accepted);
-    } catch (e) {
-      error = e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR;
-      return codes.map((c) => (c === ErrorCode.NONE ? error : c));
-    }
-    return codes;
+    return { codes, accepted };
   }
 
   private commitError(group: Group, req: CommitRequest): number {
