@@ -15,6 +15,7 @@ import { freePort, stopEtcds } from '../helpers/etcd.js';
 import { requireExternal } from '../helpers/external.js';
 import { waitFor } from '../helpers/wait.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { partitionFor } from '../../src/group/records.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 
 requireExternal('etcd-server');
@@ -143,6 +144,18 @@ async function topicId(topic: string): Promise<string> {
 }
 
 describe('starting a cluster broker', () => {
+  it('finds each group\'s coordinator at the leader of its partition of __consumer_offsets', async () => {
+    const c = await RawClient.connect(cluster.broker(1).port);
+    try {
+      const groups = await c.request(10, 4, { key: '', keyType: 0, coordinatorKeys: ['g-a', 'g-b', 'g-c', 'g-d'] });
+      const md = await admin.fetchTopicMetadata({ topics: ['__consumer_offsets'] });
+      const leaderOf = new Map(md.topics[0].partitions.map((p) => [p.partitionId, p.leader]));
+      for (const k of groups.coordinators) expect([k.key, k.errorCode, k.nodeId]).toEqual([k.key, 0, leaderOf.get(partitionFor(k.key, leaderOf.size))]);
+    } finally {
+      c.close();
+    }
+  });
+
   it('refuses zookeeper.connect, pointing to etcd.connect', async () => {
     await expect(startBroker({ overrides: { 'zookeeper.connect': 'localhost:2181' } })).rejects.toThrow(/zookeeper\.connect.*etcd\.connect/s);
   });
