@@ -11,7 +11,10 @@ import { ConfigError, TopicConfig, type BrokerConfig, type Listener } from '../c
 import { checkNewTopic, type LogManager } from '../log/log-manager.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import type { Logger } from '../base/logger.js';
-import { checkLeaderEpoch, type BrokerView, type ClusterView, type NewTopic, type PartitionView, type TopicView } from '../broker/cluster-view.js';
+import {
+  checkLeaderEpoch, type BrokerView, type ClusterView, type ElectionType, type NewTopic, type OngoingReassignment, type PartitionResult,
+  type PartitionView, type ReassignmentChange, type TopicPartition, type TopicView,
+} from '../broker/cluster-view.js';
 import { MetadataImage } from './image.js';
 import { BrokerRegistry } from './registry.js';
 import { ControllerElection } from './election.js';
@@ -21,6 +24,7 @@ import { Leadership } from './leader.js';
 import { ReplicaFetcher } from './replica-fetcher.js';
 import { ClusterProducerIds } from './producer-ids.js';
 import { KEYS, type PartitionState, type TopicRecord } from './model.js';
+import { ongoingReassignments } from './reassignment.js';
 
 /** How long a start waits for etcd at least (the session timeout when longer). */
 const CONNECT_TIMEOUT_MIN_MS = 5000;
@@ -494,6 +498,24 @@ export class ClusterNode implements ClusterView {
 
   replicaFetched(log: PartitionLog, replicaId: number, fetchOffset: number): void {
     this.leadershipOf(log).followerFetched(replicaId, fetchOffset);
+  }
+
+  electLeaders(type: ElectionType, partitions: TopicPartition[] | null): Promise<PartitionResult[]> {
+    return this.activeController().electLeaders(type, partitions);
+  }
+
+  alterPartitionReassignments(changes: ReassignmentChange[]): Promise<PartitionResult[]> {
+    return this.activeController().alterPartitionReassignments(changes);
+  }
+
+  listPartitionReassignments(partitions: TopicPartition[] | null): OngoingReassignment[] {
+    return ongoingReassignments(this.image, partitions);
+  }
+
+  /** The controller, if this broker is it: admin requests that change partition states are its alone (clients retry NOT_CONTROLLER at the controller). */
+  private activeController(): Controller {
+    if (!this.controller?.active) throw new KafkaError(ErrorCode.NOT_CONTROLLER, `broker ${this.nodeId} is not the controller (the controller is ${this.controllerId()})`);
+    return this.controller;
   }
 }
 
