@@ -3,6 +3,7 @@
 import { DescribeClusterApi, type DescribeClusterRequest, type DescribeClusterResponse } from '../protocol/generated/describe-cluster.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { defineHandler } from './handler.js';
+import { advertisedFor } from '../broker/context.js';
 import { CLUSTER_OPERATIONS, NO_OPERATIONS } from './acl-operations.js';
 
 export const describeCluster = defineHandler(DescribeClusterApi, { min: 0, max: 1 }, (request: DescribeClusterRequest, ctx): DescribeClusterResponse => {
@@ -15,7 +16,7 @@ export const describeCluster = defineHandler(DescribeClusterApi, { min: 0, max: 
     endpointType: request.endpointType,
     clusterId: broker.clusterId,
     controllerId: broker.nodeId,
-    brokers: brokersWanted ? broker.advertised.slice(0, 1).map((l) => ({ brokerId: broker.nodeId, host: l.host, port: l.port, rack: null })) : [],
+    brokers: brokersWanted ? [advertisedFor(broker, ctx.listenerName)].map((l) => ({ brokerId: broker.nodeId, host: l.host, port: l.port, rack: null })) : [],
     clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : NO_OPERATIONS,
   };
 });

@@ -8,6 +8,7 @@
 import { FindCoordinatorApi, type FindCoordinatorRequest, type FindCoordinatorResponse } from '../protocol/generated/find-coordinator.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { defineHandler, type RequestContext } from './handler.js';
+import { advertisedFor } from '../broker/context.js';
 
 const GROUP = 0;
 const TRANSACTION = 1;
@@ -35,6 +36,6 @@ async function lookup(ctx: RequestContext, key: string, keyType: number): Promis
     if (e instanceof KafkaError) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, `__consumer_offsets is not available: ${e.message}`);
     throw e;
   }
-  const listener = broker.advertised[0];
+  const listener = advertisedFor(broker, ctx.listenerName);
   return { key, nodeId: broker.nodeId, host: listener.host, port: listener.port, errorCode: ErrorCode.NONE, errorMessage: null };
 }

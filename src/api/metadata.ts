@@ -13,7 +13,7 @@ import { ZERO_UUID } from '../protocol/codec.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { topicNameError } from '../storage/layout.js';
 import { defineHandler } from './handler.js';
-import type { BrokerContext } from '../broker/context.js';
+import { advertisedFor, type BrokerContext } from '../broker/context.js';
 import type { Topic } from '../log/log-manager.js';
 import { TOPIC_OPERATIONS, CLUSTER_OPERATIONS, NO_OPERATIONS } from './acl-operations.js';
 
@@ -54,7 +54,7 @@ export const metadata = defineHandler(MetadataApi, { min: 0, max: 13 }, async (r
   }
   return {
     throttleTimeMs: 0,
-    brokers: broker.advertised.map((l) => ({ nodeId: broker.nodeId, host: l.host, port: l.port, rack: null })).slice(0, 1),
+    brokers: [advertisedFor(broker, ctx.listenerName)].map((l) => ({ nodeId: broker.nodeId, host: l.host, port: l.port, rack: null })),
     clusterId: broker.clusterId,
     controllerId: broker.nodeId,
     topics,

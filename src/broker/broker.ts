@@ -1,5 +1,6 @@
 // A Strom broker: one shared core memory, the append workers, the logs, and the Kafka
 // listeners, started and stopped in order.
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { availableParallelism } from 'node:os';
 import { Core, MemoryBudget, RegionPool } from '../core/index.js';
@@ -15,6 +16,12 @@ import { ProducerIds } from './producer-ids.js';
 import { FetchSessionCache } from './fetch-sessions.js';
 import { GroupCoordinator } from '../group/coordinator.js';
 import { HttpGateway } from '../http/gateway.js';
+import { ScramCredentialStore } from '../security/credentials.js';
+import { listenerSecurity, type ListenerSecurity } from '../security/listener-security.js';
+import { listenerTls } from '../security/tls-options.js';
+import { PasswordVerifier } from '../security/passwords.js';
+import type { AuthenticationEvent } from '../security/sasl.js';
+import { parsePlainUsers } from '../security/jaas.js';
 
 export const STROM_VERSION = '0.1.0';
 
@@ -35,6 +42,10 @@ export class Broker {
 
   static async start(config: BrokerConfig, logger: Logger): Promise<Broker> {
     for (const warning of config.warnings) logger.warn(warning);
+    // Every listener's TLS and SASL settings first: a bad one stops the start before anything opens.
+    const security: ListenerSecurity[] = config.listeners.map((l) => listenerSecurity(config, l));
+    const httpListeners = config.httpListeners;
+    const httpsTls = httpListeners.some((l) => l.name === 'HTTPS') ? listenerTls(config, 'HTTPS') : null;
     const compression = initCompression(); // in the background; users of zstd await it
     compression.catch((e) => logger.error(`compression codecs failed to load: ${(e as Error).message}`));
     const core = Core.create({ initialBytes: 16 << 20, maximumBytes: 4 * 1024 ** 3 - 65536 });
@@ -53,16 +64,24 @@ export class Broker {
       throw e;
     }
     const producerIds = new ProducerIds(logs.dir);
+    const credentials = ScramCredentialStore.open(logs.dir);
     const context: { -readonly [K in keyof BrokerContext]: BrokerContext[K] } = {
-      config, logs, groups, core, regions, memory: new MemoryBudget(config.int('strom.request.memory.max.bytes')),
+      config, logs, groups, core, regions, credentials, memory: new MemoryBudget(config.int('strom.request.memory.max.bytes')),
       fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), config.int('strom.fetch.session.eviction.ms')),
       logger, nodeId: config.nodeId, clusterId: logs.clusterId, advertised: [],
       nextProducerId: () => producerIds.allocate(),
     };
     let server: KafkaServer | null = null;
     let ready = false;
-    const httpListeners = config.httpListeners;
+    const failureDelayMs = config.int('connection.failed.authentication.delay.ms');
     const gateway = httpListeners.length === 0 ? null : new HttpGateway(() => context, {
+      tls: httpsTls,
+      authentication: config.string('http.authentication.method') !== 'BASIC' ? null : {
+        realm: config.string('http.authentication.realm'),
+        skipPaths: new Set(config.list('http.authentication.skip.paths')),
+        verifier: new PasswordVerifier(plainPasswords(security, config), credentials, config.int('http.authentication.cache.max.entries')),
+        failureDelayMs,
+      },
       allowedOrigins: config.httpAllowedOrigins,
       maxBodyBytes: config.int('http.max.body.bytes'),
       maxConnections: config.int('http.max.connections'),
@@ -85,13 +104,24 @@ export class Broker {
       maxInflightBytes: queuedBytes > 0 ? queuedBytes : 2 * maxRequestBytes,
       maxUnsentBytes: config.int('strom.connection.max.unsent.bytes'),
       idleMs: config.int('connections.max.idle.ms'),
+      saslMaxReceiveBytes: config.int('sasl.server.max.receive.size'),
       onRequest: gateway ? (api, seconds) => gateway.metrics.kafkaRequest(api, seconds) : undefined,
       onFailure: gateway ? () => gateway.metrics.connectionFailures.inc() : undefined,
-    }, config.int('max.connections'));
+    }, config.int('max.connections'), {
+      credentials, failureDelayMs, fakeSaltKey: randomBytes(32),
+      succeeded: (e) => {
+        logger.debug(`${e.reauthentication ? 're-authenticated' : 'authenticated'} ${e.address} on listener ${e.listener} as ${e.principal} (${e.mechanism})`);
+        gateway?.metrics.kafkaAuthentications.inc(authLabels(e, 'success'));
+      },
+      failed: (e) => {
+        logger.info(`failed ${e.reauthentication ? 're-authentication' : 'authentication'} of ${e.address} on listener ${e.listener} (${e.mechanism || 'no mechanism'}): ${e.reason}`);
+        gateway?.metrics.kafkaAuthentications.inc(authLabels(e, 'failure'));
+      },
+    });
     server = kafka;
     let bound: Listener[];
     try {
-      bound = await kafka.listen(config.listeners);
+      bound = await kafka.listen(security);
       if (gateway) {
         await gateway.listen(httpListeners);
         logger.info(`HTTP gateway backend: ${gateway.backendDetail}`);
@@ -124,8 +154,36 @@ export class Broker {
   }
 }
 
-/** advertised.listeners, else the bound listeners (an empty host becomes this machine's name). */
+/**
+ * Each listener's address as clients are told it: its advertised.listeners entry, else the
+ * bound address (an empty host becomes this machine's name).
+ */
 function advertise(config: BrokerConfig, bound: Listener[]): Listener[] {
-  if (config.isExplicit('advertised.listeners')) return config.advertisedListeners;
-  return bound.map((l) => ({ ...l, host: l.host === '' || l.host === '0.0.0.0' || l.host === '::' ? hostname() : l.host }));
+  const advertised = config.isExplicit('advertised.listeners') ? config.advertisedListeners : [];
+  return bound.map((l) => {
+    const named = advertised.find((a) => a.name === l.name);
+    if (named) return { name: l.name, host: named.host, port: named.port };
+    return { ...l, host: l.host === '' || l.host === '0.0.0.0' || l.host === '::' ? hostname() : l.host };
+  });
+}
+
+function authLabels(e: AuthenticationEvent, result: 'success' | 'failure') {
+  return { listener: e.listener, mechanism: e.mechanism || 'none', kind: e.reauthentication ? 'reauthentication' : 'authentication', result };
+}
+
+/**
+ * The PLAIN users the HTTP gateway's Basic authentication accepts: strom.sasl.plain.users and
+ * every SASL listener's (a user may have a password per listener: each is accepted).
+ */
+function plainPasswords(security: ListenerSecurity[], config: BrokerConfig): Map<string, Set<string>> {
+  const users = new Map<string, Set<string>>();
+  const add = (map: ReadonlyMap<string, string>) => {
+    for (const [name, password] of map) {
+      if (!users.has(name)) users.set(name, new Set());
+      users.get(name)!.add(password);
+    }
+  };
+  add(parsePlainUsers(config.raw('strom.sasl.plain.users')));
+  for (const ls of security) if (ls.sasl) add(ls.sasl.plainUsers);
+  return users;
 }

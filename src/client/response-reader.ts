@@ -34,6 +34,17 @@ export class ResponseReader {
     return this.area.subarray(this.fill);
   }
 
+  /** Bytes that arrived in a buffer of the socket's own (TLS): copied in, as reads would land. */
+  write(chunk: Uint8Array): void {
+    for (let at = 0; at < chunk.length && !this.stopped;) {
+      const into = this.nextBuffer();
+      const n = Math.min(into.length, chunk.length - at);
+      into.set(chunk.subarray(at, at + n));
+      at += n;
+      this.filled(n);
+    }
+  }
+
   /** The socket wrote n bytes into the last nextBuffer(). */
   filled(n: number): void {
     if (this.stopped) return;

@@ -8,6 +8,7 @@ import { resolveTargets } from './targets.js';
 import { newHistogram, record } from './histogram.js';
 import { Reporter, type PerfResult } from './report.js';
 import { runFetchLoop } from './fetch-loop.js';
+import type { ClientSecurity } from '../client/security.js';
 
 export interface ConsumePerfOptions {
   bootstrapServer: string;
@@ -21,6 +22,8 @@ export interface ConsumePerfOptions {
   timeoutMs: number;
   maxDurationMs: number;
   requestTimeoutMs: number;
+  /** TLS and SASL of every connection (--command-config). */
+  security?: ClientSecurity;
   reportingIntervalMs: number;
   json: boolean;
   quiet?: boolean;
@@ -29,7 +32,7 @@ export interface ConsumePerfOptions {
 }
 
 export async function consumePerf(o: ConsumePerfOptions): Promise<PerfResult> {
-  const cluster = new Cluster(o.bootstrapServer, { clientId: 'strom-perf', requestTimeoutMs: o.requestTimeoutMs });
+  const cluster = new Cluster(o.bootstrapServer, { clientId: 'strom-perf', requestTimeoutMs: o.requestTimeoutMs, security: o.security });
   try {
     const leaders = await resolveTargets(cluster, o.topic, undefined);
     const partitions = leaders.flatMap((l) => l.partitions);
@@ -45,7 +48,7 @@ export async function consumePerf(o: ConsumePerfOptions): Promise<PerfResult> {
     const { positions } = await runFetchLoop({
       topic: o.topic, leaders, start, maxRecords: o.messages, idleTimeoutMs: o.timeoutMs, maxDurationMs: o.maxDurationMs,
       maxWaitMs: o.maxWaitMs, minBytes: 1, fetchMaxBytes: o.fetchMaxBytes, partitionMaxBytes: o.partitionMaxBytes,
-      requestTimeoutMs: o.requestTimeoutMs, sessions: o.sessions,
+      requestTimeoutMs: o.requestTimeoutMs, sessions: o.sessions, security: o.security,
       onRequests: (_fetches, bytes) => { requestBytes += bytes; },
       onFetch: (records, bytes, latencyUs) => {
         fetches++;

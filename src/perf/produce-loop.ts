@@ -13,6 +13,7 @@ import { Connection } from '../client/connection.js';
 import { ThroughputLimiter } from './limiter.js';
 import { newHistogram, record, type Histogram } from './histogram.js';
 import { ABI } from '../core/index.js';
+import type { ClientSecurity } from '../client/security.js';
 
 export interface LeaderTarget {
   host: string;
@@ -42,6 +43,8 @@ export interface ProduceLoopConfig {
   /** e2e: each value starts with the send time (float64 ms, performance.timeOrigin + now()) and batches are built at send time. */
   stampValues?: boolean;
   clientId?: string;
+  /** TLS and SASL of every connection (--command-config). */
+  security?: ClientSecurity;
 }
 
 export interface ProduceProgress {
@@ -158,7 +161,7 @@ export async function runProduceLoop(config: ProduceLoopConfig, report: (p: Prod
   for (let i = 0; i < poolSize && !config.stampValues; i++) batchOf(perBatch);
 
   const connections = await Promise.all(config.leaders.map(async (l) => {
-    const c = await Connection.open(l.host, l.port, { clientId: config.clientId ?? 'strom-perf', requestTimeoutMs: config.requestTimeoutMs });
+    const c = await Connection.open(l.host, l.port, { clientId: config.clientId ?? 'strom-perf', requestTimeoutMs: config.requestTimeoutMs, security: config.security });
     return { leader: l, connection: c, version: c.version(ProduceApi, 3, 9), inFlight: 0 };
   }));
 
