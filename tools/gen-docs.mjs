@@ -27,7 +27,7 @@ const brokerTable = ['| key | type | default | |', '| --- | --- | --- | --- |',
   ...BROKER_CONFIGS.map((d) => `| \`${d.name}\` | ${d.type} | ${d.default === null ? '' : `\`${escape(d.default)}\``} | ${escape(d.doc)}${d.dynamic ? ' *Dynamic.*' : ''}${d.effective === false ? ' *No effect.*' : ''} |`)].join('\n');
 
 const topicTable = ['| key | default from | default | |', '| --- | --- | --- | --- |',
-  ...TOPIC_CONFIGS.map((d) => `| \`${d.name}\` | ${d.brokerSynonyms.map((s) => `\`${s}\``).join(', ')} | \`${escape(d.default)}\` | ${escape(d.doc)} |`)].join('\n');
+  ...TOPIC_CONFIGS.map((d) => `| \`${d.name}\` | ${d.brokerSynonyms.map((s) => `\`${s}\``).join(', ')} | ${d.default === '' ? '' : `\`${escape(d.default)}\``} | ${escape(d.doc)}${d.effective === false ? ' *No effect.*' : ''} |`)].join('\n');
 
 const sections = { 'docs/COMPATIBILITY.md': { apis }, 'docs/CONFIGURATION.md': { broker: brokerTable, topic: topicTable } };
 let stale = false;

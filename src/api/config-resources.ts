@@ -13,9 +13,9 @@ export const RESOURCE_BROKER = 4;
 /** The current configs of a resource that alterations start from. */
 export function currentConfigs(broker: BrokerContext, type: number, name: string): Record<string, string> {
   if (type === RESOURCE_TOPIC) {
-    const topic = broker.logs.topic(name);
+    const topic = broker.cluster.topic(name);
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist`);
-    return { ...topic.overrides };
+    return { ...topic.configs };
   }
   if (type === RESOURCE_BROKER) {
     if (name !== '' && name !== String(broker.nodeId)) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${name}`);
@@ -35,7 +35,7 @@ export async function applyConfigs(broker: BrokerContext, type: number, name: st
   try {
     if (type === RESOURCE_TOPIC) {
       TopicConfig.validate(configs);
-      if (!validateOnly) await broker.logs.setTopicConfigs(name, configs);
+      if (!validateOnly) await broker.cluster.setTopicConfigs(name, configs);
     } else {
       for (const [key, value] of Object.entries(configs)) broker.config.validateDynamic(key, value);
       if (!validateOnly) await broker.logs.setBrokerConfigs(configs);

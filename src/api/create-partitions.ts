@@ -1,5 +1,6 @@
 // CreatePartitions (key 37), versions 0-3: raises a topic's partition count (never lowers
-// it: INVALID_PARTITIONS). Assignments, when given, must name this broker alone.
+// it: INVALID_PARTITIONS). Assignments, when given, place the new partitions' replicas (one
+// broker: this broker alone).
 import { CreatePartitionsApi, type CreatePartitionsRequest, type CreatePartitionsResponse } from '../protocol/generated/create-partitions.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { defineHandler } from './handler.js';
@@ -11,15 +12,7 @@ export const createPartitions = defineHandler(CreatePartitionsApi, { min: 0, max
     try {
       if (seen.has(t.name)) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Duplicate topic ${t.name} in the request`);
       seen.add(t.name);
-      const topic = ctx.broker.logs.topic(t.name);
-      if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${t.name}' does not exist.`);
-      if (t.count <= topic.partitions.length) {
-        throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${topic.partitions.length} partitions, which is higher than or equal to the requested ${t.count}.`);
-      }
-      if (t.assignments && (t.assignments.length !== t.count - topic.partitions.length || t.assignments.some((a) => a.brokerIds.length !== 1 || a.brokerIds[0] !== ctx.broker.nodeId))) {
-        throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Each new partition must be assigned to broker ${ctx.broker.nodeId} alone`);
-      }
-      if (!request.validateOnly) await ctx.broker.logs.createPartitions(t.name, t.count);
+      await ctx.broker.cluster.createPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds) ?? null, request.validateOnly);
       results.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
     } catch (e) {
       if (!(e instanceof KafkaError)) throw e;

@@ -1,6 +1,6 @@
 // CreateTopics (key 19), versions 0-7. -1 partitions/replication factor (v4+) take the
-// broker defaults; a replication factor above 1 cannot be met by one broker; manual
-// assignments must name this broker. v1 adds ValidateOnly and error messages; v5+ return
+// broker defaults; the cluster view places the replicas (one broker: a replication factor
+// above 1 cannot be met, and manual assignments must name this broker). v1 adds ValidateOnly and error messages; v5+ return
 // the created topic's partitions, replication factor and configs; v7 its topic id (KIP-516;
 // zero when the topic was not created: an error, or ValidateOnly).
 // Duplicate names in one request are all refused (INVALID_REQUEST), as Kafka does.
@@ -40,32 +40,32 @@ async function create(broker: BrokerContext, t: CreateTopicsRequest.CreatableTop
     configs[c.name] = c.value;
   }
   let partitions = t.numPartitions;
+  let replicationFactor = t.replicationFactor;
+  let assignment: number[][] | undefined;
   if (t.assignments.length > 0) {
     if (t.numPartitions !== -1 || t.replicationFactor !== -1) {
       throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
     }
+    assignment = [];
     for (const a of t.assignments) {
-      if (a.brokerIds.length !== 1 || a.brokerIds[0] !== broker.nodeId) {
-        throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Partition ${a.partitionIndex} must be assigned to broker ${broker.nodeId} alone`);
+      if (a.partitionIndex < 0 || a.partitionIndex >= t.assignments.length || assignment[a.partitionIndex]) {
+        throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Partitions should be consecutive starting at 0, each assigned once.');
       }
+      assignment[a.partitionIndex] = a.brokerIds;
     }
-    partitions = t.assignments.length;
+    partitions = assignment.length;
+    replicationFactor = assignment[0].length;
   } else {
     if (partitions === -1) partitions = broker.config.int('num.partitions');
-    const replication = t.replicationFactor === -1 ? broker.config.int('default.replication.factor') : t.replicationFactor;
-    if (replication < 1) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
-    if (replication > 1) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${replication} time(s): The target replication factor of ${replication} cannot be reached because only 1 broker(s) are registered.`);
+    if (replicationFactor === -1) replicationFactor = broker.config.int('default.replication.factor');
+    if (replicationFactor < 1) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
   }
-  broker.logs.validateNewTopic(t.name, partitions, configs);
-  let topicId = ZERO_UUID;
-  if (!validateOnly) {
-    topicId = (await broker.logs.createTopic(t.name, partitions, configs)).topicId;
-    broker.logger.info(`created topic ${t.name} with ${partitions} partition(s), topic id ${topicId}`);
-  }
+  const topicId = await broker.cluster.createTopic({ name: t.name, partitions, replicationFactor, configs, assignment, validateOnly });
+  if (!validateOnly) broker.logger.info(`created topic ${t.name} with ${partitions} partition(s), replication factor ${replicationFactor}, topic id ${topicId}`);
   return {
-    topicId,
+    topicId: topicId || ZERO_UUID,
     numPartitions: partitions,
-    replicationFactor: 1,
+    replicationFactor,
     configs: describeTopicConfigs(broker.config, configs).map((c) => ({ name: c.name, value: c.value, readOnly: c.readOnly, configSource: c.source, isSensitive: c.isSensitive })),
   };
 }

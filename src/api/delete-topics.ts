@@ -22,7 +22,7 @@ export const deleteTopics = defineHandler(DeleteTopicsApi, { min: 0, max: 6 }, a
   }
   // A name whose topic is also asked for by id is that topic twice.
   for (const t of wanted) {
-    const byName = t.name !== null && t.topicId === ZERO_UUID ? ctx.broker.logs.topic(t.name) : undefined;
+    const byName = t.name !== null && t.topicId === ZERO_UUID ? ctx.broker.cluster.topic(t.name) : undefined;
     if (byName && times.has(`id:${byName.topicId}`)) {
       times.set(`name:${t.name}`, 2);
       times.set(`id:${byName.topicId}`, 2);
@@ -41,15 +41,15 @@ export const deleteTopics = defineHandler(DeleteTopicsApi, { min: 0, max: 6 }, a
 });
 
 async function deleteOne(ctx: RequestContext, t: DeleteTopicsRequest.DeleteTopicState): Promise<Result> {
-  const { logs, logger } = ctx.broker;
-  const topic = t.name !== null ? logs.topic(t.name) : logs.topicById(t.topicId);
+  const { cluster, logger } = ctx.broker;
+  const topic = t.name !== null ? cluster.topic(t.name) : cluster.topicById(t.topicId);
   if (!topic && t.name === null) {
     return { name: null, topicId: t.topicId, errorCode: ErrorCode.UNKNOWN_TOPIC_ID, errorMessage: `Topic id ${t.topicId} does not exist.` };
   }
   const name = topic?.name ?? t.name!;
   const result: Result = { name, topicId: topic?.topicId ?? ZERO_UUID, errorCode: ErrorCode.NONE, errorMessage: null };
   try {
-    await logs.deleteTopic(name);
+    await cluster.deleteTopic(name);
     logger.info(`deleted topic ${name} (topic id ${result.topicId})`);
   } catch (e) {
     if (!(e instanceof KafkaError)) throw e;

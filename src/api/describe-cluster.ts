@@ -3,7 +3,6 @@
 import { DescribeClusterApi, type DescribeClusterRequest, type DescribeClusterResponse } from '../protocol/generated/describe-cluster.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { defineHandler } from './handler.js';
-import { advertisedFor } from '../broker/context.js';
 import { CLUSTER_OPERATIONS, NO_OPERATIONS } from './acl-operations.js';
 
 export const describeCluster = defineHandler(DescribeClusterApi, { min: 0, max: 1 }, (request: DescribeClusterRequest, ctx): DescribeClusterResponse => {
@@ -14,9 +13,9 @@ export const describeCluster = defineHandler(DescribeClusterApi, { min: 0, max: 
     errorCode: brokersWanted ? ErrorCode.NONE : ErrorCode.INVALID_REQUEST,
     errorMessage: brokersWanted ? null : `Endpoint type ${request.endpointType} is not served by a broker`,
     endpointType: request.endpointType,
-    clusterId: broker.clusterId,
-    controllerId: broker.nodeId,
-    brokers: brokersWanted ? [advertisedFor(broker, ctx.listenerName)].map((l) => ({ brokerId: broker.nodeId, host: l.host, port: l.port, rack: null })) : [],
+    clusterId: broker.cluster.clusterId,
+    controllerId: broker.cluster.controllerId(),
+    brokers: brokersWanted ? broker.cluster.brokers(ctx.listenerName).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })) : [],
     clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : NO_OPERATIONS,
   };
 });

@@ -16,9 +16,9 @@ export const describeConfigs = defineHandler(DescribeConfigsApi, { min: 0, max: 
     try {
       let described;
       if (resource.resourceType === RESOURCE_TOPIC) {
-        const topic = ctx.broker.logs.topic(resource.resourceName);
+        const topic = ctx.broker.cluster.topic(resource.resourceName);
         if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${resource.resourceName} does not exist`);
-        described = describeTopicConfigs(ctx.broker.config, topic.overrides);
+        described = describeTopicConfigs(ctx.broker.config, topic.configs);
       } else if (resource.resourceType === RESOURCE_BROKER) {
         if (resource.resourceName !== '' && resource.resourceName !== String(ctx.broker.nodeId)) {
           throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${ctx.broker.nodeId}, but received ${resource.resourceName}`);

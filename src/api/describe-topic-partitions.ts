@@ -9,8 +9,9 @@
 // index is refused: both INVALID_REQUEST for each listed topic, as Kafka answers. Strom
 // also refuses a ResponsePartitionLimit below 1 (Kafka would answer nothing, which reads as
 // the end). Named topics that do not exist get UNKNOWN_TOPIC_OR_PARTITION
-// (INVALID_TOPIC_EXCEPTION for an impossible name); every partition is led by this broker,
-// epoch 0, with empty ELR lists (Java's admin client reads them as lists, never null).
+// (INVALID_TOPIC_EXCEPTION for an impossible name). Leaders, epochs, replicas and ISRs are
+// the cluster view's; the ELR lists are empty (Java's admin client reads them as lists,
+// never null).
 import { DescribeTopicPartitionsApi, type DescribeTopicPartitionsRequest, type DescribeTopicPartitionsResponse } from '../protocol/generated/describe-topic-partitions.js';
 import { ZERO_UUID } from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -22,11 +23,11 @@ type Response = DescribeTopicPartitionsResponse;
 type ResponseTopic = DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic;
 
 export const describeTopicPartitions = defineHandler(DescribeTopicPartitionsApi, { min: 0, max: 0 }, (request: DescribeTopicPartitionsRequest, ctx): Response => {
-  const { logs, nodeId, config } = ctx.broker;
+  const { cluster, config } = ctx.broker;
   const everyTopic = request.topics.length === 0;
   const cursor = request.cursor;
   const first = cursor?.topicName ?? '';
-  const names = [...new Set(everyTopic ? logs.topics.keys() : request.topics.map((t) => t.name))].filter((n) => n >= first).sort();
+  const names = [...new Set(everyTopic ? cluster.topicNames() : request.topics.map((t) => t.name))].filter((n) => n >= first).sort();
   if (request.responsePartitionLimit < 1 || (cursor && (cursor.partitionIndex < 0 || (!everyTopic && !names.includes(cursor.topicName))))) {
     return errorResponse(request, ErrorCode.INVALID_REQUEST);
   }
@@ -34,7 +35,7 @@ export const describeTopicPartitions = defineHandler(DescribeTopicPartitionsApi,
   let remaining = Math.min(request.responsePartitionLimit, config.int('max.request.partition.size.limit'));
   for (const name of names) {
     if (remaining === 0) return { throttleTimeMs: 0, topics, nextCursor: { topicName: name, partitionIndex: 0 } };
-    const topic = logs.topic(name);
+    const topic = cluster.topic(name);
     if (!topic) {
       if (!everyTopic) {
         const errorCode = topicNameError(name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
@@ -43,14 +44,19 @@ export const describeTopicPartitions = defineHandler(DescribeTopicPartitionsApi,
       continue;
     }
     const start = cursor && name === cursor.topicName ? cursor.partitionIndex : 0;
-    const end = Math.min(topic.partitions.length, start + remaining);
-    const partitions = topic.partitions.slice(start, end).map((p) => ({
-      errorCode: ErrorCode.NONE, partitionIndex: p.partition, leaderId: nodeId, leaderEpoch: 0,
-      replicaNodes: [nodeId], isrNodes: [nodeId], eligibleLeaderReplicas: [], lastKnownElr: [], offlineReplicas: [],
-    }));
+    const end = Math.min(topic.partitionCount, start + remaining);
+    const partitions: ResponseTopic['partitions'] = [];
+    for (let index = start; index < end; index++) {
+      const p = topic.partition(index);
+      if (!p) continue;
+      partitions.push({
+        errorCode: p.leader === -1 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE, partitionIndex: index, leaderId: p.leader, leaderEpoch: p.leaderEpoch,
+        replicaNodes: [...p.replicas], isrNodes: [...p.isr], eligibleLeaderReplicas: [], lastKnownElr: [], offlineReplicas: [...p.offline],
+      });
+    }
     topics.push({ errorCode: ErrorCode.NONE, name, topicId: topic.topicId, isInternal: topic.internal, partitions, topicAuthorizedOperations: TOPIC_OPERATIONS });
-    if (end < topic.partitions.length) return { throttleTimeMs: 0, topics, nextCursor: { topicName: name, partitionIndex: end } };
-    remaining -= partitions.length;
+    if (end < topic.partitionCount) return { throttleTimeMs: 0, topics, nextCursor: { topicName: name, partitionIndex: end } };
+    remaining -= end - start;
   }
   return { throttleTimeMs: 0, topics, nextCursor: null };
 });

@@ -41,7 +41,7 @@ export interface ServedSession {
   include(target: FetchTarget, data: FetchResponse.PartitionData): boolean;
 }
 
-export type SessionContext = { kind: 'error'; errorCode: number } | ServedSession;
+type SessionContext = { kind: 'error'; errorCode: number } | ServedSession;
 
 export function openSession(ctx: RequestContext, request: FetchRequest): SessionContext {
   const cache = ctx.broker.fetchSessions;

@@ -8,7 +8,6 @@
 import { FindCoordinatorApi, type FindCoordinatorRequest, type FindCoordinatorResponse } from '../protocol/generated/find-coordinator.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { defineHandler, type RequestContext } from './handler.js';
-import { advertisedFor } from '../broker/context.js';
 
 const GROUP = 0;
 const TRANSACTION = 1;
@@ -36,6 +35,8 @@ async function lookup(ctx: RequestContext, key: string, keyType: number): Promis
     if (e instanceof KafkaError) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, `__consumer_offsets is not available: ${e.message}`);
     throw e;
   }
-  const listener = advertisedFor(broker, ctx.listenerName);
-  return { key, nodeId: broker.nodeId, host: listener.host, port: listener.port, errorCode: ErrorCode.NONE, errorMessage: null };
+  // This broker's address on the listener the request came in on.
+  const self = broker.cluster.brokers(ctx.listenerName).find((b) => b.nodeId === broker.nodeId);
+  if (!self) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'this broker is not in the cluster\'s metadata yet');
+  return { key, nodeId: broker.nodeId, host: self.host, port: self.port, errorCode: ErrorCode.NONE, errorMessage: null };
 }

@@ -8,7 +8,7 @@ import type { SecurityProtocol } from '../config/listeners.js';
 import type { KafkaPrincipal } from '../security/principal.js';
 import type { SaslAuthenticator } from '../security/sasl.js';
 
-export interface ApiSpec<Req, Res> {
+interface ApiSpec<Req, Res> {
   key: number;
   name: string;
   minVersion: number;
@@ -28,6 +28,9 @@ export interface RequestContext {
   readonly clientAddress: string;
   /** The client's IP address alone (what Kafka reports as a group member's host). */
   readonly clientHost: string;
+  /** The client software its connection named in ApiVersions v3+ (KIP-511), if it did. */
+  readonly clientSoftwareName?: string | null;
+  readonly clientSoftwareVersion?: string | null;
   readonly broker: BrokerContext;
   /** Bytes this connection's responses may hold in memory until written (strom.connection.max.unsent.bytes). */
   readonly memory: MemoryBudget;
@@ -56,6 +59,11 @@ export interface Handler<Req = any, Res = any> {
   readonly api: ApiSpec<Req, Res>;
   readonly minVersion: number;
   readonly maxVersion: number;
+  /**
+   * Whether the broker serves it now (default: always). A handler that is not is neither
+   * advertised by ApiVersions nor answered: its requests close the connection, as unknown ones do.
+   */
+  readonly enabled?: (broker: BrokerContext) => boolean;
   /** The response, or null for none (Produce with acks=0). */
   handle(request: Req, ctx: RequestContext): Promise<Res | null> | Res | null;
 }

@@ -34,6 +34,8 @@ import { saslHandshake } from './sasl-handshake.js';
 import { saslAuthenticate } from './sasl-authenticate.js';
 import { describeUserScramCredentials } from './describe-user-scram-credentials.js';
 import { alterUserScramCredentials } from './alter-user-scram-credentials.js';
+import { getTelemetrySubscriptions } from './get-telemetry-subscriptions.js';
+import { pushTelemetry } from './push-telemetry.js';
 
 export const HANDLERS: readonly Handler[] = [
   produce,
@@ -69,6 +71,8 @@ export const HANDLERS: readonly Handler[] = [
   saslAuthenticate,
   describeUserScramCredentials,
   alterUserScramCredentials,
+  getTelemetrySubscriptions,
+  pushTelemetry,
 ].sort((a, b) => a.api.key - b.api.key);
 
 export const HANDLER_BY_KEY: ReadonlyMap<number, Handler> = new Map(HANDLERS.map((h) => [h.api.key, h]));

@@ -1,8 +1,11 @@
 // Metadata (key 3), versions 0-13. v0: an empty topic list means all topics; v1+: null
 // means all, empty means none (librdkafka sends null for all). v0-3 have no AllowAutoTopicCreation
 // flag and are treated as allowing it, as Kafka does; Strom creates a missing topic
-// synchronously and returns it at once. One broker leads every partition with leader epoch
-// 0. The controller is this broker (kafka-python's admin reads controller_id and connects to it).
+// synchronously and returns it at once. Brokers, leaders, leader epochs, replicas, ISRs and
+// the controller are the cluster view's (cluster-view.ts): one broker leads everything at
+// epoch 0; in a cluster, a partition without a live leader is LEADER_NOT_AVAILABLE with
+// leader -1, and replicas on dead brokers are listed offline. kafka-python's admin reads
+// controller_id and sends topic changes there.
 // Topic ids (KIP-516): every answered topic carries its id (v10+ on the wire). v10-11 carry
 // ids in requests but may not use them: a null name or a non-zero id there is
 // INVALID_REQUEST. v12+ may ask by id: the known ids' topics are answered (never created),
@@ -13,15 +16,15 @@ import { ZERO_UUID } from '../protocol/codec.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { topicNameError } from '../storage/layout.js';
 import { defineHandler } from './handler.js';
-import { advertisedFor, type BrokerContext } from '../broker/context.js';
-import type { Topic } from '../log/log-manager.js';
+import type { BrokerContext } from '../broker/context.js';
+import type { TopicView } from '../broker/cluster-view.js';
 import { TOPIC_OPERATIONS, CLUSTER_OPERATIONS, NO_OPERATIONS } from './acl-operations.js';
 
 type ResponseTopic = MetadataResponse.MetadataResponseTopic;
 
 export const metadata = defineHandler(MetadataApi, { min: 0, max: 13 }, async (request: MetadataRequest, ctx): Promise<MetadataResponse> => {
   const { broker, apiVersion } = ctx;
-  const logs = broker.logs;
+  const cluster = broker.cluster;
   const all = request.topics === null || (apiVersion === 0 && request.topics.length === 0);
   if (!all && apiVersion < 12 && request.topics!.some((t) => t.name === null || t.topicId !== ZERO_UUID)) {
     return errorResponse(request, ErrorCode.INVALID_REQUEST);
@@ -30,11 +33,11 @@ export const metadata = defineHandler(MetadataApi, { min: 0, max: 13 }, async (r
   const topics: ResponseTopic[] = [];
   let names: string[];
   if (all) {
-    names = [...logs.topics.keys()];
+    names = [...cluster.topicNames()];
   } else if (ids.length > 0) {
     names = [];
     for (const id of ids) {
-      const topic = logs.topicById(id);
+      const topic = cluster.topicById(id);
       if (topic) names.push(topic.name);
       else topics.push({ ...unknown(null, id), errorCode: ErrorCode.UNKNOWN_TOPIC_ID });
     }
@@ -42,44 +45,43 @@ export const metadata = defineHandler(MetadataApi, { min: 0, max: 13 }, async (r
     names = request.topics!.map((t) => t.name ?? '');
   }
   for (const name of names) {
-    let topic = logs.topic(name);
+    let topic = cluster.topic(name);
     let errorCode: number = ErrorCode.NONE;
     if (!topic) {
       errorCode = await autoCreate(broker, name, request.allowAutoTopicCreation);
-      topic = logs.topic(name);
+      topic = cluster.topic(name);
     }
-    const answer = topic ? described(broker, topic, errorCode) : { ...unknown(name, ZERO_UUID), errorCode };
+    const answer = topic ? described(topic, errorCode) : { ...unknown(name, ZERO_UUID), errorCode };
     if (request.includeTopicAuthorizedOperations) answer.topicAuthorizedOperations = TOPIC_OPERATIONS;
     topics.push(answer);
   }
   return {
     throttleTimeMs: 0,
-    brokers: [advertisedFor(broker, ctx.listenerName)].map((l) => ({ nodeId: broker.nodeId, host: l.host, port: l.port, rack: null })),
-    clusterId: broker.clusterId,
-    controllerId: broker.nodeId,
+    brokers: cluster.brokers(ctx.listenerName),
+    clusterId: cluster.clusterId,
+    controllerId: cluster.controllerId(),
     topics,
     clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : NO_OPERATIONS,
     errorCode: ErrorCode.NONE,
   };
 });
 
-function described(broker: BrokerContext, topic: Topic, errorCode: number): ResponseTopic {
-  return {
-    errorCode,
-    name: topic.name,
-    topicId: topic.topicId,
-    isInternal: topic.internal,
-    partitions: topic.partitions.map((p) => ({
-      errorCode: ErrorCode.NONE,
-      partitionIndex: p.partition,
-      leaderId: broker.nodeId,
-      leaderEpoch: 0,
-      replicaNodes: [broker.nodeId],
-      isrNodes: [broker.nodeId],
-      offlineReplicas: [],
-    })),
-    topicAuthorizedOperations: NO_OPERATIONS,
-  };
+function described(topic: TopicView, errorCode: number): ResponseTopic {
+  const partitions: ResponseTopic['partitions'] = [];
+  for (let index = 0; index < topic.partitionCount; index++) {
+    const p = topic.partition(index);
+    if (!p) continue;
+    partitions.push({
+      errorCode: p.leader === -1 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+      partitionIndex: index,
+      leaderId: p.leader,
+      leaderEpoch: p.leaderEpoch,
+      replicaNodes: [...p.replicas],
+      isrNodes: [...p.isr],
+      offlineReplicas: [...p.offline],
+    });
+  }
+  return { errorCode, name: topic.name, topicId: topic.topicId, isInternal: topic.internal, partitions, topicAuthorizedOperations: NO_OPERATIONS };
 }
 
 const unknown = (name: string | null, topicId: string): ResponseTopic =>
@@ -99,15 +101,16 @@ function errorResponse(request: MetadataRequest, errorCode: number): MetadataRes
 async function autoCreate(broker: BrokerContext, name: string, allowed: boolean): Promise<number> {
   if (topicNameError(name)) return ErrorCode.INVALID_TOPIC_EXCEPTION;
   if (!allowed || !broker.config.bool('auto.create.topics.enable') || name.startsWith('__')) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  const partitions = broker.config.int('num.partitions');
   try {
-    await broker.logs.createTopic(name, broker.config.int('num.partitions'));
-    broker.logger.info(`auto-created topic ${name} with ${broker.config.int('num.partitions')} partition(s)`);
+    await broker.cluster.createTopic({ name, partitions, replicationFactor: broker.config.int('default.replication.factor'), configs: {} });
+    broker.logger.info(`auto-created topic ${name} with ${partitions} partition(s)`);
     return ErrorCode.NONE;
   } catch (e) {
     // Created by a concurrent request: fine once it is complete; while its partitions are
     // still being made, Kafka's answer for a topic being auto-created (retriable).
     if (e instanceof KafkaError && e.code === ErrorCode.TOPIC_ALREADY_EXISTS) {
-      return broker.logs.topic(name) ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE;
+      return broker.cluster.topic(name) ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE;
     }
     if (e instanceof KafkaError) return e.code;
     throw e;

@@ -1,11 +1,15 @@
 // Produce (key 0), versions 0-11, advertised from 0: librdkafka drops compression unless
 // the range includes 0 (KAFKA-18659). v3+ carry one record batch (magic 2) per partition;
 // v0-2 carry legacy message sets (magic 0/1), up-converted to a batch here (KIP-31/32 era
-// clients, kafka-python with api_version 0.9/0.10). v7 allows zstd; v8 adds record errors
-// (and INVALID_RECORD instead of CORRUPT_MESSAGE for invalid records). acks=0 gets no
-// response at all; Kafka closes the connection when such a request fails. A compacted topic
-// refuses records without a key (a record error from v8), as Kafka's LogValidator. The batch is
-// appended where the request frame landed in core memory: no copy on the way to disk.
+// clients, kafka-python with api_version 0.9/0.10). v7 allows zstd; v8 adds record errors and
+// an error message. Invalid records get INVALID_RECORD in every version, as from Kafka 2.4 on
+// (KIP-467): it is not retriable, where CORRUPT_MESSAGE (kept for bytes that fail their CRC or
+// do not parse) makes clients retry until their delivery timeout. acks=0 gets no response at
+// all; Kafka closes the connection when such a request fails. A compacted topic refuses records
+// without a key, every one of them named in the record errors, as Kafka's LogValidator does:
+// librdkafka 2.4+ fails exactly those records with INVALID_RECORD and the rest of the batch with
+// _INVALID_DIFFERENT_RECORD. The batch is appended where the request frame landed in core
+// memory: no copy on the way to disk.
 import { ProduceApi, type ProduceRequest, type ProduceResponse } from '../protocol/generated/produce.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { CoreError, buildBatch, decodeBatches, legacyToBatch, visitRecords, type Core } from '../core/index.js';
@@ -33,14 +37,16 @@ export const produce = defineHandler(ProduceApi, { min: 0, max: 11 }, async (req
   return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
 });
 
-function failure(index: number, errorCode: number, errorMessage: string | null = null, recordErrors: PartitionResponse['recordErrors'] = []): PartitionResponse {
-  return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors, errorMessage, currentLeader: NO_LEADER };
+function failure(index: number, errorCode: number, errorMessage: string | null = null, recordErrors: PartitionResponse['recordErrors'] = [], logStartOffset = -1): PartitionResponse {
+  return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset, recordErrors, errorMessage, currentLeader: NO_LEADER };
 }
 
-/** A record error (v8+): the index of the record in its batch that failed the whole batch. */
-class RecordError extends KafkaError {
-  constructor(code: number, message: string, readonly batchIndex: number) {
-    super(code, message);
+/** Record errors (v8+): the records, by index in their batch, that failed the whole batch. */
+class RecordErrors extends KafkaError {
+  constructor(readonly records: PartitionResponse['recordErrors']) {
+    // Kafka's LogValidator.processRecordErrors, word for word: clients log this message.
+    const shown = records.slice(0, 3).map((r) => `RecordError(batchIndex=${r.batchIndex}, message='${r.batchIndexErrorMessage}')`);
+    super(ErrorCode.INVALID_RECORD, `One or more records have been rejected due to ${records.length} record errors in total, and only showing the first three errors at most: [${shown.join(', ')}]`);
   }
 }
 
@@ -51,20 +57,19 @@ class RecordError extends KafkaError {
 export async function producePartition(broker: BrokerContext, apiVersion: number, topic: string, index: number, records: Buffer | null): Promise<PartitionResponse> {
   const log = broker.logs.partition(topic, index);
   if (!log) return failure(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition: ${topic}-${index}`);
-  const invalidRecord = apiVersion >= 8 ? ErrorCode.INVALID_RECORD : ErrorCode.CORRUPT_MESSAGE;
   try {
-    if (records === null || records.length === 0) throw new KafkaError(invalidRecord, 'no records');
+    if (records === null || records.length === 0) throw new KafkaError(ErrorCode.INVALID_RECORD, 'no records');
     if (records.length > log.config.number('segment.bytes')) {
       throw new KafkaError(ErrorCode.RECORD_LIST_TOO_LARGE, `${records.length} bytes exceed segment.bytes ${log.config.number('segment.bytes')}`);
     }
     const target = codecOf(log.config.string('compression.type'));
     if (apiVersion < 3 || target !== null) await initCompression(); // conversions may meet any codec
-    let batch: Uint8Array = apiVersion >= 3 ? checkBatch(broker.core, records, apiVersion, invalidRecord) : upConvert(broker.core, records);
+    let batch: Uint8Array = apiVersion >= 3 ? checkBatch(broker.core, records, apiVersion) : upConvert(broker.core, records);
     const maxBytes = log.config.number('max.message.bytes');
     if (batch.length > maxBytes) throw new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, `The record batch of ${batch.length} bytes is larger than max.message.bytes ${maxBytes}`);
     if (log.config.list('cleanup.policy').includes('compact')) {
       await initCompression(); // the keys may be in any codec
-      checkKeys(broker.core, batch, invalidRecord, log.key);
+      checkKeys(broker.core, batch, log.key);
     }
     if (target !== null) batch = recompress(broker.core, batch, target);
     const result = await log.append(batch);
@@ -74,39 +79,41 @@ export async function producePartition(broker: BrokerContext, apiVersion: number
       logStartOffset: log.logStartOffset, recordErrors: [], errorMessage: null, currentLeader: NO_LEADER,
     };
   } catch (e) {
-    if (e instanceof RecordError) return failure(index, e.code, e.message, [{ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message }]);
-    // Before v8 an invalid record is a corrupt message to the client (KIP-467 added INVALID_RECORD to Produce).
-    if (e instanceof KafkaError) return failure(index, e.code === ErrorCode.INVALID_RECORD ? invalidRecord : e.code, e.message);
+    // Kafka answers a refused record with the partition's log start offset (ReplicaManager).
+    if (e instanceof RecordErrors) return failure(index, e.code, e.message, e.records, log.logStartOffset);
+    if (e instanceof KafkaError) return failure(index, e.code, e.message);
     if (e instanceof CoreError || e instanceof CompressionError) return failure(index, ErrorCode.CORRUPT_MESSAGE, e.message);
     throw e;
   }
 }
 
 /** Produce v3+: exactly one record batch, magic 2, not a control batch (Kafka's LogValidator). */
-function checkBatch(core: Core, records: Buffer, version: number, invalidRecord: number): Buffer {
+function checkBatch(core: Core, records: Buffer, version: number): Buffer {
   const ptr = core.addressOf(records);
   const size = ptr !== -1 ? core.readHeaderAt(ptr, records.length) : core.readBatchHeader(records).batchSize;
-  if (size === ABI.ERR_MAGIC) throw new KafkaError(invalidRecord, `Produce requests with version ${version} must use record batches (magic 2)`);
+  if (size === ABI.ERR_MAGIC) throw new KafkaError(ErrorCode.INVALID_RECORD, `Produce requests with version ${version} must use record batches (magic 2)`);
   if (size < 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `corrupt record batch: ${core.codeName(size)}`);
-  if (size !== records.length) throw new KafkaError(invalidRecord, `Produce requests with version ${version} are only allowed to contain exactly one record batch`);
+  if (size !== records.length) throw new KafkaError(ErrorCode.INVALID_RECORD, `Produce requests with version ${version} are only allowed to contain exactly one record batch`);
   const header = core.header();
-  if (header.isControl) throw new KafkaError(invalidRecord, 'Clients are not allowed to write control records');
+  if (header.isControl) throw new KafkaError(ErrorCode.INVALID_RECORD, 'Clients are not allowed to write control records');
   if (header.compression === ZSTD && version < 7) throw new KafkaError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'zstd needs Produce v7 or later');
   return records;
 }
 
 /**
  * Kafka's LogValidator: a compacted topic takes only records with keys (its cleaner would
- * drop the others). Decompresses a compressed batch to see them, as Kafka does.
+ * drop the others). Every keyless record is reported, in batch order; a compressed batch is
+ * decompressed to see them, as Kafka does.
  */
-function checkKeys(core: Core, batch: Uint8Array, invalidRecord: number, partition: string): void {
+function checkKeys(core: Core, batch: Uint8Array, partition: string): void {
+  const batchIndexErrorMessage = `Compacted topic cannot accept message without key in topic partition ${partition}`;
+  const keyless: PartitionResponse['recordErrors'] = [];
   let i = 0;
-  let keyless = -1;
   visitRecords(core, batch, codecs, (_offset, key) => {
-    if (key === null && keyless < 0) keyless = i;
+    if (key === null) keyless.push({ batchIndex: i, batchIndexErrorMessage });
     i++;
   });
-  if (keyless >= 0) throw new RecordError(invalidRecord, `Compacted topic cannot accept message without key in topic partition ${partition}.`, keyless);
+  if (keyless.length > 0) throw new RecordErrors(keyless);
 }
 
 /** Produce v0-2: a legacy message set becomes one record batch. */

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { availableParallelism } from 'node:os';
-import { Core, MemoryBudget, RegionPool } from '../core/index.js';
+import { Core, LARGEST_MAXIMUM_BYTES, MemoryBudget, RegionPool } from '../core/index.js';
 import { AppendPool } from '../storage/append-pool.js';
 import { LogManager, type StartStats } from '../log/log-manager.js';
 import { KafkaServer } from '../server/server.js';
@@ -13,6 +13,7 @@ import type { BrokerConfig, Listener } from '../config/config.js';
 import type { BrokerContext } from '../broker/context.js';
 import type { Logger } from '../base/logger.js';
 import { ProducerIds } from './producer-ids.js';
+import { LocalCluster } from './cluster-view.js';
 import { FetchSessionCache } from './fetch-sessions.js';
 import { GroupCoordinator } from '../group/coordinator.js';
 import { HttpGateway } from '../http/gateway.js';
@@ -22,8 +23,16 @@ import { listenerTls } from '../security/tls-options.js';
 import { PasswordVerifier } from '../security/passwords.js';
 import type { AuthenticationEvent } from '../security/sasl.js';
 import { parsePlainUsers } from '../security/jaas.js';
+import { ClientTelemetry, telemetrySettings } from '../telemetry/client-telemetry.js';
 
 export const STROM_VERSION = '0.1.0';
+
+/**
+ * Core memory the broker starts with; it grows on demand up to the largest a memory may be
+ * (reserved as address space, not RSS; what requests and indexes hold of it is bounded by
+ * strom.request.memory.max.bytes and strom.index.cache.max.bytes).
+ */
+const CORE_INITIAL_BYTES = 16 << 20;
 
 export class Broker {
   private constructor(
@@ -48,11 +57,13 @@ export class Broker {
     const httpsTls = httpListeners.some((l) => l.name === 'HTTPS') ? listenerTls(config, 'HTTPS') : null;
     const compression = initCompression(); // in the background; users of zstd await it
     compression.catch((e) => logger.error(`compression codecs failed to load: ${(e as Error).message}`));
-    const core = Core.create({ initialBytes: 16 << 20, maximumBytes: 4 * 1024 ** 3 - 65536 });
+    const core = Core.create({ initialBytes: CORE_INITIAL_BYTES, maximumBytes: LARGEST_MAXIMUM_BYTES });
     const regions = new RegionPool(core.mem);
-    const pool = new AppendPool(core, config.raw('strom.append.workers') !== null ? config.int('strom.append.workers') : availableParallelism());
+    const pool = new AppendPool(core, config.int('strom.append.workers') ?? availableParallelism());
     const logs = new LogManager(config, core, regions, pool, logger);
-    const groups = new GroupCoordinator(config, logs, core, logger);
+    let advertised: Listener[] = [];
+    const cluster = new LocalCluster(logs, config.nodeId, () => advertised);
+    const groups = new GroupCoordinator(config, logs, cluster, core, logger);
     let stats: StartStats;
     try {
       stats = await logs.start();
@@ -68,8 +79,8 @@ export class Broker {
     const context: { -readonly [K in keyof BrokerContext]: BrokerContext[K] } = {
       config, logs, groups, core, regions, credentials, memory: new MemoryBudget(config.int('strom.request.memory.max.bytes')),
       fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), config.int('strom.fetch.session.eviction.ms')),
-      logger, nodeId: config.nodeId, clusterId: logs.clusterId, advertised: [],
-      nextProducerId: () => producerIds.allocate(),
+      logger, nodeId: config.nodeId, cluster, advertised: [],
+      nextProducerId: () => producerIds.allocate(), telemetry: new ClientTelemetry(() => telemetrySettings(config)),
     };
     let server: KafkaServer | null = null;
     let ready = false;
@@ -135,7 +146,7 @@ export class Broker {
       await pool.stop();
       throw e;
     }
-    context.advertised = advertise(config, bound);
+    context.advertised = advertised = advertise(config, bound);
     ready = true;
     return new Broker(config, logger, core, pool, logs, groups, kafka, context, stats, gateway);
   }

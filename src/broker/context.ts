@@ -7,6 +7,8 @@ import type { GroupCoordinator } from '../group/coordinator.js';
 import type { Logger } from '../base/logger.js';
 import type { FetchSessionCache } from './fetch-sessions.js';
 import type { ScramCredentialStore } from '../security/credentials.js';
+import type { ClusterView } from './cluster-view.js';
+import type { ClientTelemetry } from '../telemetry/client-telemetry.js';
 
 /** The broker's services, as handlers see them. */
 export interface BrokerContext {
@@ -19,25 +21,20 @@ export interface BrokerContext {
   readonly memory: MemoryBudget;
   readonly logger: Logger;
   readonly nodeId: number;
-  readonly clusterId: string;
+  /** The brokers, topics, partitions and leaders of the cluster (this broker alone, or a cluster on etcd). */
+  readonly cluster: ClusterView;
   /** What Metadata advertises, one address per listener (ports resolved after listening). */
   readonly advertised: Listener[];
   /** Users' SCRAM credentials (DescribeUserScramCredentials, AlterUserScramCredentials, SASL/SCRAM). */
   readonly credentials: ScramCredentialStore;
   /** Incremental fetch sessions (KIP-227). */
   readonly fetchSessions: FetchSessionCache;
+  /** KIP-714 client telemetry: subscriptions, and each client's latest pushed metrics. */
+  readonly telemetry: ClientTelemetry;
   /** A fresh producer id (InitProducerId). */
   nextProducerId(): number;
   /** Per-topic traffic counters (the HTTP gateway's /metrics), when something listens. */
   readonly traffic?: TrafficListener;
-}
-
-/**
- * The address this broker advertises to a client of `listenerName` (Kafka answers Metadata
- * with the endpoints of the listener the request came in on).
- */
-export function advertisedFor(broker: BrokerContext, listenerName: string): Listener {
-  return broker.advertised.find((l) => l.name === listenerName) ?? broker.advertised[0];
 }
 
 /** Bytes and records in and out per topic, as the produce and fetch paths see them. */

@@ -2,6 +2,7 @@
 // directory before the block is used, so ids never repeat across restarts (as Kafka's
 // controller allocates blocks).
 import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { TMP_SUFFIX } from '../storage/layout.js';
 import { join } from 'node:path';
 
 const BLOCK = 1000;
@@ -21,8 +22,8 @@ export class ProducerIds {
     if (this.next >= this.end) {
       this.end = this.next + BLOCK;
       const path = join(this.dir, FILE);
-      writeFileSync(`${path}.tmp`, String(this.end));
-      renameSync(`${path}.tmp`, path);
+      writeFileSync(path + TMP_SUFFIX, String(this.end));
+      renameSync(path + TMP_SUFFIX, path);
     }
     return this.next++;
   }

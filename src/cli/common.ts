@@ -6,8 +6,9 @@ import Table from 'cli-table3';
 import pc from 'picocolors';
 import type { Command } from 'commander';
 import { Cluster } from '../client/cluster.js';
-import { AuthenticationError, BrokerUnreachableError, KafkaResponseError, RequestTimeoutError } from '../client/errors.js';
+import { AuthenticationError, BrokerUnreachableError, RequestTimeoutError } from '../client/errors.js';
 import { ClientConfigError, clientSecurity, readClientProperties } from '../client/security.js';
+import { KafkaError } from '../protocol/errors.js';
 
 export const colors = pc.createColors(Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
 
@@ -36,7 +37,7 @@ export function connectionOptions(cmd: Command, required = true): Command {
 }
 
 /** Fails on --zookeeper with the one line that explains what to use instead. */
-export function rejectZookeeper(flags: ConnectionFlags): void {
+function rejectZookeeper(flags: ConnectionFlags): void {
   if (flags.zookeeper !== undefined) {
     throw new UsageError(`--zookeeper is not supported: Strom (like Kafka 3) has no ZooKeeper; use --bootstrap-server <host:port> instead (e.g. --bootstrap-server localhost:9092)`);
   }
@@ -75,9 +76,9 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
   };
 }
 
-export function fail(e: unknown): never {
+function fail(e: unknown): never {
   const err = e as Error;
-  if (err instanceof UsageError || err instanceof BrokerUnreachableError || err instanceof RequestTimeoutError || err instanceof KafkaResponseError
+  if (err instanceof UsageError || err instanceof BrokerUnreachableError || err instanceof RequestTimeoutError || err instanceof KafkaError
     || err instanceof AuthenticationError || err instanceof ClientConfigError) {
     process.stderr.write(`${colors.red('strom:')} ${err.message}\n`);
   } else {

@@ -6,12 +6,11 @@ import { Command } from 'commander';
 import { Core } from '../core/index.js';
 import type { Cluster } from '../client/cluster.js';
 import { Fetcher, type FetchedRecord, type Position } from '../client/fetcher.js';
-import { GroupMember } from '../client/group-member.js';
+import { GroupMember } from '../consumer/group-member.js';
 import { WireGroupTransport } from '../client/wire-group-transport.js';
 import { listOffsets, EARLIEST, LATEST } from '../client/admin.js';
 import { fetchOffsets } from '../client/groups.js';
-import { ErrorCode } from '../protocol/errors.js';
-import { KafkaResponseError } from '../client/errors.js';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { TopicPartitions } from '../protocol/consumer-protocol.js';
 import { action, collect, connectionOptions, examples, intOption, keyValues, UsageError, withCluster, type ConnectionFlags } from './common.js';
 import { readClientProperties } from '../client/security.js';
@@ -63,7 +62,7 @@ interface Formatter {
 }
 
 /** Kafka's DefaultMessageFormatter: [CreateTime:ts][Partition:p][Offset:o][headers][key]value, key.separator between. */
-export function formatter(props: Record<string, string>): Formatter {
+function formatter(props: Record<string, string>): Formatter {
   const on = (k: string, dflt = false) => (props[k] === undefined ? dflt : props[k] === 'true');
   const printTimestamp = on('print.timestamp');
   const printPartition = on('print.partition');
@@ -192,7 +191,7 @@ async function consume(flags: ConsumerFlags): Promise<void> {
             continue;
           }
           if (r.errorCode !== 0 && r.errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER && r.errorCode !== ErrorCode.LEADER_NOT_AVAILABLE) {
-            throw new KafkaResponseError(r.errorCode, `fetching ${r.topic}-${r.partition}`);
+            throw new KafkaError(r.errorCode, null, `fetching ${r.topic}-${r.partition}`);
           }
           let chunk = '';
           for (const record of r.records) {

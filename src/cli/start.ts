@@ -5,7 +5,7 @@ import { BrokerConfig, ConfigError } from '../config/config.js';
 import { Broker, STROM_VERSION } from '../broker/broker.js';
 import { createLogger } from '../broker/logger.js';
 
-export interface StartOptions {
+interface StartOptions {
   config?: string;
   override: string[];
 }

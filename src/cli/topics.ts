@@ -4,7 +4,7 @@
 import { Command } from 'commander';
 import type { Cluster, TopicInfo } from '../client/cluster.js';
 import { createTopics, deleteTopics, createPartitions, describeConfigs, describeTopics, alterConfigs, RESOURCE_TOPIC } from '../client/admin.js';
-import { KafkaResponseError } from '../client/errors.js';
+import { KafkaError } from '../protocol/errors.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { action, collect, connectionOptions, examples, intOption, keyValues, out, printJson, UsageError, withCluster, type ConnectionFlags } from './common.js';
 
@@ -81,7 +81,7 @@ function needTopic(flags: TopicsFlags): string {
 
 /** Kafka's prefix for topic command failures. */
 function topicError(e: unknown): never {
-  if (e instanceof KafkaResponseError) throw new UsageError(`Error while executing topic command : ${e.reason}`);
+  if (e instanceof KafkaError) throw new UsageError(`Error while executing topic command : ${e.reason}`);
   throw e;
 }
 

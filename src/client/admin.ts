@@ -10,21 +10,20 @@ import { IncrementalAlterConfigsApi } from '../protocol/generated/incremental-al
 import { AlterConfigsApi } from '../protocol/generated/alter-configs.js';
 import { ListOffsetsApi } from '../protocol/generated/list-offsets.js';
 import { DescribeTopicPartitionsApi, type DescribeTopicPartitionsRequest, type DescribeTopicPartitionsResponse } from '../protocol/generated/describe-topic-partitions.js';
-import { ErrorCode } from '../protocol/errors.js';
+import { ErrorCode, KafkaError, check } from '../protocol/errors.js';
 import { ZERO_UUID } from '../protocol/codec.js';
 import type { Cluster, TopicInfo } from './cluster.js';
-import { KafkaResponseError, check } from './errors.js';
 
 export const RESOURCE_TOPIC = 2;
 export const RESOURCE_BROKER = 4;
 /** Kafka's ConfigSource ids, by name as kafka-configs.sh prints them. */
-export const CONFIG_SOURCES = ['UNKNOWN', 'DYNAMIC_TOPIC_CONFIG', 'DYNAMIC_BROKER_CONFIG', 'DYNAMIC_DEFAULT_BROKER_CONFIG', 'STATIC_BROKER_CONFIG', 'DEFAULT_CONFIG', 'DYNAMIC_BROKER_LOGGER_CONFIG', 'CLIENT_METRICS_CONFIG'];
+const CONFIG_SOURCES = ['UNKNOWN', 'DYNAMIC_TOPIC_CONFIG', 'DYNAMIC_BROKER_CONFIG', 'DYNAMIC_DEFAULT_BROKER_CONFIG', 'STATIC_BROKER_CONFIG', 'DEFAULT_CONFIG', 'DYNAMIC_BROKER_LOGGER_CONFIG', 'CLIENT_METRICS_CONFIG'];
 
 export const LATEST = -1;
 export const EARLIEST = -2;
 export const MAX_TIMESTAMP = -3;
 
-export interface NewTopic {
+interface NewTopic {
   name: string;
   /** -1: the broker's default (num.partitions). */
   partitions?: number;
@@ -33,7 +32,7 @@ export interface NewTopic {
   configs?: Record<string, string>;
 }
 
-export interface CreateTopicsOptions {
+interface CreateTopicsOptions {
   timeoutMs?: number;
   /** TOPIC_ALREADY_EXISTS is not an error. */
   ifNotExists?: boolean;
@@ -125,7 +124,7 @@ export async function createPartitions(cluster: Cluster, topic: string, count: n
   for (const r of res.results) check(r.errorCode, `adding partitions to ${r.name}`, r.errorMessage);
 }
 
-export interface ConfigEntry {
+interface ConfigEntry {
   name: string;
   value: string | null;
   readOnly: boolean;
@@ -200,7 +199,7 @@ export async function alterConfigs(cluster: Cluster, resourceType: number, resou
   for (const r of res.responses) check(r.errorCode, `altering configs of ${r.resourceName}`, r.errorMessage);
 }
 
-export interface PartitionOffset {
+interface PartitionOffset {
   topic: string;
   partition: number;
   /** -1 when no offset matches (a timestamp after every record). */
@@ -218,8 +217,8 @@ export async function listOffsets(cluster: Cluster, topic: string, timestamp: nu
   const byLeader = new Map<number, number[]>();
   for (const p of wanted) {
     const meta = info.partitions.find((x) => x.partition === p);
-    if (!meta) throw new KafkaResponseError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${topic}-${p}`);
-    if (meta.leader < 0) throw new KafkaResponseError(ErrorCode.LEADER_NOT_AVAILABLE, `partition ${topic}-${p}`);
+    if (!meta) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null, `partition ${topic}-${p}`);
+    if (meta.leader < 0) throw new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, null, `partition ${topic}-${p}`);
     byLeader.set(meta.leader, [...(byLeader.get(meta.leader) ?? []), p]);
   }
   const out: PartitionOffset[] = [];

@@ -1,19 +1,20 @@
 // The client's view of a cluster: a bootstrap connection, Metadata, and one connection per
 // broker (leaders, coordinators), opened on first use and reused.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MetadataApi, type MetadataResponse } from '../protocol/generated/metadata.js';
 import { FindCoordinatorApi } from '../protocol/generated/find-coordinator.js';
-import { ErrorCode } from '../protocol/errors.js';
+import { ErrorCode, KafkaError, check } from '../protocol/errors.js';
 import { Connection, parseAddress, type ConnectionOptions } from './connection.js';
-import { BrokerUnreachableError, KafkaResponseError, check } from './errors.js';
+import { BrokerUnreachableError } from './errors.js';
 
-export interface BrokerInfo {
+interface BrokerInfo {
   nodeId: number;
   host: string;
   port: number;
   rack: string | null;
 }
 
-export interface PartitionInfo {
+interface PartitionInfo {
   partition: number;
   errorCode: number;
   leader: number;
@@ -38,12 +39,10 @@ export interface ClusterMetadata {
   topics: TopicInfo[];
 }
 
-export interface ClusterOptions extends ConnectionOptions {
+interface ClusterOptions extends ConnectionOptions {
   /** Attempts for retriable errors (leader moves, coordinator loading); bounded. */
   retries?: number;
 }
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class Cluster {
   private readonly bootstrap: { host: string; port: number }[];
@@ -152,7 +151,7 @@ export class Cluster {
     for (let attempt = 0; ; attempt++) {
       const md = await this.metadata([name]);
       const t = md.topics.find((x) => x.name === name);
-      if (!t) throw new KafkaResponseError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${name}`);
+      if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null, `topic ${name}`);
       // LEADER_NOT_AVAILABLE right after creation: the leader is being elected.
       if (t.errorCode === ErrorCode.LEADER_NOT_AVAILABLE && attempt < this.retries) {
         await sleep(100 * (attempt + 1));

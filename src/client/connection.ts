@@ -12,14 +12,14 @@ import { ApiVersionsApi, type ApiVersionsResponse } from '../protocol/generated/
 import { requestHeaderVersion, responseHeaderVersion } from '../protocol/headers.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { AuthenticationError, BrokerUnreachableError, RequestTimeoutError } from './errors.js';
-import { ResponseReader } from './response-reader.js';
+import { BufferFrameReader, invalidFrameReason } from '../protocol/framing.js';
 import type { ClientSecurity } from './security.js';
 import { SaslHandshakeApi } from '../protocol/generated/sasl-handshake.js';
 import { SaslAuthenticateApi } from '../protocol/generated/sasl-authenticate.js';
 import { ScramClient, scramMechanism } from '../security/scram.js';
 
 /** The parts of a generated API module the client uses. */
-export interface Api<Req, Res> {
+interface Api<Req, Res> {
   key: number;
   name: string;
   writeRequest(w: Writer, v: number, m: Req): void;
@@ -36,9 +36,9 @@ export interface ConnectionOptions {
   security?: ClientSecurity;
 }
 
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-export const DEFAULT_MAX_RESPONSE_BYTES = 128 * 1024 * 1024;
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_RESPONSE_BYTES = 128 * 1024 * 1024;
 
 interface Pending {
   apiKey: number;
@@ -61,7 +61,7 @@ export class Connection {
   private readonly requestTimeoutMs: number;
   private readonly maxResponseBytes: number;
 
-  private constructor(private readonly socket: Socket, reader: ResponseReader, readonly host: string, readonly port: number, options: ConnectionOptions) {
+  private constructor(private readonly socket: Socket, reader: BufferFrameReader, readonly host: string, readonly port: number, options: ConnectionOptions) {
     this.address = `${host}:${port}`;
     this.clientId = options.clientId ?? 'strom-cli';
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
@@ -69,7 +69,7 @@ export class Connection {
     socket.setNoDelay(true);
     reader.onFrame = (frame) => this.deliver(frame);
     reader.onInvalid = (size) => {
-      this.fail(new BrokerUnreachableError(this.address, 'EPROTO', `response frame of ${size} bytes (limit ${this.maxResponseBytes})`));
+      this.fail(new BrokerUnreachableError(this.address, 'EPROTO', invalidFrameReason('response', size, this.maxResponseBytes, 'the response limit')));
       this.socket.destroy();
     };
     socket.on('error', (e: NodeJS.ErrnoException) => this.fail(new BrokerUnreachableError(this.address, e.code ?? 'EPIPE', e.message)));
@@ -80,7 +80,7 @@ export class Connection {
   static async open(host: string, port: number, options: ConnectionOptions = {}): Promise<Connection> {
     const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const address = `${host}:${port}`;
-    const reader = new ResponseReader(options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+    const reader = new BufferFrameReader('response', options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
     const tls = options.security?.tls;
     const socket = await new Promise<Socket>((resolve, reject) => {
       const s = tls

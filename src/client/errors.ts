@@ -1,6 +1,6 @@
-// What the client reports: a broker it cannot reach (address and reason, for the one line
-// the tools print), a request that timed out, and a Kafka error code from a response.
-import { errorName } from '../protocol/errors.js';
+// What the client reports besides a Kafka error code in a response (a KafkaError, see
+// src/protocol/errors.ts): a broker it cannot reach (address and reason, for the one line the
+// tools print) and a request that timed out.
 
 /** Node's socket error codes in words a user recognises. */
 const REASONS: Record<string, string> = {
@@ -36,22 +36,4 @@ export class RequestTimeoutError extends Error {
   constructor(readonly address: string, api: string, timeoutMs: number) {
     super(`${api} request to ${address} got no response within ${timeoutMs} ms`);
   }
-}
-
-/** A Kafka error code in a response (with the broker's message, where the version has one). */
-export class KafkaResponseError extends Error {
-  override name = 'KafkaResponseError';
-  readonly errorName: string;
-  /** The broker's own words (or the error's name): what Kafka's tools print. */
-  readonly reason: string;
-  constructor(readonly code: number, context: string, brokerMessage?: string | null) {
-    super(`${context}: ${brokerMessage || errorName(code)}`);
-    this.errorName = errorName(code);
-    this.reason = brokerMessage || this.errorName;
-  }
-}
-
-/** Throws a KafkaResponseError when `code` is not 0. */
-export function check(code: number, context: string, brokerMessage?: string | null): void {
-  if (code !== 0) throw new KafkaResponseError(code, context, brokerMessage);
 }

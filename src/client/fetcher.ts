@@ -6,12 +6,11 @@
 import { decodeBatches, type Core, type DecodedRecord } from '../core/index.js';
 import { codecs, initCompression } from '../compression/codecs.js';
 import { FetchApi } from '../protocol/generated/fetch.js';
-import { ErrorCode } from '../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { ZERO_UUID, recordBytes } from '../protocol/codec.js';
 import type { Cluster } from './cluster.js';
-import { KafkaResponseError } from './errors.js';
 
-export interface FetchOptions {
+interface FetchOptions {
   maxWaitMs?: number;
   minBytes?: number;
   maxBytes?: number;
@@ -25,7 +24,7 @@ export interface FetchedRecord extends DecodedRecord {
   partition: number;
 }
 
-export interface PartitionFetch {
+interface PartitionFetch {
   topic: string;
   partition: number;
   records: FetchedRecord[];
@@ -62,7 +61,7 @@ export class Fetcher {
     for (const pos of positions) {
       const t = md.topics.find((x) => x.name === pos.topic);
       const p = t?.partitions.find((x) => x.partition === pos.partition);
-      if (!t || !p) throw new KafkaResponseError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${pos.topic}-${pos.partition}`);
+      if (!t || !p) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null, `partition ${pos.topic}-${pos.partition}`);
       let list = byLeader.get(p.leader);
       if (!list) byLeader.set(p.leader, (list = []));
       list.push(pos);
@@ -105,7 +104,7 @@ export class Fetcher {
       forgottenTopicsData: [],
       rackId: '',
     }, { timeoutMs: o.maxWaitMs + 30_000 });
-    if (res.errorCode !== 0) throw new KafkaResponseError(res.errorCode, `fetch from broker ${leader}`);
+    if (res.errorCode !== 0) throw new KafkaError(res.errorCode, null, `fetch from broker ${leader}`);
     const out: PartitionFetch[] = [];
     for (const t of res.responses) {
       for (const p of t.partitions) {

@@ -8,12 +8,11 @@ import { OffsetFetchApi } from '../protocol/generated/offset-fetch.js';
 import { OffsetCommitApi } from '../protocol/generated/offset-commit.js';
 import { OffsetDeleteApi } from '../protocol/generated/offset-delete.js';
 import { ConsumerGroupDescribeApi } from '../protocol/generated/consumer-group-describe.js';
-import { ErrorCode } from '../protocol/errors.js';
+import { ErrorCode, KafkaError, check } from '../protocol/errors.js';
 import { assignedPartitions, subscribedTopics } from '../protocol/consumer-protocol.js';
 import type { Cluster } from './cluster.js';
-import { check, KafkaResponseError } from './errors.js';
 
-export interface ListedGroup {
+interface ListedGroup {
   groupId: string;
   protocolType: string;
   /** Empty when the broker's ListGroups version has no state (v0-3). */
@@ -36,7 +35,7 @@ export async function listGroups(cluster: Cluster): Promise<ListedGroup[]> {
   return [...all.values()].sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
 }
 
-export interface GroupMemberDescription {
+interface GroupMemberDescription {
   memberId: string;
   groupInstanceId: string | null;
   clientId: string;
@@ -122,7 +121,7 @@ export async function deleteGroups(cluster: Cluster, groupIds: string[]): Promis
   return out;
 }
 
-export interface CommittedOffset {
+interface CommittedOffset {
   topic: string;
   partition: number;
   /** -1: nothing committed. */
@@ -154,7 +153,7 @@ export async function fetchOffsets(cluster: Cluster, groupId: string, topics: { 
   return out.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
 }
 
-export interface CommitOptions {
+interface CommitOptions {
   /** A member's generation and id; -1 and '' commit as a standalone (admin) client. */
   generationId?: number;
   memberId?: string;
@@ -187,6 +186,6 @@ export async function deleteOffsets(cluster: Cluster, groupId: string, topic: st
   const res = await c.send(OffsetDeleteApi, v, { groupId, topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex })) }] });
   check(res.errorCode, `deleting offsets of group ${groupId}`);
   for (const t of res.topics) for (const p of t.partitions) {
-    if (p.errorCode !== 0) throw new KafkaResponseError(p.errorCode, `deleting the offset of ${t.name}-${p.partitionIndex} for group ${groupId}`);
+    if (p.errorCode !== 0) throw new KafkaError(p.errorCode, null, `deleting the offset of ${t.name}-${p.partitionIndex} for group ${groupId}`);
   }
 }

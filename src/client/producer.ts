@@ -2,15 +2,15 @@
 // compressed with Kafka's codecs) and sent to each partition's leader, a bounded number of
 // Produce requests in flight per leader. Keyed records go where the Java client puts them
 // (murmur2 of the key, KIP-480's sticky choice for unkeyed ones).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { buildBatch, type Core, type RecordInput } from '../core/index.js';
-import { codecs, initCompression } from '../compression/codecs.js';
+import { ZSTD, codecs, initCompression } from '../compression/codecs.js';
 import { ProduceApi, type ProduceResponse } from '../protocol/generated/produce.js';
-import { ErrorCode } from '../protocol/errors.js';
+import { ErrorCode, check } from '../protocol/errors.js';
+import { partitionForKey } from '../protocol/partitioner.js';
 import type { Cluster, TopicInfo } from './cluster.js';
-import { sleep } from './cluster.js';
-import { check } from './errors.js';
 
-export interface ProducerOptions {
+interface ProducerOptions {
   /** 0, 1 or -1 (all). */
   acks?: number;
   /** Codec id: 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd. */
@@ -27,45 +27,11 @@ export interface ProducerRecord extends RecordInput {
   partition?: number;
 }
 
-export interface SendResult {
+interface SendResult {
   partition: number;
   /** -1 with acks=0. */
   baseOffset: number;
   count: number;
-}
-
-/** Kafka's murmur2 (Utils.murmur2), as the Java client hashes keys to partitions. */
-export function murmur2(data: Uint8Array): number {
-  const m = 0x5bd1e995;
-  const length = data.length;
-  let h = (0x9747b28c ^ length) | 0;
-  const length4 = length >> 2;
-  for (let i = 0; i < length4; i++) {
-    const i4 = i * 4;
-    let k = (data[i4] & 0xff) + ((data[i4 + 1] & 0xff) << 8) + ((data[i4 + 2] & 0xff) << 16) + ((data[i4 + 3] & 0xff) << 24);
-    k = Math.imul(k, m);
-    k ^= k >>> 24;
-    k = Math.imul(k, m);
-    h = Math.imul(h, m);
-    h ^= k;
-  }
-  const rest = length & 3;
-  const at = length & ~3;
-  if (rest === 3) h ^= (data[at + 2] & 0xff) << 16;
-  if (rest >= 2) h ^= (data[at + 1] & 0xff) << 8;
-  if (rest >= 1) {
-    h ^= data[at] & 0xff;
-    h = Math.imul(h, m);
-  }
-  h ^= h >>> 13;
-  h = Math.imul(h, m);
-  h ^= h >>> 15;
-  return h | 0;
-}
-
-/** The Java client's partition for a key: toPositive(murmur2(key)) % partitions. */
-export function partitionForKey(key: Uint8Array, partitions: number): number {
-  return (murmur2(key) & 0x7fffffff) % partitions;
 }
 
 const encoder = new TextEncoder();
@@ -134,7 +100,7 @@ export class Producer {
    */
   async send(topicName: string, records: ProducerRecord[]): Promise<SendResult[]> {
     if (records.length === 0) return [];
-    if (this.compression === 4) await initCompression();
+    if (this.compression === ZSTD) await initCompression();
     const topic = await this.topic(topicName);
     const byPartition = new Map<number, RecordInput[]>();
     for (const r of records) {

@@ -6,10 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { AlterUserScramCredentialsApi } from '../protocol/generated/alter-user-scram-credentials.js';
 import { DescribeUserScramCredentialsApi } from '../protocol/generated/describe-user-scram-credentials.js';
-import { ErrorCode } from '../protocol/errors.js';
+import { ErrorCode, check } from '../protocol/errors.js';
 import { saltedPassword, scramMechanismOfType, type ScramMechanism } from '../security/scram.js';
 import type { Cluster } from './cluster.js';
-import { check } from './errors.js';
 
 /** Bytes of salt a new credential gets. */
 const SALT_BYTES = 32;

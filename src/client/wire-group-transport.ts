@@ -8,7 +8,7 @@ import { LeaveGroupApi } from '../protocol/generated/leave-group.js';
 import type { Connection } from './connection.js';
 import type { Cluster } from './cluster.js';
 import { commitOffsets } from './groups.js';
-import type { GroupTransport, JoinGroupAnswer, JoinGroupCall, MemberIdentity, SyncGroupCall } from './group-member.js';
+import type { GroupTransport, JoinGroupAnswer, JoinGroupCall, MemberIdentity, SyncGroupCall } from '../consumer/group-member.js';
 
 export class WireGroupTransport implements GroupTransport {
   private coordinator: Connection | undefined;

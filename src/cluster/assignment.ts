@@ -5,7 +5,7 @@
 // racks, brokers are ordered alternating racks and a partition's replicas cover as many racks
 // as there are replicas (or racks).
 
-export interface PlacementBroker {
+interface PlacementBroker {
   id: number;
   rack: string | null;
 }

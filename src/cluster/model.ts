@@ -13,7 +13,7 @@
 // what it read (so two writers can never both win): Kafka's controller epoch and partition
 // epoch, kept by etcd. Brokers read everything through one watch (image.ts).
 
-export interface EndpointRecord {
+interface EndpointRecord {
   /** The listener's name (PLAINTEXT, INTERNAL, ...). */
   name: string;
   host: string;
@@ -70,7 +70,7 @@ export const KEYS = {
 } as const;
 
 /** What a key under the prefix names, for the watch. */
-export type KeyName =
+type KeyName =
   | { kind: 'broker'; id: number }
   | { kind: 'controller' }
   | { kind: 'topic'; name: string }

@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { getProperties } from 'properties-file';
 import {
-  BROKER_CONFIGS, BROKER_CONFIG_BY_NAME, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, UNIT_FACTORS,
-  type ConfigDef, type TopicConfigDef,
+  BROKER_CONFIG_BY_NAME, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, UNIT_FACTORS,
+  type BrokerKey, type BrokerValue, type ConfigDef, type IntegerType, type NumberType, type TopicConfigDef, type TopicKey, type TopicValue,
 } from './definitions.js';
 import { parseListeners, parseListenerKey, parseProtocolMap, listenerKeyName, jaasKeyName, type KafkaListener, type SecurityProtocol } from './listeners.js';
 
@@ -13,10 +13,10 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export type ConfigValue = string | number | boolean | string[];
+type ConfigValue = string | number | boolean | string[];
 
 /** Parses and checks a value against its definition; throws ConfigError. */
-export function parseValue(def: ConfigDef, raw: string): ConfigValue {
+function parseValue(def: ConfigDef, raw: string): ConfigValue {
   const text = raw.trim();
   const bad = (why: string) => new ConfigError(`Invalid value ${JSON.stringify(raw)} for configuration ${def.name}: ${why}`);
   let value: ConfigValue;
@@ -48,6 +48,8 @@ export function parseValue(def: ConfigDef, raw: string): ConfigValue {
     if (def.min !== undefined && value < def.min) throw bad(`must be at least ${def.min}`);
     if (def.max !== undefined && value > def.max) throw bad(`must be at most ${def.max}`);
   }
+  const refused = def.check?.(text);
+  if (refused) throw bad(refused);
   return value;
 }
 
@@ -86,7 +88,7 @@ export function normalizeOrigin(value: string): string | null {
 }
 
 /** http.allowed.origins: normalized origins, or ['*'] for any. */
-export function parseAllowedOrigins(entries: string[]): string[] {
+function parseAllowedOrigins(entries: string[]): string[] {
   if (entries.includes('*')) return ['*'];
   return entries.map((entry) => {
     const origin = normalizeOrigin(entry);
@@ -95,7 +97,7 @@ export function parseAllowedOrigins(entries: string[]): string[] {
   });
 }
 
-export interface ConfigSources {
+interface ConfigSources {
   /** A server.properties-style file. */
   file?: string;
   /** key=value strings, as kafka-server-start.sh --override takes them. */
@@ -227,19 +229,23 @@ export class BrokerConfig {
     return this.dynamicValues.has(key);
   }
 
-  int(key: string): number {
-    return this.value(key) as number;
+  // Typed by the definitions: a key of another type, or no key at all, does not compile, so the
+  // casts below hold (parseValue gives each type its value). A key without a default may be null.
+
+  int<K extends BrokerKey<IntegerType>>(key: K): BrokerValue<K> {
+    return this.value(key) as BrokerValue<K>;
   }
 
-  bool(key: string): boolean {
-    return this.value(key) as boolean;
+  bool<K extends BrokerKey<'boolean'>>(key: K): BrokerValue<K> {
+    return this.value(key) as BrokerValue<K>;
   }
 
-  string(key: string): string {
-    return this.value(key) as string;
+  string<K extends BrokerKey<'string' | 'password' | 'class'>>(key: K): BrokerValue<K> {
+    return this.value(key) as BrokerValue<K>;
   }
 
-  list(key: string): string[] {
+  /** A list; unset (no default) is empty. */
+  list(key: BrokerKey<'list'>): string[] {
     return (this.value(key) as string[] | null) ?? [];
   }
 
@@ -267,8 +273,9 @@ export class BrokerConfig {
     return [...this.dynamicValues];
   }
 
+  /** node.id, else broker.id (Kafka's older name) when only that is set. */
   get nodeId(): number {
-    return this.isExplicit('node.id') || !this.isExplicit('broker.id') ? this.int('node.id') : this.int('broker.id');
+    return (this.isExplicit('node.id') ? null : this.int('broker.id')) ?? this.int('node.id');
   }
 
   /** listener.security.protocol.map: listener name to security protocol. */
@@ -365,20 +372,22 @@ export class TopicConfig {
     }
   }
 
-  number(key: string): number {
-    return this.values.get(key) as number;
+  // Typed by the definitions, as BrokerConfig's accessors.
+
+  number<K extends TopicKey<NumberType>>(key: K): TopicValue<K> {
+    return this.values.get(key) as TopicValue<K>;
   }
 
-  string(key: string): string {
-    return this.values.get(key) as string;
+  string<K extends TopicKey<'string'>>(key: K): TopicValue<K> {
+    return this.values.get(key) as TopicValue<K>;
   }
 
-  list(key: string): string[] {
-    return this.values.get(key) as string[];
+  list<K extends TopicKey<'list'>>(key: K): TopicValue<K> {
+    return this.values.get(key) as TopicValue<K>;
   }
 
-  bool(key: string): boolean {
-    return this.values.get(key) as boolean;
+  bool<K extends TopicKey<'boolean'>>(key: K): TopicValue<K> {
+    return this.values.get(key) as TopicValue<K>;
   }
 
   raw(key: string): string {
@@ -389,5 +398,3 @@ export class TopicConfig {
     return this.string('message.timestamp.type') === 'LogAppendTime';
   }
 }
-
-export { BROKER_CONFIGS, TOPIC_CONFIGS };

@@ -1,8 +1,10 @@
 // Every configuration key Strom knows, with Kafka's names, types and defaults (from Apache
 // Kafka's documentation of broker and topic configs). One table serves parsing and
-// validation, DescribeConfigs (types, defaults, synonyms) and the README's table.
+// validation, DescribeConfigs (types, defaults, synonyms), the README's table, and the types
+// of the accessors (BrokerKey, TopicKey below): config.int('log.segment.bytes') compiles,
+// config.int('log.segmnet.bytes') and config.int('log.dirs') do not.
 
-export type ConfigType = 'boolean' | 'string' | 'int' | 'short' | 'long' | 'double' | 'list' | 'class' | 'password';
+type ConfigType = 'boolean' | 'string' | 'int' | 'short' | 'long' | 'double' | 'list' | 'class' | 'password';
 
 /** DescribeConfigs ConfigType codes (KIP-569). */
 export const CONFIG_TYPE_CODES: Record<ConfigType, number> = {
@@ -16,19 +18,56 @@ export interface ConfigDef {
   default: string | null;
   doc: string;
   /** Allowed values (strings and lists), or a numeric range check. */
-  choices?: string[];
+  choices?: readonly string[];
   min?: number;
   max?: number;
-  /** Broker keys only: whether Strom acts on it (false = accepted and reported, no effect). */
+  /** Whether Strom acts on it (false = accepted and reported as Kafka does, no effect). */
   effective?: boolean;
+  /** A check beyond type, choices and range (Kafka's validator): the reason a value is refused, or null. */
+  check?: (text: string) => string | null;
   /** Broker keys: may be changed at runtime with AlterConfigs / IncrementalAlterConfigs. */
   dynamic?: boolean;
 }
 
 const LONG_MAX = '9223372036854775807';
 
-/** Broker configuration (server.properties). */
-export const BROKER_CONFIGS: ConfigDef[] = [
+/**
+ * Kafka 3.9's MetadataVersion strings (IBP versions), which message.format.version takes:
+ * a release (its latest production IBP) or a release with its IV. Kafka reads only the
+ * first three parts of a 0.x version and two of the others, so 0.10.0.0 and 2.8.1 pass.
+ */
+const IBP_IVS: Record<string, number> = {
+  '0.8.0': -1, '0.8.1': -1, '0.8.2': -1, '0.9.0': -1, '0.10.0': 1, '0.10.1': 2, '0.10.2': 0, '0.11.0': 2,
+  '1.0': 0, '1.1': 0, '2.0': 1, '2.1': 2, '2.2': 1, '2.3': 1, '2.4': 1, '2.5': 0, '2.6': 0, '2.7': 2, '2.8': 1,
+  '3.0': 1, '3.1': 0, '3.2': 0, '3.3': 3, '3.4': 0, '3.5': 2, '3.6': 2, '3.7': 4, '3.8': 0, '3.9': 0, '4.0': 1,
+};
+
+export function checkMetadataVersion(text: string): string | null {
+  const parts = text.split('.');
+  const key = parts.slice(0, text.startsWith('0.') ? 3 : 2).join('.');
+  const m = /^(.*)-IV(\d+)$/.exec(key);
+  const release = m ? m[1] : key;
+  const ivs = IBP_IVS[release];
+  // 4.0 is not a production version in Kafka 3.9: only its IVs name it.
+  const valid = ivs !== undefined && (m ? ivs >= 0 && Number(m[2]) <= ivs && String(Number(m[2])) === m[2] : release !== '4.0');
+  return valid ? null : `Version ${text} is not a valid version`;
+}
+
+/** Kafka's ThrottledReplicaListValidator: '*' or partitionId:brokerId entries. */
+function checkThrottledReplicas(text: string): string | null {
+  const items = text.split(',').map((s) => s.trim());
+  if (items.join('') === '*' || items.every((s) => /^([0-9]+:[0-9]+)?$/.test(s))) return null;
+  return "must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...";
+}
+
+/** compression.gzip.level: 1-9, or -1 (zlib's default). */
+function checkGzipLevel(text: string): string | null {
+  const level = Number(text);
+  return level === -1 || (level >= 1 && level <= 9) ? null : 'Value must be between 1 and 9 or equal to -1';
+}
+
+/** Broker configuration (server.properties). Kept literal (as const): the key types come from it. */
+const BROKER_TABLE = [
   { name: 'node.id', type: 'int', default: '1', doc: 'The id of this broker.', min: 0 },
   { name: 'broker.id', type: 'int', default: null, doc: 'Older name of node.id; used when node.id is not set.', min: 0 },
   { name: 'listeners', type: 'list', default: 'PLAINTEXT://localhost:9092', doc: 'Addresses the broker listens on, as NAME://host:port (host empty = all interfaces; port 0: ephemeral). The name gives the security protocol through listener.security.protocol.map: PLAINTEXT://, SSL://, SASL_PLAINTEXT:// and SASL_SSL:// by default, or names of your own such as INTERNAL:// and EXTERNAL://.' },
@@ -85,6 +124,14 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'max.incremental.fetch.session.cache.slots', type: 'int', default: '1000', doc: 'Fetch sessions (KIP-227) the broker keeps; past it a new session evicts one idle for strom.fetch.session.eviction.ms, or a smaller one, or the client fetches without a session.', min: 0 },
   { name: 'strom.fetch.session.eviction.ms', type: 'long', default: '120000', doc: 'A fetch session unused this long may be evicted to make room for a new one.', min: 0 },
   { name: 'strom.connection.max.unsent.bytes', type: 'long', default: '16777216', doc: 'Bytes of responses one connection may have waiting for its client to take them; past it the broker stops reading the connection until the client catches up (Kafka mutes such a channel).', min: 65536 },
+  { name: 'strom.telemetry.enable', type: 'boolean', default: 'true', doc: 'Serve client telemetry (KIP-714: GetTelemetrySubscriptions and PushTelemetry, which librdkafka 2.5+ and the Java client 3.7+ call on connect) and show each client\'s pushed metrics on /metrics. Kafka needs a metrics plugin and subscriptions for this; Strom subscribes every client to strom.telemetry.metrics. false: the two APIs are not advertised, as on a Kafka broker without the plugin.' },
+  { name: 'strom.telemetry.metrics', type: 'list', default: 'org.apache.kafka.producer.,org.apache.kafka.consumer.', doc: 'Metric name prefixes every client is asked to push (KIP-714 subscriptions match by prefix); * asks for all; empty asks for none. Changing it changes the subscription: clients ask for it again.', dynamic: true },
+  { name: 'strom.telemetry.push.interval.ms', type: 'int', default: '30000', doc: 'How often clients push their metrics. Kafka\'s client-metrics default is 300000; a shorter interval suits /metrics scrapes. A client that pushes sooner is throttled (THROTTLING_QUOTA_EXCEEDED), as Kafka throttles it.', min: 100, max: 3600000, dynamic: true },
+  { name: 'telemetry.max.bytes', type: 'int', default: '1048576', doc: 'Largest metrics payload (as sent, compressed or not) of one PushTelemetry; larger ones get TELEMETRY_TOO_LARGE.', min: 1 },
+  { name: 'strom.telemetry.max.uncompressed.bytes', type: 'int', default: '4194304', doc: 'Largest a pushed metrics payload may grow to when decompressed; larger ones are refused (INVALID_RECORD) without being decoded.', min: 1024 },
+  { name: 'strom.telemetry.max.clients', type: 'int', default: '1000', doc: 'Client instances whose telemetry the broker keeps at once. A new client beyond them gets an empty subscription (it pushes nothing) until one leaves or expires.', min: 0 },
+  { name: 'strom.telemetry.client.max.series', type: 'int', default: '200', doc: 'Metric series (name and attributes) kept per client instance; more are dropped and counted (strom_client_telemetry_series_dropped_total).', min: 1 },
+  { name: 'strom.telemetry.client.expiry.ms', type: 'long', default: null, doc: 'A client instance that neither asks for its subscription nor pushes for this long is forgotten, and its metrics leave /metrics (default: three push intervals, at least 60000, as Kafka expires them). A client that closes cleanly leaves at once.', min: 1 },
   { name: 'log.segment.bytes', type: 'int', default: '1073741824', doc: 'Size at which a segment is rolled.', min: 14, dynamic: true },
   { name: 'log.roll.ms', type: 'long', default: null, doc: 'Age at which a segment is rolled; defaults to log.roll.hours.', min: 1, dynamic: true },
   { name: 'log.roll.hours', type: 'int', default: '168', doc: 'Age in hours at which a segment is rolled.', min: 1 },
@@ -94,6 +141,8 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'log.retention.minutes', type: 'int', default: null, doc: 'Retention in minutes; defaults to log.retention.hours.' },
   { name: 'log.retention.hours', type: 'int', default: '168', doc: 'Retention in hours.' },
   { name: 'log.retention.bytes', type: 'long', default: '-1', doc: 'Largest size of a partition before old segments are deleted (-1: no limit).', dynamic: true },
+  { name: 'log.local.retention.ms', type: 'long', default: '-2', doc: 'Tiered storage (KIP-405): how long segments stay on local disk (-2: retention.ms). Accepted and reported as Kafka does; Strom has no tiered storage.', min: -2, effective: false, dynamic: true },
+  { name: 'log.local.retention.bytes', type: 'long', default: '-2', doc: 'Tiered storage (KIP-405): local size limit per partition (-2: retention.bytes). Accepted and reported as Kafka does; Strom has no tiered storage.', min: -2, effective: false, dynamic: true },
   { name: 'log.retention.check.interval.ms', type: 'long', default: '300000', doc: 'How often retention is checked.', min: 1 },
   { name: 'log.segment.delete.delay.ms', type: 'long', default: '60000', doc: 'Delay before a deleted segment file is removed from disk.', min: 0, dynamic: true },
   { name: 'log.index.interval.bytes', type: 'int', default: '4096', doc: 'Bytes of log between offset index entries.', min: 0, dynamic: true },
@@ -104,6 +153,7 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'log.flush.offset.checkpoint.interval.ms', type: 'int', default: '60000', doc: 'How often the recovery-point checkpoint is written.', min: 0 },
   { name: 'log.flush.start.offset.checkpoint.interval.ms', type: 'int', default: '60000', doc: 'How often the log-start-offset checkpoint is written.', min: 0 },
   { name: 'log.message.timestamp.type', type: 'string', default: 'CreateTime', doc: 'CreateTime or LogAppendTime.', choices: ['CreateTime', 'LogAppendTime'], dynamic: true },
+  { name: 'log.message.format.version', type: 'string', default: '3.0-IV1', doc: 'Deprecated in Kafka 3.0 and ignored there from inter.broker.protocol.version 3.0 on: record batches (magic 2) are always written. Accepted (a Kafka MetadataVersion such as 2.8 or 0.10.0) and reported.', check: checkMetadataVersion, effective: false },
   { name: 'log.message.timestamp.difference.max.ms', type: 'long', default: LONG_MAX, doc: 'Largest difference between a CreateTime timestamp and the broker clock.', min: 0, dynamic: true },
   { name: 'log.message.timestamp.before.max.ms', type: 'long', default: LONG_MAX, doc: 'Largest allowed age of a CreateTime timestamp.', min: 0, dynamic: true },
   { name: 'log.message.timestamp.after.max.ms', type: 'long', default: LONG_MAX, doc: 'Largest allowed lead of a CreateTime timestamp over the broker clock.', min: 0, dynamic: true },
@@ -117,6 +167,9 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'log.cleaner.dedupe.buffer.size', type: 'long', default: '134217728', doc: 'Memory (approximate) for the cleaner\'s key-to-offset map; one pass covers as much dirty log as fits (at least one segment).', min: 1, dynamic: true },
   { name: 'log.preallocate', type: 'boolean', default: 'false', doc: 'Preallocate segment files (accepted; no effect).', effective: false, dynamic: true },
   { name: 'compression.type', type: 'string', default: 'producer', doc: 'Final compression of a topic: producer keeps what the producer sent.', choices: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'], dynamic: true },
+  { name: 'compression.gzip.level', type: 'int', default: '-1', doc: 'gzip level when compression.type is gzip (KIP-390): 1-9 or -1. Accepted and reported; Strom compresses with the codec\'s default level.', check: checkGzipLevel, effective: false, dynamic: true },
+  { name: 'compression.lz4.level', type: 'int', default: '9', doc: 'lz4 level when compression.type is lz4 (KIP-390): 1-17. Accepted and reported; Strom compresses with the codec\'s default level.', min: 1, max: 17, effective: false, dynamic: true },
+  { name: 'compression.zstd.level', type: 'int', default: '3', doc: 'zstd level when compression.type is zstd (KIP-390). Accepted and reported; Strom compresses at level 3.', min: -131072, max: 22, effective: false, dynamic: true },
   { name: 'min.insync.replicas', type: 'int', default: '1', doc: 'Replicas that must acknowledge acks=all writes (one broker: 1).', min: 1, dynamic: true },
   { name: 'unclean.leader.election.enable', type: 'boolean', default: 'false', doc: 'Accepted for compatibility; one broker has no elections.', effective: false, dynamic: true },
   { name: 'log.message.downconversion.enable', type: 'boolean', default: 'true', doc: 'Down-convert record batches for Fetch v0-3 clients.', dynamic: true },
@@ -139,25 +192,34 @@ export const BROKER_CONFIGS: ConfigDef[] = [
   { name: 'strom.max.partitions', type: 'int', default: '4000', doc: 'Partitions this broker holds at most, internal topics included (which are never refused): CreateTopics, CreatePartitions and auto-creation beyond it get POLICY_VIOLATION. Each partition keeps one or two files open: keep the open-file limit (ulimit -n) well above twice this.', min: 1 },
   { name: 'strom.index.cache.max.bytes', type: 'long', default: '134217728', doc: 'Core memory for the offset and time indexes of inactive segments: loaded on first lookup, evicted least recently used first (the active segments\' indexes stay in memory besides). An index takes about 5 MiB per GiB of log at log.index.interval.bytes 4096.', min: 0, dynamic: true },
   { name: 'strom.append.workers', type: 'int', default: null, doc: 'Append worker threads (default: one per CPU core).', min: 1, max: 64 },
-];
+] as const satisfies readonly ConfigDef[];
+export const BROKER_CONFIGS: readonly ConfigDef[] = BROKER_TABLE;
 
 /** Topic configuration: key, the broker key it defaults to, and Kafka's type and default. */
 export interface TopicConfigDef extends ConfigDef {
   /** Broker configs that give the default, most specific first (DescribeConfigs synonyms). */
-  brokerSynonyms: string[];
+  brokerSynonyms: readonly BrokerKey[];
 }
 
-export const TOPIC_CONFIGS: TopicConfigDef[] = [
+const TOPIC_TABLE = [
   { name: 'cleanup.policy', type: 'list', default: 'delete', choices: ['delete', 'compact'], brokerSynonyms: ['log.cleanup.policy'], doc: 'delete, compact, or both.' },
+  { name: 'compression.gzip.level', type: 'int', default: '-1', check: checkGzipLevel, brokerSynonyms: ['compression.gzip.level'], doc: 'gzip level (1-9, -1: the codec default) when compression.type is gzip.', effective: false },
+  { name: 'compression.lz4.level', type: 'int', default: '9', min: 1, max: 17, brokerSynonyms: ['compression.lz4.level'], doc: 'lz4 level when compression.type is lz4.', effective: false },
   { name: 'compression.type', type: 'string', default: 'producer', choices: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'], brokerSynonyms: ['compression.type'], doc: 'Final compression of the topic.' },
+  { name: 'compression.zstd.level', type: 'int', default: '3', min: -131072, max: 22, brokerSynonyms: ['compression.zstd.level'], doc: 'zstd level when compression.type is zstd.', effective: false },
   { name: 'delete.retention.ms', type: 'long', default: '86400000', min: 0, brokerSynonyms: ['log.cleaner.delete.retention.ms'], doc: 'How long tombstones are kept when compacting.' },
   { name: 'file.delete.delay.ms', type: 'long', default: '60000', min: 0, brokerSynonyms: ['log.segment.delete.delay.ms'], doc: 'Delay before a deleted segment is removed from disk.' },
   { name: 'flush.messages', type: 'long', default: LONG_MAX, min: 1, brokerSynonyms: ['log.flush.interval.messages'], doc: 'Records appended between fsyncs.' },
   { name: 'flush.ms', type: 'long', default: LONG_MAX, min: 0, brokerSynonyms: ['log.flush.interval.ms'], doc: 'Longest time between fsyncs.' },
+  { name: 'follower.replication.throttled.replicas', type: 'list', default: '', check: checkThrottledReplicas, brokerSynonyms: [], doc: 'Replicas whose follower fetches are throttled (partitionId:brokerId, or *). One broker replicates nothing.', effective: false },
   { name: 'index.interval.bytes', type: 'int', default: '4096', min: 0, brokerSynonyms: ['log.index.interval.bytes'], doc: 'Bytes of log between offset index entries.' },
+  { name: 'leader.replication.throttled.replicas', type: 'list', default: '', check: checkThrottledReplicas, brokerSynonyms: [], doc: 'Replicas whose leader side of replication is throttled (partitionId:brokerId, or *). One broker replicates nothing.', effective: false },
+  { name: 'local.retention.bytes', type: 'long', default: '-2', min: -2, brokerSynonyms: ['log.local.retention.bytes'], doc: 'Tiered storage: local size limit (-2: retention.bytes). Strom has no tiered storage.', effective: false },
+  { name: 'local.retention.ms', type: 'long', default: '-2', min: -2, brokerSynonyms: ['log.local.retention.ms'], doc: 'Tiered storage: how long segments stay local (-2: retention.ms). Strom has no tiered storage.', effective: false },
   { name: 'max.compaction.lag.ms', type: 'long', default: LONG_MAX, min: 1, brokerSynonyms: ['log.cleaner.max.compaction.lag.ms'], doc: 'Oldest a record gets before compaction must consider it.' },
   { name: 'max.message.bytes', type: 'int', default: '1048588', min: 0, brokerSynonyms: ['message.max.bytes'], doc: 'Largest record batch accepted.' },
   { name: 'message.downconversion.enable', type: 'boolean', default: 'true', brokerSynonyms: ['log.message.downconversion.enable'], doc: 'Down-convert for Fetch v0-3.' },
+  { name: 'message.format.version', type: 'string', default: '3.0-IV1', check: checkMetadataVersion, brokerSynonyms: ['log.message.format.version'], doc: 'Deprecated (Kafka 3.0 ignores it): record batches are always written, and older fetchers get their format by down-conversion. A Kafka version such as 0.10.0 or 2.8.', effective: false },
   { name: 'message.timestamp.after.max.ms', type: 'long', default: LONG_MAX, min: 0, brokerSynonyms: ['log.message.timestamp.after.max.ms'], doc: 'Largest lead of a CreateTime timestamp over the broker clock.' },
   { name: 'message.timestamp.before.max.ms', type: 'long', default: LONG_MAX, min: 0, brokerSynonyms: ['log.message.timestamp.before.max.ms'], doc: 'Largest age of a CreateTime timestamp.' },
   { name: 'message.timestamp.difference.max.ms', type: 'long', default: LONG_MAX, min: 0, brokerSynonyms: ['log.message.timestamp.difference.max.ms'], doc: 'Largest difference between a CreateTime timestamp and the broker clock.' },
@@ -165,18 +227,55 @@ export const TOPIC_CONFIGS: TopicConfigDef[] = [
   { name: 'min.cleanable.dirty.ratio', type: 'double', default: '0.5', min: 0, max: 1, brokerSynonyms: ['log.cleaner.min.cleanable.ratio'], doc: 'Dirty ratio that makes the log eligible for compaction.' },
   { name: 'min.compaction.lag.ms', type: 'long', default: '0', min: 0, brokerSynonyms: ['log.cleaner.min.compaction.lag.ms'], doc: 'Youngest record age compaction may touch.' },
   { name: 'min.insync.replicas', type: 'int', default: '1', min: 1, brokerSynonyms: ['min.insync.replicas'], doc: 'Replicas acknowledging acks=all writes.' },
-  { name: 'preallocate', type: 'boolean', default: 'false', brokerSynonyms: ['log.preallocate'], doc: 'Preallocate segment files (no effect).' },
+  { name: 'preallocate', type: 'boolean', default: 'false', brokerSynonyms: ['log.preallocate'], doc: 'Preallocate segment files.', effective: false },
+  { name: 'remote.log.copy.disable', type: 'boolean', default: 'false', brokerSynonyms: [], doc: 'Tiered storage (KIP-950): stop copying segments to remote storage. Strom has no tiered storage.', effective: false },
+  { name: 'remote.log.delete.on.disable', type: 'boolean', default: 'false', brokerSynonyms: [], doc: 'Tiered storage (KIP-950): delete remote data when remote.storage.enable is turned off. Strom has no tiered storage.', effective: false },
+  { name: 'remote.storage.enable', type: 'boolean', default: 'false', brokerSynonyms: [], doc: 'Tiered storage (KIP-405) for this topic. Strom has no tiered storage: accepted, nothing is copied.', effective: false },
   { name: 'retention.bytes', type: 'long', default: '-1', brokerSynonyms: ['log.retention.bytes'], doc: 'Largest partition size before old segments are deleted.' },
   { name: 'retention.ms', type: 'long', default: '604800000', min: -1, brokerSynonyms: ['log.retention.ms', 'log.retention.minutes', 'log.retention.hours'], doc: 'How long segments are kept (-1: forever).' },
   { name: 'segment.bytes', type: 'int', default: '1073741824', min: 14, brokerSynonyms: ['log.segment.bytes'], doc: 'Segment size at which it is rolled.' },
   { name: 'segment.index.bytes', type: 'int', default: '10485760', min: 4, brokerSynonyms: ['log.index.size.max.bytes'], doc: 'Largest offset index of a segment.' },
   { name: 'segment.jitter.ms', type: 'long', default: '0', min: 0, brokerSynonyms: ['log.roll.jitter.ms', 'log.roll.jitter.hours'], doc: 'Random jitter subtracted from segment.ms.' },
   { name: 'segment.ms', type: 'long', default: '604800000', min: 1, brokerSynonyms: ['log.roll.ms', 'log.roll.hours'], doc: 'Segment age at which it is rolled.' },
-  { name: 'unclean.leader.election.enable', type: 'boolean', default: 'false', brokerSynonyms: ['unclean.leader.election.enable'], doc: 'No effect with one broker.' },
-];
+  { name: 'unclean.leader.election.enable', type: 'boolean', default: 'false', brokerSynonyms: ['unclean.leader.election.enable'], doc: 'No effect with one broker.', effective: false },
+] as const satisfies readonly TopicConfigDef[];
+export const TOPIC_CONFIGS: readonly TopicConfigDef[] = TOPIC_TABLE;
 
-export const BROKER_CONFIG_BY_NAME = new Map(BROKER_CONFIGS.map((d) => [d.name, d]));
-export const TOPIC_CONFIG_BY_NAME = new Map(TOPIC_CONFIGS.map((d) => [d.name, d]));
+/** By name, for keys that come as strings at run time (files, requests). */
+export const BROKER_CONFIG_BY_NAME: ReadonlyMap<string, ConfigDef> = new Map(BROKER_CONFIGS.map((d) => [d.name, d]));
+export const TOPIC_CONFIG_BY_NAME: ReadonlyMap<string, TopicConfigDef> = new Map(TOPIC_CONFIGS.map((d) => [d.name, d]));
+
+/** What a value of each type is once parsed. */
+interface ValueOfType {
+  boolean: boolean;
+  string: string;
+  int: number;
+  short: number;
+  long: number;
+  double: number;
+  list: string[];
+  class: string;
+  password: string;
+}
+
+/** Types whose values are whole numbers, and numbers at all. */
+export type IntegerType = 'int' | 'short' | 'long';
+export type NumberType = IntegerType | 'double';
+
+type BrokerDef = (typeof BROKER_TABLE)[number];
+type TopicDef = (typeof TOPIC_TABLE)[number];
+
+/** A broker key (of the given types). */
+export type BrokerKey<T extends ConfigType = ConfigType> = Extract<BrokerDef, { type: T }>['name'];
+/** A topic key (of the given types). */
+export type TopicKey<T extends ConfigType = ConfigType> = Extract<TopicDef, { type: T }>['name'];
+
+/** The value of broker key K: null where K has no default (unset is then null). */
+export type BrokerValue<K extends BrokerKey> = Extract<BrokerDef, { name: K }> extends infer D extends BrokerDef
+  ? ValueOfType[D['type']] | (D extends { default: null } ? null : never)
+  : never;
+/** The value of topic key K (every topic key has a default). */
+export type TopicValue<K extends TopicKey> = ValueOfType[Extract<TopicDef, { name: K }>['type']];
 
 /**
  * Broker keys with a unit other than the topic key's, and the factor to milliseconds

@@ -13,13 +13,13 @@ export const ConfigSource = {
   DEFAULT_CONFIG: 5,
 } as const;
 
-export interface ConfigSynonym {
+interface ConfigSynonym {
   name: string;
   value: string | null;
   source: number;
 }
 
-export interface DescribedConfig {
+interface DescribedConfig {
   name: string;
   value: string | null;
   readOnly: boolean;

@@ -1,6 +1,6 @@
 // The typed JS face of the WASM core. Nothing outside src/core touches WASM memory.
 export { Core, CoreError, type CoreOptions, type BatchHeader, type ScanResult, type ScannedBatch } from './core.js';
-export { CoreMemory, RegionPool, DEFAULT_MAXIMUM_BYTES, type MemoryOptions, type Region } from './memory.js';
+export { CoreMemory, RegionPool, DEFAULT_MAXIMUM_BYTES, LARGEST_MAXIMUM_BYTES, type MemoryOptions, type Region } from './memory.js';
 export { coreModule } from './module.js';
 export {
   buildBatch, decodeBatches, decodeBatchAt, type Bytes, type Codecs, type RecordInput, type RecordHeader, type DecodedRecord,

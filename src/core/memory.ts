@@ -16,6 +16,11 @@ const WASM_PAGE = 65536;
 const HEADER_MAGIC = 0x4d525453; // "STRM"
 /** Default ceiling of a memory; each is reserved up front as address space, not RSS. */
 export const DEFAULT_MAXIMUM_BYTES = 1 << 30;
+/**
+ * The largest memory: wasm32's 4 GiB less one page, so that the address one past the last
+ * byte (a region's end) still fits the core's 32-bit usize.
+ */
+export const LARGEST_MAXIMUM_BYTES = 4 * 1024 ** 3 - WASM_PAGE;
 
 export interface MemoryOptions {
   initialBytes?: number;
@@ -178,7 +183,7 @@ const MIN_STAGED_BYTES = 512;
 /** Staging area of each thread's CoreMemory; cache-sized, so the second copy reads from cache. */
 const STAGE_BYTES = 64 << 10;
 
-export function align(value: number, alignment: number): number {
+function align(value: number, alignment: number): number {
   return Math.ceil(value / alignment) * alignment;
 }
 

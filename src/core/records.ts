@@ -204,7 +204,7 @@ export function decodeRecordsAt(core: Core, header: BatchHeader, recordsPtr: Ptr
 }
 
 /** Record descriptors at desc as JS values (bytes copied out of core memory). */
-export function readDescriptors(core: Core, desc: Ptr, count: number): DecodedRecord[] {
+function readDescriptors(core: Core, desc: Ptr, count: number): DecodedRecord[] {
   const mem = core.mem;
   const out: DecodedRecord[] = [];
   for (let i = 0; i < count; i++) {
@@ -235,7 +235,7 @@ export function readDescriptors(core: Core, desc: Ptr, count: number): DecodedRe
 }
 
 /** One batch decoded into record descriptors in the call arena. */
-export interface DecodedAt {
+interface DecodedAt {
   header: BatchHeader;
   desc: Ptr;
   count: number;

@@ -5,16 +5,12 @@
 /** topic id → partitions. */
 export type Assignment = Map<string, Set<number>>;
 
-export interface TopicPartitionsById {
+interface TopicPartitionsById {
   topicId: string;
   partitions: number[];
 }
 
 export const emptyAssignment = (): Assignment => new Map();
-
-export function copyAssignment(a: Assignment): Assignment {
-  return new Map([...a].map(([topicId, partitions]) => [topicId, new Set(partitions)]));
-}
 
 export function assignmentSize(a: Assignment): number {
   let n = 0;
@@ -38,7 +34,7 @@ export function addPartition(a: Assignment, topicId: string, partition: number):
   partitions.add(partition);
 }
 
-export function hasPartition(a: Assignment, topicId: string, partition: number): boolean {
+function hasPartition(a: Assignment, topicId: string, partition: number): boolean {
   return a.get(topicId)?.has(partition) ?? false;
 }
 
@@ -53,13 +49,6 @@ export function fromTopicPartitions(list: readonly TopicPartitionsById[] | null 
 export function toTopicPartitions(a: Assignment): TopicPartitionsById[] {
   return [...a].filter(([, partitions]) => partitions.size > 0).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
     .map(([topicId, partitions]) => ({ topicId, partitions: [...partitions].sort((x, y) => x - y) }));
-}
-
-/** Whether every partition of `owned` is in `a` (null owned: unknown, so no). */
-export function isSubset(owned: Assignment | null, a: Assignment): boolean {
-  if (owned === null) return false;
-  for (const [topicId, partitions] of owned) for (const p of partitions) if (!hasPartition(a, topicId, p)) return false;
-  return true;
 }
 
 /** Whether `owned` holds any partition of `a` (null owned: the member did not say, so assume it does). */

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BrokerConfig } from '../config/config.js';
 import type { Logger } from '../base/logger.js';
-import type { LogManager } from '../log/log-manager.js';
+import type { ClusterView } from '../broker/cluster-view.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { Reader } from '../protocol/codec.js';
 import type { Group } from './group.js';
@@ -27,7 +27,7 @@ import {
 import { ConsumerRecords, applyConsumerRecord, groupTombstones, memberTombstones, readConsumerKey } from './consumer-records.js';
 import { groupKey } from './records.js';
 
-export interface ConsumerHeartbeatRequest {
+interface ConsumerHeartbeatRequest {
   groupId: string;
   memberId: string;
   memberEpoch: number;
@@ -45,7 +45,7 @@ export interface ConsumerHeartbeatRequest {
   apiVersion: number;
 }
 
-export interface ConsumerHeartbeatResult {
+interface ConsumerHeartbeatResult {
   errorCode: number;
   errorMessage: string | null;
   memberId: string | null;
@@ -74,7 +74,7 @@ export class ConsumerCoordinator {
   private readonly queues = new Map<string, Promise<unknown>>();
   migration: MigrationHooks | null = null;
 
-  constructor(private readonly config: BrokerConfig, private readonly store: GroupStore, private readonly logs: LogManager, private readonly logger: Logger) {
+  constructor(private readonly config: BrokerConfig, private readonly store: GroupStore, private readonly cluster: ClusterView, private readonly logger: Logger) {
     this.assignors = configuredAssignors(config.list('group.consumer.assignors'));
   }
 
@@ -288,12 +288,12 @@ export class ConsumerCoordinator {
     for (const m of members) {
       for (const t of m.subscribedTopicNames) names.add(t);
       // A regex subscribes to every topic it matches now, internal topics aside.
-      if (m.subscribedTopicRegex) for (const [name, topic] of this.logs.topics) if (!topic.internal && m.subscribesTo(name)) names.add(name);
+      if (m.subscribedTopicRegex) for (const name of this.cluster.topicNames()) if (!this.cluster.topic(name)?.internal && m.subscribesTo(name)) names.add(name);
     }
     const metadata = new Map<string, SubscribedTopic>();
     for (const name of [...names].sort()) {
-      const topic = this.logs.topic(name);
-      if (topic && !topic.internal) metadata.set(name, { topicId: topic.topicId, numPartitions: topic.partitions.length });
+      const topic = this.cluster.topic(name);
+      if (topic && !topic.internal) metadata.set(name, { topicId: topic.topicId, numPartitions: topic.partitionCount });
     }
     return metadata;
   }

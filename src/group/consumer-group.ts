@@ -13,8 +13,6 @@ import { emptyAssignment, type Assignment } from './assignment.js';
 export const MemberState = { STABLE: 0, UNREVOKED_PARTITIONS: 1, UNRELEASED_PARTITIONS: 2, UNKNOWN: 127 } as const;
 export type MemberStateCode = (typeof MemberState)[keyof typeof MemberState];
 
-export const MEMBER_STATE_NAMES: Record<number, string> = { 0: 'stable', 1: 'unrevoked_partitions', 2: 'unreleased_partitions', 127: 'unknown' };
-
 /** Member epochs with a meaning of their own (ConsumerGroupHeartbeat). */
 export const JOIN_GROUP_MEMBER_EPOCH = 0;
 export const LEAVE_GROUP_MEMBER_EPOCH = -1;
@@ -37,10 +35,10 @@ export function compileTopicRegex(regex: string): RegExp | null {
   return re;
 }
 
-export type ConsumerGroupState = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable' | 'Dead';
+type ConsumerGroupState = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable' | 'Dead';
 
 /** A member that still speaks the classic protocol inside a consumer group (after an online upgrade). */
-export interface ClassicMemberMetadata {
+interface ClassicMemberMetadata {
   sessionTimeoutMs: number;
   protocols: Protocol[];
 }

@@ -23,7 +23,7 @@ import type { OffsetsRecord } from './offsets-topic.js';
 const KEY = { groupEpoch: 3, partitionMetadata: 4, member: 5, targetEpoch: 6, targetMember: 7, current: 8 } as const;
 const VALUE_VERSION = 0;
 
-export type ConsumerKind = keyof typeof KEY;
+type ConsumerKind = keyof typeof KEY;
 export interface ConsumerKey { kind: ConsumerKind; group: string; memberId: string | null }
 
 function versioned(version: number, write: (w: Writer) => void): Buffer {

@@ -5,6 +5,7 @@
 // operations. Every group lives on this broker; persistence is GroupStore's.
 import { randomUUID } from 'node:crypto';
 import type { LogManager } from '../log/log-manager.js';
+import type { ClusterView } from '../broker/cluster-view.js';
 import type { BrokerConfig } from '../config/config.js';
 import type { Core } from '../core/index.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
@@ -45,7 +46,7 @@ export interface MemberIdentity {
   groupInstanceId: string | null;
 }
 
-export interface CommitRequest {
+interface CommitRequest {
   groupId: string;
   /** The generation (classic) or member epoch (KIP-848). */
   generationId: number;
@@ -66,10 +67,10 @@ export class GroupCoordinator {
   private readonly migration: Migration;
   private expiryTimer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly config: BrokerConfig, logs: LogManager, core: Core, private readonly logger: Logger) {
-    this.store = new GroupStore(logs, core, config);
-    this.consumer = new ConsumerCoordinator(config, this.store, logs, logger);
-    this.migration = new Migration(config, this.consumer, logs, {
+  constructor(private readonly config: BrokerConfig, logs: LogManager, cluster: ClusterView, core: Core, private readonly logger: Logger) {
+    this.store = new GroupStore(logs, cluster, core, config);
+    this.consumer = new ConsumerCoordinator(config, this.store, cluster, logger);
+    this.migration = new Migration(config, this.consumer, cluster, {
       prepareRebalance: (group) => this.prepareRebalance(group),
       armSessions: (group) => { for (const m of group.members.values()) this.heartbeatReceived(group, m); },
     }, logger);

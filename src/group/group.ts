@@ -5,7 +5,7 @@
 import { ErrorCode } from '../protocol/errors.js';
 import type { ConsumerGroup } from './consumer-group.js';
 
-export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
+type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 
 /** Kafka's allowed transitions (ClassicGroupState): a bug elsewhere fails loudly here. */
 const VALID_PREVIOUS: Record<GroupState, GroupState[]> = {

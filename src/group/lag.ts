@@ -3,10 +3,11 @@
 // serves the tools (consumer-groups --describe), the HTTP gateway and metrics.
 import { assignedPartitions, subscribedTopics } from '../protocol/consumer-protocol.js';
 import type { LogManager } from '../log/log-manager.js';
+import type { ClusterView } from '../broker/cluster-view.js';
 import type { GroupCoordinator } from './coordinator.js';
 import type { Group } from './group.js';
 
-export interface PartitionLag {
+interface PartitionLag {
   topic: string;
   partition: number;
   /** -1: nothing committed yet. */
@@ -20,7 +21,7 @@ export interface PartitionLag {
   host: string | null;
 }
 
-export interface GroupLag {
+interface GroupLag {
   groupId: string;
   /** Classic states, or a consumer-protocol group's (Empty, Assigning, Reconciling, Stable). */
   state: string;
@@ -37,7 +38,7 @@ export function groupSubscriptions(group: Group): Set<string> {
 }
 
 /** The lag of one group, or null if the coordinator does not know it. */
-export function groupLag(coordinator: GroupCoordinator, logs: LogManager, groupId: string): GroupLag | null {
+export function groupLag(coordinator: GroupCoordinator, logs: LogManager, cluster: ClusterView, groupId: string): GroupLag | null {
   const group = coordinator.group(groupId);
   if (!group || group.is('Dead')) return null;
   const rows = new Map<string, PartitionLag>();
@@ -55,7 +56,7 @@ export function groupLag(coordinator: GroupCoordinator, logs: LogManager, groupI
   if (group.consumer) {
     for (const member of group.consumer.members.values()) {
       for (const [topicId, partitions] of member.assigned) {
-        const topic = logs.topicById(topicId)?.name;
+        const topic = cluster.topicById(topicId)?.name;
         if (topic === undefined) continue;
         for (const partition of partitions) Object.assign(row(topic, partition), { memberId: member.memberId, clientId: member.clientId, host: member.clientHost });
       }

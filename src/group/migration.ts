@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BrokerConfig } from '../config/config.js';
 import type { Logger } from '../base/logger.js';
-import type { LogManager } from '../log/log-manager.js';
+import type { ClusterView } from '../broker/cluster-view.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { Reader } from '../protocol/codec.js';
 import { readConsumerProtocolSubscription } from '../protocol/generated/consumer-protocol-subscription.js';
@@ -29,7 +29,7 @@ import type { ConsumerCoordinator, MigrationHooks } from './consumer-coordinator
 import { reconcile } from './reconcile.js';
 
 /** What migration needs of the classic coordinator. */
-export interface ClassicSide {
+interface ClassicSide {
   /** Starts a rebalance of a classic group (after a downgrade). */
   prepareRebalance(group: Group): void;
   /** Arms the session timers of a classic group's members. */
@@ -51,7 +51,7 @@ export class Migration implements MigrationHooks {
   constructor(
     private readonly config: BrokerConfig,
     private readonly consumer: ConsumerCoordinator,
-    private readonly logs: LogManager,
+    private readonly cluster: ClusterView,
     private readonly classic: ClassicSide,
     private readonly logger: Logger,
   ) {}
@@ -63,7 +63,7 @@ export class Migration implements MigrationHooks {
   private byIds(list: { topic: string; partitions: number[] }[]): Assignment {
     const a: Assignment = new Map();
     for (const t of list) {
-      const topicId = this.logs.topic(t.topic)?.topicId;
+      const topicId = this.cluster.topic(t.topic)?.topicId;
       if (topicId !== undefined) for (const p of t.partitions) addPartition(a, topicId, p);
     }
     return a;
@@ -71,7 +71,7 @@ export class Migration implements MigrationHooks {
 
   private byNames(a: Assignment): { topic: string; partitions: number[] }[] {
     return toTopicPartitions(a).flatMap((t) => {
-      const topic = this.logs.topicById(t.topicId)?.name;
+      const topic = this.cluster.topicById(t.topicId)?.name;
       return topic === undefined ? [] : [{ topic, partitions: t.partitions }];
     });
   }

@@ -6,10 +6,11 @@ import { buildBatch, decodeBatches, type Core } from '../core/index.js';
 import { codecs, initCompression } from '../compression/codecs.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { LogManager } from '../log/log-manager.js';
+import type { ClusterView } from '../broker/cluster-view.js';
 import type { BrokerConfig } from '../config/config.js';
 import { partitionFor } from './records.js';
 
-export const OFFSETS_TOPIC = '__consumer_offsets';
+const OFFSETS_TOPIC = '__consumer_offsets';
 
 export interface OffsetsRecord {
   key: Buffer;
@@ -23,15 +24,15 @@ const LOAD_CHUNK = 1 << 20;
 export class OffsetsTopic {
   private creating: Promise<void> | null = null;
 
-  constructor(private readonly logs: LogManager, private readonly core: Core, private readonly config: BrokerConfig) {}
+  constructor(private readonly logs: LogManager, private readonly cluster: ClusterView, private readonly core: Core, private readonly config: BrokerConfig) {}
 
   get exists(): boolean {
-    return this.logs.topic(OFFSETS_TOPIC) !== undefined;
+    return this.cluster.topic(OFFSETS_TOPIC) !== undefined;
   }
 
   /** The partition count: the topic's own once it exists (a changed setting does not move groups). */
   get partitions(): number {
-    return this.logs.topic(OFFSETS_TOPIC)?.partitions.length ?? this.config.int('offsets.topic.num.partitions');
+    return this.cluster.topic(OFFSETS_TOPIC)?.partitionCount ?? this.config.int('offsets.topic.num.partitions');
   }
 
   partitionFor(groupId: string): number {
@@ -41,11 +42,17 @@ export class OffsetsTopic {
   /** Creates the topic if it does not exist yet (first FindCoordinator or group request). */
   ensure(): Promise<void> {
     if (this.exists) return Promise.resolve();
-    this.creating ??= this.logs.createTopic(OFFSETS_TOPIC, this.config.int('offsets.topic.num.partitions'), {
-      'cleanup.policy': 'compact',
-      'segment.bytes': String(this.config.int('offsets.topic.segment.bytes')),
-      'compression.type': 'producer',
-    }, { internal: true }).then(() => undefined).finally(() => { this.creating = null; });
+    this.creating ??= this.cluster.createTopic({
+      name: OFFSETS_TOPIC,
+      partitions: this.config.int('offsets.topic.num.partitions'),
+      replicationFactor: this.config.int('offsets.topic.replication.factor'),
+      configs: {
+        'cleanup.policy': 'compact',
+        'segment.bytes': String(this.config.int('offsets.topic.segment.bytes')),
+        'compression.type': 'producer',
+      },
+      internal: true,
+    }).then(() => undefined).finally(() => { this.creating = null; });
     return this.creating;
   }
 
@@ -76,7 +83,7 @@ export class OffsetsTopic {
     if (!topic) return 0;
     await initCompression(); // the batches may be compressed (compression.type of the topic)
     let count = 0;
-    for (const log of topic.partitions) {
+    for (const log of topic.partitions.values()) {
       let offset = log.logStartOffset;
       while (offset < log.logEndOffset) {
         const chunk = await log.read(offset, LOAD_CHUNK, true);

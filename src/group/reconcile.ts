@@ -8,7 +8,7 @@ import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { addPartition, ownsAnyOf, type Assignment } from './assignment.js';
 import { MemberState, type ConsumerMember } from './consumer-group.js';
 
-export interface ReconcileInput {
+interface ReconcileInput {
   targetEpoch: number;
   target: Assignment;
   /** The member owning a partition now, if any (the member itself included). */

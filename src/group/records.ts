@@ -20,7 +20,7 @@ const OFFSET_VALUE_VERSION = 3;
 const GROUP_KEY_VERSION = 2;
 const GROUP_VALUE_VERSION = 3;
 
-export type OffsetsKey =
+type OffsetsKey =
   | { kind: 'offset'; group: string; topic: string; partition: number }
   | { kind: 'group'; group: string }
   | { kind: 'consumer'; group: string; consumer: ConsumerKey };

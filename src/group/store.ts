@@ -2,6 +2,7 @@
 // change is appended first and applied to memory only once the append succeeded, so what a
 // client was told is what a restart replays.
 import type { LogManager } from '../log/log-manager.js';
+import type { ClusterView } from '../broker/cluster-view.js';
 import type { BrokerConfig } from '../config/config.js';
 import type { Core } from '../core/index.js';
 import { OffsetsTopic, type OffsetsRecord } from './offsets-topic.js';
@@ -18,8 +19,8 @@ export class GroupStore {
   readonly groups = new Map<string, Group>();
   readonly topic: OffsetsTopic;
 
-  constructor(logs: LogManager, core: Core, config: BrokerConfig) {
-    this.topic = new OffsetsTopic(logs, core, config);
+  constructor(logs: LogManager, cluster: ClusterView, core: Core, config: BrokerConfig) {
+    this.topic = new OffsetsTopic(logs, cluster, core, config);
   }
 
   get(groupId: string): Group | undefined {

@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import type * as Uws from 'uWebSockets.js';
 
-export type UwsModule = typeof Uws;
+type UwsModule = typeof Uws;
 export type HttpBackend = 'native' | 'fallback';
 
 const require = createRequire(import.meta.url);

@@ -6,6 +6,7 @@
 import { ANONYMOUS, user, type KafkaPrincipal } from '../security/principal.js';
 import type { PasswordVerifier } from '../security/passwords.js';
 import { errorReply, type HttpReply } from './router.js';
+import { RestErrorCode } from './error-codes.js';
 
 export interface BasicAuthOptions {
   realm: string;
@@ -18,9 +19,6 @@ export interface BasicAuthOptions {
 export type AuthOutcome =
   | { ok: true; principal: KafkaPrincipal }
   | { ok: false; reply: HttpReply; delayMs: number; result: 'missing' | 'failure'; reason: string };
-
-/** Confluent REST Proxy's error code for a missing or wrong login. */
-const UNAUTHORIZED = 40101;
 
 /** The user name and password of an Authorization: Basic header, or null when there is none or it is malformed. */
 export function parseBasic(header: string): { username: string; password: string } | null {
@@ -52,11 +50,11 @@ export class BasicAuth {
   check(header: string): AuthOutcome | Promise<AuthOutcome> {
     const credentials = parseBasic(header);
     if (!credentials) {
-      return { ok: false, result: 'missing', delayMs: 0, reason: header === '' ? 'no credentials' : 'malformed credentials', reply: errorReply(401, UNAUTHORIZED, 'Authentication required: HTTP Basic credentials of a broker user.') };
+      return { ok: false, result: 'missing', delayMs: 0, reason: header === '' ? 'no credentials' : 'malformed credentials', reply: errorReply(401, RestErrorCode.UNAUTHORIZED, 'Authentication required: HTTP Basic credentials of a broker user.') };
     }
     return this.options.verifier.verify(credentials.username, credentials.password).then((ok): AuthOutcome => ok
       ? { ok: true, principal: user(credentials.username) }
-      : { ok: false, result: 'failure', delayMs: this.options.failureDelayMs, reason: `invalid credentials for user ${JSON.stringify(credentials.username)}`, reply: errorReply(401, UNAUTHORIZED, 'Authentication failed: invalid username or password.') });
+      : { ok: false, result: 'failure', delayMs: this.options.failureDelayMs, reason: `invalid credentials for user ${JSON.stringify(credentials.username)}`, reply: errorReply(401, RestErrorCode.UNAUTHORIZED, 'Authentication failed: invalid username or password.') });
   }
 }
 

@@ -1,6 +1,6 @@
 // REST proxy v2 consumer instances. As in Confluent's REST Proxy, where each instance is a
 // Kafka consumer, a subscribed instance is a real member of its consumer group: it joins the
-// broker's group coordinator in process (client/group-member.ts's state machine over
+// broker's group coordinator in process (consumer/group-member.ts's state machine over
 // member-transport.ts; the range assignor), heartbeats on a timer, rejoins in the background
 // when the group rebalances, and leaves when it is deleted, unsubscribes or expires. So
 // instances of one group split the partitions between them and with Kafka consumers of the
@@ -15,12 +15,13 @@
 // Instances unused for http.consumer.instance.timeout.ms are deleted (and leave the group).
 import { randomUUID } from 'node:crypto';
 import type { BrokerContext } from '../broker/context.js';
-import { KafkaResponseError } from '../client/errors.js';
-import { GroupMember } from '../client/group-member.js';
+import { GroupMember } from '../consumer/group-member.js';
 import type { TopicPartitions } from '../protocol/consumer-protocol.js';
+import { KafkaError } from '../protocol/errors.js';
 import { CoordinatorTransport } from './member-transport.js';
 import { HttpError, Router, V2_JSON, intParam, json, noContent, objectBody, parseJson, type HttpRequest } from './router.js';
 import { embed, readRecords, type EmbeddedFormat } from './records.js';
+import { RestErrorCode } from './error-codes.js';
 
 interface TopicPartition {
   topic: string;
@@ -47,7 +48,7 @@ interface Instance {
   closed: boolean;
 }
 
-export interface ConsumerInstanceOptions {
+interface ConsumerInstanceOptions {
   /** http.consumer.instance.timeout.ms */
   timeoutMs: number;
   /** http.consumer.request.max.bytes */
@@ -100,7 +101,7 @@ export class ConsumerInstances {
 
   private get(req: HttpRequest): Instance {
     const inst = this.instances.get(instanceKey(req.params.group, req.params.instance));
-    if (!inst) throw new HttpError(404, 40403, 'Consumer instance not found.');
+    if (!inst) throw new HttpError(404, RestErrorCode.CONSUMER_NOT_FOUND, 'Consumer instance not found.');
     inst.lastUsedMs = Date.now();
     return inst;
   }
@@ -237,30 +238,30 @@ export class ConsumerInstances {
 
   private async commit(inst: Instance, offsets: { topic: string; partition: number; offset: number }[]): Promise<void> {
     const b = this.broker();
-    for (const o of offsets) if (!b.logs.partition(o.topic, o.partition)) throw new HttpError(404, 40402, `Partition ${o.topic}-${o.partition} not found.`);
+    for (const o of offsets) if (!b.logs.partition(o.topic, o.partition)) throw new HttpError(404, RestErrorCode.PARTITION_NOT_FOUND, `Partition ${o.topic}-${o.partition} not found.`);
     try {
       if (inst.member) await inst.member.commit(offsets);
       else await new CoordinatorTransport(this.broker, inst.name, CLIENT_HOST).commitOffsets({ groupId: inst.group, generationId: -1, memberId: '', groupInstanceId: null }, offsets);
     } catch (e) {
-      if (!(e instanceof KafkaResponseError)) throw e;
+      if (!(e instanceof KafkaError)) throw e;
       const why = inst.member
         ? (inst.member.needsRejoin ? ' (the group is rebalancing: commit again once the instance has its new assignment)' : '')
         : ' (an assigned instance commits outside the group: refused while the group has live members)';
-      throw new HttpError(500, 50002, `${e.message}${why}`);
+      throw new HttpError(500, RestErrorCode.KAFKA_ERROR, `${e.message}${why}`);
     }
   }
 
   routes(router: Router): void {
     router.on('POST', '/consumers/:group', (req) => {
       const body = (parseJson(req) ?? {}) as Record<string, unknown>;
-      if (typeof body !== 'object' || Array.isArray(body)) throw new HttpError(422, 42200, 'The request body must be a JSON object.');
+      if (typeof body !== 'object' || Array.isArray(body)) throw new HttpError(422, RestErrorCode.INVALID_ENTITY, 'The request body must be a JSON object.');
       const name = body.name === undefined ? `rest-consumer-${randomUUID()}` : String(body.name);
       const format = (body.format ?? 'binary') as string;
-      if (format !== 'json' && format !== 'binary') throw new HttpError(422, 42204, `format ${format} is not supported (json or binary)`);
+      if (format !== 'json' && format !== 'binary') throw new HttpError(422, RestErrorCode.INVALID_CONSUMER_CONFIG, `format ${format} is not supported (json or binary)`);
       const reset = (body['auto.offset.reset'] ?? 'latest') as string;
-      if (reset !== 'earliest' && reset !== 'latest') throw new HttpError(422, 42204, 'auto.offset.reset must be earliest or latest');
+      if (reset !== 'earliest' && reset !== 'latest') throw new HttpError(422, RestErrorCode.INVALID_CONSUMER_CONFIG, 'auto.offset.reset must be earliest or latest');
       const id = instanceKey(req.params.group, name);
-      if (this.instances.has(id)) throw new HttpError(409, 40902, `Consumer with specified consumer ID already exists in the specified consumer group.`);
+      if (this.instances.has(id)) throw new HttpError(409, RestErrorCode.CONSUMER_ALREADY_EXISTS, `Consumer with specified consumer ID already exists in the specified consumer group.`);
       this.instances.set(id, {
         group: req.params.group, name, format, reset, subscription: [], assigned: [], member: null, joining: null, joinError: null,
         positions: new Map(), waiters: new Set(), lastUsedMs: Date.now(), closed: false,
@@ -274,8 +275,8 @@ export class ConsumerInstances {
     router.on('POST', '/consumers/:group/instances/:instance/subscription', (req) => {
       const inst = this.get(req);
       const body = objectBody(req);
-      if (!Array.isArray(body.topics) || body.topics.some((t) => typeof t !== 'string')) throw new HttpError(422, 42200, 'topics must be an array of topic names');
-      for (const t of body.topics as string[]) if (!this.broker().logs.topic(t)) throw new HttpError(404, 40401, `Topic ${t} not found.`);
+      if (!Array.isArray(body.topics) || body.topics.some((t) => typeof t !== 'string')) throw new HttpError(422, RestErrorCode.INVALID_ENTITY, 'topics must be an array of topic names');
+      for (const t of body.topics as string[]) if (!this.broker().logs.topic(t)) throw new HttpError(404, RestErrorCode.TOPIC_NOT_FOUND, `Topic ${t} not found.`);
       if (body.topics.length === 0) this.unsubscribe(inst); // as Kafka's subscribe([])
       else this.subscribe(inst, [...new Set(body.topics as string[])]);
       return noContent();
@@ -286,9 +287,9 @@ export class ConsumerInstances {
       return noContent();
     });
     const partitionList = (body: Record<string, unknown>) => {
-      if (!Array.isArray(body.partitions)) throw new HttpError(422, 42200, 'partitions must be an array of {topic, partition}');
+      if (!Array.isArray(body.partitions)) throw new HttpError(422, RestErrorCode.INVALID_ENTITY, 'partitions must be an array of {topic, partition}');
       return (body.partitions as TopicPartition[]).map((p) => {
-        if (!this.broker().logs.partition(String(p.topic), Number(p.partition))) throw new HttpError(404, 40402, `Partition ${p.topic}-${p.partition} not found.`);
+        if (!this.broker().logs.partition(String(p.topic), Number(p.partition))) throw new HttpError(404, RestErrorCode.PARTITION_NOT_FOUND, `Partition ${p.topic}-${p.partition} not found.`);
         return { topic: String(p.topic), partition: Number(p.partition) };
       });
     };
@@ -304,10 +305,10 @@ export class ConsumerInstances {
     router.on('POST', '/consumers/:group/instances/:instance/positions', (req) => {
       const inst = this.get(req);
       const body = objectBody(req);
-      if (!Array.isArray(body.offsets)) throw new HttpError(422, 42200, 'offsets must be an array of {topic, partition, offset}');
+      if (!Array.isArray(body.offsets)) throw new HttpError(422, RestErrorCode.INVALID_ENTITY, 'offsets must be an array of {topic, partition, offset}');
       for (const o of body.offsets as { topic: string; partition: number; offset: number }[]) {
-        if (!this.broker().logs.partition(String(o.topic), Number(o.partition))) throw new HttpError(404, 40402, `Partition ${o.topic}-${o.partition} not found.`);
-        if (!Number.isInteger(o.offset) || o.offset < 0) throw new HttpError(422, 42200, 'offset must be a non-negative integer');
+        if (!this.broker().logs.partition(String(o.topic), Number(o.partition))) throw new HttpError(404, RestErrorCode.PARTITION_NOT_FOUND, `Partition ${o.topic}-${o.partition} not found.`);
+        if (!Number.isInteger(o.offset) || o.offset < 0) throw new HttpError(422, RestErrorCode.INVALID_ENTITY, 'offset must be a non-negative integer');
         inst.positions.set(key(o.topic, o.partition), o.offset);
       }
       return noContent();
@@ -330,7 +331,7 @@ export class ConsumerInstances {
         const e = inst.joinError;
         inst.joinError = null;
         this.rejoin(inst); // try again; this request reports why the last attempt failed
-        throw new HttpError(500, 50002, `Cannot join consumer group ${inst.group}: ${e.message}`);
+        throw new HttpError(500, RestErrorCode.KAFKA_ERROR, `Cannot join consumer group ${inst.group}: ${e.message}`);
       }
       return json(await this.poll(inst, timeoutMs, maxBytes), 200, `application/vnd.kafka.${inst.format}.v2+json`);
     });

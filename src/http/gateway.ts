@@ -32,7 +32,9 @@ import { ConfigError } from '../config/config.js';
 import type { ListenerTls } from '../security/tls-options.js';
 import { ANONYMOUS } from '../security/principal.js';
 
-export interface GatewayOptions {
+import { RestErrorCode } from './error-codes.js';
+
+interface GatewayOptions {
   /** The TLS of https:// listeners (null when there is none). */
   tls: ListenerTls | null;
   /** http.authentication.method=BASIC, else null (no authentication). */
@@ -51,6 +53,19 @@ export interface GatewayOptions {
   appendQueueDepth: () => number;
   ready: () => boolean;
 }
+
+/** Records the console's browser shows at once when it does not say, and at most. */
+const BROWSE_DEFAULT_RECORDS = 50;
+const BROWSE_MAX_RECORDS = 1000;
+/** Bytes of batches one browse reads at most (at least one batch). */
+const BROWSE_MAX_BYTES = 4 << 20;
+/**
+ * What uWS may queue for a WebSocket before it drops sends: far above where the live tail
+ * pauses (http.ws.max.buffered.bytes), so only a message larger than that could reach it.
+ */
+const wsMaxBackpressureBytes = (maxBufferedBytes: number) => maxBufferedBytes * 4 + (16 << 20);
+/** A WebSocket silent this long is closed (uWS pings it before, so live clients stay). */
+const WS_IDLE_TIMEOUT_SECONDS = 120;
 
 /**
  * The path and query string of a request. Native uWS gives them apart; the JavaScript
@@ -108,7 +123,7 @@ export class HttpGateway {
   private routes(): void {
     const r = this.router;
     r.on('GET', '/health', () => json({ status: 'UP', backend: this.backend }));
-    r.on('GET', '/ready', () => (this.options.ready() ? json({ status: 'READY' }) : errorReply(503, 50301, 'The broker is not ready.')));
+    r.on('GET', '/ready', () => (this.options.ready() ? json({ status: 'READY' }) : errorReply(503, RestErrorCode.NOT_READY, 'The broker is not ready.')));
     r.on('GET', '/metrics', async () => ({ status: 200, body: await this.metrics.registry.metrics(), contentType: this.metrics.registry.contentType }));
     routesV2(r, this.broker);
     routesV3(r, this.broker);
@@ -120,10 +135,10 @@ export class HttpGateway {
       const b = this.broker();
       const log = partitionOrThrow(b, req.params.topic, req.params.partition);
       const offsetParam = req.query.get('offset');
-      const limit = Math.min(Math.max(1, Number(req.query.get('limit') ?? 50) || 50), 1000);
+      const limit = Math.min(Math.max(1, Number(req.query.get('limit') ?? BROWSE_DEFAULT_RECORDS) || BROWSE_DEFAULT_RECORDS), BROWSE_MAX_RECORDS);
       const offset = offsetParam === null || offsetParam === '' ? Math.max(log.logStartOffset, log.logEndOffset - limit) : Number(offsetParam);
-      if (!Number.isInteger(offset) || offset < 0) throw new HttpError(422, 42200, 'offset must be a non-negative integer');
-      const records = await readRecords(log, b.core, offset, 4 << 20, limit);
+      if (!Number.isInteger(offset) || offset < 0) throw new HttpError(422, RestErrorCode.INVALID_ENTITY, 'offset must be a non-negative integer');
+      const records = await readRecords(log, b.core, offset, BROWSE_MAX_BYTES, limit);
       return json({ topic: log.topic, partition: log.partition, log_start_offset: log.logStartOffset, log_end_offset: log.logEndOffset, records: records.map((x) => recordJson(log.topic, log.partition, x)) });
     });
     for (const [path, asset] of Object.entries(CONSOLE_ASSETS)) r.on('GET', path, () => ({ status: 200, body: asset.body, contentType: asset.type }));
@@ -200,9 +215,8 @@ export class HttpGateway {
   private webSocketRoutes(app: TemplatedApp, scope: ListenerScope): void {
     app.ws<TailData>('/ws/topics/:topic', {
       maxPayloadLength: this.options.maxBodyBytes,
-      // uWS drops sends past maxBackpressure; the tail pauses at maxBufferedBytes well before.
-      maxBackpressure: this.options.maxBufferedBytes * 4 + (16 << 20),
-      idleTimeout: 120,
+      maxBackpressure: wsMaxBackpressureBytes(this.options.maxBufferedBytes),
+      idleTimeout: WS_IDLE_TIMEOUT_SECONDS,
       sendPingsAutomatically: true,
       upgrade: (res, req, context) => this.upgrade(res, req, context, scope),
       open: (ws) => {
@@ -240,16 +254,16 @@ export class HttpGateway {
       // Browsers do not guard WebSockets with CORS: a page of any origin may open one.
       const refusal = this.policy.refusal(scope, browserHeaders(req));
       if (refusal) throw refusal;
-      if (this.webSockets + this.inflight >= this.options.maxConnections) throw new HttpError(503, 50302, `Too many connections (http.max.connections ${this.options.maxConnections}).`);
+      if (this.webSockets + this.inflight >= this.options.maxConnections) throw new HttpError(503, RestErrorCode.TOO_MANY_CONNECTIONS, `Too many connections (http.max.connections ${this.options.maxConnections}).`);
       let topic: string;
       try {
         topic = decodeURIComponent(url.slice('/ws/topics/'.length));
       } catch {
-        throw new HttpError(400, 400, 'Malformed topic name in the URL.');
+        throw new HttpError(400, RestErrorCode.MALFORMED_REQUEST, 'Malformed topic name in the URL.');
       }
       data = this.tails.prepare(topic, query);
     } catch (e) {
-      this.send(res, e instanceof HttpError ? errorReply(e.status, e.errorCode, e.message) : errorReply(500, 50001, String(e)), 'GET');
+      this.send(res, e instanceof HttpError ? errorReply(e.status, e.errorCode, e.message) : errorReply(500, RestErrorCode.INTERNAL_ERROR, String(e)), 'GET');
       return;
     }
     if (!(outcome instanceof Promise) && outcome.ok) {
@@ -319,20 +333,20 @@ export class HttpGateway {
       return;
     }
     if (this.inflight + this.webSockets >= this.options.maxConnections) {
-      finish(errorReply(503, 50302, `Too many connections (http.max.connections ${this.options.maxConnections}).`), true);
+      finish(errorReply(503, RestErrorCode.TOO_MANY_CONNECTIONS, `Too many connections (http.max.connections ${this.options.maxConnections}).`), true);
       return;
     }
     if (contentLength > this.options.maxBodyBytes) {
-      finish(errorReply(413, 413, `The request body of ${contentLength} bytes exceeds http.max.body.bytes ${this.options.maxBodyBytes}.`), true);
+      finish(errorReply(413, RestErrorCode.BODY_TOO_LARGE, `The request body of ${contentLength} bytes exceeds http.max.body.bytes ${this.options.maxBodyBytes}.`), true);
       return;
     }
     const match = this.router.match(method, path);
     if (match === null) {
-      finish(errorReply(404, 404, `HTTP 404 Not Found: no route for ${method} ${path}`));
+      finish(errorReply(404, RestErrorCode.NOT_FOUND, `HTTP 404 Not Found: no route for ${method} ${path}`));
       return;
     }
     if (match === 'method') {
-      finish(errorReply(405, 405, `HTTP 405 Method Not Allowed: ${method} ${path}`));
+      finish(errorReply(405, RestErrorCode.METHOD_NOT_ALLOWED, `HTTP 405 Method Not Allowed: ${method} ${path}`));
       return;
     }
     request.params = match.params;
@@ -361,7 +375,7 @@ export class HttpGateway {
         if (e instanceof HttpError) finish(errorReply(e.status, e.errorCode, e.message));
         else {
           this.broker().logger.error(`HTTP ${method} ${path} failed: ${(e as Error).stack ?? e}`);
-          finish(errorReply(500, 50001, `Internal server error: ${(e as Error).message}`));
+          finish(errorReply(500, RestErrorCode.INTERNAL_ERROR, `Internal server error: ${(e as Error).message}`));
         }
       }).finally(release);
     };
@@ -377,7 +391,7 @@ export class HttpGateway {
       size += chunk.byteLength;
       if (size > this.options.maxBodyBytes) {
         release();
-        finish(errorReply(413, 413, `The request body exceeds http.max.body.bytes ${this.options.maxBodyBytes}.`), true);
+        finish(errorReply(413, RestErrorCode.BODY_TOO_LARGE, `The request body exceeds http.max.body.bytes ${this.options.maxBodyBytes}.`), true);
         return;
       }
       chunks.push(Buffer.from(Buffer.from(chunk)));

@@ -14,7 +14,7 @@ import type { Listener } from '../config/config.js';
 const LISTEN_EXCLUSIVE_PORT = 1;
 
 /** A listen failure as start.ts reports it: `cannot listen on port P (http.listeners): ...`. */
-export type ListenError = NodeJS.ErrnoException & { port: number; listenerKey: string };
+type ListenError = NodeJS.ErrnoException & { port: number; listenerKey: string };
 
 /** Native uWS v20.30 takes (host, port, options, cb); its typings list only (port, options, cb). */
 type ListenWithOptions = (host: string, port: number, options: number, cb: (socket: us_listen_socket | false) => void) => TemplatedApp;

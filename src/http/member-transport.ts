@@ -2,9 +2,8 @@
 // the JoinGroup, SyncGroup, Heartbeat, LeaveGroup and OffsetCommit handlers (src/api/) call
 // it: REST consumer instances are members like any Kafka consumer, without a loopback socket.
 import type { BrokerContext } from '../broker/context.js';
-import { ErrorCode } from '../protocol/errors.js';
-import { KafkaResponseError } from '../client/errors.js';
-import type { GroupTransport, JoinGroupAnswer, JoinGroupCall, MemberIdentity, SyncGroupCall } from '../client/group-member.js';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import type { GroupTransport, JoinGroupAnswer, JoinGroupCall, MemberIdentity, SyncGroupCall } from '../consumer/group-member.js';
 
 export class CoordinatorTransport implements GroupTransport {
   constructor(private readonly broker: () => BrokerContext, private readonly clientId: string, private readonly clientHost: string) {}
@@ -44,15 +43,15 @@ export class CoordinatorTransport implements GroupTransport {
     const failed = codes.findIndex((c) => c !== ErrorCode.NONE);
     if (failed >= 0) {
       const o = offsets[failed];
-      throw new KafkaResponseError(codes[failed], `committing the offset of ${o.topic}-${o.partition} for group ${member.groupId}`);
+      throw new KafkaError(codes[failed], null, `committing the offset of ${o.topic}-${o.partition} for group ${member.groupId}`);
     }
   }
 
   async partitionCounts(topics: string[]): Promise<Map<string, number>> {
-    const logs = this.broker().logs;
+    const cluster = this.broker().cluster;
     return new Map(topics.flatMap((t) => {
-      const topic = logs.topic(t);
-      return topic ? [[t, topic.partitions.length] as const] : [];
+      const topic = cluster.topic(t);
+      return topic ? [[t, topic.partitionCount] as const] : [];
     }));
   }
 

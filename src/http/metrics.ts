@@ -1,11 +1,13 @@
 // /metrics: the broker in Prometheus text format (prom-client, a registry of its own).
 // Counters are pushed by the produce/fetch paths (BrokerContext.traffic) and by the Kafka
-// listener's request hook; gauges of logs, groups and queues are read at scrape time.
+// listener's request hook; gauges of logs, groups and queues are read at scrape time; the
+// metrics clients push (KIP-714) come from the telemetry store (client-metrics.ts).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BrokerContext, TrafficListener } from '../broker/context.js';
 import { groupLag } from '../group/lag.js';
+import { registerClientMetrics } from './client-metrics.js';
 
-export interface GatewaySources {
+interface GatewaySources {
   broker: () => BrokerContext;
   kafkaConnections: () => number;
   /** Kafka connections not being read now, by reason (server.ts). */
@@ -80,7 +82,7 @@ export class BrokerMetrics implements TrafficListener {
         name, help, labelNames: ['topic', 'partition'], registers,
         collect() {
           this.reset();
-          for (const t of b().logs.topics.values()) t.partitions.forEach((p, i) => this.set({ topic: t.name, partition: String(i) }, value(p)));
+          for (const t of b().logs.topics.values()) for (const p of t.partitions.values()) this.set({ topic: t.name, partition: String(p.partition) }, value(p));
         },
       });
     partitionGauge('strom_partition_log_end_offset', 'Log end offset (high watermark) per partition.', (p) => p.logEndOffset);
@@ -92,7 +94,7 @@ export class BrokerMetrics implements TrafficListener {
         this.reset();
         const broker = b();
         for (const g of broker.groups.listGroups([])) {
-          for (const p of groupLag(broker.groups, broker.logs, g.groupId)?.partitions ?? []) if (p.lag !== null) this.set({ group: g.groupId, topic: p.topic, partition: String(p.partition) }, p.lag);
+          for (const p of groupLag(broker.groups, broker.logs, broker.cluster, g.groupId)?.partitions ?? []) if (p.lag !== null) this.set({ group: g.groupId, topic: p.topic, partition: String(p.partition) }, p.lag);
         }
       },
     });
@@ -134,7 +136,7 @@ export class BrokerMetrics implements TrafficListener {
       name: 'strom_index_active_bytes', help: 'Core memory held by the active segments\' indexes (appended to; outside the index cache\'s bound).', registers,
       collect() {
         let bytes = 0;
-        for (const t of b().logs.topics.values()) for (const p of t.partitions) bytes += p.activeSegment.index.residentBytes;
+        for (const t of b().logs.topics.values()) for (const p of t.partitions.values()) bytes += p.activeSegment.index.residentBytes;
         this.set(bytes);
       },
     });
@@ -148,6 +150,7 @@ export class BrokerMetrics implements TrafficListener {
       },
     });
     new Gauge({ name: 'strom_websocket_tails_paused', help: 'Live tails paused by backpressure now.', registers, collect() { this.set(sources.wsBuffered().paused); } });
+    registerClientMetrics(this.registry, () => b().telemetry);
   }
 
   produced(topic: string, bytes: number, records: number): void {

@@ -14,6 +14,7 @@
 // Clients that are not browsers (curl, scripts, `ws`) send no Origin and are served.
 import { normalizeOrigin } from '../config/config.js';
 import { HttpError } from './router.js';
+import { RestErrorCode } from './error-codes.js';
 
 /** The request headers the policy reads ('' when absent). */
 export interface BrowserHeaders {
@@ -78,13 +79,13 @@ export class OriginPolicy {
     if (scope.hostNames !== null && h.host !== '') {
       const name = parseHost(h.host)?.hostname;
       if (name === undefined || !scope.hostNames.has(name)) {
-        return new HttpError(421, 42101, `Host ${h.host} is not a name of this gateway; to reach it under that name, add the origin to http.allowed.origins.`);
+        return new HttpError(421, RestErrorCode.MISDIRECTED_HOST, `Host ${h.host} is not a name of this gateway; to reach it under that name, add the origin to http.allowed.origins.`);
       }
     }
     if (h.origin !== '') {
-      if (!this.allows(h.origin, h.host)) return new HttpError(403, 40301, `Origin ${h.origin} is not allowed to use this gateway; allow it in http.allowed.origins.`);
+      if (!this.allows(h.origin, h.host)) return new HttpError(403, RestErrorCode.ORIGIN_NOT_ALLOWED, `Origin ${h.origin} is not allowed to use this gateway; allow it in http.allowed.origins.`);
     } else if ((h.fetchSite === 'cross-site' || h.fetchSite === 'same-site') && h.fetchMode !== 'navigate' && !this.anyOrigin) {
-      return new HttpError(403, 40302, 'A request embedded in a page from another site is refused; let that page request with CORS from an origin in http.allowed.origins.');
+      return new HttpError(403, RestErrorCode.CROSS_SITE_REQUEST, 'A request embedded in a page from another site is refused; let that page request with CORS from an origin in http.allowed.origins.');
     }
     return null;
   }

@@ -3,19 +3,20 @@
 // produce builds one batch per partition and appends it through Produce's own path.
 import { buildBatch, decodeBatches, type DecodedRecord, type RecordInput } from '../core/index.js';
 import { codecs, initCompression } from '../compression/codecs.js';
-import { producePartition } from '../api/produce.js';
-import { murmur2 } from '../client/producer.js';
+import { produce, producePartition } from '../api/produce.js';
 import type { BrokerContext } from '../broker/context.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import { ErrorCode } from '../protocol/errors.js';
+import { partitionForKey } from '../protocol/partitioner.js';
 import { HttpError } from './router.js';
+import { RestErrorCode } from './error-codes.js';
 
 export type EmbeddedFormat = 'json' | 'binary';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** UTF-8 text when the bytes are valid UTF-8, else base64 (the live tail and the console). */
-export function textOrBase64(bytes: Uint8Array | null): { data: string | null; encoding: 'utf8' | 'base64' } {
+function textOrBase64(bytes: Uint8Array | null): { data: string | null; encoding: 'utf8' | 'base64' } {
   if (bytes === null) return { data: null, encoding: 'utf8' };
   try {
     return { data: utf8.decode(bytes), encoding: 'utf8' };
@@ -71,15 +72,10 @@ export async function readRecords(log: PartitionLog, core: BrokerContext['core']
   }
 }
 
-/** The last offset of the batches read at `offset` (to step past a batch with no records left, e.g. control). */
-export function nextOffsetAfter(records: DecodedRecord[], offset: number): number {
-  return records.length > 0 ? records[records.length - 1].offset + 1 : offset;
-}
-
 function decodeEmbedded(value: unknown, format: EmbeddedFormat, what: string): Buffer | null {
   if (value === null || value === undefined) return null;
   if (format === 'json') return Buffer.from(JSON.stringify(value), 'utf8');
-  if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) throw new HttpError(422, 42205, `${what} must be a base64 string in the binary format`);
+  if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) throw new HttpError(422, RestErrorCode.INVALID_EMBEDDED_DATA, `${what} must be a base64 string in the binary format`);
   return Buffer.from(value, 'base64');
 }
 
@@ -90,7 +86,7 @@ export interface ProduceRecord {
   headers?: { name?: string; key?: string; value?: unknown }[];
 }
 
-export interface ProduceOffset {
+interface ProduceOffset {
   partition: number | null;
   offset: number | null;
   error_code: number | null;
@@ -98,10 +94,10 @@ export interface ProduceOffset {
 }
 
 /** Kafka error codes to Confluent's 5xx/4xx REST codes for a failed partition append. */
-function restErrorCode(kafkaCode: number): number {
-  if (kafkaCode === ErrorCode.MESSAGE_TOO_LARGE || kafkaCode === ErrorCode.RECORD_LIST_TOO_LARGE) return 40005;
-  if (kafkaCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) return 40402;
-  return 50002;
+function restErrorCode(kafkaCode: number): RestErrorCode {
+  if (kafkaCode === ErrorCode.MESSAGE_TOO_LARGE || kafkaCode === ErrorCode.RECORD_LIST_TOO_LARGE) return RestErrorCode.RECORDS_TOO_LARGE;
+  if (kafkaCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) return RestErrorCode.PARTITION_NOT_FOUND;
+  return RestErrorCode.KAFKA_ERROR;
 }
 
 /**
@@ -110,18 +106,18 @@ function restErrorCode(kafkaCode: number): number {
  * compression.type, compacted topics' keys, disk errors). Offsets are in request order.
  */
 export async function produceRecords(broker: BrokerContext, topic: string, records: ProduceRecord[], format: EmbeddedFormat, fixedPartition: number | null): Promise<ProduceOffset[]> {
-  const t = broker.logs.topic(topic);
-  if (!t) throw new HttpError(404, 40401, 'Topic not found.');
-  const count = t.partitions.length;
+  const t = broker.cluster.topic(topic);
+  if (!t) throw new HttpError(404, RestErrorCode.TOPIC_NOT_FOUND, 'Topic not found.');
+  const count = t.partitionCount;
   const byPartition = new Map<number, { index: number; input: RecordInput }[]>();
   let roundRobin = Math.floor(Math.random() * count);
   records.forEach((r, index) => {
-    if (r === null || typeof r !== 'object') throw new HttpError(422, 42200, `records[${index}] must be an object`);
+    if (r === null || typeof r !== 'object') throw new HttpError(422, RestErrorCode.INVALID_ENTITY, `records[${index}] must be an object`);
     const key = decodeEmbedded(r.key, format, `records[${index}].key`);
     const value = decodeEmbedded(r.value, format, `records[${index}].value`);
     let partition = fixedPartition ?? r.partition ?? null;
-    if (partition === null) partition = key !== null ? (murmur2(key) & 0x7fffffff) % count : roundRobin++ % count;
-    if (!Number.isInteger(partition) || partition < 0 || partition >= count) throw new HttpError(404, 40402, `Partition ${partition} of topic ${topic} not found.`);
+    if (partition === null) partition = key !== null ? partitionForKey(key, count) : roundRobin++ % count;
+    if (!Number.isInteger(partition) || partition < 0 || partition >= count) throw new HttpError(404, RestErrorCode.PARTITION_NOT_FOUND, `Partition ${partition} of topic ${topic} not found.`);
     const headers = (r.headers ?? []).map((h) => ({ key: String(h.name ?? h.key ?? ''), value: h.value === null || h.value === undefined ? null : typeof h.value === 'string' && format === 'binary' ? Buffer.from(h.value, 'base64') : Buffer.from(String(h.value)) }));
     let list = byPartition.get(partition);
     if (!list) byPartition.set(partition, (list = []));
@@ -130,7 +126,8 @@ export async function produceRecords(broker: BrokerContext, topic: string, recor
   const offsets: ProduceOffset[] = records.map(() => ({ partition: null, offset: null, error_code: null, error: null }));
   await Promise.all([...byPartition].map(async ([partition, list]) => {
     const batch = buildBatch(broker.core, list.map((l) => l.input));
-    const res = await producePartition(broker, 11, topic, partition, Buffer.from(batch.buffer, batch.byteOffset, batch.byteLength));
+    // Validated as the newest Produce version the broker serves (zstd allowed, INVALID_RECORD).
+    const res = await producePartition(broker, produce.maxVersion, topic, partition, Buffer.from(batch.buffer, batch.byteOffset, batch.byteLength));
     list.forEach((l, i) => {
       offsets[l.index] = res.errorCode === ErrorCode.NONE
         ? { partition, offset: res.baseOffset + i, error_code: null, error: null }

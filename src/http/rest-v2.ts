@@ -3,51 +3,71 @@
 // with the embedded formats application/vnd.kafka.{json,binary}.v2+json (binary = base64).
 // Avro/Protobuf/JSON Schema formats need a schema registry, which Strom does not have: 415.
 import type { BrokerContext } from '../broker/context.js';
-import type { Topic } from '../log/log-manager.js';
+import type { TopicView } from '../broker/cluster-view.js';
+import type { PartitionLog } from '../log/partition-log.js';
 import { HttpError, Router, V2_JSON, intParam, json, objectBody, type HttpRequest } from './router.js';
 import { produceRecords, type EmbeddedFormat, type ProduceRecord } from './records.js';
+import { RestErrorCode } from './error-codes.js';
 
-export function topicOrThrow(broker: BrokerContext, name: string): Topic {
-  const topic = broker.logs.topic(name);
-  if (!topic) throw new HttpError(404, 40401, 'Topic not found.');
+export function topicOrThrow(broker: BrokerContext, name: string): TopicView {
+  const topic = broker.cluster.topic(name);
+  if (!topic) throw new HttpError(404, RestErrorCode.TOPIC_NOT_FOUND, 'Topic not found.');
   return topic;
 }
 
-export function partitionOrThrow(broker: BrokerContext, topic: string, partition: string) {
+/** The log of a partition this broker leads (in a cluster, another broker's gateway serves the others). */
+export function partitionOrThrow(broker: BrokerContext, topic: string, partition: string): PartitionLog {
   const t = topicOrThrow(broker, topic);
   const p = intParam(partition, 'partition');
-  const log = t.partitions[p];
-  if (!log) throw new HttpError(404, 40402, 'Partition not found.');
+  const view = t.partition(p);
+  if (!view) throw new HttpError(404, RestErrorCode.PARTITION_NOT_FOUND, 'Partition not found.');
+  const log = broker.logs.partition(topic, p);
+  if (!log || view.leader !== broker.nodeId) throw notLeader(broker, topic, p, view.leader);
   return log;
 }
 
+/** A partition led by another broker (or by none just now): its gateway serves it. */
+export function notLeader(broker: BrokerContext, topic: string, partition: number, leader: number): HttpError {
+  const at = broker.cluster.brokers().find((b) => b.nodeId === leader);
+  return new HttpError(503, RestErrorCode.NOT_LEADER, leader === -1
+    ? `Partition ${partition} of topic ${topic} has no leader just now; try again.`
+    : `Partition ${partition} of topic ${topic} is led by broker ${leader}${at ? ` (${at.host}:${at.port})` : ''}; its gateway serves it.`);
+}
+
 /** The embedded format of a produce request's Content-Type. */
-export function produceFormat(contentType: string): EmbeddedFormat {
+function produceFormat(contentType: string): EmbeddedFormat {
   const type = contentType.split(';')[0].trim().toLowerCase();
   if (type === 'application/vnd.kafka.binary.v2+json') return 'binary';
   if (type === 'application/vnd.kafka.json.v2+json' || type === 'application/json' || type === 'application/vnd.kafka.v2+json' || type === '') return 'json';
-  throw new HttpError(415, 415, `HTTP 415 Unsupported Media Type: ${type} (Strom serves the json and binary embedded formats; schema formats need a schema registry)`);
+  throw new HttpError(415, RestErrorCode.UNSUPPORTED_MEDIA_TYPE, `HTTP 415 Unsupported Media Type: ${type} (Strom serves the json and binary embedded formats; schema formats need a schema registry)`);
 }
 
-function partitionJson(broker: BrokerContext, p: number) {
-  return { partition: p, leader: broker.nodeId, replicas: [{ broker: broker.nodeId, leader: true, in_sync: true }] };
+function partitionJson(t: TopicView, p: number) {
+  const view = t.partition(p)!;
+  return { partition: p, leader: view.leader, replicas: view.replicas.map((id) => ({ broker: id, leader: id === view.leader, in_sync: view.isr.includes(id) })) };
 }
+
+const partitionIndexes = (t: TopicView) => Array.from({ length: t.partitionCount }, (_, p) => p);
 
 export function routesV2(router: Router, broker: () => BrokerContext): void {
-  router.on('GET', '/topics', () => json([...broker().logs.topics.values()].filter((t) => !t.internal).map((t) => t.name).sort(), 200, V2_JSON));
+  router.on('GET', '/topics', () => {
+    const cluster = broker().cluster;
+    return json([...cluster.topicNames()].filter((t) => !cluster.topic(t)?.internal).sort(), 200, V2_JSON);
+  });
   router.on('GET', '/topics/:topic', (req) => {
-    const b = broker();
-    const t = topicOrThrow(b, req.params.topic);
-    const configs: Record<string, string> = { ...t.overrides };
-    return json({ name: t.name, configs, partitions: t.partitions.map((_, p) => partitionJson(b, p)) }, 200, V2_JSON);
+    const t = topicOrThrow(broker(), req.params.topic);
+    const configs: Record<string, string> = { ...t.configs };
+    return json({ name: t.name, configs, partitions: partitionIndexes(t).map((p) => partitionJson(t, p)) }, 200, V2_JSON);
   });
   router.on('GET', '/topics/:topic/partitions', (req) => {
-    const b = broker();
-    return json(topicOrThrow(b, req.params.topic).partitions.map((_, p) => partitionJson(b, p)), 200, V2_JSON);
+    const t = topicOrThrow(broker(), req.params.topic);
+    return json(partitionIndexes(t).map((p) => partitionJson(t, p)), 200, V2_JSON);
   });
   router.on('GET', '/topics/:topic/partitions/:partition', (req) => {
-    const b = broker();
-    return json(partitionJson(b, partitionOrThrow(b, req.params.topic, req.params.partition).partition), 200, V2_JSON);
+    const t = topicOrThrow(broker(), req.params.topic);
+    const p = intParam(req.params.partition, 'partition');
+    if (!t.partition(p)) throw new HttpError(404, RestErrorCode.PARTITION_NOT_FOUND, 'Partition not found.');
+    return json(partitionJson(t, p), 200, V2_JSON);
   });
   router.on('GET', '/topics/:topic/partitions/:partition/offsets', (req) => {
     const log = partitionOrThrow(broker(), req.params.topic, req.params.partition);
@@ -59,7 +79,7 @@ export function routesV2(router: Router, broker: () => BrokerContext): void {
     const body = objectBody(req);
     topicOrThrow(b, req.params.topic);
     if (partition !== null) partitionOrThrow(b, req.params.topic, String(partition));
-    if (!Array.isArray(body.records) || body.records.length === 0) throw new HttpError(422, 42200, 'records must be a non-empty array');
+    if (!Array.isArray(body.records) || body.records.length === 0) throw new HttpError(422, RestErrorCode.INVALID_ENTITY, 'records must be a non-empty array');
     const offsets = await produceRecords(b, req.params.topic, body.records as ProduceRecord[], format, partition);
     return json({ offsets, key_schema_id: null, value_schema_id: null }, 200, V2_JSON);
   };

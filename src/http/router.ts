@@ -2,8 +2,11 @@
 // first await), a tiny path matcher, and errors as Confluent REST Proxy JSON bodies.
 import type { KafkaPrincipal } from '../security/principal.js';
 
+import { RestErrorCode } from './error-codes.js';
+
+/** An error answered as `status` with a body carrying `errorCode` and the message. */
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly errorCode: number, message: string) {
+  constructor(readonly status: number, readonly errorCode: RestErrorCode, message: string) {
     super(message);
   }
 }
@@ -27,7 +30,7 @@ export interface HttpReply {
   contentType: string;
 }
 
-export type RouteHandler = (req: HttpRequest) => HttpReply | Promise<HttpReply>;
+type RouteHandler = (req: HttpRequest) => HttpReply | Promise<HttpReply>;
 
 interface Route {
   method: string;
@@ -36,7 +39,7 @@ interface Route {
 }
 
 export const V2_JSON = 'application/vnd.kafka.v2+json';
-export const V3_JSON = 'application/json';
+const V3_JSON = 'application/json';
 
 export function json(value: unknown, status = 200, contentType = V3_JSON): HttpReply {
   return { status, body: JSON.stringify(value), contentType };
@@ -46,7 +49,7 @@ export function noContent(): HttpReply {
   return { status: 204, body: '', contentType: V3_JSON };
 }
 
-export function errorReply(status: number, errorCode: number, message: string): HttpReply {
+export function errorReply(status: number, errorCode: RestErrorCode, message: string): HttpReply {
   return json({ error_code: errorCode, message }, status);
 }
 
@@ -56,13 +59,13 @@ export function parseJson(req: HttpRequest): unknown {
   try {
     return JSON.parse(req.body.toString('utf8'));
   } catch (e) {
-    throw new HttpError(400, 400, `Malformed JSON: ${(e as Error).message}`);
+    throw new HttpError(400, RestErrorCode.MALFORMED_REQUEST, `Malformed JSON: ${(e as Error).message}`);
   }
 }
 
 export function objectBody(req: HttpRequest): Record<string, unknown> {
   const body = parseJson(req);
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(422, 42200, 'The request body must be a JSON object.');
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(422, RestErrorCode.INVALID_ENTITY, 'The request body must be a JSON object.');
   return body as Record<string, unknown>;
 }
 
@@ -70,9 +73,9 @@ export function objectBody(req: HttpRequest): Record<string, unknown> {
 export function intParam(value: string | null | undefined, name: string, fallback?: number): number {
   if (value === null || value === undefined || value === '') {
     if (fallback !== undefined) return fallback;
-    throw new HttpError(422, 42200, `${name} is required`);
+    throw new HttpError(422, RestErrorCode.INVALID_ENTITY, `${name} is required`);
   }
-  if (!/^\d+$/.test(value)) throw new HttpError(422, 42200, `${name} must be a non-negative integer, not ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value)) throw new HttpError(422, RestErrorCode.INVALID_ENTITY, `${name} must be a non-negative integer, not ${JSON.stringify(value)}`);
   return Number(value);
 }
 

@@ -8,6 +8,8 @@ import type { WebSocket } from 'uWebSockets.js';
 import type { BrokerContext } from '../broker/context.js';
 import { produceRecords, readRecords, recordJson } from './records.js';
 import { HttpError } from './router.js';
+import { RestErrorCode } from './error-codes.js';
+import { notLeader } from './rest-v2.js';
 
 export interface TailData {
   id: number;
@@ -16,7 +18,7 @@ export interface TailData {
   from: string;
 }
 
-export interface TailState {
+interface TailState {
   id: number;
   topic: string;
   ws: WebSocket<TailData>;
@@ -41,25 +43,28 @@ export class LiveTails {
 
   /** Checks an upgrade request's query; throws HttpError for an unknown topic or a bad parameter. */
   prepare(topic: string, query: URLSearchParams): TailData {
-    const t = this.broker().logs.topic(topic);
-    if (!t) throw new HttpError(404, 40401, 'Topic not found.');
+    const b = this.broker();
+    const t = b.cluster.topic(topic);
+    if (!t) throw new HttpError(404, RestErrorCode.TOPIC_NOT_FOUND, 'Topic not found.');
     const p = query.get('partition');
     let partition: number | null = null;
     if (p !== null && p !== '') {
-      if (!/^\d+$/.test(p) || Number(p) >= t.partitions.length) throw new HttpError(404, 40402, 'Partition not found.');
+      if (!/^\d+$/.test(p) || Number(p) >= t.partitionCount) throw new HttpError(404, RestErrorCode.PARTITION_NOT_FOUND, 'Partition not found.');
       partition = Number(p);
+      if (!b.logs.partition(topic, partition)) throw notLeader(b, topic, partition, t.partition(partition)!.leader);
     }
     const from = query.get('from') ?? 'latest';
-    if (from !== 'earliest' && from !== 'latest' && !/^\d+$/.test(from)) throw new HttpError(422, 42200, 'from must be earliest, latest or an offset');
+    if (from !== 'earliest' && from !== 'latest' && !/^\d+$/.test(from)) throw new HttpError(422, RestErrorCode.INVALID_ENTITY, 'from must be earliest, latest or an offset');
     return { id: this.nextId++, topic, partition, from };
   }
 
   open(ws: WebSocket<TailData>): void {
     const data = ws.getUserData();
+    // Every partition of the topic this broker holds (in a cluster, the others' gateways tail theirs).
     const t = this.broker().logs.topic(data.topic);
-    const partitions = t ? (data.partition === null ? t.partitions.map((_, i) => i) : [data.partition]) : [];
-    const cursors = partitions.map((partition) => {
-      const log = t!.partitions[partition];
+    const logs = t ? (data.partition === null ? [...t.partitions.values()] : [t.partitions.get(data.partition)].filter((l) => l !== undefined)) : [];
+    const cursors = logs.map((log) => {
+      const partition = log.partition;
       const offset = data.from === 'earliest' ? log.logStartOffset : data.from === 'latest' ? log.logEndOffset : Math.min(Number(data.from), log.logEndOffset);
       return { partition, offset };
     });
@@ -94,9 +99,9 @@ export class LiveTails {
       try {
         record = JSON.parse(text);
       } catch (e) {
-        throw new HttpError(400, 400, `Malformed JSON: ${(e as Error).message}`);
+        throw new HttpError(400, RestErrorCode.MALFORMED_REQUEST, `Malformed JSON: ${(e as Error).message}`);
       }
-      if (record === null || typeof record !== 'object' || Array.isArray(record)) throw new HttpError(422, 42200, 'a message must be a JSON object {key?, value, partition?}');
+      if (record === null || typeof record !== 'object' || Array.isArray(record)) throw new HttpError(422, RestErrorCode.INVALID_ENTITY, 'a message must be a JSON object {key?, value, partition?}');
       const r = record as { key?: unknown; value?: unknown; partition?: number; headers?: [] };
       // Text key and value as given (strings stay unquoted), so what the tail shows is what was sent.
       const asText = (v: unknown) => (v === undefined || v === null ? null : Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64'));

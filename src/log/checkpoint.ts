@@ -3,8 +3,9 @@
 // crash leaves either the old or the new file.
 import { readFileSync, writeFileSync, renameSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { writeFile, rename, open } from 'node:fs/promises';
+import { TMP_SUFFIX } from '../storage/layout.js';
 
-export type Checkpoint = Map<string, number>; // "<topic>-<partition>" -> offset
+type Checkpoint = Map<string, number>; // "<topic>-<partition>" -> offset
 
 export function readCheckpoint(path: string): Checkpoint {
   const out: Checkpoint = new Map();
@@ -32,7 +33,7 @@ function format(entries: Iterable<[string, number, number]>): string {
 }
 
 export function writeCheckpointSync(path: string, entries: Iterable<[string, number, number]>): void {
-  const tmp = `${path}.tmp`;
+  const tmp = path + TMP_SUFFIX;
   writeFileSync(tmp, format(entries));
   const fd = openSync(tmp, 'r+');
   fsyncSync(fd);
@@ -41,7 +42,7 @@ export function writeCheckpointSync(path: string, entries: Iterable<[string, num
 }
 
 export async function writeCheckpoint(path: string, entries: Iterable<[string, number, number]>): Promise<void> {
-  const tmp = `${path}.tmp`;
+  const tmp = path + TMP_SUFFIX;
   await writeFile(tmp, format(entries));
   const handle = await open(tmp, 'r+');
   await handle.sync();

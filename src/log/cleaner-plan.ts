@@ -33,7 +33,7 @@ function newestTimestamp(segment: Segment): number {
  * recovery point, so the records that make others obsolete are on disk before those others
  * are removed (a power loss cannot take both).
  */
-export function cleanableRange(log: PartitionLog, checkpoint: number | undefined, now: number): Omit<CleanPlan, 'reason'> | null {
+function cleanableRange(log: PartitionLog, checkpoint: number | undefined, now: number): Omit<CleanPlan, 'reason'> | null {
   if (!log.config.list('cleanup.policy').includes('compact')) return null;
   const all = log.segments;
   if (all.length < 2) return null;

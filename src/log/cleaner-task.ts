@@ -20,7 +20,7 @@ import { filterBatchAt, visitRecordsAt } from '../core/index.js';
 import { segmentPaths, CLEANED_SUFFIX } from '../storage/layout.js';
 import { ABI, at, type Ptr } from '../core/index.js';
 
-export interface SegmentInput {
+interface SegmentInput {
   baseOffset: number;
   /** Bytes of whole batches in the file. */
   size: number;
@@ -129,7 +129,7 @@ const keyString = (key: Uint8Array) => Buffer.from(key.buffer, key.byteOffset, k
  * Pass 1: key -> latest offset over the dirty segments, whole segments while the map fits.
  * Returns the map and the offset it covers up to.
  */
-export function buildOffsetMap(core: Core, codecs: Codecs, task: CleanTask): { map: Map<string, number>; coveredTo: number } {
+function buildOffsetMap(core: Core, codecs: Codecs, task: CleanTask): { map: Map<string, number>; coveredTo: number } {
   const map = new Map<string, number>();
   let bytes = 0;
   const dirty = task.segments.filter((s) => !s.clean);

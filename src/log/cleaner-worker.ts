@@ -9,7 +9,7 @@ import { codecs, initCompression } from '../compression/codecs.js';
 import { cleanSegments, type CleanTask, type CleanOutput } from './cleaner-task.js';
 import { segmentPaths, CLEANED_SUFFIX } from '../storage/layout.js';
 
-export type CleanerRequest = { id: number; task: CleanTask };
+type CleanerRequest = { id: number; task: CleanTask };
 export type CleanerReply = { id: number; output: CleanOutput } | { id: number; error: string };
 
 const { module } = workerData as { module: WebAssembly.Module };

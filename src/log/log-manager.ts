@@ -13,7 +13,7 @@ import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { readCheckpoint, writeCheckpoint, writeCheckpointSync } from './checkpoint.js';
 import {
   partitionDirName, parsePartitionDirName, topicNameError, RECOVERY_POINT_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT,
-  HIGH_WATERMARK_CHECKPOINT, CLEAN_SHUTDOWN_FILE, META_PROPERTIES, TOPICS_FILE, DELETE_DIR_SUFFIX, BROKER_CONFIGS_FILE,
+  HIGH_WATERMARK_CHECKPOINT, CLEAN_SHUTDOWN_FILE, META_PROPERTIES, TOPICS_FILE, DELETE_DIR_SUFFIX, BROKER_CONFIGS_FILE, TMP_SUFFIX,
 } from '../storage/layout.js';
 import { PartitionLog } from './partition-log.js';
 import { loadPartition } from './recovery.js';
@@ -25,7 +25,8 @@ import type { Logger } from '../base/logger.js';
 
 export interface Topic {
   name: string;
-  partitions: PartitionLog[];
+  /** This broker's replicas of the topic's partitions, by partition index: all of them on one broker; in a cluster, those assigned to it. */
+  partitions: Map<number, PartitionLog>;
   overrides: Record<string, string>;
   config: TopicConfig;
   internal: boolean;
@@ -90,7 +91,7 @@ export class LogManager {
   ) {
     this.dir = config.logDir;
     this.indexCache = new IndexCache(regions, config.int(INDEX_CACHE_KEY), (message) => logger.warn(message));
-    this.cleaner = new LogCleaner(this.dir, config, core, () => [...this.topics.values()].flatMap((t) => t.partitions), logger);
+    this.cleaner = new LogCleaner(this.dir, config, core, () => [...this.topics.values()].flatMap((t) => [...t.partitions.values()]), logger);
   }
 
   async start(): Promise<StartStats> {
@@ -135,7 +136,7 @@ export class LogManager {
         stats.truncatedBytes += loaded.truncatedBytes;
         if (loaded.truncatedBytes > 0) this.logger.warn(`${log.key}: recovery cut ${loaded.truncatedBytes} bytes of torn or corrupt log; it ends at offset ${log.logEndOffset}`);
         await this.openWriter(log);
-        topic.partitions.push(log);
+        topic.partitions.set(p, log);
         stats.partitions++;
       }
       this.addTopic(topic);
@@ -191,8 +192,8 @@ export class LogManager {
     for (const [key] of this.config.dynamicEntries()) if (!(key in configs)) this.config.setDynamic(key, null);
     for (const [key, value] of Object.entries(configs)) this.config.setDynamic(key, value);
     const path = join(this.dir, BROKER_CONFIGS_FILE);
-    writeFileSync(`${path}.tmp`, JSON.stringify({ configs }, null, 2));
-    renameSync(`${path}.tmp`, path);
+    writeFileSync(path + TMP_SUFFIX, JSON.stringify({ configs }, null, 2));
+    renameSync(path + TMP_SUFFIX, path);
     this.indexCache.resize(this.config.int(INDEX_CACHE_KEY));
     await this.refreshTopicConfigs();
   }
@@ -205,14 +206,14 @@ export class LogManager {
 
   private writeTopicsFile(): void {
     const file: TopicsFile = { version: 1, topics: {} };
-    for (const t of this.topics.values()) file.topics[t.name] = { partitions: t.partitions.length, configs: t.overrides, topicId: t.topicId };
+    for (const t of this.topics.values()) file.topics[t.name] = { partitions: t.partitions.size, configs: t.overrides, topicId: t.topicId };
     const path = join(this.dir, TOPICS_FILE);
-    writeFileSync(`${path}.tmp`, JSON.stringify(file, null, 2));
-    renameSync(`${path}.tmp`, path);
+    writeFileSync(path + TMP_SUFFIX, JSON.stringify(file, null, 2));
+    renameSync(path + TMP_SUFFIX, path);
   }
 
   private newTopic(name: string, overrides: Record<string, string>, topicId = unusedTopicId(this.byId)): Topic {
-    return { name, partitions: [], overrides, config: new TopicConfig(this.config, overrides), internal: name.startsWith('__'), topicId };
+    return { name, partitions: new Map(), overrides, config: new TopicConfig(this.config, overrides), internal: name.startsWith('__'), topicId };
   }
 
   private addTopic(topic: Topic): void {
@@ -242,7 +243,7 @@ export class LogManager {
   }
 
   partition(topic: string, partition: number): PartitionLog | undefined {
-    return this.topics.get(topic)?.partitions[partition];
+    return this.topics.get(topic)?.partitions.get(partition);
   }
 
   private partitionByKey(key: string): PartitionLog | undefined {
@@ -253,7 +254,7 @@ export class LogManager {
   /** Partitions of every topic, and those being created. */
   get partitionCount(): number {
     let n = this.reservedPartitions;
-    for (const topic of this.topics.values()) n += topic.partitions.length;
+    for (const topic of this.topics.values()) n += topic.partitions.size;
     return n;
   }
 
@@ -329,7 +330,7 @@ export class LogManager {
       // A full or failing disk: undo, and answer with Kafka's storage error.
       this.topics.delete(name);
       this.byId.delete(topic.topicId);
-      for (const log of topic.partitions) {
+      for (const log of topic.partitions.values()) {
         await this.pool.close(log.key);
         log.close();
         rmSync(log.dir, { recursive: true, force: true });
@@ -342,13 +343,13 @@ export class LogManager {
   }
 
   private async addPartitions(topic: Topic, total: number): Promise<void> {
-    for (let p = topic.partitions.length; p < total; p++) {
+    for (let p = topic.partitions.size; p < total; p++) {
       const log = this.newPartitionLog(topic, p);
       mkdirSync(log.dir, { recursive: true });
       await writePartitionMetadata(log.dir, topic.topicId);
       await loadPartition(this.core, this.regions, log, { clean: true, recoveryPoint: 0, logStartOffset: 0 });
       await this.openWriter(log);
-      topic.partitions.push(log);
+      topic.partitions.set(p, log);
     }
   }
 
@@ -359,10 +360,10 @@ export class LogManager {
   private async createPartitionsNow(name: string, total: number): Promise<void> {
     const topic = this.topics.get(name);
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
-    if (total <= topic.partitions.length) {
-      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${topic.partitions.length} partitions, which is higher than the requested ${total}.`);
+    if (total <= topic.partitions.size) {
+      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${topic.partitions.size} partitions, which is higher than the requested ${total}.`);
     }
-    const adding = total - topic.partitions.length;
+    const adding = total - topic.partitions.size;
     this.checkPartitionLimit(adding, false);
     this.reservedPartitions += adding;
     try {
@@ -391,7 +392,7 @@ export class LogManager {
     // Renamed before anything awaits (a restart finishes the deletion): a topic created again
     // under this name gets fresh directories, never these. Their files stay open until the
     // writers close.
-    const doomed = topic.partitions.map((log) => {
+    const doomed = [...topic.partitions.values()].map((log) => {
       // Reads in flight (a Fetch that found the partition before) go on on open files.
       for (const segment of log.segments) {
         try {
@@ -405,7 +406,7 @@ export class LogManager {
       renameSync(log.dir, dir);
       return dir;
     });
-    for (const log of topic.partitions) {
+    for (const log of topic.partitions.values()) {
       await this.pool.close(log.key);
       log.handle = null;
       log.close();
@@ -435,7 +436,7 @@ export class LogManager {
 
   private async refreshTopicConfig(topic: Topic): Promise<void> {
     topic.config = new TopicConfig(this.config, topic.overrides);
-    for (const log of topic.partitions) {
+    for (const log of topic.partitions.values()) {
       log.config = topic.config;
       if (log.handle) await this.pool.configure(log.handle, log.writerConfig());
     }
@@ -465,14 +466,14 @@ export class LogManager {
 
   applyRetention(now: number): number {
     let deleted = 0;
-    for (const topic of this.topics.values()) for (const log of topic.partitions) deleted += log.applyRetention(now);
+    for (const topic of this.topics.values()) for (const log of topic.partitions.values()) deleted += log.applyRetention(now);
     if (deleted > 0) this.logger.info(`retention deleted ${deleted} segment(s)`);
     return deleted;
   }
 
   private checkpointEntries(value: (log: PartitionLog) => number): [string, number, number][] {
     const entries: [string, number, number][] = [];
-    for (const topic of this.topics.values()) for (const log of topic.partitions) entries.push([topic.name, log.partition, value(log)]);
+    for (const topic of this.topics.values()) for (const log of topic.partitions.values()) entries.push([topic.name, log.partition, value(log)]);
     return entries;
   }
 
@@ -490,14 +491,14 @@ export class LogManager {
       // A start that failed part way (a bad partition.metadata, another node's directory):
       // the checkpoints and the clean-shutdown mark on disk describe the directory, not the
       // little that was loaded, so they stay as they are.
-      for (const topic of this.topics.values()) for (const log of topic.partitions) log.close();
+      for (const topic of this.topics.values()) for (const log of topic.partitions.values()) log.close();
       return;
     }
     for (const timer of this.timers) clearInterval(timer);
     await this.cleaner.stop();
     await this.pool.flush();
     for (const topic of this.topics.values()) {
-      for (const log of topic.partitions) {
+      for (const log of topic.partitions.values()) {
         log.recoveryPoint = log.logEndOffset;
         await log.saveIndexes();
       }
@@ -505,7 +506,7 @@ export class LogManager {
     writeCheckpointSync(join(this.dir, RECOVERY_POINT_CHECKPOINT), this.checkpointEntries((l) => l.recoveryPoint));
     writeCheckpointSync(join(this.dir, LOG_START_OFFSET_CHECKPOINT), this.checkpointEntries((l) => l.logStartOffset));
     writeCheckpointSync(join(this.dir, HIGH_WATERMARK_CHECKPOINT), this.checkpointEntries((l) => l.highWatermark));
-    for (const topic of this.topics.values()) for (const log of topic.partitions) log.close();
+    for (const topic of this.topics.values()) for (const log of topic.partitions.values()) log.close();
     writeFileSync(join(this.dir, CLEAN_SHUTDOWN_FILE), '');
   }
 }

@@ -14,7 +14,7 @@ import type { IndexCache } from './index-cache.js';
 import { FileRecords, HeaderWalker, type BatchBounds } from './file-records.js';
 import { ABI, type Ptr } from '../core/index.js';
 
-export interface ReadResult {
+interface ReadResult {
   /** Whole record batches (a view of core memory until release()), possibly empty. */
   records: Buffer;
   /** Bit n set: some batch uses codec n (Fetch before v10 cannot take zstd). */

@@ -8,8 +8,8 @@ import { readdirSync, statSync, unlinkSync, truncateSync, openSync, closeSync, f
 import { join } from 'node:path';
 import type { Core, RegionPool } from '../core/index.js';
 import { ABI } from '../core/index.js';
-import { parseSegmentFileName, DELETED_SUFFIX, offsetFileName, LOG_SUFFIX } from '../storage/layout.js';
-import { CorruptIndexError } from './segment-index.js';
+import { parseSegmentFileName, CLEANED_SUFFIX, DELETED_SUFFIX, SWAP_SUFFIX, TMP_SUFFIX, offsetFileName, LOG_SUFFIX } from '../storage/layout.js';
+import { CorruptIndexError } from './index-files.js';
 import { walkSegment } from './segment-scan.js';
 import type { PartitionLog } from './partition-log.js';
 import type { Segment } from './segment.js';
@@ -21,10 +21,13 @@ export interface LoadOptions {
   logStartOffset: number;
 }
 
-export interface LoadStats {
+interface LoadStats {
   recoveredSegments: number;
   truncatedBytes: number;
 }
+
+/** Files a start removes from a partition's directory (see loadPartition). */
+const LEFTOVER_SUFFIXES = [DELETED_SUFFIX, TMP_SUFFIX, CLEANED_SUFFIX, SWAP_SUFFIX];
 
 export async function loadPartition(core: Core, regions: RegionPool, log: PartitionLog, options: LoadOptions): Promise<LoadStats> {
   const stats: LoadStats = { recoveredSegments: 0, truncatedBytes: 0 };
@@ -33,7 +36,7 @@ export async function loadPartition(core: Core, regions: RegionPool, log: Partit
     // Leftovers: segments whose deletion a stop interrupted, half-written temp files, and
     // compacted copies never renamed over their segment (the segment is intact: see
     // log-cleaner.ts). Strom writes no .swap files (Kafka's multi-segment swap); one is dropped.
-    if (name.endsWith(DELETED_SUFFIX) || name.endsWith('.tmp') || name.endsWith('.cleaned') || name.endsWith('.swap')) unlinkSync(join(log.dir, name));
+    if (LEFTOVER_SUFFIXES.some((suffix) => name.endsWith(suffix))) unlinkSync(join(log.dir, name));
   }
   const bases = names.map(parseSegmentFileName).filter((b): b is number => b !== null).sort((a, b) => a - b);
   // Index files without their log are orphans.
@@ -120,7 +123,7 @@ export async function loadPartition(core: Core, regions: RegionPool, log: Partit
  * Scans the segment from the start, verifying each batch's CRC, and rebuilds its indexes.
  * Cuts the file at the first invalid or incomplete batch.
  */
-export function recoverSegment(core: Core, regions: RegionPool, segment: Segment, indexIntervalBytes: number): { lastOffset: number; truncatedBytes: number } {
+function recoverSegment(core: Core, regions: RegionPool, segment: Segment, indexIntervalBytes: number): { lastOffset: number; truncatedBytes: number } {
   segment.index.reset();
   let lastOffset = -1;
   const valid = walkSegment(core, regions, segment, 0, ABI.F_VERIFY_CRC, (batch, position) => {

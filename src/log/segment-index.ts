@@ -20,7 +20,6 @@ import { IndexFile, type IndexCache } from './index-cache.js';
 import { walkSegment, type LogSource } from './segment-scan.js';
 import { CorruptIndexError, indexFileSize, readIndexFileSync, readTail, readWholeSync } from './index-files.js';
 
-export { CorruptIndexError };
 
 /** What the index needs to know of each appended batch. */
 export interface IndexedBatch {

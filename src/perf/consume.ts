@@ -10,7 +10,7 @@ import { Reporter, type PerfResult } from './report.js';
 import { runFetchLoop } from './fetch-loop.js';
 import type { ClientSecurity } from '../client/security.js';
 
-export interface ConsumePerfOptions {
+interface ConsumePerfOptions {
   bootstrapServer: string;
   topic: string;
   messages: number;

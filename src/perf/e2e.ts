@@ -14,7 +14,7 @@ import { runProduceWorker } from './produce.js';
 import { ABI, at } from '../core/index.js';
 import type { ClientSecurity } from '../client/security.js';
 
-export interface E2ePerfOptions {
+interface E2ePerfOptions {
   bootstrapServer: string;
   topic: string;
   numRecords: number;

@@ -2,6 +2,7 @@
 // flight for all of that leader's partitions, positions advanced from the batch headers
 // alone (baseOffset, lastOffsetDelta, recordsCount) so records are never turned into
 // objects unless the caller asks for the batches (e2e reads the send time from values).
+import { ABI } from '../core/index.js';
 import { Connection } from '../client/connection.js';
 import { FetchApi } from '../protocol/generated/fetch.js';
 import { ZERO_UUID, recordBytes } from '../protocol/codec.js';
@@ -9,7 +10,7 @@ import { errorName } from '../protocol/errors.js';
 import type { LeaderTarget } from './produce-loop.js';
 import type { ClientSecurity } from '../client/security.js';
 
-export interface FetchLoopOptions {
+interface FetchLoopOptions {
   topic: string;
   leaders: LeaderTarget[];
   /** Start offset of every partition. */
@@ -39,22 +40,27 @@ export interface FetchLoopOptions {
   onRequests?(fetches: number, requestBytes: number): void;
 }
 
-/** Records at or after `from` in a record set, and the offset after its last whole batch. */
+/**
+ * Records at or after `from` in a record set, and the offset after its last whole batch.
+ * Message sets v0/v1 share the first fields (offset, length; the magic byte at the same
+ * place), so one walk reads both.
+ */
 export function countBatches(records: Buffer, from: number): { count: number; next: number; bytes: number } {
   let at = 0;
   let count = 0;
   let next = from;
   let bytes = 0;
-  while (at + 61 <= records.length) {
-    const batchLength = records.readInt32BE(at + 8);
-    const size = 12 + batchLength;
+  while (at + ABI.BATCH_LOG_OVERHEAD <= records.length) {
+    const size = ABI.BATCH_LOG_OVERHEAD + records.readInt32BE(at + ABI.BATCH_LENGTH);
     if (at + size > records.length) break; // a partial batch at the end: fetched again next time
-    const baseOffset = Number(records.readBigInt64BE(at));
-    const lastOffset = baseOffset + records.readInt32BE(at + 23);
-    const magic = records[at + 16];
+    const magic = records[at + ABI.BATCH_MAGIC];
+    if (size < (magic === 2 ? ABI.BATCH_HEADER_SIZE : ABI.BATCH_MAGIC + 1)) break; // no batch: stop rather than loop
+    const baseOffset = Number(records.readBigInt64BE(at + ABI.BATCH_BASE_OFFSET));
+    let lastOffset = baseOffset; // v0/v1: a (wrapper) message's offset is its last one
     if (magic === 2) {
-      const recordsCount = records.readInt32BE(at + 57);
-      const control = (records.readInt16BE(at + 21) & 0x20) !== 0;
+      lastOffset += records.readInt32BE(at + ABI.BATCH_LAST_OFFSET_DELTA);
+      const recordsCount = records.readInt32BE(at + ABI.BATCH_RECORDS_COUNT);
+      const control = (records.readInt16BE(at + ABI.BATCH_ATTRIBUTES) & ABI.CONTROL_BIT) !== 0;
       if (!control) count += baseOffset >= from ? recordsCount : Math.max(0, lastOffset - from + 1);
     } else if (lastOffset >= from) {
       count += 1; // message sets v0/v1: one (wrapper) message per entry, as counted by old consumers

@@ -6,7 +6,7 @@ import * as hdr from 'hdr-histogram-js';
 
 export type Histogram = hdr.Histogram;
 
-export const HIGHEST_TRACKABLE_US = 600_000_000;
+const HIGHEST_TRACKABLE_US = 600_000_000;
 
 export function newHistogram(): Histogram {
   return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_TRACKABLE_US, numberOfSignificantValueDigits: 3, useWebAssembly: false });

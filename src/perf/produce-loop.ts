@@ -4,15 +4,15 @@
 // Benchmark does), and each request carries one pre-built batch per target partition,
 // up to --max-in-flight requests pipelined on the connection to each leader. Latency is
 // a request's send-to-ack time, counted once per record it carries.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomFillSync } from 'node:crypto';
-import { Core, buildBatch, decodeBatchAt } from '../core/index.js';
-import { codecs, initCompression } from '../compression/codecs.js';
+import { ABI, Core, buildBatch, decodeBatchAt } from '../core/index.js';
+import { ZSTD, codecs, initCompression } from '../compression/codecs.js';
 import { ProduceApi, type ProduceResponse } from '../protocol/generated/produce.js';
 import { errorName } from '../protocol/errors.js';
 import { Connection } from '../client/connection.js';
 import { ThroughputLimiter } from './limiter.js';
 import { newHistogram, record, type Histogram } from './histogram.js';
-import { ABI } from '../core/index.js';
 import type { ClientSecurity } from '../client/security.js';
 
 export interface LeaderTarget {
@@ -47,7 +47,7 @@ export interface ProduceLoopConfig {
   security?: ClientSecurity;
 }
 
-export interface ProduceProgress {
+interface ProduceProgress {
   /** Records acknowledged (or written, acks=0) since the last report. */
   records: number;
   bytes: number;
@@ -55,11 +55,14 @@ export interface ProduceProgress {
   histogram: Histogram;
 }
 
+/** A record's bytes besides its value in the harness's batches: length, attributes, deltas, key and header counts. */
+const RECORD_OVERHEAD_BYTES = 12;
+
 /** Records per batch: what fits in --batch-bytes at full speed; what --linger-ms gathers when capped. */
 export function recordsPerBatch(config: Pick<ProduceLoopConfig, 'batchBytes' | 'recordSize' | 'throughput' | 'lingerMs'>, partitions: number): number {
-  // Kafka's batch.size counts the batch as encoded: a 61-byte header, and per record its
-  // value plus at most 12 bytes of attributes, varints and lengths (no key, no headers).
-  const full = Math.max(1, Math.floor((config.batchBytes - 61) / (Math.max(1, config.recordSize) + 12)));
+  // Kafka's batch.size counts the batch as encoded: its header, and per record its value plus
+  // at most RECORD_OVERHEAD_BYTES of attributes, varints and lengths (no key, no headers).
+  const full = Math.max(1, Math.floor((config.batchBytes - ABI.BATCH_HEADER_SIZE) / (Math.max(1, config.recordSize) + RECORD_OVERHEAD_BYTES)));
   if (config.throughput <= 0) return full;
   const perLinger = Math.ceil((config.throughput * Math.max(1, config.lingerMs)) / 1000 / Math.max(1, partitions));
   return Math.max(1, Math.min(full, perLinger));
@@ -68,7 +71,7 @@ export function recordsPerBatch(config: Pick<ProduceLoopConfig, 'batchBytes' | '
 const now = () => performance.now();
 
 /** A pre-built uncompressed batch and where each record's value starts in it (e2e). */
-export interface StampTemplate {
+interface StampTemplate {
   batch: Buffer;
   valueOffsets: number[];
 }
@@ -102,14 +105,13 @@ export function stamp(core: Core, t: StampTemplate, sendMs: number): Buffer {
   out.writeUInt32BE(core.crc32c(out.subarray(ABI.BATCH_ATTRIBUTES)), ABI.BATCH_CRC);
   return out;
 }
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Runs the loop; `onStart` is called once connections are open and the pool is built, when
  * the clock starts (as kafka-producer-perf-test's does: set-up is not in the figures).
  */
 export async function runProduceLoop(config: ProduceLoopConfig, report: (p: ProduceProgress) => void, reportEveryMs = 1000, onStart: () => void = () => {}): Promise<void> {
-  if (config.compression === 4) await initCompression();
+  if (config.compression === ZSTD) await initCompression();
   const partitionCount = config.leaders.reduce((n, l) => n + l.partitions.length, 0);
   if (partitionCount === 0) throw new Error('no partitions to produce to');
   const perBatch = recordsPerBatch(config, partitionCount);

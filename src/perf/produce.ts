@@ -13,7 +13,7 @@ import type { ClientSecurity } from '../client/security.js';
 
 const WORKER_URL = workerUrl(import.meta.url, 'perf/produce-worker.js');
 
-export interface ProducePerfOptions {
+interface ProducePerfOptions {
   bootstrapServer: string;
   topic: string;
   numRecords: number;
@@ -38,7 +38,7 @@ export interface ProducePerfOptions {
 }
 
 /** Lines of a payload file (kafka-producer-perf-test's --payload-file), as byte arrays. */
-export function readPayloads(file: string, delimiter = '\n'): Uint8Array[] {
+function readPayloads(file: string, delimiter = '\n'): Uint8Array[] {
   const text = readFileSync(file, 'utf8');
   const payloads = text.split(delimiter).filter((s) => s.length > 0).map((s) => Buffer.from(s));
   if (payloads.length === 0) throw new Error(`${file} holds no payloads`);
@@ -50,7 +50,7 @@ export function shares(n: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, i) => Math.floor(n / parts) + (i < n % parts ? 1 : 0));
 }
 
-export interface ProduceWorkerEvents {
+interface ProduceWorkerEvents {
   started(): void;
   progress(m: Extract<ProduceWorkerMessage, { type: 'progress' }>): void;
   failed(message: string): void;

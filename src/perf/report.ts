@@ -18,7 +18,7 @@ export interface PerfResult {
 
 const MB = 1024 * 1024;
 
-export interface IntervalSample {
+interface IntervalSample {
   t_sec: number;
   records_per_sec: number;
   mb_per_sec: number;

@@ -6,6 +6,8 @@
 // is one). It is a measuring instrument, not a broker: nothing is stored.
 import { createServer, type Server, type Socket } from 'node:net';
 import { Reader, Writer } from '../protocol/codec.js';
+import { BufferFrameReader } from '../protocol/framing.js';
+import { withUserBuffers } from '../server/user-buffer.js';
 import { readRequestHeader } from '../protocol/generated/request-header.js';
 import { requestHeaderVersion, responseHeaderVersion } from '../protocol/headers.js';
 import { ApiVersionsApi, defaultApiVersionsResponse } from '../protocol/generated/api-versions.js';
@@ -15,6 +17,7 @@ import { FetchApi, defaultFetchResponse, defaultFetchResponsePartitionData } fro
 import { ListOffsetsApi, defaultListOffsetsResponse, defaultListOffsetsResponseListOffsetsPartitionResponse } from '../protocol/generated/list-offsets.js';
 import { CreateTopicsApi, defaultCreateTopicsResponse, defaultCreateTopicsResponseCreatableTopicResult } from '../protocol/generated/create-topics.js';
 import { ErrorCode } from '../protocol/errors.js';
+import { ABI } from '../core/index.js';
 
 /** What the sink speaks (the harness's ranges). */
 const SERVED: [key: number, min: number, max: number][] = [[0, 3, 9], [1, 4, 12], [2, 1, 7], [3, 1, 12], [18, 0, 3], [19, 2, 7]];
@@ -27,7 +30,7 @@ interface SinkPartition {
   lastBatchRecords: number;
 }
 
-export interface SinkOptions {
+interface SinkOptions {
   port?: number;
   host?: string;
   /** Partitions of an auto-created topic. */
@@ -46,7 +49,7 @@ export class TcpSink {
   }
 
   async listen(): Promise<number> {
-    this.server = createServer((s) => this.onConnection(s));
+    this.server = createServer({ pauseOnConnect: true }, (s) => this.onConnection(s));
     await new Promise<void>((resolve) => this.server!.listen(this.options.port ?? 0, this.host, resolve));
     this.port = (this.server!.address() as { port: number }).port;
     return this.port;
@@ -65,28 +68,19 @@ export class TcpSink {
     return t;
   }
 
-  private onConnection(socket: Socket): void {
+  /** `accepted` comes from a server created with pauseOnConnect: nothing has been read yet. */
+  private onConnection(accepted: Socket): void {
+    // Requests are read as the broker reads them: straight into the reader's buffers, no copy.
+    const reader = new BufferFrameReader('request', MAX_FRAME_BYTES);
+    const socket = withUserBuffers(accepted, () => reader.nextBuffer(), (n) => reader.filled(n)) ?? accepted;
+    if (socket === accepted) {
+      socket.on('data', (chunk: Buffer) => reader.write(chunk));
+      socket.resume();
+    }
+    reader.onFrame = (frame) => this.onFrame(socket, frame);
+    reader.onInvalid = () => socket.destroy();
     socket.setNoDelay(true);
-    const chunks: Buffer[] = [];
-    let buffered = 0;
     socket.on('error', () => socket.destroy());
-    socket.on('data', (chunk) => {
-      chunks.push(chunk);
-      buffered += chunk.length;
-      while (buffered >= 4) {
-        if (chunks[0].length < 4) chunks.splice(0, chunks.length, Buffer.concat(chunks));
-        const size = chunks[0].readInt32BE(0);
-        if (size < 8 || size > MAX_FRAME_BYTES) return void socket.destroy();
-        if (buffered < 4 + size) return;
-        const all = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-        const frame = all.subarray(4, 4 + size);
-        const rest = all.subarray(4 + size);
-        chunks.length = 0;
-        if (rest.length) chunks.push(rest);
-        buffered = rest.length;
-        this.onFrame(socket, frame);
-      }
-    });
   }
 
   private onFrame(socket: Socket, frame: Buffer): void {
@@ -95,7 +89,7 @@ export class TcpSink {
     const version = frame.readInt16BE(2);
     const r = new Reader(frame);
     const header = readRequestHeader(r, requestHeaderVersion(apiKey, version));
-    const w = new Writer(256);
+    const w = new Writer();
     w.int32(0);
     w.int32(header.correlationId);
     const served = SERVED.find((s) => s[0] === apiKey);
@@ -158,9 +152,9 @@ export class TcpSink {
           name: t.name,
           partitionResponses: t.partitionData.map((p) => {
             const part = this.topics.get(t.name)?.[p.index];
-            if (!part || !p.records || p.records.length < 61) return { index: p.index, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: 0, recordErrors: [], errorMessage: null, currentLeader: { leaderId: -1, leaderEpoch: -1 } };
+            if (!part || !p.records || p.records.length < ABI.BATCH_HEADER_SIZE) return { index: p.index, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: 0, recordErrors: [], errorMessage: null, currentLeader: { leaderId: -1, leaderEpoch: -1 } };
             const base = part.end;
-            const count = p.records.readInt32BE(57);
+            const count = p.records.readInt32BE(ABI.BATCH_RECORDS_COUNT);
             part.end += count;
             part.lastBatch = p.records; // a view into the frame: kept, not copied
             part.lastBatchRecords = count;
@@ -187,7 +181,7 @@ export class TcpSink {
             const out = Buffer.allocUnsafe(n * batch.length);
             for (let i = 0; i < n; i++) {
               batch.copy(out, i * batch.length);
-              out.writeBigInt64BE(BigInt(p.fetchOffset + i * part.lastBatchRecords), i * batch.length);
+              out.writeBigInt64BE(BigInt(p.fetchOffset + i * part.lastBatchRecords), i * batch.length + ABI.BATCH_BASE_OFFSET);
             }
             budget -= out.length;
             any = true;

@@ -1,7 +1,8 @@
 // Which partitions the harness targets and who leads them: the topic is created with
 // --partitions if it does not exist (else auto-created by Metadata as producers do), and
 // --partitions N then picks partitions 0..N-1 of it.
-import { Cluster, sleep, type ClusterMetadata } from '../client/cluster.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Cluster, type ClusterMetadata } from '../client/cluster.js';
 import { createTopics } from '../client/admin.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { LeaderTarget } from './produce-loop.js';

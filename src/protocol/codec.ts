@@ -164,6 +164,16 @@ export class Reader {
   }
 }
 
+/** A Writer's first buffer: most responses (and every request header) fit. */
+const WRITER_INITIAL_BYTES = 256;
+/** Bytes a full buffer grows by at least, beside doubling: room for the next few fields. */
+const WRITER_GROWTH_SLACK_BYTES = 256;
+/**
+ * Byte fields this long or longer (record sets) are kept by reference as chunks of their own:
+ * copying them costs more than the extra chunk a socket write takes.
+ */
+const RAW_BY_REFERENCE_MIN_BYTES = 4096;
+
 export class Writer {
   private buf: Buffer;
   pos = 0;
@@ -172,7 +182,7 @@ export class Writer {
   private chunkStart = 0;
   private flushed = 0;
 
-  constructor(initialBytes = 256) {
+  constructor(initialBytes = WRITER_INITIAL_BYTES) {
     this.buf = Buffer.allocUnsafe(initialBytes);
   }
 
@@ -185,7 +195,7 @@ export class Writer {
   private room(n: number): number {
     const at = this.pos;
     if (at + n > this.buf.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, at - this.chunkStart + n + 256));
+      const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, at - this.chunkStart + n + WRITER_GROWTH_SLACK_BYTES));
       this.buf.copy(grown, 0, this.chunkStart, at);
       this.pos = at - this.chunkStart;
       this.chunkStart = 0;
@@ -298,7 +308,7 @@ export class Writer {
 
   /** Appends bytes; large ones (record sets) are kept by reference instead of copied. */
   raw(v: Uint8Array): void {
-    if (v.length >= 4096) {
+    if (v.length >= RAW_BY_REFERENCE_MIN_BYTES) {
       this.cut();
       this.parts.push(Buffer.from(v.buffer, v.byteOffset, v.length));
       this.flushed += v.length;

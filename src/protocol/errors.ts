@@ -123,18 +123,29 @@ export const ErrorCode = {
   VOTER_NOT_FOUND: 127,
 } as const;
 
-export type ErrorName = keyof typeof ErrorCode;
-
 const NAMES = new Map<number, string>(Object.entries(ErrorCode).map(([name, code]) => [code, name]));
 
 export function errorName(code: number): string {
   return NAMES.get(code) ?? `ERROR_${code}`;
 }
 
-/** A failure that answers with a Kafka error code (and, where the version has one, a message). */
+/**
+ * A Kafka error code with its words. The broker throws one to answer a request with the code
+ * (`reason` goes in the response's error message, where the version has one); a client throws
+ * one for a code a response carried, `context` saying what the request was for and `reason`
+ * holding the broker's message (else the error's name): what Kafka's tools print.
+ */
 export class KafkaError extends Error {
   override name = 'KafkaError';
-  constructor(readonly code: number, message?: string) {
-    super(message ?? errorName(code));
+  readonly reason: string;
+  constructor(readonly code: number, reason?: string | null, context?: string) {
+    const words = reason || errorName(code);
+    super(context === undefined ? words : `${context}: ${words}`);
+    this.reason = words;
   }
+}
+
+/** Throws a KafkaError when a response's error code is not NONE. */
+export function check(code: number, context: string, brokerMessage?: string | null): void {
+  if (code !== ErrorCode.NONE) throw new KafkaError(code, brokerMessage, context);
 }

@@ -26,7 +26,7 @@ export function writeArray<T>(w: Writer, compact: boolean, items: T[] | null, el
 }
 
 /** Kafka's UnsupportedVersionException: a field this version cannot carry holds a value. */
-export class UnsupportedVersionError extends ProtocolError {
+class UnsupportedVersionError extends ProtocolError {
   override name = 'UnsupportedVersionError';
 }
 

@@ -28,6 +28,7 @@ import { Reader, Writer } from '../protocol/codec.js';
 import { readRequestHeader } from '../protocol/generated/request-header.js';
 import { requestHeaderVersion, responseHeaderVersion, API_VERSIONS_KEY } from '../protocol/headers.js';
 import { ErrorCode } from '../protocol/errors.js';
+import { invalidFrameReason } from '../protocol/framing.js';
 import { MemoryBudget } from '../core/index.js';
 import type { Handler, RequestContext } from '../api/handler.js';
 import type { BrokerContext } from '../broker/context.js';
@@ -110,6 +111,8 @@ export class Connection {
   /** A request was refused: nothing more is read or handled; the connection closes once what is owed is written. */
   private closing = false;
   private clientId: string | null = null;
+  private clientSoftwareName: string | null = null;
+  private clientSoftwareVersion: string | null = null;
   /** The request being handled most recently, for failure logs. */
   private lastRequest = '';
   private cancelRelief: (() => void) | null = null;
@@ -135,8 +138,8 @@ export class Connection {
     this.reader = new FrameReader(broker.core.mem, broker.regions, this.saslFrameLimit ? limits.saslMaxReceiveBytes! : limits.maxRequestBytes, {
       frame: (ptr, size, release, heldBytes) => this.dispatch(ptr, size, release, heldBytes),
       invalid: (size) => this.close(this.saslFrameLimit
-        ? `request of ${size} bytes before SASL authentication (sasl.server.max.receive.size is ${limits.saslMaxReceiveBytes})`
-        : `request of ${size} bytes (socket.request.max.bytes is ${limits.maxRequestBytes})`),
+        ? `${invalidFrameReason('request', size, limits.saslMaxReceiveBytes!, 'sasl.server.max.receive.size')} before SASL authentication`
+        : invalidFrameReason('request', size, limits.maxRequestBytes, 'socket.request.max.bytes')),
       // Called from inside a socket read: the close waits for it to return.
       exhausted: (e) => queueMicrotask(() => this.close(`core memory is full (${e.message})`)),
     }, broker.memory);
@@ -231,7 +234,7 @@ export class Connection {
     }
     const handler = this.handlers.get(apiKey);
     this.lastRequest = `${handler?.api.name ?? `API key ${apiKey}`} v${apiVersion} (correlation id ${correlationId})`;
-    if (!handler) {
+    if (!handler || handler.enabled?.(this.broker) === false) {
       this.refuse(pending, `unknown or unsupported API key ${apiKey} (version ${apiVersion})`);
       return;
     }
@@ -260,8 +263,15 @@ export class Connection {
       this.refuse(pending, `cannot parse ${handler.api.name} v${apiVersion}: ${(e as Error).message}`);
       return;
     }
+    if (apiKey === API_VERSIONS_KEY && apiVersion >= 3) {
+      // KIP-511: who the client is, for the rest of the connection (KIP-714 telemetry labels it so).
+      const named = request as { clientSoftwareName: string; clientSoftwareVersion: string };
+      this.clientSoftwareName = named.clientSoftwareName;
+      this.clientSoftwareVersion = named.clientSoftwareVersion;
+    }
     const ctx: RequestContext = {
       apiKey, apiVersion, correlationId, clientId: this.clientId, clientAddress: this.address, clientHost: this.socket.remoteAddress ?? '',
+      clientSoftwareName: this.clientSoftwareName, clientSoftwareVersion: this.clientSoftwareVersion,
       broker: this.broker, memory: this.memory,
       listenerName: this.security.listenerName, securityProtocol: this.security.securityProtocol,
       principal: sasl?.principal ?? this.security.principal, sasl,
@@ -373,7 +383,7 @@ export class Connection {
       return;
     }
     if (response !== null) {
-      const w = new Writer(256);
+      const w = new Writer();
       w.int32(0); // size, patched below
       w.int32(correlationId);
       if (responseHeaderVersion(apiKey, apiVersion) >= 1) w.uvarint(0); // header tagged fields

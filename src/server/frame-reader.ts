@@ -1,4 +1,5 @@
-// Request frames (a 4-byte length, then the request) read into core memory with no copy in
+// Request frames (a 4-byte length, then the request: src/protocol/framing.ts, which also says
+// which lengths are valid) read into core memory with no copy in
 // user space: the socket's reads land in a receive area of core memory (Node's onread user
 // buffer, see user-buffer.ts), and a frame that arrives whole inside the area is handled
 // where it lies. A frame longer than what is left of its area gets a region of its own: the
@@ -9,9 +10,10 @@
 // double up to Node's own read size while single reads fill half of one. When core memory
 // is exhausted the reader stops and says so; the connection closes, the broker goes on.
 import { at, type CoreMemory, type MemoryBudget, type Ptr, type Region, type RegionPool } from '../core/index.js';
+import { LENGTH_PREFIX_BYTES, validFrameSize } from '../protocol/framing.js';
 
 /** Bytes of the first receive area of a connection. */
-export const MIN_AREA_BYTES = 4 << 10;
+const MIN_AREA_BYTES = 4 << 10;
 /** The largest receive area: Node's own read size. */
 export const AREA_BYTES = 64 << 10;
 /** Where reads land once the reader has stopped (nothing is kept). */
@@ -33,10 +35,10 @@ interface OwnFrame {
   filled: number;
 }
 
-export interface FrameSink {
+interface FrameSink {
   /** A whole frame at [ptr, ptr + size); `release` when done with it, `heldBytes` what it pins. */
   frame(ptr: Ptr, size: number, release: () => void, heldBytes: number): void;
-  /** A length prefix out of (0, maxFrameBytes]: the stream cannot be read further. */
+  /** A length prefix that is no request's (validFrameSize): the stream cannot be read further. */
   invalid(size: number): void;
   /** Core memory could not hold what arrives: the stream cannot be read further. */
   exhausted(error: Error): void;
@@ -119,22 +121,23 @@ export class FrameReader {
     const capacity = area.region.capacity;
     while (!this.stopped) {
       const available = area.fill - area.parsed;
-      if (available < 4) return;
+      if (available < LENGTH_PREFIX_BYTES) return;
       const start = at(area.region.ptr, area.parsed);
       const size = dv.getInt32(start, false);
-      if (size <= 0 || size > this.maxFrameBytes) {
+      if (!validFrameSize('request', size, this.maxFrameBytes)) {
         this.stopped = true;
         this.sink.invalid(size);
         return;
       }
-      if (available >= 4 + size) {
+      const framed = LENGTH_PREFIX_BYTES + size;
+      if (available >= framed) {
         area.refs++;
-        area.parsed += 4 + size;
-        this.sink.frame(at(start, 4), size, () => this.unref(area), 4 + size);
+        area.parsed += framed;
+        this.sink.frame(at(start, LENGTH_PREFIX_BYTES), size, () => this.unref(area), framed);
         continue;
       }
-      if (area.parsed + 4 + size <= capacity) return; // the rest lands in this area
-      const got = available - 4;
+      if (area.parsed + framed <= capacity) return; // the rest lands in this area
+      const got = available - LENGTH_PREFIX_BYTES;
       let region: Region;
       try {
         region = this.alloc(size);
@@ -142,7 +145,7 @@ export class FrameReader {
         this.exhausted(e as Error);
         return;
       }
-      this.mem.move(region.ptr, at(start, 4), got);
+      this.mem.move(region.ptr, at(start, LENGTH_PREFIX_BYTES), got);
       area.parsed = area.fill;
       this.own = { region, size, filled: got };
       return;

@@ -36,7 +36,7 @@ export interface Response {
   releases: (() => void)[];
 }
 
-export interface OutputEvents {
+interface OutputEvents {
   /** Every chunk of `response` was written, or dropped with the connection. */
   written(response: Response): void;
   /** Bytes moved to or out of the socket (unsentBytes changed). */

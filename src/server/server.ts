@@ -8,6 +8,7 @@
 // is logged and counted as a failed authentication, as Kafka counts it.
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Listener } from '../config/config.js';
 import type { Handler } from '../api/handler.js';
 import type { BrokerContext } from '../broker/context.js';
@@ -18,6 +19,10 @@ import { Connection, type ConnectionLimits, type PauseReason } from './connectio
 
 /** What authentication needs besides the listeners' settings (SaslServices without the clock). */
 export type SecurityServices = Omit<SaslServices, 'now'>;
+/** How long a stopping broker lets the requests in flight finish before it closes their connections. */
+const SHUTDOWN_DRAIN_MS = 5000;
+/** How often a stopping broker looks whether they have. */
+const DRAIN_POLL_MS = 10;
 
 export class KafkaServer {
   private servers: Server[] = [];
@@ -122,12 +127,12 @@ export class KafkaServer {
   }
 
   /** Stops accepting; waits up to timeoutMs for requests in flight, then closes every connection. */
-  async close(timeoutMs = 5000): Promise<void> {
+  async close(timeoutMs = SHUTDOWN_DRAIN_MS): Promise<void> {
     // A server's close callback waits for its connections to end: close those first.
     const closed = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
     const deadline = Date.now() + timeoutMs;
     while ([...this.connections].some((c) => c.inflightRequests > 0) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 10));
+      await sleep(DRAIN_POLL_MS);
     }
     for (const connection of this.connections) connection.close('broker shutting down', false);
     for (const socket of this.tlsSockets) socket.destroy();

@@ -31,7 +31,7 @@ interface Job {
 
 const WORKER_URL = workerUrl(import.meta.url, 'storage/append-worker.js');
 
-export class WorkerChannel {
+class WorkerChannel {
   readonly worker: Worker;
   private readonly layout: ChannelLayout;
   /**

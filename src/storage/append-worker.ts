@@ -72,11 +72,14 @@ port.on('message', (message: ControlMessage) => {
   }
 });
 
-// flush.ms: the oldest unflushed record decides; checked every 100 ms.
+/** How often flush.ms is checked: a record waits at most this long past its flush.ms to be synced. */
+const FLUSH_CHECK_INTERVAL_MS = 100;
+
+// flush.ms: the oldest unflushed record decides.
 const flushTimer = setInterval(() => {
   const now = Date.now();
   for (const writer of writers.values()) writer.maybeFlush(now);
-}, 100);
+}, FLUSH_CHECK_INTERVAL_MS);
 
 // Shared memory only grows, in place: this view stays valid however the memory grows.
 const control = controlView(core.mem, layout);

@@ -3,8 +3,8 @@
 import { join } from 'node:path';
 
 export const LOG_SUFFIX = '.log';
-export const INDEX_SUFFIX = '.index';
-export const TIME_INDEX_SUFFIX = '.timeindex';
+const INDEX_SUFFIX = '.index';
+const TIME_INDEX_SUFFIX = '.timeindex';
 /** Suffix of segment files scheduled for deletion (Kafka renames before it deletes). */
 export const DELETED_SUFFIX = '.deleted';
 /** Suffix of a topic-partition directory scheduled for deletion. */
@@ -23,6 +23,8 @@ export const CLEANER_OFFSET_CHECKPOINT = 'cleaner-offset-checkpoint';
 export const CLEANED_SUFFIX = '.cleaned';
 /** Kafka's mark of a complete compacted segment waiting to replace others (Strom does not write it). */
 export const SWAP_SUFFIX = '.swap';
+/** A file being written, renamed over its name once complete: a leftover is a write a crash cut short. */
+export const TMP_SUFFIX = '.tmp';
 /** Present after a clean shutdown: the next start skips recovery (as Kafka's). */
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 export const META_PROPERTIES = 'meta.properties';

@@ -44,6 +44,9 @@ export interface HandlerBroker {
 export interface CallOptions {
   clientId?: string | null;
   clientHost?: string;
+  /** What the connection's ApiVersions v3+ named (KIP-511). */
+  clientSoftwareName?: string;
+  clientSoftwareVersion?: string;
 }
 
 const running: HandlerBroker[] = [];
@@ -78,6 +81,7 @@ export async function startHandlerBroker(overrides: Record<string, string> = {})
     const ctx: RequestContext = {
       apiKey: api.key, apiVersion: version, correlationId: 1, clientId: options.clientId === undefined ? 'unit-test' : options.clientId,
       clientAddress: `${options.clientHost ?? '127.0.0.1'}:40000`, clientHost: options.clientHost ?? '127.0.0.1', broker: b.context,
+      clientSoftwareName: options.clientSoftwareName ?? null, clientSoftwareVersion: options.clientSoftwareVersion ?? null,
       memory: new MemoryBudget(b.config.int('strom.connection.max.unsent.bytes')),
       onDone: (release) => releases.push(release),
       closeConnection: (reason) => { closed = reason; },

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssignerProtocol, Kafka, logLevel, type Admin, type Consumer, type PartitionAssigner } from 'kafkajs';
 import { cleanupDirs, startBroker, type RunningBroker } from '../helpers/broker.js';
 import { sleep, waitFor } from '../helpers/wait.js';
-import { rangeAssign } from '../../src/client/assignor.js';
+import { rangeAssign } from '../../src/consumer/range-assignor.js';
 
 const V2 = 'application/vnd.kafka.v2+json';
 const JSON_V2 = 'application/vnd.kafka.json.v2+json';
@@ -79,7 +79,7 @@ async function readAll(rest: ReturnType<typeof client>, insts: string[], count: 
   return got;
 }
 
-/** kafkajs has no range assignor; this one is Kafka's (src/client/assignor.ts), protocol name "range" as Java's. */
+/** kafkajs has no range assignor; this one is Kafka's (src/consumer/range-assignor.ts), protocol name "range" as Java's. */
 const rangeAssigner: PartitionAssigner = ({ cluster }) => ({
   name: 'range',
   version: 0,

@@ -26,6 +26,14 @@ describe('ApiVersions', () => {
     if (v >= 3) expect([response.supportedFeatures, response.finalizedFeatures, response.finalizedFeaturesEpoch]).toEqual([[], [], -1]);
   });
 
+  it('leaves out what the broker does not serve now: the telemetry APIs with strom.telemetry.enable=false', async () => {
+    const off = await startHandlerBroker({ 'strom.telemetry.enable': 'false' });
+    const handler = HANDLERS.find((h) => h.api.key === 18)!;
+    const keys = (await off.call(handler, 3, defaultApiVersionsRequest())).apiKeys.map((k: { apiKey: number }) => k.apiKey);
+    expect(keys).toEqual(served.map((k) => k.apiKey).filter((k) => k !== 71 && k !== 72));
+    expect(served.map((k) => k.apiKey)).toEqual(expect.arrayContaining([71, 72])); // on by default
+  });
+
   it('follows the table it is given, never a list of its own', async () => {
     const table = [defineHandler(HeartbeatApi, { min: 1, max: 2 }, () => null)];
     const handler = apiVersionsHandler(() => table);

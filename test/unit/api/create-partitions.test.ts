@@ -12,7 +12,7 @@ afterAll(stopHandlerBrokers);
 const raise = (topics: CreatePartitionsRequest.CreatePartitionsTopic[], validateOnly = false, v = 1) =>
   hb.call(createPartitions, v, { ...defaultCreatePartitionsRequest(), topics, timeoutMs: 1000, validateOnly });
 const to = (name: string, count: number, assignments: number[][] | null = null) => ({ name, count, assignments: assignments && assignments.map((brokerIds) => ({ brokerIds })) });
-const count = (name: string) => hb.broker.logs.topic(name)!.partitions.length;
+const count = (name: string) => hb.broker.logs.topic(name)!.partitions.size;
 
 describe('CreatePartitions', () => {
   it('adds partitions, which take appends at once', async () => {

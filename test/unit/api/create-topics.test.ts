@@ -21,14 +21,14 @@ const results = async (v: number, topics: CreateTopicsRequest.CreatableTopic[], 
 describe('CreateTopics', () => {
   it('creates topics with the partitions asked for, in Kafka\'s layout', async () => {
     expect(await results(0, [topic('ct-one', { numPartitions: 2 })])).toEqual([['ct-one', ErrorCode.NONE]]);
-    expect(hb.broker.logs.topic('ct-one')!.partitions.length).toBe(2);
+    expect(hb.broker.logs.topic('ct-one')!.partitions.size).toBe(2);
     expect(existsSync(join(hb.dir, 'ct-one-1', '00000000000000000000.log'))).toBe(true);
   });
 
   it('v4+: -1 partitions and replication factor take the broker defaults (num.partitions)', async () => {
     const [t] = (await create(5, [topic('ct-defaults', { numPartitions: -1, replicationFactor: -1 })])).topics;
     expect([t.errorCode, t.numPartitions, t.replicationFactor]).toEqual([ErrorCode.NONE, 3, 1]);
-    expect(hb.broker.logs.topic('ct-defaults')!.partitions.length).toBe(3);
+    expect(hb.broker.logs.topic('ct-defaults')!.partitions.size).toBe(3);
   });
 
   it('v5+ returns the topic\'s configs, overrides included', async () => {
@@ -79,7 +79,7 @@ describe('CreateTopics', () => {
       topic('ct-elsewhere', { numPartitions: -1, replicationFactor: -1, assignments: assign([[node + 1]]) }),
       topic('ct-both', { numPartitions: 2, replicationFactor: -1, assignments: assign([[node]]) }),
     ])).toEqual([['ct-assigned', ErrorCode.NONE], ['ct-elsewhere', ErrorCode.INVALID_REPLICA_ASSIGNMENT], ['ct-both', ErrorCode.INVALID_REQUEST]]);
-    expect(hb.broker.logs.topic('ct-assigned')!.partitions.length).toBe(2);
+    expect(hb.broker.logs.topic('ct-assigned')!.partitions.size).toBe(2);
   });
 
   it('validateOnly (v1+) checks and answers as if created, creating nothing', async () => {

@@ -17,7 +17,7 @@ describe('FindCoordinator', () => {
     const response = await find(0, { key: 'fc-group' });
     expect(response).toMatchObject({ errorCode: ErrorCode.NONE, nodeId: hb.broker.config.nodeId, host: '127.0.0.1', port: hb.broker.listeners[0].port });
     const offsets = hb.broker.logs.topic('__consumer_offsets')!;
-    expect([offsets.partitions.length, offsets.internal]).toEqual([3, true]);
+    expect([offsets.partitions.size, offsets.internal]).toEqual([3, true]);
   });
 
   it('v1+: transactions have no coordinator yet; an unknown key type is INVALID_REQUEST; both say why', async () => {

@@ -39,13 +39,13 @@ describe('Metadata', () => {
   it('creates a missing topic with num.partitions when allowed, and returns it at once', async () => {
     const [t] = (await ask(4, ['md-auto'])).topics;
     expect([t.errorCode, t.partitions.length]).toEqual([ErrorCode.NONE, 2]);
-    expect(hb.broker.logs.topic('md-auto')!.partitions.length).toBe(2);
+    expect(hb.broker.logs.topic('md-auto')!.partitions.size).toBe(2);
   });
 
   it('v0-3 have no allowAutoTopicCreation flag and are treated as allowing it', async () => {
     const [t] = (await ask(3, ['md-auto-v3'])).topics;
     expect(t.errorCode).toBe(ErrorCode.NONE);
-    expect(hb.broker.logs.topic('md-auto-v3')!.partitions.length).toBe(2);
+    expect(hb.broker.logs.topic('md-auto-v3')!.partitions.size).toBe(2);
   });
 
   it('v4+ honours allowAutoTopicCreation=false; internal names and bad names are never created', async () => {

@@ -88,10 +88,11 @@ describe('Produce refusals', () => {
     expect((await produced(9, 'p-refuse', batch(1))).baseOffset).toBe(end);
   });
 
-  it('two batches in one v3+ partition: INVALID_RECORD from v8, CORRUPT_MESSAGE before', async () => {
+  it('two batches in one v3+ partition: INVALID_RECORD in every version (not the retriable CORRUPT_MESSAGE), as Kafka 3.9', async () => {
     const two = Buffer.concat([batch(1), batch(1)]);
     expect((await produced(8, 'p-refuse', two)).errorCode).toBe(ErrorCode.INVALID_RECORD);
-    expect((await produced(7, 'p-refuse', two)).errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
+    expect((await produced(7, 'p-refuse', two)).errorCode).toBe(ErrorCode.INVALID_RECORD);
+    expect((await produced(3, 'p-refuse', two)).errorCode).toBe(ErrorCode.INVALID_RECORD);
   });
 
   it('a message set at v3+, or no records at all, is refused', async () => {
@@ -123,13 +124,26 @@ describe('Produce refusals', () => {
     expect(hb.broker.logs.partition('p-small', 0)!.logEndOffset).toBe(0);
   });
 
-  it('a compacted topic refuses records without a key, naming the record (v8+ record errors)', async () => {
+  it('a compacted topic refuses records without a key, naming every one of them (v8+ record errors), compressed or not', async () => {
     await hb.topic('p-compact', 1, {}, { 'cleanup.policy': 'compact' });
-    const keyless = buildBatch(hb.broker.core, [{ key: 'a', value: '1' }, { key: null, value: '2' }], { compression: GZIP, codecs });
-    const p = await produced(8, 'p-compact', keyless);
-    expect([p.errorCode, p.recordErrors.map((e) => e.batchIndex)]).toEqual([ErrorCode.INVALID_RECORD, [1]]);
-    expect((await produced(7, 'p-compact', keyless)).errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
+    // librdkafka's 0011_produce_batch: one batch of 100 records, every tenth without a key.
+    const records = Array.from({ length: 100 }, (_, i) => ({ key: i % 10 === 0 ? null : `k${i}`, value: `v${i}` }));
+    const keylessAt = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90];
+    const message = 'Compacted topic cannot accept message without key in topic partition p-compact-0';
+    for (const compression of [0, GZIP, ZSTD]) {
+      const p = await produced(9, 'p-compact', buildBatch(hb.broker.core, records, { compression, codecs }));
+      expect(p.errorCode).toBe(ErrorCode.INVALID_RECORD);
+      expect(p.recordErrors).toEqual(keylessAt.map((batchIndex) => ({ batchIndex, batchIndexErrorMessage: message })));
+      // Kafka's partition-level message, as LogValidator words it.
+      expect(p.errorMessage).toBe(`One or more records have been rejected due to 10 record errors in total, and only showing the first three errors at most: [RecordError(batchIndex=0, message='${message}'), RecordError(batchIndex=10, message='${message}'), RecordError(batchIndex=20, message='${message}')]`);
+      expect(p.logStartOffset).toBe(0);
+    }
+    const one = buildBatch(hb.broker.core, [{ key: 'a', value: '1' }, { key: null, value: '2' }], { compression: GZIP, codecs });
+    expect((await produced(8, 'p-compact', one)).recordErrors.map((e) => e.batchIndex)).toEqual([1]);
+    // Before v8 there is no room for record errors, and the error stays INVALID_RECORD, as Kafka's.
+    expect((await produced(7, 'p-compact', one)).errorCode).toBe(ErrorCode.INVALID_RECORD);
     expect((await produced(8, 'p-compact', batch(2))).errorCode).toBe(ErrorCode.NONE);
+    expect(hb.broker.logs.partition('p-compact', 0)!.logEndOffset).toBe(2); // no refused record took an offset
   });
 });
 

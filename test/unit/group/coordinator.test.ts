@@ -85,16 +85,17 @@ describe('__consumer_offsets stays bounded', () => {
     for (let i = 1; i <= 300; i++) expect(await commit(broker, 'busy', i)).toEqual([0]);
     const records = async (b: Broker) => b.groups.store.topic.load(() => {});
     expect(await records(broker)).toBe(300);
-    const before = broker.logs.topic('__consumer_offsets')!.partitions.reduce((n, p) => n + p.sizeBytes, 0);
+    const size = () => [...broker.logs.topic('__consumer_offsets')!.partitions.values()].reduce((n, p) => n + p.sizeBytes, 0);
+    const before = size();
     // The cleaner touches only segments below the recovery point: wait for the rolled ones' flushes.
-    const logs = broker.logs.topic('__consumer_offsets')!.partitions;
+    const logs = [...broker.logs.topic('__consumer_offsets')!.partitions.values()];
     for (let waited = 0; logs.some((p) => p.recoveryPoint < p.activeSegment.baseOffset); waited += 10) {
       expect(waited, 'rolled segments flushed').toBeLessThan(10_000);
       await new Promise((r) => setTimeout(r, 10));
     }
     const cleaned = await broker.logs.compact('__consumer_offsets');
     expect(cleaned.length).toBeGreaterThan(0);
-    const after = broker.logs.topic('__consumer_offsets')!.partitions.reduce((n, p) => n + p.sizeBytes, 0);
+    const after = size();
     expect(after).toBeLessThan(before / 3);
     // What is left: the active segment's commits and one per cleaned segment at most.
     expect(await records(broker)).toBeLessThan(60);

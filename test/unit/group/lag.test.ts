@@ -41,7 +41,7 @@ afterAll(async () => {
 
 describe('groupLag', () => {
   it('is null for a group the coordinator does not know', () => {
-    expect(groupLag(broker.groups, broker.logs, 'nobody')).toBeNull();
+    expect(groupLag(broker.groups, broker.logs, broker.context.cluster, 'nobody')).toBeNull();
   });
 
   it('reports committed offset, log end offset and lag per partition of a standalone group', async () => {
@@ -50,7 +50,7 @@ describe('groupLag', () => {
       offsets: [{ topic: 'lag', partition: 0, offset: 3, leaderEpoch: -1, metadata: null }, { topic: 'lag', partition: 1, offset: 4, leaderEpoch: -1, metadata: null }],
     }, () => true);
     expect(codes).toEqual([0, 0]);
-    expect(groupLag(broker.groups, broker.logs, 'standalone')).toEqual({
+    expect(groupLag(broker.groups, broker.logs, broker.context.cluster, 'standalone')).toEqual({
       groupId: 'standalone', state: 'Empty', totalLag: 7,
       partitions: [
         { topic: 'lag', partition: 0, committedOffset: 3, logEndOffset: 10, lag: 7, memberId: null, clientId: null, host: null },
@@ -66,10 +66,10 @@ describe('groupLag', () => {
     let consumed = 0;
     await consumer.run({ autoCommitThreshold: 1, eachMessage: async () => { consumed++; } });
     const deadline = Date.now() + 20_000;
-    let lag = groupLag(broker.groups, broker.logs, 'live');
+    let lag = groupLag(broker.groups, broker.logs, broker.context.cluster, 'live');
     while ((consumed < 14 || lag?.totalLag !== 0 || lag.partitions.length !== 2) && Date.now() < deadline) {
       await sleep(200);
-      lag = groupLag(broker.groups, broker.logs, 'live');
+      lag = groupLag(broker.groups, broker.logs, broker.context.cluster, 'live');
     }
     expect(lag!.state).toBe('Stable');
     expect(lag!.partitions.map((p) => [p.partition, p.committedOffset, p.logEndOffset, p.lag])).toEqual([[0, 10, 10, 0], [1, 4, 4, 0]]);
@@ -81,7 +81,7 @@ describe('groupLag', () => {
     await producer.connect();
     await producer.send({ topic: 'lag', messages: [{ partition: 0, value: 'late1' }, { partition: 0, value: 'late2' }] });
     await producer.disconnect();
-    expect(groupLag(broker.groups, broker.logs, 'live')!.totalLag).toBe(2);
+    expect(groupLag(broker.groups, broker.logs, broker.context.cluster, 'live')!.totalLag).toBe(2);
     await consumer.disconnect();
   });
 });

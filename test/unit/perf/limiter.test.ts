@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { ThroughputLimiter } from '../../../src/perf/limiter.js';
 import { recordsPerBatch } from '../../../src/perf/produce-loop.js';
 import { shares } from '../../../src/perf/produce.js';
-import { countBatches } from '../../../src/perf/fetch-loop.js';
 
 describe('throughput limiter', () => {
   it('makes the n-th record due n / rate seconds after the start', () => {
@@ -35,20 +34,5 @@ describe('harness arithmetic', () => {
   it('splits records over producers in whole shares that add up', () => {
     expect(shares(10, 3)).toEqual([4, 3, 3]);
     expect(shares(2, 4)).toEqual([1, 1, 0, 0]);
-  });
-
-  it('counts records from batch headers, skipping what precedes the fetch offset and a partial batch', () => {
-    const batch = (base: number, count: number) => {
-      const b = Buffer.alloc(61 + 10);
-      b.writeBigInt64BE(BigInt(base), 0);
-      b.writeInt32BE(b.length - 12, 8);
-      b[16] = 2;
-      b.writeInt32BE(count - 1, 23);
-      b.writeInt32BE(count, 57);
-      return b;
-    };
-    const set = Buffer.concat([batch(0, 10), batch(10, 5), batch(15, 7).subarray(0, 40)]);
-    expect(countBatches(set, 0)).toEqual({ count: 15, next: 15, bytes: 142 });
-    expect(countBatches(set, 4).count).toBe(11);
   });
 });

@@ -268,7 +268,9 @@ describe('bad input closes only its connection', () => {
     expect(fx.logged.some((l) => /unknown or unsupported API key 16/.test(l))).toBe(true);
   });
 
-  it('a frame too short for a request header', () => closesWith((c) => c.write(Buffer.from([0, 0, 0, 2, 0, 12])), /malformed request header/));
+  it('a frame too short for a request header: its length is refused (protocol/framing.ts)', () => closesWith((c) => c.write(Buffer.from([0, 0, 0, 2, 0, 12])), /request of 2 bytes \(a request header takes at least 8\)/));
+
+  it('a header that does not parse', () => closesWith((c) => c.write(Buffer.from([0, 0, 0, 8, 0, 18, 0, 3, 0, 0, 0, 1])), /malformed request header/));
 
   it('a handler that throws, or rejects: logged as an error with its stack', async () => {
     await closesWith((c) => pipeline(c, ['throw:x']), /^ERROR Heartbeat v4 from .* failed: Error: handler bug\n\s+at /);

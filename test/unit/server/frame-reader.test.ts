@@ -52,7 +52,7 @@ function reader(maxFrameBytes = 1 << 20, maximumBytes?: number) {
 const SIZES = (rand: () => number, count: number) => Array.from({ length: count }, () => {
   const p = rand();
   // Mostly small requests, some around the area size, a few much larger than it.
-  return p < 0.7 ? 1 + Math.floor(rand() * 2000) : p < 0.9 ? AREA_BYTES - 64 + Math.floor(rand() * 128) : 1 + Math.floor(rand() * 300_000);
+  return p < 0.7 ? 8 + Math.floor(rand() * 2000) : p < 0.9 ? AREA_BYTES - 64 + Math.floor(rand() * 128) : 8 + Math.floor(rand() * 300_000);
 });
 
 describe('frame reader', () => {
@@ -138,9 +138,18 @@ describe('frame reader', () => {
     expect(got.length).toBe(0);
   });
 
-  it('refuses a zero or negative length', () => {
-    const { r, invalid } = reader();
-    r.write(new Uint8Array([0, 0, 0, 0, 1, 2, 3]));
-    expect(invalid).toEqual([0]);
+  it('refuses a negative length, and one too short for a request header (0..7)', () => {
+    for (const size of [-1, 0, 7]) {
+      const { r, invalid, got } = reader();
+      const wire = new Uint8Array(4 + 16);
+      new DataView(wire.buffer).setInt32(0, size, false);
+      r.write(wire);
+      expect(invalid).toEqual([size]);
+      expect(got).toEqual([]);
+    }
+    const { r, invalid, got } = reader();
+    r.write(new Uint8Array([0, 0, 0, 8, 0, 18, 0, 0, 0, 0, 0, 1]));
+    expect(invalid).toEqual([]);
+    expect(got.length).toBe(1);
   });
 });

@@ -19,8 +19,8 @@ function bin(options: { apt?: 'installs' | 'fails' } = {}): { dir: string; log: 
   dirs.push(dir);
   const log = join(dir, 'calls.log');
   symlinkSync(process.execPath, join(dir, 'node'));
-  // The compiler test/clients builds with is present: kcat alone is missing.
-  for (const program of ['g++', 'make']) symlinkSync(`/usr/bin/${program}`, join(dir, program));
+  // The compiler test/clients builds with, and etcd, are present: kcat alone is missing.
+  for (const program of ['g++', 'make', 'etcd']) symlinkSync(`/usr/bin/${program}`, join(dir, program));
   if (options.apt) {
     // "Installs" kcat by putting a program of that name on the PATH.
     const install = options.apt === 'installs' ? `printf '#!/bin/sh\\n' > "${dir}/kcat"; /bin/chmod +x "${dir}/kcat"` : 'exit 100';
@@ -41,7 +41,7 @@ describe('tools/test-deps.mjs', () => {
     const r = deps(process.env.PATH!, {}, ['--list']);
     expect(r.status).toBe(0);
     expect(r.stdout.trim().split('\n')).toEqual([
-      'python3-kafka', 'python3-snappy', 'python3-lz4', 'python3-zstandard', 'python3-xxhash', 'python3-confluent-kafka', 'kcat', 'chromium',
+      'python3-kafka', 'python3-snappy', 'python3-lz4', 'python3-zstandard', 'python3-xxhash', 'python3-confluent-kafka', 'kcat', 'chromium', 'etcd-server',
       'g++', 'make', 'libssl-dev', 'libsasl2-dev', 'zlib1g-dev', 'libzstd-dev', 'liblz4-dev',
     ]);
   });

@@ -1,9 +1,9 @@
-// src/client/producer.ts: the key hash matches the Java client's (checked against Kafka's
+// src/protocol/partitioner.ts: the key hash matches the Java client's (checked against Kafka's
 // own UtilsTest vectors and kafkajs's implementation), so keyed records land where
 // Kafka's clients put them.
 import { describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
-import { murmur2, partitionForKey } from '../../../src/client/producer.js';
+import { murmur2, partitionForKey } from '../../../src/protocol/partitioner.js';
 
 const require = createRequire(import.meta.url);
 const kafkajsMurmur2 = require('kafkajs/src/producer/partitioners/default/murmur2.js') as (key: Buffer) => number;

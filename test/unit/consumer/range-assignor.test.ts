@@ -1,6 +1,6 @@
-// src/client/assignor.ts: Kafka's range assignor and the consumer-protocol bytes.
+// src/consumer/range-assignor.ts: Kafka's range assignor and the consumer-protocol bytes.
 import { describe, expect, it } from 'vitest';
-import { rangeAssign } from '../../../src/client/assignor.js';
+import { rangeAssign } from '../../../src/consumer/range-assignor.js';
 import { encodeAssignment, encodeSubscription, assignedPartitions, subscribedTopics } from '../../../src/protocol/consumer-protocol.js';
 
 describe('rangeAssign', () => {

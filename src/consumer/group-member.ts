@@ -5,15 +5,15 @@
 // commits what it has, calls join() again and resumes from the new assignment.
 //
 // The state machine is one; what carries its requests is a GroupTransport: the wire
-// (wire-group-transport.ts, the strom CLI's consumers) or the broker's own coordinator called
-// in process (the HTTP gateway's REST consumer instances, src/http/member-transport.ts).
-import { ErrorCode } from '../protocol/errors.js';
-import { sleep } from './cluster.js';
-import { check, KafkaResponseError } from './errors.js';
-import { RANGE_ASSIGNOR, rangeAssign } from './assignor.js';
+// (src/client/wire-group-transport.ts, the strom CLI's consumers) or the broker's own
+// coordinator called in process (the HTTP gateway's REST consumer instances,
+// src/http/member-transport.ts). So this module imports neither client/ nor http/.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ErrorCode, KafkaError, check } from '../protocol/errors.js';
+import { RANGE_ASSIGNOR, rangeAssign } from './range-assignor.js';
 import { encodeAssignment, encodeSubscription, assignedPartitions, subscribedTopics, type TopicPartitions } from '../protocol/consumer-protocol.js';
 
-export interface GroupMemberOptions {
+interface GroupMemberOptions {
   groupId: string;
   topics: string[];
   sessionTimeoutMs?: number;
@@ -66,13 +66,16 @@ export interface GroupTransport {
   heartbeat(call: MemberIdentity): Promise<number>;
   /** LeaveGroup; never throws (a member that cannot say goodbye times out). */
   leaveGroup(call: { groupId: string; memberId: string; groupInstanceId: string | null }): Promise<void>;
-  /** OffsetCommit as `member`; throws KafkaResponseError on the first partition that fails. */
+  /** OffsetCommit as `member`; throws KafkaError on the first partition that fails. */
   commitOffsets(member: MemberIdentity, offsets: { topic: string; partition: number; offset: number }[]): Promise<void>;
   /** Partition counts of the topics that exist (the leader's input to the assignor). */
   partitionCounts(topics: string[]): Promise<Map<string, number>>;
   /** The coordinator moved or went away: find it again for the next request. */
   reset(): void;
 }
+
+/** Pause before joining again when the group is rebalancing or its coordinator busy or moved. */
+const JOIN_RETRY_BACKOFF_MS = 200;
 
 const REJOIN_ERRORS: Set<number> = new Set([ErrorCode.REBALANCE_IN_PROGRESS, ErrorCode.ILLEGAL_GENERATION, ErrorCode.UNKNOWN_MEMBER_ID]);
 
@@ -157,12 +160,12 @@ export class GroupMember {
       return 'retry';
     }
     if (res.errorCode === ErrorCode.REBALANCE_IN_PROGRESS || res.errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) {
-      await sleep(200);
+      await sleep(JOIN_RETRY_BACKOFF_MS);
       return 'retry';
     }
     if (res.errorCode === ErrorCode.NOT_COORDINATOR || res.errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE) {
       this.transport.reset();
-      await sleep(200);
+      await sleep(JOIN_RETRY_BACKOFF_MS);
       return 'retry';
     }
     check(res.errorCode, `joining group ${this.groupId}`);
@@ -236,7 +239,7 @@ export class GroupMember {
       await this.transport.commitOffsets({ groupId: this.groupId, generationId, memberId: this.memberId, groupInstanceId: this.o.groupInstanceId }, offsets);
     } catch (e) {
       // A commit of an older generation failing says nothing about the current one.
-      if (e instanceof KafkaResponseError && REJOIN_ERRORS.has(e.code) && generationId === this.generationId) this.markRejoin();
+      if (e instanceof KafkaError && REJOIN_ERRORS.has(e.code) && generationId === this.generationId) this.markRejoin();
       throw e;
     }
   }

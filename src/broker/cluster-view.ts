@@ -1,0 +1,155 @@
+// What the broker knows of its cluster, as the API handlers ask it: the live brokers, the
+// topics with their ids and partitions, each partition's leader, leader epoch, replicas and
+// ISR, the controller; and the topic changes admin requests make. Two implementations: one
+// broker alone (LocalCluster below: every partition on this broker, led by it at epoch 0),
+// and a broker of a cluster on etcd (cluster/node.ts).
+//
+// The logs (LogManager) are this broker's replicas only; which partitions exist, and who
+// leads them, is this view's to say.
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import type { LogManager, Topic } from '../log/log-manager.js';
+import type { Listener } from '../config/config.js';
+
+export interface BrokerView {
+  nodeId: number;
+  host: string;
+  port: number;
+  rack: string | null;
+}
+
+export interface PartitionView {
+  partition: number;
+  /** -1: no leader now. */
+  leader: number;
+  leaderEpoch: number;
+  replicas: readonly number[];
+  isr: readonly number[];
+  /** Replicas on brokers that are not alive. */
+  offline: readonly number[];
+}
+
+export interface TopicView {
+  name: string;
+  topicId: string;
+  internal: boolean;
+  partitionCount: number;
+  /** Topic config overrides. */
+  configs: Record<string, string>;
+  partition(index: number): PartitionView | undefined;
+}
+
+export interface NewTopic {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+  configs: Record<string, string>;
+  /** Replicas of each partition, given by the request instead of partitions and replication factor. */
+  assignment?: number[][];
+  /** Checked only, not created. */
+  validateOnly?: boolean;
+  /** __consumer_offsets and the like: never refused for strom.max.partitions. */
+  internal?: boolean;
+}
+
+export interface ClusterView {
+  readonly clusterId: string;
+  /** The controller's id (-1 while there is none). */
+  controllerId(): number;
+  /** Live brokers, each with its endpoint on the named listener (the first listener when unnamed or absent). */
+  brokers(listener?: string): BrokerView[];
+  topicNames(): Iterable<string>;
+  topic(name: string): TopicView | undefined;
+  topicById(topicId: string): TopicView | undefined;
+  /** Creates a topic (or checks that it could be, validateOnly); resolves once it is usable here. Returns its id ('' when only validated). */
+  createTopic(spec: NewTopic): Promise<string>;
+  /** Raises a topic's partition count; `assignment`: the new partitions' replicas. */
+  createPartitions(name: string, total: number, assignment: number[][] | null, validateOnly: boolean): Promise<void>;
+  deleteTopic(name: string): Promise<void>;
+  /** Replaces a topic's config overrides. */
+  setTopicConfigs(name: string, configs: Record<string, string>): Promise<void>;
+}
+
+/** One broker: every partition here, led by it at epoch 0, the controller itself. */
+export class LocalCluster implements ClusterView {
+  constructor(
+    private readonly logs: LogManager,
+    private readonly nodeId: number,
+    private readonly advertised: () => readonly Listener[],
+  ) {}
+
+  get clusterId(): string {
+    return this.logs.clusterId;
+  }
+
+  controllerId(): number {
+    return this.nodeId;
+  }
+
+  brokers(listener?: string): BrokerView[] {
+    const all = this.advertised();
+    const l = all.find((a) => a.name === listener) ?? all[0];
+    return l ? [{ nodeId: this.nodeId, host: l.host, port: l.port, rack: null }] : [];
+  }
+
+  topicNames(): Iterable<string> {
+    return this.logs.topics.keys();
+  }
+
+  topic(name: string): TopicView | undefined {
+    const topic = this.logs.topic(name);
+    return topic && this.view(topic);
+  }
+
+  topicById(topicId: string): TopicView | undefined {
+    const topic = this.logs.topicById(topicId);
+    return topic && this.view(topic);
+  }
+
+  private view(topic: Topic): TopicView {
+    const self = [this.nodeId];
+    const count = topic.partitions.size;
+    return {
+      name: topic.name, topicId: topic.topicId, internal: topic.internal, partitionCount: count, configs: topic.overrides,
+      partition: (index) => (index >= 0 && index < count ? { partition: index, leader: this.nodeId, leaderEpoch: 0, replicas: self, isr: self, offline: [] } : undefined),
+    };
+  }
+
+  async createTopic(spec: NewTopic): Promise<string> {
+    if (spec.assignment) this.checkAssignment(spec.assignment);
+    else if (spec.replicationFactor > 1) {
+      throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${spec.replicationFactor} time(s): The target replication factor of ${spec.replicationFactor} cannot be reached because only 1 broker(s) are registered.`);
+    }
+    const partitions = spec.assignment?.length ?? spec.partitions;
+    this.logs.validateNewTopic(spec.name, partitions, spec.configs, spec.internal);
+    if (spec.validateOnly) return '';
+    return (await this.logs.createTopic(spec.name, partitions, spec.configs, { internal: spec.internal })).topicId;
+  }
+
+  async createPartitions(name: string, total: number, assignment: number[][] | null, validateOnly: boolean): Promise<void> {
+    const topic = this.logs.topic(name);
+    if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
+    const have = topic.partitions.size;
+    if (total <= have) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${have} partitions, which is higher than or equal to the requested ${total}.`);
+    if (assignment) {
+      if (assignment.length !== total - have) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `${assignment.length} assignments for ${total - have} new partitions`);
+      this.checkAssignment(assignment);
+    }
+    if (!validateOnly) await this.logs.createPartitions(name, total);
+  }
+
+  deleteTopic(name: string): Promise<void> {
+    return this.logs.deleteTopic(name);
+  }
+
+  setTopicConfigs(name: string, configs: Record<string, string>): Promise<void> {
+    return this.logs.setTopicConfigs(name, configs);
+  }
+
+  private checkAssignment(assignment: number[][]): void {
+    for (const [p, replicas] of assignment.entries()) {
+      if (replicas.length !== 1 || replicas[0] !== this.nodeId) {
+        throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Partition ${p} must be assigned to broker ${this.nodeId} alone`);
+      }
+    }
+  }
+}

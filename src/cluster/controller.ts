@@ -1,0 +1,270 @@
+// What the controller does, as Kafka's controller: it alone writes topics and partition
+// states to etcd, each write a transaction fenced by its election (a deposed controller's
+// write fails) and guarded by the revision of the state it read (two writers cannot both
+// win: the loser reads again). It places new replicas, elects leaders from the ISR when a
+// leader's broker dies (and removes dead brokers from ISRs), brings back leaderless
+// partitions when an ISR member returns, takes ISR changes from leaders (AlterPartition),
+// and moves leadership back to preferred replicas on request (ElectLeaders).
+import type { Namespace } from 'etcd3';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { newTopicId } from '../log/partition-metadata.js';
+import type { Logger } from '../base/logger.js';
+import { assignReplicas, PlacementError } from './assignment.js';
+import type { ControllerElection } from './election.js';
+import type { MetadataImage, VersionedState } from './image.js';
+import { KEYS, NO_LEADER, type PartitionState, type TopicRecord } from './model.js';
+
+interface ControllerOptions {
+  /** Whether a partition of `topic` may elect a replica outside its ISR (unclean.leader.election.enable). */
+  uncleanLeaderElection(topic: string): boolean;
+}
+
+/** A write lost to another: read again and retry, this many times at most. */
+const MAX_ATTEMPTS = 5;
+
+export class Controller {
+  /** A reconcile pass running, and whether another is due after it (passes never overlap). */
+  private reconciling: Promise<void> | null = null;
+  private again = false;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly ns: Namespace,
+    private readonly image: MetadataImage,
+    private readonly election: ControllerElection,
+    private readonly options: ControllerOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Follows broker arrivals and departures (acted on while this broker is the controller). */
+  start(): void {
+    this.unsubscribe = this.image.onChange((change) => {
+      if (change.kind === 'broker') this.schedule();
+    });
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+  }
+
+  /** Runs reconcile() now, or once more after the pass in progress. */
+  schedule(): Promise<void> {
+    if (this.reconciling) {
+      this.again = true;
+      return this.reconciling;
+    }
+    this.reconciling = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.reconcile();
+        } catch (e) {
+          this.logger.warn(`controller: elections failed, tried again at the next change: ${(e as Error).message}`);
+        }
+      } while (this.again);
+      this.reconciling = null;
+    })();
+    return this.reconciling;
+  }
+
+  get active(): boolean {
+    return this.election.record !== null;
+  }
+
+  private requireActive(): void {
+    if (!this.active) throw new KafkaError(ErrorCode.NOT_CONTROLLER, 'this broker is not the controller');
+  }
+
+  /** Creates a topic: placement (or the given assignment), its record and every partition's state in one write. */
+  async createTopic(name: string, partitions: number, replicationFactor: number, configs: Record<string, string>, assignment?: number[][]): Promise<TopicRecord> {
+    this.requireActive();
+    if (this.image.topics.has(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+    const replicas = assignment ?? this.place(partitions, replicationFactor);
+    this.checkAssignment(replicas);
+    const record: TopicRecord = { id: newTopicId(), replicas, configs };
+    const txn = this.election.fenced().and(KEYS.topic(name), 'Version', '==', 0);
+    const ops = [this.ns.put(KEYS.topic(name)).value(JSON.stringify(record))];
+    replicas.forEach((r, p) => ops.push(this.ns.put(KEYS.partition(record.id, p)).value(JSON.stringify(this.initialState(r)))));
+    const result = await txn.then(...ops).commit();
+    if (!result.succeeded) {
+      if (!this.active) throw new KafkaError(ErrorCode.NOT_CONTROLLER, 'this broker is no longer the controller');
+      throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+    }
+    this.logger.info(`controller: created topic ${name} (${record.id}) with ${partitions} partition(s), replicas ${JSON.stringify(replicas)}`);
+    return record;
+  }
+
+  /** Adds partitions to a topic (CreatePartitions): their states and the topic's new assignment. */
+  async createPartitions(name: string, count: number, assignment?: number[][]): Promise<void> {
+    this.requireActive();
+    const topic = this.image.topics.get(name);
+    if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    const have = topic.replicas.length;
+    if (count <= have) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${have} partitions, which is higher than the requested ${count}.`);
+    const added = assignment ?? this.place(count - have, topic.replicas[0].length, have);
+    this.checkAssignment(added);
+    const record: TopicRecord = { ...topic, replicas: [...topic.replicas, ...added] };
+    const topicKv = (await this.ns.get(KEYS.topic(name)).exec()).kvs[0];
+    if (!topicKv) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    const ops = [this.ns.put(KEYS.topic(name)).value(JSON.stringify(record))];
+    added.forEach((r, i) => ops.push(this.ns.put(KEYS.partition(topic.id, have + i)).value(JSON.stringify(this.initialState(r)))));
+    const result = await this.election.fenced().and(KEYS.topic(name), 'Mod', '==', topicKv.mod_revision).then(...ops).commit();
+    if (!result.succeeded) throw new KafkaError(this.active ? ErrorCode.CONCURRENT_TRANSACTIONS : ErrorCode.NOT_CONTROLLER, `topic ${name} changed meanwhile: try again`);
+  }
+
+  /** Deletes a topic: its record and its partitions' states (brokers then delete their logs). */
+  async deleteTopic(name: string): Promise<string> {
+    this.requireActive();
+    const topic = this.image.topics.get(name);
+    if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    const result = await this.election.fenced()
+      .then(this.ns.delete().key(KEYS.topic(name)), this.ns.delete().prefix(`${KEYS.partitions}${topic.id}/`)).commit();
+    if (!result.succeeded) throw new KafkaError(ErrorCode.NOT_CONTROLLER, 'this broker is no longer the controller');
+    this.logger.info(`controller: deleted topic ${name} (${topic.id})`);
+    return topic.id;
+  }
+
+  /** Replaces a topic's configs (AlterConfigs, IncrementalAlterConfigs). */
+  async setTopicConfigs(name: string, configs: Record<string, string>): Promise<void> {
+    this.requireActive();
+    const topic = this.image.topics.get(name);
+    if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    const result = await this.election.fenced().then(this.ns.put(KEYS.topic(name)).value(JSON.stringify({ ...topic, configs }))).commit();
+    if (!result.succeeded) throw new KafkaError(ErrorCode.NOT_CONTROLLER, 'this broker is no longer the controller');
+  }
+
+  /**
+   * A leader's change to its ISR (Kafka's AlterPartition): accepted only from the current
+   * leader at the current leader epoch and partition epoch, with an ISR of live replicas
+   * that keeps the leader. Returns the state written.
+   */
+  async alterPartition(topicId: string, partition: number, leaderId: number, leaderEpoch: number, partitionEpoch: number, isr: number[]): Promise<PartitionState> {
+    this.requireActive();
+    const state = this.image.partition(topicId, partition);
+    if (!state) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no partition ${topicId}/${partition}`);
+    if (leaderId !== state.leader || leaderEpoch !== state.leaderEpoch) throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `leader ${leaderId} at epoch ${leaderEpoch}; the partition has ${state.leader} at ${state.leaderEpoch}`);
+    if (partitionEpoch !== state.partitionEpoch) throw new KafkaError(ErrorCode.INVALID_UPDATE_VERSION, `partition epoch ${partitionEpoch}, current ${state.partitionEpoch}`);
+    if (!isr.includes(leaderId) || isr.some((id) => !state.replicas.includes(id))) throw new KafkaError(ErrorCode.INVALID_REQUEST, `ISR ${JSON.stringify(isr)} must hold the leader and only replicas`);
+    const ineligible = isr.filter((id) => !state.isr.includes(id) && !this.image.brokers.has(id));
+    if (ineligible.length > 0) throw new KafkaError(ErrorCode.INELIGIBLE_REPLICA, `replicas ${ineligible.join(', ')} are not alive`);
+    const next: PartitionState = { ...strip(state), isr: [...isr].sort((a, b) => state.replicas.indexOf(a) - state.replicas.indexOf(b)), partitionEpoch: state.partitionEpoch + 1 };
+    if (!(await this.write(topicId, partition, state, next))) throw new KafkaError(this.active ? ErrorCode.INVALID_UPDATE_VERSION : ErrorCode.NOT_CONTROLLER, 'the partition changed meanwhile');
+    return next;
+  }
+
+  /**
+   * Elections after brokers came or went: a partition whose leader is gone gets the first live
+   * replica of its ISR (or, unclean, any live replica; else no leader), dead brokers leave
+   * ISRs, and a leaderless partition takes back an ISR member that returned.
+   */
+  async reconcile(): Promise<void> {
+    if (!this.active) return;
+    const live = new Set(this.image.brokers.keys());
+    for (const [key, state] of this.image.partitions) {
+      const [topicId, p] = key.split('/');
+      const topic = this.image.topicNames.get(topicId);
+      if (!topic) continue;
+      const next = this.afterBrokerChange(topic, state, live);
+      if (next) await this.writeWithRetry(topicId, Number(p), next);
+    }
+  }
+
+  /** Moves leadership to each partition's preferred replica (the first assigned) where it is alive and in the ISR. */
+  async electPreferredLeaders(partitions?: { topicId: string; partition: number }[]): Promise<Map<string, number>> {
+    this.requireActive();
+    const results = new Map<string, number>();
+    const wanted = partitions ?? [...this.image.partitions.keys()].map((k) => ({ topicId: k.split('/')[0], partition: Number(k.split('/')[1]) }));
+    for (const { topicId, partition } of wanted) {
+      const state = this.image.partition(topicId, partition);
+      const key = `${topicId}/${partition}`;
+      if (!state) {
+        results.set(key, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        continue;
+      }
+      const preferred = state.replicas[0];
+      if (state.leader === preferred) {
+        results.set(key, ErrorCode.ELECTION_NOT_NEEDED);
+        continue;
+      }
+      if (!this.image.brokers.has(preferred) || !state.isr.includes(preferred)) {
+        results.set(key, ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE);
+        continue;
+      }
+      const ok = await this.write(topicId, partition, state, { ...strip(state), leader: preferred, leaderEpoch: state.leaderEpoch + 1, partitionEpoch: state.partitionEpoch + 1 });
+      results.set(key, ok ? ErrorCode.NONE : ErrorCode.NOT_CONTROLLER);
+    }
+    return results;
+  }
+
+  private afterBrokerChange(topic: string, state: VersionedState, live: Set<number>): PartitionState | null {
+    const leaderAlive = state.leader !== NO_LEADER && live.has(state.leader);
+    const liveIsr = state.isr.filter((id) => live.has(id));
+    if (leaderAlive) {
+      // Dead followers leave the ISR at once (Kafka fences their registrations).
+      if (liveIsr.length === state.isr.length) return null;
+      return { ...strip(state), isr: liveIsr, partitionEpoch: state.partitionEpoch + 1 };
+    }
+    const candidates = state.replicas.filter((id) => liveIsr.includes(id));
+    let leader = candidates[0] ?? NO_LEADER;
+    let isr = liveIsr;
+    if (leader === NO_LEADER && this.options.uncleanLeaderElection(topic)) {
+      leader = state.replicas.find((id) => live.has(id)) ?? NO_LEADER;
+      if (leader !== NO_LEADER) {
+        isr = [leader];
+        this.logger.warn(`controller: unclean leader election for ${topic}: ${leader} leads without being in the ISR; records may be lost`);
+      }
+    }
+    // No live replica of the ISR: no leader, and the ISR keeps its last members, so one of them, when back, leads again.
+    if (leader === NO_LEADER) {
+      if (state.leader === NO_LEADER) return null;
+      return { ...strip(state), leader: NO_LEADER, partitionEpoch: state.partitionEpoch + 1 };
+    }
+    return { ...strip(state), leader, leaderEpoch: state.leaderEpoch + 1, isr, partitionEpoch: state.partitionEpoch + 1 };
+  }
+
+  private async writeWithRetry(topicId: string, partition: number, next: PartitionState): Promise<void> {
+    let state = this.image.partition(topicId, partition);
+    for (let attempt = 0; state && attempt < MAX_ATTEMPTS; attempt++) {
+      if (await this.write(topicId, partition, state, next)) return;
+      if (!this.active) return;
+      await new Promise((r) => setTimeout(r, 50));
+      state = this.image.partition(topicId, partition);
+    }
+  }
+
+  /** Writes `next` over `read`, fenced and guarded by read's revision; false when either moved. */
+  private async write(topicId: string, partition: number, read: VersionedState, next: PartitionState): Promise<boolean> {
+    const key = KEYS.partition(topicId, partition);
+    const result = await this.election.fenced().and(key, 'Mod', '==', read.modRevision).then(this.ns.put(key).value(JSON.stringify(next))).commit();
+    if (result.succeeded) this.logger.info(`controller: ${topicId}/${partition} leader ${next.leader} epoch ${next.leaderEpoch}, ISR ${JSON.stringify(next.isr)}`);
+    return result.succeeded;
+  }
+
+  private place(partitions: number, replicationFactor: number, firstPartition = 0): number[][] {
+    const brokers = [...this.image.brokers.values()].map((b) => ({ id: b.id, rack: b.rack }));
+    try {
+      return assignReplicas(brokers, partitions, replicationFactor, firstPartition);
+    } catch (e) {
+      if (e instanceof PlacementError) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, e.message);
+      throw e;
+    }
+  }
+
+  private checkAssignment(replicas: number[][]): void {
+    for (const r of replicas) {
+      if (r.length === 0 || new Set(r).size !== r.length) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `replicas ${JSON.stringify(r)}: none, or a broker twice`);
+      const unknown = r.filter((id) => !this.image.brokers.has(id));
+      if (unknown.length > 0) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `brokers ${unknown.join(', ')} are not registered`);
+    }
+  }
+
+  /** A new partition: its first replica leads, every replica in sync (it has nothing yet). */
+  private initialState(replicas: number[]): PartitionState {
+    return { leader: replicas[0], leaderEpoch: 0, isr: [...replicas], replicas: [...replicas], partitionEpoch: 0 };
+  }
+}
+
+function strip(state: VersionedState): PartitionState {
+  return { leader: state.leader, leaderEpoch: state.leaderEpoch, isr: state.isr, replicas: state.replicas, partitionEpoch: state.partitionEpoch };
+}
