@@ -104,7 +104,8 @@ export function listenerTls(config: BrokerConfig, listener: string): ListenerTls
   } else {
     const inlineKey = str('ssl.keystore.key');
     const inlineChain = str('ssl.keystore.certificate.chain');
-    const text = location ? readText(location, prefixed('ssl.keystore.location')) : null;
+    // Inline PEM (ssl.keystore.key and .certificate.chain) wins over a file.
+    const text = location && (inlineKey === null || inlineChain === null) ? readText(location, prefixed('ssl.keystore.location')) : null;
     const keys = pemBlocks(inlineKey ?? text ?? '', /PRIVATE KEY$/);
     const certs = pemBlocks(inlineChain ?? text ?? '', /^CERTIFICATE$/);
     if (!location && (inlineKey === null || inlineChain === null)) {

@@ -13,6 +13,10 @@ import { ErrorCode } from '../../../src/protocol/errors.js';
 import { Reader } from '../../../src/protocol/codec.js';
 import { RawClient } from '../../helpers/raw-client.js';
 import { sleep, waitFor } from '../../helpers/wait.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScramCredentialStore } from '../../../src/security/credentials.js';
 
 const core = Core.create();
 const HEARTBEAT = 12;
@@ -64,8 +68,11 @@ class Fixture {
     this.server = new KafkaServer(handlers, () => broker, {
       maxRequestBytes: 1 << 20, maxInflightRequests: 100, maxInflightBytes: 64 << 20, maxUnsentBytes: 16 << 20, idleMs: 60_000,
       onRequest: (api) => this.answered.push(api), ...limits,
-    }, 100);
-    const [bound] = await this.server.listen([{ name: 'PLAINTEXT', host: '127.0.0.1', port: 0 }]);
+    }, 100, {
+      credentials: ScramCredentialStore.open(mkdtempSync(join(tmpdir(), 'strom-conn-'))), failureDelayMs: 0, fakeSaltKey: Buffer.alloc(32),
+      succeeded: () => {}, failed: () => {},
+    });
+    const [bound] = await this.server.listen([{ listener: { name: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }, tls: null, principalMapper: null, sasl: null }]);
     return bound.port;
   }
 
