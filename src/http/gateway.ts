@@ -247,27 +247,31 @@ export class HttpGateway {
     const key = req.getHeader('sec-websocket-key');
     const protocol = req.getHeader('sec-websocket-protocol');
     const extensions = req.getHeader('sec-websocket-extensions');
-    const outcome = this.auth?.guards(url) ? this.auth.check(req.getHeader('authorization')) : NO_AUTHENTICATION;
+    // Browsers do not guard WebSockets with CORS: a page of any origin may open one.
+    const refusal = this.policy.refusal(scope, browserHeaders(req));
+    const outcome = refusal === null && this.auth?.guards(url) ? this.auth.check(req.getHeader('authorization')) : NO_AUTHENTICATION;
     const address = this.auth ? Buffer.from(res.getRemoteAddressAsText()).toString() : '';
-    let data: TailData;
-    try {
-      // Browsers do not guard WebSockets with CORS: a page of any origin may open one.
-      const refusal = this.policy.refusal(scope, browserHeaders(req));
-      if (refusal) throw refusal;
-      if (this.webSockets + this.inflight >= this.options.maxConnections) throw new HttpError(503, RestErrorCode.TOO_MANY_CONNECTIONS, `Too many connections (http.max.connections ${this.options.maxConnections}).`);
-      let topic: string;
+    // Who asks comes first: an unauthenticated upgrade learns nothing (not even whether the topic exists).
+    const proceed = (): void => {
+      let data: TailData;
       try {
-        topic = decodeURIComponent(url.slice('/ws/topics/'.length));
-      } catch {
-        throw new HttpError(400, RestErrorCode.MALFORMED_REQUEST, 'Malformed topic name in the URL.');
+        if (refusal) throw refusal;
+        if (this.webSockets + this.inflight >= this.options.maxConnections) throw new HttpError(503, RestErrorCode.TOO_MANY_CONNECTIONS, `Too many connections (http.max.connections ${this.options.maxConnections}).`);
+        let topic: string;
+        try {
+          topic = decodeURIComponent(url.slice('/ws/topics/'.length));
+        } catch {
+          throw new HttpError(400, RestErrorCode.MALFORMED_REQUEST, 'Malformed topic name in the URL.');
+        }
+        data = this.tails.prepare(topic, query);
+      } catch (e) {
+        this.send(res, e instanceof HttpError ? errorReply(e.status, e.errorCode, e.message) : errorReply(500, RestErrorCode.INTERNAL_ERROR, String(e)), 'GET');
+        return;
       }
-      data = this.tails.prepare(topic, query);
-    } catch (e) {
-      this.send(res, e instanceof HttpError ? errorReply(e.status, e.errorCode, e.message) : errorReply(500, RestErrorCode.INTERNAL_ERROR, String(e)), 'GET');
-      return;
-    }
-    if (!(outcome instanceof Promise) && outcome.ok) {
       res.upgrade(data, key, protocol, extensions, context);
+    };
+    if (!(outcome instanceof Promise) && outcome.ok) {
+      proceed();
       return;
     }
     // Credentials to verify (or a 401 to answer) before the upgrade: uWS needs onAborted to wait.
@@ -277,7 +281,7 @@ export class HttpGateway {
       const waited = this.authenticated(o, `GET ${url}`, address);
       if (waited) await waited;
       if (aborted) return;
-      if (o.ok) res.cork(() => res.upgrade(data, key, protocol, extensions, context));
+      if (o.ok) res.cork(proceed);
       else this.send(res, o.reply, 'GET', true, [this.auth!.challenge]);
     }).catch((e) => this.broker().logger.error(`WebSocket upgrade of ${url} failed: ${(e as Error).stack ?? e}`));
   }
