@@ -90,7 +90,7 @@ function attributes(message: string): [string, string][] {
 }
 
 /** Looks a user's credential up; null for an unknown user. */
-export type CredentialLookup = (user: string) => ScramCredential | null;
+type CredentialLookup = (user: string) => ScramCredential | null;
 
 /**
  * The broker's side of one exchange: client-first → server-first, client-final →

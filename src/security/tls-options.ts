@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createSecureContext, getCiphers, type SecureVersion, type TlsOptions } from 'node:tls';
 import { ConfigError, type BrokerConfig } from '../config/config.js';
 
-export type ClientAuth = 'required' | 'requested' | 'none';
+type ClientAuth = 'required' | 'requested' | 'none';
 
 export interface ListenerTls {
   /** What tls.createServer takes (key, cert, ca, versions, ciphers, client certificates). */

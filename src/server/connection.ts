@@ -55,7 +55,7 @@ export interface ConnectionLimits {
 }
 
 /** The listener a connection came in on and who its client is. */
-export interface ConnectionSecurity {
+interface ConnectionSecurity {
   listenerName: string;
   securityProtocol: SecurityProtocol;
   /** TLS: the socket's bytes arrive decrypted as 'data' chunks (no user-buffer reads). */
