@@ -9,7 +9,8 @@ import { LogManager, type StartStats } from '../log/log-manager.js';
 import { KafkaServer } from '../server/server.js';
 import { HANDLER_BY_KEY } from '../api/index.js';
 import { initCompression } from '../compression/codecs.js';
-import type { BrokerConfig, Listener } from '../config/config.js';
+import type { BrokerConfig } from '../config/config.js';
+import type { KafkaListener } from '../config/listeners.js';
 import type { BrokerContext } from '../broker/context.js';
 import type { Logger } from '../base/logger.js';
 import { ProducerIds } from './producer-ids.js';
@@ -64,7 +65,7 @@ export class Broker {
     const regions = new RegionPool(core.mem);
     const pool = new AppendPool(core, config.int('strom.append.workers') ?? availableParallelism());
     const logs = new LogManager(config, core, regions, pool, logger);
-    let advertised: Listener[] = [];
+    let advertised: KafkaListener[] = [];
     let node: ClusterNode | null = null;
     try {
       if (config.clustered) node = await ClusterNode.connect(config, logger);
@@ -142,7 +143,7 @@ export class Broker {
       },
     });
     server = kafka;
-    let bound: Listener[];
+    let bound: KafkaListener[];
     try {
       bound = await kafka.listen(security);
       if (gateway) {
@@ -165,7 +166,7 @@ export class Broker {
     return new Broker(config, logger, core, pool, logs, groups, kafka, context, stats, gateway, node);
   }
 
-  get listeners(): Listener[] {
+  get listeners(): KafkaListener[] {
     return this.server.bound;
   }
 
@@ -185,11 +186,11 @@ export class Broker {
  * Each listener's address as clients are told it: its advertised.listeners entry, else the
  * bound address (an empty host becomes this machine's name).
  */
-function advertise(config: BrokerConfig, bound: Listener[]): Listener[] {
+function advertise(config: BrokerConfig, bound: KafkaListener[]): KafkaListener[] {
   const advertised = config.isExplicit('advertised.listeners') ? config.advertisedListeners : [];
   return bound.map((l) => {
     const named = advertised.find((a) => a.name === l.name);
-    if (named) return { name: l.name, host: named.host, port: named.port };
+    if (named) return { ...l, host: named.host, port: named.port };
     return { ...l, host: l.host === '' || l.host === '0.0.0.0' || l.host === '::' ? hostname() : l.host };
   });
 }

@@ -9,7 +9,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Listener } from '../config/config.js';
+import type { KafkaListener } from '../config/listeners.js';
 import type { Handler } from '../api/handler.js';
 import type { BrokerContext } from '../broker/context.js';
 import type { ListenerSecurity } from '../security/listener-security.js';
@@ -18,7 +18,7 @@ import { SaslAuthenticator, type AuthenticationEvent, type SaslServices } from '
 import { Connection, type ConnectionLimits, type PauseReason } from './connection.js';
 
 /** What authentication needs besides the listeners' settings (SaslServices without the clock). */
-export type SecurityServices = Omit<SaslServices, 'now'>;
+type SecurityServices = Omit<SaslServices, 'now'>;
 /** How long a stopping broker lets the requests in flight finish before it closes their connections. */
 const SHUTDOWN_DRAIN_MS = 5000;
 /** How often a stopping broker looks whether they have. */
@@ -30,7 +30,7 @@ export class KafkaServer {
   /** TLS sockets before and during their handshake, and refused ones: closed with the broker. */
   private readonly tlsSockets = new Set<Socket>();
   /** Addresses actually bound (port 0 becomes the ephemeral port). */
-  bound: Listener[] = [];
+  bound: KafkaListener[] = [];
 
   constructor(
     private readonly handlers: ReadonlyMap<number, Handler>,
@@ -40,7 +40,7 @@ export class KafkaServer {
     private readonly security: SecurityServices,
   ) {}
 
-  async listen(listeners: ListenerSecurity[]): Promise<Listener[]> {
+  async listen(listeners: ListenerSecurity[]): Promise<KafkaListener[]> {
     for (const ls of listeners) {
       const { listener } = ls;
       let server: Server;
@@ -67,7 +67,7 @@ export class KafkaServer {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : listener.port;
       this.servers.push(server);
-      this.bound.push({ name: listener.name, host: listener.host, port });
+      this.bound.push({ ...listener, port });
     }
     return this.bound;
   }
