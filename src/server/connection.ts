@@ -117,6 +117,8 @@ export class Connection {
   private lastRequest = '';
   private cancelRelief: (() => void) | null = null;
   readonly address: string;
+  /** Requests are read straight into core memory (user-buffer reads: plaintext), not copied from 'data' chunks. */
+  readonly userBufferReads: boolean;
 
   /** Frames are limited to sasl.server.max.receive.size until the SASL client is authenticated. */
   private saslFrameLimit = false;
@@ -145,6 +147,7 @@ export class Connection {
     }, broker.memory);
     const socket = security.encrypted ? accepted : withUserBuffers(accepted, () => this.nextBuffer(), (n) => this.guard('reading', () => this.reader.filled(n))) ?? accepted;
     this.socket = socket;
+    this.userBufferReads = socket !== accepted;
     if (socket === accepted) {
       // TLS decrypts into buffers of its own: its bytes are copied into core memory, as expected.
       if (!copiedReadsLogged && !security.encrypted) broker.logger.warn('socket reads are copied into core memory: this Node offers no user-buffer reads on accepted sockets');
