@@ -1,6 +1,7 @@
 // SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) on SASL_PLAINTEXT and SASL_SSL listeners, driven by
 // real clients: kcat and confluent-kafka (librdkafka 2.0.2), kafka-python (SaslHandshake v0
-// and raw tokens), kafkajs (re-authentication too), and the strom tools with --command-config;
+// and raw tokens), kafkajs and librdkafka 2.12 (re-authentication too), a raw client (the
+// failed-authentication delay), and the strom tools with --command-config;
 // SCRAM users made with `strom configs --entity-type users` as kafka-configs.sh makes them.
 // Each failure (wrong password, unknown user, a mechanism the listener does not enable, a
 // client without SASL) fails that client with the right error while another client goes on.
@@ -15,6 +16,9 @@ import { startBroker, cleanupDirs, run, python, type RunningBroker } from '../he
 import { requireExternal } from '../helpers/external.js';
 import { makeCertificates, type TestCertificates } from '../helpers/certs.js';
 import { sleep, waitFor } from '../helpers/wait.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { RdkafkaProducer } from '../helpers/rdkafka-producer.js';
+import { ErrorCode } from '../../src/protocol/errors.js';
 
 requireExternal('kcat', 'python3-confluent-kafka', 'python3-kafka');
 
@@ -24,6 +28,9 @@ const strom = (args: string[], input?: string) => run(process.execPath, [STROM, 
 let certs: TestCertificates;
 let broker: RunningBroker;
 const REAUTH_MS = 3000;
+const FAILURE_DELAY_MS = 1000;
+const SASL_HANDSHAKE = 17;
+const SASL_AUTHENTICATE = 36;
 
 beforeAll(async () => {
   certs = await makeCertificates();
@@ -36,6 +43,7 @@ beforeAll(async () => {
       'listener.name.only512.sasl.enabled.mechanisms': 'SCRAM-SHA-512',
       'listener.name.reauth.connections.max.reauth.ms': String(REAUTH_MS),
       'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '1',
+      'connection.failed.authentication.delay.ms': String(FAILURE_DELAY_MS),
     },
   });
   // kafka-configs.sh --bootstrap-server ... --alter --entity-type users --entity-name bob --add-config 'SCRAM-SHA-256=[...]'
@@ -145,6 +153,24 @@ print(json.dumps(out))
 });
 
 describe('kafka-python 2.0 (SaslHandshake v0, raw SASL tokens)', () => {
+  it.each([['PLAIN', 'alice', 'alice-secret'], ['SCRAM-SHA-256', 'bob', 'bob-secret'], ['SCRAM-SHA-512', 'bob', 'bob-secret']])('produces and consumes in a group over SASL_PLAINTEXT with %s', async (mechanism, username, password) => {
+    const r = await python(`
+import sys
+from kafka import KafkaProducer, KafkaConsumer
+mechanism, username, password = sys.argv[2:5]
+conf = dict(bootstrap_servers=sys.argv[1], security_protocol='SASL_PLAINTEXT', sasl_mechanism=mechanism, sasl_plain_username=username, sasl_plain_password=password)
+topic = 'kp-plaintext-' + mechanism.lower()
+p = KafkaProducer(**conf)
+for i in range(3): p.send(topic, b'%s %d' % (mechanism.encode(), i)).get(timeout=20)
+p.close()
+c = KafkaConsumer(topic, group_id=topic, auto_offset_reset='earliest', consumer_timeout_ms=5000, **conf)
+print([m.value.decode() for m in c])
+c.close()
+`, [at('SASL_PLAINTEXT'), mechanism, username, password]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe(`['${mechanism} 0', '${mechanism} 1', '${mechanism} 2']`);
+  });
+
   it.each(['SCRAM-SHA-256', 'SCRAM-SHA-512'])('produces and consumes over SASL_SSL with %s', async (mechanism) => {
     const r = await python(`
 import sys
@@ -197,6 +223,36 @@ describe('kafkajs', () => {
   });
 });
 
+describe('librdkafka 2.12 (node-rdkafka): re-authentication (KIP-368)', () => {
+  it('re-authenticates its connections before their sessions expire, every record delivered on them', async () => {
+    const count = (kind: string) => metric('strom_kafka_authentications_total', { listener: 'REAUTH', kind, result: 'success' });
+    const [authenticationsBefore, reauthenticationsBefore] = [await count('authentication'), await count('reauthentication')];
+    const producer = new RdkafkaProducer('reauth', {
+      'bootstrap.servers': at('REAUTH'), 'security.protocol': 'SASL_PLAINTEXT', 'sasl.mechanisms': 'SCRAM-SHA-512',
+      'sasl.username': 'bob', 'sasl.password': 'bob-secret', debug: 'security',
+    });
+    const records = 30;
+    try {
+      await producer.waitFor('ready', () => producer.events.some((e) => e.event === 'ready'));
+      // A record every 250 ms for 7.5 s: sessions of REAUTH_MS (3 s) run out twice meanwhile.
+      for (let i = 0; i < records; i++) {
+        producer.produce('reauth-rdkafka', [{ key: null, value: `r${i}` }]);
+        await sleep(250);
+      }
+      await producer.waitFor('every delivery', () => producer.deliveries().length === records);
+    } finally {
+      await producer.close();
+    }
+    expect(producer.deliveries().filter((d) => d.error !== null)).toEqual([]);
+    // librdkafka's own account: on its connection to broker 1, a session lifetime from each (re-)authentication.
+    expect(producer.log.match(/REAUTH \[thrd:sasl_plaintext:\/\/[\d.:]+\/1\]: Received session lifetime 3000 ms/g)?.length ?? 0).toBeGreaterThanOrEqual(3);
+    expect(await count('reauthentication')).toBeGreaterThanOrEqual(reauthenticationsBefore + 2);
+    // The same connections all along: no new ones authenticating in place of expired ones.
+    expect(await count('authentication') - authenticationsBefore).toBeLessThanOrEqual(2);
+    expect(broker.output.join('\n')).not.toMatch(/SASL session expired/);
+  });
+});
+
 describe('failures, each clean, others undisturbed', () => {
   let bystander: Producer;
   let sent = 0;
@@ -230,6 +286,22 @@ describe('failures, each clean, others undisturbed', () => {
     const r = await kcat('SASL_PLAINTEXT', { 'socket.timeout.ms': '3000' }, ['-L', '-m', '3']);
     expect(r.code).not.toBe(0);
     expect(broker.output.join('\n')).toMatch(/Unexpected Kafka request of type Metadata during SASL handshake/);
+    await bystanderSends();
+  });
+
+  it('SaslAuthenticate with a wrong password: SASL_AUTHENTICATION_FAILED and a message, held back by the delay, then the close', async () => {
+    const client = await RawClient.connect(broker.ports.SASL_PLAINTEXT);
+    try {
+      expect((await client.request(SASL_HANDSHAKE, 1, { mechanism: 'PLAIN' })).errorCode).toBe(ErrorCode.NONE);
+      const started = performance.now();
+      const answer = await client.request(SASL_AUTHENTICATE, 2, { authBytes: Buffer.from('\u0000alice\u0000guess') });
+      const heldMs = performance.now() - started;
+      expect([answer.errorCode, answer.errorMessage]).toEqual([ErrorCode.SASL_AUTHENTICATION_FAILED, 'Authentication failed: Invalid username or password']);
+      expect(heldMs).toBeGreaterThanOrEqual(FAILURE_DELAY_MS - 5);
+      await client.closed;
+    } finally {
+      client.close();
+    }
     await bystanderSends();
   });
 

@@ -125,6 +125,34 @@ describe('mTLS (ssl.client.auth)', () => {
     await waitFor('the authentication in the log', () => /authenticated 127\.0\.0\.1:\d+ on listener MTLS as User:alice \(SSL\)/.test(broker.output.join('\n')));
   });
 
+  it('required: confluent-kafka with a client certificate produces and consumes in a group as the mapped principal', async () => {
+    const alice = certs.client('alice');
+    const asAlice = () => broker.output.join('\n').match(/authenticated 127\.0\.0\.1:\d+ on listener MTLS as User:alice \(SSL\)/g)?.length ?? 0;
+    const before = asAlice();
+    const r = await python(`
+import sys
+from confluent_kafka import Producer, Consumer
+conf = {'bootstrap.servers': sys.argv[1], 'security.protocol': 'SSL', 'ssl.ca.location': sys.argv[2],
+        'ssl.certificate.location': sys.argv[3], 'ssl.key.location': sys.argv[4]}
+p = Producer(conf)
+for i in range(20): p.produce('mtls-ck', b'm%d' % i)
+assert p.flush(20) == 0
+c = Consumer(dict(conf, **{'group.id': 'mtls-ck', 'auto.offset.reset': 'earliest'}))
+c.subscribe(['mtls-ck'])
+got = []
+for _ in range(200):
+    m = c.poll(0.2)
+    if m is not None and not m.error(): got.append(m.value())
+    if len(got) == 20: break
+c.close()
+print(len(got), got[-1].decode())
+`, [at('MTLS'), certs.caFile, alice.certFile, alice.keyFile]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('20 m19');
+    // Its connections (bootstrap, the broker, the group coordinator) each authenticated as alice.
+    await waitFor('alice\'s connections in the log', () => asAlice() >= before + 2);
+  });
+
   it('required: without a certificate, or with one of another CA, the handshake fails', async () => {
     const before = await metric({ listener: 'MTLS', mechanism: 'SSL', result: 'failure' });
     const none = await kcat('MTLS', { ...SSL(), ...FAIL_FAST }, ['-L', '-m', '3']);
