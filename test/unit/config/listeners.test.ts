@@ -39,8 +39,17 @@ describe('listeners', () => {
     [['listener.security.protocol.map=A:TLS'], /expected NAME:PROTOCOL/],
     [['listener.security.protocol.map=A:SSL,a:PLAINTEXT'], /listener A is mapped twice/],
     [['advertised.listeners=SSL://example.com:9093'], /advertised.listeners: SSL is not a listener \(listeners: PLAINTEXT\)/],
+    [['inter.broker.listener.name=INTERNAL'], /inter.broker.listener.name: not a listener \(listeners: PLAINTEXT\)/],
+    [['inter.broker.listener.name=PLAINTEXT', 'security.inter.broker.protocol=PLAINTEXT'], /Only one of inter.broker.listener.name and security.inter.broker.protocol/],
+    [['security.inter.broker.protocol=TLS'], /expected one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL/],
   ])('refuse %j', (overrides, why) => {
     expect(refusal(...overrides)).toMatch(why);
+  });
+
+  it('take the inter-broker keys of a Kafka server.properties without a warning', () => {
+    const c = load('listeners=INTERNAL://:9092,EXTERNAL://:9093', 'listener.security.protocol.map=INTERNAL:PLAINTEXT,EXTERNAL:SASL_SSL',
+      'inter.broker.listener.name=internal', 'sasl.mechanism.inter.broker.protocol=PLAIN');
+    expect(c.warnings).toEqual([]);
   });
 
   it('two listeners on port 0 (ephemeral) are fine', () => {
