@@ -89,6 +89,10 @@ export class Broker {
     }
     const producerIds = new ProducerIds(logs.dir);
     const credentials = ScramCredentialStore.open(logs.dir);
+    if (node && security.some((l) => l.sasl?.mechanisms.some((m) => m.startsWith('SCRAM-')))) {
+      // Kafka keeps them in the cluster's metadata; here each broker's log directory holds its own.
+      logger.warn('SCRAM credentials are kept by each broker of a cluster on its own: create or change a SCRAM user (AlterUserScramCredentials, strom configs --entity-type users) through every broker');
+    }
     const context: { -readonly [K in keyof BrokerContext]: BrokerContext[K] } = {
       config, logs, groups, core, regions, credentials, memory: new MemoryBudget(config.int('strom.request.memory.max.bytes')),
       fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), config.int('strom.fetch.session.eviction.ms')),

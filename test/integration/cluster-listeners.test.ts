@@ -3,7 +3,8 @@
 // listener it came in on: an INTERNAL (PLAINTEXT) client their internal addresses, an
 // EXTERNAL (SASL_SSL) client their advertised external ones, over which kcat produces to
 // and consumes from partitions led by both brokers. A broker without the listener is left
-// out of that listener's Metadata rather than shown at a port of another protocol.
+// out of that listener's Metadata rather than shown at a port of another protocol. SCRAM
+// credentials are each broker's own (a warning says so): PLAIN users from the config here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Etcd3 } from 'etcd3';
 import { fileURLToPath } from 'node:url';
@@ -69,6 +70,10 @@ describe('listeners of a cluster', () => {
     } finally {
       client.close();
     }
+  });
+
+  it('warns that each broker keeps its own SCRAM credentials', () => {
+    expect(brokers[0].output.join('\n')).toMatch(/SCRAM credentials are kept by each broker of a cluster on its own/);
   });
 
   it('tells each client the brokers\' endpoints on the listener it came in on', async () => {
