@@ -35,6 +35,8 @@ export interface BrokerOptions {
   keep?: boolean;
   /** Extra environment variables for the broker process. */
   env?: Record<string, string>;
+  /** A server.properties file, given as `strom start <file>`; its listeners are used (no ephemeral default). */
+  configFile?: string;
 }
 
 const dirs: string[] = [];
@@ -51,8 +53,8 @@ export function cleanupDirs(): void {
 
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
   const dir = options.dir ?? tempDir();
-  const overrides = { listeners: 'PLAINTEXT://127.0.0.1:0', 'http.listeners': 'http://127.0.0.1:0', 'log.dirs': dir, 'strom.append.workers': '2', ...options.overrides };
-  const args = [MAIN, 'start', ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
+  const overrides = { ...(options.configFile ? {} : { listeners: 'PLAINTEXT://127.0.0.1:0' }), 'http.listeners': 'http://127.0.0.1:0', 'log.dirs': dir, 'strom.append.workers': '2', ...options.overrides };
+  const args = [MAIN, 'start', ...(options.configFile ? [options.configFile] : []), ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STROM_LOG_LEVEL: 'info', STROM_CORE_DEBUG: '1', ...options.env } });
   const output: string[] = [];
   let httpPort: number | null = null;
