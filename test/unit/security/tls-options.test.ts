@@ -1,7 +1,9 @@
 // src/security/tls-options.ts: a listener's TLS from the ssl.* keys (and listener.name.<l>.ssl.*),
 // each problem one ConfigError naming the key; keys and certificates made here, thrown away.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createSecureContext } from 'node:tls';
 import { join } from 'node:path';
 import { BrokerConfig } from '../../../src/config/config.js';
 import { cipherString, listenerTls, pemBlocks, tlsVersions } from '../../../src/security/tls-options.js';
@@ -32,6 +34,32 @@ describe('listener TLS', () => {
     const tls = listenerTls(c, 'SSL');
     expect(tls.options).toMatchObject({ requestCert: true, rejectUnauthorized: false });
     expect(() => listenerTls(c, 'OTHER')).toThrow(/Cannot read ssl.keystore.location \/no\/such\/file/);
+  });
+
+  it('reads inline PEM as Kafka documents it in server.properties: continuation lines, joined by the properties format', () => {
+    const continued = (pem: string) => pem.trim().split('\n').join(' \\\n  ');
+    const file = join(certs.dir, 'inline.properties');
+    writeFileSync(file, [
+      'listeners=SSL://127.0.0.1:0', 'ssl.keystore.type=PEM',
+      `ssl.keystore.key=${continued(certs.serverKeyPem)}`, `ssl.keystore.certificate.chain=${continued(certs.serverCertPem)}`,
+      `ssl.truststore.certificates=${continued(readFileSync(certs.caFile, 'utf8'))}`, 'ssl.client.auth=required',
+    ].join('\n'));
+    const c = BrokerConfig.load({ file, env: {} });
+    expect(c.raw('ssl.keystore.key')).toMatch(/^-----BEGIN PRIVATE KEY----- \S+ /);
+    const tls = listenerTls(c, 'SSL');
+    expect(tls.keyPem).toBe(certs.serverKeyPem.trim());
+    expect(tls.certPem).toBe(certs.serverCertPem.trim());
+    expect(() => createSecureContext(tls.options)).not.toThrow();
+  });
+
+  it('decrypts an encrypted PKCS#8 key with ssl.key.password', () => {
+    const encrypted = join(certs.dir, 'encrypted.pem');
+    execFileSync('openssl', ['pkcs8', '-topk8', '-v2', 'aes-256-cbc', '-in', join(certs.dir, 'server.key'), '-passout', 'pass:key-secret', '-out', encrypted]);
+    writeFileSync(encrypted, readFileSync(encrypted, 'utf8') + certs.serverCertPem);
+    const tls = listenerTls(config({ 'ssl.keystore.location': encrypted, 'ssl.key.password': 'key-secret' }), 'SSL');
+    expect(tls.keyPem).toMatch(/^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
+    expect(() => createSecureContext(tls.options)).not.toThrow();
+    expect(() => listenerTls(config({ 'ssl.keystore.location': encrypted, 'ssl.key.password': 'wrong' }), 'SSL')).toThrow(/listener SSL: cannot use its TLS settings: .*bad decrypt/);
   });
 
   it('reads a PKCS12 keystore', () => {
