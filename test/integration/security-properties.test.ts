@@ -78,6 +78,12 @@ describe('README\'s Security section', () => {
     expect(produced.stderr).toBe('');
     const consumed = await strom(['console-consumer', ...B, '--consumer.config', client, '--topic', 'readme', '--from-beginning', '--max-messages', '2']);
     expect(consumed.stdout).toBe('one\ntwo\n');
+    const offsets = await strom(['get-offsets', ...B, '--command-config', client, '--topic', 'readme']);
+    expect(offsets.stdout).toBe('readme:0:2\n');
+    const grouped = await strom(['console-consumer', ...B, '--consumer.config', client, '--topic', 'readme', '--group', 'readers', '--from-beginning', '--max-messages', '2']);
+    expect(grouped.stdout).toBe('one\ntwo\n');
+    const groups = await strom(['consumer-groups', ...B, '--command-config', client, '--list']);
+    expect(groups.stdout).toBe('readers\n');
   });
 
   it('kcat with its flags sees the broker at its advertised EXTERNAL address; the INTERNAL listener at its own', async () => {
