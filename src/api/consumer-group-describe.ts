@@ -19,6 +19,8 @@ function describe(groupId: string, includeOperations: boolean, ctx: RequestConte
   const authorizedOperations = includeOperations ? GROUP_OPERATIONS : NO_OPERATIONS;
   const base = { groupId, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations };
   if (groupId === '') return { ...base, errorCode: ErrorCode.INVALID_GROUP_ID, errorMessage: 'The group id can\'t be empty.' };
+  const elsewhere = ctx.broker.groups.coordinatorError(groupId);
+  if (elsewhere !== ErrorCode.NONE) return { ...base, errorCode: elsewhere, errorMessage: null };
   const holder = ctx.broker.groups.group(groupId);
   const group = holder?.consumer;
   if (!holder || holder.is('Dead') || !group) {

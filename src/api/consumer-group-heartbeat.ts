@@ -7,9 +7,12 @@
 // v1. Topics and partitions are named by topic id.
 import { ConsumerGroupHeartbeatApi, type ConsumerGroupHeartbeatRequest, type ConsumerGroupHeartbeatResponse } from '../protocol/generated/consumer-group-heartbeat.js';
 import { fromTopicPartitions, toTopicPartitions } from '../group/assignment.js';
+import { ErrorCode } from '../protocol/errors.js';
 import { defineHandler } from './handler.js';
 
 export const consumerGroupHeartbeat = defineHandler(ConsumerGroupHeartbeatApi, { min: 0, max: 1 }, async (request: ConsumerGroupHeartbeatRequest, ctx): Promise<ConsumerGroupHeartbeatResponse> => {
+  const elsewhere = ctx.broker.groups.coordinatorError(request.groupId);
+  if (elsewhere !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: elsewhere, errorMessage: null, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
   const result = await ctx.broker.groups.consumer.heartbeat({
     groupId: request.groupId,
     memberId: request.memberId,

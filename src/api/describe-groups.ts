@@ -16,6 +16,8 @@ export const describeGroups = defineHandler(DescribeGroupsApi, { min: 0, max: 5 
     const authorizedOperations = ctx.apiVersion >= 3 && request.includeAuthorizedOperations ? GROUP_OPERATIONS : NO_OPERATIONS;
     const group = ctx.broker.groups.group(groupId);
     if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations };
+    const elsewhere = ctx.broker.groups.coordinatorError(groupId);
+    if (elsewhere !== ErrorCode.NONE) return { errorCode: elsewhere, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations };
     if (!group || group.consumer) return { errorCode: ErrorCode.NONE, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [], authorizedOperations };
     const stable = group.is('Stable');
     return {

@@ -14,11 +14,8 @@ export const describeProducers = defineHandler(DescribeProducersApi, { min: 0, m
   topics: await Promise.all(request.topics.map(async (t) => ({
     name: t.name,
     partitions: await Promise.all(t.partitionIndexes.map(async (partitionIndex): Promise<PartitionResponse> => {
-      const log = ctx.broker.logs.partition(t.name, partitionIndex);
-      if (!log) {
-        return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `This server does not host this topic-partition: ${t.name}-${partitionIndex}`, activeProducers: [] };
-      }
       try {
+        const log = ctx.broker.cluster.leaderLog(t.name, partitionIndex);
         const producers = await log.producers();
         return {
           partitionIndex, errorCode: ErrorCode.NONE, errorMessage: null,

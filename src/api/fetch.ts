@@ -45,6 +45,8 @@ const FIRST_ZSTD_VERSION = 10;
 /** The first version with a list of aborted transactions. */
 const FIRST_ISOLATION_VERSION = 4;
 const READ_COMMITTED = 1;
+/** The first version with the last fetched epoch and the diverging epoch (KIP-320). */
+const FIRST_DIVERGING_VERSION = 12;
 
 export const fetch = defineHandler(FetchApi, { min: 0, max: 17 }, async (request: FetchRequest, ctx): Promise<FetchResponse> => {
   const session = openSession(ctx, request);
@@ -53,8 +55,10 @@ export const fetch = defineHandler(FetchApi, { min: 0, max: 17 }, async (request
   }
   const targets = session.targets;
   const deadline = Date.now() + Math.max(0, request.maxWaitMs);
+  const replicaId = ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
+  const refused = replicaId >= 0 ? replicaPositions(ctx, targets, replicaId) : checkLeaders(ctx, targets);
   for (;;) {
-    const round = sliceAll(ctx, request, targets);
+    const round = sliceAll(ctx, request, targets, refused, replicaId >= 0);
     const waitMore = round.bytes < request.minBytes && !round.error && Date.now() < deadline;
     if (!waitMore) {
       for (const slice of round.slices) if (slice) ctx.onDone(() => slice.release());
@@ -78,11 +82,60 @@ interface Round {
   converts: boolean;
 }
 
-function sliceAll(ctx: RequestContext, request: FetchRequest, targets: FetchTarget[]): Round {
+/**
+ * A consumer's fetch: each partition must be led here, at the client's leader epoch if it
+ * names one (KIP-320). Returns the error of each target refused (by index).
+ */
+function checkLeaders(ctx: RequestContext, targets: FetchTarget[]): Map<number, number> {
+  const refused = new Map<number, number>();
+  targets.forEach((t, i) => {
+    if (!t.log) return;
+    try {
+      ctx.broker.cluster.leaderLog(t.topic, t.partition, t.currentLeaderEpoch);
+    } catch (e) {
+      if (!(e instanceof KafkaError)) throw e;
+      refused.set(i, e.code);
+    }
+  });
+  return refused;
+}
+
+/**
+ * A follower's fetch: it has everything below each fetch offset, which the leader notes (its
+ * high watermark and ISR follow). Reads go to the log end, not the high watermark.
+ */
+function replicaPositions(ctx: RequestContext, targets: FetchTarget[], replicaId: number): Map<number, number> {
+  const refused = new Map<number, number>();
+  targets.forEach((t, i) => {
+    if (!t.log) return;
+    try {
+      ctx.broker.cluster.leaderLog(t.topic, t.partition, t.currentLeaderEpoch);
+      if (diverging(t) === null) ctx.broker.cluster.replicaFetched(t.log, replicaId, t.fetchOffset);
+    } catch (e) {
+      if (!(e instanceof KafkaError)) throw e;
+      refused.set(i, e.code);
+    }
+  });
+  return refused;
+}
+
+/**
+ * KIP-320/279: where the fetcher's log stops matching this one. It last fetched in epoch
+ * `lastFetchedEpoch`; if this log has that epoch ending before the fetch offset, or only an
+ * older one, the answer is that epoch and its end offset (the fetcher truncates there).
+ */
+function diverging(t: FetchTarget): { epoch: number; endOffset: number } | null {
+  if (t.lastFetchedEpoch < 0 || !t.log?.epochs) return null;
+  const end = t.log.epochs.endOffsetFor(t.lastFetchedEpoch, t.log.logEndOffset);
+  if (end.epoch === t.lastFetchedEpoch && end.endOffset >= t.fetchOffset) return null;
+  return end;
+}
+
+function sliceAll(ctx: RequestContext, request: FetchRequest, targets: FetchTarget[], refused: Map<number, number>, replica: boolean): Round {
   const v = ctx.apiVersion;
   const round: Round = { data: [], slices: [], bytes: 0, error: false, converts: false };
   let budget = v >= 3 ? request.maxBytes : Number.MAX_SAFE_INTEGER;
-  for (const t of targets) {
+  for (const [i, t] of targets.entries()) {
     const data = partitionData(t.partition, t.log, v, request.isolationLevel);
     round.data.push(data);
     round.slices.push(undefined);
@@ -91,15 +144,24 @@ function sliceAll(ctx: RequestContext, request: FetchRequest, targets: FetchTarg
       round.error = true;
       continue;
     }
-    if (t.currentLeaderEpoch > 0) {
-      failed(data, ErrorCode.UNKNOWN_LEADER_EPOCH, v); // the only leader epoch is 0
+    const error = refused.get(i);
+    if (error !== undefined) {
+      failed(data, error, v);
       round.error = true;
       continue;
+    }
+    if (v >= FIRST_DIVERGING_VERSION) {
+      const divergence = diverging(t);
+      if (divergence) {
+        data.divergingEpoch = divergence;
+        round.error = true; // answered now: the fetcher must truncate first
+        continue;
+      }
     }
     if (budget <= 0) continue;
     try {
       const committed = v >= FIRST_ISOLATION_VERSION && request.isolationLevel === READ_COMMITTED;
-      const upperBound = committed ? t.log.lastStableOffset : t.log.highWatermark;
+      const upperBound = replica ? t.log.logEndOffset : committed ? t.log.lastStableOffset : t.log.highWatermark;
       const slice = t.log.slice(t.fetchOffset, Math.min(t.maxBytes, budget), round.bytes === 0, upperBound, v < FIRST_ZSTD_VERSION);
       if (!slice) continue;
       if (committed) {

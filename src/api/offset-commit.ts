@@ -13,12 +13,12 @@ import { ErrorCode } from '../protocol/errors.js';
 import { defineHandler } from './handler.js';
 
 export const offsetCommit = defineHandler(OffsetCommitApi, { min: 0, max: 9 }, async (request: OffsetCommitRequest, ctx): Promise<OffsetCommitResponse> => {
-  const { logs, groups } = ctx.broker;
+  const { cluster, groups } = ctx.broker;
   const offsets = request.topics.flatMap((t) => t.partitions.map((p) => ({
     topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata,
   })));
   const generationId = ctx.apiVersion >= 1 ? request.generationIdOrMemberEpoch : -1;
-  const partitionExists = (topic: string, partition: number) => logs.partition(topic, partition) !== undefined;
+  const partitionExists = (topic: string, partition: number) => cluster.topic(topic)?.partition(partition) !== undefined;
   const unknownGroup = ctx.apiVersion >= 9 && generationId >= 0 && groups.group(request.groupId) === undefined;
   const codes = unknownGroup
     ? offsets.map((o) => (partitionExists(o.topic, o.partition) ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION))

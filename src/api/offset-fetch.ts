@@ -1,6 +1,7 @@
 // OffsetFetch (key 9), versions 0-9 (Kafka 3.9's maximum; 10+ name topics by id). v2 adds the
 // top-level error and a null topic list meaning every partition the group committed; v5 the
-// leader epoch; v7 require_stable (no transactions yet, so every offset is stable); v8 batches
+// leader epoch; v7 require_stable (KIP-447: a partition whose offset is pending in an open
+// transaction answers UNSTABLE_OFFSET_COMMIT, retriable, rather than the offset before it); v8 batches
 // groups; v9 carries the member id and epoch of a KIP-848 member, validated for consumer
 // groups as Kafka does (UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH as the group's error; an
 // admin's null member id with epoch -1 always reads). A partition without a committed
@@ -18,21 +19,33 @@ export const offsetFetch = defineHandler(OffsetFetchApi, { min: 0, max: 9 }, (re
     return {
       throttleTimeMs: 0, topics: [], errorCode: ErrorCode.NONE,
       groups: request.groups.map((g) => {
-        const errorCode = ctx.apiVersion >= 9 ? groups.validateOffsetFetch(g.groupId, g.memberId, g.memberEpoch) : ErrorCode.NONE;
-        return { groupId: g.groupId, topics: errorCode === ErrorCode.NONE ? fetchGroup(groups, g.groupId, g.topics) : [], errorCode };
+        const errorCode = ctx.apiVersion >= 9 ? groups.validateOffsetFetch(g.groupId, g.memberId, g.memberEpoch) : groups.coordinatorError(g.groupId);
+        return { groupId: g.groupId, topics: errorCode === ErrorCode.NONE ? fetchGroup(groups, g.groupId, g.topics, request.requireStable) : [], errorCode };
       }),
     };
   }
+  const elsewhere = groups.coordinatorError(request.groupId);
+  if (elsewhere !== ErrorCode.NONE) {
+    // v0-1 have no top-level error: each partition asked carries it.
+    const topics = ctx.apiVersion >= 2 ? [] : (request.topics ?? []).map((t) => ({
+      name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: elsewhere })),
+    }));
+    return { throttleTimeMs: 0, topics, errorCode: elsewhere, groups: [] };
+  }
   // v0 and v1 always name their topics; null (all) exists from v2.
-  return { throttleTimeMs: 0, topics: fetchGroup(groups, request.groupId, request.topics), errorCode: ErrorCode.NONE, groups: [] };
+  return { throttleTimeMs: 0, topics: fetchGroup(groups, request.groupId, request.topics, ctx.apiVersion >= 7 && request.requireStable), errorCode: ErrorCode.NONE, groups: [] };
 });
 
-function fetchGroup(groups: GroupCoordinator, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): Topic[] {
+function fetchGroup(groups: GroupCoordinator, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, requireStable: boolean): Topic[] {
   const found = groups.fetchOffsets(groupId, topics === null ? null : topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })));
   const byTopic = new Map<string, Topic>();
   for (const { topic, partition, committed } of found) {
     let t = byTopic.get(topic);
     if (!t) byTopic.set(topic, (t = { name: topic, partitions: [] }));
+    if (requireStable && groups.isOffsetPending(groupId, topic, partition)) {
+      t.partitions.push({ partitionIndex: partition, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT });
+      continue;
+    }
     t.partitions.push({
       partitionIndex: partition,
       committedOffset: committed?.offset ?? -1,

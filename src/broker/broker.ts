@@ -18,6 +18,11 @@ import { LocalCluster, type ClusterView } from './cluster-view.js';
 import { ClusterNode } from '../cluster/node.js';
 import { FetchSessionCache } from './fetch-sessions.js';
 import { GroupCoordinator } from '../group/coordinator.js';
+import { OFFSETS_TOPIC } from '../group/offsets-topic.js';
+import { TransactionCoordinator } from '../txn/coordinator.js';
+import { TxnStateTopic } from '../txn/state-topic.js';
+import { MarkerWriter } from '../txn/markers.js';
+import { TxnTimers } from '../txn/timeouts.js';
 import { HttpGateway } from '../http/gateway.js';
 import { ScramCredentialStore } from '../security/credentials.js';
 import { listenerSecurity, type ListenerSecurity } from '../security/listener-security.js';
@@ -44,6 +49,8 @@ export class Broker {
     readonly pool: AppendPool,
     readonly logs: LogManager,
     readonly groups: GroupCoordinator,
+    readonly txn: TransactionCoordinator,
+    private readonly txnTimers: TxnTimers,
     readonly server: KafkaServer,
     readonly context: BrokerContext,
     readonly stats: StartStats,
@@ -75,19 +82,34 @@ export class Broker {
     }
     const cluster: ClusterView = node ?? new LocalCluster(logs, config.nodeId, () => advertised);
     const groups = new GroupCoordinator(config, logs, cluster, core, logger);
+    // A marker reaching __consumer_offsets settles the offsets committed in its transaction.
+    const markers = new MarkerWriter(logs, (topic, partition, producerId, commit) => {
+      if (topic === OFFSETS_TOPIC) groups.completeTransaction(producerId, partition, commit);
+    });
+    let producerIds: ProducerIds | null = null;
+    // Alone: blocks saved in the log directory; in a cluster: blocks from one counter in etcd.
+    const nextProducerId = () => (node ? node.producerIds.allocate() : producerIds!.allocate());
+    const txn = new TransactionCoordinator(config, new TxnStateTopic(logs, cluster, core, config), markers, nextProducerId, logger);
+    const txnTimers = new TxnTimers(txn, config, logger);
     let stats: StartStats;
     try {
       stats = await logs.start(node?.clusterId);
       await node?.start(logs);
+      producerIds = new ProducerIds(logs.dir);
       await groups.start();
+      // After the groups: transactions a stop left in a Prepare state write their markers, and
+      // those on __consumer_offsets settle offsets the group coordinator holds.
+      await txn.start();
+      txnTimers.start();
     } catch (e) {
+      txnTimers.stop();
+      txn.stop();
       groups.stop();
       await node?.stop();
       await logs.shutdown();
       await pool.stop();
       throw e;
     }
-    const producerIds = new ProducerIds(logs.dir);
     const credentials = ScramCredentialStore.open(logs.dir);
     if (node && security.some((l) => l.sasl?.mechanisms.some((m) => m.startsWith('SCRAM-')))) {
       // Kafka keeps them in the cluster's metadata; here each broker's log directory holds its own.
@@ -97,7 +119,10 @@ export class Broker {
       config, logs, groups, core, regions, credentials, memory: new MemoryBudget(config.int('strom.request.memory.max.bytes')),
       fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), config.int('strom.fetch.session.eviction.ms')),
       logger, nodeId: config.nodeId, cluster, advertised: [],
-      nextProducerId: () => producerIds.allocate(), telemetry: new ClientTelemetry(() => telemetrySettings(config)),
+      nextProducerId, telemetry: new ClientTelemetry(() => telemetrySettings(config)),
+      txn,
+      verifyTransaction: async (topic, partition, producerId, producerEpoch, _baseSequence, transactionalId, apiVersion) =>
+        txn.verifyPartition(transactionalId, producerId, producerEpoch, topic, partition, apiVersion >= 11),
     };
     let server: KafkaServer | null = null;
     let ready = false;
@@ -160,6 +185,8 @@ export class Broker {
     } catch (e) {
       gateway?.close();
       await kafka.close();
+      txnTimers.stop();
+      txn.stop();
       groups.stop();
       await node?.stop();
       await logs.shutdown();
@@ -167,7 +194,7 @@ export class Broker {
       throw e;
     }
     ready = true;
-    return new Broker(config, logger, core, pool, logs, groups, kafka, context, stats, gateway, node);
+    return new Broker(config, logger, core, pool, logs, groups, txn, txnTimers, kafka, context, stats, gateway, node);
   }
 
   get listeners(): KafkaListener[] {
@@ -180,6 +207,8 @@ export class Broker {
     // Out of the cluster first: its partitions get other leaders while this broker closes.
     await this.node?.stop();
     await this.server.close();
+    this.txnTimers.stop();
+    this.txn.stop();
     this.groups.stop();
     await this.logs.shutdown();
     await this.pool.stop();

@@ -7,6 +7,7 @@
 //   topics/<name>                   a topic: id, replica assignment, configs
 //   partitions/<topic id>/<n>       a partition's state: leader, leader epoch, ISR, replicas
 //   configs/brokers/<id|default>    dynamic broker configs
+//   producer_ids_next               the first producer id no broker has claimed yet
 //
 // The controller alone writes topics/ and partitions/, in transactions that compare its own
 // controller record (so a deposed controller's write fails) and the modification revision of
@@ -67,6 +68,7 @@ export const KEYS = {
   partition: (topicId: string, partition: number) => `partitions/${topicId}/${partition}`,
   brokerConfigs: 'configs/brokers/',
   brokerConfig: (id: number | 'default') => `configs/brokers/${id}`,
+  producerIds: 'producer_ids_next',
 } as const;
 
 /** What a key under the prefix names, for the watch. */

@@ -51,6 +51,9 @@ export function cleanupDirs(): void {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
+/** How long a broker may take to stop cleanly in a test. */
+const STOP_TIMEOUT_MS = 30_000;
+
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
   const dir = options.dir ?? tempDir();
   const overrides = { ...(options.configFile ? {} : { listeners: 'PLAINTEXT://127.0.0.1:0' }), 'http.listeners': 'http://127.0.0.1:0', 'log.dirs': dir, 'strom.append.workers': '2', ...options.overrides };
@@ -103,7 +106,15 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     output,
     stop: async () => {
       child.kill('SIGTERM');
-      return exited;
+      // A broker that does not stop is a failure to see, not a test left hanging.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), STOP_TIMEOUT_MS); });
+      const code = await Promise.race([exited, late]);
+      clearTimeout(timer);
+      if (code !== 'late') return code;
+      child.kill('SIGKILL');
+      await exited;
+      throw new Error(`broker did not stop within ${STOP_TIMEOUT_MS} ms of SIGTERM (killed); its last output:\n${output.slice(-20).join('\n')}`);
     },
     kill: async () => {
       child.kill('SIGKILL');
