@@ -15,7 +15,7 @@ export const describeCluster = defineHandler(DescribeClusterApi, { min: 0, max: 
     endpointType: request.endpointType,
     clusterId: broker.cluster.clusterId,
     controllerId: broker.cluster.controllerId(),
-    brokers: brokersWanted ? broker.cluster.brokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })) : [],
+    brokers: brokersWanted ? broker.cluster.brokers(ctx.listenerName).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })) : [],
     clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : NO_OPERATIONS,
   };
 });

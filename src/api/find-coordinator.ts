@@ -42,7 +42,8 @@ async function lookup(ctx: RequestContext, key: string, keyType: number): Promis
   }
   const partition = group ? broker.groups.store.topic.partitionFor(key) : broker.txn.topic.partitionFor(key);
   const leader = broker.cluster.topic(topic)?.partition(partition)?.leader ?? -1;
-  const endpoint = broker.cluster.brokers().find((b) => b.nodeId === leader);
+  // The coordinator's address on the listener the request came in on.
+  const endpoint = broker.cluster.brokers(ctx.listenerName).find((b) => b.nodeId === leader);
   if (!endpoint) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, `the coordinator of ${group ? 'group' : 'transactional id'} ${key} is not available: its partition of ${topic} has no leader`);
   return { key, nodeId: endpoint.nodeId, host: endpoint.host, port: endpoint.port, errorCode: ErrorCode.NONE, errorMessage: null };
 }

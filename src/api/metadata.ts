@@ -57,7 +57,7 @@ export const metadata = defineHandler(MetadataApi, { min: 0, max: 13 }, async (r
   }
   return {
     throttleTimeMs: 0,
-    brokers: cluster.brokers(),
+    brokers: cluster.brokers(ctx.listenerName),
     clusterId: cluster.clusterId,
     controllerId: cluster.controllerId(),
     topics,

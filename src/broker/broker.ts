@@ -1,5 +1,6 @@
 // A Strom broker: one shared core memory, the append workers, the logs, and the Kafka
 // listeners, started and stopped in order.
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { availableParallelism } from 'node:os';
 import { Core, LARGEST_MAXIMUM_BYTES, MemoryBudget, RegionPool } from '../core/index.js';
@@ -8,7 +9,8 @@ import { LogManager, type StartStats } from '../log/log-manager.js';
 import { KafkaServer } from '../server/server.js';
 import { HANDLER_BY_KEY } from '../api/index.js';
 import { initCompression } from '../compression/codecs.js';
-import type { BrokerConfig, Listener } from '../config/config.js';
+import type { BrokerConfig } from '../config/config.js';
+import type { KafkaListener } from '../config/listeners.js';
 import type { BrokerContext } from '../broker/context.js';
 import type { Logger } from '../base/logger.js';
 import { ProducerIds } from './producer-ids.js';
@@ -22,6 +24,12 @@ import { TxnStateTopic } from '../txn/state-topic.js';
 import { MarkerWriter } from '../txn/markers.js';
 import { TxnTimers } from '../txn/timeouts.js';
 import { HttpGateway } from '../http/gateway.js';
+import { ScramCredentialStore } from '../security/credentials.js';
+import { listenerSecurity, type ListenerSecurity } from '../security/listener-security.js';
+import { listenerTls } from '../security/tls-options.js';
+import { PasswordVerifier } from '../security/passwords.js';
+import type { AuthenticationEvent } from '../security/sasl.js';
+import { parsePlainUsers } from '../security/jaas.js';
 import { ClientTelemetry, telemetrySettings } from '../telemetry/client-telemetry.js';
 
 export const STROM_VERSION = '0.1.0';
@@ -54,13 +62,17 @@ export class Broker {
 
   static async start(config: BrokerConfig, logger: Logger): Promise<Broker> {
     for (const warning of config.warnings) logger.warn(warning);
+    // Every listener's TLS and SASL settings first: a bad one stops the start before anything opens.
+    const security: ListenerSecurity[] = config.listeners.map((l) => listenerSecurity(config, l));
+    const httpListeners = config.httpListeners;
+    const httpsTls = httpListeners.some((l) => l.name === 'HTTPS') ? listenerTls(config, 'HTTPS') : null;
     const compression = initCompression(); // in the background; users of zstd await it
     compression.catch((e) => logger.error(`compression codecs failed to load: ${(e as Error).message}`));
     const core = Core.create({ initialBytes: CORE_INITIAL_BYTES, maximumBytes: LARGEST_MAXIMUM_BYTES });
     const regions = new RegionPool(core.mem);
     const pool = new AppendPool(core, config.int('strom.append.workers') ?? availableParallelism());
     const logs = new LogManager(config, core, regions, pool, logger);
-    let advertised: Listener[] = [];
+    let advertised: KafkaListener[] = [];
     let node: ClusterNode | null = null;
     try {
       if (config.clustered) node = await ClusterNode.connect(config, logger);
@@ -98,8 +110,13 @@ export class Broker {
       await pool.stop();
       throw e;
     }
+    const credentials = ScramCredentialStore.open(logs.dir);
+    if (node && security.some((l) => l.sasl?.mechanisms.some((m) => m.startsWith('SCRAM-')))) {
+      // Kafka keeps them in the cluster's metadata; here each broker's log directory holds its own.
+      logger.warn('SCRAM credentials are kept by each broker of a cluster on its own: create or change a SCRAM user (AlterUserScramCredentials, strom configs --entity-type users) through every broker');
+    }
     const context: { -readonly [K in keyof BrokerContext]: BrokerContext[K] } = {
-      config, logs, groups, core, regions, memory: new MemoryBudget(config.int('strom.request.memory.max.bytes')),
+      config, logs, groups, core, regions, credentials, memory: new MemoryBudget(config.int('strom.request.memory.max.bytes')),
       fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), config.int('strom.fetch.session.eviction.ms')),
       logger, nodeId: config.nodeId, cluster, advertised: [],
       nextProducerId, telemetry: new ClientTelemetry(() => telemetrySettings(config)),
@@ -109,8 +126,15 @@ export class Broker {
     };
     let server: KafkaServer | null = null;
     let ready = false;
-    const httpListeners = config.httpListeners;
+    const failureDelayMs = config.int('connection.failed.authentication.delay.ms');
     const gateway = httpListeners.length === 0 ? null : new HttpGateway(() => context, {
+      tls: httpsTls,
+      authentication: config.string('http.authentication.method') !== 'BASIC' ? null : {
+        realm: config.string('http.authentication.realm'),
+        skipPaths: new Set(config.list('http.authentication.skip.paths')),
+        verifier: new PasswordVerifier(plainPasswords(security, config), credentials, config.int('http.authentication.cache.max.entries')),
+        failureDelayMs,
+      },
       allowedOrigins: config.httpAllowedOrigins,
       maxBodyBytes: config.int('http.max.body.bytes'),
       maxConnections: config.int('http.max.connections'),
@@ -133,13 +157,24 @@ export class Broker {
       maxInflightBytes: queuedBytes > 0 ? queuedBytes : 2 * maxRequestBytes,
       maxUnsentBytes: config.int('strom.connection.max.unsent.bytes'),
       idleMs: config.int('connections.max.idle.ms'),
+      saslMaxReceiveBytes: config.int('sasl.server.max.receive.size'),
       onRequest: gateway ? (api, seconds) => gateway.metrics.kafkaRequest(api, seconds) : undefined,
       onFailure: gateway ? () => gateway.metrics.connectionFailures.inc() : undefined,
-    }, config.int('max.connections'));
+    }, config.int('max.connections'), {
+      credentials, failureDelayMs, fakeSaltKey: randomBytes(32),
+      succeeded: (e) => {
+        logger.debug(`${e.reauthentication ? 're-authenticated' : 'authenticated'} ${e.address} on listener ${e.listener} as ${e.principal} (${e.mechanism})`);
+        gateway?.metrics.kafkaAuthentications.inc(authLabels(e, 'success'));
+      },
+      failed: (e) => {
+        logger.info(`failed ${e.reauthentication ? 're-authentication' : 'authentication'} of ${e.address} on listener ${e.listener} (${e.mechanism || 'no mechanism'}): ${e.reason}`);
+        gateway?.metrics.kafkaAuthentications.inc(authLabels(e, 'failure'));
+      },
+    });
     server = kafka;
-    let bound: Listener[];
+    let bound: KafkaListener[];
     try {
-      bound = await kafka.listen(config.listeners);
+      bound = await kafka.listen(security);
       if (gateway) {
         await gateway.listen(httpListeners);
         logger.info(`HTTP gateway backend: ${gateway.backendDetail}`);
@@ -162,7 +197,7 @@ export class Broker {
     return new Broker(config, logger, core, pool, logs, groups, txn, txnTimers, kafka, context, stats, gateway, node);
   }
 
-  get listeners(): Listener[] {
+  get listeners(): KafkaListener[] {
     return this.server.bound;
   }
 
@@ -180,8 +215,36 @@ export class Broker {
   }
 }
 
-/** advertised.listeners, else the bound listeners (an empty host becomes this machine's name). */
-function advertise(config: BrokerConfig, bound: Listener[]): Listener[] {
-  if (config.isExplicit('advertised.listeners')) return config.advertisedListeners;
-  return bound.map((l) => ({ ...l, host: l.host === '' || l.host === '0.0.0.0' || l.host === '::' ? hostname() : l.host }));
+/**
+ * Each listener's address as clients are told it: its advertised.listeners entry, else the
+ * bound address (an empty host becomes this machine's name).
+ */
+function advertise(config: BrokerConfig, bound: KafkaListener[]): KafkaListener[] {
+  const advertised = config.isExplicit('advertised.listeners') ? config.advertisedListeners : [];
+  return bound.map((l) => {
+    const named = advertised.find((a) => a.name === l.name);
+    if (named) return { ...l, host: named.host, port: named.port };
+    return { ...l, host: l.host === '' || l.host === '0.0.0.0' || l.host === '::' ? hostname() : l.host };
+  });
+}
+
+function authLabels(e: AuthenticationEvent, result: 'success' | 'failure') {
+  return { listener: e.listener, mechanism: e.mechanism || 'none', kind: e.reauthentication ? 'reauthentication' : 'authentication', result };
+}
+
+/**
+ * The PLAIN users the HTTP gateway's Basic authentication accepts: strom.sasl.plain.users and
+ * every SASL listener's (a user may have a password per listener: each is accepted).
+ */
+function plainPasswords(security: ListenerSecurity[], config: BrokerConfig): Map<string, Set<string>> {
+  const users = new Map<string, Set<string>>();
+  const add = (map: ReadonlyMap<string, string>) => {
+    for (const [name, password] of map) {
+      if (!users.has(name)) users.set(name, new Set());
+      users.get(name)!.add(password);
+    }
+  };
+  add(parsePlainUsers(config.raw('strom.sasl.plain.users')));
+  for (const ls of security) if (ls.sasl) add(ls.sasl.plainUsers);
+  return users;
 }

@@ -85,7 +85,11 @@ export interface ClusterView {
   readonly clusterId: string;
   /** The controller's id (-1 while there is none). */
   controllerId(): number;
-  /** Live brokers, each with its endpoint on the named listener (the first listener when unnamed or absent). */
+  /**
+   * Live brokers, each with its endpoint on the named listener (the first listener when
+   * unnamed); a broker without that listener is left out, as Kafka leaves it out of Metadata,
+   * rather than sending a client to a port of another security protocol.
+   */
   brokers(listener?: string): BrokerView[];
   topicNames(): Iterable<string>;
   topic(name: string): TopicView | undefined;

@@ -6,6 +6,7 @@ import type { Core, MemoryBudget, RegionPool } from '../core/index.js';
 import type { GroupCoordinator } from '../group/coordinator.js';
 import type { Logger } from '../base/logger.js';
 import type { FetchSessionCache } from './fetch-sessions.js';
+import type { ScramCredentialStore } from '../security/credentials.js';
 import type { TransactionCoordinator } from '../txn/coordinator.js';
 import type { ClusterView } from './cluster-view.js';
 import type { ClientTelemetry } from '../telemetry/client-telemetry.js';
@@ -23,8 +24,10 @@ export interface BrokerContext {
   readonly nodeId: number;
   /** The brokers, topics, partitions and leaders of the cluster (this broker alone, or a cluster on etcd). */
   readonly cluster: ClusterView;
-  /** What Metadata advertises (ports resolved after listening). */
+  /** What Metadata advertises, one address per listener (ports resolved after listening). */
   readonly advertised: Listener[];
+  /** Users' SCRAM credentials (DescribeUserScramCredentials, AlterUserScramCredentials, SASL/SCRAM). */
+  readonly credentials: ScramCredentialStore;
   /** Incremental fetch sessions (KIP-227). */
   readonly fetchSessions: FetchSessionCache;
   /** KIP-714 client telemetry: subscriptions, and each client's latest pushed metrics. */

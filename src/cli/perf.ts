@@ -9,6 +9,7 @@ import { e2ePerf } from '../perf/e2e.js';
 import { TcpSink } from '../perf/sink.js';
 import { printResult } from '../perf/report.js';
 import { action, examples, intOption, UsageError } from './common.js';
+import { clientSecurity, readClientProperties } from '../client/security.js';
 
 function acksOption(v: string): number {
   if (v === 'all') return -1;
@@ -42,7 +43,8 @@ const common = (cmd: Command) => cmd
   .option('--reporting-interval <ms>', 'report every this many ms', '5000')
   .option('--max-duration-ms <ms>', 'stop the load after this long whatever is left (every loop is bounded)', '300000')
   .option('--json', 'print the totals as one JSON object, the last line on stdout (reports go to stderr)')
-  .option('--quiet', 'no interval reports or progress bar');
+  .option('--quiet', 'no interval reports or progress bar')
+  .option('--command-config <file>', 'client properties for TLS and SASL (security.protocol, sasl.*, ssl.*), as the other tools take them');
 
 /** The producing options of `produce` and `e2e`, with their defaults (see `producingOptions`). */
 const producing = (cmd: Command, d: { throughput: string; throughputHelp: string; lingerMs: string }) => cmd
@@ -53,13 +55,16 @@ const producing = (cmd: Command, d: { throughput: string; throughputHelp: string
   .option('--linger-ms <ms>', 'how long records gather into a batch (with a throughput cap)', d.lingerMs)
   .option('--compression <codec>', `${CODEC_NAMES.join(', ')}`, 'none')
   .option('--max-in-flight <n>', 'requests pipelined per connection', '5')
-  .option('--partitions <n>', 'target partitions 0..n-1 (the topic is created with n if missing)');
+  .option('--partitions <n>', 'target partitions 0..n-1 (the topic is created with n if missing)')
+  .option('--producer.config <file>', 'producer properties; the security ones (as --command-config) are used');
 
 type Flags = Record<string, string | boolean | undefined>;
 
 /** The options every perf command has (see `common`). */
 function commonOptions(f: Flags) {
+  const file = (key: string) => (typeof f[key] === 'string' ? readClientProperties(f[key] as string) : {});
   return {
+    security: clientSecurity({ ...file('commandConfig'), ...file('producer.config'), ...file('consumer.config') }),
     bootstrapServer: String(f.bootstrapServer), topic: String(f.topic),
     maxDurationMs: intOption(String(f.maxDurationMs), '--max-duration-ms', 1),
     requestTimeoutMs: intOption(String(f.requestTimeoutMs), '--request-timeout-ms', 1),
@@ -131,6 +136,7 @@ export function perfCommand(): Command {
     .option('--fetch-max-wait-ms <ms>', 'long-poll wait', '500')
     .option('--timeout <ms>', 'stop when no record came for this long', '10000')
     .option('--fetch-session', 'use fetch sessions (KIP-227): each fetch names only the partitions whose position moved')
+    .option('--consumer.config <file>', 'consumer properties; the security ones (as --command-config) are used')
     .option('--isolation-level <level>', 'read_uncommitted, or read_committed: up to the last stable offset, aborted transactions listed', 'read_uncommitted')
     .addHelpText('after', examples(['strom perf consume --topic perf --messages 1000000 --from-beginning --json']))
     .action(action(async (f: Flags) => {

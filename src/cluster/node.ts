@@ -7,7 +7,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Etcd3, type Namespace } from 'etcd3';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import { ConfigError, TopicConfig, type BrokerConfig, type Listener } from '../config/config.js';
+import { ConfigError, TopicConfig, type BrokerConfig } from '../config/config.js';
+import type { KafkaListener } from '../config/listeners.js';
 import { checkNewTopic, type LogManager } from '../log/log-manager.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import type { Logger } from '../base/logger.js';
@@ -121,10 +122,10 @@ export class ClusterNode implements ClusterView {
   }
 
   /** Joins the cluster as a live broker at its advertised listeners, and campaigns for controller. */
-  async register(advertised: Listener[]): Promise<void> {
+  async register(advertised: KafkaListener[]): Promise<void> {
     const registration = {
       id: this.nodeId, rack: this.config.string('broker.rack'), incarnation: randomUUID(),
-      endpoints: advertised.map((l) => ({ name: l.name, host: l.host, port: l.port, securityProtocol: 'PLAINTEXT' })),
+      endpoints: advertised.map((l) => ({ name: l.name, host: l.host, port: l.port, securityProtocol: l.securityProtocol })),
     };
     const timeout = this.config.int('broker.session.timeout.ms');
     const onLost = (reason: string) => {
@@ -377,7 +378,7 @@ export class ClusterNode implements ClusterView {
   brokers(listener?: string): BrokerView[] {
     const views: BrokerView[] = [];
     for (const b of [...this.image.brokers.values()].sort((x, y) => x.id - y.id)) {
-      const endpoint = b.endpoints.find((e) => e.name === listener) ?? b.endpoints[0];
+      const endpoint = listener === undefined ? b.endpoints[0] : b.endpoints.find((e) => e.name === listener);
       if (endpoint) views.push({ nodeId: b.id, host: endpoint.host, port: endpoint.port, rack: b.rack });
     }
     return views;

@@ -19,6 +19,8 @@ export const RestErrorCode = {
   INVALID_REQUEST: 40002,
   /** A batch of records larger than max.message.bytes (or segment.bytes). */
   RECORDS_TOO_LARGE: 40005,
+  /** http.authentication.method=BASIC: no credentials, or wrong ones (Confluent's code for 401). */
+  UNAUTHORIZED: 40101,
   /** A cross-origin request or WebSocket from an origin not in http.allowed.origins. */
   ORIGIN_NOT_ALLOWED: 40301,
   /** A request a page of another site embeds (no CORS): refused. */

@@ -18,6 +18,7 @@ import { ErrorCode, errorName } from '../protocol/errors.js';
 import { Connection } from '../client/connection.js';
 import { ThroughputLimiter } from './limiter.js';
 import { newHistogram, record, type Histogram } from './histogram.js';
+import type { ClientSecurity } from '../client/security.js';
 
 export interface LeaderTarget {
   host: string;
@@ -47,6 +48,8 @@ export interface ProduceLoopConfig {
   /** e2e: each value starts with the send time (float64 ms, performance.timeOrigin + now()) and batches are built at send time. */
   stampValues?: boolean;
   clientId?: string;
+  /** TLS and SASL of every connection (--command-config). */
+  security?: ClientSecurity;
   /** An idempotent producer (KIP-98): a producer id from InitProducerId, a sequence number per partition on every batch. */
   idempotent?: boolean;
   /** A transactional producer (idempotent too) with this transactional id, committing every `records` records. */
@@ -172,7 +175,7 @@ export async function runProduceLoop(config: ProduceLoopConfig, report: (p: Prod
   };
 
   const connections = await Promise.all(config.leaders.map(async (l) => {
-    const c = await Connection.open(l.host, l.port, { clientId: config.clientId ?? 'strom-perf', requestTimeoutMs: config.requestTimeoutMs });
+    const c = await Connection.open(l.host, l.port, { clientId: config.clientId ?? 'strom-perf', requestTimeoutMs: config.requestTimeoutMs, security: config.security });
     return { leader: l, connection: c, version: c.version(ProduceApi, 3, 9), inFlight: 0 };
   }));
   let sequencer: BatchSequencer | null = null;

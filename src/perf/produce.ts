@@ -9,6 +9,7 @@ import { Reporter, type PerfResult } from './report.js';
 import type { ProduceLoopConfig } from './produce-loop.js';
 import type { ProduceWorkerMessage } from './produce-worker.js';
 import { workerUrl } from '../base/worker-url.js';
+import type { ClientSecurity } from '../client/security.js';
 
 const WORKER_URL = workerUrl(import.meta.url, 'perf/produce-worker.js');
 
@@ -29,6 +30,8 @@ interface ProducePerfOptions {
   partitions?: number;
   maxDurationMs: number;
   requestTimeoutMs: number;
+  /** TLS and SASL of every connection (--command-config). */
+  security?: ClientSecurity;
   reportingIntervalMs: number;
   json: boolean;
   quiet?: boolean;
@@ -73,7 +76,7 @@ export function runProduceWorker(config: ProduceLoopConfig, on: ProduceWorkerEve
 }
 
 export async function producePerf(o: ProducePerfOptions): Promise<PerfResult> {
-  const cluster = new Cluster(o.bootstrapServer, { clientId: 'strom-perf', requestTimeoutMs: o.requestTimeoutMs });
+  const cluster = new Cluster(o.bootstrapServer, { clientId: 'strom-perf', requestTimeoutMs: o.requestTimeoutMs, security: o.security });
   let leaders;
   try {
     leaders = await resolveTargets(cluster, o.topic, o.partitions);
@@ -94,7 +97,7 @@ export async function producePerf(o: ProducePerfOptions): Promise<PerfResult> {
       topic: o.topic, leaders, numRecords, recordSize, payloads,
       throughput: o.throughput > 0 ? o.throughput / o.producers : -1,
       acks: o.acks, batchBytes: o.batchBytes, lingerMs: o.lingerMs, compression: o.compression,
-      maxInFlight: o.maxInFlight, maxDurationMs: o.maxDurationMs, requestTimeoutMs: o.requestTimeoutMs,
+      maxInFlight: o.maxInFlight, maxDurationMs: o.maxDurationMs, requestTimeoutMs: o.requestTimeoutMs, security: o.security,
       clientId: `strom-perf-${i}`, idempotent: o.idempotent,
       transaction: o.transactionalId !== undefined ? { transactionalId: o.producers > 1 ? `${o.transactionalId}-${i}` : o.transactionalId, records: o.transactionRecords ?? o.numRecords } : undefined,
     };

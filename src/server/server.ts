@@ -1,12 +1,24 @@
-// The Kafka listeners: a TCP server per configured listener, connections tracked so the
-// broker can stop cleanly (stop accepting, let requests in flight finish, close).
+// The Kafka listeners: a TCP server per configured listener (a TLS one for SSL and SASL_SSL),
+// connections tracked so the broker can stop cleanly (stop accepting, let requests in flight
+// finish, close). A plaintext connection is adopted before anything is read (pauseOnConnect),
+// so its reads land in core memory (connection.ts); a TLS connection once its handshake is
+// done, with its principal: the client certificate's subject on SSL listeners
+// (ssl.principal.mapping.rules), else User:ANONYMOUS until SASL says otherwise. A failed TLS
+// handshake (a plaintext client on a TLS port, a certificate the truststore does not verify)
+// is logged and counted as a failed authentication, as Kafka counts it.
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Listener } from '../config/config.js';
+import type { KafkaListener } from '../config/listeners.js';
 import type { Handler } from '../api/handler.js';
 import type { BrokerContext } from '../broker/context.js';
+import type { ListenerSecurity } from '../security/listener-security.js';
+import { ANONYMOUS, rfc2253, user, type KafkaPrincipal } from '../security/principal.js';
+import { SaslAuthenticator, type AuthenticationEvent, type SaslServices } from '../security/sasl.js';
 import { Connection, type ConnectionLimits, type PauseReason } from './connection.js';
 
+/** What authentication needs besides the listeners' settings (SaslServices without the clock). */
+type SecurityServices = Omit<SaslServices, 'now'>;
 /** How long a stopping broker lets the requests in flight finish before it closes their connections. */
 const SHUTDOWN_DRAIN_MS = 5000;
 /** How often a stopping broker looks whether they have. */
@@ -15,19 +27,35 @@ const DRAIN_POLL_MS = 10;
 export class KafkaServer {
   private servers: Server[] = [];
   readonly connections = new Set<Connection>();
+  /** TLS sockets before and during their handshake, and refused ones: closed with the broker. */
+  private readonly tlsSockets = new Set<Socket>();
   /** Addresses actually bound (port 0 becomes the ephemeral port). */
-  bound: Listener[] = [];
+  bound: KafkaListener[] = [];
 
   constructor(
     private readonly handlers: ReadonlyMap<number, Handler>,
     private readonly broker: () => BrokerContext,
     private readonly limits: ConnectionLimits,
     private readonly maxConnections: number,
+    private readonly security: SecurityServices,
   ) {}
 
-  async listen(listeners: Listener[]): Promise<Listener[]> {
-    for (const listener of listeners) {
-      const server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket));
+  async listen(listeners: ListenerSecurity[]): Promise<KafkaListener[]> {
+    for (const ls of listeners) {
+      const { listener } = ls;
+      let server: Server;
+      if (ls.tls) {
+        // An unfinished handshake is an idle connection (connections.max.idle.ms), as in Kafka.
+        const tlsServer = createTlsServer({ ...ls.tls.options, handshakeTimeout: this.limits.idleMs }, (socket) => this.acceptTls(socket, ls));
+        tlsServer.on('tlsClientError', (e: Error, socket: TLSSocket) => this.tlsFailed(ls, socket, e.message));
+        tlsServer.on('connection', (socket: Socket) => {
+          this.tlsSockets.add(socket);
+          socket.once('close', () => this.tlsSockets.delete(socket));
+        });
+        server = tlsServer;
+      } else {
+        server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket, ls, ANONYMOUS, false));
+      }
       server.maxConnections = this.maxConnections;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -51,9 +79,51 @@ export class KafkaServer {
     return counts;
   }
 
-  private accept(socket: Socket): void {
-    const connection = new Connection(socket, this.handlers, this.broker(), this.limits, (c) => this.connections.delete(c));
+  private accept(socket: Socket, ls: ListenerSecurity, principal: KafkaPrincipal, encrypted: boolean): void {
+    const address = `${socket.remoteAddress}:${socket.remotePort}`;
+    const sasl = ls.sasl ? new SaslAuthenticator(ls.sasl, { ...this.security, now: () => Date.now() }, address) : null;
+    const connection = new Connection(socket, this.handlers, this.broker(), this.limits, (c) => this.connections.delete(c), {
+      listenerName: ls.listener.name, securityProtocol: ls.listener.securityProtocol, encrypted, principal, sasl,
+    });
     this.connections.add(connection);
+  }
+
+  /** A TLS client whose handshake is done: its certificate checked and mapped to a principal. */
+  private acceptTls(socket: TLSSocket, ls: ListenerSecurity): void {
+    const certificate = socket.getPeerX509Certificate();
+    // ssl.client.auth=requested lets a client go without a certificate, not with a bad one.
+    if (certificate && !socket.authorized) {
+      this.refuseTls(ls, socket, `its certificate (${certificate.subject.replace(/\n/g, ',')}) does not verify: ${socket.authorizationError}`);
+      return;
+    }
+    let principal = ANONYMOUS;
+    if (certificate && ls.principalMapper) {
+      const subject = rfc2253(certificate.subject);
+      const name = ls.principalMapper.map(subject);
+      if (name === null) {
+        this.refuseTls(ls, socket, `no rule of ssl.principal.mapping.rules (${ls.principalMapper.text}) applies to ${subject}`);
+        return;
+      }
+      principal = user(name);
+    }
+    if (ls.principalMapper) this.security.succeeded(this.event(ls, socket, { principal }));
+    this.accept(socket, ls, principal, true);
+  }
+
+  private refuseTls(ls: ListenerSecurity, socket: TLSSocket, reason: string): void {
+    this.tlsFailed(ls, socket, reason);
+    // Held for the failed-authentication delay, as Kafka delays the close.
+    socket.on('error', () => {});
+    socket.pause();
+    setTimeout(() => socket.destroy(), this.security.failureDelayMs).unref();
+  }
+
+  private tlsFailed(ls: ListenerSecurity, socket: TLSSocket, reason: string): void {
+    this.security.failed(this.event(ls, socket, { reason: `TLS: ${reason}` }));
+  }
+
+  private event(ls: ListenerSecurity, socket: TLSSocket, more: Partial<AuthenticationEvent>): AuthenticationEvent {
+    return { listener: ls.listener.name, mechanism: 'SSL', address: `${socket.remoteAddress}:${socket.remotePort}`, reauthentication: false, ...more };
   }
 
   /** Stops accepting; waits up to timeoutMs for requests in flight, then closes every connection. */
@@ -65,6 +135,7 @@ export class KafkaServer {
       await sleep(DRAIN_POLL_MS);
     }
     for (const connection of this.connections) connection.close('broker shutting down', false);
+    for (const socket of this.tlsSockets) socket.destroy();
     await Promise.all(closed);
   }
 }
