@@ -356,7 +356,11 @@ export class ClusterNode implements ClusterView {
       maxBytes: c.int('replica.fetch.max.bytes'), responseMaxBytes: c.int('replica.fetch.response.max.bytes'),
       backoffMs: c.int('replica.fetch.backoff.ms'), socketTimeoutMs: c.int('replica.socket.timeout.ms'),
       endpoint: (id) => {
-        const endpoint = this.image.brokers.get(id)?.endpoints[0];
+        // inter.broker.listener.name's endpoint, else the first plaintext one (followers fetch without TLS or SASL).
+        const endpoints = this.image.brokers.get(id)?.endpoints ?? [];
+        const named = c.raw('inter.broker.listener.name');
+        const endpoint = (named ? endpoints.find((e) => e.name === named) : undefined)
+          ?? endpoints.find((e) => e.securityProtocol === 'PLAINTEXT') ?? endpoints[0];
         return endpoint ? { host: endpoint.host, port: endpoint.port } : null;
       },
       truncate: (log, offset) => this.logs.truncateTo(log, offset),
