@@ -41,3 +41,4 @@ export const R_STATUS: usize = 100;
 export const R_HEADERS_USED: usize = 104;
 export const R_INDEX_VALUE: usize = 108;
 export const R_INDEX_KEY: usize = 112;
+export const R_COORDINATOR_EPOCH: usize = 120;

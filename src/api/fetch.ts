@@ -5,10 +5,13 @@
 // partition. Budgets: PartitionMaxBytes per partition, MaxBytes (v3+) per response; the
 // first batch of the first non-empty partition is returned whole even when larger (KIP-74).
 // Every requested partition is answered (the Java client drops responses that miss one).
-// v4+ carry an isolation level: with no transactions, the last stable offset is the high
-// watermark. Their list of aborted transactions is, as Kafka sends it, null for a
-// read_uncommitted partition that has records to answer, and empty for read_committed and
-// for a partition answered with an error (kafka-python 2.0.2 cannot parse a null one there). v7+: fetch
+// v4+ carry an isolation level (KIP-98): read_committed reads up to the last stable offset
+// (the first offset of the earliest open transaction, else the high watermark) and gets the
+// aborted transactions overlapping what it reads, from the segments' transaction indexes, so
+// that the client drops their records. That list is, as Kafka sends it, null for a
+// read_uncommitted partition that has records to answer, and a list (empty or not) for
+// read_committed and for a partition answered with an error (kafka-python 2.0.2 cannot parse
+// a null one there). v7+: fetch
 // sessions (KIP-227, fetch-session.ts). Conversions for old versions: v0-3 get message sets
 // (magic 0 for v0-1, 1 for v2-3); before v10 no zstd (KIP-110): zstd batches are served
 // recompressed with the topic's compression.type if it is gzip, snappy or lz4, else
@@ -95,8 +98,13 @@ function sliceAll(ctx: RequestContext, request: FetchRequest, targets: FetchTarg
     }
     if (budget <= 0) continue;
     try {
-      const slice = t.log.slice(t.fetchOffset, Math.min(t.maxBytes, budget), round.bytes === 0, t.log.highWatermark, v < FIRST_ZSTD_VERSION);
+      const committed = v >= FIRST_ISOLATION_VERSION && request.isolationLevel === READ_COMMITTED;
+      const upperBound = committed ? t.log.lastStableOffset : t.log.highWatermark;
+      const slice = t.log.slice(t.fetchOffset, Math.min(t.maxBytes, budget), round.bytes === 0, upperBound, v < FIRST_ZSTD_VERSION);
       if (!slice) continue;
+      if (committed) {
+        data.abortedTransactions = t.log.abortedTransactions(t.fetchOffset, slice, upperBound).map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }));
+      }
       round.slices[round.slices.length - 1] = slice;
       data.records = slice;
       round.bytes += slice.length;
@@ -122,7 +130,7 @@ function partitionData(index: number, log: PartitionLog | undefined, version: nu
   const erred = !log;
   return {
     partitionIndex: index, errorCode: ErrorCode.NONE,
-    highWatermark: log ? log.highWatermark : -1, lastStableOffset: log ? log.highWatermark : -1, logStartOffset: log ? log.logStartOffset : -1,
+    highWatermark: log ? log.highWatermark : -1, lastStableOffset: log ? log.lastStableOffset : -1, logStartOffset: log ? log.logStartOffset : -1,
     divergingEpoch: NO_EPOCH, currentLeader: NO_LEADER, snapshotId: NO_SNAPSHOT,
     abortedTransactions: version >= FIRST_ISOLATION_VERSION && (erred || isolationLevel === READ_COMMITTED) ? [] : null,
     preferredReadReplica: -1, records: EMPTY,

@@ -36,6 +36,7 @@ import { describeUserScramCredentials } from './describe-user-scram-credentials.
 import { alterUserScramCredentials } from './alter-user-scram-credentials.js';
 import { getTelemetrySubscriptions } from './get-telemetry-subscriptions.js';
 import { pushTelemetry } from './push-telemetry.js';
+import { describeProducers } from './describe-producers.js';
 
 export const HANDLERS: readonly Handler[] = [
   produce,
@@ -73,6 +74,7 @@ export const HANDLERS: readonly Handler[] = [
   alterUserScramCredentials,
   getTelemetrySubscriptions,
   pushTelemetry,
+  describeProducers,
 ].sort((a, b) => a.api.key - b.api.key);
 
 export const HANDLER_BY_KEY: ReadonlyMap<number, Handler> = new Map(HANDLERS.map((h) => [h.api.key, h]));

@@ -1,8 +1,9 @@
 // InitProducerId (key 22), versions 0-5. Default Java producers (3.0+) are idempotent and
 // ask for a producer id before their first Produce; librdkafka re-initialises an existing
-// id with v3+ (ProducerId/ProducerEpoch set), which bumps the epoch. Transactional ids need
-// the transaction coordinator, which Strom does not have yet: those get
-// COORDINATOR_NOT_AVAILABLE. Sequence numbers are not checked yet (see COMPATIBILITY.md).
+// id with v3+ (ProducerId/ProducerEpoch set), which bumps the epoch (KIP-360: a producer
+// that lost track of its sequences starts the new epoch at sequence 0, which every
+// partition accepts). Transactional ids need the transaction coordinator, which Strom does
+// not have yet: those get COORDINATOR_NOT_AVAILABLE.
 import { InitProducerIdApi, type InitProducerIdRequest, type InitProducerIdResponse } from '../protocol/generated/init-producer-id.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { defineHandler } from './handler.js';

@@ -1,11 +1,12 @@
 // ListOffsets (key 2), versions 0-9. Timestamp -1 = latest (the high watermark, or the last
-// stable offset for read_committed, v2+: the same without transactions), -2 = earliest (the
+// stable offset for read_committed, v2+), -2 = earliest (the
 // log start offset), -3 = the record with the largest timestamp (v7, KIP-734), -4 = the
 // earliest offset on local storage (v8, KIP-405: with no tiered storage, the log start
 // offset), -5 = the latest offset on tiered storage (v9, KIP-1005: with none, offset -1, as
 // Kafka answers when remote storage is off), else the first record with timestamp >= it (v1+)
-// via the time index. v0 answers with a list of offsets ("old style"): the log end or start
-// offset, or segment base offsets before a time.
+// via the time index, as long as it lies below the latest offset the isolation level may read
+// (Kafka's lastFetchableOffset). v0 answers with a list of offsets ("old style"): the log end
+// or start offset, or segment base offsets before a time.
 import { ListOffsetsApi, type ListOffsetsRequest, type ListOffsetsResponse } from '../protocol/generated/list-offsets.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { PartitionLog } from '../log/partition-log.js';
@@ -18,6 +19,7 @@ const EARLIEST = -2;
 const MAX_TIMESTAMP = -3;
 const EARLIEST_LOCAL = -4;
 const LATEST_TIERED = -5;
+const READ_COMMITTED = 1;
 
 type PartitionResponse = ListOffsetsResponse.ListOffsetsPartitionResponse;
 
@@ -32,7 +34,7 @@ export const listOffsets = defineHandler(ListOffsetsApi, { min: 0, max: 9 }, asy
       if (p.currentLeaderEpoch > 0) return { ...base, errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH };
       try {
         if (ctx.apiVersion === 0) return { ...base, oldStyleOffsets: oldStyleOffsets(log, p.timestamp, p.maxNumOffsets) };
-        const found = await lookup(log, p.timestamp);
+        const found = await lookup(log, p.timestamp, ctx.apiVersion >= 2 && request.isolationLevel === READ_COMMITTED ? log.lastStableOffset : log.highWatermark);
         return { ...base, timestamp: found.timestamp, offset: found.offset, leaderEpoch: ctx.apiVersion >= 4 && found.offset >= 0 ? 0 : -1 };
       } catch (e) {
         if (e instanceof KafkaError) return { ...base, errorCode: e.code };
@@ -44,13 +46,14 @@ export const listOffsets = defineHandler(ListOffsetsApi, { min: 0, max: 9 }, asy
   }))),
 }));
 
-async function lookup(log: PartitionLog, timestamp: number): Promise<{ offset: number; timestamp: number }> {
-  if (timestamp === LATEST) return { offset: log.highWatermark, timestamp: -1 };
+async function lookup(log: PartitionLog, timestamp: number, lastFetchable: number): Promise<{ offset: number; timestamp: number }> {
+  if (timestamp === LATEST) return { offset: lastFetchable, timestamp: -1 };
   if (timestamp === EARLIEST || timestamp === EARLIEST_LOCAL) return { offset: log.logStartOffset, timestamp: -1 };
   if (timestamp === LATEST_TIERED) return { offset: -1, timestamp: -1 };
   if (timestamp === MAX_TIMESTAMP) return (await log.maxTimestampOffset()) ?? { offset: -1, timestamp: -1 };
   if (timestamp < 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, `unknown special timestamp ${timestamp}`);
-  return (await log.offsetForTimestamp(timestamp)) ?? { offset: -1, timestamp: -1 };
+  const found = await log.offsetForTimestamp(timestamp);
+  return found && found.offset < lastFetchable ? found : { offset: -1, timestamp: -1 };
 }
 
 /** v0: Kafka's fetchOffsetsBefore: LEO, segment bases older than the time, or the start. */

@@ -10,9 +10,14 @@
 // librdkafka 2.4+ fails exactly those records with INVALID_RECORD and the rest of the batch with
 // _INVALID_DIFFERENT_RECORD. The batch is appended where the request frame landed in core
 // memory: no copy on the way to disk.
+// Idempotent and transactional producers (KIP-98): the partition's append worker checks each
+// batch against its producer state; a retried batch is answered with its first append's
+// offsets, a gap with OUT_OF_ORDER_SEQUENCE_NUMBER, an old epoch with INVALID_PRODUCER_EPOCH.
+// A transactional batch for a producer with no transaction open on the partition is first
+// put to the coordinator's verification (KIP-890 part 1) when one is installed.
 import { ProduceApi, type ProduceRequest, type ProduceResponse } from '../protocol/generated/produce.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import { CoreError, buildBatch, decodeBatches, legacyToBatch, visitRecords, type Core } from '../core/index.js';
+import { CoreError, buildBatch, decodeBatches, legacyToBatch, visitRecords, type Core, type BatchHeader } from '../core/index.js';
 import { codecs, codecOf, CompressionError, ZSTD, initCompression } from '../compression/codecs.js';
 import { defineHandler } from './handler.js';
 import type { BrokerContext } from '../broker/context.js';
@@ -64,7 +69,8 @@ export async function producePartition(broker: BrokerContext, apiVersion: number
     }
     const target = codecOf(log.config.string('compression.type'));
     if (apiVersion < 3 || target !== null) await initCompression(); // conversions may meet any codec
-    let batch: Uint8Array = apiVersion >= 3 ? checkBatch(broker.core, records, apiVersion) : upConvert(broker.core, records);
+    const header = apiVersion >= 3 ? checkBatch(broker.core, records, apiVersion) : null;
+    let batch: Uint8Array = header ? records : upConvert(broker.core, records);
     const maxBytes = log.config.number('max.message.bytes');
     if (batch.length > maxBytes) throw new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, `The record batch of ${batch.length} bytes is larger than max.message.bytes ${maxBytes}`);
     if (log.config.list('cleanup.policy').includes('compact')) {
@@ -72,8 +78,12 @@ export async function producePartition(broker: BrokerContext, apiVersion: number
       checkKeys(broker.core, batch, log.key);
     }
     if (target !== null) batch = recompress(broker.core, batch, target);
+    if (header?.isTransactional && broker.verifyTransaction && !log.hasOngoingTransaction(header.producerId)) {
+      const refused = await broker.verifyTransaction(topic, index, header.producerId, header.producerEpoch, header.baseSequence);
+      if (refused !== ErrorCode.NONE) throw new KafkaError(refused, `the transaction coordinator did not verify producer ${header.producerId}'s transaction on ${topic}-${index}`);
+    }
     const result = await log.append(batch);
-    broker.traffic?.produced(topic, batch.length, result.records);
+    if (!result.duplicate) broker.traffic?.produced(topic, batch.length, result.records);
     return {
       index, errorCode: ErrorCode.NONE, baseOffset: result.baseOffset, logAppendTimeMs: result.logAppendTime,
       logStartOffset: log.logStartOffset, recordErrors: [], errorMessage: null, currentLeader: NO_LEADER,
@@ -87,8 +97,11 @@ export async function producePartition(broker: BrokerContext, apiVersion: number
   }
 }
 
-/** Produce v3+: exactly one record batch, magic 2, not a control batch (Kafka's LogValidator). */
-function checkBatch(core: Core, records: Buffer, version: number): Buffer {
+/**
+ * Produce v3+: exactly one record batch, magic 2, not a control batch, a sequence number
+ * with a producer id (Kafka's LogValidator). Returns its header.
+ */
+function checkBatch(core: Core, records: Buffer, version: number): BatchHeader {
   const ptr = core.addressOf(records);
   const size = ptr !== -1 ? core.readHeaderAt(ptr, records.length) : core.readBatchHeader(records).batchSize;
   if (size === ABI.ERR_MAGIC) throw new KafkaError(ErrorCode.INVALID_RECORD, `Produce requests with version ${version} must use record batches (magic 2)`);
@@ -97,7 +110,10 @@ function checkBatch(core: Core, records: Buffer, version: number): Buffer {
   const header = core.header();
   if (header.isControl) throw new KafkaError(ErrorCode.INVALID_RECORD, 'Clients are not allowed to write control records');
   if (header.compression === ZSTD && version < 7) throw new KafkaError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'zstd needs Produce v7 or later');
-  return records;
+  if (header.producerId >= 0 && header.baseSequence < 0) {
+    throw new KafkaError(ErrorCode.INVALID_RECORD, `Invalid sequence number ${header.baseSequence} in record batch with producerId ${header.producerId}`);
+  }
+  return { ...header };
 }
 
 /**

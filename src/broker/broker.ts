@@ -13,7 +13,8 @@ import type { BrokerConfig, Listener } from '../config/config.js';
 import type { BrokerContext } from '../broker/context.js';
 import type { Logger } from '../base/logger.js';
 import { ProducerIds } from './producer-ids.js';
-import { LocalCluster } from './cluster-view.js';
+import { LocalCluster, type ClusterView } from './cluster-view.js';
+import { ClusterNode } from '../cluster/node.js';
 import { FetchSessionCache } from './fetch-sessions.js';
 import { GroupCoordinator } from '../group/coordinator.js';
 import { HttpGateway } from '../http/gateway.js';
@@ -47,6 +48,8 @@ export class Broker {
     readonly stats: StartStats,
     /** The HTTP/WebSocket gateway, null when http.listeners is empty. */
     readonly gateway: HttpGateway | null,
+    /** This broker as one of a cluster on etcd, null when it runs alone. */
+    readonly node: ClusterNode | null,
   ) {}
 
   static async start(config: BrokerConfig, logger: Logger): Promise<Broker> {
@@ -62,14 +65,23 @@ export class Broker {
     const pool = new AppendPool(core, config.int('strom.append.workers') ?? availableParallelism());
     const logs = new LogManager(config, core, regions, pool, logger);
     let advertised: Listener[] = [];
-    const cluster = new LocalCluster(logs, config.nodeId, () => advertised);
+    let node: ClusterNode | null = null;
+    try {
+      if (config.clustered) node = await ClusterNode.connect(config, logger);
+    } catch (e) {
+      await pool.stop();
+      throw e;
+    }
+    const cluster: ClusterView = node ?? new LocalCluster(logs, config.nodeId, () => advertised);
     const groups = new GroupCoordinator(config, logs, cluster, core, logger);
     let stats: StartStats;
     try {
-      stats = await logs.start();
+      stats = await logs.start(node?.clusterId);
+      await node?.start(logs);
       await groups.start();
     } catch (e) {
       groups.stop();
+      await node?.stop();
       await logs.shutdown();
       await pool.stop();
       throw e;
@@ -138,17 +150,19 @@ export class Broker {
         logger.info(`HTTP gateway backend: ${gateway.backendDetail}`);
         if (gateway.backend !== 'native') logger.warn('HTTP gateway runs on the uWebSockets.js JavaScript fallback (its native binary did not load): slower, and without the WebSocket live tail');
       }
+      context.advertised = advertised = advertise(config, bound);
+      await node?.register(advertised);
     } catch (e) {
       gateway?.close();
       await kafka.close();
       groups.stop();
+      await node?.stop();
       await logs.shutdown();
       await pool.stop();
       throw e;
     }
-    context.advertised = advertised = advertise(config, bound);
     ready = true;
-    return new Broker(config, logger, core, pool, logs, groups, kafka, context, stats, gateway);
+    return new Broker(config, logger, core, pool, logs, groups, kafka, context, stats, gateway, node);
   }
 
   get listeners(): Listener[] {
@@ -158,6 +172,8 @@ export class Broker {
   /** Stops accepting, finishes requests in flight, flushes and closes the logs. */
   async stop(): Promise<void> {
     this.gateway?.close();
+    // Out of the cluster first: its partitions get other leaders while this broker closes.
+    await this.node?.stop();
     await this.server.close();
     this.groups.stop();
     await this.logs.shutdown();

@@ -8,6 +8,7 @@
 // leads them, is this view's to say.
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { LogManager, Topic } from '../log/log-manager.js';
+import type { PartitionLog } from '../log/partition-log.js';
 import type { Listener } from '../config/config.js';
 
 export interface BrokerView {
@@ -67,6 +68,20 @@ export interface ClusterView {
   deleteTopic(name: string): Promise<void>;
   /** Replaces a topic's config overrides. */
   setTopicConfigs(name: string, configs: Record<string, string>): Promise<void>;
+  /**
+   * This broker's log of a partition it leads, at the client's leader epoch if it names one
+   * (-1: any). Throws KafkaError: UNKNOWN_TOPIC_OR_PARTITION (no such partition),
+   * NOT_LEADER_OR_FOLLOWER (another broker leads it), FENCED_LEADER_EPOCH (the client's
+   * epoch is older), UNKNOWN_LEADER_EPOCH (newer: this broker has not learnt of it yet).
+   */
+  leaderLog(topic: string, partition: number, currentLeaderEpoch?: number): PartitionLog;
+}
+
+/** KIP-320's check of a client's current leader epoch (-1: none) against the leader's. */
+export function checkLeaderEpoch(requested: number, leaderEpoch: number, what: string): void {
+  if (requested < 0 || requested === leaderEpoch) return;
+  if (requested < leaderEpoch) throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `${what}: leader epoch ${requested} is older than the current ${leaderEpoch}`);
+  throw new KafkaError(ErrorCode.UNKNOWN_LEADER_EPOCH, `${what}: leader epoch ${requested} is newer than this broker's ${leaderEpoch}`);
 }
 
 /** One broker: every partition here, led by it at epoch 0, the controller itself. */
@@ -116,7 +131,8 @@ export class LocalCluster implements ClusterView {
 
   async createTopic(spec: NewTopic): Promise<string> {
     if (spec.assignment) this.checkAssignment(spec.assignment);
-    else if (spec.replicationFactor > 1) {
+    // An internal topic (offsets.topic.replication.factor 3 by default) has the one replica a lone broker can give it.
+    else if (spec.replicationFactor > 1 && !spec.internal) {
       throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${spec.replicationFactor} time(s): The target replication factor of ${spec.replicationFactor} cannot be reached because only 1 broker(s) are registered.`);
     }
     const partitions = spec.assignment?.length ?? spec.partitions;
@@ -143,6 +159,13 @@ export class LocalCluster implements ClusterView {
 
   setTopicConfigs(name: string, configs: Record<string, string>): Promise<void> {
     return this.logs.setTopicConfigs(name, configs);
+  }
+
+  leaderLog(topic: string, partition: number, currentLeaderEpoch = -1): PartitionLog {
+    const log = this.logs.partition(topic, partition);
+    if (!log) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition: ${topic}-${partition}`);
+    checkLeaderEpoch(currentLeaderEpoch, 0, log.key);
+    return log;
   }
 
   private checkAssignment(assignment: number[][]): void {

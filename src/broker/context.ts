@@ -35,6 +35,13 @@ export interface BrokerContext {
   nextProducerId(): number;
   /** Per-topic traffic counters (the HTTP gateway's /metrics), when something listens. */
   readonly traffic?: TrafficListener;
+  /**
+   * KIP-890 part 1, the transaction coordinator's: asked before a transactional batch is
+   * appended for a producer with no transaction open on the partition; resolves with 0 to
+   * append it, else the error code the producer gets (e.g. INVALID_TXN_STATE when the
+   * coordinator knows of no such transaction). Absent: such a batch opens a transaction.
+   */
+  readonly verifyTransaction?: (topic: string, partition: number, producerId: number, producerEpoch: number, baseSequence: number) => Promise<number>;
 }
 
 /** Bytes and records in and out per topic, as the produce and fetch paths see them. */

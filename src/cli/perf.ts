@@ -24,6 +24,12 @@ function codecOption(v: string): number {
   return id;
 }
 
+function isolationOption(v: string): number {
+  if (v === 'read_uncommitted') return 0;
+  if (v === 'read_committed') return 1;
+  throw new UsageError(`--isolation-level must be read_uncommitted or read_committed, not ${JSON.stringify(v)}`);
+}
+
 function throughputOption(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || (n <= 0 && n !== -1 && n !== 0)) throw new UsageError(`--throughput must be a positive rate, or -1 for no cap, not ${JSON.stringify(v)}`);
@@ -90,16 +96,21 @@ export function perfCommand(): Command {
     .option('--payload-file <file>', 'values from this file, one per line (instead of --record-size)')
     .option('--payload-delimiter <s>', 'what separates payloads in --payload-file', '\n')
     .option('--producers <n>', 'producer worker threads, each with its own connections', '1')
+    .option('--idempotent', 'an idempotent producer per thread (enable.idempotence: a producer id, sequence numbers the broker checks); at most 5 requests in flight')
     .addHelpText('after', examples([
       'strom perf produce --topic perf --num-records 1000000 --record-size 100 --partitions 6',
+      'strom perf produce --topic perf --num-records 1000000 --record-size 100 --partitions 6 --idempotent',
       'strom perf produce --topic perf --num-records 200000 --record-size 1024 --throughput 50000 --producers 2 --json',
     ]))
     .action(action(async (f: Flags) => {
+      const producing = producingOptions(f);
+      // Kafka's limit for idempotence: the broker remembers a producer's last 5 batches per partition.
+      if (f.idempotent && producing.maxInFlight > 5) throw new UsageError(`--idempotent allows at most 5 requests in flight, not --max-in-flight ${producing.maxInFlight}`);
       const result = await producePerf({
-        ...commonOptions(f), ...producingOptions(f),
+        ...commonOptions(f), ...producing,
         recordSize: intOption(String(f.recordSize), '--record-size', 1),
         payloadFile: f.payloadFile as string | undefined, payloadDelimiter: String(f.payloadDelimiter),
-        producers: intOption(String(f.producers), '--producers', 1),
+        producers: intOption(String(f.producers), '--producers', 1), idempotent: Boolean(f.idempotent),
       });
       printResult(result, Boolean(f.json), 'sent');
       if (result.records === 0) process.exitCode = 1;
@@ -116,6 +127,7 @@ export function perfCommand(): Command {
     .option('--timeout <ms>', 'stop when no record came for this long', '10000')
     .option('--fetch-session', 'use fetch sessions (KIP-227): each fetch names only the partitions whose position moved')
     .option('--consumer.config <file>', 'consumer properties; the security ones (as --command-config) are used')
+    .option('--isolation-level <level>', 'read_uncommitted, or read_committed: up to the last stable offset, aborted transactions listed', 'read_uncommitted')
     .addHelpText('after', examples(['strom perf consume --topic perf --messages 1000000 --from-beginning --json']))
     .action(action(async (f: Flags) => {
       const result = await consumePerf({
@@ -126,7 +138,7 @@ export function perfCommand(): Command {
         fetchMaxBytes: intOption(String(f.fetchMaxBytes), '--fetch-max-bytes', 1),
         maxWaitMs: intOption(String(f.fetchMaxWaitMs), '--fetch-max-wait-ms', 0),
         timeoutMs: intOption(String(f.timeout), '--timeout', 1),
-        sessions: Boolean(f.fetchSession),
+        sessions: Boolean(f.fetchSession), isolationLevel: isolationOption(String(f.isolationLevel)),
       });
       printResult(result, Boolean(f.json), 'consumed');
       if (result.records === 0) process.exitCode = 1;

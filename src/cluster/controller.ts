@@ -1,18 +1,17 @@
-// What the controller does, as Kafka's controller: it alone writes topics and partition
-// states to etcd, each write a transaction fenced by its election (a deposed controller's
-// write fails) and guarded by the revision of the state it read (two writers cannot both
-// win: the loser reads again). It places new replicas, elects leaders from the ISR when a
+// What the controller does, as Kafka's controller: it alone changes partition states in
+// etcd (leaders, leader epochs, ISRs), each write a transaction fenced by its election (a
+// deposed controller's write fails) and guarded by the revision of the state it read (two
+// writers cannot both win: the loser reads again). It elects leaders from the ISR when a
 // leader's broker dies (and removes dead brokers from ISRs), brings back leaderless
 // partitions when an ISR member returns, takes ISR changes from leaders (AlterPartition),
-// and moves leadership back to preferred replicas on request (ElectLeaders).
+// and moves leadership back to preferred replicas on request (ElectLeaders). Topics
+// themselves are written by the broker an admin request reaches (topics.ts).
 import type { Namespace } from 'etcd3';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import { newTopicId } from '../log/partition-metadata.js';
 import type { Logger } from '../base/logger.js';
-import { assignReplicas, PlacementError } from './assignment.js';
 import type { ControllerElection } from './election.js';
 import type { MetadataImage, VersionedState } from './image.js';
-import { KEYS, NO_LEADER, type PartitionState, type TopicRecord } from './model.js';
+import { KEYS, NO_LEADER, type PartitionState } from './model.js';
 
 interface ControllerOptions {
   /** Whether a partition of `topic` may elect a replica outside its ISR (unclean.leader.election.enable). */
@@ -36,10 +35,11 @@ export class Controller {
     private readonly logger: Logger,
   ) {}
 
-  /** Follows broker arrivals and departures (acted on while this broker is the controller). */
+  /** Follows broker arrivals and departures, and new topics (acted on while this broker is the controller). */
   start(): void {
     this.unsubscribe = this.image.onChange((change) => {
-      if (change.kind === 'broker') this.schedule();
+      // A new topic's first leader may have died before its state was written.
+      if (change.kind === 'broker' || (change.kind === 'topic' && change.record && !change.previous)) this.schedule();
     });
   }
 
@@ -74,64 +74,6 @@ export class Controller {
 
   private requireActive(): void {
     if (!this.active) throw new KafkaError(ErrorCode.NOT_CONTROLLER, 'this broker is not the controller');
-  }
-
-  /** Creates a topic: placement (or the given assignment), its record and every partition's state in one write. */
-  async createTopic(name: string, partitions: number, replicationFactor: number, configs: Record<string, string>, assignment?: number[][]): Promise<TopicRecord> {
-    this.requireActive();
-    if (this.image.topics.has(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
-    const replicas = assignment ?? this.place(partitions, replicationFactor);
-    this.checkAssignment(replicas);
-    const record: TopicRecord = { id: newTopicId(), replicas, configs };
-    const txn = this.election.fenced().and(KEYS.topic(name), 'Version', '==', 0);
-    const ops = [this.ns.put(KEYS.topic(name)).value(JSON.stringify(record))];
-    replicas.forEach((r, p) => ops.push(this.ns.put(KEYS.partition(record.id, p)).value(JSON.stringify(this.initialState(r)))));
-    const result = await txn.then(...ops).commit();
-    if (!result.succeeded) {
-      if (!this.active) throw new KafkaError(ErrorCode.NOT_CONTROLLER, 'this broker is no longer the controller');
-      throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
-    }
-    this.logger.info(`controller: created topic ${name} (${record.id}) with ${partitions} partition(s), replicas ${JSON.stringify(replicas)}`);
-    return record;
-  }
-
-  /** Adds partitions to a topic (CreatePartitions): their states and the topic's new assignment. */
-  async createPartitions(name: string, count: number, assignment?: number[][]): Promise<void> {
-    this.requireActive();
-    const topic = this.image.topics.get(name);
-    if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
-    const have = topic.replicas.length;
-    if (count <= have) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${have} partitions, which is higher than the requested ${count}.`);
-    const added = assignment ?? this.place(count - have, topic.replicas[0].length, have);
-    this.checkAssignment(added);
-    const record: TopicRecord = { ...topic, replicas: [...topic.replicas, ...added] };
-    const topicKv = (await this.ns.get(KEYS.topic(name)).exec()).kvs[0];
-    if (!topicKv) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
-    const ops = [this.ns.put(KEYS.topic(name)).value(JSON.stringify(record))];
-    added.forEach((r, i) => ops.push(this.ns.put(KEYS.partition(topic.id, have + i)).value(JSON.stringify(this.initialState(r)))));
-    const result = await this.election.fenced().and(KEYS.topic(name), 'Mod', '==', topicKv.mod_revision).then(...ops).commit();
-    if (!result.succeeded) throw new KafkaError(this.active ? ErrorCode.CONCURRENT_TRANSACTIONS : ErrorCode.NOT_CONTROLLER, `topic ${name} changed meanwhile: try again`);
-  }
-
-  /** Deletes a topic: its record and its partitions' states (brokers then delete their logs). */
-  async deleteTopic(name: string): Promise<string> {
-    this.requireActive();
-    const topic = this.image.topics.get(name);
-    if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
-    const result = await this.election.fenced()
-      .then(this.ns.delete().key(KEYS.topic(name)), this.ns.delete().prefix(`${KEYS.partitions}${topic.id}/`)).commit();
-    if (!result.succeeded) throw new KafkaError(ErrorCode.NOT_CONTROLLER, 'this broker is no longer the controller');
-    this.logger.info(`controller: deleted topic ${name} (${topic.id})`);
-    return topic.id;
-  }
-
-  /** Replaces a topic's configs (AlterConfigs, IncrementalAlterConfigs). */
-  async setTopicConfigs(name: string, configs: Record<string, string>): Promise<void> {
-    this.requireActive();
-    const topic = this.image.topics.get(name);
-    if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
-    const result = await this.election.fenced().then(this.ns.put(KEYS.topic(name)).value(JSON.stringify({ ...topic, configs }))).commit();
-    if (!result.succeeded) throw new KafkaError(ErrorCode.NOT_CONTROLLER, 'this broker is no longer the controller');
   }
 
   /**
@@ -239,29 +181,6 @@ export class Controller {
     const result = await this.election.fenced().and(key, 'Mod', '==', read.modRevision).then(this.ns.put(key).value(JSON.stringify(next))).commit();
     if (result.succeeded) this.logger.info(`controller: ${topicId}/${partition} leader ${next.leader} epoch ${next.leaderEpoch}, ISR ${JSON.stringify(next.isr)}`);
     return result.succeeded;
-  }
-
-  private place(partitions: number, replicationFactor: number, firstPartition = 0): number[][] {
-    const brokers = [...this.image.brokers.values()].map((b) => ({ id: b.id, rack: b.rack }));
-    try {
-      return assignReplicas(brokers, partitions, replicationFactor, firstPartition);
-    } catch (e) {
-      if (e instanceof PlacementError) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, e.message);
-      throw e;
-    }
-  }
-
-  private checkAssignment(replicas: number[][]): void {
-    for (const r of replicas) {
-      if (r.length === 0 || new Set(r).size !== r.length) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `replicas ${JSON.stringify(r)}: none, or a broker twice`);
-      const unknown = r.filter((id) => !this.image.brokers.has(id));
-      if (unknown.length > 0) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `brokers ${unknown.join(', ')} are not registered`);
-    }
-  }
-
-  /** A new partition: its first replica leads, every replica in sync (it has nothing yet). */
-  private initialState(replicas: number[]): PartitionState {
-    return { leader: replicas[0], leaderEpoch: 0, isr: [...replicas], replicas: [...replicas], partitionEpoch: 0 };
   }
 }
 

@@ -40,6 +40,8 @@ export class MetadataImage {
   /** The etcd revision the image reflects. */
   revision = '0';
   private readonly listeners = new Set<(change: ImageChange) => void>();
+  /** Waiting for the image to reach a revision (a write of this broker's, seen through the watch). */
+  private readonly revisionWaiters: { revision: bigint; resolve: () => void }[] = [];
   private watcher: Watcher | null = null;
 
   private constructor() {}
@@ -51,8 +53,14 @@ export class MetadataImage {
     for (const kv of all.kvs as unknown as KeyValue[]) image.apply(kv.key.toString(), kv.value.toString(), kv.mod_revision, false);
     image.revision = all.header.revision;
     const watcher = await ns.watch().prefix('').startRevision(String(BigInt(image.revision) + 1n)).create();
-    watcher.on('put', (kv) => image.apply(kv.key.toString(), kv.value.toString(), kv.mod_revision, true));
-    watcher.on('delete', (kv) => image.apply(kv.key.toString(), null, kv.mod_revision, true));
+    watcher.on('put', (kv) => {
+      image.apply(kv.key.toString(), kv.value.toString(), kv.mod_revision, true);
+      image.release();
+    });
+    watcher.on('delete', (kv) => {
+      image.apply(kv.key.toString(), null, kv.mod_revision, true);
+      image.release();
+    });
     image.watcher = watcher;
     return image;
   }
@@ -66,6 +74,13 @@ export class MetadataImage {
     this.listeners.clear();
     await this.watcher?.cancel();
     this.watcher = null;
+  }
+
+  /** Resolves once the image reflects etcd revision `revision` (a write's header revision). */
+  caughtUp(revision: string): Promise<void> {
+    const wanted = BigInt(revision);
+    if (BigInt(this.revision) >= wanted) return Promise.resolve();
+    return new Promise((resolve) => this.revisionWaiters.push({ revision: wanted, resolve }));
   }
 
   static partitionKey(topicId: string, partition: number): string {
@@ -133,5 +148,19 @@ export class MetadataImage {
         return;
     }
     if (notify && change) for (const listener of this.listeners) listener(change);
+  }
+
+  /** Resolves the waiters of the revisions reached (after each event of the watch). */
+  private release(): void {
+    if (this.revisionWaiters.length > 0) {
+      const now = BigInt(this.revision);
+      for (let i = this.revisionWaiters.length - 1; i >= 0; i--) {
+        const w = this.revisionWaiters[i];
+        if (w.revision <= now) {
+          this.revisionWaiters.splice(i, 1);
+          w.resolve();
+        }
+      }
+    }
   }
 }

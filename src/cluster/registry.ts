@@ -7,9 +7,11 @@
 // restarts right after a crash finds its previous run's registration still there; it waits
 // for that lease to expire (at most one session timeout) instead of failing.
 import type { Lease, Namespace } from 'etcd3';
+import { ConfigError } from '../config/config.js';
 import { KEYS, type BrokerRegistration } from './model.js';
 
-export class DuplicateBrokerError extends Error {
+/** Another live broker has this node.id: the start fails with this message. */
+export class DuplicateBrokerError extends ConfigError {
   override name = 'DuplicateBrokerError';
 }
 

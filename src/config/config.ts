@@ -143,6 +143,7 @@ export class BrokerConfig {
     for (const [key, raw] of Object.entries(explicit)) {
       const def = BROKER_CONFIG_BY_NAME.get(key);
       if (!def) {
+        if (key === 'zookeeper.connect') throw new ConfigError('zookeeper.connect: Strom keeps cluster metadata in etcd, not ZooKeeper. Set etcd.connect=http://host:2379 (and etcd.prefix) instead, or leave both out to run one broker alone');
         const perListener = parseListenerKey(key);
         if (!perListener) {
           this.warnings.push(`Unknown configuration ${key} (ignored)`);
@@ -174,6 +175,9 @@ export class BrokerConfig {
     }
     if (this.explicit.has('node.id') && this.explicit.has('broker.id') && this.int('node.id') !== this.int('broker.id')) {
       throw new ConfigError(`node.id (${this.raw('node.id')}) and broker.id (${this.raw('broker.id')}) differ`);
+    }
+    if (!this.clustered && this.int('default.replication.factor') > 1) {
+      throw new ConfigError(`default.replication.factor ${this.int('default.replication.factor')}: one broker alone holds one replica; replication needs a cluster (etcd.connect)`);
     }
   }
 
@@ -274,6 +278,11 @@ export class BrokerConfig {
   }
 
   /** node.id, else broker.id (Kafka's older name) when only that is set. */
+  /** Whether this broker is one of a cluster on etcd (etcd.connect set). */
+  get clustered(): boolean {
+    return this.list('etcd.connect').some((e) => e.trim() !== '');
+  }
+
   get nodeId(): number {
     return (this.isExplicit('node.id') ? null : this.int('broker.id')) ?? this.int('node.id');
   }

@@ -50,6 +50,7 @@ export const ABI = {
   R_HEADERS_USED: 104,
   R_INDEX_VALUE: 108,
   R_INDEX_KEY: 112,
+  R_COORDINATOR_EPOCH: 120,
   // Record batch v2 layout and attribute bits.
   BATCH_HEADER_SIZE: 61,
   COMPRESSION_MASK: 7,
@@ -92,10 +93,15 @@ export const ABI = {
   SCAN_ENTRY_SIZE: 40,
   OFFSET_ENTRY_SIZE: 8,
   TIME_ENTRY_SIZE: 12,
+  MARKER_BATCH_SIZE: 78,
+  CONTROL_ABORT: 0,
+  CONTROL_COMMIT: 1,
+  CONTROL_EMPTY: -1,
+  CONTROL_INVALID: -2,
 } as const;
 
 /** An offset in the result area (Core.resultInt). */
 export type ResultOffset = (typeof ABI)[Extract<keyof typeof ABI, `R_${string}`>];
 
 /** The core's exported functions (what build/core.wasm must provide). */
-export const CORE_FUNCTIONS = ["init","heapBase","memmove","varintEndPos","zigzagEncode32","zigzagDecode32","zigzagEncode64","zigzagDecode64","varintWrite","varintRead","varlongWrite","varlongRead","uvarintWrite","uvarintRead","crc32c","crc32cTables","crc32","batchHeader","batchValidate","batchAssign","batchValidateAssign","batchScan","batchWriteHeader","recordsValidate","recordsDecode","recordsEncode","legacyScan","legacyWrite","legacyWrapper","legacyHeaderSize","offsetIndexFloor","offsetIndexCeiling","timeIndexFloor","timeIndexCeiling","offsetIndexPut","timeIndexPut","indexCheck","indexEntry"] as const;
+export const CORE_FUNCTIONS = ["init","heapBase","memmove","varintEndPos","zigzagEncode32","zigzagDecode32","zigzagEncode64","zigzagDecode64","varintWrite","varintRead","varlongWrite","varlongRead","uvarintWrite","uvarintRead","crc32c","crc32cTables","crc32","batchHeader","batchValidate","batchAssign","batchValidateAssign","batchScan","batchWriteHeader","recordsValidate","recordsDecode","recordsEncode","legacyScan","legacyWrite","legacyWrapper","legacyHeaderSize","offsetIndexFloor","offsetIndexCeiling","timeIndexFloor","timeIndexCeiling","offsetIndexPut","timeIndexPut","indexCheck","indexEntry","batchWriteMarker","batchControlType"] as const;

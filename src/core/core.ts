@@ -265,6 +265,37 @@ export class Core {
     return { batches, bytes: this.resultInt(ABI.R_BYTES), status: this.resultInt(ABI.R_STATUS) };
   }
 
+  // --- transaction markers (control batches) ----------------------------------------------
+
+  /**
+   * Writes a COMMIT or ABORT marker batch at ptr (ABI.MARKER_BATCH_SIZE bytes of core memory):
+   * offsets and leader epoch left for the append to assign. Returns its size.
+   */
+  writeMarkerAt(ptr: Ptr, commit: boolean, coordinatorEpoch: number, producerId: number, producerEpoch: number, timestamp: number): number {
+    return this.exports.batchWriteMarker(ptr, commit ? 1 : 0, coordinatorEpoch, producerId, producerEpoch, timestamp);
+  }
+
+  /**
+   * The control type of the control batch at ptr (size bytes): ABI.CONTROL_ABORT,
+   * ABI.CONTROL_COMMIT (then coordinatorEpoch() holds the marker's epoch), another type
+   * (KRaft's control records), ABI.CONTROL_EMPTY or ABI.CONTROL_INVALID.
+   */
+  controlTypeAt(ptr: Ptr, size: number): number {
+    return this.exports.batchControlType(ptr, size);
+  }
+
+  /** The coordinator epoch of the marker the last controlTypeAt() read (-1 if none). */
+  coordinatorEpoch(): number {
+    return this.resultInt(ABI.R_COORDINATOR_EPOCH);
+  }
+
+  /** controlTypeAt for a batch held in a byte array. */
+  controlType(batch: Uint8Array): { type: number; coordinatorEpoch: number } {
+    this.resetArena();
+    const type = this.controlTypeAt(this.copyIn(batch), batch.length);
+    return { type, coordinatorEpoch: this.coordinatorEpoch() };
+  }
+
   // --- record batches as byte arrays -------------------------------------------------------
 
   /** Validates a batch held in a byte array; throws CoreError when it is rejected. */

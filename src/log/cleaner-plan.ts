@@ -31,7 +31,8 @@ function newestTimestamp(segment: Segment): number {
  * nothing the cleaner may touch. Never the active segment; never a segment holding records
  * newer than min.compaction.lag.ms (by its largest timestamp, as Kafka); never past the
  * recovery point, so the records that make others obsolete are on disk before those others
- * are removed (a power loss cannot take both).
+ * are removed (a power loss cannot take both); never past the last stable offset (Kafka's
+ * rule: every transaction the cleaner sees is decided, committed or aborted).
  */
 function cleanableRange(log: PartitionLog, checkpoint: number | undefined, now: number): Omit<CleanPlan, 'reason'> | null {
   if (!log.config.list('cleanup.policy').includes('compact')) return null;
@@ -48,7 +49,7 @@ function cleanableRange(log: PartitionLog, checkpoint: number | undefined, now: 
   for (let i = 0; i < all.length - 1; i++) {
     const nextBase = all[i + 1].baseOffset;
     const clean = nextBase <= firstDirty;
-    if (!clean && (nextBase > log.recoveryPoint || now - newestTimestamp(all[i]) < minLagMs)) {
+    if (!clean && (nextBase > log.recoveryPoint || nextBase > log.lastStableOffset || now - newestTimestamp(all[i]) < minLagMs)) {
       end = i;
       break;
     }

@@ -14,6 +14,13 @@
 // (Kafka also goes by the segment's last-modified time; KIP-534 records a delete horizon in
 // the batch instead). A consumer that read a value before the pass that removed it therefore
 // has delete.retention.ms to reach the tombstone that replaced it.
+// Transactions (Kafka's CleanedTransactionMetadata): a pass never reaches past the last stable
+// offset (cleaner-plan.ts), so every transaction it sees is decided. The batches of aborted
+// transactions (listed from the transaction indexes: `abortedTxns`) are dropped whole and put
+// nothing in the offset map. A COMMIT or ABORT marker is kept while the pass still saw a batch
+// of its transaction (since the producer's previous marker), and then, as tombstones are,
+// until its segment has been clean for delete.retention.ms; the transaction index entries of
+// the ABORT markers dropped go with them.
 import { openSync, readSync, writeSync, closeSync, fsyncSync, futimesSync, utimesSync, statSync } from 'node:fs';
 import type { Core, Codecs, RecordPredicate } from '../core/index.js';
 import { filterBatchAt, visitRecordsAt } from '../core/index.js';
@@ -38,6 +45,8 @@ export interface CleanTask {
   deleteRetentionMs: number;
   /** Approximate memory the key -> offset map may take. */
   maxMapBytes: number;
+  /** The aborted transactions overlapping the segments, 3 numbers each: producerId, firstOffset, lastOffset (its ABORT marker). */
+  abortedTxns: number[];
 }
 
 export interface CleanedSegment {
@@ -52,6 +61,10 @@ export interface CleanedSegment {
   cleanedMs: number;
   /** Tombstones still in it. */
   tombstones: number;
+  /** Transaction markers kept only until their delete horizon. */
+  markers: number;
+  /** Offsets of the ABORT markers kept: the segment's transaction index keeps their entries only. */
+  abortMarkers: number[];
 }
 
 export interface CleanOutput {
@@ -61,7 +74,10 @@ export interface CleanOutput {
   records: number;
   recordsKept: number;
   tombstonesRemoved: number;
-  /** When the earliest kept tombstone may go (Infinity: none kept). */
+  /** Records of aborted transactions removed, and markers removed. */
+  abortedRecordsRemoved: number;
+  markersRemoved: number;
+  /** When the earliest kept tombstone or marker may go (Infinity: none kept). */
   tombstoneExpiryMs: number;
 }
 
@@ -125,11 +141,38 @@ function forEachBatch(core: Core, path: string, size: number, visit: (ptr: Ptr, 
 
 const keyString = (key: Uint8Array) => Buffer.from(key.buffer, key.byteOffset, key.length).toString('latin1');
 
+/** The aborted transactions of a task, by producer: [firstOffset, lastOffset] pairs. */
+class AbortedTxns {
+  private readonly byProducer = new Map<number, number[]>();
+
+  constructor(flat: number[]) {
+    for (let i = 0; i < flat.length; i += 3) {
+      let ranges = this.byProducer.get(flat[i]);
+      if (!ranges) this.byProducer.set(flat[i], (ranges = []));
+      ranges.push(flat[i + 1], flat[i + 2]);
+    }
+  }
+
+  /** Whether a transactional batch of `producerId` at `offset` belongs to an aborted transaction (one producer's transactions never overlap). */
+  has(producerId: number, offset: number): boolean {
+    const ranges = this.byProducer.get(producerId);
+    if (!ranges) return false;
+    for (let i = 0; i < ranges.length; i += 2) if (ranges[i] <= offset && offset < ranges[i + 1]) return true;
+    return false;
+  }
+}
+
+/** The producer id of the batch at ptr (its header is read by the core: header() then has the rest). */
+function producerOf(core: Core, ptr: Ptr, size: number): number {
+  core.readHeaderAt(ptr, size);
+  return core.header().producerId;
+}
+
 /**
  * Pass 1: key -> latest offset over the dirty segments, whole segments while the map fits.
- * Returns the map and the offset it covers up to.
+ * Aborted transactions' records are left out. Returns the map and the offset it covers up to.
  */
-function buildOffsetMap(core: Core, codecs: Codecs, task: CleanTask): { map: Map<string, number>; coveredTo: number } {
+function buildOffsetMap(core: Core, codecs: Codecs, task: CleanTask, aborted = new AbortedTxns(task.abortedTxns)): { map: Map<string, number>; coveredTo: number } {
   const map = new Map<string, number>();
   let bytes = 0;
   const dirty = task.segments.filter((s) => !s.clean);
@@ -137,6 +180,7 @@ function buildOffsetMap(core: Core, codecs: Codecs, task: CleanTask): { map: Map
     if (i > 0 && bytes >= task.maxMapBytes) return { map, coveredTo: dirty[i].baseOffset };
     forEachBatch(core, segmentPaths(task.dir, dirty[i].baseOffset).log, dirty[i].size, (ptr, entry) => {
       if (entry.attributes & ABI.CONTROL_BIT) return;
+      if ((entry.attributes & ABI.TRANSACTIONAL_BIT) && aborted.has(producerOf(core, ptr, entry.size), entry.lastOffset)) return;
       visitRecordsAt(core, ptr, entry.size, codecs, (offset, key) => {
         if (key === null) return;
         const k = keyString(key);
@@ -150,13 +194,18 @@ function buildOffsetMap(core: Core, codecs: Codecs, task: CleanTask): { map: Map
 
 /** Runs the pass: builds the map, then writes the cleaned copies of the segments it covers. */
 export function cleanSegments(core: Core, codecs: Codecs, task: CleanTask): CleanOutput {
-  const { map, coveredTo } = buildOffsetMap(core, codecs, task);
-  const output: CleanOutput = { cleanedTo: coveredTo, segments: [], records: 0, recordsKept: 0, tombstonesRemoved: 0, tombstoneExpiryMs: Infinity };
+  const aborted = new AbortedTxns(task.abortedTxns);
+  const { map, coveredTo } = buildOffsetMap(core, codecs, task, aborted);
+  const output: CleanOutput = {
+    cleanedTo: coveredTo, segments: [], records: 0, recordsKept: 0, tombstonesRemoved: 0, abortedRecordsRemoved: 0, markersRemoved: 0, tombstoneExpiryMs: Infinity,
+  };
+  // Producers with a transactional batch seen since their last marker, across the pass's segments.
+  const seen = new Set<number>();
   for (const segment of task.segments) {
     if (segment.baseOffset >= coveredTo) break;
-    const cleaned = cleanSegment(core, codecs, task, segment, map, output);
+    const cleaned = cleanSegment(core, codecs, task, segment, map, output, aborted, seen);
     output.segments.push(cleaned);
-    if (cleaned.tombstones > 0) output.tombstoneExpiryMs = Math.min(output.tombstoneExpiryMs, cleaned.cleanedMs + task.deleteRetentionMs);
+    if (cleaned.tombstones + cleaned.markers > 0) output.tombstoneExpiryMs = Math.min(output.tombstoneExpiryMs, cleaned.cleanedMs + task.deleteRetentionMs);
   }
   return output;
 }
@@ -235,12 +284,15 @@ class CleanedWriter {
   }
 }
 
-function cleanSegment(core: Core, codecs: Codecs, task: CleanTask, segment: SegmentInput, map: Map<string, number>, output: CleanOutput): CleanedSegment {
+function cleanSegment(core: Core, codecs: Codecs, task: CleanTask, segment: SegmentInput, map: Map<string, number>, output: CleanOutput,
+  aborted: AbortedTxns, seen: Set<number>): CleanedSegment {
   const path = segmentPaths(task.dir, segment.baseOffset).log;
   // A dirty segment joins the clean section now; a clean one keeps the time it joined.
   const cleanedMs = segment.clean ? statSync(path).mtimeMs : task.nowMs;
   const dropTombstones = segment.clean && task.nowMs - cleanedMs >= task.deleteRetentionMs;
   let tombstones = 0;
+  let markers = 0;
+  const abortMarkers: number[] = [];
   const keep: RecordPredicate = (offset, key, tombstone) => {
     output.records++;
     if (key === null) return false; // Kafka's cleaner drops records without a key
@@ -259,10 +311,35 @@ function cleanSegment(core: Core, codecs: Codecs, task: CleanTask, segment: Segm
   const writer = new CleanedWriter(path, path + CLEANED_SUFFIX);
   try {
     forEachBatch(core, path, segment.size, (ptr, entry) => {
+      const keepWhole = () => writer.add(writer.started ? core.mem.view(ptr, entry.size) : null, entry.size, entry.lastOffset, entry.maxTimestamp);
       if (entry.attributes & ABI.CONTROL_BIT) {
-        // No transactions yet: control batches are kept as they are.
-        writer.add(writer.started ? core.mem.view(ptr, entry.size) : null, entry.size, entry.lastOffset, entry.maxTimestamp);
-        return;
+        const type = core.controlTypeAt(ptr, entry.size);
+        if (type !== ABI.CONTROL_ABORT && type !== ABI.CONTROL_COMMIT && type !== ABI.CONTROL_EMPTY) return keepWhole(); // KRaft's records
+        // Kafka's onControlBatchRead: a marker is safe to remove once no batch of its
+        // transaction was seen (all removed by earlier passes); then it waits out the horizon.
+        const producerId = producerOf(core, ptr, entry.size);
+        const safe = type === ABI.CONTROL_EMPTY || !seen.has(producerId);
+        seen.delete(producerId);
+        if (safe && dropTombstones) {
+          output.markersRemoved++;
+          if (!writer.started) writer.start();
+          return;
+        }
+        // Due again at the horizon: a safe one, or an ABORT whose batches this pass removed.
+        if (safe || type === ABI.CONTROL_ABORT) markers++;
+        if (type === ABI.CONTROL_ABORT) abortMarkers.push(entry.lastOffset);
+        return keepWhole();
+      }
+      if (entry.attributes & ABI.TRANSACTIONAL_BIT) {
+        const producerId = producerOf(core, ptr, entry.size);
+        seen.add(producerId);
+        if (aborted.has(producerId, entry.lastOffset)) {
+          const count = core.header().recordsCount;
+          output.records += count;
+          output.abortedRecordsRemoved += count;
+          if (!writer.started) writer.start();
+          return;
+        }
       }
       const result = filterBatchAt(core, ptr, entry.size, codecs, keep);
       if (result.kept === 'all') {
@@ -274,7 +351,10 @@ function cleanSegment(core: Core, codecs: Codecs, task: CleanTask, segment: Segm
     });
     if (!writer.started) {
       if (!segment.clean) utimesSync(path, task.nowMs / 1000, task.nowMs / 1000);
-      return { baseOffset: segment.baseOffset, outcome: 'unchanged', sizeBefore: segment.size, sizeAfter: segment.size, batches: new Float64Array(0), cleanedMs, tombstones };
+      return {
+        baseOffset: segment.baseOffset, outcome: 'unchanged', sizeBefore: segment.size, sizeAfter: segment.size, batches: new Float64Array(0), cleanedMs,
+        tombstones, markers, abortMarkers,
+      };
     }
     writer.finish(cleanedMs);
   } catch (e) {
@@ -283,6 +363,6 @@ function cleanSegment(core: Core, codecs: Codecs, task: CleanTask, segment: Segm
   }
   return {
     baseOffset: segment.baseOffset, outcome: 'replaced', sizeBefore: segment.size, sizeAfter: writer.position,
-    batches: Float64Array.from(writer.batches), cleanedMs, tombstones,
+    batches: Float64Array.from(writer.batches), cleanedMs, tombstones, markers, abortMarkers,
   };
 }

@@ -29,6 +29,7 @@ import type { CleanOutput, CleanTask, CleanedSegment } from './cleaner-task.js';
 import type { CleanerReply } from './cleaner-worker.js';
 import type { PartitionLog } from './partition-log.js';
 import type { Segment } from './segment.js';
+import { AbortedTxnIndex } from './aborted-txns.js';
 import type { Logger } from '../base/logger.js';
 import { workerUrl } from '../base/worker-url.js';
 
@@ -45,6 +46,9 @@ export interface CleanStats {
   records: number;
   recordsRemoved: number;
   tombstonesRemoved: number;
+  /** Records of aborted transactions removed, and transaction markers removed. */
+  abortedRecordsRemoved: number;
+  markersRemoved: number;
   ms: number;
 }
 
@@ -184,6 +188,8 @@ export class LogCleaner {
       nowMs: now,
       deleteRetentionMs: c.number('delete.retention.ms'),
       maxMapBytes: this.config.int('log.cleaner.dedupe.buffer.size'),
+      abortedTxns: log.abortedTransactionsIn(plan.segments[0].segment.baseOffset, plan.firstUncleanableOffset)
+        .flatMap((t) => [t.producerId, t.firstOffset, t.lastOffset]),
     });
     const originals = new Map(plan.segments.map(({ segment }) => [segment.baseOffset, segment]));
     if (!log.handle || this.stopped) {
@@ -198,9 +204,11 @@ export class LogCleaner {
     this.tombstoneExpiry.set(log.key, output.tombstoneExpiryMs);
     await this.writeCheckpoint();
     const stats = summarize(log, plan, output, Date.now() - started);
+    const txns = stats.abortedRecordsRemoved + stats.markersRemoved > 0
+      ? `, ${stats.abortedRecordsRemoved} aborted, ${stats.markersRemoved} transaction marker(s) removed` : '';
     this.logger.info(`${log.key}: compacted offsets [${stats.from}, ${stats.to}) in ${stats.segments} segment(s): `
       + `${stats.bytesBefore} -> ${stats.bytesAfter} bytes, ${stats.recordsRemoved} of ${stats.records} records removed `
-      + `(${stats.tombstonesRemoved} tombstones) in ${stats.ms} ms`);
+      + `(${stats.tombstonesRemoved} tombstones${txns}) in ${stats.ms} ms`);
     return stats;
   }
 
@@ -217,6 +225,12 @@ export class LogCleaner {
     unlinkQuietly(old.paths.index);
     unlinkQuietly(old.paths.timeIndex);
     renameSync(cleanedPath, old.paths.log);
+    // The aborted transactions whose ABORT markers the copy dropped leave the segment's
+    // transaction index: after the rename, so that the index never misses a marker the log has.
+    if (old.txnIndex.size > 0) {
+      const kept = new Set(cleaned.abortMarkers);
+      AbortedTxnIndex.write(old.paths.txnIndex, old.txnIndex.filter((lastOffset) => kept.has(lastOffset)));
+    }
     const fresh = log.newSegment(old.baseOffset, cleaned.sizeAfter);
     fresh.createdMs = old.createdMs;
     fresh.index.reset();
@@ -271,7 +285,7 @@ function summarize(log: PartitionLog, plan: CleanPlan, output: CleanOutput, ms: 
   return {
     log: log.key, reason: plan.reason, from: plan.segments[0].segment.baseOffset, to: output.cleanedTo, segments: output.segments.length,
     bytesBefore, bytesAfter, records: output.records, recordsRemoved: output.records - output.recordsKept,
-    tombstonesRemoved: output.tombstonesRemoved, ms,
+    tombstonesRemoved: output.tombstonesRemoved, abortedRecordsRemoved: output.abortedRecordsRemoved, markersRemoved: output.markersRemoved, ms,
   };
 }
 

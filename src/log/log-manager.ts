@@ -17,6 +17,7 @@ import {
 } from '../storage/layout.js';
 import { PartitionLog } from './partition-log.js';
 import { loadPartition } from './recovery.js';
+import { loadProducerState, type ProducerLoad } from './producer-recovery.js';
 import { LogCleaner, type CleanStats } from './log-cleaner.js';
 import { IndexCache } from './index-cache.js';
 import { writePartitionMetadata } from './partition-metadata.js';
@@ -59,6 +60,25 @@ const INDEX_CACHE_KEY = 'strom.index.cache.max.bytes';
 /** Kafka refuses new topics whose names collide once '.' and '_' are treated alike. */
 const collisionKey = (name: string) => name.replace(/\./g, '_');
 
+/** Checks a new topic against Kafka's rules and the topics that exist; throws KafkaError with Kafka's codes. */
+export function checkNewTopic(name: string, partitions: number, configs: Record<string, string>, existing: Iterable<string>): void {
+  const bad = topicNameError(name);
+  if (bad) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, bad);
+  const others = [...existing];
+  if (others.includes(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+  for (const other of others) {
+    if (collisionKey(other) === collisionKey(name)) {
+      throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${name}' collides with existing topic: ${other}`);
+    }
+  }
+  if (!Number.isInteger(partitions) || partitions < 1) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
+  try {
+    TopicConfig.validate(configs);
+  } catch (e) {
+    throw new KafkaError(ErrorCode.INVALID_CONFIG, (e as Error).message);
+  }
+}
+
 /** Deletions so far: part of a deleted directory's name. */
 let deletions = 0;
 
@@ -94,11 +114,18 @@ export class LogManager {
     this.cleaner = new LogCleaner(this.dir, config, core, () => [...this.topics.values()].flatMap((t) => [...t.partitions.values()]), logger);
   }
 
-  async start(): Promise<StartStats> {
+  /**
+   * Loads and recovers the log directory. In a cluster (`clusterId`: etcd's), only the
+   * partition directories present are loaded, and the cluster's metadata then says which to
+   * keep (hostReplica, dropReplica); one broker alone loads every partition its topics file
+   * names, re-creating lost directories empty.
+   */
+  async start(clusterId?: string): Promise<StartStats> {
+    this.pool.onWarning = (message) => this.logger.warn(message);
     mkdirSync(this.dir, { recursive: true });
     // A directory without meta.properties is new: nothing in it needs recovery.
     const fresh = !existsSync(join(this.dir, META_PROPERTIES));
-    this.clusterId = this.loadMeta();
+    this.clusterId = this.loadMeta(clusterId);
     this.loadBrokerConfigs();
     const cleanFile = join(this.dir, CLEAN_SHUTDOWN_FILE);
     const clean = fresh || existsSync(cleanFile);
@@ -107,7 +134,12 @@ export class LogManager {
     const known = this.readTopicsFile();
     // Directories are the truth for partitions; the topics file adds configs (and topics
     // whose directories were lost are re-created empty).
-    const found = new Map<string, number>();
+    const found = new Map<string, Set<number>>();
+    const add = (topic: string, partition: number) => {
+      let set = found.get(topic);
+      if (!set) found.set(topic, (set = new Set()));
+      set.add(partition);
+    };
     for (const name of readdirSync(this.dir, { withFileTypes: true })) {
       if (!name.isDirectory()) continue;
       if (name.name.endsWith(DELETE_DIR_SUFFIX)) {
@@ -116,17 +148,22 @@ export class LogManager {
       }
       const parsed = parsePartitionDirName(name.name);
       if (!parsed || topicNameError(parsed.topic)) continue;
-      found.set(parsed.topic, Math.max(found.get(parsed.topic) ?? 0, parsed.partition + 1));
+      add(parsed.topic, parsed.partition);
     }
-    for (const [name, t] of Object.entries(known.topics)) found.set(name, Math.max(found.get(name) ?? 0, t.partitions));
+    if (clusterId === undefined) {
+      for (const [name, t] of Object.entries(known.topics)) for (let p = 0; p < t.partitions; p++) add(name, p);
+      // One broker holds every partition of its topics: a gap is a lost directory.
+      for (const [name, set] of found) for (let p = Math.max(...set); p >= 0; p--) add(name, p);
+    }
     const stats: StartStats = { topics: 0, partitions: 0, recoveredSegments: 0, truncatedBytes: 0, clean };
     // Every topic's id first (this reads each partition.metadata, and a bad one stops the
     // start before anything is loaded).
-    const ids = startTopicIds(this.dir, found, (name) => known.topics[name]?.topicId, this.logger);
-    for (const [name, count] of found) {
+    const counts = new Map([...found].map(([name, set]) => [name, Math.max(...set) + 1]));
+    const ids = startTopicIds(this.dir, counts, (name) => known.topics[name]?.topicId, this.logger);
+    for (const [name, partitions] of found) {
       const overrides = known.topics[name]?.configs ?? {};
       const topic = this.newTopic(name, overrides, ids.get(name));
-      for (let p = 0; p < count; p++) {
+      for (const p of [...partitions].sort((a, b) => a - b)) {
         const log = this.newPartitionLog(topic, p);
         await claimPartitionDir(log.dir, topic.name, topic.topicId, this.logger);
         const loaded = await loadPartition(this.core, this.regions, log, {
@@ -135,7 +172,11 @@ export class LogManager {
         stats.recoveredSegments += loaded.recoveredSegments;
         stats.truncatedBytes += loaded.truncatedBytes;
         if (loaded.truncatedBytes > 0) this.logger.warn(`${log.key}: recovery cut ${loaded.truncatedBytes} bytes of torn or corrupt log; it ends at offset ${log.logEndOffset}`);
-        await this.openWriter(log);
+        const producers = loadProducerState(this.core, this.regions, log, {
+          clean, recoveredFrom: loaded.recoveredFrom, now: Date.now(), expirationMs: this.config.int('producer.id.expiration.ms'),
+        });
+        for (const warning of producers.warnings) this.logger.warn(`${log.key}: ${warning}`);
+        await this.openWriter(log, producers);
         topic.partitions.set(p, log);
         stats.partitions++;
       }
@@ -154,7 +195,8 @@ export class LogManager {
     return stats;
   }
 
-  private loadMeta(): string {
+  /** meta.properties: this directory's node and cluster, written on first start; a mismatch stops the start. */
+  private loadMeta(expectedClusterId?: string): string {
     const path = join(this.dir, META_PROPERTIES);
     if (existsSync(path)) {
       const props = Object.fromEntries(readFileSync(path, 'utf8').split('\n').filter((l) => l.includes('=') && !l.startsWith('#'))
@@ -163,9 +205,13 @@ export class LogManager {
       if (Number.isFinite(nodeId) && nodeId !== this.config.nodeId) {
         throw new ConfigError(`The log directory ${this.dir} belongs to node ${nodeId}, but node.id is ${this.config.nodeId}`);
       }
-      if (props['cluster.id']) return props['cluster.id'];
+      const saved = props['cluster.id'];
+      if (saved && expectedClusterId !== undefined && saved !== expectedClusterId) {
+        throw new ConfigError(`The log directory ${this.dir} belongs to cluster ${saved}, but the cluster in etcd (etcd.connect, etcd.prefix) is ${expectedClusterId}: use another log.dirs for this cluster, or the etcd prefix of that one`);
+      }
+      if (saved) return saved;
     }
-    const clusterId = randomBytes(16).toString('base64url');
+    const clusterId = expectedClusterId ?? randomBytes(16).toString('base64url');
     writeFileSync(path, `#\n#${new Date().toString()}\nversion=1\ncluster.id=${clusterId}\nnode.id=${this.config.nodeId}\n`);
     return clusterId;
   }
@@ -225,11 +271,13 @@ export class LogManager {
     return new PartitionLog(topic.name, partition, join(this.dir, partitionDirName(topic.name, partition)), topic.config, this.core, this.regions, this.pool, this.indexCache);
   }
 
-  private async openWriter(log: PartitionLog): Promise<void> {
+  /** Hands the partition to its append worker, with its producer state (none for a new partition). */
+  private async openWriter(log: PartitionLog, producers?: ProducerLoad): Promise<void> {
     const active = log.activeSegment;
+    log.setOngoingTransactions(producers?.ongoing ?? new Map());
     log.handle = await this.pool.open(log.key, {
       dir: log.dir, activeBaseOffset: active.baseOffset, position: active.size, createdMs: active.createdMs,
-      nextOffset: log.logEndOffset, config: log.writerConfig(),
+      nextOffset: log.logEndOffset, config: log.writerConfig(), producers: producers?.producers ?? [], snapshotOffset: producers?.snapshotOffset ?? -1,
     });
   }
 
@@ -273,21 +321,8 @@ export class LogManager {
 
   /** Checks a CreateTopics entry; throws KafkaError with Kafka's codes. */
   validateNewTopic(name: string, partitions: number, configs: Record<string, string>, internal = false): void {
-    const bad = topicNameError(name);
-    if (bad) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, bad);
-    if (this.topics.has(name) || this.creating.has(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
-    for (const other of [...this.topics.keys(), ...this.creating]) {
-      if (collisionKey(other) === collisionKey(name)) {
-        throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${name}' collides with existing topic: ${other}`);
-      }
-    }
-    if (!Number.isInteger(partitions) || partitions < 1) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
+    checkNewTopic(name, partitions, configs, [...this.topics.keys(), ...this.creating]);
     this.checkPartitionLimit(partitions, internal);
-    try {
-      TopicConfig.validate(configs);
-    } catch (e) {
-      throw new KafkaError(ErrorCode.INVALID_CONFIG, (e as Error).message);
-    }
   }
 
   /**
@@ -382,17 +417,65 @@ export class LogManager {
     if (!this.config.bool('delete.topic.enable')) throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
     // Gone at once (a CreateTopics right behind may take the name); its files go after any
     // change to the topic under way (partitions being added) and before any later one.
+    return this.dropTopic(name);
+  }
+
+  /** Removes a topic and deletes its files, whatever delete.topic.enable says (in a cluster: it was deleted from etcd). */
+  dropTopic(name: string): Promise<void> {
+    const topic = this.topics.get(name);
+    if (!topic) return Promise.resolve();
     this.topics.delete(name);
     this.byId.delete(topic.topicId);
     this.writeTopicsFile();
-    return this.serially(name, () => this.removePartitions(topic));
+    return this.serially(name, () => this.removeLogs([...topic.partitions.values()]));
   }
 
-  private async removePartitions(topic: Topic): Promise<void> {
+  /**
+   * In a cluster: this broker's replica of a partition, created empty (in a topic with the
+   * cluster's id and configs) if it has none. A topic held here under another id (deleted
+   * and created again while this broker was away) must be dropped first.
+   */
+  hostReplica(name: string, topicId: string, partition: number, overrides: Record<string, string>): Promise<PartitionLog> {
+    return this.serially(name, async () => {
+      let topic = this.topics.get(name);
+      if (topic && topic.topicId !== topicId) throw new Error(`topic ${name} is held here as ${topic.topicId}, not ${topicId}`);
+      if (!topic) {
+        topic = this.newTopic(name, overrides, topicId);
+        this.addTopic(topic);
+      }
+      const existing = topic.partitions.get(partition);
+      if (existing) return existing;
+      const log = this.newPartitionLog(topic, partition);
+      try {
+        mkdirSync(log.dir, { recursive: true });
+        await writePartitionMetadata(log.dir, topic.topicId);
+        await loadPartition(this.core, this.regions, log, { clean: true, recoveryPoint: 0, logStartOffset: 0 });
+        await this.openWriter(log);
+      } catch (e) {
+        log.close();
+        rmSync(log.dir, { recursive: true, force: true });
+        throw storageError(e, `cannot create ${log.key}`);
+      }
+      topic.partitions.set(partition, log);
+      this.writeTopicsFile();
+      return log;
+    });
+  }
+
+  /** In a cluster: deletes this broker's replica of a partition (moved to other brokers). */
+  dropReplica(name: string, partition: number): Promise<void> {
+    const log = this.topics.get(name)?.partitions.get(partition);
+    if (!log) return Promise.resolve();
+    this.topics.get(name)!.partitions.delete(partition);
+    this.writeTopicsFile();
+    return this.serially(name, () => this.removeLogs([log]));
+  }
+
+  private async removeLogs(logs: PartitionLog[]): Promise<void> {
     // Renamed before anything awaits (a restart finishes the deletion): a topic created again
     // under this name gets fresh directories, never these. Their files stay open until the
     // writers close.
-    const doomed = [...topic.partitions.values()].map((log) => {
+    const doomed = logs.map((log) => {
       // Reads in flight (a Fetch that found the partition before) go on on open files.
       for (const segment of log.segments) {
         try {
@@ -406,7 +489,7 @@ export class LogManager {
       renameSync(log.dir, dir);
       return dir;
     });
-    for (const log of topic.partitions.values()) {
+    for (const log of logs) {
       await this.pool.close(log.key);
       log.handle = null;
       log.close();
@@ -496,7 +579,8 @@ export class LogManager {
     }
     for (const timer of this.timers) clearInterval(timer);
     await this.cleaner.stop();
-    await this.pool.flush();
+    // With a producer snapshot at each log end: the next start replays nothing.
+    await this.pool.flush(true);
     for (const topic of this.topics.values()) {
       for (const log of topic.partitions.values()) {
         log.recoveryPoint = log.logEndOffset;

@@ -1,10 +1,17 @@
-// A partition's log as the main thread knows it: segments, log start/end offsets, indexes.
-// Appends go to the partition's append worker; their results keep this view current.
-// Reads are served from the segment files straight into core memory regions.
+// A partition's log as the main thread knows it: segments, log start/end offsets, indexes,
+// and its open transactions (which bound the last stable offset). Appends, and the
+// transaction markers a coordinator writes, go to the partition's append worker, which keeps
+// the producer state; their results keep this view current. Reads are served from the
+// segment files straight into core memory regions.
 import type { Core, Region, RegionPool } from '../core/index.js';
 import { decodeBatches } from '../core/index.js';
 import type { AppendPool, AppendResult, PartitionHandle } from '../storage/append-pool.js';
-import { FLAG_ROLL, FLAG_STRICT, STATUS_NO_PARTITION, STATUS_DISK_FULL, STATUS_IO_ERROR, STATUS_OFFSET_OVERFLOW } from '../storage/channel.js';
+import {
+  FLAG_ROLL, FLAG_STRICT, STATUS_NO_PARTITION, STATUS_DISK_FULL, STATUS_IO_ERROR, STATUS_OFFSET_OVERFLOW, STATUS_OUT_OF_ORDER_SEQUENCE,
+  STATUS_INVALID_PRODUCER_EPOCH, STATUS_INVALID_TXN_STATE, STATUS_COORDINATOR_FENCED,
+} from '../storage/channel.js';
+import type { ProducerSnapshotEntry } from '../storage/producer-state.js';
+import type { AbortedTransaction } from '../storage/txn-index.js';
 import type { WriterConfig } from '../storage/partition-writer.js';
 import type { TopicConfig } from '../config/config.js';
 import { codecs, initCompression, ZSTD } from '../compression/codecs.js';
@@ -44,6 +51,10 @@ export class PartitionLog {
   private waiters = new Set<() => void>();
   /** Appends submitted and not yet completed (deletion waits for them). */
   private inflight = 0;
+  /** Open transactions: producer id -> first offset, as the append worker's producer state has them. */
+  private readonly ongoingTxns = new Map<number, number>();
+  /** The smallest first offset of an open transaction, -1 when none is open. */
+  private firstUnstable = -1;
   private readonly walker: HeaderWalker;
 
   constructor(
@@ -65,6 +76,43 @@ export class PartitionLog {
     return this.logEndOffset;
   }
 
+  /**
+   * The last stable offset (KIP-98): every offset below it is decided, committed or aborted.
+   * The first offset of the earliest open transaction (not below the log start, as Kafka's
+   * maybeIncrementFirstUnstableOffset), else the high watermark. read_committed consumers
+   * read up to it.
+   */
+  get lastStableOffset(): number {
+    if (this.firstUnstable < 0) return this.highWatermark;
+    return Math.min(Math.max(this.firstUnstable, this.logStartOffset), this.highWatermark);
+  }
+
+  /** Whether `producerId` has a transaction open on this partition (KIP-890's verification asks this before a first transactional append). */
+  hasOngoingTransaction(producerId: number): boolean {
+    return this.ongoingTxns.has(producerId);
+  }
+
+  /** The open transactions as recovery found them (producer id -> first offset). */
+  setOngoingTransactions(ongoing: Map<number, number>): void {
+    this.ongoingTxns.clear();
+    this.firstUnstable = -1;
+    for (const [producerId, first] of ongoing) this.txnStarted(producerId, first);
+  }
+
+  private txnStarted(producerId: number, firstOffset: number): void {
+    this.ongoingTxns.set(producerId, firstOffset);
+    if (this.firstUnstable < 0 || firstOffset < this.firstUnstable) this.firstUnstable = firstOffset;
+  }
+
+  private txnEnded(producerId: number): void {
+    const first = this.ongoingTxns.get(producerId);
+    if (first === undefined) return;
+    this.ongoingTxns.delete(producerId);
+    if (first !== this.firstUnstable) return;
+    this.firstUnstable = -1;
+    for (const f of this.ongoingTxns.values()) if (this.firstUnstable < 0 || f < this.firstUnstable) this.firstUnstable = f;
+  }
+
   get activeSegment(): Segment {
     return this.segments[this.segments.length - 1];
   }
@@ -84,6 +132,8 @@ export class PartitionLog {
       segmentJitterMs: c.number('segment.jitter.ms'),
       flushMessages: c.number('flush.messages'),
       flushMs: c.number('flush.ms'),
+      producerIdExpirationMs: c.broker.int('producer.id.expiration.ms'),
+      producerIdExpirationCheckIntervalMs: c.broker.int('producer.id.expiration.check.interval.ms'),
     };
   }
 
@@ -95,11 +145,15 @@ export class PartitionLog {
   }
 
   /**
-   * Appends one record batch (exactly one, magic 2). The append worker validates it and
-   * assigns its offsets in place: a batch already in core memory (a request frame) is used
-   * where it lies, any other is copied in first. Resolves with where it went once it is
-   * written, the log's view (segments, index, end offset) updated; a batch the worker refuses
-   * or cannot write throws the KafkaError a producer gets for it.
+   * Appends one record batch (exactly one, magic 2). The append worker validates it, checks
+   * it against the producer state and assigns its offsets in place: a batch already in core
+   * memory (a request frame) is used where it lies, any other is copied in first. Resolves
+   * with where it went once it is written, the log's view (segments, index, end offset)
+   * updated; a retried batch of an idempotent producer resolves with where it went the first
+   * time (`duplicate`), nothing written. A batch the worker refuses or cannot write throws
+   * the KafkaError a producer gets for it. `strict`: a producer's batch (every producer
+   * check); internal writers (coordinators) pass false: their producer epochs are checked,
+   * not their sequences.
    */
   async append(batch: Uint8Array, strict = true): Promise<AppendResult> {
     if (!this.handle) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key} is not open`);
@@ -116,7 +170,45 @@ export class PartitionLog {
       this.inflight--;
       if (copy) this.regions.release(copy);
     }
-    if (result.status !== 0) throw this.appendError(result.status);
+    if (result.status !== 0) throw this.appendError(result.status, result.detail);
+    if (result.duplicate) return result;
+    this.appended(result, batch[ABI.BATCH_ATTRIBUTES + 1] & ABI.COMPRESSION_MASK);
+    if (result.txnStarted) this.txnStarted(result.producerId, result.baseOffset);
+    this.wake();
+    return result;
+  }
+
+  /**
+   * Writes a transaction marker (Kafka's EndTransactionMarker, control record version 0) for
+   * `producerId`: COMMIT or ABORT of its open transaction on this partition, as a transaction
+   * coordinator does for each partition of a transaction. The append worker builds the
+   * control batch and appends it; the producer's open transaction ends (a marker without one
+   * is written all the same), an aborted one is recorded in the segment's transaction index,
+   * and the last stable offset moves on. Resolves with the marker's offset. Throws
+   * INVALID_PRODUCER_EPOCH for an epoch older than the producer's on this partition and
+   * TRANSACTION_COORDINATOR_FENCED for an older coordinator epoch than its last marker's.
+   */
+  async appendMarker(producerId: number, producerEpoch: number, commit: boolean, coordinatorEpoch: number): Promise<number> {
+    if (!this.handle) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key} is not open`);
+    const logAppendTime = this.config.logAppendTime ? Date.now() : -1;
+    this.inflight++;
+    let result: AppendResult;
+    try {
+      const marker = { producerId, producerEpoch, commit, coordinatorEpoch };
+      result = await this.pool.appendMarker(this.handle, marker, logAppendTime, this.activeSegment.index.isFull);
+    } finally {
+      this.inflight--;
+    }
+    if (result.status !== 0) throw this.appendError(result.status, result.detail);
+    this.appended(result, 0);
+    this.txnEnded(producerId);
+    if (result.abortedFirstOffset >= 0) this.activeSegment.txnIndex.add(producerId, result.abortedFirstOffset, result.baseOffset, result.abortedLastStableOffset);
+    this.wake();
+    return result.baseOffset;
+  }
+
+  /** The log's view after a batch was written where `result` says (codec: the batch's compression). */
+  private appended(result: AppendResult, codec: number): void {
     if (result.rolled) {
       const old = this.activeSegment;
       const active = this.newSegment(result.baseOffset);
@@ -125,20 +217,59 @@ export class PartitionLog {
       void old.index.deactivate(); // written, then evictable; it never rejects
     }
     const segment = this.activeSegment;
-    if (segment.codecs !== null) segment.codecs |= 1 << (batch[ABI.BATCH_ATTRIBUTES + 1] & ABI.COMPRESSION_MASK);
+    if (segment.codecs !== null) segment.codecs |= 1 << codec;
     segment.index.onAppend({
       lastOffset: result.lastOffset, position: result.position, size: result.size,
       maxTimestamp: result.maxTimestamp, offsetOfMaxTimestamp: result.offsetOfMaxTimestamp,
     }, this.config.number('index.interval.bytes'));
     segment.size = result.position + result.size;
     this.logEndOffset = result.lastOffset + 1;
-    this.wake();
-    return result;
+  }
+
+  /**
+   * The aborted transactions a read_committed Fetch lists with `slice` (read from
+   * `fetchOffset`, up to `upperBound`: the LSO), from the transaction indexes of its segment
+   * and the later ones (Kafka's collectAbortedTransactions): those overlapping the offsets
+   * from fetchOffset to the end of the slice's segment, or upperBound if lower.
+   */
+  abortedTransactions(fetchOffset: number, slice: FileRecords, upperBound: number): AbortedTransaction[] {
+    const end = Math.min(upperBound, this.nextSegment(slice.segment)?.baseOffset ?? this.logEndOffset);
+    return this.collectAborted(slice.segment, fetchOffset, end);
+  }
+
+  /** The aborted transactions overlapping [from, to) (the log cleaner drops their batches). */
+  abortedTransactionsIn(from: number, to: number): AbortedTransaction[] {
+    const first = this.segmentFor(from) ?? this.segments[0];
+    return first ? this.collectAborted(first, from, to) : [];
+  }
+
+  private collectAborted(from: Segment, fetchOffset: number, end: number): AbortedTransaction[] {
+    const found: AbortedTransaction[] = [];
+    for (let s: Segment | undefined = from; s; s = this.nextSegment(s)) {
+      if (s.txnIndex.collect(fetchOffset, end, found)) break;
+    }
+    return found;
+  }
+
+  /** The partition's producers as its append worker knows them (DescribeProducers). */
+  async producers(): Promise<ProducerSnapshotEntry[]> {
+    if (!this.handle) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key} is not open`);
+    return this.pool.producers(this.handle);
   }
 
   /** What a producer is told of a batch the append worker refused or could not write. */
-  private appendError(status: number): KafkaError {
+  private appendError(status: number, detail: number): KafkaError {
     switch (status) {
+      case STATUS_OUT_OF_ORDER_SEQUENCE:
+        return new KafkaError(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, detail < 0
+          ? `Out of order sequence number in ${this.key}: a new producer epoch must start at sequence 0`
+          : `Out of order sequence number in ${this.key}: the batch does not follow sequence ${detail}, the producer's last in this epoch`);
+      case STATUS_INVALID_PRODUCER_EPOCH:
+        return new KafkaError(ErrorCode.INVALID_PRODUCER_EPOCH, `Producer epoch is older than ${detail}, the producer's last on ${this.key}`);
+      case STATUS_INVALID_TXN_STATE:
+        return new KafkaError(ErrorCode.INVALID_TXN_STATE, `Expected a transactional batch: the producer has a transaction open on ${this.key} since offset ${detail}`);
+      case STATUS_COORDINATOR_FENCED:
+        return new KafkaError(ErrorCode.TRANSACTION_COORDINATOR_FENCED, `Coordinator epoch is older than ${detail}, the last marker's on ${this.key}`);
       case ABI.ERR_RECORD_COUNT: case ABI.ERR_RECORD_BOUNDS: case ABI.ERR_OFFSET_DELTA:
         return new KafkaError(ErrorCode.INVALID_RECORD, `invalid record batch: ${this.core.codeName(status)}`);
       case STATUS_NO_PARTITION: return new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key} is not open`);
@@ -271,6 +402,7 @@ export class PartitionLog {
   }
 
   /** The segment after `segment`, by base offset (it may have been replaced or removed meanwhile). */
+  // Used by abortedTransactions too: a slice's segment may be replaced (compacted) while it is read.
   private nextSegment(segment: Segment): Segment | undefined {
     return this.segments.find((s) => s.baseOffset > segment.baseOffset);
   }

@@ -24,13 +24,15 @@ export interface LoadOptions {
 interface LoadStats {
   recoveredSegments: number;
   truncatedBytes: number;
+  /** Base offset of the first segment recovered (its producer state and transaction index follow from it), Infinity if none. */
+  recoveredFrom: number;
 }
 
 /** Files a start removes from a partition's directory (see loadPartition). */
 const LEFTOVER_SUFFIXES = [DELETED_SUFFIX, TMP_SUFFIX, CLEANED_SUFFIX, SWAP_SUFFIX];
 
 export async function loadPartition(core: Core, regions: RegionPool, log: PartitionLog, options: LoadOptions): Promise<LoadStats> {
-  const stats: LoadStats = { recoveredSegments: 0, truncatedBytes: 0 };
+  const stats: LoadStats = { recoveredSegments: 0, truncatedBytes: 0, recoveredFrom: Infinity };
   const names = readdirSync(log.dir);
   for (const name of names) {
     // Leftovers: segments whose deletion a stop interrupted, half-written temp files, and
@@ -41,7 +43,7 @@ export async function loadPartition(core: Core, regions: RegionPool, log: Partit
   const bases = names.map(parseSegmentFileName).filter((b): b is number => b !== null).sort((a, b) => a - b);
   // Index files without their log are orphans.
   for (const name of names) {
-    const m = /^(\d{20})\.(index|timeindex)$/.exec(name);
+    const m = /^(\d{20})\.(index|timeindex|txnindex)$/.exec(name);
     if (m && !bases.includes(Number(m[1]))) unlinkSync(join(log.dir, name));
   }
   if (bases.length === 0) {
@@ -84,6 +86,7 @@ export async function loadPartition(core: Core, regions: RegionPool, log: Partit
     if (recover) {
       const result = recoverSegment(core, regions, segment, log.config.number('index.interval.bytes'));
       stats.recoveredSegments++;
+      stats.recoveredFrom = Math.min(stats.recoveredFrom, segment.baseOffset);
       if (result.lastOffset >= 0) logEndOffset = result.lastOffset + 1;
       else logEndOffset = Math.max(logEndOffset, segment.baseOffset);
       if (result.truncatedBytes > 0) {
@@ -91,7 +94,7 @@ export async function loadPartition(core: Core, regions: RegionPool, log: Partit
         // Nothing after a torn or corrupt batch can be trusted.
         for (const later of segments.splice(i + 1)) {
           stats.truncatedBytes += later.size;
-          for (const path of [later.paths.log, later.paths.index, later.paths.timeIndex]) {
+          for (const path of [later.paths.log, later.paths.index, later.paths.timeIndex, later.paths.txnIndex]) {
             try { unlinkSync(path); } catch { /* not there */ }
           }
           later.index.release();

@@ -3,7 +3,7 @@
 // Synchronous, as the broker's other reads of segment files: recovery runs before the
 // listeners open, and a rebuild happens only to a damaged index.
 import type { Core, Region, RegionPool, ScannedBatch } from '../core/index.js';
-import { ABI, at } from '../core/index.js';
+import { ABI, at, type Ptr } from '../core/index.js';
 
 /** A segment's log as the walk reads it. */
 export interface LogSource {
@@ -18,11 +18,11 @@ const CHUNK = 8 << 20;
 
 /**
  * Reads the log from `position` in chunks and hands each whole batch to `visit` (with its
- * position in the file). Stops at the first batch the scan rejects or that is cut off by
+ * position in the file, and where it lies in core memory until `visit` returns). Stops at the first batch the scan rejects or that is cut off by
  * the end of the file; returns the position where the whole batches end.
  */
 export function walkSegment(core: Core, regions: RegionPool, source: LogSource, position: number, flags: number,
-  visit: (batch: ScannedBatch, position: number) => void): number {
+  visit: (batch: ScannedBatch, position: number, ptr: Ptr) => void): number {
   let region: Region | null = null;
   let chunk = CHUNK;
   try {
@@ -34,7 +34,7 @@ export function walkSegment(core: Core, regions: RegionPool, source: LogSource, 
       }
       const got = source.readSync(position, core.mem.view(region.ptr, want));
       const scan = core.scanAt(region.ptr, got, flags, Math.ceil(got / ABI.BATCH_HEADER_SIZE) + 1);
-      for (const batch of scan.batches) visit(batch, position + batch.position);
+      for (const batch of scan.batches) visit(batch, position + batch.position, at(region.ptr, batch.position));
       position += scan.bytes;
       if (scan.status < 0) break; // a corrupt batch
       if (scan.status === 1) {

@@ -3,17 +3,20 @@
 import { openSync, read, readSync, close, rename, unlink } from 'node:fs';
 import type { Core } from '../core/index.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import { segmentPaths, DELETED_SUFFIX } from '../storage/layout.js';
+import { segmentPaths, snapshotPath, DELETED_SUFFIX, type SegmentPaths } from '../storage/layout.js';
 import { SegmentIndex, type IndexOptions } from './segment-index.js';
 import type { IndexCache } from './index-cache.js';
 import type { LogSource } from './segment-scan.js';
+import { AbortedTxnIndex } from './aborted-txns.js';
 
 /** Reads up to this size are synchronous (see read()). */
 const SYNC_READ_BYTES = 1 << 20;
 
 export class Segment implements LogSource {
   readonly index: SegmentIndex;
-  readonly paths: { log: string; index: string; timeIndex: string };
+  /** The aborted transactions whose ABORT markers lie in this segment (its .txnindex). */
+  readonly txnIndex: AbortedTxnIndex;
+  readonly paths: SegmentPaths;
   /** Bytes of whole, completed batches: reads never go past this. */
   size: number;
   /** When the segment was created (for segment.ms and, without timestamps, retention). */
@@ -34,9 +37,10 @@ export class Segment implements LogSource {
   private retired = false;
 
   /** The index starts unloaded: reset() it for a new segment, or load it (recovery.ts). */
-  constructor(core: Core, cache: IndexCache, dir: string, readonly baseOffset: number, size: number, indexOptions: IndexOptions, createdMs = Date.now()) {
+  constructor(core: Core, cache: IndexCache, private readonly dir: string, readonly baseOffset: number, size: number, indexOptions: IndexOptions, createdMs = Date.now()) {
     this.paths = segmentPaths(dir, baseOffset);
     this.index = new SegmentIndex(core, cache, baseOffset, this.paths, indexOptions, this);
+    this.txnIndex = new AbortedTxnIndex(this.paths.txnIndex);
     this.size = size;
     this.createdMs = createdMs;
     this.codecs = size === 0 ? 0 : null;
@@ -110,12 +114,14 @@ export class Segment implements LogSource {
 
   /**
    * Removes the segment as Kafka does: renames its files to *.deleted at once (so a restart
-   * ignores them) and unlinks them after delayMs, letting reads in progress finish.
+   * ignores them) and unlinks them after delayMs, letting reads in progress finish. The
+   * producer snapshot taken when it was rolled in goes too: the log it would be replayed
+   * from is gone (Kafka's deleteProducerSnapshots).
    */
   delete(delayMs: number): void {
     if (this.deleted) return;
     this.deleted = true;
-    const files = [this.paths.log, this.paths.index, this.paths.timeIndex];
+    const files = [this.paths.log, this.paths.index, this.paths.timeIndex, this.paths.txnIndex, snapshotPath(this.dir, this.baseOffset)];
     for (const file of files) rename(file, file + DELETED_SUFFIX, () => {});
     setTimeout(() => {
       this.closeWhenFree();

@@ -29,6 +29,8 @@ interface ConsumePerfOptions {
   quiet?: boolean;
   /** Fetch sessions (KIP-227). */
   sessions?: boolean;
+  /** 0 read_uncommitted, 1 read_committed (up to the last stable offset; the offsets to start from too). */
+  isolationLevel?: number;
 }
 
 export async function consumePerf(o: ConsumePerfOptions): Promise<PerfResult> {
@@ -37,7 +39,7 @@ export async function consumePerf(o: ConsumePerfOptions): Promise<PerfResult> {
     const leaders = await resolveTargets(cluster, o.topic, undefined);
     const partitions = leaders.flatMap((l) => l.partitions);
     const start = new Map<number, number>();
-    const reset = await listOffsets(cluster, o.topic, o.fromBeginning ? EARLIEST : LATEST, partitions);
+    const reset = await listOffsets(cluster, o.topic, o.fromBeginning ? EARLIEST : LATEST, partitions, o.isolationLevel ?? 0);
     for (const p of reset) start.set(p.partition, p.offset);
     if (o.group && !o.fromBeginning) {
       for (const c of await fetchOffsets(cluster, o.group, [{ topic: o.topic, partitions }])) if (c.offset >= 0) start.set(c.partition, c.offset);
@@ -48,7 +50,7 @@ export async function consumePerf(o: ConsumePerfOptions): Promise<PerfResult> {
     const { positions } = await runFetchLoop({
       topic: o.topic, leaders, start, maxRecords: o.messages, idleTimeoutMs: o.timeoutMs, maxDurationMs: o.maxDurationMs,
       maxWaitMs: o.maxWaitMs, minBytes: 1, fetchMaxBytes: o.fetchMaxBytes, partitionMaxBytes: o.partitionMaxBytes,
-      requestTimeoutMs: o.requestTimeoutMs, sessions: o.sessions, security: o.security,
+      requestTimeoutMs: o.requestTimeoutMs, sessions: o.sessions, security: o.security, isolationLevel: o.isolationLevel,
       onRequests: (_fetches, bytes) => { requestBytes += bytes; },
       onFetch: (records, bytes, latencyUs) => {
         fetches++;
@@ -60,7 +62,7 @@ export async function consumePerf(o: ConsumePerfOptions): Promise<PerfResult> {
     });
     if (o.group) await commitOffsets(cluster, o.group, [...positions].map(([partition, offset]) => ({ topic: o.topic, partition, offset })));
     return reporter.finish({
-      fetches, partitions: partitions.length, fetch_sessions: Boolean(o.sessions),
+      fetches, partitions: partitions.length, fetch_sessions: Boolean(o.sessions), isolation_level: o.isolationLevel === 1 ? 'read_committed' : 'read_uncommitted',
       request_bytes_per_fetch: fetches > 0 ? Math.round(requestBytes / fetches) : 0, latency_is: 'per fetch request',
     });
   } finally {

@@ -33,6 +33,8 @@ interface FetchLoopOptions {
    * partitions whose position moved (without, every fetch names them all).
    */
   sessions?: boolean;
+  /** 0 read_uncommitted (the default), 1 read_committed. */
+  isolationLevel?: number;
   /** Per fetch response: records counted, wire bytes, the fetch's latency (µs), the partitions' record sets. */
   onFetch(records: number, bytes: number, latencyUs: number, sets: { partition: number; records: Buffer; from: number }[]): void;
   onError(name: string): void;
@@ -96,7 +98,7 @@ export async function runFetchLoop(o: FetchLoopOptions): Promise<{ records: numb
           fetches++;
           res = await c.send(FetchApi, v, {
             clusterId: null, replicaId: -1, replicaState: { replicaId: -1, replicaEpoch: -1 },
-            maxWaitMs: o.maxWaitMs, minBytes: o.minBytes, maxBytes: o.fetchMaxBytes, isolationLevel: 0,
+            maxWaitMs: o.maxWaitMs, minBytes: o.minBytes, maxBytes: o.fetchMaxBytes, isolationLevel: o.isolationLevel ?? 0,
             sessionId, sessionEpoch,
             topics: partitions.length === 0 ? [] : [{
               topic: o.topic, topicId: ZERO_UUID,

@@ -9,6 +9,8 @@ import { randomFillSync } from 'node:crypto';
 import { ABI, Core, buildBatch, decodeBatchAt } from '../core/index.js';
 import { ZSTD, codecs, initCompression } from '../compression/codecs.js';
 import { ProduceApi, type ProduceResponse } from '../protocol/generated/produce.js';
+import { InitProducerIdApi } from '../protocol/generated/init-producer-id.js';
+import { BatchSequencer } from './sequencer.js';
 import { errorName } from '../protocol/errors.js';
 import { Connection } from '../client/connection.js';
 import { ThroughputLimiter } from './limiter.js';
@@ -45,6 +47,8 @@ export interface ProduceLoopConfig {
   clientId?: string;
   /** TLS and SASL of every connection (--command-config). */
   security?: ClientSecurity;
+  /** An idempotent producer (KIP-98): a producer id from InitProducerId, a sequence number per partition on every batch. */
+  idempotent?: boolean;
 }
 
 interface ProduceProgress {
@@ -139,7 +143,8 @@ export async function runProduceLoop(config: ProduceLoopConfig, report: (p: Prod
       }
       records[i] = { value };
     }
-    const batch = buildBatch(core, records, { compression: config.compression, codecs });
+    const producer = sequencer ? { producerId: sequencer.producerId, producerEpoch: sequencer.producerEpoch, baseSequence: 0 } : {};
+    const batch = buildBatch(core, records, { compression: config.compression, codecs, ...producer });
     return Buffer.from(batch.buffer, batch.byteOffset, batch.length);
   };
   const pools = new Map<number, Buffer[]>();
@@ -160,12 +165,26 @@ export async function runProduceLoop(config: ProduceLoopConfig, report: (p: Prod
     if (!template) stamped.set(count, (template = stampTemplate(core, pooled(count))));
     return stamp(core, template, performance.timeOrigin + now());
   };
-  for (let i = 0; i < poolSize && !config.stampValues; i++) batchOf(perBatch);
 
   const connections = await Promise.all(config.leaders.map(async (l) => {
     const c = await Connection.open(l.host, l.port, { clientId: config.clientId ?? 'strom-perf', requestTimeoutMs: config.requestTimeoutMs, security: config.security });
     return { leader: l, connection: c, version: c.version(ProduceApi, 3, 9), inFlight: 0 };
   }));
+  let sequencer: BatchSequencer | null = null;
+  if (config.idempotent) {
+    const c = connections[0].connection;
+    try {
+      const id = await c.send(InitProducerIdApi, c.version(InitProducerIdApi, 0, 4), {
+        transactionalId: null, transactionTimeoutMs: 2147483647, producerId: -1, producerEpoch: -1,
+      });
+      if (id.errorCode !== 0) throw new Error(`InitProducerId failed: ${errorName(id.errorCode)}`);
+      sequencer = new BatchSequencer(core, id.producerId, id.producerEpoch);
+    } catch (e) {
+      for (const t of connections) t.connection.close(); // or the thread would never end
+      throw e;
+    }
+  }
+  for (let i = 0; i < poolSize && !config.stampValues; i++) batchOf(perBatch);
 
   let progress: ProduceProgress = { records: 0, bytes: 0, errors: {}, histogram: newHistogram() };
   const countError = (name: string, records: number) => {
@@ -232,7 +251,8 @@ export async function runProduceLoop(config: ProduceLoopConfig, report: (p: Prod
       if (left <= 0) break;
       const count = Math.min(perBatch, left);
       left -= count;
-      partitionData.push({ index: p, records: batchOf(count) });
+      const batch = batchOf(count);
+      partitionData.push({ index: p, records: sequencer ? sequencer.stamp(batch, p, count) : batch });
     }
     const records = n;
     const bytes = n * config.recordSize;
@@ -243,7 +263,12 @@ export async function runProduceLoop(config: ProduceLoopConfig, report: (p: Prod
       transactionalId: null, acks: config.acks, timeoutMs: config.requestTimeoutMs,
       topicData: [{ name: config.topic, partitionData }],
     }, { noResponse: config.acks === 0 }).then(
-      (res) => onDone(target, records, bytes, sentAt, res),
+      (res) => {
+        // Answered (or, acks=0, written): the stamped copies serve again. Not after a failure:
+        // a timed-out request may still sit in the socket's queue.
+        if (sequencer) for (const d of partitionData) sequencer.release(d.records);
+        onDone(target, records, bytes, sentAt, res);
+      },
       (e: Error & { code?: string }) => {
         target.inFlight--;
         countError(e.name === 'RequestTimeoutError' ? 'REQUEST_TIMED_OUT' : 'NETWORK_EXCEPTION', records);

@@ -35,6 +35,8 @@ interface ProducePerfOptions {
   reportingIntervalMs: number;
   json: boolean;
   quiet?: boolean;
+  /** An idempotent producer per worker (InitProducerId, sequence numbers). */
+  idempotent?: boolean;
 }
 
 /** Lines of a payload file (kafka-producer-perf-test's --payload-file), as byte arrays. */
@@ -91,7 +93,7 @@ export async function producePerf(o: ProducePerfOptions): Promise<PerfResult> {
       throughput: o.throughput > 0 ? o.throughput / o.producers : -1,
       acks: o.acks, batchBytes: o.batchBytes, lingerMs: o.lingerMs, compression: o.compression,
       maxInFlight: o.maxInFlight, maxDurationMs: o.maxDurationMs, requestTimeoutMs: o.requestTimeoutMs, security: o.security,
-      clientId: `strom-perf-${i}`,
+      clientId: `strom-perf-${i}`, idempotent: o.idempotent,
     };
     resolve(runProduceWorker(config, {
       started: () => { if (++started === 1) reporter.restart(); },
@@ -99,7 +101,9 @@ export async function producePerf(o: ProducePerfOptions): Promise<PerfResult> {
       failed: (message) => failures.push(message),
     }));
   })));
-  const result = reporter.finish({ producers: o.producers, partitions: leaders.reduce((n, l) => n + l.partitions.length, 0), record_size: recordSize });
+  const result = reporter.finish({
+    producers: o.producers, partitions: leaders.reduce((n, l) => n + l.partitions.length, 0), record_size: recordSize, idempotent: Boolean(o.idempotent),
+  });
   if (failures.length) result.failures = failures;
   return result;
 }

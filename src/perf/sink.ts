@@ -1,5 +1,6 @@
 // The TCP sink: the ceiling any Node broker could reach on this machine. It answers
-// ApiVersions, Metadata, CreateTopics and ListOffsets so the harness (or any client) runs
+// ApiVersions, Metadata, CreateTopics, ListOffsets and InitProducerId (a fresh producer id,
+// for --idempotent; sequences are not checked) so the harness (or any client) runs
 // against it, acknowledges every Produce after decoding it (no validation, no disk), and
 // answers Fetch from memory: the last batch produced to a partition, copied with its base
 // offset patched, up to the fetch's limits (a copy, as a broker's read from the page cache
@@ -16,11 +17,12 @@ import { ProduceApi, defaultProduceResponse } from '../protocol/generated/produc
 import { FetchApi, defaultFetchResponse, defaultFetchResponsePartitionData } from '../protocol/generated/fetch.js';
 import { ListOffsetsApi, defaultListOffsetsResponse, defaultListOffsetsResponseListOffsetsPartitionResponse } from '../protocol/generated/list-offsets.js';
 import { CreateTopicsApi, defaultCreateTopicsResponse, defaultCreateTopicsResponseCreatableTopicResult } from '../protocol/generated/create-topics.js';
+import { InitProducerIdApi } from '../protocol/generated/init-producer-id.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { ABI } from '../core/index.js';
 
 /** What the sink speaks (the harness's ranges). */
-const SERVED: [key: number, min: number, max: number][] = [[0, 3, 9], [1, 4, 12], [2, 1, 7], [3, 1, 12], [18, 0, 3], [19, 2, 7]];
+const SERVED: [key: number, min: number, max: number][] = [[0, 3, 9], [1, 4, 12], [2, 1, 7], [3, 1, 12], [18, 0, 3], [19, 2, 7], [22, 0, 4]];
 const MAX_FRAME_BYTES = 128 * 1024 * 1024;
 
 interface SinkPartition {
@@ -43,6 +45,7 @@ export class TcpSink {
   port = 0;
   readonly host: string;
   requests = 0;
+  private nextProducerId = 0;
 
   constructor(private readonly options: SinkOptions = {}) {
     this.host = options.host ?? '127.0.0.1';
@@ -120,6 +123,10 @@ export class TcpSink {
         });
         break;
       }
+      case 22:
+        InitProducerIdApi.readRequest(r, version);
+        InitProducerIdApi.writeResponse(w, version, { throttleTimeMs: 0, errorCode: 0, producerId: this.nextProducerId++, producerEpoch: 0 });
+        break;
       case 19: {
         const req = CreateTopicsApi.readRequest(r, version);
         CreateTopicsApi.writeResponse(w, version, {

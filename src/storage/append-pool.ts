@@ -9,8 +9,9 @@ import { coreModule, type Core, type Ptr } from '../core/index.js';
 import type { WriterSpec, WriterConfig } from './partition-writer.js';
 import type { ControlMessage, WorkerReply } from './append-worker.js';
 import {
-  allocateChannel, controlView, jobSlot, doneSlot, writeJob, readDone, SLOTS, JOB_HEAD, DONE_HEAD, type ChannelLayout, type AppendDone,
+  allocateChannel, controlView, jobSlot, doneSlot, writeJob, readDone, SLOTS, JOB_HEAD, DONE_HEAD, FLAG_MARKER, FLAG_COMMIT, FLAG_ROLL, type ChannelLayout, type AppendDone,
 } from './channel.js';
+import type { ProducerSnapshotEntry } from './producer-state.js';
 import { workerUrl } from '../base/worker-url.js';
 
 export type AppendResult = AppendDone;
@@ -26,7 +27,19 @@ interface Job {
   length: number;
   flags: number;
   logAppendTime: number;
+  /** Markers (FLAG_MARKER): the producer and the coordinator epoch. */
+  producerId: number;
+  producerEpoch: number;
+  coordinatorEpoch: number;
   resolve: (result: AppendResult) => void;
+}
+
+/** A transaction marker to write (FLAG_MARKER). */
+interface MarkerJob {
+  producerId: number;
+  producerEpoch: number;
+  commit: boolean;
+  coordinatorEpoch: number;
 }
 
 const WORKER_URL = workerUrl(import.meta.url, 'storage/append-worker.js');
@@ -44,9 +57,10 @@ class WorkerChannel {
   private readonly inflight: (Job | undefined)[] = new Array(SLOTS);
   private readonly waiting: Job[] = [];
   private nextControlId = 1;
-  private readonly acks = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private readonly acks = new Map<number, { resolve: (result: unknown) => void; reject: (e: Error) => void }>();
   private stopped = false;
   onFlushed: (slot: number, offset: number) => void = () => {};
+  onWarning: (message: string) => void = () => {};
   /** Partitions this worker owns, for slots. */
   private nextSlot = 1;
 
@@ -59,8 +73,9 @@ class WorkerChannel {
         const ack = this.acks.get(reply.id);
         this.acks.delete(reply.id);
         if (reply.error) ack?.reject(new Error(reply.error));
-        else ack?.resolve();
-      } else this.onFlushed(reply.slot, reply.offset);
+        else ack?.resolve(reply.result);
+      } else if (reply.op === 'warn') this.onWarning(reply.message);
+      else this.onFlushed(reply.slot, reply.offset);
     });
     this.worker.on('error', (e) => {
       for (const ack of this.acks.values()) ack.reject(e);
@@ -69,8 +84,8 @@ class WorkerChannel {
     void this.collect();
   }
 
-  /** Sends a control message and waits for the worker's acknowledgement. */
-  control(message: WithoutId<ControlMessage>): Promise<void> {
+  /** Sends a control message and waits for the worker's acknowledgement (and what it answered). */
+  control(message: WithoutId<ControlMessage>): Promise<unknown> {
     const id = this.nextControlId++;
     return new Promise((resolve, reject) => {
       this.acks.set(id, { resolve, reject });
@@ -86,9 +101,12 @@ class WorkerChannel {
    * Queues the batch at [ptr, ptr + length) of core memory for the partition in `slot`;
    * resolves when it is on disk (or rejected). The bytes must stay put until then.
    */
-  append(slot: number, ptr: Ptr, length: number, flags: number, logAppendTime: number): Promise<AppendResult> {
+  append(slot: number, ptr: Ptr, length: number, flags: number, logAppendTime: number, marker?: MarkerJob): Promise<AppendResult> {
     return new Promise((resolve) => {
-      const job: Job = { slot, ptr, length, flags, logAppendTime, resolve };
+      const job: Job = {
+        slot, ptr, length, flags, logAppendTime, resolve,
+        producerId: marker?.producerId ?? -1, producerEpoch: marker?.producerEpoch ?? -1, coordinatorEpoch: marker?.coordinatorEpoch ?? -1,
+      };
       if (this.waiting.length > 0 || !this.place(job)) this.waiting.push(job);
     });
   }
@@ -102,7 +120,10 @@ class WorkerChannel {
   private place(job: Job): boolean {
     if (((this.issued - this.consumed) | 0) >= SLOTS) return false;
     const n = this.issued;
-    writeJob(this.core.mem, jobSlot(this.layout, n), { partition: job.slot, ptr: job.ptr, length: job.length, flags: job.flags, logAppendTime: job.logAppendTime, id: n });
+    writeJob(this.core.mem, jobSlot(this.layout, n), {
+      partition: job.slot, ptr: job.ptr, length: job.length, flags: job.flags, logAppendTime: job.logAppendTime, id: n,
+      producerId: job.producerId, producerEpoch: job.producerEpoch, coordinatorEpoch: job.coordinatorEpoch,
+    });
     this.inflight[n & (SLOTS - 1)] = job;
     this.issued = (n + 1) | 0;
     Atomics.store(this.controlBlock, JOB_HEAD, this.issued);
@@ -154,6 +175,8 @@ export class AppendPool {
   private started: WorkerChannel[] | null = null;
   private readonly keys = new Map<string, PartitionHandle>();
   private flushedListener: (key: string, offset: number) => void = () => {};
+  /** Called with what a worker could not do in the background (e.g. write a producer snapshot). */
+  onWarning: (message: string) => void = () => {};
 
   /** Workers over `core`'s (shared) memory, which holds every batch they are given. */
   constructor(private readonly core: Core, readonly workers = availableParallelism()) {}
@@ -165,6 +188,7 @@ export class AppendPool {
         channel.onFlushed = (slot, offset) => {
           for (const [key, handle] of this.keys) if (handle.channel === channel && handle.slot === slot) this.flushedListener(key, offset);
         };
+        channel.onWarning = (message) => this.onWarning(message);
       }
     }
     return this.started;
@@ -190,8 +214,22 @@ export class AppendPool {
     return handle.channel.append(handle.slot, ptr, length, flags, logAppendTime);
   }
 
-  configure(handle: PartitionHandle, config: WriterConfig): Promise<void> {
-    return handle.channel.control({ op: 'config', slot: handle.slot, config });
+  /**
+   * Writes a transaction marker (COMMIT or ABORT) for `marker.producerId` to the partition;
+   * the worker builds the control batch in its own thread. Resolves as append() does.
+   */
+  appendMarker(handle: PartitionHandle, marker: MarkerJob, logAppendTime: number, roll: boolean): Promise<AppendResult> {
+    const flags = FLAG_MARKER | (marker.commit ? FLAG_COMMIT : 0) | (roll ? FLAG_ROLL : 0);
+    return handle.channel.append(handle.slot, 0 as Ptr, 0, flags, logAppendTime, marker);
+  }
+
+  /** The partition's producers as its worker knows them (DescribeProducers). */
+  async producers(handle: PartitionHandle): Promise<ProducerSnapshotEntry[]> {
+    return (await handle.channel.control({ op: 'producers', slot: handle.slot })) as ProducerSnapshotEntry[];
+  }
+
+  async configure(handle: PartitionHandle, config: WriterConfig): Promise<void> {
+    await handle.channel.control({ op: 'config', slot: handle.slot, config });
   }
 
   async close(key: string): Promise<void> {
@@ -201,9 +239,9 @@ export class AppendPool {
     await handle.channel.control({ op: 'close', slot: handle.slot });
   }
 
-  /** fsyncs every partition's active segment. */
-  async flush(): Promise<void> {
-    await Promise.all((this.started ?? []).map((c) => c.control({ op: 'flush' })));
+  /** fsyncs every partition's active segment; `snapshot`: and writes its producer snapshot at its log end (clean shutdown). */
+  async flush(snapshot = false): Promise<void> {
+    await Promise.all((this.started ?? []).map((c) => c.control({ op: 'flush', snapshot })));
   }
 
   /** Jobs waiting or in flight, over all workers (append-worker queue depth). */

@@ -1,23 +1,28 @@
 // Entry of an append worker thread: runs its own core over the broker's shared memory, takes
 // jobs from its channel and appends them for the partitions it owns.
-// Rare control messages (open, close, config, flush, stop) come by postMessage.
+// Rare control messages (open, close, config, flush, producers, stop) come by postMessage.
 import { parentPort, workerData } from 'node:worker_threads';
 import { Core, type Ptr } from '../core/index.js';
 import { PartitionWriter, type WriterSpec, type WriterConfig } from './partition-writer.js';
 import {
-  type ChannelLayout, type AppendJob, controlView, jobSlot, doneSlot, readJob, writeDone, JOB_HEAD, DONE_HEAD, STOP, STATUS_NO_PARTITION,
+  type ChannelLayout, type AppendJob, controlView, jobSlot, doneSlot, readJob, writeDone, failedDone, JOB_HEAD, DONE_HEAD, STOP, STATUS_NO_PARTITION, FLAG_MARKER,
 } from './channel.js';
+import type { ProducerSnapshotEntry } from './producer-state.js';
 
 export type ControlMessage =
   | { op: 'open'; id: number; slot: number; spec: WriterSpec }
   | { op: 'close'; id: number; slot: number }
   | { op: 'config'; id: number; slot: number; config: WriterConfig }
-  | { op: 'flush'; id: number }
+  /** snapshot: also write each partition's producer snapshot at its log end, synced (clean shutdown). */
+  | { op: 'flush'; id: number; snapshot?: boolean }
+  /** The partition's producers (DescribeProducers): the ack's result is ProducerSnapshotEntry[]. */
+  | { op: 'producers'; id: number; slot: number }
   | { op: 'stop'; id: number };
 
 export type WorkerReply =
-  | { op: 'ack'; id: number; error?: string }
-  | { op: 'flushed'; slot: number; offset: number };
+  | { op: 'ack'; id: number; error?: string; result?: ProducerSnapshotEntry[] }
+  | { op: 'flushed'; slot: number; offset: number }
+  | { op: 'warn'; message: string };
 
 interface Init {
   memory: WebAssembly.Memory;
@@ -40,9 +45,13 @@ port.on('message', (message: ControlMessage) => {
       case 'open': {
         const writer = new PartitionWriter(core, message.spec.dir, message.spec);
         writer.onFlushed = (offset) => reply({ op: 'flushed', slot: message.slot, offset });
+        writer.onWarning = (text) => reply({ op: 'warn', message: text });
         writers.set(message.slot, writer);
         break;
       }
+      case 'producers':
+        reply({ op: 'ack', id: message.id, result: writers.get(message.slot)?.producers.snapshotEntries() ?? [] });
+        return;
       case 'close':
         writers.get(message.slot)?.close();
         writers.delete(message.slot);
@@ -53,7 +62,10 @@ port.on('message', (message: ControlMessage) => {
         break;
       }
       case 'flush':
-        for (const writer of writers.values()) writer.flushSync();
+        for (const writer of writers.values()) {
+          writer.flushSync();
+          if (message.snapshot) writer.snapshotSync();
+        }
         break;
       case 'stop':
         for (const writer of writers.values()) {
@@ -84,8 +96,8 @@ const flushTimer = setInterval(() => {
 // Shared memory only grows, in place: this view stays valid however the memory grows.
 const control = controlView(core.mem, layout);
 /** The job being read: one object for every job, nothing allocated per append. */
-const job: AppendJob = { partition: 0, ptr: 0 as Ptr, length: 0, flags: 0, logAppendTime: -1, id: 0 };
-const NO_PARTITION = { status: STATUS_NO_PARTITION, baseOffset: -1, lastOffset: -1, maxTimestamp: -1, offsetOfMaxTimestamp: -1, position: -1, size: 0, rolled: false, records: 0, logAppendTime: -1 };
+const job: AppendJob = { partition: 0, ptr: 0 as Ptr, length: 0, flags: 0, logAppendTime: -1, id: 0, producerId: -1, producerEpoch: -1, coordinatorEpoch: -1 };
+const NO_PARTITION = failedDone(STATUS_NO_PARTITION);
 
 async function run(): Promise<void> {
   let next = 0;
@@ -100,7 +112,9 @@ async function run(): Promise<void> {
     while (next !== head) {
       readJob(core.mem, jobSlot(layout, next), job);
       const writer = writers.get(job.partition);
-      writeDone(core.mem, doneSlot(layout, next), job.id, writer ? writer.append(job.ptr, job.length, job.flags, job.logAppendTime) : NO_PARTITION);
+      const done = !writer ? NO_PARTITION
+        : (job.flags & FLAG_MARKER) !== 0 ? writer.appendMarker(job) : writer.append(job.ptr, job.length, job.flags, job.logAppendTime);
+      writeDone(core.mem, doneSlot(layout, next), job.id, done);
       next = (next + 1) | 0;
       // Publish as we go: the main thread can answer early batches while later ones append.
       Atomics.store(control, DONE_HEAD, next);

@@ -9,8 +9,8 @@ import type { CoreMemory, Ptr } from '../core/index.js';
 
 export const SLOTS = 1024; // jobs in flight per worker (power of two)
 const CONTROL_BYTES = 64;
-export const JOB_BYTES = 32;
-export const DONE_BYTES = 64;
+export const JOB_BYTES = 48;
+export const DONE_BYTES = 128;
 
 /** Int32 indexes in the control block. */
 export const JOB_HEAD = 0; // jobs published by the main thread
@@ -20,12 +20,19 @@ export const STOP = 2; // set to 1 to stop the worker's loop
 /** Job flags. */
 export const FLAG_STRICT = 1; // a producer's batch (core F_STRICT rules)
 export const FLAG_ROLL = 2; // roll the segment before this batch (the main thread's index is full)
+export const FLAG_MARKER = 4; // no batch: write a transaction marker for the job's producer
+export const FLAG_COMMIT = 8; // with FLAG_MARKER: COMMIT (else ABORT)
 
 /** Completion statuses besides 0 (ok) and the core's negative ERR_* codes. */
 export const STATUS_NO_PARTITION = -100;
 export const STATUS_IO_ERROR = -101;
 export const STATUS_DISK_FULL = -102;
 export const STATUS_OFFSET_OVERFLOW = -103;
+/** Producer state refusals (detail: the current last sequence, epoch or coordinator epoch). */
+export const STATUS_OUT_OF_ORDER_SEQUENCE = -110;
+export const STATUS_INVALID_PRODUCER_EPOCH = -111;
+export const STATUS_INVALID_TXN_STATE = -112;
+export const STATUS_COORDINATOR_FENCED = -113;
 
 /** An append asked of the worker: the batch at [ptr, ptr + length) of core memory, for a partition slot. */
 export interface AppendJob {
@@ -37,6 +44,10 @@ export interface AppendJob {
   logAppendTime: number;
   /** The job's number (its completion carries it back). */
   id: number;
+  /** FLAG_MARKER: whose transaction the marker ends, and the coordinator's epoch. */
+  producerId: number;
+  producerEpoch: number;
+  coordinatorEpoch: number;
 }
 
 /** What the worker did with a job: status 0 and where the batch went, or a failure status. */
@@ -53,6 +64,20 @@ export interface AppendDone {
   rolled: boolean;
   records: number;
   logAppendTime: number;
+  /**
+   * A retried batch of an idempotent producer (its sequence range matches one of the last 5):
+   * not written again; baseOffset, lastOffset and maxTimestamp are the original append's.
+   */
+  duplicate: boolean;
+  /** The batch opened its producer's transaction on the partition (at baseOffset). */
+  txnStarted: boolean;
+  /** A marker that ended an aborted transaction: its first offset and the LSO in its index entry; else -1. */
+  abortedFirstOffset: number;
+  abortedLastStableOffset: number;
+  /** A producer state refusal's detail (see the STATUS_* codes), else -1. */
+  detail: number;
+  /** The batch's producer id (-1: none). */
+  producerId: number;
 }
 
 // Slot layouts (byte offsets, little-endian): read and written only by the functions below.
@@ -62,6 +87,9 @@ const J_LENGTH = 8;
 const J_FLAGS = 12;
 const J_LOG_APPEND_TIME = 16; // f64
 const J_ID = 24;
+const J_PRODUCER_EPOCH = 28;
+const J_PRODUCER_ID = 32; // f64
+const J_COORDINATOR_EPOCH = 40;
 
 const D_ID = 0;
 const D_STATUS = 4;
@@ -74,6 +102,13 @@ const D_SIZE = 44;
 const D_ROLLED = 48;
 const D_RECORDS = 52;
 const D_LOG_APPEND_TIME = 56;
+const D_FLAGS = 64; // bit 0 duplicate, bit 1 txnStarted
+const D_DETAIL = 68;
+const D_ABORTED_FIRST_OFFSET = 72;
+const D_ABORTED_LAST_STABLE_OFFSET = 80;
+const D_PRODUCER_ID = 88;
+const DUPLICATE_BIT = 1;
+const TXN_STARTED_BIT = 2;
 
 export function writeJob(mem: CoreMemory, slot: number, job: AppendJob): void {
   const dv = mem.dv();
@@ -83,6 +118,9 @@ export function writeJob(mem: CoreMemory, slot: number, job: AppendJob): void {
   dv.setInt32(slot + J_FLAGS, job.flags, true);
   dv.setFloat64(slot + J_LOG_APPEND_TIME, job.logAppendTime, true);
   dv.setInt32(slot + J_ID, job.id, true);
+  dv.setInt32(slot + J_PRODUCER_EPOCH, job.producerEpoch, true);
+  dv.setFloat64(slot + J_PRODUCER_ID, job.producerId, true);
+  dv.setInt32(slot + J_COORDINATOR_EPOCH, job.coordinatorEpoch, true);
 }
 
 /** Reads the job in `slot` into `into` (one object reused by the worker: nothing allocated per job). */
@@ -94,14 +132,18 @@ export function readJob(mem: CoreMemory, slot: number, into: AppendJob): AppendJ
   into.flags = dv.getInt32(slot + J_FLAGS, true);
   into.logAppendTime = dv.getFloat64(slot + J_LOG_APPEND_TIME, true);
   into.id = dv.getInt32(slot + J_ID, true);
+  into.producerEpoch = dv.getInt32(slot + J_PRODUCER_EPOCH, true);
+  into.producerId = dv.getFloat64(slot + J_PRODUCER_ID, true);
+  into.coordinatorEpoch = dv.getInt32(slot + J_COORDINATOR_EPOCH, true);
   return into;
 }
 
-/** Writes a completion: `done` in full for status 0, only the status (and id) otherwise. */
+/** Writes a completion: `done` in full for status 0, only the status, id and detail otherwise. */
 export function writeDone(mem: CoreMemory, slot: number, id: number, done: AppendDone): void {
   const dv = mem.dv();
   dv.setInt32(slot + D_ID, id, true);
   dv.setInt32(slot + D_STATUS, done.status, true);
+  dv.setInt32(slot + D_DETAIL, done.detail, true);
   if (done.status !== 0) return;
   dv.setFloat64(slot + D_BASE_OFFSET, done.baseOffset, true);
   dv.setFloat64(slot + D_LAST_OFFSET, done.lastOffset, true);
@@ -112,12 +154,25 @@ export function writeDone(mem: CoreMemory, slot: number, id: number, done: Appen
   dv.setInt32(slot + D_ROLLED, done.rolled ? 1 : 0, true);
   dv.setInt32(slot + D_RECORDS, done.records, true);
   dv.setFloat64(slot + D_LOG_APPEND_TIME, done.logAppendTime, true);
+  dv.setInt32(slot + D_FLAGS, (done.duplicate ? DUPLICATE_BIT : 0) | (done.txnStarted ? TXN_STARTED_BIT : 0), true);
+  dv.setFloat64(slot + D_ABORTED_FIRST_OFFSET, done.abortedFirstOffset, true);
+  dv.setFloat64(slot + D_ABORTED_LAST_STABLE_OFFSET, done.abortedLastStableOffset, true);
+  dv.setFloat64(slot + D_PRODUCER_ID, done.producerId, true);
+}
+
+/** A completion for a failure `status` (detail -1 unless given). */
+export function failedDone(status: number, detail = -1): AppendDone {
+  return {
+    status, baseOffset: -1, lastOffset: -1, maxTimestamp: -1, offsetOfMaxTimestamp: -1, position: -1, size: 0, rolled: false, records: 0,
+    logAppendTime: -1, duplicate: false, txnStarted: false, abortedFirstOffset: -1, abortedLastStableOffset: -1, detail, producerId: -1,
+  };
 }
 
 export function readDone(mem: CoreMemory, slot: number): AppendDone {
   const dv = mem.dv();
   const status = dv.getInt32(slot + D_STATUS, true);
-  if (status !== 0) return { status, baseOffset: -1, lastOffset: -1, maxTimestamp: -1, offsetOfMaxTimestamp: -1, position: -1, size: 0, rolled: false, records: 0, logAppendTime: -1 };
+  if (status !== 0) return failedDone(status, dv.getInt32(slot + D_DETAIL, true));
+  const flags = dv.getInt32(slot + D_FLAGS, true);
   return {
     status,
     baseOffset: dv.getFloat64(slot + D_BASE_OFFSET, true),
@@ -129,6 +184,12 @@ export function readDone(mem: CoreMemory, slot: number): AppendDone {
     rolled: dv.getInt32(slot + D_ROLLED, true) === 1,
     records: dv.getInt32(slot + D_RECORDS, true),
     logAppendTime: dv.getFloat64(slot + D_LOG_APPEND_TIME, true),
+    duplicate: (flags & DUPLICATE_BIT) !== 0,
+    txnStarted: (flags & TXN_STARTED_BIT) !== 0,
+    abortedFirstOffset: dv.getFloat64(slot + D_ABORTED_FIRST_OFFSET, true),
+    abortedLastStableOffset: dv.getFloat64(slot + D_ABORTED_LAST_STABLE_OFFSET, true),
+    detail: -1,
+    producerId: dv.getFloat64(slot + D_PRODUCER_ID, true),
   };
 }
 

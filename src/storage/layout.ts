@@ -5,6 +5,10 @@ import { join } from 'node:path';
 export const LOG_SUFFIX = '.log';
 const INDEX_SUFFIX = '.index';
 const TIME_INDEX_SUFFIX = '.timeindex';
+/** A segment's aborted transactions (Kafka's TransactionIndex: the ABORT markers in the segment). */
+const TXN_INDEX_SUFFIX = '.txnindex';
+/** A producer state snapshot (Kafka's ProducerStateManager), named by the offset it holds the state at. */
+const SNAPSHOT_SUFFIX = '.snapshot';
 /** Suffix of segment files scheduled for deletion (Kafka renames before it deletes). */
 export const DELETED_SUFFIX = '.deleted';
 /** Suffix of a topic-partition directory scheduled for deletion. */
@@ -37,12 +41,31 @@ export function offsetFileName(baseOffset: number, suffix: string): string {
   return String(baseOffset).padStart(20, '0') + suffix;
 }
 
-export function segmentPaths(dir: string, baseOffset: number): { log: string; index: string; timeIndex: string } {
+export interface SegmentPaths {
+  log: string;
+  index: string;
+  timeIndex: string;
+  txnIndex: string;
+}
+
+export function segmentPaths(dir: string, baseOffset: number): SegmentPaths {
   return {
     log: join(dir, offsetFileName(baseOffset, LOG_SUFFIX)),
     index: join(dir, offsetFileName(baseOffset, INDEX_SUFFIX)),
     timeIndex: join(dir, offsetFileName(baseOffset, TIME_INDEX_SUFFIX)),
+    txnIndex: join(dir, offsetFileName(baseOffset, TXN_INDEX_SUFFIX)),
   };
+}
+
+/** The producer state snapshot at `offset` (taken when a segment based there rolled in, or at shutdown). */
+export function snapshotPath(dir: string, offset: number): string {
+  return join(dir, offsetFileName(offset, SNAPSHOT_SUFFIX));
+}
+
+/** Offset of a producer state snapshot from its file name, or null if it is not one. */
+export function parseSnapshotFileName(name: string): number | null {
+  const m = /^(\d{20})\.snapshot$/.exec(name);
+  return m ? Number(m[1]) : null;
 }
 
 export function partitionDirName(topic: string, partition: number): string {

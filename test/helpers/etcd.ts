@@ -20,7 +20,7 @@ export interface RunningEtcd {
 
 const running = new Set<RunningEtcd>();
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);

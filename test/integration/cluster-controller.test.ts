@@ -1,4 +1,4 @@
-// The controller against a real etcd: topics placed and written in one fenced transaction,
+// The controller against a real etcd (topics written by ClusterTopics in one guarded transaction):
 // leaders elected from the ISR when a broker's lease ends, dead followers out of ISRs, a
 // leaderless partition led again when an ISR member returns, ISR changes only from the
 // current leader at the current epochs, preferred leaders on request.
@@ -8,6 +8,7 @@ import { MetadataImage } from '../../src/cluster/image.js';
 import { BrokerRegistry } from '../../src/cluster/registry.js';
 import { ControllerElection } from '../../src/cluster/election.js';
 import { Controller } from '../../src/cluster/controller.js';
+import { ClusterTopics } from '../../src/cluster/topics.js';
 import type { BrokerRegistration } from '../../src/cluster/model.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { startEtcd, stopEtcds } from '../helpers/etcd.js';
@@ -38,10 +39,11 @@ describe('controller', () => {
     await waitFor('broker 1 controls', () => election.record !== null);
     const controller = new Controller(ns, image, election, { uncleanLeaderElection: () => false }, quiet);
     controller.start();
+    const topics = new ClusterTopics(ns, image);
 
-    const topic = await controller.createTopic('t', 6, 3, { 'min.insync.replicas': '2' });
-    await expect(controller.createTopic('t', 1, 1, {})).rejects.toMatchObject({ code: ErrorCode.TOPIC_ALREADY_EXISTS });
-    await expect(controller.createTopic('big', 1, 4, {})).rejects.toMatchObject({ code: ErrorCode.INVALID_REPLICATION_FACTOR });
+    const { record: topic } = await topics.create('t', 6, 3, { 'min.insync.replicas': '2' });
+    await expect(topics.create('t', 1, 1, {})).rejects.toMatchObject({ code: ErrorCode.TOPIC_ALREADY_EXISTS });
+    await expect(topics.create('big', 1, 4, {})).rejects.toMatchObject({ code: ErrorCode.INVALID_REPLICATION_FACTOR });
     await waitFor('six partition states', () => [0, 1, 2, 3, 4, 5].every((p) => image.partition(topic.id, p)));
     const leaders = [0, 1, 2, 3, 4, 5].map((p) => image.partition(topic.id, p)!.leader);
     expect(new Set(leaders).size).toBe(3); // spread
@@ -88,7 +90,7 @@ describe('controller', () => {
     expect([...results.values()].every((e) => e === ErrorCode.NONE || e === ErrorCode.ELECTION_NOT_NEEDED)).toBe(true);
 
     // Deletion removes the topic and its states.
-    await controller.deleteTopic('t');
+    await topics.delete('t');
     await waitFor('topic gone', () => !image.topics.has('t') && image.partitions.size === 0);
     controller.stop();
     await election.stop();

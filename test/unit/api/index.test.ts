@@ -17,12 +17,12 @@ describe('handler table', () => {
     }
   });
 
-  it('serves the APIs of a single broker with classic and KIP-848 consumer groups, and client telemetry', () => {
+  it('serves the APIs of a single broker with classic and KIP-848 consumer groups, and client telemetry, and idempotent producers', () => {
     expect(HANDLERS.map((h) => h.api.name)).toEqual([
       'Produce', 'Fetch', 'ListOffsets', 'Metadata', 'OffsetCommit', 'OffsetFetch', 'FindCoordinator', 'JoinGroup', 'Heartbeat',
       'LeaveGroup', 'SyncGroup', 'DescribeGroups', 'ListGroups', 'ApiVersions', 'CreateTopics', 'DeleteTopics', 'DeleteRecords',
       'InitProducerId', 'OffsetForLeaderEpoch', 'DescribeConfigs', 'AlterConfigs', 'CreatePartitions', 'DeleteGroups', 'IncrementalAlterConfigs', 'OffsetDelete',
-      'DescribeCluster', 'ConsumerGroupHeartbeat', 'ConsumerGroupDescribe', 'GetTelemetrySubscriptions', 'PushTelemetry', 'DescribeTopicPartitions',
+      'DescribeCluster', 'DescribeProducers', 'ConsumerGroupHeartbeat', 'ConsumerGroupDescribe', 'GetTelemetrySubscriptions', 'PushTelemetry', 'DescribeTopicPartitions',
     ]);
   });
 

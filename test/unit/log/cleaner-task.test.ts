@@ -53,6 +53,7 @@ function taskFor(partitionDir: string, nowMs = Date.now()): CleanTask {
     nowMs,
     deleteRetentionMs: 86_400_000,
     maxMapBytes: 1 << 20,
+    abortedTxns: [],
   };
 }
 

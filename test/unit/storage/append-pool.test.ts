@@ -16,12 +16,13 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const config = { segmentBytes: 1 << 30, segmentMs: 7 * 86_400_000, segmentJitterMs: 0, flushMessages: Number.MAX_SAFE_INTEGER, flushMs: Number.MAX_SAFE_INTEGER };
+const config = { segmentBytes: 1 << 30, segmentMs: 7 * 86_400_000, segmentJitterMs: 0, flushMessages: Number.MAX_SAFE_INTEGER, flushMs: Number.MAX_SAFE_INTEGER,
+  producerIdExpirationMs: 86_400_000, producerIdExpirationCheckIntervalMs: 600_000 };
 
 async function openPartition(name: string, overrides = {}) {
   const dir = join(root, name);
   mkdirSync(dir);
-  const handle = await pool.open(name, { dir, activeBaseOffset: 0, position: 0, createdMs: Date.now(), nextOffset: 0, config: { ...config, ...overrides } });
+  const handle = await pool.open(name, { dir, activeBaseOffset: 0, position: 0, createdMs: Date.now(), nextOffset: 0, config: { ...config, ...overrides }, producers: [], snapshotOffset: -1 });
   return { dir, handle };
 }
 

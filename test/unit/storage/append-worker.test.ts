@@ -18,7 +18,7 @@ const root = mkdtempSync(join(tmpdir(), 'strom-worker-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const NEVER = Number.MAX_SAFE_INTEGER;
-const CONFIG: WriterConfig = { segmentBytes: 1 << 30, segmentMs: NEVER, segmentJitterMs: 0, flushMessages: NEVER, flushMs: NEVER };
+const CONFIG: WriterConfig = { segmentBytes: 1 << 30, segmentMs: NEVER, segmentJitterMs: 0, flushMessages: NEVER, flushMs: NEVER, producerIdExpirationMs: NEVER, producerIdExpirationCheckIntervalMs: NEVER };
 
 type Without<T> = T extends unknown ? Omit<T, 'id'> : never;
 
@@ -46,7 +46,7 @@ class Harness {
   open(slot: number, name: string, config: Partial<WriterConfig> = {}) {
     const dir = join(root, name);
     mkdirSync(dir, { recursive: true });
-    return this.send({ op: 'open', slot, spec: { dir, activeBaseOffset: 0, position: 0, createdMs: Date.now(), nextOffset: 0, config: { ...CONFIG, ...config } } }).then((ack) => ({ ...ack, dir }));
+    return this.send({ op: 'open', slot, spec: { dir, activeBaseOffset: 0, position: 0, createdMs: Date.now(), nextOffset: 0, config: { ...CONFIG, ...config }, producers: [], snapshotOffset: -1 } }).then((ack) => ({ ...ack, dir }));
   }
 
   /** Publishes jobs (the batches put in core memory) and waits for their completions. */
@@ -97,7 +97,7 @@ describe('append worker', () => {
 
   it('a control message that fails is acknowledged with the error, and the worker goes on', async () => {
     h = new Harness();
-    const ack = await h.send({ op: 'open', slot: 1, spec: { dir: join(root, 'no-such-dir', 'x-0'), activeBaseOffset: 0, position: 0, createdMs: Date.now(), nextOffset: 0, config: CONFIG } });
+    const ack = await h.send({ op: 'open', slot: 1, spec: { dir: join(root, 'no-such-dir', 'x-0'), activeBaseOffset: 0, position: 0, createdMs: Date.now(), nextOffset: 0, config: CONFIG, producers: [], snapshotOffset: -1 } });
     expect(ack.error).toMatch(/ENOENT/);
     await h.open(2, 'after-0');
     expect((await h.append([{ slot: 2, bytes: batch(1) }]))[0].status).toBe(0);

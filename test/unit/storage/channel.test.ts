@@ -4,10 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { Core, ABI } from '../../../src/core/index.js';
 import * as ch from '../../../src/storage/channel.js';
 
-const JOB = { partition: 7, ptr: 0x9abcdef0, length: 123456, flags: ch.FLAG_STRICT | ch.FLAG_ROLL, logAppendTime: 1_700_000_000_123, id: -5 };
+const JOB = {
+  partition: 7, ptr: 0x9abcdef0, length: 123456, flags: ch.FLAG_STRICT | ch.FLAG_ROLL, logAppendTime: 1_700_000_000_123, id: -5,
+  producerId: 2 ** 45 + 7, producerEpoch: 32766, coordinatorEpoch: 0x7fffff01,
+};
 const DONE = {
   status: 0, baseOffset: 2 ** 40 + 3, lastOffset: 2 ** 40 + 99, maxTimestamp: 1_700_000_000_999, offsetOfMaxTimestamp: 2 ** 40 + 50,
   position: 0x7ffffff0, size: 1 << 20, rolled: true, records: 97, logAppendTime: -1,
+  duplicate: true, txnStarted: true, abortedFirstOffset: 2 ** 40 + 1, abortedLastStableOffset: 2 ** 40 + 100, detail: -1, producerId: 2 ** 45 + 7,
 };
 
 describe('append channel layout', () => {
@@ -19,7 +23,7 @@ describe('append channel layout', () => {
     u8().fill(0x5a, layout.done, layout.done + ch.SLOTS * ch.DONE_BYTES);
     ch.writeJob(core.mem, ch.jobSlot(layout, 1), JOB);
     ch.writeDone(core.mem, ch.doneSlot(layout, 1), 42, DONE);
-    const into = { partition: 0, ptr: 0, length: 0, flags: 0, logAppendTime: 0, id: 0 };
+    const into = { partition: 0, ptr: 0, length: 0, flags: 0, logAppendTime: 0, id: 0, producerId: 0, producerEpoch: 0, coordinatorEpoch: 0 };
     expect(ch.readJob(core.mem, ch.jobSlot(layout, 1), into)).toEqual(JOB);
     expect(ch.readDone(core.mem, ch.doneSlot(layout, 1))).toEqual(DONE);
     for (const [start, fill, bytes] of [[ch.jobSlot(layout, 0), 0xa5, ch.JOB_BYTES], [ch.jobSlot(layout, 2), 0xa5, ch.JOB_BYTES],
@@ -28,12 +32,14 @@ describe('append channel layout', () => {
     }
   });
 
-  it('a failed completion carries only its status: the rest reads as nothing appended', () => {
+  it('a failed completion carries only its status and detail: the rest reads as nothing appended', () => {
     const core = Core.create();
     const layout = ch.allocateChannel(core.mem);
     ch.writeDone(core.mem, ch.doneSlot(layout, 3), 9, DONE);
-    ch.writeDone(core.mem, ch.doneSlot(layout, 3), 9, { ...DONE, status: ch.STATUS_DISK_FULL });
-    expect(ch.readDone(core.mem, ch.doneSlot(layout, 3))).toMatchObject({ status: ch.STATUS_DISK_FULL, baseOffset: -1, size: 0, rolled: false, records: 0 });
+    ch.writeDone(core.mem, ch.doneSlot(layout, 3), 9, { ...DONE, status: ch.STATUS_OUT_OF_ORDER_SEQUENCE, detail: 41 });
+    expect(ch.readDone(core.mem, ch.doneSlot(layout, 3))).toMatchObject({
+      status: ch.STATUS_OUT_OF_ORDER_SEQUENCE, detail: 41, baseOffset: -1, size: 0, rolled: false, records: 0, duplicate: false, txnStarted: false,
+    });
   });
 
   it('SLOTS is a power of two, and counters map to slots across the int32 wrap', () => {
@@ -79,7 +85,10 @@ describe('append channel layout', () => {
   });
 
   it('its statuses are negative and apart from the core\'s error codes', () => {
-    const statuses = [ch.STATUS_NO_PARTITION, ch.STATUS_IO_ERROR, ch.STATUS_DISK_FULL, ch.STATUS_OFFSET_OVERFLOW];
+    const statuses = [
+      ch.STATUS_NO_PARTITION, ch.STATUS_IO_ERROR, ch.STATUS_DISK_FULL, ch.STATUS_OFFSET_OVERFLOW, ch.STATUS_OUT_OF_ORDER_SEQUENCE,
+      ch.STATUS_INVALID_PRODUCER_EPOCH, ch.STATUS_INVALID_TXN_STATE, ch.STATUS_COORDINATOR_FENCED,
+    ];
     const coreErrors = Object.entries(ABI).filter(([name]) => name.startsWith('ERR_')).map(([, v]) => v as number);
     expect(coreErrors.length).toBeGreaterThan(3);
     for (const s of statuses) {
@@ -87,6 +96,7 @@ describe('append channel layout', () => {
       expect(coreErrors).not.toContain(s);
     }
     expect(new Set(statuses).size).toBe(statuses.length);
-    expect(ch.FLAG_STRICT & ch.FLAG_ROLL).toBe(0);
+    const flags = [ch.FLAG_STRICT, ch.FLAG_ROLL, ch.FLAG_MARKER, ch.FLAG_COMMIT];
+    expect(flags.reduce((a, b) => a | b, 0)).toBe(flags.reduce((a, b) => a + b, 0)); // distinct bits
   });
 });

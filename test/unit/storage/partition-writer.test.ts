@@ -15,12 +15,12 @@ const dirs: string[] = [];
 afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
 
 const NEVER = Number.MAX_SAFE_INTEGER;
-const CONFIG: WriterConfig = { segmentBytes: 1 << 30, segmentMs: NEVER, segmentJitterMs: 0, flushMessages: NEVER, flushMs: NEVER };
+const CONFIG: WriterConfig = { segmentBytes: 1 << 30, segmentMs: NEVER, segmentJitterMs: 0, flushMessages: NEVER, flushMs: NEVER, producerIdExpirationMs: NEVER, producerIdExpirationCheckIntervalMs: NEVER };
 
 function writer(spec: Omit<Partial<WriterSpec>, 'config'> & { config?: Partial<WriterConfig> } = {}) {
   const dir = spec.dir ?? mkdtempSync(join(tmpdir(), 'strom-writer-'));
   if (!spec.dir) dirs.push(dir);
-  const w = new PartitionWriter(core, dir, { dir, activeBaseOffset: 0, position: 0, createdMs: Date.now(), nextOffset: 0, ...spec, config: { ...CONFIG, ...spec.config } });
+  const w = new PartitionWriter(core, dir, { dir, activeBaseOffset: 0, position: 0, createdMs: Date.now(), nextOffset: 0, producers: [], snapshotOffset: -1, ...spec, config: { ...CONFIG, ...spec.config } });
   const flushed: number[] = [];
   w.onFlushed = (offset) => flushed.push(offset);
   return { w, dir, flushed };
@@ -55,7 +55,7 @@ describe('PartitionWriter', () => {
     append(w, batch(4));
     w.close();
     const size = readFileSync(join(dir, '00000000000000000000.log')).length;
-    const again = new PartitionWriter(core, dir, { dir, activeBaseOffset: 0, position: size, createdMs: Date.now(), nextOffset: 4, config: CONFIG });
+    const again = new PartitionWriter(core, dir, { dir, activeBaseOffset: 0, position: size, createdMs: Date.now(), nextOffset: 4, config: CONFIG, producers: [], snapshotOffset: -1 });
     const r = append(again, batch(1));
     expect([r.baseOffset, r.position]).toEqual([4, size]);
     expect(offsetsIn(dir, '00000000000000000000.log')).toEqual([0, 1, 2, 3, 4]);

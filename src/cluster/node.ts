@@ -1,0 +1,324 @@
+// A broker as one of a cluster on etcd (etcd.connect): the cluster view the handlers ask
+// (cluster-view.ts), kept from the metadata image; the broker's membership (registration
+// under a lease), its campaign for controller and, while it wins, the controller; and the
+// replicas it holds: from every change of the image it works out which partitions this
+// broker must hold, creates and deletes their logs, and gives each its role (leader or
+// follower, at the partition's leader epoch).
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Etcd3, type Namespace } from 'etcd3';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { ConfigError, TopicConfig, type BrokerConfig, type Listener } from '../config/config.js';
+import { checkNewTopic, type LogManager } from '../log/log-manager.js';
+import type { PartitionLog } from '../log/partition-log.js';
+import type { Logger } from '../base/logger.js';
+import { checkLeaderEpoch, type BrokerView, type ClusterView, type NewTopic, type PartitionView, type TopicView } from '../broker/cluster-view.js';
+import { MetadataImage } from './image.js';
+import { BrokerRegistry } from './registry.js';
+import { ControllerElection } from './election.js';
+import { Controller } from './controller.js';
+import { ClusterTopics } from './topics.js';
+import { KEYS, type TopicRecord } from './model.js';
+
+/** What this broker is for one of its replicas. */
+interface Role {
+  leader: number;
+  leaderEpoch: number;
+}
+
+export class ClusterNode implements ClusterView {
+  private image!: MetadataImage;
+  private topicWriter!: ClusterTopics;
+  private logs!: LogManager;
+  private registry: BrokerRegistry | null = null;
+  private election: ControllerElection | null = null;
+  private controller: Controller | null = null;
+  private campaign: Promise<void> | null = null;
+  private readonly roles = new Map<PartitionLog, Role>();
+  /** A pass over the replicas running, and whether another is due after it. */
+  private syncing: Promise<void> | null = null;
+  private syncAgain = false;
+  private stopped = false;
+
+  private constructor(
+    private readonly client: Etcd3,
+    private readonly ns: Namespace,
+    readonly clusterId: string,
+    private readonly config: BrokerConfig,
+    private readonly logger: Logger,
+  ) {}
+
+  get nodeId(): number {
+    return this.config.nodeId;
+  }
+
+  /**
+   * Connects to etcd and reads (or, the first broker of a new cluster, writes) the cluster id.
+   * An etcd that cannot be reached within broker.session.timeout.ms fails the start with the
+   * endpoints named.
+   */
+  static async connect(config: BrokerConfig, logger: Logger): Promise<ClusterNode> {
+    const hosts = config.list('etcd.connect').map((h) => h.trim()).filter((h) => h !== '');
+    const client = new Etcd3({ hosts, dialTimeout: config.int('broker.session.timeout.ms') });
+    const ns = client.namespace(config.string('etcd.prefix'));
+    try {
+      const clusterId = await withTimeout(config.int('broker.session.timeout.ms'), 'no answer', async () => {
+        const proposed = randomBytes(16).toString('base64url');
+        await ns.if(KEYS.clusterId, 'Version', '==', 0).then(ns.put(KEYS.clusterId).value(proposed)).commit();
+        return (await ns.get(KEYS.clusterId).string())!;
+      });
+      logger.info(`cluster ${clusterId} in etcd at ${hosts.join(',')} (prefix ${config.string('etcd.prefix')})`);
+      return new ClusterNode(client, ns, clusterId, config, logger);
+    } catch (e) {
+      client.close();
+      const reason = (e as Error).message.replace(/\. Resolution note:.*$/s, '');
+      throw new ConfigError(`cannot join the cluster: etcd at ${hosts.join(',')} (etcd.connect) cannot be reached: ${reason}`);
+    }
+  }
+
+  /** Reads the cluster's metadata and brings this broker's replicas in line with it. */
+  async start(logs: LogManager): Promise<void> {
+    this.logs = logs;
+    this.image = await MetadataImage.load(this.ns);
+    this.topicWriter = new ClusterTopics(this.ns, this.image);
+    this.image.onChange((change) => {
+      if (change.kind === 'topic' || change.kind === 'partition') void this.sync();
+    });
+    await this.sync();
+  }
+
+  /** Joins the cluster as a live broker at its advertised listeners, and campaigns for controller. */
+  async register(advertised: Listener[]): Promise<void> {
+    const registration = {
+      id: this.nodeId, rack: this.config.string('broker.rack'), incarnation: randomUUID(),
+      endpoints: advertised.map((l) => ({ name: l.name, host: l.host, port: l.port, securityProtocol: 'PLAINTEXT' })),
+    };
+    const timeout = this.config.int('broker.session.timeout.ms');
+    const onLost = (reason: string) => {
+      if (this.stopped) return;
+      this.logger.error(`broker ${this.nodeId} dropped out of the cluster: ${reason}; registering again`);
+      void this.rejoin(registration, timeout);
+    };
+    this.registry = await BrokerRegistry.register(this.ns, registration, timeout, onLost);
+    this.startCampaign();
+  }
+
+  private async rejoin(registration: Parameters<typeof BrokerRegistry.register>[1], timeout: number): Promise<void> {
+    await this.election?.stop();
+    this.controller?.stop();
+    this.election = null;
+    this.controller = null;
+    await this.campaign;
+    while (!this.stopped) {
+      try {
+        this.registry = await BrokerRegistry.register(this.ns, registration, timeout, (reason) => {
+          if (!this.stopped) {
+            this.logger.error(`broker ${this.nodeId} dropped out of the cluster: ${reason}; registering again`);
+            void this.rejoin(registration, timeout);
+          }
+        });
+        this.startCampaign();
+        this.logger.info(`broker ${this.nodeId} is back in the cluster`);
+        return;
+      } catch (e) {
+        this.logger.warn(`registering broker ${this.nodeId} again failed: ${(e as Error).message}`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+
+  private startCampaign(): void {
+    let controller: Controller | null = null;
+    const election = new ControllerElection(this.ns, this.registry!.lease, this.nodeId,
+      (record) => {
+        this.logger.info(`broker ${this.nodeId} is the controller (epoch ${record.epoch})`);
+        controller!.start();
+        void controller!.schedule();
+      },
+      () => {
+        this.logger.info(`broker ${this.nodeId} is no longer the controller`);
+        controller!.stop();
+      },
+      (e) => this.logger.warn(`controller campaign: ${e.message}`));
+    controller = new Controller(this.ns, this.image, election, {
+      uncleanLeaderElection: (topic) => {
+        const override = this.image.topics.get(topic)?.configs['unclean.leader.election.enable'];
+        return override !== undefined ? override === 'true' : this.config.bool('unclean.leader.election.enable');
+      },
+    }, this.logger);
+    this.election = election;
+    this.controller = controller;
+    this.campaign = election.run().catch((e) => this.logger.warn(`controller campaign stopped: ${(e as Error).message}`));
+  }
+
+  /** Leaves the cluster (its partitions get other leaders at once) and closes the etcd client. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.controller?.stop();
+    await this.election?.stop();
+    await this.registry?.deregister();
+    await this.campaign;
+    await this.syncing;
+    await this.image?.close();
+    this.client.close();
+  }
+
+  // ---- the replicas this broker holds -----------------------------------------------------
+
+  /** Runs a pass over the replicas now, or once more after the one running. */
+  private sync(): Promise<void> {
+    if (this.syncing) {
+      this.syncAgain = true;
+      return this.syncing;
+    }
+    this.syncing = (async () => {
+      do {
+        this.syncAgain = false;
+        try {
+          await this.syncOnce();
+        } catch (e) {
+          this.logger.error(`applying the cluster's metadata failed (tried again at the next change): ${(e as Error).message}`);
+        }
+      } while (this.syncAgain && !this.stopped);
+      this.syncing = null;
+    })();
+    return this.syncing;
+  }
+
+  private async syncOnce(): Promise<void> {
+    const me = this.nodeId;
+    // Topics and replicas no longer this broker's go: deleted, re-created under a new id, moved.
+    for (const topic of [...this.logs.topics.values()]) {
+      const record = this.image.topics.get(topic.name);
+      if (!record || record.id !== topic.topicId) {
+        for (const log of topic.partitions.values()) this.roles.delete(log);
+        await this.logs.dropTopic(topic.name);
+        this.logger.info(`deleted the replicas of topic ${topic.name} (${topic.topicId}): ${record ? `the topic is now ${record.id}` : 'the topic was deleted'}`);
+        continue;
+      }
+      for (const log of [...topic.partitions.values()]) {
+        if (!this.replicasOf(record, log.partition).includes(me)) {
+          this.roles.delete(log);
+          await this.logs.dropReplica(topic.name, log.partition);
+          this.logger.info(`deleted the replica of ${log.key}: moved to other brokers`);
+        }
+      }
+      if (!sameConfigs(topic.overrides, record.configs)) await this.logs.setTopicConfigs(topic.name, record.configs);
+    }
+    for (const [name, record] of this.image.topics) {
+      for (let p = 0; p < record.replicas.length; p++) {
+        if (!this.replicasOf(record, p).includes(me)) continue;
+        const log = await this.logs.hostReplica(name, record.id, p, record.configs);
+        const state = this.image.partition(record.id, p);
+        if (state) this.roles.set(log, { leader: state.leader, leaderEpoch: state.leaderEpoch });
+      }
+    }
+  }
+
+  /** The partition's replicas: its state's (reassignments change them), else the topic's assignment. */
+  private replicasOf(record: TopicRecord, partition: number): number[] {
+    return this.image.partition(record.id, partition)?.replicas ?? record.replicas[partition] ?? [];
+  }
+
+  // ---- the cluster view ---------------------------------------------------------------------
+
+  controllerId(): number {
+    return this.image.controller?.id ?? -1;
+  }
+
+  brokers(listener?: string): BrokerView[] {
+    const views: BrokerView[] = [];
+    for (const b of [...this.image.brokers.values()].sort((x, y) => x.id - y.id)) {
+      const endpoint = b.endpoints.find((e) => e.name === listener) ?? b.endpoints[0];
+      if (endpoint) views.push({ nodeId: b.id, host: endpoint.host, port: endpoint.port, rack: b.rack });
+    }
+    return views;
+  }
+
+  topicNames(): Iterable<string> {
+    return this.image.topics.keys();
+  }
+
+  topic(name: string): TopicView | undefined {
+    const record = this.image.topics.get(name);
+    return record && this.view(name, record);
+  }
+
+  topicById(topicId: string): TopicView | undefined {
+    const name = this.image.topicNames.get(topicId);
+    return name === undefined ? undefined : this.topic(name);
+  }
+
+  private view(name: string, record: TopicRecord): TopicView {
+    return {
+      name, topicId: record.id, internal: name.startsWith('__'), partitionCount: record.replicas.length, configs: record.configs,
+      partition: (index): PartitionView | undefined => {
+        const state = this.image.partition(record.id, index);
+        if (!state) return undefined;
+        return {
+          partition: index, leader: state.leader, leaderEpoch: state.leaderEpoch, replicas: state.replicas, isr: state.isr,
+          offline: state.replicas.filter((id) => !this.image.brokers.has(id)),
+        };
+      },
+    };
+  }
+
+  async createTopic(spec: NewTopic): Promise<string> {
+    const partitions = spec.assignment?.length ?? spec.partitions;
+    checkNewTopic(spec.name, partitions, spec.configs, this.image.topics.keys());
+    let replicationFactor = spec.replicationFactor;
+    const live = this.image.brokers.size;
+    if (spec.internal && !spec.assignment && replicationFactor > live && live > 0) {
+      this.logger.warn(`creating ${spec.name} with replication factor ${live}, not ${replicationFactor}: only ${live} broker(s) are alive`);
+      replicationFactor = live;
+    }
+    const { record, revision } = await this.topicWriter.create(spec.name, partitions, replicationFactor, spec.configs, spec.assignment, spec.validateOnly);
+    if (spec.validateOnly) return '';
+    await this.image.caughtUp(revision);
+    return record.id;
+  }
+
+  async createPartitions(name: string, total: number, assignment: number[][] | null, validateOnly: boolean): Promise<void> {
+    await this.image.caughtUp(await this.topicWriter.createPartitions(name, total, assignment, validateOnly));
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    if (!this.image.topics.has(name)) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    if (!this.config.bool('delete.topic.enable')) throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
+    await this.image.caughtUp(await this.topicWriter.delete(name));
+  }
+
+  async setTopicConfigs(name: string, configs: Record<string, string>): Promise<void> {
+    try {
+      TopicConfig.validate(configs);
+    } catch (e) {
+      throw new KafkaError(ErrorCode.INVALID_CONFIG, (e as Error).message);
+    }
+    await this.image.caughtUp(await this.topicWriter.setConfigs(name, configs));
+  }
+
+  leaderLog(topic: string, partition: number, currentLeaderEpoch = -1): PartitionLog {
+    const log = this.logs.partition(topic, partition);
+    const role = log && this.roles.get(log);
+    if (!log || !role || role.leader !== this.nodeId) {
+      const exists = this.topic(topic)?.partition(partition) !== undefined;
+      if (!exists) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition: ${topic}-${partition}`);
+      throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `This broker is not the leader of ${topic}-${partition}`);
+    }
+    checkLeaderEpoch(currentLeaderEpoch, role.leaderEpoch, log.key);
+    return log;
+  }
+}
+
+function sameConfigs(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+async function withTimeout<T>(ms: number, message: string, task: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([task(), new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${message} within ${ms} ms`)), ms); })]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,58 @@
+// A Strom cluster on one machine for the cluster tests: a fresh etcd and N brokers (the real
+// broker processes, as users run them), each on a fixed loopback port so that a broker
+// killed and started again comes back at the address the others know.
+import { startBroker, tempDir, type RunningBroker } from './broker.js';
+import { freePort, startEtcd, type RunningEtcd } from './etcd.js';
+
+export interface RunningCluster {
+  etcd: RunningEtcd;
+  /** brokers[i] has node.id i + 1; null while stopped. */
+  brokers: (RunningBroker | null)[];
+  /** Every broker's address, comma-separated. */
+  bootstrap: string;
+  broker(id: number): RunningBroker;
+  /** Starts broker `id` again on its port and log directory (after stop or kill). */
+  restart(id: number): Promise<RunningBroker>;
+  stop(id: number): Promise<void>;
+  kill(id: number): Promise<void>;
+  /** Stops every broker (SIGTERM). */
+  stopAll(): Promise<void>;
+}
+
+export async function startCluster(size: number, overrides: Record<string, string> = {}): Promise<RunningCluster> {
+  const etcd = await startEtcd();
+  const ports: number[] = [];
+  for (let i = 0; i < size; i++) ports.push(await freePort());
+  const dirs = ports.map(() => tempDir('strom-cluster-'));
+  const launch = (id: number) => startBroker({
+    dir: dirs[id - 1],
+    overrides: {
+      'node.id': String(id), listeners: `PLAINTEXT://127.0.0.1:${ports[id - 1]}`, 'http.listeners': '',
+      'etcd.connect': etcd.endpoint, 'broker.session.timeout.ms': '3000', ...overrides,
+    },
+  });
+  const brokers: (RunningBroker | null)[] = await Promise.all(ports.map((_, i) => launch(i + 1)));
+  const cluster: RunningCluster = {
+    etcd, brokers,
+    bootstrap: ports.map((p) => `127.0.0.1:${p}`).join(','),
+    broker: (id) => {
+      const b = brokers[id - 1];
+      if (!b) throw new Error(`broker ${id} is not running`);
+      return b;
+    },
+    restart: async (id) => (brokers[id - 1] = await launch(id)),
+    stop: async (id) => {
+      await brokers[id - 1]?.stop();
+      brokers[id - 1] = null;
+    },
+    kill: async (id) => {
+      await brokers[id - 1]?.kill();
+      brokers[id - 1] = null;
+    },
+    stopAll: async () => {
+      await Promise.all(brokers.map((b) => b?.stop()));
+      brokers.fill(null);
+    },
+  };
+  return cluster;
+}
