@@ -7,6 +7,8 @@
 //   topics/<name>                   a topic: id, replica assignment, configs
 //   partitions/<topic id>/<n>       a partition's state: leader, leader epoch, ISR, replicas
 //   configs/brokers/<id|default>    dynamic broker configs
+//   acls/<hash>                     an ACL binding (the hash of the binding: one key per distinct binding)
+//   quotas/<entity>                 a client quota entity's values (user, client-id, ip)
 //
 // The controller alone writes topics/ and partitions/, in transactions that compare its own
 // controller record (so a deposed controller's write fails) and the modification revision of
@@ -67,6 +69,10 @@ export const KEYS = {
   partition: (topicId: string, partition: number) => `partitions/${topicId}/${partition}`,
   brokerConfigs: 'configs/brokers/',
   brokerConfig: (id: number | 'default') => `configs/brokers/${id}`,
+  acls: 'acls/',
+  acl: (hash: string) => `acls/${hash}`,
+  quotas: 'quotas/',
+  quota: (entity: string) => `quotas/${entity}`,
 } as const;
 
 /** What a key under the prefix names, for the watch. */
@@ -76,6 +82,8 @@ type KeyName =
   | { kind: 'topic'; name: string }
   | { kind: 'partition'; topicId: string; partition: number }
   | { kind: 'brokerConfig'; id: number | 'default' }
+  | { kind: 'acl'; hash: string }
+  | { kind: 'quota'; entity: string }
   | { kind: 'other' };
 
 export function parseKey(key: string): KeyName {
@@ -90,5 +98,7 @@ export function parseKey(key: string): KeyName {
     const id = key.slice(KEYS.brokerConfigs.length);
     return { kind: 'brokerConfig', id: id === 'default' ? 'default' : Number(id) };
   }
+  if (key.startsWith(KEYS.acls)) return { kind: 'acl', hash: key.slice(KEYS.acls.length) };
+  if (key.startsWith(KEYS.quotas)) return { kind: 'quota', entity: key.slice(KEYS.quotas.length) };
   return { kind: 'other' };
 }
