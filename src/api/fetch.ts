@@ -23,6 +23,11 @@
 // read within the connection's and the broker's budgets (strom.connection.max.unsent.bytes,
 // strom.request.memory.max.bytes): past those it waits, and answers without records at its
 // deadline.
+//
+// Authorization (Kafka's KafkaApis): a consumer's fetch needs READ on each topic (its
+// partitions are TOPIC_AUTHORIZATION_FAILED otherwise, told nothing of the log, and do not
+// end the long poll of the others); a replica's fetch (a replica id set) needs CLUSTER_ACTION
+// on the cluster, else every partition is refused.
 import { FetchApi, type FetchRequest, type FetchResponse } from '../protocol/generated/fetch.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { batchesToLegacy, recodeBatches, CoreError } from '../core/index.js';
@@ -31,6 +36,7 @@ import type { PartitionLog } from '../log/partition-log.js';
 import type { FileRecords } from '../log/file-records.js';
 import { defineHandler, type RequestContext } from './handler.js';
 import { openSession, type FetchTarget, type ServedSession } from './fetch-session.js';
+import { AclOperation, ResourceType, authorized, clusterAuthorized } from './authorize.js';
 
 type PartitionData = FetchResponse.PartitionData;
 
@@ -52,9 +58,10 @@ export const fetch = defineHandler(FetchApi, { min: 0, max: 17 }, async (request
     return { throttleTimeMs: 0, errorCode: session.errorCode, sessionId: 0, responses: [], nodeEndpoints: [] };
   }
   const targets = session.targets;
+  const refused = refusedTargets(ctx, request, targets);
   const deadline = Date.now() + Math.max(0, request.maxWaitMs);
   for (;;) {
-    const round = sliceAll(ctx, request, targets);
+    const round = sliceAll(ctx, request, targets, refused);
     const waitMore = round.bytes < request.minBytes && !round.error && Date.now() < deadline;
     if (!waitMore) {
       for (const slice of round.slices) if (slice) ctx.onDone(() => slice.release());
@@ -78,14 +85,44 @@ interface Round {
   converts: boolean;
 }
 
-function sliceAll(ctx: RequestContext, request: FetchRequest, targets: FetchTarget[]): Round {
+/**
+ * The targets the request may not read (null: none): by topic for a consumer (the topic
+ * asked once), every one for a replica without CLUSTER_ACTION. Unknown topic ids are not
+ * refused: they are UNKNOWN_TOPIC_ID first, as in Kafka.
+ */
+function refusedTargets(ctx: RequestContext, request: FetchRequest, targets: FetchTarget[]): boolean[] | null {
+  if (!ctx.broker.authorizer) return null;
+  const replicaId = ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
+  if (replicaId >= 0) {
+    const allowed = clusterAuthorized(ctx, AclOperation.CLUSTER_ACTION);
+    return targets.map((t) => !allowed && !t.unknownTopicId);
+  }
+  const topics = new Map<string, boolean>();
+  return targets.map((t) => {
+    if (t.unknownTopicId) return false;
+    let refused = topics.get(t.topic);
+    if (refused === undefined) topics.set(t.topic, (refused = !authorized(ctx, AclOperation.READ, ResourceType.TOPIC, t.topic)));
+    return refused;
+  });
+}
+
+function sliceAll(ctx: RequestContext, request: FetchRequest, targets: FetchTarget[], refused: boolean[] | null): Round {
   const v = ctx.apiVersion;
   const round: Round = { data: [], slices: [], bytes: 0, error: false, converts: false };
   let budget = v >= 3 ? request.maxBytes : Number.MAX_SAFE_INTEGER;
-  for (const t of targets) {
-    const data = partitionData(t.partition, t.log, v, request.isolationLevel);
+  let refusedCount = 0;
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i];
+    const denied = refused !== null && refused[i];
+    const data = partitionData(t.partition, denied ? undefined : t.log, v, request.isolationLevel);
     round.data.push(data);
     round.slices.push(undefined);
+    if (denied) {
+      // As Kafka: answered at once only when nothing else is asked.
+      failed(data, ErrorCode.TOPIC_AUTHORIZATION_FAILED, v);
+      if (++refusedCount === targets.length) round.error = true;
+      continue;
+    }
     if (!t.log) {
       failed(data, t.unknownTopicId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, v);
       round.error = true;

@@ -5,9 +5,13 @@
 // type 2, share groups (KIP-932), which Strom does not serve: INVALID_REQUEST for that key. Every group's
 // coordinator is this broker; the first lookup creates __consumer_offsets, as Kafka does.
 // Transactions are not served yet: their coordinator is not available.
+// Authorization (Kafka's KafkaApis): a group key needs DESCRIBE on the group
+// (GROUP_AUTHORIZATION_FAILED), a transactional id DESCRIBE on it
+// (TRANSACTIONAL_ID_AUTHORIZATION_FAILED), before anything else is looked at.
 import { FindCoordinatorApi, type FindCoordinatorRequest, type FindCoordinatorResponse } from '../protocol/generated/find-coordinator.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { defineHandler, type RequestContext } from './handler.js';
+import { AclOperation, ResourceType, authorized } from './authorize.js';
 
 const GROUP = 0;
 const TRANSACTION = 1;
@@ -26,6 +30,8 @@ export const findCoordinator = defineHandler(FindCoordinatorApi, { min: 0, max: 
 async function lookup(ctx: RequestContext, key: string, keyType: number): Promise<Coordinator> {
   const { broker } = ctx;
   const fail = (errorCode: number, errorMessage: string): Coordinator => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
+  if (keyType === GROUP && !authorized(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, key)) return fail(ErrorCode.GROUP_AUTHORIZATION_FAILED, 'Group authorization failed.');
+  if (keyType === TRANSACTION && !authorized(ctx, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)) return fail(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Transactional Id authorization failed.');
   if (keyType === TRANSACTION) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'transactions are not supported by this broker yet');
   if (keyType === SHARE) return fail(ErrorCode.INVALID_REQUEST, 'share groups are not supported by this broker');
   if (keyType !== GROUP) return fail(ErrorCode.INVALID_REQUEST, `unknown coordinator key type ${keyType}`);

@@ -37,6 +37,9 @@ import { alterUserScramCredentials } from './alter-user-scram-credentials.js';
 import { getTelemetrySubscriptions } from './get-telemetry-subscriptions.js';
 import { pushTelemetry } from './push-telemetry.js';
 import { describeProducers } from './describe-producers.js';
+import { createAcls } from './create-acls.js';
+import { describeAcls } from './describe-acls.js';
+import { deleteAcls } from './delete-acls.js';
 
 export const HANDLERS: readonly Handler[] = [
   produce,
@@ -75,6 +78,9 @@ export const HANDLERS: readonly Handler[] = [
   getTelemetrySubscriptions,
   pushTelemetry,
   describeProducers,
+  createAcls,
+  describeAcls,
+  deleteAcls,
 ].sort((a, b) => a.api.key - b.api.key);
 
 export const HANDLER_BY_KEY: ReadonlyMap<number, Handler> = new Map(HANDLERS.map((h) => [h.api.key, h]));

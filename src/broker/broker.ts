@@ -25,6 +25,8 @@ import { PasswordVerifier } from '../security/passwords.js';
 import type { AuthenticationEvent } from '../security/sasl.js';
 import { parsePlainUsers } from '../security/jaas.js';
 import { ClientTelemetry, telemetrySettings } from '../telemetry/client-telemetry.js';
+import { AclAuthorizer, authorizerEnabled, parseSuperUsers } from '../security/authorizer.js';
+import { FileAclStore } from '../security/acl-store.js';
 
 export const STROM_VERSION = '0.1.0';
 
@@ -88,8 +90,11 @@ export class Broker {
     }
     const producerIds = new ProducerIds(logs.dir);
     const credentials = ScramCredentialStore.open(logs.dir);
+    const authorizer = authorizerEnabled(config.string('authorizer.class.name'))
+      ? new AclAuthorizer(node?.aclStore() ?? FileAclStore.open(logs.dir), parseSuperUsers(config.string('super.users')), config.bool('allow.everyone.if.no.acl.found'), logger)
+      : null;
     const context: { -readonly [K in keyof BrokerContext]: BrokerContext[K] } = {
-      config, logs, groups, core, regions, credentials, memory: new MemoryBudget(config.int('strom.request.memory.max.bytes')),
+      config, logs, groups, core, regions, credentials, authorizer, memory: new MemoryBudget(config.int('strom.request.memory.max.bytes')),
       fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), config.int('strom.fetch.session.eviction.ms')),
       logger, nodeId: config.nodeId, cluster, advertised: [],
       nextProducerId: () => producerIds.allocate(), telemetry: new ClientTelemetry(() => telemetrySettings(config)),

@@ -9,6 +9,7 @@ import type { FetchSessionCache } from './fetch-sessions.js';
 import type { ScramCredentialStore } from '../security/credentials.js';
 import type { ClusterView } from './cluster-view.js';
 import type { ClientTelemetry } from '../telemetry/client-telemetry.js';
+import type { AclAuthorizer } from '../security/authorizer.js';
 
 /** The broker's services, as handlers see them. */
 export interface BrokerContext {
@@ -27,6 +28,8 @@ export interface BrokerContext {
   readonly advertised: Listener[];
   /** Users' SCRAM credentials (DescribeUserScramCredentials, AlterUserScramCredentials, SASL/SCRAM). */
   readonly credentials: ScramCredentialStore;
+  /** The ACL authorizer (authorizer.class.name), or null: every request is allowed. */
+  readonly authorizer: AclAuthorizer | null;
   /** Incremental fetch sessions (KIP-227). */
   readonly fetchSessions: FetchSessionCache;
   /** KIP-714 client telemetry: subscriptions, and each client's latest pushed metrics. */

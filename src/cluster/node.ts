@@ -18,6 +18,7 @@ import { ControllerElection } from './election.js';
 import { Controller } from './controller.js';
 import { ClusterTopics } from './topics.js';
 import { KEYS, type TopicRecord } from './model.js';
+import { EtcdAclStore } from './acls.js';
 
 /** What this broker is for one of its replicas. */
 interface Role {
@@ -84,6 +85,11 @@ export class ClusterNode implements ClusterView {
       if (change.kind === 'topic' || change.kind === 'partition') void this.sync();
     });
     await this.sync();
+  }
+
+  /** The cluster's ACLs, in etcd (after start()). */
+  aclStore(): EtcdAclStore {
+    return new EtcdAclStore(this.ns, this.image);
   }
 
   /** Joins the cluster as a live broker at its advertised listeners, and campaigns for controller. */
