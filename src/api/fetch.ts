@@ -28,6 +28,13 @@
 // partitions are TOPIC_AUTHORIZATION_FAILED otherwise, told nothing of the log, and do not
 // end the long poll of the others); a replica's fetch (a replica id set) needs CLUSTER_ACTION
 // on the cluster, else every partition is refused.
+//
+// Quotas (KIP-13, KIP-219): with a consumer_byte_rate for the principal or client id, the
+// response's record bytes are recorded when it is complete, from the slices' lengths (no
+// byte is read for it: the zero-copy path stays); a client over its quota gets an empty
+// response with throttle_time_ms instead (its usage taken back, as Kafka's), the connection
+// is muted for that long (connection.ts), and no response holds more than the quota allows
+// in one window (MaxBytes capped, Kafka's getMaxValueInQuotaWindow).
 import { FetchApi, type FetchRequest, type FetchResponse } from '../protocol/generated/fetch.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { batchesToLegacy, recodeBatches, CoreError } from '../core/index.js';
@@ -64,6 +71,11 @@ export const fetch = defineHandler(FetchApi, { min: 0, max: 17 }, async (request
     const round = sliceAll(ctx, request, targets, refused);
     const waitMore = round.bytes < request.minBytes && !round.error && Date.now() < deadline;
     if (!waitMore) {
+      const throttleMs = fetchThrottle(ctx, round.bytes);
+      if (throttleMs > 0) {
+        for (const slice of round.slices) slice?.release();
+        return throttled(ctx, session, throttleMs);
+      }
       for (const slice of round.slices) if (slice) ctx.onDone(() => slice.release());
       if (round.converts) await convert(ctx, targets, round, deadline);
       const traffic = ctx.broker.traffic;
@@ -110,6 +122,8 @@ function sliceAll(ctx: RequestContext, request: FetchRequest, targets: FetchTarg
   const v = ctx.apiVersion;
   const round: Round = { data: [], slices: [], bytes: 0, error: false, converts: false };
   let budget = v >= 3 ? request.maxBytes : Number.MAX_SAFE_INTEGER;
+  const quotas = ctx.broker.quotas;
+  if (quotas.enabled('fetch')) budget = Math.min(budget, Math.floor(quotas.maxValueInWindow('fetch', ctx.principal.name, ctx.clientId ?? '')));
   let refusedCount = 0;
   for (let i = 0; i < targets.length; i++) {
     const t = targets[i];
@@ -154,6 +168,29 @@ function sliceAll(ctx: RequestContext, request: FetchRequest, targets: FetchTarg
     }
   }
   return round;
+}
+
+/** Records the response's bytes against the fetch quota; the throttle time (0: within it, or no quota). */
+function fetchThrottle(ctx: RequestContext, bytes: number): number {
+  const quotas = ctx.broker.quotas;
+  if (!quotas.enabled('fetch')) return 0;
+  const user = ctx.principal.name;
+  const clientId = ctx.clientId ?? '';
+  const now = performance.now();
+  const throttleMs = quotas.recordAndThrottle('fetch', user, clientId, bytes, now);
+  // The response sent instead holds no records: its bytes are not the client's.
+  if (throttleMs > 0) quotas.record('fetch', user, clientId, -bytes, now);
+  return throttleMs;
+}
+
+/**
+ * Kafka's answer to a throttled fetch (FetchContext.getThrottledResponse): no partitions; an
+ * incremental session keeps its id and positions, a full fetch gets no session.
+ */
+function throttled(ctx: RequestContext, session: ServedSession, throttleMs: number): FetchResponse {
+  if (session.kind === 'full') ctx.broker.fetchSessions.remove(session.responseSessionId);
+  const sessionId = session.kind === 'incremental' ? session.responseSessionId : 0;
+  return { throttleTimeMs: throttleMs, errorCode: ErrorCode.NONE, sessionId, responses: [], nodeEndpoints: [] };
 }
 
 /** A partition answered with an error: no records, and an empty (not null) list of aborted transactions. */

@@ -40,6 +40,8 @@ import { describeProducers } from './describe-producers.js';
 import { createAcls } from './create-acls.js';
 import { describeAcls } from './describe-acls.js';
 import { deleteAcls } from './delete-acls.js';
+import { describeClientQuotas } from './describe-client-quotas.js';
+import { alterClientQuotas } from './alter-client-quotas.js';
 
 export const HANDLERS: readonly Handler[] = [
   produce,
@@ -81,6 +83,8 @@ export const HANDLERS: readonly Handler[] = [
   createAcls,
   describeAcls,
   deleteAcls,
+  describeClientQuotas,
+  alterClientQuotas,
 ].sort((a, b) => a.api.key - b.api.key);
 
 export const HANDLER_BY_KEY: ReadonlyMap<number, Handler> = new Map(HANDLERS.map((h) => [h.api.key, h]));

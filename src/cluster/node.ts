@@ -19,6 +19,7 @@ import { Controller } from './controller.js';
 import { ClusterTopics } from './topics.js';
 import { KEYS, type TopicRecord } from './model.js';
 import { EtcdAclStore } from './acls.js';
+import { EtcdQuotaStore } from './quotas.js';
 
 /** What this broker is for one of its replicas. */
 interface Role {
@@ -90,6 +91,11 @@ export class ClusterNode implements ClusterView {
   /** The cluster's ACLs, in etcd (after start()). */
   aclStore(): EtcdAclStore {
     return new EtcdAclStore(this.ns, this.image);
+  }
+
+  /** The cluster's client quotas, in etcd (after start()). */
+  quotaStore(): EtcdQuotaStore {
+    return new EtcdQuotaStore(this.ns, this.image);
   }
 
   /** Joins the cluster as a live broker at its advertised listeners, and campaigns for controller. */

@@ -17,12 +17,12 @@ describe('handler table', () => {
     }
   });
 
-  it('serves the APIs of a single broker with classic and KIP-848 consumer groups, client telemetry, idempotent producers, SASL and ACLs', () => {
+  it('serves the APIs of a single broker with classic and KIP-848 consumer groups, client telemetry, idempotent producers, SASL, ACLs and client quotas', () => {
     expect(HANDLERS.map((h) => h.api.name)).toEqual([
       'Produce', 'Fetch', 'ListOffsets', 'Metadata', 'OffsetCommit', 'OffsetFetch', 'FindCoordinator', 'JoinGroup', 'Heartbeat',
       'LeaveGroup', 'SyncGroup', 'DescribeGroups', 'ListGroups', 'SaslHandshake', 'ApiVersions', 'CreateTopics', 'DeleteTopics', 'DeleteRecords',
       'InitProducerId', 'OffsetForLeaderEpoch', 'DescribeAcls', 'CreateAcls', 'DeleteAcls', 'DescribeConfigs', 'AlterConfigs', 'SaslAuthenticate',
-      'CreatePartitions', 'DeleteGroups', 'IncrementalAlterConfigs', 'OffsetDelete', 'DescribeUserScramCredentials', 'AlterUserScramCredentials',
+      'CreatePartitions', 'DeleteGroups', 'IncrementalAlterConfigs', 'OffsetDelete', 'DescribeClientQuotas', 'AlterClientQuotas', 'DescribeUserScramCredentials', 'AlterUserScramCredentials',
       'DescribeCluster', 'DescribeProducers', 'ConsumerGroupHeartbeat', 'ConsumerGroupDescribe', 'GetTelemetrySubscriptions', 'PushTelemetry', 'DescribeTopicPartitions',
     ]);
   });
