@@ -10,6 +10,7 @@ import { consumerGroupsCommand } from './consumer-groups.js';
 import { getOffsetsCommand } from './get-offsets.js';
 import { configsCommand } from './configs.js';
 import { perfCommand } from './perf.js';
+import { aclsCommand } from './acls.js';
 
 const program = new Command('strom')
   .description('Strom, a Kafka-compatible message broker')
@@ -34,6 +35,7 @@ program.addCommand(consoleConsumerCommand());
 program.addCommand(consumerGroupsCommand());
 program.addCommand(getOffsetsCommand());
 program.addCommand(configsCommand());
+program.addCommand(aclsCommand());
 program.addCommand(perfCommand());
 
 program.parseAsync().catch((e) => {
