@@ -63,9 +63,11 @@ export class KafkaServer {
           this.tlsSockets.add(socket);
           socket.once('close', () => this.tlsSockets.delete(socket));
           const key = remoteKey(socket);
-          const delayMs = this.admit(socket, ls.listener.name);
-          if (delayMs === null) this.tlsRefused.add(key);
-          else if (delayMs > 0) this.tlsNotBefore.set(key, performance.now() + delayMs);
+          const admitted = this.admit(socket, ls.listener.name);
+          // TLS reads this socket as it is: its close is the connection's.
+          if (admitted) socket.once('close', admitted.release);
+          if (!admitted) this.tlsRefused.add(key);
+          else if (admitted.delayMs > 0) this.tlsNotBefore.set(key, performance.now() + admitted.delayMs);
           // Once the TLS socket's own events (a refused handshake's error) are out.
           socket.once('close', () => setImmediate(() => {
             this.tlsRefused.delete(key);
@@ -75,10 +77,13 @@ export class KafkaServer {
         server = tlsServer;
       } else {
         server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => {
-          const delayMs = this.admit(socket, ls.listener.name);
-          if (delayMs === null) return;
-          if (delayMs === 0) this.accept(socket, ls, ANONYMOUS, false);
-          else setTimeout(() => { if (!socket.destroyed) this.accept(socket, ls, ANONYMOUS, false); }, delayMs).unref();
+          const admitted = this.admit(socket, ls.listener.name);
+          if (!admitted) return;
+          // Closed before it is adopted; once adopted, its Connection (over a socket made anew) says so.
+          socket.once('close', admitted.release);
+          const adopt = () => { if (!socket.destroyed) this.accept(socket, ls, ANONYMOUS, false, admitted.release); };
+          if (admitted.delayMs === 0) adopt();
+          else setTimeout(adopt, admitted.delayMs).unref();
         });
       }
       await new Promise<void>((resolve, reject) => {
@@ -103,10 +108,13 @@ export class KafkaServer {
     return counts;
   }
 
-  private accept(socket: Socket, ls: ListenerSecurity, principal: KafkaPrincipal, encrypted: boolean): void {
+  private accept(socket: Socket, ls: ListenerSecurity, principal: KafkaPrincipal, encrypted: boolean, released: () => void = () => {}): void {
     const address = `${socket.remoteAddress}:${socket.remotePort}`;
     const sasl = ls.sasl ? new SaslAuthenticator(ls.sasl, { ...this.security, now: () => Date.now() }, address) : null;
-    const connection = new Connection(socket, this.handlers, this.broker(), this.limits, (c) => this.connections.delete(c), {
+    const connection = new Connection(socket, this.handlers, this.broker(), this.limits, (c) => {
+      this.connections.delete(c);
+      released();
+    }, {
       listenerName: ls.listener.name, securityProtocol: ls.listener.securityProtocol, encrypted, principal, sasl,
     });
     this.connections.add(connection);
@@ -114,23 +122,28 @@ export class KafkaServer {
 
   /**
    * Applies the connection limits to a socket that just arrived: null when it is refused (it is
-   * closed, at once or after its throttle), else how long it waits before it is read. An
-   * admitted socket counts until it closes.
+   * closed, at once or after its throttle), else how long it waits before it is read and what
+   * to call once it is closed (it counts until then; calling again does nothing).
    */
-  private admit(socket: Socket, listener: string): number | null {
+  private admit(socket: Socket, listener: string): { delayMs: number; release: () => void } | null {
     const ip = normalizeHost(socket.remoteAddress ?? '');
     const admission = this.connectionQuotas.admit(ip, listener, performance.now());
     if (admission.kind === 'refuse') {
       socket.destroy();
       return null;
     }
-    socket.once('close', () => this.connectionQuotas.release(ip, listener));
+    let counted = true;
+    const release = () => {
+      if (counted) this.connectionQuotas.release(ip, listener);
+      counted = false;
+    };
     if (admission.kind === 'throttle') {
+      socket.once('close', release);
       socket.pause();
       setTimeout(() => socket.destroy(), admission.closeAfterMs).unref();
       return null;
     }
-    return admission.delayMs;
+    return { delayMs: admission.delayMs, release };
   }
 
   /** A TLS client whose handshake is done: adopted once its connection limit's wait is over. */
