@@ -149,7 +149,7 @@ function entriesOf(principals: string[], hosts: string[], permission: number, op
 
 async function add(cluster: Cluster, bindings: AclBinding[]): Promise<void> {
   for (const [pattern, entries] of byResource(bindings)) {
-    out(`Adding ACLs for resource \`${describePattern(pattern)}\`: \n ${entries.map((e) => `\t${describeEntry(e)}`).join(' \n ')} \n`);
+    out(`Adding ACLs for resource \`${describePattern(pattern)}\`: \n ${entries.map((e) => `\t${describeEntry(e)}`).join(' \n ')} \n\n`);
   }
   await createAcls(cluster, bindings);
   await printCurrent(cluster, [...byResource(bindings).keys()]);
@@ -163,7 +163,7 @@ async function remove(cluster: Cluster, flags: AclsFlags, patternType: number): 
   if (filters.length === 0) throw new UsageError('give a resource: --topic, --group, --cluster, --transactional-id, --delegation-token or --user-principal');
   const deleted = await deleteAcls(cluster, filters);
   for (const [pattern, entries] of byResource(deleted)) {
-    out(`Removed ACLs for resource \`${describePattern(pattern)}\`: \n ${entries.map((e) => `\t${describeEntry(e)}`).join(' \n ')} \n`);
+    out(`Removed ACLs for resource \`${describePattern(pattern)}\`: \n ${entries.map((e) => `\t${describeEntry(e)}`).join(' \n ')} \n\n`);
   }
   if (deleted.length === 0) out('No ACLs matched: nothing removed.');
 }
@@ -195,7 +195,7 @@ async function printCurrent(cluster: Cluster, patterns: ResourcePattern[]): Prom
 
 function print(bindings: AclBinding[]): void {
   for (const [pattern, entries] of byResource(bindings)) {
-    out(`Current ACLs for resource \`${describePattern(pattern)}\`: \n ${entries.map((e) => `\t${describeEntry(e)}`).join(' \n ')} \n`);
+    out(`Current ACLs for resource \`${describePattern(pattern)}\`: \n ${entries.map((e) => `\t${describeEntry(e)}`).join(' \n ')} \n\n`);
   }
 }
 

@@ -15,7 +15,7 @@ export interface FilterComponent {
   match: string | null;
 }
 
-export interface QuotaEntry {
+interface QuotaEntry {
   entity: Entity;
   values: Record<string, number>;
 }

@@ -17,7 +17,7 @@ import {
 import type { QuotaStore } from './quota-store.js';
 import { SampledRate } from './rate.js';
 
-export type QuotaKind = 'produce' | 'fetch' | 'request';
+type QuotaKind = 'produce' | 'fetch' | 'request';
 
 const KEY_OF: Record<QuotaKind, string> = { produce: PRODUCER_BYTE_RATE, fetch: CONSUMER_BYTE_RATE, request: REQUEST_PERCENTAGE };
 

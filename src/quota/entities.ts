@@ -12,7 +12,7 @@ export const CLIENT_ID = 'client-id';
 export const IP = 'ip';
 
 /** Entity type -> name (null: the default entity of that type). */
-export type QuotaEntity = Readonly<Record<string, string | null>>;
+type QuotaEntity = Readonly<Record<string, string | null>>;
 
 /** Quota keys and whether their value must be a whole number (Kafka's LONG and INT keys). */
 const USER_CLIENT_KEYS: ReadonlyMap<string, boolean> = new Map([
@@ -68,15 +68,15 @@ export function valueError(entity: QuotaEntity, key: string, value: number): Quo
 }
 
 /** A DescribeClientQuotas filter component: EXACT (0) a name, DEFAULT (1) the default entity, ANY (2) any named one. */
-export interface FilterComponent {
+interface FilterComponent {
   entityType: string;
   matchType: number;
   match: string | null;
 }
 
-export const MATCH_EXACT = 0;
-export const MATCH_DEFAULT = 1;
-export const MATCH_ANY = 2;
+const MATCH_EXACT = 0;
+const MATCH_DEFAULT = 1;
+const MATCH_ANY = 2;
 
 /** A checked filter: types that must have a given name (null: the default), types that must be there. */
 export interface QuotaFilter {

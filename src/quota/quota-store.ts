@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../base/atomic-file.js';
 
-export const QUOTAS_FILE = 'strom-client-quotas.json';
+const QUOTAS_FILE = 'strom-client-quotas.json';
 
 /** Quota key -> value. */
 export type QuotaValues = Record<string, number>;

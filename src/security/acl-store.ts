@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../base/atomic-file.js';
 import { bindingKey, type AclBinding } from './acl.js';
 
-export const ACLS_FILE = 'strom-acls.json';
+const ACLS_FILE = 'strom-acls.json';
 
 export interface AclStore {
   /** Every binding stored. */

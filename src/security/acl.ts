@@ -68,7 +68,7 @@ const nameOf = (table: Record<string, number>) => {
 export const resourceTypeName = nameOf(ResourceType);
 export const patternTypeName = nameOf(PatternType);
 export const operationName = nameOf(AclOperation);
-export const permissionName = nameOf(AclPermission);
+const permissionName = nameOf(AclPermission);
 
 /**
  * The operations each resource type has (Kafka's AclEntry.supportedOperations): what

@@ -21,7 +21,7 @@ import type { KafkaPrincipal } from './principal.js';
 import type { Logger } from '../base/logger.js';
 
 /** authorizer.class.name values that turn the ACL authorizer on (Kafka's class names and Strom's own). */
-export const AUTHORIZER_CLASS_NAMES = [
+const AUTHORIZER_CLASS_NAMES = [
   'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
   'kafka.security.authorizer.AclAuthorizer',
   'kafka.security.auth.SimpleAclAuthorizer',
@@ -99,34 +99,21 @@ export class AclAuthorizer {
 
   /** Whether the requester may perform `operation` on the resource of `resourceType` named `name`. */
   authorize(who: Requester, operation: number, resourceType: number, name: string): boolean {
-    if (this.isSuperUser(who.principal)) return true;
+    const principal = `${who.principal.type}:${who.principal.name}`;
+    if (this.superUsers.has(principal)) return true;
     const index = this.typeIndex(resourceType);
     if (!index) return this.allowIfNoAcl;
-    const principal = `${who.principal.type}:${who.principal.name}`;
     const host = normalizeHost(who.clientHost);
-    const implying = IMPLIED_BY.get(operation);
-    let found = false;
-    let allowed = false;
-    const visit = (entries: AccessControlEntry[] | undefined): boolean => {
-      if (!entries) return false;
-      found = true;
-      for (const e of entries) {
-        if (e.principal !== principal && e.principal !== WILDCARD_PRINCIPAL) continue;
-        if (e.host !== host && e.host !== WILDCARD_HOST) continue;
-        if (e.permission === AclPermission.DENY) {
-          if (e.operation === operation || e.operation === AclOperation.ALL) return true;
-        } else if (e.operation === operation || e.operation === AclOperation.ALL || implying?.includes(e.operation)) {
-          allowed = true;
-        }
-      }
-      return false;
-    };
-    if (visit(index.literal.get(name)) || visit(index.literal.get(WILDCARD_RESOURCE))) return false;
+    const implying = IMPLIED_BY.get(operation) ?? null;
+    let verdict = match(index.literal.get(name), principal, host, operation, implying)
+      | match(index.literal.get(WILDCARD_RESOURCE), principal, host, operation, implying);
+    if (verdict & DENIED) return false;
     for (const length of index.prefixLengths) {
       if (length > name.length) break;
-      if (visit(index.prefixed.get(name.slice(0, length)))) return false;
+      verdict |= match(index.prefixed.get(name.slice(0, length)), principal, host, operation, implying);
+      if (verdict & DENIED) return false;
     }
-    return found ? allowed : this.allowIfNoAcl;
+    return verdict & FOUND ? (verdict & ALLOWED) !== 0 : this.allowIfNoAcl;
   }
 
   /** The operations of the resource the requester may perform, as a KIP-430 bitfield. */
@@ -187,6 +174,31 @@ export class AclAuthorizer {
   bindings(): AclBinding[] {
     return [...this.store.bindings()];
   }
+}
+
+/** What the entries of one pattern say of a request (bits). */
+const FOUND = 1;
+const ALLOWED = 2;
+const DENIED = 4;
+
+/**
+ * The entries of one pattern against a request: FOUND when there are any (whoever they are
+ * for), ALLOWED by an ALLOW of the operation, of ALL or of one implying it, DENIED by a DENY
+ * of the operation or of ALL; for the principal (or User:*) from the host (or *).
+ */
+function match(entries: AccessControlEntry[] | undefined, principal: string, host: string, operation: number, implying: readonly number[] | null): number {
+  if (!entries) return 0;
+  let verdict = FOUND;
+  for (const e of entries) {
+    if (e.principal !== principal && e.principal !== WILDCARD_PRINCIPAL) continue;
+    if (e.host !== host && e.host !== WILDCARD_HOST) continue;
+    if (e.permission === AclPermission.DENY) {
+      if (e.operation === operation || e.operation === AclOperation.ALL) return verdict | DENIED;
+    } else if (e.operation === operation || e.operation === AclOperation.ALL || (implying !== null && implying.includes(e.operation))) {
+      verdict |= ALLOWED;
+    }
+  }
+  return verdict;
 }
 
 /** A client address as ACLs name it: an IPv4 client of a dual-stack socket (::ffff:a.b.c.d) is a.b.c.d. */

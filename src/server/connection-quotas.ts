@@ -15,7 +15,7 @@ import type { QuotaWindow } from '../quota/client-quotas.js';
 import type { Logger } from '../base/logger.js';
 import { ConfigError } from '../config/config.js';
 
-export interface ConnectionLimitsConfig {
+interface ConnectionLimitsConfig {
   maxConnections: number;
   /** Listener name -> its own max.connections. */
   listenerMaxConnections: ReadonlyMap<string, number>;
@@ -31,7 +31,7 @@ export interface ConnectionLimitsConfig {
   ipCreationRate: (ip: string) => number | null;
 }
 
-export type Admission =
+type Admission =
   /** Accept it after `delayMs` (0: now). */
   | { kind: 'accept'; delayMs: number }
   /** Close it at once. */
