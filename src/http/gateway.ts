@@ -7,7 +7,8 @@
 // something unexpected answers 500 and is logged, never taking the broker down.
 // https:// listeners serve TLS with the broker's ssl.keystore.* (PEM; listener.name.https.ssl.*
 // over them); with http.authentication.method=BASIC every request and WebSocket upgrade needs a
-// broker user's credentials (basic-auth.ts) before any handler runs, and carries its principal.
+// broker user's credentials (basic-auth.ts) before any handler runs, and carries its principal,
+// which the ACLs are checked for (access.ts; a live tail needs READ on its topic).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,10 @@ import { BasicAuth, NO_AUTHENTICATION, type AuthOutcome, type BasicAuthOptions }
 import { ConfigError } from '../config/config.js';
 import type { ListenerTls } from '../security/tls-options.js';
 import { ANONYMOUS } from '../security/principal.js';
+import { normalizeHost } from '../security/authorizer.js';
+import { AclOperation, ResourceType } from '../security/acl.js';
+import type { KafkaPrincipal } from '../security/principal.js';
+import { mayAccess } from './access.js';
 
 import { RestErrorCode } from './error-codes.js';
 
@@ -249,13 +254,14 @@ export class HttpGateway {
     const extensions = req.getHeader('sec-websocket-extensions');
     const outcome = this.auth?.guards(url) ? this.auth.check(req.getHeader('authorization')) : NO_AUTHENTICATION;
     const address = this.auth ? Buffer.from(res.getRemoteAddressAsText()).toString() : '';
+    const clientHost = remoteHost(res);
     let data: TailData;
+    let topic = '';
     try {
       // Browsers do not guard WebSockets with CORS: a page of any origin may open one.
       const refusal = this.policy.refusal(scope, browserHeaders(req));
       if (refusal) throw refusal;
       if (this.webSockets + this.inflight >= this.options.maxConnections) throw new HttpError(503, RestErrorCode.TOO_MANY_CONNECTIONS, `Too many connections (http.max.connections ${this.options.maxConnections}).`);
-      let topic: string;
       try {
         topic = decodeURIComponent(url.slice('/ws/topics/'.length));
       } catch {
@@ -266,8 +272,13 @@ export class HttpGateway {
       this.send(res, e instanceof HttpError ? errorReply(e.status, e.errorCode, e.message) : errorReply(500, RestErrorCode.INTERNAL_ERROR, String(e)), 'GET');
       return;
     }
+    // A live tail reads the topic: READ on it, as a consumer's Fetch (access.ts).
+    const refused = (principal: KafkaPrincipal) => (mayAccess(this.broker(), { principal, clientHost }, AclOperation.READ, ResourceType.TOPIC, topic, false)
+      ? null : errorReply(403, RestErrorCode.NOT_AUTHORIZED, `Not authorized to access topics: [${topic}]`));
     if (!(outcome instanceof Promise) && outcome.ok) {
-      res.upgrade(data, key, protocol, extensions, context);
+      const reply = refused(outcome.principal);
+      if (reply) this.send(res, reply, 'GET');
+      else res.upgrade(data, key, protocol, extensions, context);
       return;
     }
     // Credentials to verify (or a 401 to answer) before the upgrade: uWS needs onAborted to wait.
@@ -277,7 +288,9 @@ export class HttpGateway {
       const waited = this.authenticated(o, `GET ${url}`, address);
       if (waited) await waited;
       if (aborted) return;
-      if (o.ok) res.cork(() => res.upgrade(data, key, protocol, extensions, context));
+      const reply = o.ok ? refused(o.principal) : null;
+      if (reply) this.send(res, reply, 'GET');
+      else if (o.ok) res.cork(() => res.upgrade(data, key, protocol, extensions, context));
       else this.send(res, o.reply, 'GET', true, [this.auth!.challenge]);
     }).catch((e) => this.broker().logger.error(`WebSocket upgrade of ${url} failed: ${(e as Error).stack ?? e}`));
   }
@@ -287,7 +300,7 @@ export class HttpGateway {
     const { path, query } = pathAndQuery(req);
     const browser = browserHeaders(req);
     const request: HttpRequest = {
-      method, path, params: {}, query, principal: ANONYMOUS,
+      method, path, params: {}, query, principal: ANONYMOUS, clientHost: remoteHost(res),
       contentType: req.getHeader('content-type'), accept: req.getHeader('accept'), host: browser.host, body: Buffer.alloc(0),
     };
     const contentLength = Number(req.getHeader('content-length') || 0);
@@ -419,4 +432,9 @@ export class HttpGateway {
       try { res.close(); } catch { /* already gone */ }
     }
   }
+}
+
+/** The client's IP address, as ACLs name hosts (an IPv4 client of a dual-stack socket as a.b.c.d). */
+function remoteHost(res: HttpResponse): string {
+  return normalizeHost(Buffer.from(res.getRemoteAddressAsText()).toString());
 }
