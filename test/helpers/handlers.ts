@@ -12,6 +12,7 @@ import { Reader, Writer, isStreamed, type Chunk } from '../../src/protocol/codec
 import { MemoryBudget } from '../../src/core/index.js';
 import type { Handler, RequestContext } from '../../src/api/handler.js';
 import { buildBatch, type RecordInput } from '../../src/core/index.js';
+import { ANONYMOUS, type KafkaPrincipal } from '../../src/security/principal.js';
 
 export interface Exchange<Res> {
   /** The response as the client decodes it, or null when the handler sends none. */
@@ -47,6 +48,8 @@ export interface CallOptions {
   /** What the connection's ApiVersions v3+ named (KIP-511). */
   clientSoftwareName?: string;
   clientSoftwareVersion?: string;
+  /** Who sends it (default User:ANONYMOUS), for the authorizer. */
+  principal?: KafkaPrincipal;
 }
 
 const running: HandlerBroker[] = [];
@@ -83,6 +86,7 @@ export async function startHandlerBroker(overrides: Record<string, string> = {})
       clientAddress: `${options.clientHost ?? '127.0.0.1'}:40000`, clientHost: options.clientHost ?? '127.0.0.1', broker: b.context,
       clientSoftwareName: options.clientSoftwareName ?? null, clientSoftwareVersion: options.clientSoftwareVersion ?? null,
       memory: new MemoryBudget(b.config.int('strom.connection.max.unsent.bytes')),
+      principal: options.principal ?? ANONYMOUS,
       onDone: (release) => releases.push(release),
       closeConnection: (reason) => { closed = reason; },
     };
