@@ -29,8 +29,9 @@
 // end the long poll of the others); a replica's fetch (a replica id set) needs CLUSTER_ACTION
 // on the cluster, else every partition is refused.
 //
-// Quotas (KIP-13, KIP-219): with a consumer_byte_rate for the principal or client id, the
-// response's record bytes are recorded when it is complete, from the slices' lengths (no
+// Quotas (KIP-13, KIP-219): with a consumer_byte_rate for the principal or client id, a
+// consumer's response's record bytes are recorded when it is complete (a replica's fetch is
+// not a client's), from the slices' lengths (no
 // byte is read for it: the zero-copy path stays); a client over its quota gets an empty
 // response with throttle_time_ms instead (its usage taken back, as Kafka's), the connection
 // is muted for that long (connection.ts), and no response holds more than the quota allows
@@ -71,7 +72,7 @@ export const fetch = defineHandler(FetchApi, { min: 0, max: 17 }, async (request
     const round = sliceAll(ctx, request, targets, refused);
     const waitMore = round.bytes < request.minBytes && !round.error && Date.now() < deadline;
     if (!waitMore) {
-      const throttleMs = fetchThrottle(ctx, round.bytes);
+      const throttleMs = replicaOf(ctx, request) >= 0 ? 0 : fetchThrottle(ctx, round.bytes);
       if (throttleMs > 0) {
         for (const slice of round.slices) slice?.release();
         return throttled(ctx, session, throttleMs);
@@ -104,8 +105,7 @@ interface Round {
  */
 function refusedTargets(ctx: RequestContext, request: FetchRequest, targets: FetchTarget[]): boolean[] | null {
   if (!ctx.broker.authorizer) return null;
-  const replicaId = ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
-  if (replicaId >= 0) {
+  if (replicaOf(ctx, request) >= 0) {
     const allowed = clusterAuthorized(ctx, AclOperation.CLUSTER_ACTION);
     return targets.map((t) => !allowed && !t.unknownTopicId);
   }
@@ -168,6 +168,11 @@ function sliceAll(ctx: RequestContext, request: FetchRequest, targets: FetchTarg
     }
   }
   return round;
+}
+
+/** The fetching replica's broker id (v15+ in ReplicaState), or -1 for a consumer. */
+function replicaOf(ctx: RequestContext, request: FetchRequest): number {
+  return ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
 }
 
 /** Records the response's bytes against the fetch quota; the throttle time (0: within it, or no quota). */
