@@ -11,6 +11,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { startBroker, cleanupDirs, python, run, tempDir, type RunningBroker } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { requireExternal } from '../helpers/external.js';
+import { waitFor } from '../helpers/wait.js';
 
 requireExternal('kcat', 'python3-confluent-kafka');
 
@@ -232,6 +233,33 @@ describe('Metadata filtering and authorized operations', () => {
     expect(described.errorCode).toBe(CLUSTER_AUTHORIZATION_FAILED);
     const created = await c.request(30, 1, { creations: [{ resourceType: 2, resourceName: 'x', resourcePatternType: 3, principal: 'User:bob', host: '*', operation: 2, permissionType: 3 }] });
     expect(created.results[0].errorCode).toBe(CLUSTER_AUTHORIZATION_FAILED);
+  });
+});
+
+describe('kafkajs', () => {
+  it('a producer without WRITE gets TOPIC_AUTHORIZATION_FAILED; offsets of a group it may not describe are refused (GROUP_AUTHORIZATION_FAILED)', async () => {
+    await createTopic('acl-js');
+    await acls(['--add', '--allow-principal', 'User:bob', '--operation', 'Describe', '--topic', 'acl-js']);
+    const kafka = new Kafka({ brokers: [`127.0.0.1:${saslPort}`], sasl: { mechanism: 'plain', username: 'bob', password: 'bob-secret' }, logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+    const producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 0 } });
+    const admin = kafka.admin();
+    await producer.connect();
+    await admin.connect();
+    /** kafkajs's protocol error type, whether thrown as is or as the cause of a retry error. */
+    const typeOf = (e: unknown) => (e as { type?: string; cause?: { type?: string } }).type ?? (e as { cause?: { type?: string } }).cause?.type;
+    try {
+      const sent = await producer.send({ topic: 'acl-js', messages: [{ value: 'x' }] }).then(() => null, (e: unknown) => e);
+      expect(typeOf(sent)).toBe('TOPIC_AUTHORIZATION_FAILED');
+      await admin.fetchTopicMetadata({ topics: ['acl-js'] }); // kafkajs finds a coordinator among the brokers it knows
+      const offsets = await admin.fetchOffsets({ groupId: 'acl-js-group', topics: ['acl-js'] }).then(() => null, (e: unknown) => e);
+      // kafkajs 2.2.4 turns FindCoordinator's GROUP_AUTHORIZATION_FAILED into "Failed to find
+      // group coordinator" (it keeps no cause); the broker's log says what it answered.
+      expect((offsets as Error).name).toBe('KafkaJSGroupCoordinatorNotFound');
+      await waitFor('the broker to log the refusal', () => broker.output.some((l) => l.includes('Principal = User:bob is Denied operation = DESCRIBE from host = 127.0.0.1 on resource = GROUP:acl-js-group')), { timeoutMs: 5000 });
+    } finally {
+      await producer.disconnect();
+      await admin.disconnect();
+    }
   });
 });
 
