@@ -67,12 +67,15 @@ export class ConnectionQuotas {
     }
     const ipMax = c.perIpOverrides.get(ip) ?? c.maxConnectionsPerIp;
     if ((this.perIp.get(ip) ?? 0) >= ipMax) return this.refused(ip, 'per-ip', `${ip} already has the configured maximum of ${ipMax} connections (max.connections.per.ip)`);
+    // A rate of 0 admits nothing (a wait would never end).
+    if (c.maxCreationRate === 0) return this.refused(ip, 'rate', 'max.connection.creation.rate is 0');
+    const listenerRate = c.listenerCreationRate.get(listener);
+    if (listenerRate === 0) return this.refused(ip, 'rate', `listener.name.${listener.toLowerCase()}.max.connection.creation.rate is 0`);
     let delayMs = 0;
     if (this.brokerRate) {
       this.brokerRate.record(1, nowMs);
       delayMs = this.brokerRate.throttleMs(c.maxCreationRate, nowMs);
     }
-    const listenerRate = c.listenerCreationRate.get(listener);
     if (listenerRate !== undefined && listenerRate < UNLIMITED) {
       let rate = this.listenerRates.get(listener);
       if (!rate) this.listenerRates.set(listener, (rate = this.newRate()));
