@@ -52,7 +52,7 @@ export async function applyConfigs(broker: BrokerContext, type: number, name: st
       if (!validateOnly) await broker.cluster.setTopicConfigs(name, configs);
     } else {
       for (const [key, value] of Object.entries(configs)) broker.config.validateDynamic(key, value);
-      if (!validateOnly) await broker.logs.setBrokerConfigs(configs);
+      if (!validateOnly) await broker.cluster.setBrokerConfigs(name === '' ? 'default' : Number(name), configs);
     }
   } catch (e) {
     if (e instanceof ConfigError) throw new KafkaError(ErrorCode.INVALID_CONFIG, e.message);

@@ -22,6 +22,8 @@ function describe(groupId: string, includeOperations: boolean, ctx: RequestConte
   const base = { groupId, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: operations };
   if (refused) return { ...base, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null };
   if (groupId === '') return { ...base, errorCode: ErrorCode.INVALID_GROUP_ID, errorMessage: 'The group id can\'t be empty.' };
+  const elsewhere = ctx.broker.groups.coordinatorError(groupId);
+  if (elsewhere !== ErrorCode.NONE) return { ...base, errorCode: elsewhere, errorMessage: null };
   const holder = ctx.broker.groups.group(groupId);
   const group = holder?.consumer;
   if (!holder || holder.is('Dead') || !group) {

@@ -21,6 +21,8 @@ export const describeGroups = defineHandler(DescribeGroupsApi, { min: 0, max: 5 
     const operations = ctx.apiVersion >= 3 && request.includeAuthorizedOperations ? authorizedOperations(ctx, ResourceType.GROUP, groupId) : NO_OPERATIONS;
     const group = ctx.broker.groups.group(groupId);
     if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: operations };
+    const elsewhere = ctx.broker.groups.coordinatorError(groupId);
+    if (elsewhere !== ErrorCode.NONE) return { errorCode: elsewhere, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: operations };
     if (!group || group.consumer) return { errorCode: ErrorCode.NONE, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [], authorizedOperations: operations };
     const stable = group.is('Stable');
     return {

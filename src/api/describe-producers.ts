@@ -17,11 +17,8 @@ export const describeProducers = defineHandler(DescribeProducersApi, { min: 0, m
     name: t.name,
     partitions: await Promise.all(t.partitionIndexes.map(async (partitionIndex): Promise<PartitionResponse> => {
       if (!readable.has(t.name)) return { partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Topic authorization failed.', activeProducers: [] };
-      const log = ctx.broker.logs.partition(t.name, partitionIndex);
-      if (!log) {
-        return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `This server does not host this topic-partition: ${t.name}-${partitionIndex}`, activeProducers: [] };
-      }
       try {
+        const log = ctx.broker.cluster.leaderLog(t.name, partitionIndex);
         const producers = await log.producers();
         return {
           partitionIndex, errorCode: ErrorCode.NONE, errorMessage: null,

@@ -27,15 +27,15 @@
 // Authorization (Kafka's KafkaApis): a consumer's fetch needs READ on each topic (its
 // partitions are TOPIC_AUTHORIZATION_FAILED otherwise, told nothing of the log, and do not
 // end the long poll of the others); a replica's fetch (a replica id set) needs CLUSTER_ACTION
-// on the cluster, else every partition is refused.
+// on the cluster, else every partition is refused and nothing of it is noted.
 //
 // Quotas (KIP-13, KIP-219): with a consumer_byte_rate for the principal or client id, a
 // consumer's response's record bytes are recorded when it is complete (a replica's fetch is
-// not a client's), from the slices' lengths (no
-// byte is read for it: the zero-copy path stays); a client over its quota gets an empty
-// response with throttle_time_ms instead (its usage taken back, as Kafka's), the connection
-// is muted for that long (connection.ts), and no response holds more than the quota allows
-// in one window (MaxBytes capped, Kafka's getMaxValueInQuotaWindow).
+// not a client's), from the slices' lengths (no byte is read for it: the zero-copy path
+// stays); a client over its quota gets an empty response with throttle_time_ms instead (its
+// usage taken back, as Kafka's), the connection is muted for that long (connection.ts), and
+// no response holds more than the quota allows in one window (MaxBytes capped, Kafka's
+// getMaxValueInQuotaWindow).
 import { FetchApi, type FetchRequest, type FetchResponse } from '../protocol/generated/fetch.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { batchesToLegacy, recodeBatches, CoreError } from '../core/index.js';
@@ -59,6 +59,8 @@ const FIRST_ZSTD_VERSION = 10;
 /** The first version with a list of aborted transactions. */
 const FIRST_ISOLATION_VERSION = 4;
 const READ_COMMITTED = 1;
+/** The first version with the last fetched epoch and the diverging epoch (KIP-320). */
+const FIRST_DIVERGING_VERSION = 12;
 
 export const fetch = defineHandler(FetchApi, { min: 0, max: 17 }, async (request: FetchRequest, ctx): Promise<FetchResponse> => {
   const session = openSession(ctx, request);
@@ -66,13 +68,16 @@ export const fetch = defineHandler(FetchApi, { min: 0, max: 17 }, async (request
     return { throttleTimeMs: 0, errorCode: session.errorCode, sessionId: 0, responses: [], nodeEndpoints: [] };
   }
   const targets = session.targets;
-  const refused = refusedTargets(ctx, request, targets);
   const deadline = Date.now() + Math.max(0, request.maxWaitMs);
+  const replicaId = ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
+  const denied = deniedTargets(ctx, targets, replicaId);
+  // A replica refused by the ACLs has nothing noted of its positions.
+  const refused = replicaId >= 0 ? (denied?.some((d) => d) ? new Map<number, number>() : replicaPositions(ctx, targets, replicaId)) : checkLeaders(ctx, targets);
   for (;;) {
-    const round = sliceAll(ctx, request, targets, refused);
+    const round = sliceAll(ctx, request, targets, refused, replicaId >= 0, denied);
     const waitMore = round.bytes < request.minBytes && !round.error && Date.now() < deadline;
     if (!waitMore) {
-      const throttleMs = replicaOf(ctx, request) >= 0 ? 0 : fetchThrottle(ctx, round.bytes);
+      const throttleMs = replicaId >= 0 ? 0 : fetchThrottle(ctx, round.bytes);
       if (throttleMs > 0) {
         for (const slice of round.slices) slice?.release();
         return throttled(ctx, session, throttleMs);
@@ -103,9 +108,9 @@ interface Round {
  * asked once), every one for a replica without CLUSTER_ACTION. Unknown topic ids are not
  * refused: they are UNKNOWN_TOPIC_ID first, as in Kafka.
  */
-function refusedTargets(ctx: RequestContext, request: FetchRequest, targets: FetchTarget[]): boolean[] | null {
+function deniedTargets(ctx: RequestContext, targets: FetchTarget[], replicaId: number): boolean[] | null {
   if (!ctx.broker.authorizer) return null;
-  if (replicaOf(ctx, request) >= 0) {
+  if (replicaId >= 0) {
     const allowed = clusterAuthorized(ctx, AclOperation.CLUSTER_ACTION);
     return targets.map((t) => !allowed && !t.unknownTopicId);
   }
@@ -116,63 +121,6 @@ function refusedTargets(ctx: RequestContext, request: FetchRequest, targets: Fet
     if (refused === undefined) topics.set(t.topic, (refused = !authorized(ctx, AclOperation.READ, ResourceType.TOPIC, t.topic)));
     return refused;
   });
-}
-
-function sliceAll(ctx: RequestContext, request: FetchRequest, targets: FetchTarget[], refused: boolean[] | null): Round {
-  const v = ctx.apiVersion;
-  const round: Round = { data: [], slices: [], bytes: 0, error: false, converts: false };
-  let budget = v >= 3 ? request.maxBytes : Number.MAX_SAFE_INTEGER;
-  const quotas = ctx.broker.quotas;
-  if (quotas.enabled('fetch')) budget = Math.min(budget, Math.floor(quotas.maxValueInWindow('fetch', ctx.principal.name, ctx.clientId ?? '')));
-  let refusedCount = 0;
-  for (let i = 0; i < targets.length; i++) {
-    const t = targets[i];
-    const denied = refused !== null && refused[i];
-    const data = partitionData(t.partition, denied ? undefined : t.log, v, request.isolationLevel);
-    round.data.push(data);
-    round.slices.push(undefined);
-    if (denied) {
-      // As Kafka: answered at once only when nothing else is asked.
-      failed(data, ErrorCode.TOPIC_AUTHORIZATION_FAILED, v);
-      if (++refusedCount === targets.length) round.error = true;
-      continue;
-    }
-    if (!t.log) {
-      failed(data, t.unknownTopicId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, v);
-      round.error = true;
-      continue;
-    }
-    if (t.currentLeaderEpoch > 0) {
-      failed(data, ErrorCode.UNKNOWN_LEADER_EPOCH, v); // the only leader epoch is 0
-      round.error = true;
-      continue;
-    }
-    if (budget <= 0) continue;
-    try {
-      const committed = v >= FIRST_ISOLATION_VERSION && request.isolationLevel === READ_COMMITTED;
-      const upperBound = committed ? t.log.lastStableOffset : t.log.highWatermark;
-      const slice = t.log.slice(t.fetchOffset, Math.min(t.maxBytes, budget), round.bytes === 0, upperBound, v < FIRST_ZSTD_VERSION);
-      if (!slice) continue;
-      if (committed) {
-        data.abortedTransactions = t.log.abortedTransactions(t.fetchOffset, slice, upperBound).map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }));
-      }
-      round.slices[round.slices.length - 1] = slice;
-      data.records = slice;
-      round.bytes += slice.length;
-      budget -= slice.length;
-      if (v <= LAST_LEGACY_VERSION || (v < FIRST_ZSTD_VERSION && (slice.codecs! & (1 << ZSTD)) !== 0)) round.converts = true;
-    } catch (e) {
-      if (!(e instanceof KafkaError)) throw e;
-      failed(data, e.code, v);
-      round.error = true;
-    }
-  }
-  return round;
-}
-
-/** The fetching replica's broker id (v15+ in ReplicaState), or -1 for a consumer. */
-function replicaOf(ctx: RequestContext, request: FetchRequest): number {
-  return ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
 }
 
 /** Records the response's bytes against the fetch quota; the throttle time (0: within it, or no quota). */
@@ -196,6 +144,115 @@ function throttled(ctx: RequestContext, session: ServedSession, throttleMs: numb
   if (session.kind === 'full') ctx.broker.fetchSessions.remove(session.responseSessionId);
   const sessionId = session.kind === 'incremental' ? session.responseSessionId : 0;
   return { throttleTimeMs: throttleMs, errorCode: ErrorCode.NONE, sessionId, responses: [], nodeEndpoints: [] };
+}
+
+/**
+ * A consumer's fetch: each partition must be led here, at the client's leader epoch if it
+ * names one (KIP-320). Returns the error of each target refused (by index).
+ */
+function checkLeaders(ctx: RequestContext, targets: FetchTarget[]): Map<number, number> {
+  const refused = new Map<number, number>();
+  targets.forEach((t, i) => {
+    if (!t.log) return;
+    try {
+      ctx.broker.cluster.leaderLog(t.topic, t.partition, t.currentLeaderEpoch);
+    } catch (e) {
+      if (!(e instanceof KafkaError)) throw e;
+      refused.set(i, e.code);
+    }
+  });
+  return refused;
+}
+
+/**
+ * A follower's fetch: it has everything below each fetch offset, which the leader notes (its
+ * high watermark and ISR follow). Reads go to the log end, not the high watermark.
+ */
+function replicaPositions(ctx: RequestContext, targets: FetchTarget[], replicaId: number): Map<number, number> {
+  const refused = new Map<number, number>();
+  targets.forEach((t, i) => {
+    if (!t.log) return;
+    try {
+      ctx.broker.cluster.leaderLog(t.topic, t.partition, t.currentLeaderEpoch);
+      if (diverging(t) === null) ctx.broker.cluster.replicaFetched(t.log, replicaId, t.fetchOffset);
+    } catch (e) {
+      if (!(e instanceof KafkaError)) throw e;
+      refused.set(i, e.code);
+    }
+  });
+  return refused;
+}
+
+/**
+ * KIP-320/279: where the fetcher's log stops matching this one. It last fetched in epoch
+ * `lastFetchedEpoch`; if this log has that epoch ending before the fetch offset, or only an
+ * older one, the answer is that epoch and its end offset (the fetcher truncates there).
+ */
+function diverging(t: FetchTarget): { epoch: number; endOffset: number } | null {
+  if (t.lastFetchedEpoch < 0 || !t.log?.epochs) return null;
+  const end = t.log.epochs.endOffsetFor(t.lastFetchedEpoch, t.log.logEndOffset);
+  if (end.epoch === t.lastFetchedEpoch && end.endOffset >= t.fetchOffset) return null;
+  return end;
+}
+
+function sliceAll(ctx: RequestContext, request: FetchRequest, targets: FetchTarget[], refused: Map<number, number>, replica: boolean, denied: boolean[] | null): Round {
+  const v = ctx.apiVersion;
+  const round: Round = { data: [], slices: [], bytes: 0, error: false, converts: false };
+  let budget = v >= 3 ? request.maxBytes : Number.MAX_SAFE_INTEGER;
+  const quotas = ctx.broker.quotas;
+  if (!replica && quotas.enabled('fetch')) budget = Math.min(budget, Math.floor(quotas.maxValueInWindow('fetch', ctx.principal.name, ctx.clientId ?? '')));
+  let deniedCount = 0;
+  for (const [i, t] of targets.entries()) {
+    const refusedByAcl = denied !== null && denied[i];
+    const data = partitionData(t.partition, refusedByAcl ? undefined : t.log, v, request.isolationLevel);
+    round.data.push(data);
+    round.slices.push(undefined);
+    if (refusedByAcl) {
+      // As Kafka: answered at once only when nothing else is asked.
+      failed(data, ErrorCode.TOPIC_AUTHORIZATION_FAILED, v);
+      if (++deniedCount === targets.length) round.error = true;
+      continue;
+    }
+    if (!t.log) {
+      failed(data, t.unknownTopicId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, v);
+      round.error = true;
+      continue;
+    }
+    const error = refused.get(i);
+    if (error !== undefined) {
+      failed(data, error, v);
+      round.error = true;
+      continue;
+    }
+    if (v >= FIRST_DIVERGING_VERSION) {
+      const divergence = diverging(t);
+      if (divergence) {
+        data.divergingEpoch = divergence;
+        round.error = true; // answered now: the fetcher must truncate first
+        continue;
+      }
+    }
+    if (budget <= 0) continue;
+    try {
+      const committed = v >= FIRST_ISOLATION_VERSION && request.isolationLevel === READ_COMMITTED;
+      const upperBound = replica ? t.log.logEndOffset : committed ? t.log.lastStableOffset : t.log.highWatermark;
+      const slice = t.log.slice(t.fetchOffset, Math.min(t.maxBytes, budget), round.bytes === 0, upperBound, v < FIRST_ZSTD_VERSION);
+      if (!slice) continue;
+      if (committed) {
+        data.abortedTransactions = t.log.abortedTransactions(t.fetchOffset, slice, upperBound).map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }));
+      }
+      round.slices[round.slices.length - 1] = slice;
+      data.records = slice;
+      round.bytes += slice.length;
+      budget -= slice.length;
+      if (v <= LAST_LEGACY_VERSION || (v < FIRST_ZSTD_VERSION && (slice.codecs! & (1 << ZSTD)) !== 0)) round.converts = true;
+    } catch (e) {
+      if (!(e instanceof KafkaError)) throw e;
+      failed(data, e.code, v);
+      round.error = true;
+    }
+  }
+  return round;
 }
 
 /** A partition answered with an error: no records, and an empty (not null) list of aborted transactions. */

@@ -34,9 +34,16 @@ import { saslHandshake } from './sasl-handshake.js';
 import { saslAuthenticate } from './sasl-authenticate.js';
 import { describeUserScramCredentials } from './describe-user-scram-credentials.js';
 import { alterUserScramCredentials } from './alter-user-scram-credentials.js';
+import { describeProducers } from './describe-producers.js';
+import { addPartitionsToTxn } from './add-partitions-to-txn.js';
+import { addOffsetsToTxn } from './add-offsets-to-txn.js';
+import { endTxn } from './end-txn.js';
+import { writeTxnMarkers } from './write-txn-markers.js';
+import { txnOffsetCommit } from './txn-offset-commit.js';
+import { describeTransactions } from './describe-transactions.js';
+import { listTransactions } from './list-transactions.js';
 import { getTelemetrySubscriptions } from './get-telemetry-subscriptions.js';
 import { pushTelemetry } from './push-telemetry.js';
-import { describeProducers } from './describe-producers.js';
 import { createAcls } from './create-acls.js';
 import { describeAcls } from './describe-acls.js';
 import { deleteAcls } from './delete-acls.js';
@@ -77,9 +84,16 @@ export const HANDLERS: readonly Handler[] = [
   saslAuthenticate,
   describeUserScramCredentials,
   alterUserScramCredentials,
+  describeProducers,
+  addPartitionsToTxn,
+  addOffsetsToTxn,
+  endTxn,
+  writeTxnMarkers,
+  txnOffsetCommit,
+  describeTransactions,
+  listTransactions,
   getTelemetrySubscriptions,
   pushTelemetry,
-  describeProducers,
   createAcls,
   describeAcls,
   deleteAcls,

@@ -32,13 +32,11 @@ export const listOffsets = defineHandler(ListOffsetsApi, { min: 0, max: 9 }, asy
     partitions: await Promise.all(topic.partitions.map(async (p): Promise<PartitionResponse> => {
       const base: PartitionResponse = { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 };
       if (!describable.has(topic.name)) return { ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
-      const log = ctx.broker.logs.partition(topic.name, p.partitionIndex);
-      if (!log) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-      if (p.currentLeaderEpoch > 0) return { ...base, errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH };
       try {
+        const log = ctx.broker.cluster.leaderLog(topic.name, p.partitionIndex, p.currentLeaderEpoch);
         if (ctx.apiVersion === 0) return { ...base, oldStyleOffsets: oldStyleOffsets(log, p.timestamp, p.maxNumOffsets) };
         const found = await lookup(log, p.timestamp, ctx.apiVersion >= 2 && request.isolationLevel === READ_COMMITTED ? log.lastStableOffset : log.highWatermark);
-        return { ...base, timestamp: found.timestamp, offset: found.offset, leaderEpoch: ctx.apiVersion >= 4 && found.offset >= 0 ? 0 : -1 };
+        return { ...base, timestamp: found.timestamp, offset: found.offset, leaderEpoch: ctx.apiVersion >= 4 && found.offset >= 0 ? log.leaderEpoch : -1 };
       } catch (e) {
         if (e instanceof KafkaError) return { ...base, errorCode: e.code };
         // A stored batch that does not decode (produce checks CRCs, not compressed payloads).

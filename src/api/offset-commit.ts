@@ -17,7 +17,7 @@ import { defineHandler } from './handler.js';
 import { AclOperation, ResourceType, authorized, authorizedNames } from './authorize.js';
 
 export const offsetCommit = defineHandler(OffsetCommitApi, { min: 0, max: 9 }, async (request: OffsetCommitRequest, ctx): Promise<OffsetCommitResponse> => {
-  const { logs, groups } = ctx.broker;
+  const { cluster, groups } = ctx.broker;
   const answer = (codeOf: (topic: string, partition: number) => number): OffsetCommitResponse => ({
     throttleTimeMs: 0,
     topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: codeOf(t.name, p.partitionIndex) })) })),
@@ -28,7 +28,7 @@ export const offsetCommit = defineHandler(OffsetCommitApi, { min: 0, max: 9 }, a
     topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata,
   })));
   const generationId = ctx.apiVersion >= 1 ? request.generationIdOrMemberEpoch : -1;
-  const partitionExists = (topic: string, partition: number) => logs.partition(topic, partition) !== undefined;
+  const partitionExists = (topic: string, partition: number) => cluster.topic(topic)?.partition(partition) !== undefined;
   const unknownGroup = ctx.apiVersion >= 9 && generationId >= 0 && groups.group(request.groupId) === undefined;
   const codes = unknownGroup
     ? offsets.map((o) => (partitionExists(o.topic, o.partition) ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION))

@@ -14,7 +14,9 @@
 // batch against its producer state; a retried batch is answered with its first append's
 // offsets, a gap with OUT_OF_ORDER_SEQUENCE_NUMBER, an old epoch with INVALID_PRODUCER_EPOCH.
 // A transactional batch for a producer with no transaction open on the partition is first
-// put to the coordinator's verification (KIP-890 part 1) when one is installed.
+// put to the coordinator's verification (KIP-890 part 1) when one is installed; one in a
+// request without a transactional id is TRANSACTIONAL_ID_AUTHORIZATION_FAILED, as Kafka
+// answers it (there is no id to authorize, nor a transaction to verify it against).
 // Authorization (Kafka's KafkaApis): transactional records need WRITE on the request's
 // transactional id, else every partition is TRANSACTIONAL_ID_AUTHORIZATION_FAILED; each topic
 // needs WRITE, else its partitions are TOPIC_AUTHORIZATION_FAILED (before any other check).
@@ -24,6 +26,7 @@ import { CoreError, buildBatch, decodeBatches, legacyToBatch, visitRecords, type
 import { codecs, codecOf, CompressionError, ZSTD, initCompression } from '../compression/codecs.js';
 import { defineHandler } from './handler.js';
 import type { BrokerContext } from '../broker/context.js';
+import type { PartitionLog } from '../log/partition-log.js';
 import { ABI } from '../core/index.js';
 import { AclOperation, ResourceType, authorized } from './authorize.js';
 
@@ -43,7 +46,7 @@ export const produce = defineHandler(ProduceApi, { min: 0, max: 11 }, async (req
       name: topic.name,
       partitionResponses: await Promise.all(topic.partitionData.map((p) =>
         refused !== ErrorCode.NONE ? failure(p.index, refused)
-          : acksValid ? producePartition(ctx.broker, ctx.apiVersion, topic.name, p.index, p.records) : failure(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${request.acks}`))),
+          : acksValid ? producePartition(ctx.broker, ctx.apiVersion, topic.name, p.index, p.records, request) : failure(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${request.acks}`))),
     };
   }));
   if (request.acks === 0) {
@@ -75,12 +78,22 @@ class RecordErrors extends KafkaError {
 
 /**
  * Validates and appends one partition's records as Produce `apiVersion` does. The one append
- * path: Kafka Produce and the HTTP gateway's REST produce both come here.
+ * path: Kafka Produce and the HTTP gateway's REST produce both come here. Only the leader
+ * appends; with acks=all (`delivery.acks` -1) the answer waits until the ISR has the records
+ * (in a cluster: min.insync.replicas checked before and after).
  */
-export async function producePartition(broker: BrokerContext, apiVersion: number, topic: string, index: number, records: Buffer | null): Promise<PartitionResponse> {
-  const log = broker.logs.partition(topic, index);
-  if (!log) return failure(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition: ${topic}-${index}`);
+export async function producePartition(broker: BrokerContext, apiVersion: number, topic: string, index: number, records: Buffer | null,
+  delivery: { acks: number; timeoutMs: number; transactionalId?: string | null }): Promise<PartitionResponse> {
+  let log: PartitionLog;
   try {
+    log = broker.cluster.leaderLog(topic, index);
+  } catch (e) {
+    if (e instanceof KafkaError) return failure(index, e.code, e.message);
+    throw e;
+  }
+  try {
+    // acks=all: refused before anything is written when too few replicas are in sync.
+    if (delivery.acks === -1) broker.cluster.checkInSync(log);
     if (records === null || records.length === 0) throw new KafkaError(ErrorCode.INVALID_RECORD, 'no records');
     if (records.length > log.config.number('segment.bytes')) {
       throw new KafkaError(ErrorCode.RECORD_LIST_TOO_LARGE, `${records.length} bytes exceed segment.bytes ${log.config.number('segment.bytes')}`);
@@ -96,12 +109,17 @@ export async function producePartition(broker: BrokerContext, apiVersion: number
       checkKeys(broker.core, batch, log.key);
     }
     if (target !== null) batch = recompress(broker.core, batch, target);
+    const transactionalId = delivery.transactionalId ?? null;
+    if (header?.isTransactional && transactionalId === null) {
+      throw new KafkaError(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'a transactional batch needs the transactional id of its producer in the Produce request');
+    }
     if (header?.isTransactional && broker.verifyTransaction && !log.hasOngoingTransaction(header.producerId)) {
-      const refused = await broker.verifyTransaction(topic, index, header.producerId, header.producerEpoch, header.baseSequence);
+      const refused = await broker.verifyTransaction(topic, index, header.producerId, header.producerEpoch, header.baseSequence, transactionalId, apiVersion);
       if (refused !== ErrorCode.NONE) throw new KafkaError(refused, `the transaction coordinator did not verify producer ${header.producerId}'s transaction on ${topic}-${index}`);
     }
     const result = await log.append(batch);
     if (!result.duplicate) broker.traffic?.produced(topic, batch.length, result.records);
+    if (delivery.acks === -1) await broker.cluster.awaitReplicated(log, result.lastOffset + 1, delivery.timeoutMs);
     return {
       index, errorCode: ErrorCode.NONE, baseOffset: result.baseOffset, logAppendTimeMs: result.logAppendTime,
       logStartOffset: log.logStartOffset, recordErrors: [], errorMessage: null, currentLeader: NO_LEADER,

@@ -11,7 +11,8 @@ import { LogManager, type StartStats } from '../log/log-manager.js';
 import { KafkaServer } from '../server/server.js';
 import { HANDLER_BY_KEY } from '../api/index.js';
 import { initCompression } from '../compression/codecs.js';
-import { ConfigError, type BrokerConfig, type Listener } from '../config/config.js';
+import { ConfigError, type BrokerConfig } from '../config/config.js';
+import type { KafkaListener } from '../config/listeners.js';
 import type { BrokerContext } from '../broker/context.js';
 import type { Logger } from '../base/logger.js';
 import { ProducerIds } from './producer-ids.js';
@@ -19,6 +20,11 @@ import { LocalCluster, type ClusterView } from './cluster-view.js';
 import { ClusterNode } from '../cluster/node.js';
 import { FetchSessionCache } from './fetch-sessions.js';
 import { GroupCoordinator } from '../group/coordinator.js';
+import { OFFSETS_TOPIC } from '../group/offsets-topic.js';
+import { TransactionCoordinator } from '../txn/coordinator.js';
+import { TxnStateTopic } from '../txn/state-topic.js';
+import { MarkerWriter } from '../txn/markers.js';
+import { TxnTimers } from '../txn/timeouts.js';
 import { HttpGateway } from '../http/gateway.js';
 import { ScramCredentialStore } from '../security/credentials.js';
 import { listenerSecurity, type ListenerSecurity } from '../security/listener-security.js';
@@ -50,6 +56,8 @@ export class Broker {
     readonly pool: AppendPool,
     readonly logs: LogManager,
     readonly groups: GroupCoordinator,
+    readonly txn: TransactionCoordinator,
+    private readonly txnTimers: TxnTimers,
     readonly server: KafkaServer,
     readonly context: BrokerContext,
     readonly stats: StartStats,
@@ -74,7 +82,7 @@ export class Broker {
     const regions = new RegionPool(core.mem);
     const pool = new AppendPool(core, config.int('strom.append.workers') ?? availableParallelism());
     const logs = new LogManager(config, core, regions, pool, logger);
-    let advertised: Listener[] = [];
+    let advertised: KafkaListener[] = [];
     let node: ClusterNode | null = null;
     try {
       if (config.clustered) node = await ClusterNode.connect(config, logger);
@@ -84,19 +92,34 @@ export class Broker {
     }
     const cluster: ClusterView = node ?? new LocalCluster(logs, config.nodeId, () => advertised);
     const groups = new GroupCoordinator(config, logs, cluster, core, logger);
+    // A marker reaching __consumer_offsets settles the offsets committed in its transaction.
+    const markers = new MarkerWriter(logs, (topic, partition, producerId, commit) => {
+      if (topic === OFFSETS_TOPIC) groups.completeTransaction(producerId, partition, commit);
+    });
+    let producerIds: ProducerIds | null = null;
+    // Alone: blocks saved in the log directory; in a cluster: blocks from one counter in etcd.
+    const nextProducerId = () => (node ? node.producerIds.allocate() : producerIds!.allocate());
+    const txn = new TransactionCoordinator(config, new TxnStateTopic(logs, cluster, core, config), markers, nextProducerId, logger);
+    const txnTimers = new TxnTimers(txn, config, logger);
     let stats: StartStats;
     try {
       stats = await logs.start(node?.clusterId);
       await node?.start(logs);
+      producerIds = new ProducerIds(logs.dir);
       await groups.start();
+      // After the groups: transactions a stop left in a Prepare state write their markers, and
+      // those on __consumer_offsets settle offsets the group coordinator holds.
+      await txn.start();
+      txnTimers.start();
     } catch (e) {
+      txnTimers.stop();
+      txn.stop();
       groups.stop();
       await node?.stop();
       await logs.shutdown();
       await pool.stop();
       throw e;
     }
-    const producerIds = new ProducerIds(logs.dir);
     const credentials = ScramCredentialStore.open(logs.dir);
     const authorizer = authorizing
       ? new AclAuthorizer(node?.aclStore() ?? FileAclStore.open(logs.dir), superUsers, config.bool('allow.everyone.if.no.acl.found'), logger)
@@ -104,11 +127,18 @@ export class Broker {
     const quotas = new ClientQuotas(node?.quotaStore() ?? FileQuotaStore.open(logs.dir), {
       samples: config.int('quota.window.num'), windowMs: config.int('quota.window.size.seconds') * 1000,
     });
+    if (node && security.some((l) => l.sasl?.mechanisms.some((m) => m.startsWith('SCRAM-')))) {
+      // Kafka keeps them in the cluster's metadata; here each broker's log directory holds its own.
+      logger.warn('SCRAM credentials are kept by each broker of a cluster on its own: create or change a SCRAM user (AlterUserScramCredentials, strom configs --entity-type users) through every broker');
+    }
     const context: { -readonly [K in keyof BrokerContext]: BrokerContext[K] } = {
       config, logs, groups, core, regions, credentials, authorizer, quotas, memory: new MemoryBudget(config.int('strom.request.memory.max.bytes')),
       fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), config.int('strom.fetch.session.eviction.ms')),
       logger, nodeId: config.nodeId, cluster, advertised: [],
-      nextProducerId: () => producerIds.allocate(), telemetry: new ClientTelemetry(() => telemetrySettings(config)),
+      nextProducerId, telemetry: new ClientTelemetry(() => telemetrySettings(config)),
+      txn,
+      verifyTransaction: async (topic, partition, producerId, producerEpoch, _baseSequence, transactionalId, apiVersion) =>
+        txn.verifyPartition(transactionalId, producerId, producerEpoch, topic, partition, apiVersion >= 11),
     };
     let server: KafkaServer | null = null;
     let ready = false;
@@ -167,7 +197,7 @@ export class Broker {
       },
     });
     server = kafka;
-    let bound: Listener[];
+    let bound: KafkaListener[];
     try {
       bound = await kafka.listen(security);
       if (gateway) {
@@ -180,6 +210,8 @@ export class Broker {
     } catch (e) {
       gateway?.close();
       await kafka.close();
+      txnTimers.stop();
+      txn.stop();
       groups.stop();
       await node?.stop();
       await logs.shutdown();
@@ -187,10 +219,10 @@ export class Broker {
       throw e;
     }
     ready = true;
-    return new Broker(config, logger, core, pool, logs, groups, kafka, context, stats, gateway, node);
+    return new Broker(config, logger, core, pool, logs, groups, txn, txnTimers, kafka, context, stats, gateway, node);
   }
 
-  get listeners(): Listener[] {
+  get listeners(): KafkaListener[] {
     return this.server.bound;
   }
 
@@ -200,6 +232,8 @@ export class Broker {
     // Out of the cluster first: its partitions get other leaders while this broker closes.
     await this.node?.stop();
     await this.server.close();
+    this.txnTimers.stop();
+    this.txn.stop();
     this.groups.stop();
     await this.logs.shutdown();
     await this.pool.stop();
@@ -210,11 +244,11 @@ export class Broker {
  * Each listener's address as clients are told it: its advertised.listeners entry, else the
  * bound address (an empty host becomes this machine's name).
  */
-function advertise(config: BrokerConfig, bound: Listener[]): Listener[] {
+function advertise(config: BrokerConfig, bound: KafkaListener[]): KafkaListener[] {
   const advertised = config.isExplicit('advertised.listeners') ? config.advertisedListeners : [];
   return bound.map((l) => {
     const named = advertised.find((a) => a.name === l.name);
-    if (named) return { name: l.name, host: named.host, port: named.port };
+    if (named) return { ...l, host: named.host, port: named.port };
     return { ...l, host: l.host === '' || l.host === '0.0.0.0' || l.host === '::' ? hostname() : l.host };
   });
 }

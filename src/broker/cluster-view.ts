@@ -56,7 +56,11 @@ export interface ClusterView {
   readonly clusterId: string;
   /** The controller's id (-1 while there is none). */
   controllerId(): number;
-  /** Live brokers, each with its endpoint on the named listener (the first listener when unnamed or absent). */
+  /**
+   * Live brokers, each with its endpoint on the named listener (the first listener when
+   * unnamed); a broker without that listener is left out, as Kafka leaves it out of Metadata,
+   * rather than sending a client to a port of another security protocol.
+   */
   brokers(listener?: string): BrokerView[];
   topicNames(): Iterable<string>;
   topic(name: string): TopicView | undefined;
@@ -68,6 +72,8 @@ export interface ClusterView {
   deleteTopic(name: string): Promise<void>;
   /** Replaces a topic's config overrides. */
   setTopicConfigs(name: string, configs: Record<string, string>): Promise<void>;
+  /** Replaces the dynamic broker configs of one broker, or every broker's default ('default'); resolves once they apply here. */
+  setBrokerConfigs(scope: number | 'default', configs: Record<string, string>): Promise<void>;
   /**
    * This broker's log of a partition it leads, at the client's leader epoch if it names one
    * (-1: any). Throws KafkaError: UNKNOWN_TOPIC_OR_PARTITION (no such partition),
@@ -75,6 +81,24 @@ export interface ClusterView {
    * epoch is older), UNKNOWN_LEADER_EPOCH (newer: this broker has not learnt of it yet).
    */
   leaderLog(topic: string, partition: number, currentLeaderEpoch?: number): PartitionLog;
+  /** acks=all, before an append to a log this broker leads: NOT_ENOUGH_REPLICAS when its ISR is smaller than min.insync.replicas. */
+  checkInSync(log: PartitionLog): void;
+  /**
+   * acks=all, after the append: resolves once every ISR member has the records below
+   * `endOffset`. Throws NOT_ENOUGH_REPLICAS_AFTER_APPEND (the ISR shrank below
+   * min.insync.replicas meanwhile), REQUEST_TIMED_OUT, NOT_LEADER_OR_FOLLOWER.
+   */
+  awaitReplicated(log: PartitionLog, endOffset: number, timeoutMs: number): Promise<void>;
+  /**
+   * A follower's fetch (Fetch with a replica id) at `fetchOffset` of a log this broker leads:
+   * its position is noted (the high watermark and the ISR follow from it). Throws
+   * NOT_LEADER_OR_FOLLOWER when this broker does not lead it or `replicaId` is no replica.
+   */
+  replicaFetched(log: PartitionLog, replicaId: number, fetchOffset: number): void;
+  /** Whether this broker leads the partition now. */
+  leads(topic: string, partition: number): boolean;
+  /** Calls `listener` each time this broker starts or stops leading a partition (coordinators load and unload their state). */
+  onLeaderChange(listener: (topic: string, partition: number, leading: boolean) => void): void;
 }
 
 /** KIP-320's check of a client's current leader epoch (-1: none) against the leader's. */
@@ -161,11 +185,35 @@ export class LocalCluster implements ClusterView {
     return this.logs.setTopicConfigs(name, configs);
   }
 
+  setBrokerConfigs(_scope: number | 'default', configs: Record<string, string>): Promise<void> {
+    return this.logs.setBrokerConfigs(configs);
+  }
+
   leaderLog(topic: string, partition: number, currentLeaderEpoch = -1): PartitionLog {
     const log = this.logs.partition(topic, partition);
     if (!log) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition: ${topic}-${partition}`);
     checkLeaderEpoch(currentLeaderEpoch, 0, log.key);
     return log;
+  }
+
+  checkInSync(): void {
+    // One replica: acks=all is acks=1.
+  }
+
+  awaitReplicated(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  leads(topic: string, partition: number): boolean {
+    return this.logs.partition(topic, partition) !== undefined;
+  }
+
+  onLeaderChange(): void {
+    // Every partition is led here from its creation to its deletion.
+  }
+
+  replicaFetched(log: PartitionLog, replicaId: number): void {
+    throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `broker ${replicaId} is not a replica of ${log.key}: this broker runs alone`);
   }
 
   private checkAssignment(assignment: number[][]): void {

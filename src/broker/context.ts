@@ -7,6 +7,7 @@ import type { GroupCoordinator } from '../group/coordinator.js';
 import type { Logger } from '../base/logger.js';
 import type { FetchSessionCache } from './fetch-sessions.js';
 import type { ScramCredentialStore } from '../security/credentials.js';
+import type { TransactionCoordinator } from '../txn/coordinator.js';
 import type { ClusterView } from './cluster-view.js';
 import type { ClientTelemetry } from '../telemetry/client-telemetry.js';
 import type { AclAuthorizer } from '../security/authorizer.js';
@@ -46,8 +47,12 @@ export interface BrokerContext {
    * appended for a producer with no transaction open on the partition; resolves with 0 to
    * append it, else the error code the producer gets (e.g. INVALID_TXN_STATE when the
    * coordinator knows of no such transaction). Absent: such a batch opens a transaction.
+   * `transactionalId` is the Produce request's (null: nothing to verify against); Produce
+   * v11+ clients know TRANSACTION_ABORTABLE, older ones get INVALID_TXN_STATE.
    */
-  readonly verifyTransaction?: (topic: string, partition: number, producerId: number, producerEpoch: number, baseSequence: number) => Promise<number>;
+  readonly verifyTransaction?: (topic: string, partition: number, producerId: number, producerEpoch: number, baseSequence: number, transactionalId: string | null, apiVersion: number) => Promise<number>;
+  /** The transaction coordinator (every transactional id's coordinator is this broker). */
+  readonly txn: TransactionCoordinator;
 }
 
 /** Bytes and records in and out per topic, as the produce and fetch paths see them. */

@@ -11,6 +11,7 @@ import { getOffsetsCommand } from './get-offsets.js';
 import { configsCommand } from './configs.js';
 import { perfCommand } from './perf.js';
 import { aclsCommand } from './acls.js';
+import { transactionsCommand } from './transactions.js';
 
 const program = new Command('strom')
   .description('Strom, a Kafka-compatible message broker')
@@ -36,6 +37,7 @@ program.addCommand(consumerGroupsCommand());
 program.addCommand(getOffsetsCommand());
 program.addCommand(configsCommand());
 program.addCommand(aclsCommand());
+program.addCommand(transactionsCommand());
 program.addCommand(perfCommand());
 
 program.parseAsync().catch((e) => {

@@ -97,20 +97,30 @@ export function perfCommand(): Command {
     .option('--payload-delimiter <s>', 'what separates payloads in --payload-file', '\n')
     .option('--producers <n>', 'producer worker threads, each with its own connections', '1')
     .option('--idempotent', 'an idempotent producer per thread (enable.idempotence: a producer id, sequence numbers the broker checks); at most 5 requests in flight')
+    .option('--transactional-id <id>', 'transactional producers (idempotent too; with --producers N, ids <id>-0..N-1), committing every --transaction-records')
+    .option('--transaction-records <n>', 'with --transactional-id: records per transaction (default: all in one)')
     .addHelpText('after', examples([
       'strom perf produce --topic perf --num-records 1000000 --record-size 100 --partitions 6',
       'strom perf produce --topic perf --num-records 1000000 --record-size 100 --partitions 6 --idempotent',
+      'strom perf produce --topic perf --num-records 1000000 --record-size 100 --partitions 6 --transactional-id perf-tx --transaction-records 1000',
       'strom perf produce --topic perf --num-records 200000 --record-size 1024 --throughput 50000 --producers 2 --json',
     ]))
-    .action(action(async (f: Flags) => {
+    .action(action(async (f: Flags, cmd: Command) => {
       const producing = producingOptions(f);
       // Kafka's limit for idempotence: the broker remembers a producer's last 5 batches per partition.
-      if (f.idempotent && producing.maxInFlight > 5) throw new UsageError(`--idempotent allows at most 5 requests in flight, not --max-in-flight ${producing.maxInFlight}`);
+      const transactional = f.transactionalId !== undefined;
+      if ((f.idempotent || transactional) && producing.maxInFlight > 5) throw new UsageError(`${transactional ? '--transactional-id' : '--idempotent'} allows at most 5 requests in flight, not --max-in-flight ${producing.maxInFlight}`);
+      if (f.transactionRecords !== undefined && !transactional) throw new UsageError('--transaction-records needs --transactional-id');
+      // A transactional producer writes with acks=all (Kafka requires it): the default here, and nothing else is accepted.
+      if (transactional && cmd.getOptionValueSource('acks') === 'default') producing.acks = -1;
+      else if (transactional && producing.acks !== -1) throw new UsageError('--transactional-id needs --acks all (-1), as a transactional producer does');
       const result = await producePerf({
         ...commonOptions(f), ...producing,
         recordSize: intOption(String(f.recordSize), '--record-size', 1),
         payloadFile: f.payloadFile as string | undefined, payloadDelimiter: String(f.payloadDelimiter),
         producers: intOption(String(f.producers), '--producers', 1), idempotent: Boolean(f.idempotent),
+        transactionalId: transactional ? String(f.transactionalId) : undefined,
+        transactionRecords: f.transactionRecords === undefined ? undefined : intOption(String(f.transactionRecords), '--transaction-records', 1),
       });
       printResult(result, Boolean(f.json), 'sent');
       if (result.records === 0) process.exitCode = 1;

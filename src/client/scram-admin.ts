@@ -13,7 +13,7 @@ import type { Cluster } from './cluster.js';
 /** Bytes of salt a new credential gets. */
 const SALT_BYTES = 32;
 
-export interface UserScramCredentials {
+interface UserScramCredentials {
   user: string;
   credentials: { mechanism: string; iterations: number }[];
 }

@@ -12,7 +12,7 @@ import type { SecurityProtocol } from '../config/listeners.js';
 import { jaasCredentials } from '../security/jaas.js';
 import { pemBlocks } from '../security/tls-options.js';
 
-export type ClientSaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+type ClientSaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
 
 /** Plain data (it crosses to the perf harness's worker threads). */
 export interface ClientSecurity {
@@ -32,8 +32,6 @@ export interface ClientSecurity {
   };
   sasl?: { mechanism: ClientSaslMechanism; username: string; password: string };
 }
-
-export const PLAINTEXT_CLIENT: ClientSecurity = { protocol: 'PLAINTEXT' };
 
 /** A client properties file the user named that cannot be used: one line, exit code 1. */
 export class ClientConfigError extends Error {

@@ -84,14 +84,8 @@ export class Controller {
   async alterPartition(topicId: string, partition: number, leaderId: number, leaderEpoch: number, partitionEpoch: number, isr: number[]): Promise<PartitionState> {
     this.requireActive();
     const state = this.image.partition(topicId, partition);
-    if (!state) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no partition ${topicId}/${partition}`);
-    if (leaderId !== state.leader || leaderEpoch !== state.leaderEpoch) throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `leader ${leaderId} at epoch ${leaderEpoch}; the partition has ${state.leader} at ${state.leaderEpoch}`);
-    if (partitionEpoch !== state.partitionEpoch) throw new KafkaError(ErrorCode.INVALID_UPDATE_VERSION, `partition epoch ${partitionEpoch}, current ${state.partitionEpoch}`);
-    if (!isr.includes(leaderId) || isr.some((id) => !state.replicas.includes(id))) throw new KafkaError(ErrorCode.INVALID_REQUEST, `ISR ${JSON.stringify(isr)} must hold the leader and only replicas`);
-    const ineligible = isr.filter((id) => !state.isr.includes(id) && !this.image.brokers.has(id));
-    if (ineligible.length > 0) throw new KafkaError(ErrorCode.INELIGIBLE_REPLICA, `replicas ${ineligible.join(', ')} are not alive`);
-    const next: PartitionState = { ...strip(state), isr: [...isr].sort((a, b) => state.replicas.indexOf(a) - state.replicas.indexOf(b)), partitionEpoch: state.partitionEpoch + 1 };
-    if (!(await this.write(topicId, partition, state, next))) throw new KafkaError(this.active ? ErrorCode.INVALID_UPDATE_VERSION : ErrorCode.NOT_CONTROLLER, 'the partition changed meanwhile');
+    const next = checkIsrChange(this.image, topicId, partition, state, leaderId, leaderEpoch, partitionEpoch, isr);
+    if (!(await this.write(topicId, partition, state!, next))) throw new KafkaError(this.active ? ErrorCode.INVALID_UPDATE_VERSION : ErrorCode.NOT_CONTROLLER, 'the partition changed meanwhile');
     return next;
   }
 
@@ -182,6 +176,38 @@ export class Controller {
     if (result.succeeded) this.logger.info(`controller: ${topicId}/${partition} leader ${next.leader} epoch ${next.leaderEpoch}, ISR ${JSON.stringify(next.isr)}`);
     return result.succeeded;
   }
+}
+
+/**
+ * A leader's ISR change (AlterPartition) checked against the partition's state: only from
+ * the current leader at the current leader and partition epochs, an ISR of replicas that
+ * keeps the leader, new members alive. Returns the state to write.
+ */
+function checkIsrChange(image: MetadataImage, topicId: string, partition: number, state: VersionedState | undefined,
+  leaderId: number, leaderEpoch: number, partitionEpoch: number, isr: number[]): PartitionState {
+  if (!state) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no partition ${topicId}/${partition}`);
+  if (leaderId !== state.leader || leaderEpoch !== state.leaderEpoch) throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `leader ${leaderId} at epoch ${leaderEpoch}; the partition has ${state.leader} at ${state.leaderEpoch}`);
+  if (partitionEpoch !== state.partitionEpoch) throw new KafkaError(ErrorCode.INVALID_UPDATE_VERSION, `partition epoch ${partitionEpoch}, current ${state.partitionEpoch}`);
+  if (!isr.includes(leaderId) || isr.some((id) => !state.replicas.includes(id))) throw new KafkaError(ErrorCode.INVALID_REQUEST, `ISR ${JSON.stringify(isr)} must hold the leader and only replicas`);
+  const ineligible = isr.filter((id) => !state.isr.includes(id) && !image.brokers.has(id));
+  if (ineligible.length > 0) throw new KafkaError(ErrorCode.INELIGIBLE_REPLICA, `replicas ${ineligible.join(', ')} are not alive`);
+  return { ...strip(state), isr: [...isr].sort((a, b) => state.replicas.indexOf(a) - state.replicas.indexOf(b)), partitionEpoch: state.partitionEpoch + 1 };
+}
+
+/**
+ * A leader's own ISR change, written by the leader: the same checks as the controller's
+ * AlterPartition, in one etcd transaction guarded by the revision of the state it checked,
+ * so that it never overwrites an election or another change made meanwhile (the controller's
+ * own writes are guarded the same way). Returns the state written.
+ */
+export async function alterIsr(ns: Namespace, image: MetadataImage, topicId: string, partition: number,
+  leaderId: number, leaderEpoch: number, partitionEpoch: number, isr: number[]): Promise<PartitionState> {
+  const state = image.partition(topicId, partition);
+  const next = checkIsrChange(image, topicId, partition, state, leaderId, leaderEpoch, partitionEpoch, isr);
+  const key = KEYS.partition(topicId, partition);
+  const result = await ns.if(key, 'Mod', '==', state!.modRevision).then(ns.put(key).value(JSON.stringify(next))).commit();
+  if (!result.succeeded) throw new KafkaError(ErrorCode.INVALID_UPDATE_VERSION, `${topicId}/${partition} changed meanwhile`);
+  return next;
 }
 
 function strip(state: VersionedState): PartitionState {

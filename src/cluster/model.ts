@@ -7,6 +7,7 @@
 //   topics/<name>                   a topic: id, replica assignment, configs
 //   partitions/<topic id>/<n>       a partition's state: leader, leader epoch, ISR, replicas
 //   configs/brokers/<id|default>    dynamic broker configs
+//   producer_ids_next               the first producer id no broker has claimed yet
 //   acls/<hash>                     an ACL binding (the hash of the binding: one key per distinct binding)
 //   quotas/<entity>                 a client quota entity's values (user, client-id, ip)
 //
@@ -69,6 +70,7 @@ export const KEYS = {
   partition: (topicId: string, partition: number) => `partitions/${topicId}/${partition}`,
   brokerConfigs: 'configs/brokers/',
   brokerConfig: (id: number | 'default') => `configs/brokers/${id}`,
+  producerIds: 'producer_ids_next',
   acls: 'acls/',
   acl: (hash: string) => `acls/${hash}`,
   quotas: 'quotas/',

@@ -168,6 +168,14 @@ export class BrokerConfig {
         }
       }
     }
+    const interBroker = this.raw('inter.broker.listener.name');
+    if (interBroker !== null) {
+      // Kafka: it must name a listener, and security.inter.broker.protocol may not be set beside it.
+      if (!listeners.some((l) => l.name === interBroker.toUpperCase())) {
+        throw new ConfigError(`Invalid value ${JSON.stringify(interBroker)} for configuration inter.broker.listener.name: not a listener (listeners: ${listeners.map((l) => l.name).join(', ')})`);
+      }
+      if (this.explicit.has('security.inter.broker.protocol')) throw new ConfigError('Only one of inter.broker.listener.name and security.inter.broker.protocol should be set');
+    }
     for (const key of this.listenerValues.keys()) {
       const listener = parseListenerKey(key)!.listener;
       // HTTPS: the gateway's HTTPS listeners (listener.name.https.ssl.*).

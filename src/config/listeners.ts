@@ -6,7 +6,7 @@
 // `listener.name.<name>.<mechanism>.sasl.jaas.config`.
 import { ConfigError, type Listener } from './config.js';
 
-export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
+const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
 export type SecurityProtocol = (typeof SECURITY_PROTOCOLS)[number];
 
 /** A Kafka listener: its address and its security protocol. */
@@ -60,7 +60,7 @@ export function parseListeners(key: string, entries: string[], protocols: Readon
 }
 
 /** Keys that may be given per listener as `listener.name.<name>.<key>`. */
-export const LISTENER_KEYS: ReadonlySet<string> = new Set([
+const LISTENER_KEYS: ReadonlySet<string> = new Set([
   'ssl.keystore.type', 'ssl.keystore.location', 'ssl.keystore.password', 'ssl.key.password', 'ssl.keystore.key',
   'ssl.keystore.certificate.chain', 'ssl.truststore.type', 'ssl.truststore.location', 'ssl.truststore.password',
   'ssl.truststore.certificates', 'ssl.client.auth', 'ssl.enabled.protocols', 'ssl.cipher.suites', 'ssl.principal.mapping.rules',
@@ -68,7 +68,7 @@ export const LISTENER_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 /** What a `listener.name.…` key sets: the listener, and the base key or the mechanism's JAAS config. */
-export type ListenerKey =
+type ListenerKey =
   | { listener: string; kind: 'key'; key: string }
   | { listener: string; kind: 'jaas'; mechanism: string };
 

@@ -35,7 +35,7 @@ import { ANONYMOUS } from '../security/principal.js';
 import { normalizeHost } from '../security/authorizer.js';
 import { AclOperation, ResourceType } from '../security/acl.js';
 import type { KafkaPrincipal } from '../security/principal.js';
-import { mayAccess } from './access.js';
+import { requireAccess } from './access.js';
 
 import { RestErrorCode } from './error-codes.js';
 
@@ -252,33 +252,34 @@ export class HttpGateway {
     const key = req.getHeader('sec-websocket-key');
     const protocol = req.getHeader('sec-websocket-protocol');
     const extensions = req.getHeader('sec-websocket-extensions');
-    const outcome = this.auth?.guards(url) ? this.auth.check(req.getHeader('authorization')) : NO_AUTHENTICATION;
+    // Browsers do not guard WebSockets with CORS: a page of any origin may open one.
+    const refusal = this.policy.refusal(scope, browserHeaders(req));
+    const outcome = refusal === null && this.auth?.guards(url) ? this.auth.check(req.getHeader('authorization')) : NO_AUTHENTICATION;
     const address = this.auth ? Buffer.from(res.getRemoteAddressAsText()).toString() : '';
     const clientHost = remoteHost(res);
-    let data: TailData;
-    let topic = '';
-    try {
-      // Browsers do not guard WebSockets with CORS: a page of any origin may open one.
-      const refusal = this.policy.refusal(scope, browserHeaders(req));
-      if (refusal) throw refusal;
-      if (this.webSockets + this.inflight >= this.options.maxConnections) throw new HttpError(503, RestErrorCode.TOO_MANY_CONNECTIONS, `Too many connections (http.max.connections ${this.options.maxConnections}).`);
+    // Who asks comes first: an unauthenticated upgrade learns nothing (not even whether the topic exists).
+    const proceed = (principal: KafkaPrincipal): void => {
+      let data: TailData;
       try {
-        topic = decodeURIComponent(url.slice('/ws/topics/'.length));
-      } catch {
-        throw new HttpError(400, RestErrorCode.MALFORMED_REQUEST, 'Malformed topic name in the URL.');
+        if (refusal) throw refusal;
+        if (this.webSockets + this.inflight >= this.options.maxConnections) throw new HttpError(503, RestErrorCode.TOO_MANY_CONNECTIONS, `Too many connections (http.max.connections ${this.options.maxConnections}).`);
+        let topic: string;
+        try {
+          topic = decodeURIComponent(url.slice('/ws/topics/'.length));
+        } catch {
+          throw new HttpError(400, RestErrorCode.MALFORMED_REQUEST, 'Malformed topic name in the URL.');
+        }
+        // A live tail reads the topic: READ on it, as a consumer's Fetch (access.ts), asked before its existence is told.
+        requireAccess(this.broker(), { principal, clientHost }, AclOperation.READ, ResourceType.TOPIC, topic);
+        data = this.tails.prepare(topic, query);
+      } catch (e) {
+        this.send(res, e instanceof HttpError ? errorReply(e.status, e.errorCode, e.message) : errorReply(500, RestErrorCode.INTERNAL_ERROR, String(e)), 'GET');
+        return;
       }
-      data = this.tails.prepare(topic, query);
-    } catch (e) {
-      this.send(res, e instanceof HttpError ? errorReply(e.status, e.errorCode, e.message) : errorReply(500, RestErrorCode.INTERNAL_ERROR, String(e)), 'GET');
-      return;
-    }
-    // A live tail reads the topic: READ on it, as a consumer's Fetch (access.ts).
-    const refused = (principal: KafkaPrincipal) => (mayAccess(this.broker(), { principal, clientHost }, AclOperation.READ, ResourceType.TOPIC, topic, false)
-      ? null : errorReply(403, RestErrorCode.NOT_AUTHORIZED, `Not authorized to access topics: [${topic}]`));
+      res.upgrade(data, key, protocol, extensions, context);
+    };
     if (!(outcome instanceof Promise) && outcome.ok) {
-      const reply = refused(outcome.principal);
-      if (reply) this.send(res, reply, 'GET');
-      else res.upgrade(data, key, protocol, extensions, context);
+      proceed(outcome.principal);
       return;
     }
     // Credentials to verify (or a 401 to answer) before the upgrade: uWS needs onAborted to wait.
@@ -288,9 +289,7 @@ export class HttpGateway {
       const waited = this.authenticated(o, `GET ${url}`, address);
       if (waited) await waited;
       if (aborted) return;
-      const reply = o.ok ? refused(o.principal) : null;
-      if (reply) this.send(res, reply, 'GET');
-      else if (o.ok) res.cork(() => res.upgrade(data, key, protocol, extensions, context));
+      if (o.ok) res.cork(() => proceed(o.principal));
       else this.send(res, o.reply, 'GET', true, [this.auth!.challenge]);
     }).catch((e) => this.broker().logger.error(`WebSocket upgrade of ${url} failed: ${(e as Error).stack ?? e}`));
   }

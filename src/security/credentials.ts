@@ -24,24 +24,24 @@ interface CredentialsFile {
   users: Record<string, Record<string, StoredCredential>>;
 }
 
-export interface CredentialDeletion {
+interface CredentialDeletion {
   name: string;
   mechanism: number;
 }
 
-export interface CredentialUpsertion extends CredentialDeletion {
+interface CredentialUpsertion extends CredentialDeletion {
   iterations: number;
   salt: Buffer;
   saltedPassword: Buffer;
 }
 
-export interface AlterResult {
+interface AlterResult {
   user: string;
   errorCode: number;
   errorMessage: string | null;
 }
 
-export interface DescribeResult {
+interface DescribeResult {
   user: string;
   errorCode: number;
   errorMessage: string | null;

@@ -5,7 +5,7 @@
 // users from the user_<name>="<password>" options; clients their username and password.
 import { ConfigError } from '../config/config.js';
 
-export interface JaasModule {
+interface JaasModule {
   loginModule: string;
   flag: string;
   options: Map<string, string>;

@@ -20,7 +20,7 @@ export interface ListenerSecurity {
 }
 
 /** The PLAIN users of a listener: its plain.sasl.jaas.config's user_<name> options, else strom.sasl.plain.users. */
-export function plainUsers(config: BrokerConfig, listener: string): Map<string, string> {
+function plainUsers(config: BrokerConfig, listener: string): Map<string, string> {
   const jaas = config.jaasConfig(listener, 'PLAIN');
   if (jaas !== null) return jaasPlainUsers(jaas, `listener.name.${listener.toLowerCase()}.plain.sasl.jaas.config`);
   return parsePlainUsers(config.raw('strom.sasl.plain.users'));

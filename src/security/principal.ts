@@ -16,7 +16,7 @@ export class KafkaPrincipal {
   }
 }
 
-export const USER_TYPE = 'User';
+const USER_TYPE = 'User';
 export const ANONYMOUS = new KafkaPrincipal(USER_TYPE, 'ANONYMOUS');
 
 export const user = (name: string): KafkaPrincipal => new KafkaPrincipal(USER_TYPE, name);

@@ -55,7 +55,7 @@ export interface SaslServices {
   now(): number;
 }
 
-export interface HandshakeResult {
+interface HandshakeResult {
   errorCode: number;
   mechanisms: string[];
   /** Close the connection once this is answered (after delayMs). */
@@ -63,7 +63,7 @@ export interface HandshakeResult {
   delayMs: number;
 }
 
-export interface AuthenticateResult {
+interface AuthenticateResult {
   errorCode: number;
   errorMessage: string | null;
   authBytes: Buffer;

@@ -90,7 +90,7 @@ function attributes(message: string): [string, string][] {
 }
 
 /** Looks a user's credential up; null for an unknown user. */
-export type CredentialLookup = (user: string) => ScramCredential | null;
+type CredentialLookup = (user: string) => ScramCredential | null;
 
 /**
  * The broker's side of one exchange: client-first → server-first, client-final →
@@ -107,7 +107,8 @@ export class ScramServer {
   /** The authenticated user (after the exchange), or the claimed one (during it). */
   username = '';
 
-  constructor(readonly mechanism: ScramMechanism, private readonly lookup: CredentialLookup, private readonly fakeSaltKey: Buffer) {}
+  /** `makeNonce`: the server's part of the nonce (random; tests give RFC 7677's). */
+  constructor(readonly mechanism: ScramMechanism, private readonly lookup: CredentialLookup, private readonly fakeSaltKey: Buffer, private readonly makeNonce = nonce) {}
 
   get complete(): boolean {
     return this.step === 'done';
@@ -137,7 +138,7 @@ export class ScramServer {
     this.credential = this.lookup(this.username);
     const salt = this.credential?.salt ?? hmac(this.mechanism, this.fakeSaltKey, `salt:${this.username}`);
     const iterations = this.credential?.iterations ?? SCRAM_DEFAULT_ITERATIONS;
-    this.combinedNonce = attrs[1][1] + nonce();
+    this.combinedNonce = attrs[1][1] + this.makeNonce();
     this.serverFirst = `r=${this.combinedNonce},s=${salt.toString('base64')},i=${iterations}`;
     this.step = 'final';
     return this.serverFirst;
@@ -169,11 +170,11 @@ export class ScramServer {
 
 /** The client's side of one exchange (the strom tools' SASL). */
 export class ScramClient {
-  private clientNonce = nonce();
   private clientFirstBare = '';
   private serverSignature: Buffer | null = null;
 
-  constructor(readonly mechanism: ScramMechanism, private readonly username: string, private readonly password: string) {}
+  /** `clientNonce`: random; tests give RFC 7677's. */
+  constructor(readonly mechanism: ScramMechanism, private readonly username: string, private readonly password: string, private readonly clientNonce = nonce()) {}
 
   first(): Buffer {
     this.clientFirstBare = `n=${escapeName(this.username)},r=${this.clientNonce}`;

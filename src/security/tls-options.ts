@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createSecureContext, getCiphers, type SecureVersion, type TlsOptions } from 'node:tls';
 import { ConfigError, type BrokerConfig } from '../config/config.js';
 
-export type ClientAuth = 'required' | 'requested' | 'none';
+type ClientAuth = 'required' | 'requested' | 'none';
 
 export interface ListenerTls {
   /** What tls.createServer takes (key, cert, ca, versions, ciphers, client certificates). */
@@ -44,10 +44,24 @@ const IANA_TO_OPENSSL: Record<string, string> = {
   TLS_RSA_WITH_AES_256_GCM_SHA384: 'AES256-GCM-SHA384',
 };
 
-/** The PEM blocks of a text whose label matches `label` (e.g. /PRIVATE KEY$/, /^CERTIFICATE$/). */
+/**
+ * The PEM blocks of a text whose label matches `label` (e.g. /PRIVATE KEY$/, /^CERTIFICATE$/),
+ * each in OpenSSL's layout. Kafka's inline PEM values (ssl.keystore.key, ...) are written in
+ * server.properties with continuation lines, which the properties format joins into one line
+ * of space-separated pieces: OpenSSL reads no such block, so the base64 is re-wrapped in lines
+ * of 64. A block with headers (legacy encrypted keys: Proc-Type, DEK-Info) is kept as it is.
+ */
 export function pemBlocks(text: string, label: RegExp): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g)) if (label.test(m[1])) out.push(m[0]);
+  for (const m of text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g)) {
+    if (!label.test(m[1])) continue;
+    if (m[2].includes(':')) {
+      out.push(m[0]);
+      continue;
+    }
+    const body = m[2].replace(/\s+/g, '');
+    out.push(`-----BEGIN ${m[1]}-----\n${body.replace(/.{1,64}/g, '$&\n')}-----END ${m[1]}-----`);
+  }
   return out;
 }
 
@@ -104,7 +118,8 @@ export function listenerTls(config: BrokerConfig, listener: string): ListenerTls
   } else {
     const inlineKey = str('ssl.keystore.key');
     const inlineChain = str('ssl.keystore.certificate.chain');
-    const text = location ? readText(location, prefixed('ssl.keystore.location')) : null;
+    // Inline PEM (ssl.keystore.key and .certificate.chain) wins over a file.
+    const text = location && (inlineKey === null || inlineChain === null) ? readText(location, prefixed('ssl.keystore.location')) : null;
     const keys = pemBlocks(inlineKey ?? text ?? '', /PRIVATE KEY$/);
     const certs = pemBlocks(inlineChain ?? text ?? '', /^CERTIFICATE$/);
     if (!location && (inlineKey === null || inlineChain === null)) {

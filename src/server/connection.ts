@@ -65,7 +65,7 @@ export interface ConnectionLimits {
 }
 
 /** The listener a connection came in on and who its client is. */
-export interface ConnectionSecurity {
+interface ConnectionSecurity {
   listenerName: string;
   securityProtocol: SecurityProtocol;
   /** TLS: the socket's bytes arrive decrypted as 'data' chunks (no user-buffer reads). */
@@ -144,6 +144,8 @@ export class Connection {
   /** Requests read before the connection was muted, waiting for the throttle to end (in order). */
   private readonly deferred: { pending: Pending; ptr: number; size: number }[] = [];
   readonly address: string;
+  /** Requests are read straight into core memory (user-buffer reads: plaintext), not copied from 'data' chunks. */
+  readonly userBufferReads: boolean;
 
   /** Frames are limited to sasl.server.max.receive.size until the SASL client is authenticated. */
   private saslFrameLimit = false;
@@ -172,6 +174,7 @@ export class Connection {
     }, broker.memory);
     const socket = security.encrypted ? accepted : withUserBuffers(accepted, () => this.nextBuffer(), (n) => this.guard('reading', () => this.reader.filled(n))) ?? accepted;
     this.socket = socket;
+    this.userBufferReads = socket !== accepted;
     if (socket === accepted) {
       // TLS decrypts into buffers of its own: its bytes are copied into core memory, as expected.
       if (!copiedReadsLogged && !security.encrypted) broker.logger.warn('socket reads are copied into core memory: this Node offers no user-buffer reads on accepted sockets');

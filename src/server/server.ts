@@ -12,7 +12,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Listener } from '../config/config.js';
+import type { KafkaListener } from '../config/listeners.js';
 import type { Handler } from '../api/handler.js';
 import type { BrokerContext } from '../broker/context.js';
 import type { ListenerSecurity } from '../security/listener-security.js';
@@ -23,7 +23,7 @@ import type { ConnectionQuotas } from './connection-quotas.js';
 import { normalizeHost } from '../security/authorizer.js';
 
 /** What authentication needs besides the listeners' settings (SaslServices without the clock). */
-export type SecurityServices = Omit<SaslServices, 'now'>;
+type SecurityServices = Omit<SaslServices, 'now'>;
 /** How long a stopping broker lets the requests in flight finish before it closes their connections. */
 const SHUTDOWN_DRAIN_MS = 5000;
 /** How often a stopping broker looks whether they have. */
@@ -35,7 +35,7 @@ export class KafkaServer {
   /** TLS sockets before and during their handshake, and refused ones: closed with the broker. */
   private readonly tlsSockets = new Set<Socket>();
   /** Addresses actually bound (port 0 becomes the ephemeral port). */
-  bound: Listener[] = [];
+  bound: KafkaListener[] = [];
   /** TLS sockets admitted to wait before they are adopted: remote address:port -> not before (performance.now()). */
   private readonly tlsNotBefore = new Map<string, number>();
   /** TLS sockets refused by a connection limit: their failed handshakes are not authentication failures. */
@@ -49,7 +49,7 @@ export class KafkaServer {
     private readonly security: SecurityServices,
   ) {}
 
-  async listen(listeners: ListenerSecurity[]): Promise<Listener[]> {
+  async listen(listeners: ListenerSecurity[]): Promise<KafkaListener[]> {
     for (const ls of listeners) {
       const { listener } = ls;
       let server: Server;
@@ -96,7 +96,7 @@ export class KafkaServer {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : listener.port;
       this.servers.push(server);
-      this.bound.push({ name: listener.name, host: listener.host, port });
+      this.bound.push({ ...listener, port });
     }
     return this.bound;
   }

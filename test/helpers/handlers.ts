@@ -13,6 +13,7 @@ import { MemoryBudget } from '../../src/core/index.js';
 import type { Handler, RequestContext } from '../../src/api/handler.js';
 import { buildBatch, type RecordInput } from '../../src/core/index.js';
 import { ANONYMOUS, type KafkaPrincipal } from '../../src/security/principal.js';
+import type { SaslAuthenticator } from '../../src/security/sasl.js';
 
 export interface Exchange<Res> {
   /** The response as the client decodes it, or null when the handler sends none. */
@@ -50,6 +51,8 @@ export interface CallOptions {
   clientSoftwareVersion?: string;
   /** Who sends it (default User:ANONYMOUS), for the authorizer. */
   principal?: KafkaPrincipal;
+  /** The connection's SASL state (default none: a PLAINTEXT listener). */
+  sasl?: SaslAuthenticator;
 }
 
 const running: HandlerBroker[] = [];
@@ -86,9 +89,10 @@ export async function startHandlerBroker(overrides: Record<string, string> = {})
       clientAddress: `${options.clientHost ?? '127.0.0.1'}:40000`, clientHost: options.clientHost ?? '127.0.0.1', broker: b.context,
       clientSoftwareName: options.clientSoftwareName ?? null, clientSoftwareVersion: options.clientSoftwareVersion ?? null,
       memory: new MemoryBudget(b.config.int('strom.connection.max.unsent.bytes')),
-      principal: options.principal ?? ANONYMOUS,
       onDone: (release) => releases.push(release),
       closeConnection: (reason) => { closed = reason; },
+      closeAfterResponse: (reason) => { closed = reason; },
+      listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', principal: options.principal ?? ANONYMOUS, sasl: options.sasl ?? null,
     };
     try {
       const response = await handler.handle(decoded, ctx);

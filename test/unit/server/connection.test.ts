@@ -13,6 +13,13 @@ import { ErrorCode } from '../../../src/protocol/errors.js';
 import { Reader } from '../../../src/protocol/codec.js';
 import { RawClient } from '../../helpers/raw-client.js';
 import { sleep, waitFor } from '../../helpers/wait.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScramCredentialStore } from '../../../src/security/credentials.js';
+import { listenerSecurity, type ListenerSecurity } from '../../../src/security/listener-security.js';
+import { BrokerConfig } from '../../../src/config/config.js';
+import { makeCertificates } from '../../helpers/certs.js';
 
 const core = Core.create();
 const HEARTBEAT = 12;
@@ -52,7 +59,8 @@ class Fixture {
     }));
   });
 
-  async start(limits: Partial<ConnectionLimits> = {}): Promise<number> {
+  /** Listens on a PLAINTEXT listener, and on `more` after it. */
+  async start(limits: Partial<ConnectionLimits> = {}, more: ListenerSecurity[] = []): Promise<number> {
     const logger = {
       info: (m: string) => this.logged.push(`INFO ${m}`), warn: (m: string) => this.logged.push(`WARN ${m}`),
       error: (m: string) => this.logged.push(`ERROR ${m}`), debug: () => {},
@@ -64,8 +72,11 @@ class Fixture {
     this.server = new KafkaServer(handlers, () => broker, {
       maxRequestBytes: 1 << 20, maxInflightRequests: 100, maxInflightBytes: 64 << 20, maxUnsentBytes: 16 << 20, idleMs: 60_000,
       onRequest: (api) => this.answered.push(api), ...limits,
-    }, 100);
-    const [bound] = await this.server.listen([{ name: 'PLAINTEXT', host: '127.0.0.1', port: 0 }]);
+    }, 100, {
+      credentials: ScramCredentialStore.open(mkdtempSync(join(tmpdir(), 'strom-conn-'))), failureDelayMs: 0, fakeSaltKey: Buffer.alloc(32),
+      succeeded: () => {}, failed: () => {},
+    });
+    const [bound] = await this.server.listen([{ listener: { name: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }, tls: null, principalMapper: null, sasl: null }, ...more]);
     return bound.port;
   }
 
@@ -317,5 +328,28 @@ describe('closing', () => {
     expect(await next(c)).toEqual([1, 3]);
     await closing;
     await c.closed;
+  });
+});
+
+describe('reads', () => {
+  it('a plaintext listener reads requests straight into core memory (user buffers); a TLS listener copies what TLS decrypted', async () => {
+    const certs = await makeCertificates();
+    try {
+      const config = new BrokerConfig({ listeners: 'SSL://127.0.0.1:0', 'ssl.keystore.location': certs.serverKeystore });
+      fx = new Fixture();
+      await fx.start({}, [listenerSecurity(config, config.listeners[0])]);
+      const plain = await fx.client();
+      const tls = await RawClient.connectTls(fx.server.bound[1].port, { ca: readFileSync(certs.caFile), servername: 'localhost' });
+      fx.clients.push(tls);
+      for (const c of [plain, tls]) {
+        pipeline(c, ['now:ab', 'now:abc']);
+        expect([await next(c), await next(c)]).toEqual([[1, 6], [2, 7]]);
+      }
+      const reads = Object.fromEntries([...fx.server.connections].map((c) => [c.security.listenerName, c.userBufferReads]));
+      expect(reads).toEqual({ PLAINTEXT: true, SSL: false });
+      expect(fx.logged.filter((l) => l.includes('copied into core memory'))).toEqual([]);
+    } finally {
+      rmSync(certs.dir, { recursive: true, force: true });
+    }
   });
 });
