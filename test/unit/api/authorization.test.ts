@@ -17,6 +17,13 @@ import { describeAcls } from '../../../src/api/describe-acls.js';
 import { deleteAcls } from '../../../src/api/delete-acls.js';
 import { alterClientQuotas } from '../../../src/api/alter-client-quotas.js';
 import { describeClientQuotas } from '../../../src/api/describe-client-quotas.js';
+import { addPartitionsToTxn } from '../../../src/api/add-partitions-to-txn.js';
+import { addOffsetsToTxn } from '../../../src/api/add-offsets-to-txn.js';
+import { endTxn } from '../../../src/api/end-txn.js';
+import { writeTxnMarkers } from '../../../src/api/write-txn-markers.js';
+import { txnOffsetCommit } from '../../../src/api/txn-offset-commit.js';
+import { listTransactions } from '../../../src/api/list-transactions.js';
+import { describeTransactions } from '../../../src/api/describe-transactions.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { ZERO_UUID } from '../../../src/protocol/codec.js';
 import { buildBatch } from '../../../src/core/index.js';
@@ -84,7 +91,7 @@ describe('InitProducerId', () => {
   it('a transactional id needs WRITE on it', async () => {
     expect((await init({ transactionalId: 'alice-tx' })).errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     await grant(acl(ResourceType.TRANSACTIONAL_ID, 'alice-', Op.WRITE, AclPermission.ALLOW, PatternType.PREFIXED));
-    expect((await init({ transactionalId: 'alice-tx' })).errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    expect((await init({ transactionalId: 'alice-tx' })).errorCode).toBe(ErrorCode.NONE);
   });
 });
 
@@ -177,5 +184,42 @@ describe('client quota APIs', () => {
     await hb.call(alterClientQuotas, 1, { entries: [entry], validateOnly: false }, admin);
     const described = await hb.call(describeClientQuotas, 1, { components: [{ entityType: 'client-id', matchType: 0, match: 'app' }], strict: true }, admin);
     expect(described.entries).toEqual([{ entity: [{ entityType: 'client-id', entityName: 'app' }], values: [{ key: 'producer_byte_rate', value: 1024 }] }]);
+  });
+});
+
+describe('transactions', () => {
+  const txn = { transactionalId: 'bob-tx', producerId: 1, producerEpoch: 0 };
+  const bob = { principal: user('bob') };
+
+  it('EndTxn, AddOffsetsToTxn and TxnOffsetCommit need WRITE on the transactional id', async () => {
+    expect((await hb.call(endTxn, 3, { ...txn, committed: true }, bob)).errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    expect((await hb.call(addOffsetsToTxn, 3, { ...txn, groupId: 'g' }, bob)).errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    const committed = await hb.call(txnOffsetCommit, 3, { ...txn, groupId: 'g', generationId: -1, memberId: '', groupInstanceId: null,
+      topics: [{ name: 'other', partitions: [{ partitionIndex: 0, committedOffset: 1, committedLeaderEpoch: -1, committedMetadata: '' }] }] }, bob);
+    expect(committed.topics[0].partitions[0].errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  });
+
+  it('AddOffsetsToTxn needs READ on the group too', async () => {
+    await hb.broker.context.authorizer!.store.add([{ pattern: { resourceType: ResourceType.TRANSACTIONAL_ID, name: 'bob-tx', patternType: PatternType.LITERAL }, entry: { principal: 'User:bob', host: '*', operation: Op.WRITE, permission: AclPermission.ALLOW } }]);
+    expect((await hb.call(addOffsetsToTxn, 3, { ...txn, groupId: 'g' }, bob)).errorCode).toBe(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+  });
+
+  it('AddPartitionsToTxn v3: a topic without WRITE is TOPIC_AUTHORIZATION_FAILED, the others not attempted; v4 (brokers) needs CLUSTER_ACTION', async () => {
+    await hb.broker.context.authorizer!.store.add([{ pattern: { resourceType: ResourceType.TOPIC, name: 'other', patternType: PatternType.LITERAL }, entry: { principal: 'User:bob', host: '*', operation: Op.WRITE, permission: AclPermission.ALLOW } }]);
+    const v3 = await hb.call(addPartitionsToTxn, 3, { v3AndBelowTransactionalId: 'bob-tx', v3AndBelowProducerId: 1, v3AndBelowProducerEpoch: 0,
+      v3AndBelowTopics: [{ name: 'other', partitions: [0] }, { name: 'secured', partitions: [0] }], transactions: [] }, bob);
+    expect(v3.resultsByTopicV3AndBelow.map((t: { resultsByPartition: { partitionErrorCode: number }[] }) => t.resultsByPartition[0].partitionErrorCode))
+      .toEqual([ErrorCode.OPERATION_NOT_ATTEMPTED, ErrorCode.TOPIC_AUTHORIZATION_FAILED]);
+    const v4 = await hb.call(addPartitionsToTxn, 4, { transactions: [{ ...txn, verifyOnly: true, topics: [{ name: 'other', partitions: [0] }] }], v3AndBelowTransactionalId: '', v3AndBelowProducerId: 0, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [] }, bob);
+    expect(v4.errorCode).toBe(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+  });
+
+  it('WriteTxnMarkers needs CLUSTER_ACTION; ListTransactions and DescribeTransactions DESCRIBE on the ids', async () => {
+    const markers = await hb.call(writeTxnMarkers, 1, { markers: [{ producerId: 1, producerEpoch: 0, transactionResult: false, coordinatorEpoch: 0, topics: [{ name: 'other', partitionIndexes: [0] }] }] }, bob);
+    expect(markers.markers[0].topics[0].partitions[0].errorCode).toBe(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+    const listed = await hb.call(listTransactions, 1, { stateFilters: [], producerIdFilters: [], durationFilter: -1 }, { principal: user('carol') });
+    expect(listed.transactionStates).toEqual([]);
+    const described = await hb.call(describeTransactions, 0, { transactionalIds: ['bob-tx'] }, { principal: user('carol') });
+    expect(described.transactionStates[0].errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
   });
 });
