@@ -189,6 +189,30 @@ print(json.dumps({'got': got, 'errors': errors}))
   });
 });
 
+describe('transactional producers (confluent-kafka)', () => {
+  it('without WRITE on its transactional id, init_transactions fails with TRANSACTIONAL_ID_AUTHORIZATION_FAILED; with it, a transaction commits', async () => {
+    await createTopic('acl-txn');
+    await acls(['--add', '--allow-principal', 'User:alice', '--operation', 'Write', '--topic', 'acl-txn']);
+    const transact = () => python(`
+import json, sys
+from confluent_kafka import Producer, KafkaException
+p = Producer({'bootstrap.servers': sys.argv[1], 'security.protocol': 'SASL_PLAINTEXT', 'sasl.mechanisms': 'PLAIN',
+              'sasl.username': 'alice', 'sasl.password': 'alice-secret', 'transactional.id': 'alice-tx'})
+try:
+    p.init_transactions(15)
+    p.begin_transaction()
+    p.produce('acl-txn', b'in a transaction')
+    p.commit_transaction(15)
+    print(json.dumps({'ok': True}))
+except KafkaException as e:
+    print(json.dumps({'ok': False, 'error': e.args[0].name()}))
+`, [`127.0.0.1:${saslPort}`], 40_000);
+    expect(JSON.parse((await transact()).stdout)).toEqual({ ok: false, error: 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED' });
+    await acls(['--add', '--allow-principal', 'User:alice', '--producer', '--transactional-id', 'alice-tx']);
+    expect(JSON.parse((await transact()).stdout)).toEqual({ ok: true });
+  });
+});
+
 describe('Metadata filtering and authorized operations', () => {
   it('kafkajs lists only the topics the principal may describe', async () => {
     await createTopic('acl-visible');

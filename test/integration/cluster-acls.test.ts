@@ -35,11 +35,12 @@ async function strom(broker: number, args: string[]): Promise<string> {
   return r.stdout;
 }
 
-const produce = (broker: number, topic: string) => run('kcat', ['-b', cluster.broker(broker).bootstrap, '-P', '-t', topic], 30_000, 'r\n');
+const produce = (broker: number, topic: string) => run('kcat', ['-b', cluster.broker(broker).bootstrap, '-X', 'acks=all', '-P', '-t', topic], 30_000, 'r\n');
 
 describe('ACLs and quotas in etcd', () => {
   it('an ACL created through one broker is enforced and listed by the other, and kept across its restart', async () => {
-    await strom(1, ['topics', '--create', '--topic', 'c-open', '--partitions', '2']);
+    // Replicated: the followers fetch as replicas, under the authorizer too (CLUSTER_ACTION, open here).
+    await strom(1, ['topics', '--create', '--topic', 'c-open', '--partitions', '2', '--replication-factor', '2']);
     await strom(1, ['topics', '--create', '--topic', 'c-closed', '--partitions', '2']);
     await strom(1, ['acls', '--add', '--deny-principal', 'User:ANONYMOUS', '--operation', 'Write', '--topic', 'c-closed']);
     // Broker 2 follows etcd through its watch: in force within moments.
