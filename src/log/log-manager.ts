@@ -493,6 +493,8 @@ export class LogManager {
       if (offset >= log.logEndOffset && offset >= log.logStartOffset) return;
       const all = offset <= log.logStartOffset || offset <= log.segments[0].baseOffset;
       const slice = all ? null : log.slice(offset, 1, true, Number.MAX_SAFE_INTEGER);
+      // Never a whole log dropped by mistake: a cut inside the log must find its batch.
+      if (!all && !slice) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${log.key}: no batch at offset ${offset} to truncate at`);
       const cut = slice ? { base: slice.segment.baseOffset, position: slice.position } : null;
       slice?.release();
       await this.pool.close(log.key);
