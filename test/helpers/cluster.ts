@@ -11,7 +11,11 @@ async function seesAll(bootstrap: string, count: number): Promise<void> {
   const admin = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    await waitFor(`${bootstrap} sees ${count} brokers`, async () => (await admin.describeCluster()).brokers.length >= count);
+    // And a controller: kafkajs sends CreateTopics to the controller Metadata names and gives up on -1.
+    await waitFor(`${bootstrap} sees ${count} brokers and a controller`, async () => {
+      const d = await admin.describeCluster();
+      return d.brokers.length >= count && d.controller !== null && d.controller >= 0;
+    });
   } finally {
     await admin.disconnect();
   }
