@@ -18,6 +18,7 @@ import { BrokerRegistry } from './registry.js';
 import { ControllerElection } from './election.js';
 import { Controller, alterIsr } from './controller.js';
 import { ClusterTopics } from './topics.js';
+import { interBroker, type InterBroker } from './inter-broker.js';
 import { Leadership } from './leader.js';
 import { ReplicaFetcher } from './replica-fetcher.js';
 import { ClusterProducerIds } from './producer-ids.js';
@@ -61,6 +62,7 @@ export class ClusterNode implements ClusterView {
     readonly clusterId: string,
     private readonly config: BrokerConfig,
     private readonly logger: Logger,
+    private readonly interBroker: InterBroker,
   ) {
     this.producerIds = new ClusterProducerIds(ns, (e) => logger.warn(`claiming producer ids: ${e.message}`));
   }
@@ -75,6 +77,8 @@ export class ClusterNode implements ClusterView {
    * endpoints named.
    */
   static async connect(config: BrokerConfig, logger: Logger): Promise<ClusterNode> {
+    // A listener and security brokers cannot reach each other with stops the start first.
+    const inter = interBroker(config);
     const hosts = config.list('etcd.connect').map((h) => h.trim()).filter((h) => h !== '');
     const client = new Etcd3({ hosts, dialTimeout: config.int('broker.session.timeout.ms') });
     const ns = client.namespace(config.string('etcd.prefix'));
@@ -85,7 +89,7 @@ export class ClusterNode implements ClusterView {
         return (await ns.get(KEYS.clusterId).string())!;
       });
       logger.info(`cluster ${clusterId} in etcd at ${hosts.join(',')} (prefix ${config.string('etcd.prefix')})`);
-      return new ClusterNode(client, ns, clusterId, config, logger);
+      return new ClusterNode(client, ns, clusterId, config, logger, inter);
     } catch (e) {
       client.close();
       const reason = (e as Error).message.replace(/\. Resolution note:.*$/s, '');
@@ -347,10 +351,12 @@ export class ClusterNode implements ClusterView {
       me: this.nodeId, waitMaxMs: c.int('replica.fetch.wait.max.ms'), minBytes: c.int('replica.fetch.min.bytes'),
       maxBytes: c.int('replica.fetch.max.bytes'), responseMaxBytes: c.int('replica.fetch.response.max.bytes'),
       backoffMs: c.int('replica.fetch.backoff.ms'), socketTimeoutMs: c.int('replica.socket.timeout.ms'),
+      // The leader's inter-broker listener, with this broker's TLS and SASL for it.
       endpoint: (id) => {
-        const endpoint = this.image.brokers.get(id)?.endpoints[0];
+        const endpoint = this.image.brokers.get(id)?.endpoints.find((e) => e.name === this.interBroker.listener);
         return endpoint ? { host: endpoint.host, port: endpoint.port } : null;
       },
+      security: this.interBroker.security,
       truncate: (log, offset) => this.logs.truncateTo(log, offset),
       logger: this.logger,
     });
