@@ -33,9 +33,6 @@ async function lookup(ctx: RequestContext, key: string, keyType: number): Promis
   if (keyType === SHARE) return fail(ErrorCode.INVALID_REQUEST, 'share groups are not supported by this broker');
   if (keyType !== GROUP && keyType !== TRANSACTION) return fail(ErrorCode.INVALID_REQUEST, `unknown coordinator key type ${keyType}`);
   const group = keyType === GROUP;
-  // A cluster's transaction coordinators would send markers to other brokers' partitions and
-  // be asked by them to verify transactions: not built yet, so none is offered.
-  if (!group && broker.config.clustered) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'transactions are not served by a Strom cluster yet (a single broker serves them)');
   const topic = group ? OFFSETS_TOPIC : TRANSACTION_STATE_TOPIC;
   try {
     await (group ? broker.groups.ensureReady() : broker.txn.ensureReady());

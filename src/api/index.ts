@@ -44,6 +44,9 @@ import { describeTransactions } from './describe-transactions.js';
 import { listTransactions } from './list-transactions.js';
 import { getTelemetrySubscriptions } from './get-telemetry-subscriptions.js';
 import { pushTelemetry } from './push-telemetry.js';
+import { electLeaders } from './elect-leaders.js';
+import { alterPartitionReassignments } from './alter-partition-reassignments.js';
+import { listPartitionReassignments } from './list-partition-reassignments.js';
 
 export const HANDLERS: readonly Handler[] = [
   produce,
@@ -89,6 +92,9 @@ export const HANDLERS: readonly Handler[] = [
   listTransactions,
   getTelemetrySubscriptions,
   pushTelemetry,
+  electLeaders,
+  alterPartitionReassignments,
+  listPartitionReassignments,
 ].sort((a, b) => a.api.key - b.api.key);
 
 export const HANDLER_BY_KEY: ReadonlyMap<number, Handler> = new Map(HANDLERS.map((h) => [h.api.key, h]));

@@ -30,8 +30,6 @@ export const initProducerId = defineHandler(InitProducerIdApi, { min: 0, max: 5 
 });
 
 async function initTransactional(request: InitProducerIdRequest, ctx: RequestContext): Promise<InitProducerIdResponse> {
-  // Not in a cluster yet (see FindCoordinator).
-  if (ctx.broker.config.clustered) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1, producerEpoch: -1 };
   const { producerId, producerEpoch } = request;
   if ((producerId === -1) !== (producerEpoch === -1)) return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, producerId: -1, producerEpoch: -1 };
   const expected = producerId === -1 ? null : { producerId, producerEpoch };

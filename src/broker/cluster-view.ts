@@ -52,6 +52,35 @@ export interface NewTopic {
   internal?: boolean;
 }
 
+/** ElectLeaders' election types (KIP-460). */
+export const ELECTION_PREFERRED = 0;
+export const ELECTION_UNCLEAN = 1;
+export type ElectionType = typeof ELECTION_PREFERRED | typeof ELECTION_UNCLEAN;
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/** One partition's outcome of an admin request. */
+export interface PartitionResult extends TopicPartition {
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+/** A partition's reassignment request: the target replicas, or null to cancel the one in progress. */
+export interface ReassignmentChange extends TopicPartition {
+  replicas: number[] | null;
+}
+
+/** A reassignment in progress (ListPartitionReassignments). */
+export interface OngoingReassignment extends TopicPartition {
+  /** Every replica now: the target, then those being removed. */
+  replicas: readonly number[];
+  adding: readonly number[];
+  removing: readonly number[];
+}
+
 export interface ClusterView {
   readonly clusterId: string;
   /** The controller's id (-1 while there is none). */
@@ -99,6 +128,33 @@ export interface ClusterView {
   leads(topic: string, partition: number): boolean;
   /** Calls `listener` each time this broker starts or stops leading a partition (coordinators load and unload their state). */
   onLeaderChange(listener: (topic: string, partition: number, leading: boolean) => void): void;
+  /**
+   * ElectLeaders: moves leadership to each partition's preferred replica, or (unclean) gives a
+   * leaderless partition any live replica. `partitions` null: every partition, and those that
+   * needed no election are left out of the results, as Kafka's controller answers. Throws
+   * NOT_CONTROLLER on a broker that is not the controller.
+   */
+  electLeaders(type: ElectionType, partitions: TopicPartition[] | null): Promise<PartitionResult[]>;
+  /** AlterPartitionReassignments (KIP-455): starts, changes or cancels reassignments. Throws NOT_CONTROLLER as electLeaders. */
+  alterPartitionReassignments(changes: ReassignmentChange[]): Promise<PartitionResult[]>;
+  /** ListPartitionReassignments: those in progress, of the partitions named (null: all); unknown partitions are left out. */
+  listPartitionReassignments(partitions: TopicPartition[] | null): OngoingReassignment[];
+}
+
+/**
+ * The checks of a reassignment's target replicas, Kafka's words: none, a broker twice, a
+ * broker that is not alive (`alive`). Throws INVALID_REPLICA_ASSIGNMENT.
+ */
+export function checkTargetReplicas(replicas: readonly number[], alive: (id: number) => boolean): void {
+  if (replicas.length === 0) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'The manual partition assignment includes an empty replica list.');
+  const seen = new Set<number>();
+  for (const id of replicas) {
+    if (seen.has(id)) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes the broker ${id} more than once.`);
+    seen.add(id);
+  }
+  for (const id of replicas) {
+    if (!alive(id)) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes broker ${id}, but no such broker is registered.`);
+  }
 }
 
 /** KIP-320's check of a client's current leader epoch (-1: none) against the leader's. */
@@ -196,6 +252,32 @@ export class LocalCluster implements ClusterView {
     return log;
   }
 
+  // A cluster of one: every leader is the preferred one, and the only reassignment is to this broker, which it has.
+
+  async electLeaders(_type: ElectionType, partitions: TopicPartition[] | null): Promise<PartitionResult[]> {
+    return (partitions ?? []).map(({ topic, partition }) => (this.topic(topic)?.partition(partition)
+      ? { topic, partition, errorCode: ErrorCode.ELECTION_NOT_NEEDED, errorMessage: 'Leader election not needed for topic partition.' }
+      : unknownPartition(topic, partition)));
+  }
+
+  async alterPartitionReassignments(changes: ReassignmentChange[]): Promise<PartitionResult[]> {
+    return changes.map(({ topic, partition, replicas }) => {
+      if (!this.topic(topic)?.partition(partition)) return unknownPartition(topic, partition);
+      try {
+        if (replicas === null) throw new KafkaError(ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, `No ongoing reassignment for ${topic}-${partition}.`);
+        checkTargetReplicas(replicas, (id) => id === this.nodeId);
+        return { topic, partition, errorCode: ErrorCode.NONE, errorMessage: null };
+      } catch (e) {
+        if (!(e instanceof KafkaError)) throw e;
+        return { topic, partition, errorCode: e.code, errorMessage: e.reason };
+      }
+    });
+  }
+
+  listPartitionReassignments(): OngoingReassignment[] {
+    return [];
+  }
+
   checkInSync(): void {
     // One replica: acks=all is acks=1.
   }
@@ -223,4 +305,8 @@ export class LocalCluster implements ClusterView {
       }
     }
   }
+}
+
+export function unknownPartition(topic: string, partition: number): PartitionResult {
+  return { topic, partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `No such partition as ${topic}-${partition}.` };
 }

@@ -26,11 +26,14 @@ export interface ConnectionFlags {
   commandConfig?: string;
 }
 
-/** Adds the connection flags every tool takes. */
-export function connectionOptions(cmd: Command, required = true): Command {
+/**
+ * Adds the connection flags every tool takes. `brokerListAlias` false: the tool's own
+ * --broker-list means something else (kafka-reassign-partitions.sh's broker ids).
+ */
+export function connectionOptions(cmd: Command, brokerListAlias = true): Command {
+  cmd.option('--bootstrap-server <host:port>', 'the broker(s) to connect to, comma-separated (default localhost:9092)');
+  if (brokerListAlias) cmd.option('--broker-list <host:port>', 'the same as --bootstrap-server (older Kafka tools spell it this way)');
   return cmd
-    .option('--bootstrap-server <host:port>', `the broker(s) to connect to, comma-separated${required ? '' : ''} (default localhost:9092)`)
-    .option('--broker-list <host:port>', 'the same as --bootstrap-server (older Kafka tools spell it this way)')
     .option('--zookeeper <host:port>', 'not supported: Strom has no ZooKeeper (use --bootstrap-server)')
     .option('--request-timeout-ms <ms>', 'how long to wait for each response', '30000')
     .option('--command-config <file>', 'client properties for TLS and SASL: security.protocol, sasl.mechanism, sasl.jaas.config (or sasl.username, sasl.password), ssl.truststore.location, ssl.keystore.location (see docs/SECURITY.md)');

@@ -11,6 +11,9 @@ import { getOffsetsCommand } from './get-offsets.js';
 import { configsCommand } from './configs.js';
 import { perfCommand } from './perf.js';
 import { transactionsCommand } from './transactions.js';
+import { leaderElectionCommand } from './leader-election.js';
+import { reassignPartitionsCommand } from './reassign-partitions.js';
+import { clusterCommand } from './cluster.js';
 
 const program = new Command('strom')
   .description('Strom, a Kafka-compatible message broker')
@@ -36,7 +39,16 @@ program.addCommand(consumerGroupsCommand());
 program.addCommand(getOffsetsCommand());
 program.addCommand(configsCommand());
 program.addCommand(transactionsCommand());
+program.addCommand(leaderElectionCommand());
+program.addCommand(reassignPartitionsCommand());
+program.addCommand(clusterCommand());
 program.addCommand(perfCommand());
+
+// Output piped into a reader that stopped (`strom topics --describe | head`): done, not a crash.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 program.parseAsync().catch((e) => {
   process.stderr.write(`strom: ${(e as Error).stack ?? e}\n`);

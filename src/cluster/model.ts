@@ -5,14 +5,17 @@
 //   controller                      the active controller {id, epoch}, under its lease
 //   controller_epoch                the last controller epoch handed out (durable)
 //   topics/<name>                   a topic: id, replica assignment, configs
-//   partitions/<topic id>/<n>       a partition's state: leader, leader epoch, ISR, replicas
+//   partitions/<topic id>/<n>       a partition's state: leader, leader epoch, ISR, replicas,
+//                                   and a reassignment in progress (adding/removing replicas)
 //   configs/brokers/<id|default>    dynamic broker configs
 //   producer_ids_next               the first producer id no broker has claimed yet
 //
-// The controller alone writes topics/ and partitions/, in transactions that compare its own
-// controller record (so a deposed controller's write fails) and the modification revision of
-// what it read (so two writers can never both win): Kafka's controller epoch and partition
-// epoch, kept by etcd. Brokers read everything through one watch (image.ts).
+// topics/ is written by the broker an admin request reaches, partitions/ by the controller
+// (elections, reassignments) and by each partition's leader (its ISR), in transactions that
+// compare the modification revision of what they read (so two writers can never both win)
+// and, for the controller, its own controller record (so a deposed controller's write fails):
+// Kafka's partition epoch and controller epoch, kept by etcd. Brokers read everything through
+// one watch (image.ts).
 
 interface EndpointRecord {
   /** The listener's name (PLAINTEXT, INTERNAL, ...). */
@@ -51,6 +54,14 @@ export interface PartitionState {
   replicas: number[];
   /** Bumped at every change of this state (Kafka's partition epoch). */
   partitionEpoch: number;
+  /**
+   * A reassignment in progress (KIP-455), absent when none: the replicas being added, which
+   * join the ISR as they catch up, and those removed once every added one has. `replicas` is
+   * then the target followed by the removing replicas, as Kafka's PartitionRecord has it; a
+   * new controller finds the reassignment here and finishes it.
+   */
+  addingReplicas?: number[];
+  removingReplicas?: number[];
 }
 
 /** No leader: every replica of the ISR is gone, and unclean election is off. */

@@ -12,7 +12,10 @@ import type { KafkaListener } from '../config/listeners.js';
 import { checkNewTopic, type LogManager } from '../log/log-manager.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import type { Logger } from '../base/logger.js';
-import { checkLeaderEpoch, type BrokerView, type ClusterView, type NewTopic, type PartitionView, type TopicView } from '../broker/cluster-view.js';
+import {
+  checkLeaderEpoch, type BrokerView, type ClusterView, type ElectionType, type NewTopic, type OngoingReassignment, type PartitionResult,
+  type PartitionView, type ReassignmentChange, type TopicPartition, type TopicView,
+} from '../broker/cluster-view.js';
 import { MetadataImage } from './image.js';
 import { BrokerRegistry } from './registry.js';
 import { ControllerElection } from './election.js';
@@ -23,6 +26,10 @@ import { Leadership } from './leader.js';
 import { ReplicaFetcher } from './replica-fetcher.js';
 import { ClusterProducerIds } from './producer-ids.js';
 import { KEYS, type PartitionState, type TopicRecord } from './model.js';
+import { ongoingReassignments } from './reassignment.js';
+
+/** How long a start waits for etcd at least (the session timeout when longer). */
+const CONNECT_TIMEOUT_MIN_MS = 5000;
 
 /** What this broker is for one of its replicas. */
 interface Role {
@@ -73,17 +80,18 @@ export class ClusterNode implements ClusterView {
 
   /**
    * Connects to etcd and reads (or, the first broker of a new cluster, writes) the cluster id.
-   * An etcd that cannot be reached within broker.session.timeout.ms fails the start with the
+   * An etcd that cannot be reached within 5 s (or broker.session.timeout.ms) fails the start with the
    * endpoints named.
    */
   static async connect(config: BrokerConfig, logger: Logger): Promise<ClusterNode> {
     // A listener and security brokers cannot reach each other with stops the start first.
     const inter = interBroker(config);
     const hosts = config.list('etcd.connect').map((h) => h.trim()).filter((h) => h !== '');
-    const client = new Etcd3({ hosts, dialTimeout: config.int('broker.session.timeout.ms') });
+    const connectTimeoutMs = Math.max(config.int('broker.session.timeout.ms'), CONNECT_TIMEOUT_MIN_MS);
+    const client = new Etcd3({ hosts, dialTimeout: connectTimeoutMs });
     const ns = client.namespace(config.string('etcd.prefix'));
     try {
-      const clusterId = await withTimeout(config.int('broker.session.timeout.ms'), 'no answer', async () => {
+      const clusterId = await withTimeout(connectTimeoutMs, 'no answer', async () => {
         const proposed = randomBytes(16).toString('base64url');
         await ns.if(KEYS.clusterId, 'Version', '==', 0).then(ns.put(KEYS.clusterId).value(proposed)).commit();
         return (await ns.get(KEYS.clusterId).string())!;
@@ -497,6 +505,24 @@ export class ClusterNode implements ClusterView {
 
   replicaFetched(log: PartitionLog, replicaId: number, fetchOffset: number): void {
     this.leadershipOf(log).followerFetched(replicaId, fetchOffset);
+  }
+
+  electLeaders(type: ElectionType, partitions: TopicPartition[] | null): Promise<PartitionResult[]> {
+    return this.activeController().electLeaders(type, partitions);
+  }
+
+  alterPartitionReassignments(changes: ReassignmentChange[]): Promise<PartitionResult[]> {
+    return this.activeController().alterPartitionReassignments(changes);
+  }
+
+  listPartitionReassignments(partitions: TopicPartition[] | null): OngoingReassignment[] {
+    return ongoingReassignments(this.image, partitions);
+  }
+
+  /** The controller, if this broker is it: admin requests that change partition states are its alone (clients retry NOT_CONTROLLER at the controller). */
+  private activeController(): Controller {
+    if (!this.controller?.active) throw new KafkaError(ErrorCode.NOT_CONTROLLER, `broker ${this.nodeId} is not the controller (the controller is ${this.controllerId()})`);
+    return this.controller;
   }
 }
 

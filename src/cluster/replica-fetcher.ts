@@ -140,19 +140,23 @@ export class ReplicaFetcher {
 
   private async handle(asked: Followed[], response: FetchResponse): Promise<void> {
     const byKey = new Map(asked.map((f) => [`${f.log.topic}-${f.log.partition}`, f]));
+    // The partitions are applied side by side (each log's appends stay in order, in its own
+    // worker): the next fetch, which tells the leader where this replica's logs end and so
+    // moves the high watermark that acks=all producers wait for, waits for the slowest
+    // partition's append rather than for all of them one after another.
+    const applying: Promise<void>[] = [];
     for (const topic of response.responses) {
       for (const data of topic.partitions) {
         const followed = byKey.get(`${topic.topic}-${data.partitionIndex}`);
         // Moved to another leader (or dropped) while the fetch was out.
         if (!followed || this.partitions.get(followed.log) !== followed) continue;
-        try {
-          await this.apply(followed, data);
-        } catch (e) {
-          this.options.logger.warn(`replica of ${followed.log.key} from broker ${this.leaderId}: ${(e as Error).message}`);
+        applying.push(this.apply(followed, data).catch((e: Error) => {
+          this.options.logger.warn(`replica of ${followed.log.key} from broker ${this.leaderId}: ${e.message}`);
           followed.delayedUntil = Date.now() + this.options.backoffMs;
-        }
+        }));
       }
     }
+    await Promise.all(applying);
   }
 
   private async apply(followed: Followed, data: FetchResponse.PartitionData): Promise<void> {

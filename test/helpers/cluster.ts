@@ -3,7 +3,7 @@
 // killed and started again comes back at the address the others know.
 import { startBroker, tempDir, type RunningBroker } from './broker.js';
 import { freePort, startEtcd, type RunningEtcd } from './etcd.js';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { waitFor } from './wait.js';
 
 /** Waits until the broker's metadata lists `count` live brokers. */
@@ -15,6 +15,23 @@ async function seesAll(bootstrap: string, count: number): Promise<void> {
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * Waits until every partition's leader serves it (ListOffsets answered): Metadata names a
+ * new topic's leaders as soon as etcd has them, a moment before those brokers take the role,
+ * and kafkajs answers a NOT_LEADER_OR_FOLLOWER on one partition by sending the whole batch
+ * set again (written twice where it had succeeded).
+ */
+export async function leadersServe(admin: Admin, topic: string): Promise<void> {
+  await waitFor(`the leaders of ${topic} serve it`, async () => {
+    try {
+      await admin.fetchTopicOffsets(topic);
+      return true;
+    } catch {
+      return false;
+    }
+  }, { timeoutMs: 30_000 });
 }
 
 export interface RunningCluster {

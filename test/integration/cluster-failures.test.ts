@@ -4,7 +4,7 @@
 // every broker, and kafka-python following a leader change.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { startCluster, type RunningCluster } from '../helpers/cluster.js';
+import { leadersServe, startCluster, type RunningCluster } from '../helpers/cluster.js';
 import { cleanupDirs, python, run } from '../helpers/broker.js';
 import { stopEtcds } from '../helpers/etcd.js';
 import { KAFKA_PYTHON, requireExternal } from '../helpers/external.js';
@@ -58,6 +58,7 @@ describe('cluster failures', () => {
   it('elects another controller when the controller is killed, and that one moves the dead broker\'s partitions', async () => {
     const { c, a, kafka } = await start();
     await a.createTopics({ topics: [{ topic: 'ctl', numPartitions: 3, replicationFactor: 3 }] });
+    await leadersServe(a, 'ctl');
     await waitFor('leaders', async () => (await leaders(a, 'ctl')).every((l) => l > 0));
     const controller = await controllerOf(c.bootstrap);
     expect([1, 2, 3]).toContain(controller);
@@ -79,6 +80,7 @@ describe('cluster failures', () => {
   it('keeps serving produce and fetch while etcd restarts, and takes topic changes again after', async () => {
     const { c, a, kafka } = await start();
     await a.createTopics({ topics: [{ topic: 'steady', numPartitions: 2, replicationFactor: 3 }] });
+    await leadersServe(a, 'steady');
     // Every broker knows the topic and holds its replicas (full ISRs) before etcd goes.
     await waitFor('full ISRs, seen by every broker', async () => {
       for (const id of [1, 2, 3]) {
@@ -135,6 +137,7 @@ describe('cluster failures', () => {
   it('kafka-python follows a leader change without an application error', async () => {
     const { c, a } = await start();
     await a.createTopics({ topics: [{ topic: 'follow', numPartitions: 1, replicationFactor: 3 }] });
+    await leadersServe(a, 'follow');
     await waitFor('led', async () => (await leaders(a, 'follow'))[0] > 0);
     const script = `
 import sys, time, json

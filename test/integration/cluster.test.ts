@@ -9,12 +9,13 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { startCluster, type RunningCluster } from '../helpers/cluster.js';
+import { leadersServe, startCluster, type RunningCluster } from '../helpers/cluster.js';
 import { cleanupDirs, run, startBroker, tempDir } from '../helpers/broker.js';
 import { freePort, stopEtcds } from '../helpers/etcd.js';
 import { requireExternal } from '../helpers/external.js';
 import { waitFor } from '../helpers/wait.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { partitionFor } from '../../src/group/records.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 
 requireExternal('etcd-server');
@@ -107,6 +108,7 @@ describe('a cluster on etcd', () => {
     await three.connect();
     try {
       await two.createTopics({ topics: [{ topic: 'changing', numPartitions: 2 }] });
+      await leadersServe(two, 'changing');
       const firstId = await topicId('changing');
       await three.createPartitions({ topicPartitions: [{ topic: 'changing', count: 5 }] });
       await waitFor('five partitions, each held by one broker', () => [0, 1, 2, 3, 4].every((p) => holders('changing', p).length === 1));
@@ -124,6 +126,7 @@ describe('a cluster on etcd', () => {
       await three.deleteTopics({ topics: ['changing'] });
       await waitFor('no broker holds a replica of the deleted topic', () => [0, 1, 2, 3, 4].every((p) => holders('changing', p).length === 0));
       await two.createTopics({ topics: [{ topic: 'changing', numPartitions: 1 }] });
+      await leadersServe(two, 'changing');
       const secondId = await topicId('changing');
       expect(secondId).not.toBe(firstId);
       await waitFor('the new topic held', () => holders('changing', 0).length === 1);
@@ -143,6 +146,18 @@ async function topicId(topic: string): Promise<string> {
 }
 
 describe('starting a cluster broker', () => {
+  it('finds each group\'s coordinator at the leader of its partition of __consumer_offsets', async () => {
+    const c = await RawClient.connect(cluster.broker(1).port);
+    try {
+      const groups = await c.request(10, 4, { key: '', keyType: 0, coordinatorKeys: ['g-a', 'g-b', 'g-c', 'g-d'] });
+      const md = await admin.fetchTopicMetadata({ topics: ['__consumer_offsets'] });
+      const leaderOf = new Map(md.topics[0].partitions.map((p) => [p.partitionId, p.leader]));
+      for (const k of groups.coordinators) expect([k.key, k.errorCode, k.nodeId]).toEqual([k.key, 0, leaderOf.get(partitionFor(k.key, leaderOf.size))]);
+    } finally {
+      c.close();
+    }
+  });
+
   it('refuses zookeeper.connect, pointing to etcd.connect', async () => {
     await expect(startBroker({ overrides: { 'zookeeper.connect': 'localhost:2181' } })).rejects.toThrow(/zookeeper\.connect.*etcd\.connect/s);
   });

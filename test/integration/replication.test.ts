@@ -9,7 +9,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { startCluster, type RunningCluster } from '../helpers/cluster.js';
+import { leadersServe, startCluster, type RunningCluster } from '../helpers/cluster.js';
 import { cleanupDirs, python, run } from '../helpers/broker.js';
 import { stopEtcds } from '../helpers/etcd.js';
 import { requireExternal } from '../helpers/external.js';
@@ -115,6 +115,7 @@ describe('replication', () => {
   it('copies every record to every replica, byte for byte, and acks=all waits for the ISR', async () => {
     const { c, a, kafka } = await start();
     await a.createTopics({ topics: [{ topic: 'rep', numPartitions: 3, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] });
+    await leadersServe(a, 'rep');
     await waitFor('every partition led, ISR of 3', async () => (await partitions(a, 'rep')).every((p) => p.leader > 0 && p.isr.length === 3));
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
@@ -133,6 +134,7 @@ describe('replication', () => {
   it('loses no acknowledged record while leaders are killed in turn (idempotent acks=all, librdkafka)', async () => {
     const { c, a } = await start();
     await a.createTopics({ topics: [{ topic: 'failover', numPartitions: 2, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] });
+    await leadersServe(a, 'failover');
     await waitFor('led, ISR of 3', async () => (await partitions(a, 'failover')).every((p) => p.leader > 0 && p.isr.length === 3));
     const count = 3000;
     const producing = python(PRODUCER, [c.bootstrap, 'failover', String(count), '2'], 180_000);
@@ -172,6 +174,7 @@ describe('replication', () => {
   it('shrinks the ISR when followers die; acks=all then fails below min.insync.replicas while acks=1 goes on; back, they rejoin', async () => {
     const { c, a, kafka } = await start();
     await a.createTopics({ topics: [{ topic: 'isr', numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] });
+    await leadersServe(a, 'isr');
     await waitFor('ISR of 3', async () => (await partitions(a, 'isr'))[0].isr.length === 3);
     const leader = (await partitions(a, 'isr'))[0].leader;
     const followers = [1, 2, 3].filter((id) => id !== leader);
@@ -196,6 +199,7 @@ describe('replication', () => {
   it('keeps a consumer group\'s committed offsets when its coordinator dies: the group moves with its partition of __consumer_offsets', async () => {
     const { c, a, kafka } = await start({ 'offsets.topic.num.partitions': '4' });
     await a.createTopics({ topics: [{ topic: 'orders', numPartitions: 2, replicationFactor: 3 }] });
+    await leadersServe(a, 'orders');
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({ topic: 'orders', acks: -1, messages: Array.from({ length: 100 }, (_, i) => ({ value: `first-${i}` })) });
@@ -251,6 +255,7 @@ describe('replication', () => {
       const a = admin;
       await a.connect();
       await a.createTopics({ topics: [{ topic: 'cut', replicaAssignment: [{ partition: 0, replicas: [1, 2, 3] }] }] });
+      await leadersServe(a, 'cut');
       await waitFor('led by 1, ISR of 3', async () => {
         const [p] = await partitions(a, 'cut');
         return p.leader === 1 && p.isr.length === 3;

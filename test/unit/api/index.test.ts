@@ -17,12 +17,13 @@ describe('handler table', () => {
     }
   });
 
-  it('serves the APIs of a single broker with classic and KIP-848 consumer groups, client telemetry, idempotent producers and transactions, SASL and SCRAM credentials', () => {
+  it('serves the APIs of a single broker with classic and KIP-848 consumer groups, client telemetry, idempotent producers and transactions, the cluster\'s leader elections and reassignments, SASL and SCRAM credentials', () => {
     expect(HANDLERS.map((h) => h.api.name)).toEqual([
       'Produce', 'Fetch', 'ListOffsets', 'Metadata', 'OffsetCommit', 'OffsetFetch', 'FindCoordinator', 'JoinGroup', 'Heartbeat',
       'LeaveGroup', 'SyncGroup', 'DescribeGroups', 'ListGroups', 'SaslHandshake', 'ApiVersions', 'CreateTopics', 'DeleteTopics', 'DeleteRecords',
       'InitProducerId', 'OffsetForLeaderEpoch',
-      'AddPartitionsToTxn', 'AddOffsetsToTxn', 'EndTxn', 'WriteTxnMarkers', 'TxnOffsetCommit', 'DescribeConfigs', 'AlterConfigs', 'SaslAuthenticate', 'CreatePartitions', 'DeleteGroups', 'IncrementalAlterConfigs', 'OffsetDelete',
+      'AddPartitionsToTxn', 'AddOffsetsToTxn', 'EndTxn', 'WriteTxnMarkers', 'TxnOffsetCommit', 'DescribeConfigs', 'AlterConfigs', 'SaslAuthenticate', 'CreatePartitions', 'DeleteGroups',
+      'ElectLeaders', 'IncrementalAlterConfigs', 'AlterPartitionReassignments', 'ListPartitionReassignments', 'OffsetDelete',
       'DescribeUserScramCredentials', 'AlterUserScramCredentials', 'DescribeCluster', 'DescribeProducers', 'DescribeTransactions', 'ListTransactions', 'ConsumerGroupHeartbeat', 'ConsumerGroupDescribe', 'GetTelemetrySubscriptions', 'PushTelemetry', 'DescribeTopicPartitions',
     ]);
   });
