@@ -17,7 +17,7 @@ describe('handler table', () => {
     }
   });
 
-  it('serves the APIs of a single broker with classic and KIP-848 consumer groups, client telemetry, idempotent producers and transactions, the cluster\'s leader elections and reassignments, SASL and SCRAM credentials', () => {
+  it('serves the APIs of a single broker with classic and KIP-848 consumer groups, client telemetry, idempotent producers and transactions, SASL and SCRAM credentials, and the cluster\'s leader elections and reassignments', () => {
     expect(HANDLERS.map((h) => h.api.name)).toEqual([
       'Produce', 'Fetch', 'ListOffsets', 'Metadata', 'OffsetCommit', 'OffsetFetch', 'FindCoordinator', 'JoinGroup', 'Heartbeat',
       'LeaveGroup', 'SyncGroup', 'DescribeGroups', 'ListGroups', 'SaslHandshake', 'ApiVersions', 'CreateTopics', 'DeleteTopics', 'DeleteRecords',
