@@ -1,7 +1,7 @@
 // The listener brokers of a cluster reach each other on (a follower's replica fetches), and
 // how a broker secures its own connections there, as Kafka configures it:
 // inter.broker.listener.name, else the listener named after security.inter.broker.protocol
-// (PLAINTEXT by default); over TLS the listener's own truststore checks the other broker's
+// (PLAINTEXT by default) or the first of that protocol; over TLS the listener's own truststore checks the other broker's
 // certificate (its name too, with ssl.endpoint.identification.algorithm=https) and the
 // listener's keystore is the certificate this broker presents when asked (ssl.client.auth);
 // over SASL the mechanism is sasl.mechanism.inter.broker.protocol and the broker logs in with
@@ -23,12 +23,17 @@ export interface InterBroker {
 /** Resolved once when a broker joins a cluster; a setting it cannot use stops the start with one line. */
 export function interBroker(config: BrokerConfig): InterBroker {
   const explicit = config.raw('inter.broker.listener.name');
-  const name = (explicit ?? config.string('security.inter.broker.protocol')).toUpperCase();
-  const listener = config.listeners.find((l) => l.name === name);
+  const protocolName = config.string('security.inter.broker.protocol').toUpperCase();
+  // Kafka takes the listener named after the protocol; a listener of that protocol under
+  // another name (INTERNAL://, mapped to PLAINTEXT) serves as well.
+  const listener = explicit !== null
+    ? config.listeners.find((l) => l.name === explicit.toUpperCase())
+    : config.listeners.find((l) => l.name === protocolName) ?? config.listeners.find((l) => l.securityProtocol === protocolName);
   if (!listener) {
     // Checked with the configuration when inter.broker.listener.name is set.
-    throw new ConfigError(`brokers of a cluster reach each other on listener ${name} (security.inter.broker.protocol, as inter.broker.listener.name is not set), and listeners has no ${name}: set inter.broker.listener.name to one of ${config.listeners.map((l) => l.name).join(', ')}`);
+    throw new ConfigError(`brokers of a cluster reach each other on a ${protocolName} listener (security.inter.broker.protocol, as inter.broker.listener.name is not set), and listeners has none: set inter.broker.listener.name to one of ${config.listeners.map((l) => l.name).join(', ')}`);
   }
+  const name = listener.name;
   const protocol = listener.securityProtocol;
   const security: ClientSecurity = { protocol };
   if (usesTls(protocol)) {

@@ -19,6 +19,11 @@ describe('the inter-broker listener', () => {
       .toEqual({ listener: 'PLAINTEXT', security: { protocol: 'PLAINTEXT' } });
   });
 
+  it('is the first listener of security.inter.broker.protocol when none is named after it', () => {
+    expect(interBroker(load({ listeners: 'EXTERNAL://:9093,INTERNAL://:9092', 'listener.security.protocol.map': 'INTERNAL:PLAINTEXT,EXTERNAL:SASL_PLAINTEXT' })))
+      .toEqual({ listener: 'INTERNAL', security: { protocol: 'PLAINTEXT' } });
+  });
+
   it('over SASL_SSL: the listener\'s truststore and keystore, and the JAAS username and password of the mechanism', () => {
     const inter = interBroker(load({
       listeners: 'INTERNAL://:9092,EXTERNAL://:9093', 'listener.security.protocol.map': 'INTERNAL:SASL_SSL,EXTERNAL:SASL_SSL',
@@ -35,7 +40,7 @@ describe('the inter-broker listener', () => {
   });
 
   it.each([
-    [{ listeners: 'INTERNAL://:9092', 'listener.security.protocol.map': 'INTERNAL:PLAINTEXT' }, /reach each other on listener PLAINTEXT \(security.inter.broker.protocol, as inter.broker.listener.name is not set\), and listeners has no PLAINTEXT: set inter.broker.listener.name to one of INTERNAL/],
+    [{ listeners: 'INTERNAL://:9092', 'listener.security.protocol.map': 'INTERNAL:SSL', 'ssl.keystore.location': 'x' }, /reach each other on a PLAINTEXT listener \(security.inter.broker.protocol, as inter.broker.listener.name is not set\), and listeners has none: set inter.broker.listener.name to one of INTERNAL/],
     [{ listeners: 'SASL_PLAINTEXT://:9092', 'security.inter.broker.protocol': 'SASL_PLAINTEXT' }, /sasl.mechanism.inter.broker.protocol GSSAPI: brokers log in to each other's SASL_PLAINTEXT listener \(SASL_PLAINTEXT\) with PLAIN, SCRAM-SHA-256, SCRAM-SHA-512/],
     [{ listeners: 'SASL_PLAINTEXT://:9092', 'security.inter.broker.protocol': 'SASL_PLAINTEXT', 'sasl.mechanism.inter.broker.protocol': 'PLAIN', 'sasl.enabled.mechanisms': 'SCRAM-SHA-512' }, /PLAIN must be one of listener SASL_PLAINTEXT's sasl.enabled.mechanisms/],
     [{ listeners: 'SASL_PLAINTEXT://:9092', 'security.inter.broker.protocol': 'SASL_PLAINTEXT', 'sasl.mechanism.inter.broker.protocol': 'SCRAM-SHA-512' }, /set listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config with the username="..." password="..."/],
