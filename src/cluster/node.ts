@@ -21,6 +21,7 @@ import { BrokerRegistry } from './registry.js';
 import { ControllerElection } from './election.js';
 import { Controller, alterIsr } from './controller.js';
 import { ClusterTopics } from './topics.js';
+import { interBroker, type InterBroker } from './inter-broker.js';
 import { Leadership } from './leader.js';
 import { ReplicaFetcher } from './replica-fetcher.js';
 import { ClusterProducerIds } from './producer-ids.js';
@@ -68,6 +69,7 @@ export class ClusterNode implements ClusterView {
     readonly clusterId: string,
     private readonly config: BrokerConfig,
     private readonly logger: Logger,
+    private readonly interBroker: InterBroker,
   ) {
     this.producerIds = new ClusterProducerIds(ns, (e) => logger.warn(`claiming producer ids: ${e.message}`));
   }
@@ -82,6 +84,8 @@ export class ClusterNode implements ClusterView {
    * endpoints named.
    */
   static async connect(config: BrokerConfig, logger: Logger): Promise<ClusterNode> {
+    // A listener and security brokers cannot reach each other with stops the start first.
+    const inter = interBroker(config);
     const hosts = config.list('etcd.connect').map((h) => h.trim()).filter((h) => h !== '');
     const connectTimeoutMs = Math.max(config.int('broker.session.timeout.ms'), CONNECT_TIMEOUT_MIN_MS);
     const client = new Etcd3({ hosts, dialTimeout: connectTimeoutMs });
@@ -93,7 +97,7 @@ export class ClusterNode implements ClusterView {
         return (await ns.get(KEYS.clusterId).string())!;
       });
       logger.info(`cluster ${clusterId} in etcd at ${hosts.join(',')} (prefix ${config.string('etcd.prefix')})`);
-      return new ClusterNode(client, ns, clusterId, config, logger);
+      return new ClusterNode(client, ns, clusterId, config, logger, inter);
     } catch (e) {
       client.close();
       const reason = (e as Error).message.replace(/\. Resolution note:.*$/s, '');
@@ -355,14 +359,12 @@ export class ClusterNode implements ClusterView {
       me: this.nodeId, waitMaxMs: c.int('replica.fetch.wait.max.ms'), minBytes: c.int('replica.fetch.min.bytes'),
       maxBytes: c.int('replica.fetch.max.bytes'), responseMaxBytes: c.int('replica.fetch.response.max.bytes'),
       backoffMs: c.int('replica.fetch.backoff.ms'), socketTimeoutMs: c.int('replica.socket.timeout.ms'),
+      // The leader's inter-broker listener, with this broker's TLS and SASL for it.
       endpoint: (id) => {
-        // inter.broker.listener.name's endpoint, else the first plaintext one (followers fetch without TLS or SASL).
-        const endpoints = this.image.brokers.get(id)?.endpoints ?? [];
-        const named = c.raw('inter.broker.listener.name');
-        const endpoint = (named ? endpoints.find((e) => e.name === named) : undefined)
-          ?? endpoints.find((e) => e.securityProtocol === 'PLAINTEXT') ?? endpoints[0];
+        const endpoint = this.image.brokers.get(id)?.endpoints.find((e) => e.name === this.interBroker.listener);
         return endpoint ? { host: endpoint.host, port: endpoint.port } : null;
       },
+      security: this.interBroker.security,
       truncate: (log, offset) => this.logs.truncateTo(log, offset),
       logger: this.logger,
     });

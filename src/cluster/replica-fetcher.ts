@@ -8,6 +8,7 @@
 import { FetchApi, defaultFetchRequest, type FetchRequest, type FetchResponse } from '../protocol/generated/fetch.js';
 import { ErrorCode, errorName, KafkaError } from '../protocol/errors.js';
 import { Connection } from '../client/connection.js';
+import type { ClientSecurity } from '../client/security.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import type { Logger } from '../base/logger.js';
 
@@ -22,8 +23,10 @@ interface FetcherOptions {
   responseMaxBytes: number;
   backoffMs: number;
   socketTimeoutMs: number;
-  /** The leader's endpoint now (null: not alive). */
+  /** The leader's endpoint on the inter-broker listener now (null: not alive, or no such listener). */
   endpoint(brokerId: number): { host: string; port: number } | null;
+  /** TLS and SASL of the inter-broker listener. */
+  security: ClientSecurity;
   /** Cuts a log back (LogManager.truncateTo). */
   truncate(log: PartitionLog, offset: number): Promise<void>;
   logger: Logger;
@@ -108,9 +111,9 @@ export class ReplicaFetcher {
   private async connect(): Promise<Connection> {
     if (this.connection && !this.connection.closed) return this.connection;
     const endpoint = this.options.endpoint(this.leaderId);
-    if (!endpoint) throw new Error(`broker ${this.leaderId} is not alive`);
+    if (!endpoint) throw new Error(`broker ${this.leaderId} is not alive, or has no inter-broker listener`);
     this.connection = await Connection.open(endpoint.host, endpoint.port, {
-      clientId: `strom-replica-${this.options.me}`, requestTimeoutMs: this.options.socketTimeoutMs + this.options.waitMaxMs,
+      clientId: `strom-replica-${this.options.me}`, requestTimeoutMs: this.options.socketTimeoutMs + this.options.waitMaxMs, security: this.options.security,
       maxResponseBytes: this.options.responseMaxBytes + (1 << 20),
     });
     return this.connection;

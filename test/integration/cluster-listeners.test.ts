@@ -2,9 +2,11 @@
 // with its security protocol, and a client is told the other brokers' endpoints on the
 // listener it came in on: an INTERNAL (PLAINTEXT) client their internal addresses, an
 // EXTERNAL (SASL_SSL) client their advertised external ones, over which kcat produces to
-// and consumes from partitions led by both brokers. A broker without the listener is left
-// out of that listener's Metadata rather than shown at a port of another protocol. SCRAM
-// credentials are each broker's own (a warning says so): PLAIN users from the config here.
+// and consumes from partitions led by both brokers. The brokers replicate over EXTERNAL too
+// (inter.broker.listener.name), checking each other's certificates and logging in with PLAIN
+// as the JAAS config's broker user. A broker without the listener is left out of that
+// listener's Metadata rather than shown at a port of another protocol. SCRAM credentials are
+// each broker's own (a warning says so): PLAIN users from the JAAS config here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Etcd3 } from 'etcd3';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +25,12 @@ const brokers: RunningBroker[] = [];
 const internal: number[] = [];
 const external: number[] = [];
 
-/** Broker `id` with an INTERNAL listener and, unless told otherwise, an EXTERNAL SASL_SSL one advertised as localhost. */
+const JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required username="broker" password="broker-secret" user_broker="broker-secret" user_alice="alice-secret";';
+
+/**
+ * Broker `id` with an INTERNAL listener and, unless told otherwise, an EXTERNAL SASL_SSL one
+ * advertised as localhost, which brokers replicate over (a broker without it: over INTERNAL).
+ */
 async function launch(id: number, withExternal = true): Promise<RunningBroker> {
   internal[id] = await freePort();
   external[id] = await freePort();
@@ -35,7 +42,9 @@ async function launch(id: number, withExternal = true): Promise<RunningBroker> {
       'node.id': String(id), 'http.listeners': '', 'etcd.connect': etcd.endpoint, 'broker.session.timeout.ms': '3000',
       listeners: listeners.join(','), 'advertised.listeners': advertised.join(','),
       'listener.security.protocol.map': 'INTERNAL:PLAINTEXT,EXTERNAL:SASL_SSL',
-      'ssl.keystore.location': certs.serverKeystore, 'strom.sasl.plain.users': 'alice:alice-secret',
+      'inter.broker.listener.name': withExternal ? 'EXTERNAL' : 'INTERNAL', 'sasl.mechanism.inter.broker.protocol': 'PLAIN',
+      'ssl.keystore.location': certs.serverKeystore, 'ssl.truststore.location': certs.caFile,
+      ...(withExternal ? { 'listener.name.external.plain.sasl.jaas.config': JAAS } : {}),
     },
   });
 }
@@ -81,23 +90,27 @@ describe('listeners of a cluster', () => {
     expect(await metadataBrokers(`localhost:${external[2]}`, EXTERNAL())).toEqual([`1 localhost:${external[1]}`, `2 localhost:${external[2]}`]);
   });
 
-  it('kcat produces to and consumes from partitions led by both brokers over SASL_SSL', async () => {
+  it('kcat produces (acks=all) to and consumes from partitions led by both brokers over SASL_SSL, replicated over SASL_SSL', async () => {
     const input = Array.from({ length: 40 }, (_, i) => `k${i}:v${i}`).join('\n') + '\n';
-    // Two partitions: the brokers lead one each.
-    const admin = await run(process.execPath, [STROM, 'topics', '--bootstrap-server', `127.0.0.1:${internal[1]}`, '--create', '--topic', 'two', '--partitions', '2'], 20_000);
+    // Two partitions, two replicas each: the brokers lead one each and follow the other's.
+    const admin = await run(process.execPath, [STROM, 'topics', '--bootstrap-server', `127.0.0.1:${internal[1]}`, '--create', '--topic', 'two', '--partitions', '2', '--replication-factor', '2'], 20_000);
     expect(admin.stderr).toBe('');
     await waitFor('leaders on both brokers', async () => {
       const r = await run('kcat', ['-b', `localhost:${external[1]}`, ...EXTERNAL(), '-L', '-J', '-t', 'two'], 20_000);
       const leaders = (JSON.parse(r.stdout) as { topics: { partitions: { leader: number }[] }[] }).topics[0].partitions.map((p) => p.leader);
       return leaders.sort().join() === '1,2';
     });
-    const produced = await run('kcat', ['-b', `localhost:${external[1]}`, ...EXTERNAL(), '-P', '-t', 'two', '-K:'], 30_000, input);
+    // acks=all: each record is acknowledged once the follower has fetched it over EXTERNAL.
+    const produced = await run('kcat', ['-b', `localhost:${external[1]}`, ...EXTERNAL(), '-X', 'acks=all', '-X', 'message.timeout.ms=20000', '-P', '-t', 'two', '-K:'], 30_000, input);
     expect(produced.stderr).toBe('');
     expect(produced.code).toBe(0);
     const consumed = await run('kcat', ['-b', `localhost:${external[2]}`, ...EXTERNAL(), '-C', '-t', 'two', '-o', 'beginning', '-e', '-q', '-f', '%p %k\\n'], 30_000);
     const lines = consumed.stdout.trim().split('\n');
     expect(lines).toHaveLength(40);
     expect(new Set(lines.map((l) => l.split(' ')[0]))).toEqual(new Set(['0', '1']));
+    const isrs = await run('kcat', ['-b', `localhost:${external[2]}`, ...EXTERNAL(), '-L', '-J', '-t', 'two'], 20_000);
+    const partitions = (JSON.parse(isrs.stdout) as { topics: { partitions: { isrs: { id: number }[] }[] }[] }).topics[0].partitions;
+    expect(partitions.map((p) => p.isrs.map((r) => r.id).sort().join())).toEqual(['1,2', '1,2']);
   });
 
   it('leaves a broker without the listener out of that listener\'s Metadata', async () => {
