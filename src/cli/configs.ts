@@ -166,6 +166,9 @@ async function clientConfigs(cluster: Cluster, flags: ConfigsFlags, named: Named
   const remove = flags.deleteConfig.flatMap((k) => k.split(',')).map((k) => k.trim()).filter(Boolean);
   if (Object.keys(set).length === 0 && remove.length === 0) throw new UsageError('--alter needs --add-config or --delete-config');
   const isScram = (key: string) => Boolean(scramMechanism(key));
+  for (const key of [...Object.keys(set), ...remove]) {
+    if (key.toUpperCase().startsWith('SCRAM-') && !isScram(key)) throw new UsageError(`${key} is not a SCRAM mechanism served here: SCRAM-SHA-256 or SCRAM-SHA-512`);
+  }
   if (named.some(([, name]) => name === undefined)) throw new UsageError('give --entity-name (or --entity-default) for each --entity-type');
   const entity: Entity = Object.fromEntries(named.map(([type, name]) => [QUOTA_TYPES[type], name ?? null]));
   const quotaSet: Record<string, number> = {};

@@ -433,7 +433,15 @@ export class HttpGateway {
   }
 }
 
-/** The client's IP address, as ACLs name hosts (an IPv4 client of a dual-stack socket as a.b.c.d). */
+/**
+ * The client's IP address, as ACLs name hosts (an IPv4 client of a dual-stack socket as
+ * a.b.c.d); '' where the backend cannot tell (uWS's JavaScript fallback has no remote
+ * address): then only ACLs of host * apply to the request.
+ */
 function remoteHost(res: HttpResponse): string {
-  return normalizeHost(Buffer.from(res.getRemoteAddressAsText()).toString());
+  try {
+    return normalizeHost(Buffer.from(res.getRemoteAddressAsText()).toString());
+  } catch {
+    return '';
+  }
 }

@@ -107,7 +107,8 @@ describe('produce and fetch byte-rate quotas (librdkafka)', () => {
     await strom(['topics', '--create', '--topic', 'quota-fetch', '--partitions', '1']);
     // 6 MB to read: more than 10 s of the quota.
     const records = Array.from({ length: 6000 }, (_, i) => `${String(i).padStart(6, '0')}${'y'.repeat(994)}`).join('\n');
-    const filled = await run('kcat', ['-b', broker.bootstrap, '-P', '-t', 'quota-fetch', '-X', 'linger.ms=20'], 60_000, `${records}\n`);
+    // In batches of 16 KB at most: a fetch answers its first batch whole (KIP-74), whatever its size.
+    const filled = await run('kcat', ['-b', broker.bootstrap, '-P', '-t', 'quota-fetch', '-X', 'linger.ms=20', '-X', 'batch.size=16384'], 60_000, `${records}\n`);
     expect(filled.code).toBe(0);
     await strom(['configs', '--alter', '--user-defaults', '--add-config', `consumer_byte_rate=${QUOTA}`]);
     try {
