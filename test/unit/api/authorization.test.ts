@@ -24,6 +24,9 @@ import { writeTxnMarkers } from '../../../src/api/write-txn-markers.js';
 import { txnOffsetCommit } from '../../../src/api/txn-offset-commit.js';
 import { listTransactions } from '../../../src/api/list-transactions.js';
 import { describeTransactions } from '../../../src/api/describe-transactions.js';
+import { electLeaders } from '../../../src/api/elect-leaders.js';
+import { alterPartitionReassignments } from '../../../src/api/alter-partition-reassignments.js';
+import { listPartitionReassignments } from '../../../src/api/list-partition-reassignments.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { ZERO_UUID } from '../../../src/protocol/codec.js';
 import { buildBatch } from '../../../src/core/index.js';
@@ -221,5 +224,17 @@ describe('transactions', () => {
     expect(listed.transactionStates).toEqual([]);
     const described = await hb.call(describeTransactions, 0, { transactionalIds: ['bob-tx'] }, { principal: user('carol') });
     expect(described.transactionStates[0].errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  });
+});
+
+describe('cluster administration', () => {
+  it('ElectLeaders and AlterPartitionReassignments need ALTER, ListPartitionReassignments DESCRIBE on the cluster', async () => {
+    const elected = await hb.call(electLeaders, 1, { electionType: 0, topicPartitions: [{ topic: 'other', partitions: [0] }], timeoutMs: 1000 }, alice);
+    expect([elected.errorCode, elected.replicaElectionResults[0].partitionResult[0].errorCode]).toEqual([ErrorCode.CLUSTER_AUTHORIZATION_FAILED, ErrorCode.CLUSTER_AUTHORIZATION_FAILED]);
+    const altered = await hb.call(alterPartitionReassignments, 0, { timeoutMs: 1000, topics: [{ name: 'other', partitions: [{ partitionIndex: 0, replicas: [1] }] }] }, alice);
+    expect([altered.errorCode, altered.responses[0].partitions[0].errorCode]).toEqual([ErrorCode.CLUSTER_AUTHORIZATION_FAILED, ErrorCode.CLUSTER_AUTHORIZATION_FAILED]);
+    const listed = await hb.call(listPartitionReassignments, 0, { timeoutMs: 1000, topics: null }, alice);
+    expect(listed.errorCode).toBe(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+    expect((await hb.call(listPartitionReassignments, 0, { timeoutMs: 1000, topics: null }, admin)).errorCode).toBe(ErrorCode.NONE);
   });
 });
