@@ -61,6 +61,8 @@ interface TypeIndex {
   prefixLengths: number[];
 }
 
+/** Names whose decision is kept per principal, address, operation and resource type. */
+const DECISIONS_PER_ACTION_MAX = 10_000;
 /** A denial is logged once per principal, host, operation and resource in this long. */
 const DENIAL_LOG_INTERVAL_MS = 60_000;
 /** Denials remembered for that; past it the memory starts over. */
@@ -69,6 +71,8 @@ const DENIAL_LOG_MAX_KEYS = 10_000;
 export class AclAuthorizer {
   private index = new Map<number, TypeIndex>();
   private dirty = true;
+  /** Decisions made since the ACLs last changed: principal -> client address -> operation and type -> name. */
+  private decisions = new WeakMap<KafkaPrincipal, Map<string, Map<number, Map<string, boolean>>>>();
   private readonly deniedLogged = new Map<string, number>();
 
   constructor(
@@ -99,9 +103,29 @@ export class AclAuthorizer {
 
   /** Whether the requester may perform `operation` on the resource of `resourceType` named `name`. */
   authorize(who: Requester, operation: number, resourceType: number, name: string): boolean {
+    if (this.dirty) this.rebuild();
+    // The decision of a check asked before by this principal object from this address, until
+    // the ACLs change: a produce request asks the same question of the same topic each time.
+    let byHost = this.decisions.get(who.principal);
+    if (!byHost) this.decisions.set(who.principal, (byHost = new Map()));
+    let byAction = byHost.get(who.clientHost);
+    if (!byAction) byHost.set(who.clientHost, (byAction = new Map()));
+    const action = operation * 16 + resourceType;
+    let byName = byAction.get(action);
+    if (!byName) byAction.set(action, (byName = new Map()));
+    const known = byName.get(name);
+    if (known !== undefined) return known;
+    const decision = this.decide(who, operation, resourceType, name);
+    // Bounded: a principal asking of ever new names starts over.
+    if (byName.size >= DECISIONS_PER_ACTION_MAX) byName.clear();
+    byName.set(name, decision);
+    return decision;
+  }
+
+  private decide(who: Requester, operation: number, resourceType: number, name: string): boolean {
     const principal = `${who.principal.type}:${who.principal.name}`;
     if (this.superUsers.has(principal)) return true;
-    const index = this.typeIndex(resourceType);
+    const index = this.index.get(resourceType);
     if (!index) return this.allowIfNoAcl;
     const host = normalizeHost(who.clientHost);
     const implying = IMPLIED_BY.get(operation) ?? null;
@@ -167,6 +191,7 @@ export class AclAuthorizer {
     }
     for (const t of index.values()) t.prefixLengths = [...new Set([...t.prefixed.keys()].map((p) => p.length))].sort((a, b) => a - b);
     this.index = index;
+    this.decisions = new WeakMap();
     this.dirty = false;
   }
 
