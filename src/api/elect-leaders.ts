@@ -5,16 +5,22 @@
 // broker answers NOT_CONTROLLER (top level from v1, per partition in v0), which Kafka's admin
 // client retries at the controller Metadata names. The request's timeout is not waited on:
 // an election is one etcd write, done before the response. A broker alone has nothing to
-// elect: ELECTION_NOT_NEEDED for each partition it has.
+// elect: ELECTION_NOT_NEEDED for each partition it has. Needs ALTER on the cluster
+// (CLUSTER_AUTHORIZATION_FAILED: at the top level from v1, and for each partition named).
 import { ElectLeadersApi, type ElectLeadersRequest, type ElectLeadersResponse } from '../protocol/generated/elect-leaders.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { ELECTION_PREFERRED, ELECTION_UNCLEAN, type ElectionType, type PartitionResult, type TopicPartition } from '../broker/cluster-view.js';
 import { defineHandler } from './handler.js';
 import { byTopic } from './by-topic.js';
+import { AclOperation, clusterAuthorized } from './authorize.js';
 
 export const electLeaders = defineHandler(ElectLeadersApi, { min: 0, max: 2 }, async (request: ElectLeadersRequest, ctx): Promise<ElectLeadersResponse> => {
   const named = request.topicPartitions === null ? null : distinct(request.topicPartitions.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition }))));
   const everyNamed = (code: number, message: string): ElectLeadersResponse => respond(ErrorCode.NONE, (named ?? []).map((tp) => ({ ...tp, errorCode: code, errorMessage: message })));
+  if (!clusterAuthorized(ctx, AclOperation.ALTER)) {
+    const refused = everyNamed(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'Cluster authorization failed.');
+    return ctx.apiVersion >= 1 ? { ...refused, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED } : refused;
+  }
   const type = request.electionType;
   if (type !== ELECTION_PREFERRED && type !== ELECTION_UNCLEAN) {
     const message = `Unknown election type ${type}`;

@@ -23,6 +23,19 @@
 // read within the connection's and the broker's budgets (strom.connection.max.unsent.bytes,
 // strom.request.memory.max.bytes): past those it waits, and answers without records at its
 // deadline.
+//
+// Authorization (Kafka's KafkaApis): a consumer's fetch needs READ on each topic (its
+// partitions are TOPIC_AUTHORIZATION_FAILED otherwise, told nothing of the log, and do not
+// end the long poll of the others); a replica's fetch (a replica id set) needs CLUSTER_ACTION
+// on the cluster, else every partition is refused and nothing of it is noted.
+//
+// Quotas (KIP-13, KIP-219): with a consumer_byte_rate for the principal or client id, a
+// consumer's response's record bytes are recorded when it is complete (a replica's fetch is
+// not a client's), from the slices' lengths (no byte is read for it: the zero-copy path
+// stays); a client over its quota gets an empty response with throttle_time_ms instead (its
+// usage taken back, as Kafka's), the connection is muted for that long (connection.ts), and
+// no response holds more than the quota allows in one window (MaxBytes capped, Kafka's
+// getMaxValueInQuotaWindow).
 import { FetchApi, type FetchRequest, type FetchResponse } from '../protocol/generated/fetch.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { batchesToLegacy, recodeBatches, CoreError } from '../core/index.js';
@@ -31,6 +44,7 @@ import type { PartitionLog } from '../log/partition-log.js';
 import type { FileRecords } from '../log/file-records.js';
 import { defineHandler, type RequestContext } from './handler.js';
 import { openSession, type FetchTarget, type ServedSession } from './fetch-session.js';
+import { AclOperation, ResourceType, authorized, clusterAuthorized } from './authorize.js';
 
 type PartitionData = FetchResponse.PartitionData;
 
@@ -56,11 +70,18 @@ export const fetch = defineHandler(FetchApi, { min: 0, max: 17 }, async (request
   const targets = session.targets;
   const deadline = Date.now() + Math.max(0, request.maxWaitMs);
   const replicaId = ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
-  const refused = replicaId >= 0 ? replicaPositions(ctx, targets, replicaId) : checkLeaders(ctx, targets);
+  const denied = deniedTargets(ctx, targets, replicaId);
+  // A replica refused by the ACLs has nothing noted of its positions.
+  const refused = replicaId >= 0 ? (denied?.some((d) => d) ? new Map<number, number>() : replicaPositions(ctx, targets, replicaId)) : checkLeaders(ctx, targets);
   for (;;) {
-    const round = sliceAll(ctx, request, targets, refused, replicaId >= 0);
+    const round = sliceAll(ctx, request, targets, refused, replicaId >= 0, denied);
     const waitMore = round.bytes < request.minBytes && !round.error && Date.now() < deadline;
     if (!waitMore) {
+      const throttleMs = replicaId >= 0 ? 0 : fetchThrottle(ctx, round.bytes);
+      if (throttleMs > 0) {
+        for (const slice of round.slices) slice?.release();
+        return throttled(ctx, session, throttleMs);
+      }
       for (const slice of round.slices) if (slice) ctx.onDone(() => slice.release());
       if (round.converts) await convert(ctx, targets, round, deadline);
       const traffic = ctx.broker.traffic;
@@ -80,6 +101,49 @@ interface Round {
   error: boolean;
   /** Some slice must be converted before it is sent (v0-3, or zstd before v10). */
   converts: boolean;
+}
+
+/**
+ * The targets the request may not read (null: none): by topic for a consumer (the topic
+ * asked once), every one for a replica without CLUSTER_ACTION. Unknown topic ids are not
+ * refused: they are UNKNOWN_TOPIC_ID first, as in Kafka.
+ */
+function deniedTargets(ctx: RequestContext, targets: FetchTarget[], replicaId: number): boolean[] | null {
+  if (!ctx.broker.authorizer) return null;
+  if (replicaId >= 0) {
+    const allowed = clusterAuthorized(ctx, AclOperation.CLUSTER_ACTION);
+    return targets.map((t) => !allowed && !t.unknownTopicId);
+  }
+  const topics = new Map<string, boolean>();
+  return targets.map((t) => {
+    if (t.unknownTopicId) return false;
+    let refused = topics.get(t.topic);
+    if (refused === undefined) topics.set(t.topic, (refused = !authorized(ctx, AclOperation.READ, ResourceType.TOPIC, t.topic)));
+    return refused;
+  });
+}
+
+/** Records the response's bytes against the fetch quota; the throttle time (0: within it, or no quota). */
+function fetchThrottle(ctx: RequestContext, bytes: number): number {
+  const quotas = ctx.broker.quotas;
+  if (!quotas.enabled('fetch')) return 0;
+  const user = ctx.principal.name;
+  const clientId = ctx.clientId ?? '';
+  const now = performance.now();
+  const throttleMs = quotas.recordAndThrottle('fetch', user, clientId, bytes, now);
+  // The response sent instead holds no records: its bytes are not the client's.
+  if (throttleMs > 0) quotas.record('fetch', user, clientId, -bytes, now);
+  return throttleMs;
+}
+
+/**
+ * Kafka's answer to a throttled fetch (FetchContext.getThrottledResponse): no partitions; an
+ * incremental session keeps its id and positions, a full fetch gets no session.
+ */
+function throttled(ctx: RequestContext, session: ServedSession, throttleMs: number): FetchResponse {
+  if (session.kind === 'full') ctx.broker.fetchSessions.remove(session.responseSessionId);
+  const sessionId = session.kind === 'incremental' ? session.responseSessionId : 0;
+  return { throttleTimeMs: throttleMs, errorCode: ErrorCode.NONE, sessionId, responses: [], nodeEndpoints: [] };
 }
 
 /**
@@ -131,14 +195,24 @@ function diverging(t: FetchTarget): { epoch: number; endOffset: number } | null 
   return end;
 }
 
-function sliceAll(ctx: RequestContext, request: FetchRequest, targets: FetchTarget[], refused: Map<number, number>, replica: boolean): Round {
+function sliceAll(ctx: RequestContext, request: FetchRequest, targets: FetchTarget[], refused: Map<number, number>, replica: boolean, denied: boolean[] | null): Round {
   const v = ctx.apiVersion;
   const round: Round = { data: [], slices: [], bytes: 0, error: false, converts: false };
   let budget = v >= 3 ? request.maxBytes : Number.MAX_SAFE_INTEGER;
+  const quotas = ctx.broker.quotas;
+  if (!replica && quotas.enabled('fetch')) budget = Math.min(budget, Math.floor(quotas.maxValueInWindow('fetch', ctx.principal.name, ctx.clientId ?? '')));
+  let deniedCount = 0;
   for (const [i, t] of targets.entries()) {
-    const data = partitionData(t.partition, t.log, v, request.isolationLevel);
+    const refusedByAcl = denied !== null && denied[i];
+    const data = partitionData(t.partition, refusedByAcl ? undefined : t.log, v, request.isolationLevel);
     round.data.push(data);
     round.slices.push(undefined);
+    if (refusedByAcl) {
+      // As Kafka: answered at once only when nothing else is asked.
+      failed(data, ErrorCode.TOPIC_AUTHORIZATION_FAILED, v);
+      if (++deniedCount === targets.length) round.error = true;
+      continue;
+    }
     if (!t.log) {
       failed(data, t.unknownTopicId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, v);
       round.error = true;

@@ -7,11 +7,15 @@
 // leader of its partition of __transaction_state (this broker, when alone); the first lookup
 // creates the topic, as Kafka does. A broker of a cluster has no transaction coordinator yet:
 // COORDINATOR_NOT_AVAILABLE, with a message saying so.
+// Authorization (Kafka's KafkaApis): a group key needs DESCRIBE on the group
+// (GROUP_AUTHORIZATION_FAILED), a transactional id DESCRIBE on it
+// (TRANSACTIONAL_ID_AUTHORIZATION_FAILED), before anything else is looked at.
 import { FindCoordinatorApi, type FindCoordinatorRequest, type FindCoordinatorResponse } from '../protocol/generated/find-coordinator.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { defineHandler, type RequestContext } from './handler.js';
 import { OFFSETS_TOPIC } from '../group/offsets-topic.js';
 import { TRANSACTION_STATE_TOPIC } from '../txn/state-topic.js';
+import { AclOperation, ResourceType, authorized } from './authorize.js';
 
 const GROUP = 0;
 const TRANSACTION = 1;
@@ -30,6 +34,8 @@ export const findCoordinator = defineHandler(FindCoordinatorApi, { min: 0, max: 
 async function lookup(ctx: RequestContext, key: string, keyType: number): Promise<Coordinator> {
   const { broker } = ctx;
   const fail = (errorCode: number, errorMessage: string): Coordinator => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
+  if (keyType === GROUP && !authorized(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, key)) return fail(ErrorCode.GROUP_AUTHORIZATION_FAILED, 'Group authorization failed.');
+  if (keyType === TRANSACTION && !authorized(ctx, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)) return fail(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Transactional Id authorization failed.');
   if (keyType === SHARE) return fail(ErrorCode.INVALID_REQUEST, 'share groups are not supported by this broker');
   if (keyType !== GROUP && keyType !== TRANSACTION) return fail(ErrorCode.INVALID_REQUEST, `unknown coordinator key type ${keyType}`);
   const group = keyType === GROUP;

@@ -47,6 +47,11 @@ import { pushTelemetry } from './push-telemetry.js';
 import { electLeaders } from './elect-leaders.js';
 import { alterPartitionReassignments } from './alter-partition-reassignments.js';
 import { listPartitionReassignments } from './list-partition-reassignments.js';
+import { createAcls } from './create-acls.js';
+import { describeAcls } from './describe-acls.js';
+import { deleteAcls } from './delete-acls.js';
+import { describeClientQuotas } from './describe-client-quotas.js';
+import { alterClientQuotas } from './alter-client-quotas.js';
 
 export const HANDLERS: readonly Handler[] = [
   produce,
@@ -95,6 +100,11 @@ export const HANDLERS: readonly Handler[] = [
   electLeaders,
   alterPartitionReassignments,
   listPartitionReassignments,
+  createAcls,
+  describeAcls,
+  deleteAcls,
+  describeClientQuotas,
+  alterClientQuotas,
 ].sort((a, b) => a.api.key - b.api.key);
 
 export const HANDLER_BY_KEY: ReadonlyMap<number, Handler> = new Map(HANDLERS.map((h) => [h.api.key, h]));

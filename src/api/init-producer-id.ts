@@ -9,13 +9,27 @@
 // epoch to recover with (KIP-360: one of them alone is INVALID_REQUEST); v4 adds
 // PRODUCER_FENCED, which older versions get as INVALID_PRODUCER_EPOCH (as Kafka maps it); v5
 // adds TRANSACTION_ABORTABLE (KIP-890), which this coordinator does not answer here.
+// Authorization (Kafka's KafkaApis): a transactional id needs WRITE on it
+// (TRANSACTIONAL_ID_AUTHORIZATION_FAILED); an idempotent producer needs IDEMPOTENT_WRITE on the
+// cluster or WRITE on some topic (CLUSTER_AUTHORIZATION_FAILED), as from Kafka 3.0 (KIP-679).
 import { InitProducerIdApi, type InitProducerIdRequest, type InitProducerIdResponse } from '../protocol/generated/init-producer-id.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { defineHandler, type RequestContext } from './handler.js';
+import { AclOperation, ResourceType, authorized, clusterAuthorized } from './authorize.js';
 
 const MAX_EPOCH = 32767;
 
 export const initProducerId = defineHandler(InitProducerIdApi, { min: 0, max: 5 }, (request: InitProducerIdRequest, ctx): InitProducerIdResponse | Promise<InitProducerIdResponse> => {
+  const refused = (errorCode: number) => ({ throttleTimeMs: 0, errorCode, producerId: -1, producerEpoch: -1 });
+  if (request.transactionalId !== null && !authorized(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) {
+    return refused(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  }
+  const authorizer = ctx.broker.authorizer;
+  if (request.transactionalId === null && authorizer && !clusterAuthorized(ctx, AclOperation.IDEMPOTENT_WRITE, true)
+    && !authorizer.authorizeByResourceType(ctx, AclOperation.WRITE, ResourceType.TOPIC)) {
+    authorizer.logDenied(ctx, AclOperation.IDEMPOTENT_WRITE, ResourceType.CLUSTER, 'kafka-cluster', 'InitProducerId');
+    return refused(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+  }
   if (request.transactionalId !== null) return initTransactional(request, ctx);
   if (request.producerId >= 0 && request.producerEpoch >= 0 && request.producerEpoch < MAX_EPOCH - 1) {
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: request.producerId, producerEpoch: request.producerEpoch + 1 };

@@ -7,21 +7,25 @@
 // above the one asked, and where it ends. One broker alone has led every partition in epoch 0
 // since its first offset: epoch 0 ends at the log end offset, a later one is unknown (epoch
 // -1, offset -1, as Kafka answers an epoch past its latest).
+// Authorization (Kafka's KafkaApis, KIP-320): CLUSTER_ACTION on the cluster (a follower), or
+// DESCRIBE on each topic (a consumer): TOPIC_AUTHORIZATION_FAILED for its partitions.
 import { OffsetForLeaderEpochApi, type OffsetForLeaderEpochRequest, type OffsetForLeaderEpochResponse } from '../protocol/generated/offset-for-leader-epoch.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import { defineHandler } from './handler.js';
+import { AclOperation, ResourceType, authorizedNames, clusterAuthorized } from './authorize.js';
 
 /** The only leader epoch of a single broker. */
 const LEADER_EPOCH = 0;
 const UNDEFINED = -1;
 
-export const offsetForLeaderEpoch = defineHandler(OffsetForLeaderEpochApi, { min: 0, max: 4 }, (request: OffsetForLeaderEpochRequest, ctx): OffsetForLeaderEpochResponse => ({
-  throttleTimeMs: 0,
-  topics: request.topics.map((t) => ({
+export const offsetForLeaderEpoch = defineHandler(OffsetForLeaderEpochApi, { min: 0, max: 4 }, (request: OffsetForLeaderEpochRequest, ctx): OffsetForLeaderEpochResponse => {
+  const describable = clusterAuthorized(ctx, AclOperation.CLUSTER_ACTION, true) ? null : authorizedNames(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, request.topics.map((t) => t.topic));
+  return { throttleTimeMs: 0, topics: request.topics.map((t) => ({
     topic: t.topic,
     partitions: t.partitions.map((p): OffsetForLeaderEpochResponse.EpochEndOffset => {
       const answer = { errorCode: ErrorCode.NONE, partition: p.partition, leaderEpoch: UNDEFINED, endOffset: UNDEFINED };
+      if (describable && !describable.has(t.topic)) return { ...answer, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
       let log: PartitionLog;
       try {
         log = ctx.broker.cluster.leaderLog(t.topic, p.partition, p.currentLeaderEpoch);
@@ -33,5 +37,5 @@ export const offsetForLeaderEpoch = defineHandler(OffsetForLeaderEpochApi, { min
       if (p.leaderEpoch !== LEADER_EPOCH) return answer;
       return { ...answer, leaderEpoch: LEADER_EPOCH, endOffset: log.logEndOffset };
     }),
-  })),
-}));
+  })) };
+});

@@ -17,6 +17,9 @@
 // put to the coordinator's verification (KIP-890 part 1) when one is installed; one in a
 // request without a transactional id is TRANSACTIONAL_ID_AUTHORIZATION_FAILED, as Kafka
 // answers it (there is no id to authorize, nor a transaction to verify it against).
+// Authorization (Kafka's KafkaApis): transactional records need WRITE on the request's
+// transactional id, else every partition is TRANSACTIONAL_ID_AUTHORIZATION_FAILED; each topic
+// needs WRITE, else its partitions are TOPIC_AUTHORIZATION_FAILED (before any other check).
 import { ProduceApi, type ProduceRequest, type ProduceResponse } from '../protocol/generated/produce.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { CoreError, buildBatch, decodeBatches, legacyToBatch, visitRecords, type Core, type BatchHeader } from '../core/index.js';
@@ -25,6 +28,7 @@ import { defineHandler } from './handler.js';
 import type { BrokerContext } from '../broker/context.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import { ABI } from '../core/index.js';
+import { AclOperation, ResourceType, authorized } from './authorize.js';
 
 type PartitionResponse = ProduceResponse.PartitionProduceResponse;
 
@@ -32,11 +36,19 @@ const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
 
 export const produce = defineHandler(ProduceApi, { min: 0, max: 11 }, async (request: ProduceRequest, ctx): Promise<ProduceResponse | null> => {
   const acksValid = request.acks === -1 || request.acks === 0 || request.acks === 1;
-  const responses = await Promise.all(request.topicData.map(async (topic) => ({
-    name: topic.name,
-    partitionResponses: await Promise.all(topic.partitionData.map((p) =>
-      acksValid ? producePartition(ctx.broker, ctx.apiVersion, topic.name, p.index, p.records, request) : failure(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${request.acks}`))),
-  })));
+  const secured = ctx.broker.authorizer !== null;
+  const transactionalRefused = secured && hasTransactionalRecords(request)
+    && (request.transactionalId === null || !authorized(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId));
+  const responses = await Promise.all(request.topicData.map(async (topic) => {
+    const refused = transactionalRefused ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+      : secured && !authorized(ctx, AclOperation.WRITE, ResourceType.TOPIC, topic.name) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.NONE;
+    return {
+      name: topic.name,
+      partitionResponses: await Promise.all(topic.partitionData.map((p) =>
+        refused !== ErrorCode.NONE ? failure(p.index, refused)
+          : acksValid ? producePartition(ctx.broker, ctx.apiVersion, topic.name, p.index, p.records, request) : failure(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${request.acks}`))),
+    };
+  }));
   if (request.acks === 0) {
     const failed = responses.flatMap((t) => t.partitionResponses.filter((p) => p.errorCode !== ErrorCode.NONE).map((p) => `${t.name}-${p.index}: ${p.errorMessage ?? p.errorCode}`));
     if (failed.length > 0) ctx.closeConnection(`acks=0 produce failed (${failed.join('; ')})`);
@@ -44,6 +56,12 @@ export const produce = defineHandler(ProduceApi, { min: 0, max: 11 }, async (req
   }
   return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
 });
+
+/** Kafka's RequestUtils.hasTransactionalRecords: a partition's first batch (magic 2) is transactional. */
+function hasTransactionalRecords(request: ProduceRequest): boolean {
+  return request.topicData.some((t) => t.partitionData.some(({ records }) => records !== null && records.length > ABI.BATCH_ATTRIBUTES + 1
+    && records[ABI.BATCH_MAGIC] === 2 && (records[ABI.BATCH_ATTRIBUTES + 1] & ABI.TRANSACTIONAL_BIT) !== 0));
+}
 
 function failure(index: number, errorCode: number, errorMessage: string | null = null, recordErrors: PartitionResponse['recordErrors'] = [], logStartOffset = -1): PartitionResponse {
   return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset, recordErrors, errorMessage, currentLeader: NO_LEADER };

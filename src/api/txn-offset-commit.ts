@@ -9,22 +9,33 @@
 // FENCED_INSTANCE_ID) so that a zombie that lost its partitions cannot commit; earlier
 // versions commit without a member. v4 adds TRANSACTION_ABORTABLE (KIP-890), which older
 // versions get as INVALID_TXN_STATE.
+// Authorization (Kafka's KafkaApis): WRITE on the transactional id
+// (TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every partition), READ on the group
+// (GROUP_AUTHORIZATION_FAILED for every partition), READ on each topic
+// (TOPIC_AUTHORIZATION_FAILED for its partitions, the others committed).
 import { TxnOffsetCommitApi, type TxnOffsetCommitRequest, type TxnOffsetCommitResponse } from '../protocol/generated/txn-offset-commit.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { OFFSETS_TOPIC } from '../group/offsets-topic.js';
 import { defineHandler, type RequestContext } from './handler.js';
+import { AclOperation, ResourceType, authorized, authorizedNames } from './authorize.js';
 
 const FIRST_MEMBER_VERSION = 3;
 const FIRST_ABORTABLE_VERSION = 4;
 
 export const txnOffsetCommit = defineHandler(TxnOffsetCommitApi, { min: 0, max: 4 }, async (request: TxnOffsetCommitRequest, ctx): Promise<TxnOffsetCommitResponse> => {
   const { logs, groups } = ctx.broker;
-  const offsets = request.topics.flatMap((t) => t.partitions.map((p) => ({
+  const all = (code: number): TxnOffsetCommitResponse => ({
+    throttleTimeMs: 0, topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })),
+  });
+  if (!authorized(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) return all(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  if (!authorized(ctx, AclOperation.READ, ResourceType.GROUP, request.groupId)) return all(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+  const readable = authorizedNames(ctx, AclOperation.READ, ResourceType.TOPIC, request.topics.map((t) => t.name));
+  const offsets = request.topics.filter((t) => readable.has(t.name)).flatMap((t) => t.partitions.map((p) => ({
     topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata,
   })));
   const answer = (codes: number[]): TxnOffsetCommitResponse => {
     let i = 0;
-    return { throttleTimeMs: 0, topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: codes[i++] })) })) };
+    return { throttleTimeMs: 0, topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: readable.has(t.name) ? codes[i++] : ErrorCode.TOPIC_AUTHORIZATION_FAILED })) })) };
   };
   const refused = await verify(request, ctx);
   if (refused !== ErrorCode.NONE) return answer(offsets.map(() => refused));

@@ -1,6 +1,8 @@
 // A Strom broker: one shared core memory, the append workers, the logs, and the Kafka
 // listeners, started and stopped in order.
 import { randomBytes } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { availableParallelism } from 'node:os';
 import { Core, LARGEST_MAXIMUM_BYTES, MemoryBudget, RegionPool } from '../core/index.js';
@@ -9,7 +11,7 @@ import { LogManager, type StartStats } from '../log/log-manager.js';
 import { KafkaServer } from '../server/server.js';
 import { HANDLER_BY_KEY } from '../api/index.js';
 import { initCompression } from '../compression/codecs.js';
-import type { BrokerConfig } from '../config/config.js';
+import { ConfigError, type BrokerConfig } from '../config/config.js';
 import type { KafkaListener } from '../config/listeners.js';
 import type { BrokerContext } from '../broker/context.js';
 import type { Logger } from '../base/logger.js';
@@ -31,6 +33,11 @@ import { PasswordVerifier } from '../security/passwords.js';
 import type { AuthenticationEvent } from '../security/sasl.js';
 import { parsePlainUsers } from '../security/jaas.js';
 import { ClientTelemetry, telemetrySettings } from '../telemetry/client-telemetry.js';
+import { AclAuthorizer, authorizerEnabled, parseSuperUsers } from '../security/authorizer.js';
+import { FileAclStore } from '../security/acl-store.js';
+import { ClientQuotas } from '../quota/client-quotas.js';
+import { FileQuotaStore } from '../quota/quota-store.js';
+import { ConnectionQuotas, parsePerIpOverrides } from '../server/connection-quotas.js';
 
 export const STROM_VERSION = '0.1.0';
 
@@ -64,6 +71,9 @@ export class Broker {
     for (const warning of config.warnings) logger.warn(warning);
     // Every listener's TLS and SASL settings first: a bad one stops the start before anything opens.
     const security: ListenerSecurity[] = config.listeners.map((l) => listenerSecurity(config, l));
+    const perIpOverrides = await resolvePerIpOverrides(config.string('max.connections.per.ip.overrides'));
+    const authorizing = authorizerEnabled(config.string('authorizer.class.name'));
+    const superUsers = parseSuperUsers(config.string('super.users'));
     const httpListeners = config.httpListeners;
     const httpsTls = httpListeners.some((l) => l.name === 'HTTPS') ? listenerTls(config, 'HTTPS') : null;
     const compression = initCompression(); // in the background; users of zstd await it
@@ -111,12 +121,18 @@ export class Broker {
       throw e;
     }
     const credentials = ScramCredentialStore.open(logs.dir);
+    const authorizer = authorizing
+      ? new AclAuthorizer(node?.aclStore() ?? FileAclStore.open(logs.dir), superUsers, config.bool('allow.everyone.if.no.acl.found'), logger)
+      : null;
+    const quotas = new ClientQuotas(node?.quotaStore() ?? FileQuotaStore.open(logs.dir), {
+      samples: config.int('quota.window.num'), windowMs: config.int('quota.window.size.seconds') * 1000,
+    });
     if (node && security.some((l) => l.sasl?.mechanisms.some((m) => m.startsWith('SCRAM-')))) {
       // Kafka keeps them in the cluster's metadata; here each broker's log directory holds its own.
       logger.warn('SCRAM credentials are kept by each broker of a cluster on its own: create or change a SCRAM user (AlterUserScramCredentials, strom configs --entity-type users) through every broker');
     }
     const context: { -readonly [K in keyof BrokerContext]: BrokerContext[K] } = {
-      config, logs, groups, core, regions, credentials, memory: new MemoryBudget(config.int('strom.request.memory.max.bytes')),
+      config, logs, groups, core, regions, credentials, authorizer, quotas, memory: new MemoryBudget(config.int('strom.request.memory.max.bytes')),
       fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), config.int('strom.fetch.session.eviction.ms')),
       logger, nodeId: config.nodeId, cluster, advertised: [],
       nextProducerId, telemetry: new ClientTelemetry(() => telemetrySettings(config)),
@@ -160,7 +176,16 @@ export class Broker {
       saslMaxReceiveBytes: config.int('sasl.server.max.receive.size'),
       onRequest: gateway ? (api, seconds) => gateway.metrics.kafkaRequest(api, seconds) : undefined,
       onFailure: gateway ? () => gateway.metrics.connectionFailures.inc() : undefined,
-    }, config.int('max.connections'), {
+    }, new ConnectionQuotas({
+      maxConnections: config.int('max.connections'),
+      listenerMaxConnections: perListener(config, 'max.connections'),
+      maxConnectionsPerIp: config.int('max.connections.per.ip'),
+      perIpOverrides,
+      maxCreationRate: config.int('max.connection.creation.rate'),
+      listenerCreationRate: perListener(config, 'max.connection.creation.rate'),
+      window: quotas.window,
+      ipCreationRate: (ip) => quotas.connectionRate(ip),
+    }, logger), {
       credentials, failureDelayMs, fakeSaltKey: randomBytes(32),
       succeeded: (e) => {
         logger.debug(`${e.reauthentication ? 're-authenticated' : 'authenticated'} ${e.address} on listener ${e.listener} as ${e.principal} (${e.mechanism})`);
@@ -226,6 +251,32 @@ function advertise(config: BrokerConfig, bound: KafkaListener[]): KafkaListener[
     if (named) return { ...l, host: named.host, port: named.port };
     return { ...l, host: l.host === '' || l.host === '0.0.0.0' || l.host === '::' ? hostname() : l.host };
   });
+}
+
+/** A per-listener limit set with listener.name.<l>.<key>, by listener name. */
+function perListener(config: BrokerConfig, key: 'max.connections' | 'max.connection.creation.rate'): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const l of config.listeners) if (config.isListenerSpecific(l.name, key)) out.set(l.name, config.listenerValue(l.name, key) as number);
+  return out;
+}
+
+/** max.connections.per.ip.overrides by IP address, host names resolved to every address they have. */
+async function resolvePerIpOverrides(text: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const { host, count } of parsePerIpOverrides(text)) {
+    if (isIP(host)) {
+      out.set(host, count);
+      continue;
+    }
+    let addresses: { address: string }[];
+    try {
+      addresses = await lookup(host, { all: true });
+    } catch (e) {
+      throw new ConfigError(`max.connections.per.ip.overrides: ${host} cannot be resolved: ${(e as Error).message}`);
+    }
+    for (const { address } of addresses) out.set(address, count);
+  }
+  return out;
 }
 
 function authLabels(e: AuthenticationEvent, result: 'success' | 'failure') {

@@ -10,6 +10,8 @@ import type { ScramCredentialStore } from '../security/credentials.js';
 import type { TransactionCoordinator } from '../txn/coordinator.js';
 import type { ClusterView } from './cluster-view.js';
 import type { ClientTelemetry } from '../telemetry/client-telemetry.js';
+import type { AclAuthorizer } from '../security/authorizer.js';
+import type { ClientQuotas } from '../quota/client-quotas.js';
 
 /** The broker's services, as handlers see them. */
 export interface BrokerContext {
@@ -28,6 +30,10 @@ export interface BrokerContext {
   readonly advertised: Listener[];
   /** Users' SCRAM credentials (DescribeUserScramCredentials, AlterUserScramCredentials, SASL/SCRAM). */
   readonly credentials: ScramCredentialStore;
+  /** The ACL authorizer (authorizer.class.name), or null: every request is allowed. */
+  readonly authorizer: AclAuthorizer | null;
+  /** Client quotas: produce and fetch byte rates, request time, connection rates (AlterClientQuotas). */
+  readonly quotas: ClientQuotas;
   /** Incremental fetch sessions (KIP-227). */
   readonly fetchSessions: FetchSessionCache;
   /** KIP-714 client telemetry: subscriptions, and each client's latest pushed metrics. */

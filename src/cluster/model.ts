@@ -9,6 +9,8 @@
 //                                   and a reassignment in progress (adding/removing replicas)
 //   configs/brokers/<id|default>    dynamic broker configs
 //   producer_ids_next               the first producer id no broker has claimed yet
+//   acls/<hash>                     an ACL binding (the hash of the binding: one key per distinct binding)
+//   quotas/<entity>                 a client quota entity's values (user, client-id, ip)
 //
 // topics/ is written by the broker an admin request reaches, partitions/ by the controller
 // (elections, reassignments) and by each partition's leader (its ISR), in transactions that
@@ -80,6 +82,10 @@ export const KEYS = {
   brokerConfigs: 'configs/brokers/',
   brokerConfig: (id: number | 'default') => `configs/brokers/${id}`,
   producerIds: 'producer_ids_next',
+  acls: 'acls/',
+  acl: (hash: string) => `acls/${hash}`,
+  quotas: 'quotas/',
+  quota: (entity: string) => `quotas/${entity}`,
 } as const;
 
 /** What a key under the prefix names, for the watch. */
@@ -89,6 +95,8 @@ type KeyName =
   | { kind: 'topic'; name: string }
   | { kind: 'partition'; topicId: string; partition: number }
   | { kind: 'brokerConfig'; id: number | 'default' }
+  | { kind: 'acl'; hash: string }
+  | { kind: 'quota'; entity: string }
   | { kind: 'other' };
 
 export function parseKey(key: string): KeyName {
@@ -103,5 +111,7 @@ export function parseKey(key: string): KeyName {
     const id = key.slice(KEYS.brokerConfigs.length);
     return { kind: 'brokerConfig', id: id === 'default' ? 'default' : Number(id) };
   }
+  if (key.startsWith(KEYS.acls)) return { kind: 'acl', hash: key.slice(KEYS.acls.length) };
+  if (key.startsWith(KEYS.quotas)) return { kind: 'quota', entity: key.slice(KEYS.quotas.length) };
   return { kind: 'other' };
 }

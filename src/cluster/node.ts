@@ -27,6 +27,8 @@ import { ReplicaFetcher } from './replica-fetcher.js';
 import { ClusterProducerIds } from './producer-ids.js';
 import { KEYS, type PartitionState, type TopicRecord } from './model.js';
 import { ongoingReassignments } from './reassignment.js';
+import { EtcdAclStore } from './acls.js';
+import { EtcdQuotaStore } from './quotas.js';
 
 /** How long a start waits for etcd at least (the session timeout when longer). */
 const CONNECT_TIMEOUT_MIN_MS = 5000;
@@ -123,6 +125,16 @@ export class ClusterNode implements ClusterView {
       for (const leadership of this.leaderships.values()) leadership.checkLag(lagMs);
     }, Math.max(100, Math.floor(lagMs / 2)));
     this.lagTimer.unref();
+  }
+
+  /** The cluster's ACLs, in etcd (after start()). */
+  aclStore(): EtcdAclStore {
+    return new EtcdAclStore(this.ns, this.image);
+  }
+
+  /** The cluster's client quotas, in etcd (after start()). */
+  quotaStore(): EtcdQuotaStore {
+    return new EtcdQuotaStore(this.ns, this.image);
   }
 
   /** Joins the cluster as a live broker at its advertised listeners, and campaigns for controller. */

@@ -64,7 +64,7 @@ const LISTENER_KEYS: ReadonlySet<string> = new Set([
   'ssl.keystore.type', 'ssl.keystore.location', 'ssl.keystore.password', 'ssl.key.password', 'ssl.keystore.key',
   'ssl.keystore.certificate.chain', 'ssl.truststore.type', 'ssl.truststore.location', 'ssl.truststore.password',
   'ssl.truststore.certificates', 'ssl.client.auth', 'ssl.enabled.protocols', 'ssl.cipher.suites', 'ssl.principal.mapping.rules', 'ssl.endpoint.identification.algorithm',
-  'sasl.enabled.mechanisms', 'connections.max.reauth.ms',
+  'sasl.enabled.mechanisms', 'connections.max.reauth.ms', 'max.connections', 'max.connection.creation.rate',
 ]);
 
 /** What a `listener.name.…` key sets: the listener, and the base key or the mechanism's JAAS config. */

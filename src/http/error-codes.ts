@@ -25,6 +25,8 @@ export const RestErrorCode = {
   ORIGIN_NOT_ALLOWED: 40301,
   /** A request a page of another site embeds (no CORS): refused. */
   CROSS_SITE_REQUEST: 40302,
+  /** The ACLs do not allow the request's principal what it asks (authorizer.class.name set). */
+  NOT_AUTHORIZED: 40303,
   TOPIC_NOT_FOUND: 40401,
   PARTITION_NOT_FOUND: 40402,
   /** A REST consumer instance (v2) or a consumer group (v3) that does not exist. */

@@ -7,7 +7,8 @@
 // something unexpected answers 500 and is logged, never taking the broker down.
 // https:// listeners serve TLS with the broker's ssl.keystore.* (PEM; listener.name.https.ssl.*
 // over them); with http.authentication.method=BASIC every request and WebSocket upgrade needs a
-// broker user's credentials (basic-auth.ts) before any handler runs, and carries its principal.
+// broker user's credentials (basic-auth.ts) before any handler runs, and carries its principal,
+// which the ACLs are checked for (access.ts; a live tail needs READ on its topic).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,10 @@ import { BasicAuth, NO_AUTHENTICATION, type AuthOutcome, type BasicAuthOptions }
 import { ConfigError } from '../config/config.js';
 import type { ListenerTls } from '../security/tls-options.js';
 import { ANONYMOUS } from '../security/principal.js';
+import { normalizeHost } from '../security/authorizer.js';
+import { AclOperation, ResourceType } from '../security/acl.js';
+import type { KafkaPrincipal } from '../security/principal.js';
+import { requireAccess } from './access.js';
 
 import { RestErrorCode } from './error-codes.js';
 
@@ -251,8 +256,9 @@ export class HttpGateway {
     const refusal = this.policy.refusal(scope, browserHeaders(req));
     const outcome = refusal === null && this.auth?.guards(url) ? this.auth.check(req.getHeader('authorization')) : NO_AUTHENTICATION;
     const address = this.auth ? Buffer.from(res.getRemoteAddressAsText()).toString() : '';
+    const clientHost = remoteHost(res);
     // Who asks comes first: an unauthenticated upgrade learns nothing (not even whether the topic exists).
-    const proceed = (): void => {
+    const proceed = (principal: KafkaPrincipal): void => {
       let data: TailData;
       try {
         if (refusal) throw refusal;
@@ -263,6 +269,8 @@ export class HttpGateway {
         } catch {
           throw new HttpError(400, RestErrorCode.MALFORMED_REQUEST, 'Malformed topic name in the URL.');
         }
+        // A live tail reads the topic: READ on it, as a consumer's Fetch (access.ts), asked before its existence is told.
+        requireAccess(this.broker(), { principal, clientHost }, AclOperation.READ, ResourceType.TOPIC, topic);
         data = this.tails.prepare(topic, query);
       } catch (e) {
         this.send(res, e instanceof HttpError ? errorReply(e.status, e.errorCode, e.message) : errorReply(500, RestErrorCode.INTERNAL_ERROR, String(e)), 'GET');
@@ -271,7 +279,7 @@ export class HttpGateway {
       res.upgrade(data, key, protocol, extensions, context);
     };
     if (!(outcome instanceof Promise) && outcome.ok) {
-      proceed();
+      proceed(outcome.principal);
       return;
     }
     // Credentials to verify (or a 401 to answer) before the upgrade: uWS needs onAborted to wait.
@@ -281,7 +289,7 @@ export class HttpGateway {
       const waited = this.authenticated(o, `GET ${url}`, address);
       if (waited) await waited;
       if (aborted) return;
-      if (o.ok) res.cork(proceed);
+      if (o.ok) res.cork(() => proceed(o.principal));
       else this.send(res, o.reply, 'GET', true, [this.auth!.challenge]);
     }).catch((e) => this.broker().logger.error(`WebSocket upgrade of ${url} failed: ${(e as Error).stack ?? e}`));
   }
@@ -291,7 +299,7 @@ export class HttpGateway {
     const { path, query } = pathAndQuery(req);
     const browser = browserHeaders(req);
     const request: HttpRequest = {
-      method, path, params: {}, query, principal: ANONYMOUS,
+      method, path, params: {}, query, principal: ANONYMOUS, clientHost: remoteHost(res),
       contentType: req.getHeader('content-type'), accept: req.getHeader('accept'), host: browser.host, body: Buffer.alloc(0),
     };
     const contentLength = Number(req.getHeader('content-length') || 0);
@@ -422,5 +430,18 @@ export class HttpGateway {
       this.broker().logger.error(`HTTP ${method}: cannot send the ${reply.status} response: ${(e as Error).stack ?? e}`);
       try { res.close(); } catch { /* already gone */ }
     }
+  }
+}
+
+/**
+ * The client's IP address, as ACLs name hosts (an IPv4 client of a dual-stack socket as
+ * a.b.c.d); '' where the backend cannot tell (uWS's JavaScript fallback has no remote
+ * address): then only ACLs of host * apply to the request.
+ */
+function remoteHost(res: HttpResponse): string {
+  try {
+    return normalizeHost(Buffer.from(res.getRemoteAddressAsText()).toString());
+  } catch {
+    return '';
   }
 }

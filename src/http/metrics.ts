@@ -58,7 +58,7 @@ export class BrokerMetrics implements TrafficListener {
       labelNames: ['result'], registers,
     });
     new Gauge({
-      name: 'strom_kafka_connections_paused', help: 'Kafka connections the broker is not reading now, by the limit that stops it: requests or request_bytes in flight (queued.max.requests, queued.max.request.bytes), unsent responses (strom.connection.max.unsent.bytes), spent request memory (strom.request.memory.max.bytes).',
+      name: 'strom_kafka_connections_paused', help: 'Kafka connections the broker is not reading now, by the limit that stops it: requests or request_bytes in flight (queued.max.requests, queued.max.request.bytes), unsent responses (strom.connection.max.unsent.bytes), spent request memory (strom.request.memory.max.bytes), a client quota\'s throttle (throttle).',
       labelNames: ['reason'], registers,
       collect() {
         for (const [reason, count] of Object.entries(sources.pausedConnections())) this.set({ reason }, count);

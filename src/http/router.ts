@@ -22,6 +22,8 @@ export interface HttpRequest {
   body: Buffer;
   /** Who sent it: User:<name> with http.authentication.method=BASIC, else User:ANONYMOUS (for authorization). */
   principal: KafkaPrincipal;
+  /** The client's IP address (what ACLs' hosts match). */
+  clientHost: string;
 }
 
 export interface HttpReply {

@@ -23,6 +23,13 @@
 // session), frames are limited to sasl.server.max.receive.size until authenticated, and
 // raw SASL tokens after a SaslHandshake v0 are answered here, framed by a length alone.
 // Every request carries the connection's principal (ctx.principal) for authorization.
+//
+// Quotas (KIP-13, KIP-124, KIP-219): with client quotas set, a Produce's request bytes and
+// every request's handling time (the main thread's: the handler's synchronous work, then the
+// response's encoding) are recorded against the principal's and client id's quotas; a Fetch
+// records its own bytes (fetch.ts). A client over a quota gets throttle_time_ms in the
+// response and its connection is not read for that long (PauseReason 'throttle'); a client
+// of an API version from before KIP-219 also gets the response that much later (throttle.ts).
 import type { Socket } from 'node:net';
 import { Reader, Writer } from '../protocol/codec.js';
 import { readRequestHeader } from '../protocol/generated/request-header.js';
@@ -38,6 +45,9 @@ import { Output, type Response } from './output.js';
 import type { SecurityProtocol } from '../config/listeners.js';
 import { ANONYMOUS, type KafkaPrincipal } from '../security/principal.js';
 import type { SaslAuthenticator } from '../security/sasl.js';
+import { REQUEST_QUOTA_EXEMPT, clientThrottles, nanosToPercent } from './throttle.js';
+
+const PRODUCE_KEY = 0;
 
 export interface ConnectionLimits {
   maxRequestBytes: number;
@@ -67,7 +77,7 @@ interface ConnectionSecurity {
 }
 
 /** What stops a connection from being read: each limit in updateFlow(). */
-export type PauseReason = 'requests' | 'request_bytes' | 'unsent' | 'memory';
+export type PauseReason = 'requests' | 'request_bytes' | 'unsent' | 'memory' | 'throttle';
 
 /** The copying read path is logged once per process. */
 let copiedReadsLogged = false;
@@ -87,6 +97,18 @@ interface Pending extends Response {
   notBeforeMs: number;
   /** The close is logged already (a failed authentication): no warning for it. */
   quiet: boolean;
+  /** What quotas record of this request, when any quota is set. */
+  quota: RequestUsage | null;
+}
+
+/** A request's usage as client quotas count it. */
+interface RequestUsage {
+  user: string;
+  clientId: string;
+  /** Main-thread nanoseconds spent on it so far; -1: the request-time quota does not count it. */
+  nanos: number;
+  /** Throttle time decided when it arrived (a Produce's bytes). */
+  throttleMs: number;
 }
 
 /** A plaintext listener's connection (tests build connections without a listener). */
@@ -116,6 +138,11 @@ export class Connection {
   /** The request being handled most recently, for failure logs. */
   private lastRequest = '';
   private cancelRelief: (() => void) | null = null;
+  /** Not read before this time (performance.now()): a throttled client (KIP-219). */
+  private mutedUntilMs = 0;
+  private unmuteTimer: NodeJS.Timeout | null = null;
+  /** Requests read before the connection was muted, waiting for the throttle to end (in order). */
+  private readonly deferred: { pending: Pending; ptr: number; size: number }[] = [];
   readonly address: string;
   /** Requests are read straight into core memory (user-buffer reads: plaintext), not copied from 'data' chunks. */
   readonly userBufferReads: boolean;
@@ -210,10 +237,27 @@ export class Connection {
       releaseFrame();
       return;
     }
-    const pending: Pending = { releaseFrame, heldBytes, ready: false, released: false, chunks: null, releases: [], closes: null, notBeforeMs: 0, quiet: false };
+    const pending: Pending = { releaseFrame, heldBytes, ready: false, released: false, chunks: null, releases: [], closes: null, notBeforeMs: 0, quiet: false, quota: null };
     this.queue.push(pending);
     this.inflightBytes += heldBytes;
     this.updateFlow();
+    // Read before the connection was muted: handled once the throttle is over, in order.
+    if (this.deferred.length > 0 || this.mutedUntilMs > performance.now()) {
+      this.deferred.push({ pending, ptr, size });
+      return;
+    }
+    this.process(pending, ptr, size);
+  }
+
+  /** Handles the requests read while the connection was throttled, until it is throttled again. */
+  private drainDeferred(): void {
+    while (this.deferred.length > 0 && this.mutedUntilMs <= performance.now() && !this.closed && !this.closing) {
+      const { pending, ptr, size } = this.deferred.shift()!;
+      this.process(pending, ptr, size);
+    }
+  }
+
+  private process(pending: Pending, ptr: number, size: number): void {
     const bytes = Buffer.from(this.broker.core.mem.u8().buffer, ptr, size);
     const sasl = this.security.sasl;
     if (sasl?.expectsRawToken) {
@@ -282,8 +326,20 @@ export class Connection {
       closeConnection: (reason) => this.close(reason),
       closeAfterResponse: (reason, delayMs = 0) => this.closeAfter(pending, reason, delayMs),
     };
+    const quotas = this.broker.quotas;
+    if (quotas && (quotas.enabled('request') || (apiKey === PRODUCE_KEY && quotas.enabled('produce')))) {
+      const timed = quotas.enabled('request') && !REQUEST_QUOTA_EXEMPT.has(apiKey);
+      const usage: RequestUsage = { user: ctx.principal.name, clientId: this.clientId ?? '', nanos: timed ? 0 : -1, throttleMs: 0 };
+      pending.quota = usage;
+      if (apiKey === PRODUCE_KEY && quotas.enabled('produce')) {
+        // Recorded as it arrives, so that the requests read with it wait out its throttle
+        // (Kafka reads one request at a time per connection; Strom reads what the client sent).
+        usage.throttleMs = quotas.recordAndThrottle('produce', usage.user, usage.clientId, size, performance.now());
+        if (usage.throttleMs > 0) this.mute(usage.throttleMs);
+      }
+    }
     let result: unknown;
-    const startedNs = this.limits.onRequest ? process.hrtime.bigint() : 0n;
+    const startedNs = this.limits.onRequest || pending.quota ? process.hrtime.bigint() : 0n;
     if (this.limits.onRequest) {
       const onRequest = this.limits.onRequest;
       pending.releases.push(() => onRequest(handler.api.name, Number(process.hrtime.bigint() - startedNs) / 1e9));
@@ -294,6 +350,7 @@ export class Connection {
       this.failed(pending, handler, apiVersion, e);
       return;
     }
+    if (pending.quota && pending.quota.nanos >= 0) pending.quota.nanos += Number(process.hrtime.bigint() - startedNs);
     if (sasl) this.afterSasl(sasl);
     if (result instanceof Promise) {
       result.then(
@@ -385,7 +442,9 @@ export class Connection {
       this.release(pending);
       return;
     }
+    const throttleMs = this.throttleFor(pending, apiKey, apiVersion, response);
     if (response !== null) {
+      const encodingNs = pending.quota && pending.quota.nanos >= 0 ? process.hrtime.bigint() : 0n;
       const w = new Writer();
       w.int32(0); // size, patched below
       w.int32(correlationId);
@@ -396,19 +455,52 @@ export class Connection {
         this.failed(pending, handler, apiVersion, e);
         return;
       }
+      if (encodingNs !== 0n) {
+        // Counted after the throttle was decided, as Kafka counts its network threads' time.
+        const q = pending.quota!;
+        this.broker.quotas.record('request', q.user, q.clientId, nanosToPercent(Number(process.hrtime.bigint() - encodingNs)), performance.now());
+      }
       const chunks = w.chunks();
       (chunks[0] as Buffer).writeInt32BE(w.size - 4, 0);
       pending.chunks = chunks;
       this.waitingBytes += w.size;
     }
     pending.ready = true;
+    if (throttleMs > 0) this.mute(throttleMs);
     this.flush();
+  }
+
+  /**
+   * The throttle time of a request from the quotas (a Produce's bytes, its handling time) and
+   * from its handler (a Fetch's bytes: the response's throttleTimeMs), written into the
+   * response; a client from before KIP-219 also gets the response that much later.
+   */
+  private throttleFor(pending: Pending, apiKey: number, apiVersion: number, response: unknown): number {
+    const answer = response as { throttleTimeMs?: number } | null;
+    let throttleMs = answer && typeof answer.throttleTimeMs === 'number' ? answer.throttleTimeMs : 0;
+    const q = pending.quota;
+    if (q) {
+      throttleMs = Math.max(throttleMs, q.throttleMs);
+      if (q.nanos >= 0) throttleMs = Math.max(throttleMs, this.broker.quotas.recordAndThrottle('request', q.user, q.clientId, nanosToPercent(q.nanos), performance.now()));
+    }
+    if (throttleMs > 0) {
+      if (answer && typeof answer.throttleTimeMs === 'number') answer.throttleTimeMs = throttleMs;
+      if (!clientThrottles(apiKey, apiVersion)) pending.notBeforeMs = performance.now() + throttleMs;
+    }
+    return throttleMs;
+  }
+
+  /** Stops reading for `ms` (KIP-219: a throttled client's channel is muted); updateFlow() reads again after. */
+  private mute(ms: number): void {
+    this.mutedUntilMs = Math.max(this.mutedUntilMs, performance.now() + ms);
+    this.updateFlow();
   }
 
   /** Hands the responses at the head of the queue that are ready to the output, in request order. */
   private flush(): void {
     while (this.queue.length > 0 && this.queue[0].ready) {
-      const waitMs = this.queue[0].closes !== null && !this.closed ? this.queue[0].notBeforeMs - performance.now() : 0;
+      // A failed authentication's answer and a throttled one from before KIP-219 wait.
+      const waitMs = !this.closed ? this.queue[0].notBeforeMs - performance.now() : 0;
       if (waitMs > 0) {
         // A timer may fire a little early by this clock: it waits again for the rest.
         setTimeout(() => this.guard('answering', () => this.flush()), Math.ceil(waitMs)).unref();
@@ -449,10 +541,23 @@ export class Connection {
   private updateFlow(): void {
     if (this.closed || this.closing) return;
     const memorySpent = this.broker.memory.exhausted;
+    const mutedMs = this.mutedUntilMs - performance.now();
     const reason: PauseReason | null = this.queue.length >= this.limits.maxInflightRequests ? 'requests'
       : this.inflightBytes >= this.limits.maxInflightBytes ? 'request_bytes'
         : this.waitingBytes + this.output.unsentBytes >= this.limits.maxUnsentBytes ? 'unsent'
-          : memorySpent ? 'memory' : null;
+          : memorySpent ? 'memory'
+            : mutedMs > 0 ? 'throttle' : null;
+    if (mutedMs > 0 && !this.unmuteTimer) {
+      // A timer may fire a little early by this clock: it is set again for the rest.
+      this.unmuteTimer = setTimeout(() => {
+        this.unmuteTimer = null;
+        this.guard('resuming', () => {
+          this.drainDeferred();
+          this.updateFlow();
+        });
+      }, Math.ceil(mutedMs));
+      this.unmuteTimer.unref();
+    }
     if (memorySpent && !this.cancelRelief) {
       this.cancelRelief = this.broker.memory.onRelief(() => {
         this.cancelRelief = null;
@@ -474,6 +579,10 @@ export class Connection {
 
   private teardown(): void {
     this.closed = true;
+    if (this.unmuteTimer) clearTimeout(this.unmuteTimer);
+    this.unmuteTimer = null;
+    // Never handled: nothing else gives their frames back.
+    for (const { pending } of this.deferred.splice(0)) this.release(pending);
     this.cancelRelief?.();
     this.cancelRelief = null;
     this.reader.close();

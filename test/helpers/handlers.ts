@@ -49,6 +49,10 @@ export interface CallOptions {
   /** What the connection's ApiVersions v3+ named (KIP-511). */
   clientSoftwareName?: string;
   clientSoftwareVersion?: string;
+  /** Who sends it (default User:ANONYMOUS), for the authorizer. */
+  principal?: KafkaPrincipal;
+  /** The connection's SASL state (default none: a PLAINTEXT listener). */
+  sasl?: SaslAuthenticator;
 }
 
 const running: HandlerBroker[] = [];

@@ -17,14 +17,14 @@ describe('handler table', () => {
     }
   });
 
-  it('serves the APIs of a single broker with classic and KIP-848 consumer groups, client telemetry, idempotent producers and transactions, SASL and SCRAM credentials, and the cluster\'s leader elections and reassignments', () => {
+  it('serves the APIs of a single broker with classic and KIP-848 consumer groups, client telemetry, idempotent producers and transactions, SASL and SCRAM credentials, ACLs and client quotas, and the cluster\'s leader elections and reassignments', () => {
     expect(HANDLERS.map((h) => h.api.name)).toEqual([
       'Produce', 'Fetch', 'ListOffsets', 'Metadata', 'OffsetCommit', 'OffsetFetch', 'FindCoordinator', 'JoinGroup', 'Heartbeat',
       'LeaveGroup', 'SyncGroup', 'DescribeGroups', 'ListGroups', 'SaslHandshake', 'ApiVersions', 'CreateTopics', 'DeleteTopics', 'DeleteRecords',
       'InitProducerId', 'OffsetForLeaderEpoch',
-      'AddPartitionsToTxn', 'AddOffsetsToTxn', 'EndTxn', 'WriteTxnMarkers', 'TxnOffsetCommit', 'DescribeConfigs', 'AlterConfigs', 'SaslAuthenticate', 'CreatePartitions', 'DeleteGroups',
+      'AddPartitionsToTxn', 'AddOffsetsToTxn', 'EndTxn', 'WriteTxnMarkers', 'TxnOffsetCommit', 'DescribeAcls', 'CreateAcls', 'DeleteAcls', 'DescribeConfigs', 'AlterConfigs', 'SaslAuthenticate', 'CreatePartitions', 'DeleteGroups',
       'ElectLeaders', 'IncrementalAlterConfigs', 'AlterPartitionReassignments', 'ListPartitionReassignments', 'OffsetDelete',
-      'DescribeUserScramCredentials', 'AlterUserScramCredentials', 'DescribeCluster', 'DescribeProducers', 'DescribeTransactions', 'ListTransactions', 'ConsumerGroupHeartbeat', 'ConsumerGroupDescribe', 'GetTelemetrySubscriptions', 'PushTelemetry', 'DescribeTopicPartitions',
+      'DescribeClientQuotas', 'AlterClientQuotas', 'DescribeUserScramCredentials', 'AlterUserScramCredentials', 'DescribeCluster', 'DescribeProducers', 'DescribeTransactions', 'ListTransactions', 'ConsumerGroupHeartbeat', 'ConsumerGroupDescribe', 'GetTelemetrySubscriptions', 'PushTelemetry', 'DescribeTopicPartitions',
     ]);
   });
 

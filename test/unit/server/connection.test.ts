@@ -4,6 +4,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Core, MemoryBudget, RegionPool } from '../../../src/core/index.js';
 import { KafkaServer } from '../../../src/server/server.js';
+import { ConnectionQuotas } from '../../../src/server/connection-quotas.js';
 import type { ConnectionLimits } from '../../../src/server/connection.js';
 import { defineHandler, type Handler, type RequestContext } from '../../../src/api/handler.js';
 import type { BrokerContext } from '../../../src/broker/context.js';
@@ -22,6 +23,8 @@ import { BrokerConfig } from '../../../src/config/config.js';
 import { makeCertificates } from '../../helpers/certs.js';
 
 const core = Core.create();
+/** Kafka's unlimited, for the connection limits the tests here do not hit. */
+const UNLIMITED = 2147483647;
 const HEARTBEAT = 12;
 const LIST_GROUPS = 16;
 const API_VERSIONS = 18;
@@ -72,7 +75,10 @@ class Fixture {
     this.server = new KafkaServer(handlers, () => broker, {
       maxRequestBytes: 1 << 20, maxInflightRequests: 100, maxInflightBytes: 64 << 20, maxUnsentBytes: 16 << 20, idleMs: 60_000,
       onRequest: (api) => this.answered.push(api), ...limits,
-    }, 100, {
+    }, new ConnectionQuotas({
+      maxConnections: 100, listenerMaxConnections: new Map(), maxConnectionsPerIp: UNLIMITED, perIpOverrides: new Map(),
+      maxCreationRate: UNLIMITED, listenerCreationRate: new Map(), window: { samples: 11, windowMs: 1000 }, ipCreationRate: () => null,
+    }, logger), {
       credentials: ScramCredentialStore.open(mkdtempSync(join(tmpdir(), 'strom-conn-'))), failureDelayMs: 0, fakeSaltKey: Buffer.alloc(32),
       succeeded: () => {}, failed: () => {},
     });
