@@ -46,6 +46,11 @@ export interface ProduceLoopConfig {
   clientId?: string;
   /** An idempotent producer (KIP-98): a producer id from InitProducerId, a sequence number per partition on every batch. */
   idempotent?: boolean;
+  /**
+   * Bytes of batches per Produce request (Kafka's max.request.size): each request carries
+   * batches for the next partitions in turn up to it. 0: one batch for every partition.
+   */
+  maxRequestBytes?: number;
 }
 
 interface ProduceProgress {
@@ -165,8 +170,11 @@ export async function runProduceLoop(config: ProduceLoopConfig, report: (p: Prod
 
   const connections = await Promise.all(config.leaders.map(async (l) => {
     const c = await Connection.open(l.host, l.port, { clientId: config.clientId ?? 'strom-perf', requestTimeoutMs: config.requestTimeoutMs });
-    return { leader: l, connection: c, version: c.version(ProduceApi, 3, 9), inFlight: 0 };
+    return { leader: l, connection: c, version: c.version(ProduceApi, 3, 9), inFlight: 0, nextPartition: 0 };
   }));
+  // Partitions per request: all of them, or as many batches as fit in --max-request-bytes.
+  const batchBytes = ABI.BATCH_HEADER_SIZE + perBatch * (config.recordSize + RECORD_OVERHEAD_BYTES);
+  const perRequest = (config.maxRequestBytes ?? 0) > 0 ? Math.max(1, Math.floor(config.maxRequestBytes! / batchBytes)) : Infinity;
   let sequencer: BatchSequencer | null = null;
   if (config.idempotent) {
     const c = connections[0].connection;
@@ -230,7 +238,15 @@ export async function runProduceLoop(config: ProduceLoopConfig, report: (p: Prod
   while (sent < config.numRecords) {
     if (now() >= deadline) break;
     const target = connections[turn++ % connections.length];
-    const partitions = target.leader.partitions;
+    const all = target.leader.partitions;
+    let partitions = all;
+    if (perRequest < all.length) {
+      // The next partitions in turn, so that every partition gets its batches.
+      const from = target.nextPartition;
+      partitions = all.slice(from, from + perRequest);
+      if (partitions.length < perRequest) partitions = partitions.concat(all.slice(0, perRequest - partitions.length));
+      target.nextPartition = (from + perRequest) % all.length;
+    }
     const n = Math.min(perBatch * partitions.length, config.numRecords - sent);
     const wait = limiter.waitMs(sent + n, now());
     if (wait > 0) await sleep(wait);

@@ -34,6 +34,8 @@ interface ProducePerfOptions {
   quiet?: boolean;
   /** An idempotent producer per worker (InitProducerId, sequence numbers). */
   idempotent?: boolean;
+  /** Bytes of batches per request (0: a batch for every partition in each). */
+  maxRequestBytes?: number;
 }
 
 /** Lines of a payload file (kafka-producer-perf-test's --payload-file), as byte arrays. */
@@ -90,7 +92,7 @@ export async function producePerf(o: ProducePerfOptions): Promise<PerfResult> {
       throughput: o.throughput > 0 ? o.throughput / o.producers : -1,
       acks: o.acks, batchBytes: o.batchBytes, lingerMs: o.lingerMs, compression: o.compression,
       maxInFlight: o.maxInFlight, maxDurationMs: o.maxDurationMs, requestTimeoutMs: o.requestTimeoutMs,
-      clientId: `strom-perf-${i}`, idempotent: o.idempotent,
+      clientId: `strom-perf-${i}`, idempotent: o.idempotent, maxRequestBytes: o.maxRequestBytes,
     };
     resolve(runProduceWorker(config, {
       started: () => { if (++started === 1) reporter.restart(); },

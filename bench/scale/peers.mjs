@@ -1,0 +1,1 @@
+export async function runPeers() { throw new Error('not written yet'); }
