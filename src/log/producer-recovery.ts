@@ -76,8 +76,10 @@ export function loadProducerState(core: Core, regions: RegionPool, log: Partitio
   const replayed = replay(core, regions, log, state, start, options.recoveredFrom);
   let snapshotOffset = snapshots.length > 0 ? snapshots[snapshots.length - 1] : -1;
   if (log.logEndOffset > Math.max(snapshotOffset, log.logStartOffset)) {
-    // Kafka takes a snapshot at the end of a rebuild: the next start replays nothing more.
-    writeSnapshotFile(snapshotPath(log.dir, log.logEndOffset), encodeSnapshot(state.snapshotEntries(), crc), true);
+    // Kafka takes a snapshot at the end of a rebuild: the next start replays nothing more. Its
+    // fsync runs in the background: a start of thousands of partitions does not wait on one
+    // each, and a snapshot lost to a crash only means more of the log to replay.
+    writeSnapshotFile(snapshotPath(log.dir, log.logEndOffset), encodeSnapshot(state.snapshotEntries(), crc), false);
     snapshotOffset = log.logEndOffset;
   }
   return { producers: state.exportEntries(), ongoing: new Map(state.ongoing), snapshotOffset, replayed, warnings };
