@@ -55,7 +55,8 @@ for (const name of chosen) {
     else process.stderr.write(`[${name}] ${what}\n`);
   };
   try {
-    const r = await runners[name]({ scale: SCALE, step });
+    // The soak runs at half the rate the latency scenario found, when it ran in this run.
+    const r = await runners[name]({ scale: SCALE, step, maxRate: chosen.includes('latency') ? results.scenarios.latency?.max_rate : undefined });
     results.scenarios[name] = { ...r, scale: SCALE, date: results.date, elapsed_sec: Math.round((performance.now() - started) / 1000) };
   } catch (e) {
     results.scenarios[name] = { error: String(e.stack ?? e).slice(0, 4000), scale: SCALE, date: results.date };
