@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBroker, stopBroker, idleSample, perf, strom } from './proc.mjs';
+import { startBroker, stopBroker, idleSample, sample, perf, strom } from './proc.mjs';
 import { Connection } from '../../dist/client/connection.js';
 import { MetadataApi } from '../../dist/protocol/generated/metadata.js';
 
@@ -36,6 +36,8 @@ export async function metadataMs(port, runs = 5) {
 
 /** The partition counts to measure: up to 10,000 × BENCH_SCALE (at least 100), with 8 for the target's baseline. */
 export function partitionCounts(scale) {
+  // BENCH_PARTITIONS=1000,10000 measures those counts only.
+  if (process.env.BENCH_PARTITIONS) return process.env.BENCH_PARTITIONS.split(',').map(Number);
   const max = Math.max(100, 10_000 * scale);
   return [1, 8, 10, 100, 1_000, 10_000].filter((n) => n <= max);
 }
@@ -62,6 +64,7 @@ export async function runPartitions({ scale, step }) {
       point.stop_empty_ms = Math.round(await stopBroker(broker));
       broker = await startBroker(dir, overrides);
       point.start_empty_ms = Math.round(broker.startMs);
+      point.start_empty_cpu_ms = { all_threads: broker.startCpuMs, main_thread: broker.startMainCpuMs };
       point.start_empty_rss_mb = (await idleSample(broker.child.pid)).rssMb;
 
       step(`${n} partitions: produce`);
@@ -80,6 +83,8 @@ export async function runPartitions({ scale, step }) {
       point.stop_data_ms = Math.round(await stopBroker(broker));
       broker = await startBroker(dir, overrides);
       point.start_data_ms = Math.round(broker.startMs);
+      point.start_data_cpu_ms = { all_threads: broker.startCpuMs, main_thread: broker.startMainCpuMs };
+      point.start_data_fds = sample(broker.child.pid).fds;
       point.start_data_rss_mb = (await idleSample(broker.child.pid)).rssMb;
       await stopBroker(broker);
     } catch (e) {

@@ -51,7 +51,9 @@ export async function startBroker(dir, overrides = {}, { nodeArgs = [] } = {}) {
   child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const startMs = await Promise.race([waitServing(port, start), exited.then(() => { throw new Error(`the broker exited at start:\n${stderr}`); })]);
-  return { child, port, bootstrap: `127.0.0.1:${port}`, startMs, exited, stderr: () => stderr };
+  // CPU spent until it answered: on a busy machine the start's wall time is mostly waiting for a core.
+  const atStart = sample(child.pid);
+  return { child, port, bootstrap: `127.0.0.1:${port}`, startMs, startCpuMs: Math.round(atStart.cpuSec * 1000), startMainCpuMs: Math.round(atStart.mainCpuSec * 1000), exited, stderr: () => stderr };
 }
 
 /** SIGTERM (a clean stop), then SIGKILL after `graceMs`. Resolves with the ms the stop took. */
