@@ -110,7 +110,7 @@ export class Broker {
       idleMs: config.int('connections.max.idle.ms'),
       onRequest: gateway ? (api, seconds) => gateway.metrics.kafkaRequest(api, seconds) : undefined,
       onFailure: gateway ? () => gateway.metrics.connectionFailures.inc() : undefined,
-    }, config.int('max.connections'));
+    }, config.int('max.connections'), config.int('socket.listen.backlog.size'));
     server = kafka;
     let bound: Listener[];
     try {

@@ -23,6 +23,8 @@ export class KafkaServer {
     private readonly broker: () => BrokerContext,
     private readonly limits: ConnectionLimits,
     private readonly maxConnections: number,
+    /** socket.listen.backlog.size: connections the kernel queues before they are accepted. */
+    private readonly listenBacklog = 511,
   ) {}
 
   async listen(listeners: Listener[]): Promise<Listener[]> {
@@ -31,7 +33,7 @@ export class KafkaServer {
       server.maxConnections = this.maxConnections;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(listener.port, listener.host === '' ? undefined : listener.host, () => {
+        server.listen({ port: listener.port, host: listener.host === '' ? undefined : listener.host, backlog: this.listenBacklog }, () => {
           server.off('error', reject);
           resolve();
         });
