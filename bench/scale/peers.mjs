@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { startBroker, stopBroker, perf, sleep } from './proc.mjs';
+import { startBroker, stopBroker, perf, sleep, freePort } from './proc.mjs';
 
 const MOCK_SOURCE = fileURLToPath(new URL('../peers/mock-cluster.c', import.meta.url));
 const VALUE = 'x'.repeat(100);
@@ -152,7 +152,7 @@ export async function runPeers({ scale, step }) {
     }
     if (have('redis-server') && have('redis-benchmark')) {
       step('peers: Redis Streams');
-      const port = 32000 + Math.floor(Math.random() * 2000);
+      const port = await freePort();
       const redisDir = join(dir, 'redis');
       spawnSync('mkdir', ['-p', redisDir]);
       const redis = await serve('redis-server', ['--port', String(port), '--dir', redisDir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--bind', '127.0.0.1'], port);
@@ -165,7 +165,7 @@ export async function runPeers({ scale, step }) {
     } else add('Redis Streams', null, 'redis-server or redis-benchmark not installed');
     if (have('nats-server')) {
       step('peers: NATS JetStream');
-      const port = 34000 + Math.floor(Math.random() * 2000);
+      const port = await freePort();
       const nats = await serve('nats-server', ['-js', '-sd', join(dir, 'nats'), '-p', String(port), '-a', '127.0.0.1'], port);
       try {
         add('NATS JetStream, file storage, 1 publisher, 1,000 unacknowledged', await natsPublish(port, records));

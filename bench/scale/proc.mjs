@@ -2,7 +2,7 @@
 // a temp log dir, measured from outside through /proc (RSS, file descriptors, CPU time of the
 // process and of its main thread), and `strom perf` runs whose JSON line is their result.
 import { spawn, spawnSync } from 'node:child_process';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,14 +35,28 @@ export function waitServing(port, start, timeoutMs = 120_000) {
   });
 }
 
-let nextPort = 30000 + Math.floor(Math.random() * 5000);
+/**
+ * A port free now, below the kernel's ephemeral range (32768+): a listener there can clash
+ * with the local ports of the thousands of client connections the scenarios open.
+ */
+export async function freePort() {
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const free = await new Promise((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
 
 /**
  * Starts a broker on `dir` with `overrides` (Kafka's keys); resolves once it answers, with
  * its start time (spawn to the first answer) and a handle to measure and stop it.
  */
 export async function startBroker(dir, overrides = {}, { nodeArgs = [] } = {}) {
-  const port = nextPort++;
+  const port = await freePort();
   const all = { listeners: `PLAINTEXT://127.0.0.1:${port}`, 'http.listeners': '', 'log.dirs': dir, ...overrides };
   const start = performance.now();
   const child = spawn(process.execPath, [...nodeArgs, STROM, 'start', ...Object.entries(all).flatMap(([k, v]) => ['--override', `${k}=${v}`])],

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBroker, stopBroker, sample, perf, strom, sleep, STROM } from './proc.mjs';
+import { startBroker, stopBroker, sample, perf, strom, sleep, freePort, STROM } from './proc.mjs';
 
 const PARTITIONS = 16;
 const SAMPLE_EVERY_MS = 10_000;
@@ -49,7 +49,7 @@ const spreadPct = (values) => {
 export async function runSoak({ scale, step, maxRate }) {
   const minutes = Math.max(2, Math.round(30 * scale));
   const dir = mkdtempSync(join(tmpdir(), 'strom-scale-s-'));
-  const httpPort = 31000 + Math.floor(Math.random() * 4000);
+  const httpPort = await freePort();
   const broker = await startBroker(dir, { 'http.listeners': `http://127.0.0.1:${httpPort}`, 'log.retention.check.interval.ms': '10000', 'log.segment.delete.delay.ms': '1000' });
   try {
     strom(['topics', '--bootstrap-server', broker.bootstrap, '--create', '--topic', 'soak', '--partitions', String(PARTITIONS),
