@@ -20,6 +20,7 @@ import { loadPartition } from './recovery.js';
 import { loadProducerState, type ProducerLoad } from './producer-recovery.js';
 import { LogCleaner, type CleanStats } from './log-cleaner.js';
 import { IndexCache } from './index-cache.js';
+import { readFiles } from './read-files.js';
 import { writePartitionMetadata } from './partition-metadata.js';
 import { startTopicIds, claimPartitionDir, unusedTopicId } from './topic-ids.js';
 import type { Logger } from '../base/logger.js';
@@ -119,6 +120,7 @@ export class LogManager {
   ) {
     this.dir = config.logDir;
     this.indexCache = new IndexCache(regions, config.int(INDEX_CACHE_KEY), (message) => logger.warn(message));
+    readFiles.max = config.int('strom.max.open.read.files');
     this.cleaner = new LogCleaner(this.dir, config, core, () => [...this.topics.values()].flatMap((t) => [...t.partitions.values()]), logger);
   }
 
