@@ -75,7 +75,10 @@ export function loadProducerState(core: Core, regions: RegionPool, log: Partitio
   if (start < 0) start = upgraded ? log.logEndOffset : log.logStartOffset;
   const replayed = replay(core, regions, log, state, start, options.recoveredFrom);
   let snapshotOffset = snapshots.length > 0 ? snapshots[snapshots.length - 1] : -1;
-  if (log.logEndOffset > Math.max(snapshotOffset, log.logStartOffset)) {
+  // Nothing to keep after a clean stop without producer state (Kafka's upgrade shortcut above):
+  // no snapshot, or a start of 10,000 partitions with data wrote 10,000 empty files.
+  const nothing = upgraded && replayed === 0 && state.producers.size === 0;
+  if (!nothing && log.logEndOffset > Math.max(snapshotOffset, log.logStartOffset)) {
     // Kafka takes a snapshot at the end of a rebuild: the next start replays nothing more. Its
     // fsync runs in the background: a start of thousands of partitions does not wait on one
     // each, and a snapshot lost to a crash only means more of the log to replay.

@@ -117,6 +117,7 @@ describe('producer state across restarts', () => {
     expect([snapshotOffsets(log.dir), snapshotOffsets(plain.dir)]).toEqual([[], []]);
     const again = await dirs.open(root);
     const reopened = again.manager.partition('plain', 0)!;
+    expect(snapshotOffsets(reopened.dir)).toEqual([]); // nor does the start write an empty one
     expect((await reopened.append(idempotent(7, 0, 1))).baseOffset).toBe(1); // a new producer, from sequence 0
     await again.manager.shutdown();
     expect(snapshotOffsets(reopened.dir)).toContain(2); // now there is state to keep
