@@ -38,7 +38,7 @@ const NO_RECORDS: ReadResult = { records: Buffer.alloc(0), codecs: 0, release() 
  * offset (read_committed); -1 where the log cannot count them (a transaction marker moved
  * the last stable offset; the log closed): a reader must look again.
  */
-export type AppendWatcher = (bytes: number, stableBytes: number) => void;
+type AppendWatcher = (bytes: number, stableBytes: number) => void;
 
 const walkers = new WeakMap<Core, HeaderWalker>();
 

@@ -11,7 +11,7 @@ export interface ReadFile {
   closeIfIdle(): boolean;
 }
 
-export const DEFAULT_MAX_OPEN_READ_FILES = 4096;
+const DEFAULT_MAX_OPEN_READ_FILES = 4096;
 
 export class ReadFiles {
   /** Open files, least recently used first (a Map keeps insertion order). */

@@ -16,7 +16,7 @@ const LAST_OFFSET = 3;
 const CODEC = 4;
 
 /** A slice of the tail: whole batches at [start, stop) of the segment, and their codecs. */
-export interface TailSlice {
+interface TailSlice {
   start: number;
   stop: number;
   /** Bit n set: some batch in [start, stop) uses codec n. */
