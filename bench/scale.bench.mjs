@@ -57,6 +57,9 @@ for (const name of chosen) {
   try {
     // The soak runs at half the rate the latency scenario found, when it ran in this run.
     const r = await runners[name]({ scale: SCALE, step, maxRate: chosen.includes('latency') ? results.scenarios.latency?.max_rate : undefined });
+    // BENCH_PARTITIONS re-measures some counts: the others keep their figures of the last run.
+    const kept = name === 'partitions' && process.env.BENCH_PARTITIONS ? (previous.scenarios.partitions?.points ?? []).filter((p) => !r.points.some((q) => q.partitions === p.partitions)) : [];
+    if (kept.length) r.points = [...kept, ...r.points].sort((a, b) => a.partitions - b.partitions);
     results.scenarios[name] = { ...r, scale: SCALE, date: results.date, elapsed_sec: Math.round((performance.now() - started) / 1000) };
   } catch (e) {
     results.scenarios[name] = { error: String(e.stack ?? e).slice(0, 4000), scale: SCALE, date: results.date };
