@@ -302,7 +302,8 @@ function imports(text) {
   return lines.join('\n') + '\n\n';
 }
 
-// Strom's own descriptions of the __consumer_offsets record layouts, in the same format.
+// Strom's own descriptions of the record layouts of the internal topics (__consumer_offsets,
+// __transaction_state), in the same format.
 const RECORD_DIR = join(ROOT, 'tools', 'kafka-protocol', 'records');
 const readSpecs = (dir) => readdirSync(dir).filter((f) => f.endsWith('.json')).map((file) => ({ file, dir, spec: JSON.parse(stripComments(readFileSync(join(dir, file), 'utf8'))) }));
 // Specs from Kafka trunk for versions 3.9 does not define (see tools/kafka-protocol/README.md).
@@ -365,7 +366,7 @@ for (const { file, dir, spec } of specs) {
   const { text } = generateMessage(spec);
   const module = kebab(spec.name);
   const meta = `\nexport const ${spec.name}Versions = { minVersion: ${range(spec.validVersions).lo}, maxVersion: ${range(spec.validVersions).hi} };\n`;
-  const origin = dir === RECORD_DIR ? "Strom's specs of the __consumer_offsets records in tools/kafka-protocol/records" : undefined;
+  const origin = dir === RECORD_DIR ? "Strom's specs of the internal topics' records in tools/kafka-protocol/records" : undefined;
   emit(`${module}.ts`, BANNER([file], origin) + imports(text) + text + meta);
   written.push(module);
 }

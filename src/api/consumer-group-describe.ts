@@ -1,12 +1,13 @@
 // ConsumerGroupDescribe (key 69), version 0 (KIP-848): a consumer-protocol group's epochs,
 // assignor and members, each with its member epoch, subscription, current and target
 // assignment (topics by id and name). A group that does not exist, or is a classic group,
-// answers GROUP_ID_NOT_FOUND, as Kafka does.
+// answers GROUP_ID_NOT_FOUND, as Kafka does. A group the principal may not DESCRIBE is
+// GROUP_AUTHORIZATION_FAILED; authorized operations are the principal's.
 import { ConsumerGroupDescribeApi, type ConsumerGroupDescribeRequest, type ConsumerGroupDescribeResponse } from '../protocol/generated/consumer-group-describe.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { toTopicPartitions, type Assignment } from '../group/assignment.js';
 import { defineHandler, type RequestContext } from './handler.js';
-import { GROUP_OPERATIONS, NO_OPERATIONS } from './acl-operations.js';
+import { AclOperation, NO_OPERATIONS, ResourceType, authorized, authorizedOperations } from './authorize.js';
 
 type DescribedGroup = ConsumerGroupDescribeResponse.DescribedGroup;
 
@@ -16,9 +17,13 @@ export const consumerGroupDescribe = defineHandler(ConsumerGroupDescribeApi, { m
 }));
 
 function describe(groupId: string, includeOperations: boolean, ctx: RequestContext): DescribedGroup {
-  const authorizedOperations = includeOperations ? GROUP_OPERATIONS : NO_OPERATIONS;
-  const base = { groupId, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations };
+  const refused = !authorized(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, groupId);
+  const operations = includeOperations && !refused ? authorizedOperations(ctx, ResourceType.GROUP, groupId) : NO_OPERATIONS;
+  const base = { groupId, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: operations };
+  if (refused) return { ...base, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null };
   if (groupId === '') return { ...base, errorCode: ErrorCode.INVALID_GROUP_ID, errorMessage: 'The group id can\'t be empty.' };
+  const elsewhere = ctx.broker.groups.coordinatorError(groupId);
+  if (elsewhere !== ErrorCode.NONE) return { ...base, errorCode: elsewhere, errorMessage: null };
   const holder = ctx.broker.groups.group(groupId);
   const group = holder?.consumer;
   if (!holder || holder.is('Dead') || !group) {
@@ -49,6 +54,6 @@ function describe(groupId: string, includeOperations: boolean, ctx: RequestConte
       assignment: named(m.assigned),
       targetAssignment: named(group.target.get(m.memberId) ?? new Map()),
     })),
-    authorizedOperations,
+    authorizedOperations: operations,
   };
 }

@@ -4,12 +4,20 @@
 // -2 leaves for a while (a static member); fields left null repeat the last heartbeat's. v1
 // (Kafka 4.0's spec) adds the subscribed topic regex (a whole-name match; librdkafka sends ""
 // for none) and has the client generate its member id (KIP-1082); librdkafka 2.12 sends only
-// v1. Topics and partitions are named by topic id.
+// v1. Topics and partitions are named by topic id. Needs READ on the group
+// (GROUP_AUTHORIZATION_FAILED), as in Kafka 3.9 (4.0 also asks DESCRIBE on the subscribed topics).
 import { ConsumerGroupHeartbeatApi, type ConsumerGroupHeartbeatRequest, type ConsumerGroupHeartbeatResponse } from '../protocol/generated/consumer-group-heartbeat.js';
 import { fromTopicPartitions, toTopicPartitions } from '../group/assignment.js';
+import { ErrorCode } from '../protocol/errors.js';
 import { defineHandler } from './handler.js';
+import { AclOperation, ResourceType, authorized } from './authorize.js';
 
 export const consumerGroupHeartbeat = defineHandler(ConsumerGroupHeartbeatApi, { min: 0, max: 1 }, async (request: ConsumerGroupHeartbeatRequest, ctx): Promise<ConsumerGroupHeartbeatResponse> => {
+  if (!authorized(ctx, AclOperation.READ, ResourceType.GROUP, request.groupId)) {
+    return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: 'Group authorization failed.', memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
+  }
+  const elsewhere = ctx.broker.groups.coordinatorError(request.groupId);
+  if (elsewhere !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: elsewhere, errorMessage: null, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
   const result = await ctx.broker.groups.consumer.heartbeat({
     groupId: request.groupId,
     memberId: request.memberId,

@@ -4,12 +4,16 @@
 // the created topic's partitions, replication factor and configs; v7 its topic id (KIP-516;
 // zero when the topic was not created: an error, or ValidateOnly).
 // Duplicate names in one request are all refused (INVALID_REQUEST), as Kafka does.
+// Authorization (Kafka's ControllerApis): CREATE on the cluster or on the topic, else
+// TOPIC_AUTHORIZATION_FAILED; a created topic's configs are answered only with
+// DESCRIBE_CONFIGS on it (else TopicConfigErrorCode TOPIC_AUTHORIZATION_FAILED, no configs).
 import { CreateTopicsApi, type CreateTopicsRequest, type CreateTopicsResponse } from '../protocol/generated/create-topics.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { ZERO_UUID } from '../protocol/codec.js';
 import { describeTopicConfigs } from '../config/describe.js';
 import { defineHandler } from './handler.js';
 import type { BrokerContext } from '../broker/context.js';
+import { AclOperation, ResourceType, authorized, clusterAuthorized } from './authorize.js';
 
 type Result = CreateTopicsResponse.CreatableTopicResult;
 
@@ -17,14 +21,23 @@ export const createTopics = defineHandler(CreateTopicsApi, { min: 0, max: 7 }, a
   const counts = new Map<string, number>();
   for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
   const topics: Result[] = [];
+  const clusterCreate = clusterAuthorized(ctx, AclOperation.CREATE, true);
   for (const t of request.topics) {
     const base: Result = { name: t.name, topicId: ZERO_UUID, errorCode: ErrorCode.NONE, errorMessage: null, topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: null };
     if (counts.get(t.name)! > 1) {
       topics.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Create topics request from client contains multiple entries for topic ${t.name}` });
       continue;
     }
+    if (!clusterCreate && !authorized(ctx, AclOperation.CREATE, ResourceType.TOPIC, t.name)) {
+      topics.push({ ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' });
+      continue;
+    }
     try {
-      topics.push({ ...base, ...await create(ctx.broker, t, request.validateOnly) });
+      const created = await create(ctx.broker, t, request.validateOnly);
+      if (!authorized(ctx, AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC, t.name, true)) {
+        Object.assign(created, { configs: [], numPartitions: -1, replicationFactor: -1, topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+      }
+      topics.push({ ...base, ...created });
     } catch (e) {
       if (!(e instanceof KafkaError)) throw e;
       topics.push({ ...base, errorCode: e.code, errorMessage: e.message });

@@ -5,10 +5,13 @@
 // UNKNOWN_TOPIC_ID, an unknown name UNKNOWN_TOPIC_OR_PARTITION. v6 results carry the
 // deleted topic's id. Results keep the request's order (Kafka shuffles them; clients match
 // them by name or id).
+// Authorization (Kafka's ControllerApis): DELETE on the topic, else TOPIC_AUTHORIZATION_FAILED;
+// a topic named by id needs DESCRIBE too (without, it is refused with no name).
 import { DeleteTopicsApi, type DeleteTopicsRequest, type DeleteTopicsResponse } from '../protocol/generated/delete-topics.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { ZERO_UUID } from '../protocol/codec.js';
 import { defineHandler, type RequestContext } from './handler.js';
+import { AclOperation, ResourceType, authorized } from './authorize.js';
 
 type Result = DeleteTopicsResponse.DeletableTopicResult;
 
@@ -47,6 +50,12 @@ async function deleteOne(ctx: RequestContext, t: DeleteTopicsRequest.DeleteTopic
     return { name: null, topicId: t.topicId, errorCode: ErrorCode.UNKNOWN_TOPIC_ID, errorMessage: `Topic id ${t.topicId} does not exist.` };
   }
   const name = topic?.name ?? t.name!;
+  if (t.name === null && !authorized(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, name)) {
+    return { name: null, topicId: t.topicId, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Topic authorization failed.' };
+  }
+  if (!authorized(ctx, AclOperation.DELETE, ResourceType.TOPIC, name)) {
+    return { name: t.name, topicId: t.topicId, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Topic authorization failed.' };
+  }
   const result: Result = { name, topicId: topic?.topicId ?? ZERO_UUID, errorCode: ErrorCode.NONE, errorMessage: null };
   try {
     await cluster.deleteTopic(name);

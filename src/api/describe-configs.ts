@@ -1,11 +1,13 @@
 // DescribeConfigs (key 32), versions 0-4, for topics (2) and this broker (4). v0 reports
 // IsDefault; v1+ ConfigSource and, when asked, synonyms (the broker keys a topic config
 // defaults to, KIP-226); v3+ the config type and, when asked, documentation (KIP-569).
+// Needs DESCRIBE_CONFIGS on the topic, or on the cluster for the broker (config-resources.ts).
 import { DescribeConfigsApi, type DescribeConfigsRequest, type DescribeConfigsResponse } from '../protocol/generated/describe-configs.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { describeTopicConfigs, describeBrokerConfigs, ConfigSource } from '../config/describe.js';
 import { defineHandler } from './handler.js';
-import { RESOURCE_BROKER, RESOURCE_TOPIC } from './config-resources.js';
+import { RESOURCE_BROKER, RESOURCE_TOPIC, checkConfigAccess } from './config-resources.js';
+import { AclOperation } from './authorize.js';
 
 export const describeConfigs = defineHandler(DescribeConfigsApi, { min: 0, max: 4 }, (request: DescribeConfigsRequest, ctx): DescribeConfigsResponse => ({
   throttleTimeMs: 0,
@@ -15,6 +17,7 @@ export const describeConfigs = defineHandler(DescribeConfigsApi, { min: 0, max: 
     };
     try {
       let described;
+      checkConfigAccess(ctx, AclOperation.DESCRIBE_CONFIGS, resource.resourceType, resource.resourceName);
       if (resource.resourceType === RESOURCE_TOPIC) {
         const topic = ctx.broker.cluster.topic(resource.resourceName);
         if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${resource.resourceName} does not exist`);

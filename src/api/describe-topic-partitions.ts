@@ -12,25 +12,43 @@
 // (INVALID_TOPIC_EXCEPTION for an impossible name). Leaders, epochs, replicas and ISRs are
 // the cluster view's; the ELR lists are empty (Java's admin client reads them as lists,
 // never null).
+// Authorization (Kafka's DescribeTopicPartitionsRequestHandler): topics the principal may not
+// DESCRIBE are left out of an every-topic answer; named, they are TOPIC_AUTHORIZATION_FAILED
+// (after the others, with no id); every other topic carries the principal's authorized operations.
 import { DescribeTopicPartitionsApi, type DescribeTopicPartitionsRequest, type DescribeTopicPartitionsResponse } from '../protocol/generated/describe-topic-partitions.js';
 import { ZERO_UUID } from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { topicNameError } from '../storage/layout.js';
-import { defineHandler } from './handler.js';
-import { NO_OPERATIONS, TOPIC_OPERATIONS } from './acl-operations.js';
+import { defineHandler, type RequestContext } from './handler.js';
+import { AclOperation, NO_OPERATIONS, ResourceType, authorized, authorizedOperations } from './authorize.js';
 
 type Response = DescribeTopicPartitionsResponse;
 type ResponseTopic = DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic;
 
 export const describeTopicPartitions = defineHandler(DescribeTopicPartitionsApi, { min: 0, max: 0 }, (request: DescribeTopicPartitionsRequest, ctx): Response => {
-  const { cluster, config } = ctx.broker;
+  const { cluster } = ctx.broker;
   const everyTopic = request.topics.length === 0;
   const cursor = request.cursor;
   const first = cursor?.topicName ?? '';
-  const names = [...new Set(everyTopic ? cluster.topicNames() : request.topics.map((t) => t.name))].filter((n) => n >= first).sort();
-  if (request.responsePartitionLimit < 1 || (cursor && (cursor.partitionIndex < 0 || (!everyTopic && !names.includes(cursor.topicName))))) {
+  const asked = [...new Set(everyTopic ? cluster.topicNames() : request.topics.map((t) => t.name))].filter((n) => n >= first).sort();
+  if (request.responsePartitionLimit < 1 || (cursor && (cursor.partitionIndex < 0 || (!everyTopic && !asked.includes(cursor.topicName))))) {
     return errorResponse(request, ErrorCode.INVALID_REQUEST);
   }
+  const refused: ResponseTopic[] = [];
+  const names = asked.filter((name) => {
+    if (authorized(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, name, everyTopic)) return true;
+    if (!everyTopic) refused.push({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: NO_OPERATIONS });
+    return false;
+  });
+  const response = answer(ctx, request, names, everyTopic);
+  response.topics.push(...refused);
+  return response;
+});
+
+/** The topics the principal may describe, from the cursor on, within the partition limit. */
+function answer(ctx: RequestContext, request: DescribeTopicPartitionsRequest, names: string[], everyTopic: boolean): Response {
+  const { cluster, config } = ctx.broker;
+  const cursor = request.cursor;
   const topics: ResponseTopic[] = [];
   let remaining = Math.min(request.responsePartitionLimit, config.int('max.request.partition.size.limit'));
   for (const name of names) {
@@ -39,7 +57,7 @@ export const describeTopicPartitions = defineHandler(DescribeTopicPartitionsApi,
     if (!topic) {
       if (!everyTopic) {
         const errorCode = topicNameError(name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-        topics.push({ errorCode, name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: TOPIC_OPERATIONS });
+        topics.push({ errorCode, name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: authorizedOperations(ctx, ResourceType.TOPIC, name) });
       }
       continue;
     }
@@ -54,12 +72,12 @@ export const describeTopicPartitions = defineHandler(DescribeTopicPartitionsApi,
         replicaNodes: [...p.replicas], isrNodes: [...p.isr], eligibleLeaderReplicas: [], lastKnownElr: [], offlineReplicas: [...p.offline],
       });
     }
-    topics.push({ errorCode: ErrorCode.NONE, name, topicId: topic.topicId, isInternal: topic.internal, partitions, topicAuthorizedOperations: TOPIC_OPERATIONS });
+    topics.push({ errorCode: ErrorCode.NONE, name, topicId: topic.topicId, isInternal: topic.internal, partitions, topicAuthorizedOperations: authorizedOperations(ctx, ResourceType.TOPIC, name) });
     if (end < topic.partitionCount) return { throttleTimeMs: 0, topics, nextCursor: { topicName: name, partitionIndex: end } };
     remaining -= end - start;
   }
   return { throttleTimeMs: 0, topics, nextCursor: null };
-});
+}
 
 /** Kafka's answer to a request it refuses: each listed topic with the error. */
 function errorResponse(request: DescribeTopicPartitionsRequest, errorCode: number): Response {

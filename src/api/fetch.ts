@@ -3,7 +3,8 @@
 // replica's directory (KIP-853): for a consumer of one broker those change nothing else.
 // Long poll: waits up to MaxWaitMs for MinBytes (or a full MaxBytes), counting the bytes
 // appends bring to the fetched partitions (fetch-waiter.ts) and slicing again only those that
-// changed. Budgets: PartitionMaxBytes per partition, MaxBytes (v3+) per response; the
+// changed (in a cluster, where a consumer reads to the high watermark and a replica to the log
+// end, every append or high watermark move is a change to look at). Budgets: PartitionMaxBytes per partition, MaxBytes (v3+) per response; the
 // first batch of the first non-empty partition is returned whole even when larger (KIP-74).
 // Every requested partition is answered (the Java client drops responses that miss one).
 // v4+ carry an isolation level (KIP-98): read_committed reads up to the last stable offset
@@ -24,6 +25,19 @@
 // read within the connection's and the broker's budgets (strom.connection.max.unsent.bytes,
 // strom.request.memory.max.bytes): past those it waits, and answers without records at its
 // deadline.
+//
+// Authorization (Kafka's KafkaApis): a consumer's fetch needs READ on each topic (its
+// partitions are TOPIC_AUTHORIZATION_FAILED otherwise, told nothing of the log, and do not
+// end the long poll of the others); a replica's fetch (a replica id set) needs CLUSTER_ACTION
+// on the cluster, else every partition is refused and nothing of it is noted.
+//
+// Quotas (KIP-13, KIP-219): with a consumer_byte_rate for the principal or client id, a
+// consumer's response's record bytes are recorded when it is complete (a replica's fetch is
+// not a client's), from the slices' lengths (no byte is read for it: the zero-copy path
+// stays); a client over its quota gets an empty response with throttle_time_ms instead (its
+// usage taken back, as Kafka's), the connection is muted for that long (connection.ts), and
+// no response holds more than the quota allows in one window (MaxBytes capped, Kafka's
+// getMaxValueInQuotaWindow).
 import { FetchApi, type FetchRequest, type FetchResponse } from '../protocol/generated/fetch.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { batchesToLegacy, recodeBatches, CoreError } from '../core/index.js';
@@ -33,6 +47,7 @@ import type { FileRecords } from '../log/file-records.js';
 import { defineHandler, type RequestContext } from './handler.js';
 import { openSession, type FetchTarget, type ServedSession } from './fetch-session.js';
 import { FetchWaiter } from './fetch-waiter.js';
+import { AclOperation, ResourceType, authorized, clusterAuthorized } from './authorize.js';
 
 type PartitionData = FetchResponse.PartitionData;
 
@@ -47,6 +62,8 @@ const FIRST_ZSTD_VERSION = 10;
 /** The first version with a list of aborted transactions. */
 const FIRST_ISOLATION_VERSION = 4;
 const READ_COMMITTED = 1;
+/** The first version with the last fetched epoch and the diverging epoch (KIP-320). */
+const FIRST_DIVERGING_VERSION = 12;
 
 export const fetch = defineHandler(FetchApi, { min: 0, max: 17 }, async (request: FetchRequest, ctx): Promise<FetchResponse> => {
   const session = openSession(ctx, request);
@@ -55,16 +72,21 @@ export const fetch = defineHandler(FetchApi, { min: 0, max: 17 }, async (request
   }
   const targets = session.targets;
   const deadline = Date.now() + Math.max(0, request.maxWaitMs);
+  const replicaId = ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
+  const denied = deniedTargets(ctx, targets, replicaId);
+  // A replica refused by the ACLs has nothing noted of its positions.
+  const refused = replicaId >= 0 ? (denied?.some((d) => d) ? new Map<number, number>() : replicaPositions(ctx, targets, replicaId)) : checkLeaders(ctx, targets);
+  const replica = replicaId >= 0;
   // Enough to answer: minBytes, or a response budget that holds less (Kafka answers then too).
   const wanted = Math.min(request.minBytes, ctx.apiVersion >= 3 ? request.maxBytes : Number.MAX_SAFE_INTEGER);
-  let round = sliceAll(ctx, request, targets);
+  let round = sliceAll(ctx, request, targets, refused, replica, denied);
   if (round.bytes < wanted && !round.error && Date.now() < deadline) {
     const committed = ctx.apiVersion >= FIRST_ISOLATION_VERSION && request.isolationLevel === READ_COMMITTED;
     const waiter = new FetchWaiter(targets, committed, deadline);
     try {
       do {
         setRooms(waiter, targets, round);
-        round = sliceAll(ctx, request, targets, { previous: round, changed: await waiter.wait(wanted - round.bytes) });
+        round = sliceAll(ctx, request, targets, refused, replica, denied, { previous: round, changed: await waiter.wait(wanted - round.bytes) });
       } while (round.bytes < wanted && !round.error && !waiter.timedOut);
     } catch (e) {
       for (const slice of round.slices) slice?.release();
@@ -72,6 +94,11 @@ export const fetch = defineHandler(FetchApi, { min: 0, max: 17 }, async (request
     } finally {
       waiter.close();
     }
+  }
+  const throttleMs = replica ? 0 : fetchThrottle(ctx, round.bytes);
+  if (throttleMs > 0) {
+    for (const slice of round.slices) slice?.release();
+    return throttled(ctx, session, throttleMs);
   }
   for (const slice of round.slices) if (slice) ctx.onDone(() => slice.release());
   if (round.converts) await convert(ctx, targets, round, deadline);
@@ -97,28 +124,138 @@ interface Again {
 }
 
 /**
+ * The targets the request may not read (null: none): by topic for a consumer (the topic
+ * asked once), every one for a replica without CLUSTER_ACTION. Unknown topic ids are not
+ * refused: they are UNKNOWN_TOPIC_ID first, as in Kafka.
+ */
+function deniedTargets(ctx: RequestContext, targets: FetchTarget[], replicaId: number): boolean[] | null {
+  if (!ctx.broker.authorizer) return null;
+  if (replicaId >= 0) {
+    const allowed = clusterAuthorized(ctx, AclOperation.CLUSTER_ACTION);
+    return targets.map((t) => !allowed && !t.unknownTopicId);
+  }
+  const topics = new Map<string, boolean>();
+  return targets.map((t) => {
+    if (t.unknownTopicId) return false;
+    let refused = topics.get(t.topic);
+    if (refused === undefined) topics.set(t.topic, (refused = !authorized(ctx, AclOperation.READ, ResourceType.TOPIC, t.topic)));
+    return refused;
+  });
+}
+
+/** Records the response's bytes against the fetch quota; the throttle time (0: within it, or no quota). */
+function fetchThrottle(ctx: RequestContext, bytes: number): number {
+  const quotas = ctx.broker.quotas;
+  if (!quotas.enabled('fetch')) return 0;
+  const user = ctx.principal.name;
+  const clientId = ctx.clientId ?? '';
+  const now = performance.now();
+  const throttleMs = quotas.recordAndThrottle('fetch', user, clientId, bytes, now);
+  // The response sent instead holds no records: its bytes are not the client's.
+  if (throttleMs > 0) quotas.record('fetch', user, clientId, -bytes, now);
+  return throttleMs;
+}
+
+/**
+ * Kafka's answer to a throttled fetch (FetchContext.getThrottledResponse): no partitions; an
+ * incremental session keeps its id and positions, a full fetch gets no session.
+ */
+function throttled(ctx: RequestContext, session: ServedSession, throttleMs: number): FetchResponse {
+  if (session.kind === 'full') ctx.broker.fetchSessions.remove(session.responseSessionId);
+  const sessionId = session.kind === 'incremental' ? session.responseSessionId : 0;
+  return { throttleTimeMs: throttleMs, errorCode: ErrorCode.NONE, sessionId, responses: [], nodeEndpoints: [] };
+}
+
+/**
+ * A consumer's fetch: each partition must be led here, at the client's leader epoch if it
+ * names one (KIP-320). Returns the error of each target refused (by index).
+ */
+function checkLeaders(ctx: RequestContext, targets: FetchTarget[]): Map<number, number> {
+  const refused = new Map<number, number>();
+  targets.forEach((t, i) => {
+    if (!t.log) return;
+    try {
+      ctx.broker.cluster.leaderLog(t.topic, t.partition, t.currentLeaderEpoch);
+    } catch (e) {
+      if (!(e instanceof KafkaError)) throw e;
+      refused.set(i, e.code);
+    }
+  });
+  return refused;
+}
+
+/**
+ * A follower's fetch: it has everything below each fetch offset, which the leader notes (its
+ * high watermark and ISR follow). Reads go to the log end, not the high watermark.
+ */
+function replicaPositions(ctx: RequestContext, targets: FetchTarget[], replicaId: number): Map<number, number> {
+  const refused = new Map<number, number>();
+  targets.forEach((t, i) => {
+    if (!t.log) return;
+    try {
+      ctx.broker.cluster.leaderLog(t.topic, t.partition, t.currentLeaderEpoch);
+      if (diverging(t) === null) ctx.broker.cluster.replicaFetched(t.log, replicaId, t.fetchOffset);
+    } catch (e) {
+      if (!(e instanceof KafkaError)) throw e;
+      refused.set(i, e.code);
+    }
+  });
+  return refused;
+}
+
+/**
+ * KIP-320/279: where the fetcher's log stops matching this one. It last fetched in epoch
+ * `lastFetchedEpoch`; if this log has that epoch ending before the fetch offset, or only an
+ * older one, the answer is that epoch and its end offset (the fetcher truncates there).
+ */
+function diverging(t: FetchTarget): { epoch: number; endOffset: number } | null {
+  if (t.lastFetchedEpoch < 0 || !t.log?.epochs) return null;
+  const end = t.log.epochs.endOffsetFor(t.lastFetchedEpoch, t.log.logEndOffset);
+  if (end.epoch === t.lastFetchedEpoch && end.endOffset >= t.fetchOffset) return null;
+  return end;
+}
+
+/**
  * Slices every target (the first round), or after a wait only those that changed: the others
  * keep their slices of the round before (while the response budget holds them), their
  * offsets read afresh.
  */
-function sliceAll(ctx: RequestContext, request: FetchRequest, targets: FetchTarget[], again?: Again): Round {
+function sliceAll(ctx: RequestContext, request: FetchRequest, targets: FetchTarget[], refused: Map<number, number>, replica: boolean, denied: boolean[] | null, again?: Again): Round {
   const v = ctx.apiVersion;
   const round: Round = { data: [], slices: [], bytes: 0, error: false, converts: false };
   let budget = v >= 3 ? request.maxBytes : Number.MAX_SAFE_INTEGER;
-  for (let i = 0; i < targets.length; i++) {
-    const t = targets[i];
-    const data = partitionData(t.partition, t.log, v, request.isolationLevel);
+  const quotas = ctx.broker.quotas;
+  if (!replica && quotas.enabled('fetch')) budget = Math.min(budget, Math.floor(quotas.maxValueInWindow('fetch', ctx.principal.name, ctx.clientId ?? '')));
+  let deniedCount = 0;
+  for (const [i, t] of targets.entries()) {
+    const refusedByAcl = denied !== null && denied[i];
+    const data = partitionData(t.partition, refusedByAcl ? undefined : t.log, v, request.isolationLevel);
     round.data.push(data);
     round.slices.push(undefined);
+    if (refusedByAcl) {
+      // As Kafka: answered at once only when nothing else is asked.
+      failed(data, ErrorCode.TOPIC_AUTHORIZATION_FAILED, v);
+      if (++deniedCount === targets.length) round.error = true;
+      continue;
+    }
     if (!t.log) {
       failed(data, t.unknownTopicId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, v);
       round.error = true;
       continue;
     }
-    if (t.currentLeaderEpoch > 0) {
-      failed(data, ErrorCode.UNKNOWN_LEADER_EPOCH, v); // the only leader epoch is 0
+    const error = refused.get(i);
+    if (error !== undefined) {
+      failed(data, error, v);
       round.error = true;
       continue;
+    }
+    if (v >= FIRST_DIVERGING_VERSION) {
+      const divergence = diverging(t);
+      if (divergence) {
+        data.divergingEpoch = divergence;
+        round.error = true; // answered now: the fetcher must truncate first
+        continue;
+      }
     }
     if (again && !again.changed.has(i)) {
       const kept = again.previous.slices[i];
@@ -133,7 +270,7 @@ function sliceAll(ctx: RequestContext, request: FetchRequest, targets: FetchTarg
     if (budget <= 0) continue;
     try {
       const committed = v >= FIRST_ISOLATION_VERSION && request.isolationLevel === READ_COMMITTED;
-      const upperBound = committed ? t.log.lastStableOffset : t.log.highWatermark;
+      const upperBound = replica ? t.log.logEndOffset : committed ? t.log.lastStableOffset : t.log.highWatermark;
       const slice = t.log.slice(t.fetchOffset, Math.min(t.maxBytes, budget), round.bytes === 0, upperBound, v < FIRST_ZSTD_VERSION);
       if (!slice) continue;
       if (committed) {

@@ -4,6 +4,9 @@
 import type { Reader, Writer } from '../protocol/codec.js';
 import type { MemoryBudget } from '../core/index.js';
 import type { BrokerContext } from '../broker/context.js';
+import type { SecurityProtocol } from '../config/listeners.js';
+import type { KafkaPrincipal } from '../security/principal.js';
+import type { SaslAuthenticator } from '../security/sasl.js';
 
 interface ApiSpec<Req, Res> {
   key: number;
@@ -35,6 +38,21 @@ export interface RequestContext {
   onDone(release: () => void): void;
   /** Closes the client's connection (Produce with acks=0 answers errors this way). */
   closeConnection(reason: string): void;
+  /**
+   * This request's response is the connection's last: nothing after it is handled, it is sent
+   * no sooner than `delayMs` from now, then the connection closes (a failed authentication).
+   */
+  closeAfterResponse(reason: string, delayMs?: number): void;
+  /** The listener the request came in on (listeners, listener.security.protocol.map). */
+  readonly listenerName: string;
+  readonly securityProtocol: SecurityProtocol;
+  /**
+   * Who sent it (Kafka's KafkaPrincipal): User:<name> authenticated by SASL or by a client
+   * certificate, else User:ANONYMOUS. What authorization (ACLs, quotas) decides on.
+   */
+  readonly principal: KafkaPrincipal;
+  /** The connection's SASL state on SASL_PLAINTEXT and SASL_SSL listeners, else null. */
+  readonly sasl: SaslAuthenticator | null;
 }
 
 export interface Handler<Req = any, Res = any> {

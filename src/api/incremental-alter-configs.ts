@@ -1,9 +1,11 @@
 // IncrementalAlterConfigs (key 44), versions 0-1 (KIP-339): SET (0), DELETE (1) back to
-// the default, APPEND (2) and SUBTRACT (3) for list configs (e.g. cleanup.policy).
+// the default, APPEND (2) and SUBTRACT (3) for list configs (e.g. cleanup.policy). Needs
+// ALTER_CONFIGS on the topic, or on the cluster for the broker (config-resources.ts).
 import { IncrementalAlterConfigsApi, type IncrementalAlterConfigsRequest, type IncrementalAlterConfigsResponse } from '../protocol/generated/incremental-alter-configs.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { defineHandler } from './handler.js';
-import { applyConfigs, currentConfigs, isList } from './config-resources.js';
+import { applyConfigs, checkConfigAccess, currentConfigs, isList } from './config-resources.js';
+import { AclOperation } from './authorize.js';
 import { TOPIC_CONFIG_BY_NAME, BROKER_CONFIG_BY_NAME } from '../config/definitions.js';
 
 const SET = 0;
@@ -16,6 +18,7 @@ export const incrementalAlterConfigs = defineHandler(IncrementalAlterConfigsApi,
   for (const r of request.resources) {
     const response = { errorCode: ErrorCode.NONE as number, errorMessage: null as string | null, resourceType: r.resourceType, resourceName: r.resourceName };
     try {
+      checkConfigAccess(ctx, AclOperation.ALTER_CONFIGS, r.resourceType, r.resourceName);
       const configs = currentConfigs(ctx.broker, r.resourceType, r.resourceName);
       const seen = new Set<string>();
       for (const c of r.configs) {

@@ -30,9 +30,28 @@ import { offsetForLeaderEpoch } from './offset-for-leader-epoch.js';
 import { consumerGroupHeartbeat } from './consumer-group-heartbeat.js';
 import { consumerGroupDescribe } from './consumer-group-describe.js';
 import { describeTopicPartitions } from './describe-topic-partitions.js';
+import { saslHandshake } from './sasl-handshake.js';
+import { saslAuthenticate } from './sasl-authenticate.js';
+import { describeUserScramCredentials } from './describe-user-scram-credentials.js';
+import { alterUserScramCredentials } from './alter-user-scram-credentials.js';
+import { describeProducers } from './describe-producers.js';
+import { addPartitionsToTxn } from './add-partitions-to-txn.js';
+import { addOffsetsToTxn } from './add-offsets-to-txn.js';
+import { endTxn } from './end-txn.js';
+import { writeTxnMarkers } from './write-txn-markers.js';
+import { txnOffsetCommit } from './txn-offset-commit.js';
+import { describeTransactions } from './describe-transactions.js';
+import { listTransactions } from './list-transactions.js';
 import { getTelemetrySubscriptions } from './get-telemetry-subscriptions.js';
 import { pushTelemetry } from './push-telemetry.js';
-import { describeProducers } from './describe-producers.js';
+import { electLeaders } from './elect-leaders.js';
+import { alterPartitionReassignments } from './alter-partition-reassignments.js';
+import { listPartitionReassignments } from './list-partition-reassignments.js';
+import { createAcls } from './create-acls.js';
+import { describeAcls } from './describe-acls.js';
+import { deleteAcls } from './delete-acls.js';
+import { describeClientQuotas } from './describe-client-quotas.js';
+import { alterClientQuotas } from './alter-client-quotas.js';
 
 export const HANDLERS: readonly Handler[] = [
   produce,
@@ -64,9 +83,28 @@ export const HANDLERS: readonly Handler[] = [
   consumerGroupHeartbeat,
   consumerGroupDescribe,
   describeTopicPartitions,
+  saslHandshake,
+  saslAuthenticate,
+  describeUserScramCredentials,
+  alterUserScramCredentials,
+  describeProducers,
+  addPartitionsToTxn,
+  addOffsetsToTxn,
+  endTxn,
+  writeTxnMarkers,
+  txnOffsetCommit,
+  describeTransactions,
+  listTransactions,
   getTelemetrySubscriptions,
   pushTelemetry,
-  describeProducers,
+  electLeaders,
+  alterPartitionReassignments,
+  listPartitionReassignments,
+  createAcls,
+  describeAcls,
+  deleteAcls,
+  describeClientQuotas,
+  alterClientQuotas,
 ].sort((a, b) => a.api.key - b.api.key);
 
 export const HANDLER_BY_KEY: ReadonlyMap<number, Handler> = new Map(HANDLERS.map((h) => [h.api.key, h]));

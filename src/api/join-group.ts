@@ -5,12 +5,22 @@
 // static leader to skip the assignment. Member metadata is opaque to the broker, and is
 // copied: the request's bytes are views into its frame, reused once the response is sent,
 // while the group keeps the metadata for the leader's later joins, DescribeGroups, the
-// group record in __consumer_offsets and OffsetDelete.
+// group record in __consumer_offsets and OffsetDelete. Joining needs READ on the group
+// (GROUP_AUTHORIZATION_FAILED, Kafka's KafkaApis).
 import { JoinGroupApi, type JoinGroupRequest, type JoinGroupResponse } from '../protocol/generated/join-group.js';
 import { defineHandler } from './handler.js';
+import { ErrorCode } from '../protocol/errors.js';
+import { AclOperation, ResourceType, authorized } from './authorize.js';
 
 export const joinGroup = defineHandler(JoinGroupApi, { min: 0, max: 9 }, async (request: JoinGroupRequest, ctx): Promise<JoinGroupResponse> => {
   const v = ctx.apiVersion;
+  if (!authorized(ctx, AclOperation.READ, ResourceType.GROUP, request.groupId)) {
+    // Kafka's JoinGroupRequest.getErrorResponse.
+    return {
+      throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, generationId: -1, protocolType: null,
+      protocolName: v >= 7 ? null : '', leader: '', skipAssignment: false, memberId: '', members: [],
+    };
+  }
   const result = await ctx.broker.groups.join({
     groupId: request.groupId,
     memberId: request.memberId,

@@ -6,13 +6,15 @@
 // Kafka answers when remote storage is off), else the first record with timestamp >= it (v1+)
 // via the time index, as long as it lies below the latest offset the isolation level may read
 // (Kafka's lastFetchableOffset). v0 answers with a list of offsets ("old style"): the log end
-// or start offset, or segment base offsets before a time.
+// or start offset, or segment base offsets before a time. Needs DESCRIBE on each topic
+// (TOPIC_AUTHORIZATION_FAILED for its partitions).
 import { ListOffsetsApi, type ListOffsetsRequest, type ListOffsetsResponse } from '../protocol/generated/list-offsets.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import { CompressionError } from '../compression/codecs.js';
 import { CoreError } from '../core/index.js';
 import { defineHandler } from './handler.js';
+import { AclOperation, ResourceType, authorizedNames } from './authorize.js';
 
 const LATEST = -1;
 const EARLIEST = -2;
@@ -23,19 +25,18 @@ const READ_COMMITTED = 1;
 
 type PartitionResponse = ListOffsetsResponse.ListOffsetsPartitionResponse;
 
-export const listOffsets = defineHandler(ListOffsetsApi, { min: 0, max: 9 }, async (request: ListOffsetsRequest, ctx): Promise<ListOffsetsResponse> => ({
-  throttleTimeMs: 0,
-  topics: await Promise.all(request.topics.map(async (topic) => ({
+export const listOffsets = defineHandler(ListOffsetsApi, { min: 0, max: 9 }, async (request: ListOffsetsRequest, ctx): Promise<ListOffsetsResponse> => {
+  const describable = authorizedNames(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, request.topics.map((t) => t.name));
+  return { throttleTimeMs: 0, topics: await Promise.all(request.topics.map(async (topic) => ({
     name: topic.name,
     partitions: await Promise.all(topic.partitions.map(async (p): Promise<PartitionResponse> => {
       const base: PartitionResponse = { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 };
-      const log = ctx.broker.logs.partition(topic.name, p.partitionIndex);
-      if (!log) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-      if (p.currentLeaderEpoch > 0) return { ...base, errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH };
+      if (!describable.has(topic.name)) return { ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
       try {
+        const log = ctx.broker.cluster.leaderLog(topic.name, p.partitionIndex, p.currentLeaderEpoch);
         if (ctx.apiVersion === 0) return { ...base, oldStyleOffsets: oldStyleOffsets(log, p.timestamp, p.maxNumOffsets) };
         const found = await lookup(log, p.timestamp, ctx.apiVersion >= 2 && request.isolationLevel === READ_COMMITTED ? log.lastStableOffset : log.highWatermark);
-        return { ...base, timestamp: found.timestamp, offset: found.offset, leaderEpoch: ctx.apiVersion >= 4 && found.offset >= 0 ? 0 : -1 };
+        return { ...base, timestamp: found.timestamp, offset: found.offset, leaderEpoch: ctx.apiVersion >= 4 && found.offset >= 0 ? log.leaderEpoch : -1 };
       } catch (e) {
         if (e instanceof KafkaError) return { ...base, errorCode: e.code };
         // A stored batch that does not decode (produce checks CRCs, not compressed payloads).
@@ -43,8 +44,8 @@ export const listOffsets = defineHandler(ListOffsetsApi, { min: 0, max: 9 }, asy
         throw e;
       }
     })),
-  }))),
-}));
+  }))) };
+});
 
 async function lookup(log: PartitionLog, timestamp: number, lastFetchable: number): Promise<{ offset: number; timestamp: number }> {
   if (timestamp === LATEST) return { offset: lastFetchable, timestamp: -1 };

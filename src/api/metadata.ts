@@ -11,14 +11,17 @@
 // INVALID_REQUEST. v12+ may ask by id: the known ids' topics are answered (never created),
 // an unknown id gets UNKNOWN_TOPIC_ID with a null name; names sent beside ids are ignored,
 // as Kafka does. v13 adds a top-level error code (KIP-1102), set on whole-request errors.
+// Authorization (Kafka's KafkaApis): a request for all topics answers those the principal may
+// DESCRIBE; a named topic it may not describe is TOPIC_AUTHORIZATION_FAILED, whether it
+// exists or not; auto-creation needs CREATE on the cluster or the topic. v8+ report each
+// topic's authorized operations, and v8-10 the cluster's (0 without DESCRIBE on it), on request.
 import { MetadataApi, type MetadataRequest, type MetadataResponse } from '../protocol/generated/metadata.js';
 import { ZERO_UUID } from '../protocol/codec.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { topicNameError } from '../storage/layout.js';
-import { defineHandler } from './handler.js';
-import type { BrokerContext } from '../broker/context.js';
+import { defineHandler, type RequestContext } from './handler.js';
 import type { TopicView } from '../broker/cluster-view.js';
-import { TOPIC_OPERATIONS, CLUSTER_OPERATIONS, NO_OPERATIONS } from './acl-operations.js';
+import { AclOperation, CLUSTER_NAME, NO_OPERATIONS, ResourceType, authorized, authorizedOperations, clusterAuthorized } from './authorize.js';
 
 type ResponseTopic = MetadataResponse.MetadataResponseTopic;
 
@@ -33,35 +36,49 @@ export const metadata = defineHandler(MetadataApi, { min: 0, max: 13 }, async (r
   const topics: ResponseTopic[] = [];
   let names: string[];
   if (all) {
-    names = [...cluster.topicNames()];
+    // Every topic the principal may describe; the others are left out without a word.
+    names = [...cluster.topicNames()].filter((name) => authorized(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, name, true));
   } else if (ids.length > 0) {
     names = [];
     for (const id of ids) {
       const topic = cluster.topicById(id);
-      if (topic) names.push(topic.name);
-      else topics.push({ ...unknown(null, id), errorCode: ErrorCode.UNKNOWN_TOPIC_ID });
+      if (!topic) topics.push({ ...unknown(null, id), errorCode: ErrorCode.UNKNOWN_TOPIC_ID });
+      // Topic ids are not secret (Kafka): an id the principal may not describe is named as refused.
+      else if (!authorized(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, topic.name)) topics.push({ ...unknown(null, id), errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+      else names.push(topic.name);
     }
   } else {
-    names = request.topics!.map((t) => t.name ?? '');
+    names = [];
+    for (const name of new Set(request.topics!.map((t) => t.name ?? ''))) {
+      // Whether a topic the principal may not describe exists is not told.
+      if (authorized(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, name)) names.push(name);
+      else topics.push({ ...unknown(name, ZERO_UUID), errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+    }
   }
   for (const name of names) {
     let topic = cluster.topic(name);
     let errorCode: number = ErrorCode.NONE;
     if (!topic) {
-      errorCode = await autoCreate(broker, name, request.allowAutoTopicCreation);
+      errorCode = await autoCreate(ctx, name, request.allowAutoTopicCreation);
       topic = cluster.topic(name);
     }
     const answer = topic ? described(topic, errorCode) : { ...unknown(name, ZERO_UUID), errorCode };
-    if (request.includeTopicAuthorizedOperations) answer.topicAuthorizedOperations = TOPIC_OPERATIONS;
+    if (request.includeTopicAuthorizedOperations && errorCode !== ErrorCode.TOPIC_AUTHORIZATION_FAILED) {
+      answer.topicAuthorizedOperations = authorizedOperations(ctx, ResourceType.TOPIC, name);
+    }
     topics.push(answer);
+  }
+  let clusterAuthorizedOperations = NO_OPERATIONS;
+  if (request.includeClusterAuthorizedOperations) {
+    clusterAuthorizedOperations = clusterAuthorized(ctx, AclOperation.DESCRIBE) ? authorizedOperations(ctx, ResourceType.CLUSTER, CLUSTER_NAME) : 0;
   }
   return {
     throttleTimeMs: 0,
-    brokers: cluster.brokers(),
+    brokers: cluster.brokers(ctx.listenerName),
     clusterId: cluster.clusterId,
     controllerId: cluster.controllerId(),
     topics,
-    clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : NO_OPERATIONS,
+    clusterAuthorizedOperations,
     errorCode: ErrorCode.NONE,
   };
 });
@@ -97,10 +114,15 @@ function errorResponse(request: MetadataRequest, errorCode: number): MetadataRes
   };
 }
 
-/** Creates a requested topic when allowed; returns the error to report (NONE once created). */
-async function autoCreate(broker: BrokerContext, name: string, allowed: boolean): Promise<number> {
+/**
+ * Creates a requested topic when allowed; returns the error to report (NONE once created).
+ * Creating needs CREATE on the cluster or on the topic: without, TOPIC_AUTHORIZATION_FAILED.
+ */
+async function autoCreate(ctx: RequestContext, name: string, allowed: boolean): Promise<number> {
+  const { broker } = ctx;
   if (topicNameError(name)) return ErrorCode.INVALID_TOPIC_EXCEPTION;
   if (!allowed || !broker.config.bool('auto.create.topics.enable') || name.startsWith('__')) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  if (!clusterAuthorized(ctx, AclOperation.CREATE, true) && !authorized(ctx, AclOperation.CREATE, ResourceType.TOPIC, name)) return ErrorCode.TOPIC_AUTHORIZATION_FAILED;
   const partitions = broker.config.int('num.partitions');
   try {
     await broker.cluster.createTopic({ name, partitions, replicationFactor: broker.config.int('default.replication.factor'), configs: {} });

@@ -14,14 +14,21 @@
 // batch against its producer state; a retried batch is answered with its first append's
 // offsets, a gap with OUT_OF_ORDER_SEQUENCE_NUMBER, an old epoch with INVALID_PRODUCER_EPOCH.
 // A transactional batch for a producer with no transaction open on the partition is first
-// put to the coordinator's verification (KIP-890 part 1) when one is installed.
+// put to the coordinator's verification (KIP-890 part 1) when one is installed; one in a
+// request without a transactional id is TRANSACTIONAL_ID_AUTHORIZATION_FAILED, as Kafka
+// answers it (there is no id to authorize, nor a transaction to verify it against).
+// Authorization (Kafka's KafkaApis): transactional records need WRITE on the request's
+// transactional id, else every partition is TRANSACTIONAL_ID_AUTHORIZATION_FAILED; each topic
+// needs WRITE, else its partitions are TOPIC_AUTHORIZATION_FAILED (before any other check).
 import { ProduceApi, type ProduceRequest, type ProduceResponse } from '../protocol/generated/produce.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { CoreError, buildBatch, decodeBatches, legacyToBatch, visitRecords, type Core, type BatchHeader } from '../core/index.js';
 import { codecs, codecOf, CompressionError, ZSTD, initCompression } from '../compression/codecs.js';
 import { defineHandler } from './handler.js';
 import type { BrokerContext } from '../broker/context.js';
+import type { PartitionLog } from '../log/partition-log.js';
 import { ABI } from '../core/index.js';
+import { AclOperation, ResourceType, authorized } from './authorize.js';
 
 type PartitionResponse = ProduceResponse.PartitionProduceResponse;
 
@@ -29,11 +36,19 @@ const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
 
 export const produce = defineHandler(ProduceApi, { min: 0, max: 11 }, async (request: ProduceRequest, ctx): Promise<ProduceResponse | null> => {
   const acksValid = request.acks === -1 || request.acks === 0 || request.acks === 1;
-  const responses = await Promise.all(request.topicData.map(async (topic) => ({
-    name: topic.name,
-    partitionResponses: await Promise.all(topic.partitionData.map((p) =>
-      acksValid ? producePartition(ctx.broker, ctx.apiVersion, topic.name, p.index, p.records) : failure(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${request.acks}`))),
-  })));
+  const secured = ctx.broker.authorizer !== null;
+  const transactionalRefused = secured && hasTransactionalRecords(request)
+    && (request.transactionalId === null || !authorized(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId));
+  const responses = await Promise.all(request.topicData.map(async (topic) => {
+    const refused = transactionalRefused ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+      : secured && !authorized(ctx, AclOperation.WRITE, ResourceType.TOPIC, topic.name) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.NONE;
+    return {
+      name: topic.name,
+      partitionResponses: await Promise.all(topic.partitionData.map((p) =>
+        refused !== ErrorCode.NONE ? failure(p.index, refused)
+          : acksValid ? producePartition(ctx.broker, ctx.apiVersion, topic.name, p.index, p.records, request) : failure(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${request.acks}`))),
+    };
+  }));
   if (request.acks === 0) {
     const failed = responses.flatMap((t) => t.partitionResponses.filter((p) => p.errorCode !== ErrorCode.NONE).map((p) => `${t.name}-${p.index}: ${p.errorMessage ?? p.errorCode}`));
     if (failed.length > 0) ctx.closeConnection(`acks=0 produce failed (${failed.join('; ')})`);
@@ -41,6 +56,12 @@ export const produce = defineHandler(ProduceApi, { min: 0, max: 11 }, async (req
   }
   return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
 });
+
+/** Kafka's RequestUtils.hasTransactionalRecords: a partition's first batch (magic 2) is transactional. */
+function hasTransactionalRecords(request: ProduceRequest): boolean {
+  return request.topicData.some((t) => t.partitionData.some(({ records }) => records !== null && records.length > ABI.BATCH_ATTRIBUTES + 1
+    && records[ABI.BATCH_MAGIC] === 2 && (records[ABI.BATCH_ATTRIBUTES + 1] & ABI.TRANSACTIONAL_BIT) !== 0));
+}
 
 function failure(index: number, errorCode: number, errorMessage: string | null = null, recordErrors: PartitionResponse['recordErrors'] = [], logStartOffset = -1): PartitionResponse {
   return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset, recordErrors, errorMessage, currentLeader: NO_LEADER };
@@ -57,12 +78,22 @@ class RecordErrors extends KafkaError {
 
 /**
  * Validates and appends one partition's records as Produce `apiVersion` does. The one append
- * path: Kafka Produce and the HTTP gateway's REST produce both come here.
+ * path: Kafka Produce and the HTTP gateway's REST produce both come here. Only the leader
+ * appends; with acks=all (`delivery.acks` -1) the answer waits until the ISR has the records
+ * (in a cluster: min.insync.replicas checked before and after).
  */
-export async function producePartition(broker: BrokerContext, apiVersion: number, topic: string, index: number, records: Buffer | null): Promise<PartitionResponse> {
-  const log = broker.logs.partition(topic, index);
-  if (!log) return failure(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition: ${topic}-${index}`);
+export async function producePartition(broker: BrokerContext, apiVersion: number, topic: string, index: number, records: Buffer | null,
+  delivery: { acks: number; timeoutMs: number; transactionalId?: string | null }): Promise<PartitionResponse> {
+  let log: PartitionLog;
   try {
+    log = broker.cluster.leaderLog(topic, index);
+  } catch (e) {
+    if (e instanceof KafkaError) return failure(index, e.code, e.message);
+    throw e;
+  }
+  try {
+    // acks=all: refused before anything is written when too few replicas are in sync.
+    if (delivery.acks === -1) broker.cluster.checkInSync(log);
     if (records === null || records.length === 0) throw new KafkaError(ErrorCode.INVALID_RECORD, 'no records');
     if (records.length > log.config.number('segment.bytes')) {
       throw new KafkaError(ErrorCode.RECORD_LIST_TOO_LARGE, `${records.length} bytes exceed segment.bytes ${log.config.number('segment.bytes')}`);
@@ -78,12 +109,17 @@ export async function producePartition(broker: BrokerContext, apiVersion: number
       checkKeys(broker.core, batch, log.key);
     }
     if (target !== null) batch = recompress(broker.core, batch, target);
+    const transactionalId = delivery.transactionalId ?? null;
+    if (header?.isTransactional && transactionalId === null) {
+      throw new KafkaError(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'a transactional batch needs the transactional id of its producer in the Produce request');
+    }
     if (header?.isTransactional && broker.verifyTransaction && !log.hasOngoingTransaction(header.producerId)) {
-      const refused = await broker.verifyTransaction(topic, index, header.producerId, header.producerEpoch, header.baseSequence);
+      const refused = await broker.verifyTransaction(topic, index, header.producerId, header.producerEpoch, header.baseSequence, transactionalId, apiVersion);
       if (refused !== ErrorCode.NONE) throw new KafkaError(refused, `the transaction coordinator did not verify producer ${header.producerId}'s transaction on ${topic}-${index}`);
     }
     const result = await log.append(batch);
     if (!result.duplicate) broker.traffic?.produced(topic, batch.length, result.records);
+    if (delivery.acks === -1) await broker.cluster.awaitReplicated(log, result.lastOffset + 1, delivery.timeoutMs);
     return {
       index, errorCode: ErrorCode.NONE, baseOffset: result.baseOffset, logAppendTimeMs: result.logAppendTime,
       logStartOffset: log.logStartOffset, recordErrors: [], errorMessage: null, currentLeader: NO_LEADER,

@@ -52,11 +52,44 @@ export interface NewTopic {
   internal?: boolean;
 }
 
+/** ElectLeaders' election types (KIP-460). */
+export const ELECTION_PREFERRED = 0;
+export const ELECTION_UNCLEAN = 1;
+export type ElectionType = typeof ELECTION_PREFERRED | typeof ELECTION_UNCLEAN;
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/** One partition's outcome of an admin request. */
+export interface PartitionResult extends TopicPartition {
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+/** A partition's reassignment request: the target replicas, or null to cancel the one in progress. */
+export interface ReassignmentChange extends TopicPartition {
+  replicas: number[] | null;
+}
+
+/** A reassignment in progress (ListPartitionReassignments). */
+export interface OngoingReassignment extends TopicPartition {
+  /** Every replica now: the target, then those being removed. */
+  replicas: readonly number[];
+  adding: readonly number[];
+  removing: readonly number[];
+}
+
 export interface ClusterView {
   readonly clusterId: string;
   /** The controller's id (-1 while there is none). */
   controllerId(): number;
-  /** Live brokers, each with its endpoint on the named listener (the first listener when unnamed or absent). */
+  /**
+   * Live brokers, each with its endpoint on the named listener (the first listener when
+   * unnamed); a broker without that listener is left out, as Kafka leaves it out of Metadata,
+   * rather than sending a client to a port of another security protocol.
+   */
   brokers(listener?: string): BrokerView[];
   topicNames(): Iterable<string>;
   topic(name: string): TopicView | undefined;
@@ -68,6 +101,8 @@ export interface ClusterView {
   deleteTopic(name: string): Promise<void>;
   /** Replaces a topic's config overrides. */
   setTopicConfigs(name: string, configs: Record<string, string>): Promise<void>;
+  /** Replaces the dynamic broker configs of one broker, or every broker's default ('default'); resolves once they apply here. */
+  setBrokerConfigs(scope: number | 'default', configs: Record<string, string>): Promise<void>;
   /**
    * This broker's log of a partition it leads, at the client's leader epoch if it names one
    * (-1: any). Throws KafkaError: UNKNOWN_TOPIC_OR_PARTITION (no such partition),
@@ -75,6 +110,51 @@ export interface ClusterView {
    * epoch is older), UNKNOWN_LEADER_EPOCH (newer: this broker has not learnt of it yet).
    */
   leaderLog(topic: string, partition: number, currentLeaderEpoch?: number): PartitionLog;
+  /** acks=all, before an append to a log this broker leads: NOT_ENOUGH_REPLICAS when its ISR is smaller than min.insync.replicas. */
+  checkInSync(log: PartitionLog): void;
+  /**
+   * acks=all, after the append: resolves once every ISR member has the records below
+   * `endOffset`. Throws NOT_ENOUGH_REPLICAS_AFTER_APPEND (the ISR shrank below
+   * min.insync.replicas meanwhile), REQUEST_TIMED_OUT, NOT_LEADER_OR_FOLLOWER.
+   */
+  awaitReplicated(log: PartitionLog, endOffset: number, timeoutMs: number): Promise<void>;
+  /**
+   * A follower's fetch (Fetch with a replica id) at `fetchOffset` of a log this broker leads:
+   * its position is noted (the high watermark and the ISR follow from it). Throws
+   * NOT_LEADER_OR_FOLLOWER when this broker does not lead it or `replicaId` is no replica.
+   */
+  replicaFetched(log: PartitionLog, replicaId: number, fetchOffset: number): void;
+  /** Whether this broker leads the partition now. */
+  leads(topic: string, partition: number): boolean;
+  /** Calls `listener` each time this broker starts or stops leading a partition (coordinators load and unload their state). */
+  onLeaderChange(listener: (topic: string, partition: number, leading: boolean) => void): void;
+  /**
+   * ElectLeaders: moves leadership to each partition's preferred replica, or (unclean) gives a
+   * leaderless partition any live replica. `partitions` null: every partition, and those that
+   * needed no election are left out of the results, as Kafka's controller answers. Throws
+   * NOT_CONTROLLER on a broker that is not the controller.
+   */
+  electLeaders(type: ElectionType, partitions: TopicPartition[] | null): Promise<PartitionResult[]>;
+  /** AlterPartitionReassignments (KIP-455): starts, changes or cancels reassignments. Throws NOT_CONTROLLER as electLeaders. */
+  alterPartitionReassignments(changes: ReassignmentChange[]): Promise<PartitionResult[]>;
+  /** ListPartitionReassignments: those in progress, of the partitions named (null: all); unknown partitions are left out. */
+  listPartitionReassignments(partitions: TopicPartition[] | null): OngoingReassignment[];
+}
+
+/**
+ * The checks of a reassignment's target replicas, Kafka's words: none, a broker twice, a
+ * broker that is not alive (`alive`). Throws INVALID_REPLICA_ASSIGNMENT.
+ */
+export function checkTargetReplicas(replicas: readonly number[], alive: (id: number) => boolean): void {
+  if (replicas.length === 0) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'The manual partition assignment includes an empty replica list.');
+  const seen = new Set<number>();
+  for (const id of replicas) {
+    if (seen.has(id)) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes the broker ${id} more than once.`);
+    seen.add(id);
+  }
+  for (const id of replicas) {
+    if (!alive(id)) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes broker ${id}, but no such broker is registered.`);
+  }
 }
 
 /** KIP-320's check of a client's current leader epoch (-1: none) against the leader's. */
@@ -161,11 +241,61 @@ export class LocalCluster implements ClusterView {
     return this.logs.setTopicConfigs(name, configs);
   }
 
+  setBrokerConfigs(_scope: number | 'default', configs: Record<string, string>): Promise<void> {
+    return this.logs.setBrokerConfigs(configs);
+  }
+
   leaderLog(topic: string, partition: number, currentLeaderEpoch = -1): PartitionLog {
     const log = this.logs.partition(topic, partition);
     if (!log) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition: ${topic}-${partition}`);
     checkLeaderEpoch(currentLeaderEpoch, 0, log.key);
     return log;
+  }
+
+  // A cluster of one: every leader is the preferred one, and the only reassignment is to this broker, which it has.
+
+  async electLeaders(_type: ElectionType, partitions: TopicPartition[] | null): Promise<PartitionResult[]> {
+    return (partitions ?? []).map(({ topic, partition }) => (this.topic(topic)?.partition(partition)
+      ? { topic, partition, errorCode: ErrorCode.ELECTION_NOT_NEEDED, errorMessage: 'Leader election not needed for topic partition.' }
+      : unknownPartition(topic, partition)));
+  }
+
+  async alterPartitionReassignments(changes: ReassignmentChange[]): Promise<PartitionResult[]> {
+    return changes.map(({ topic, partition, replicas }) => {
+      if (!this.topic(topic)?.partition(partition)) return unknownPartition(topic, partition);
+      try {
+        if (replicas === null) throw new KafkaError(ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, `No ongoing reassignment for ${topic}-${partition}.`);
+        checkTargetReplicas(replicas, (id) => id === this.nodeId);
+        return { topic, partition, errorCode: ErrorCode.NONE, errorMessage: null };
+      } catch (e) {
+        if (!(e instanceof KafkaError)) throw e;
+        return { topic, partition, errorCode: e.code, errorMessage: e.reason };
+      }
+    });
+  }
+
+  listPartitionReassignments(): OngoingReassignment[] {
+    return [];
+  }
+
+  checkInSync(): void {
+    // One replica: acks=all is acks=1.
+  }
+
+  awaitReplicated(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  leads(topic: string, partition: number): boolean {
+    return this.logs.partition(topic, partition) !== undefined;
+  }
+
+  onLeaderChange(): void {
+    // Every partition is led here from its creation to its deletion.
+  }
+
+  replicaFetched(log: PartitionLog, replicaId: number): void {
+    throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `broker ${replicaId} is not a replica of ${log.key}: this broker runs alone`);
   }
 
   private checkAssignment(assignment: number[][]): void {
@@ -175,4 +305,8 @@ export class LocalCluster implements ClusterView {
       }
     }
   }
+}
+
+export function unknownPartition(topic: string, partition: number): PartitionResult {
+  return { topic, partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `No such partition as ${topic}-${partition}.` };
 }

@@ -6,8 +6,12 @@ import type { Core, MemoryBudget, RegionPool } from '../core/index.js';
 import type { GroupCoordinator } from '../group/coordinator.js';
 import type { Logger } from '../base/logger.js';
 import type { FetchSessionCache } from './fetch-sessions.js';
+import type { ScramCredentialStore } from '../security/credentials.js';
+import type { TransactionCoordinator } from '../txn/coordinator.js';
 import type { ClusterView } from './cluster-view.js';
 import type { ClientTelemetry } from '../telemetry/client-telemetry.js';
+import type { AclAuthorizer } from '../security/authorizer.js';
+import type { ClientQuotas } from '../quota/client-quotas.js';
 
 /** The broker's services, as handlers see them. */
 export interface BrokerContext {
@@ -22,8 +26,14 @@ export interface BrokerContext {
   readonly nodeId: number;
   /** The brokers, topics, partitions and leaders of the cluster (this broker alone, or a cluster on etcd). */
   readonly cluster: ClusterView;
-  /** What Metadata advertises (ports resolved after listening). */
+  /** What Metadata advertises, one address per listener (ports resolved after listening). */
   readonly advertised: Listener[];
+  /** Users' SCRAM credentials (DescribeUserScramCredentials, AlterUserScramCredentials, SASL/SCRAM). */
+  readonly credentials: ScramCredentialStore;
+  /** The ACL authorizer (authorizer.class.name), or null: every request is allowed. */
+  readonly authorizer: AclAuthorizer | null;
+  /** Client quotas: produce and fetch byte rates, request time, connection rates (AlterClientQuotas). */
+  readonly quotas: ClientQuotas;
   /** Incremental fetch sessions (KIP-227). */
   readonly fetchSessions: FetchSessionCache;
   /** KIP-714 client telemetry: subscriptions, and each client's latest pushed metrics. */
@@ -37,8 +47,12 @@ export interface BrokerContext {
    * appended for a producer with no transaction open on the partition; resolves with 0 to
    * append it, else the error code the producer gets (e.g. INVALID_TXN_STATE when the
    * coordinator knows of no such transaction). Absent: such a batch opens a transaction.
+   * `transactionalId` is the Produce request's (null: nothing to verify against); Produce
+   * v11+ clients know TRANSACTION_ABORTABLE, older ones get INVALID_TXN_STATE.
    */
-  readonly verifyTransaction?: (topic: string, partition: number, producerId: number, producerEpoch: number, baseSequence: number) => Promise<number>;
+  readonly verifyTransaction?: (topic: string, partition: number, producerId: number, producerEpoch: number, baseSequence: number, transactionalId: string | null, apiVersion: number) => Promise<number>;
+  /** The transaction coordinator (every transactional id's coordinator is this broker). */
+  readonly txn: TransactionCoordinator;
 }
 
 /** Bytes and records in and out per topic, as the produce and fetch paths see them. */

@@ -1,12 +1,13 @@
 // What the client tools share: the connection options Kafka's scripts spell
-// (--bootstrap-server, --broker-list, --command-config-less), one-line failures with a
+// (--bootstrap-server, --broker-list, --command-config for TLS and SASL), one-line failures with a
 // non-zero exit, aligned tables (cli-table3), colour only on a terminal (picocolors) and
 // JSON for scripts.
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import type { Command } from 'commander';
 import { Cluster } from '../client/cluster.js';
-import { BrokerUnreachableError, RequestTimeoutError } from '../client/errors.js';
+import { AuthenticationError, BrokerUnreachableError, RequestTimeoutError } from '../client/errors.js';
+import { ClientConfigError, clientSecurity, readClientProperties } from '../client/security.js';
 import { KafkaError } from '../protocol/errors.js';
 
 export const colors = pc.createColors(Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
@@ -21,15 +22,21 @@ export interface ConnectionFlags {
   brokerList?: string;
   zookeeper?: string;
   requestTimeoutMs?: string;
+  /** A client properties file: security.protocol, sasl.*, ssl.* (kafka-*.sh --command-config). */
+  commandConfig?: string;
 }
 
-/** Adds the connection flags every tool takes. */
-export function connectionOptions(cmd: Command, required = true): Command {
+/**
+ * Adds the connection flags every tool takes. `brokerListAlias` false: the tool's own
+ * --broker-list means something else (kafka-reassign-partitions.sh's broker ids).
+ */
+export function connectionOptions(cmd: Command, brokerListAlias = true): Command {
+  cmd.option('--bootstrap-server <host:port>', 'the broker(s) to connect to, comma-separated (default localhost:9092)');
+  if (brokerListAlias) cmd.option('--broker-list <host:port>', 'the same as --bootstrap-server (older Kafka tools spell it this way)');
   return cmd
-    .option('--bootstrap-server <host:port>', `the broker(s) to connect to, comma-separated${required ? '' : ''} (default localhost:9092)`)
-    .option('--broker-list <host:port>', 'the same as --bootstrap-server (older Kafka tools spell it this way)')
     .option('--zookeeper <host:port>', 'not supported: Strom has no ZooKeeper (use --bootstrap-server)')
-    .option('--request-timeout-ms <ms>', 'how long to wait for each response', '30000');
+    .option('--request-timeout-ms <ms>', 'how long to wait for each response', '30000')
+    .option('--command-config <file>', 'client properties for TLS and SASL: security.protocol, sasl.mechanism, sasl.jaas.config (or sasl.username, sasl.password), ssl.truststore.location, ssl.keystore.location (see docs/SECURITY.md)');
 }
 
 /** Fails on --zookeeper with the one line that explains what to use instead. */
@@ -39,14 +46,20 @@ function rejectZookeeper(flags: ConnectionFlags): void {
   }
 }
 
-/** Runs `fn` with a Cluster for the flags' bootstrap servers, and closes it. */
-export async function withCluster<T>(flags: ConnectionFlags, fn: (cluster: Cluster) => Promise<T>, clientId = 'strom-cli'): Promise<T> {
+/**
+ * Runs `fn` with a Cluster for the flags' bootstrap servers, and closes it. Its connections are
+ * secured as --command-config says, with `properties` (a tool's own --producer.config and
+ * --producer-property, say) over it.
+ */
+export async function withCluster<T>(flags: ConnectionFlags, fn: (cluster: Cluster) => Promise<T>, clientId = 'strom-cli', properties: Record<string, string> = {}): Promise<T> {
   rejectZookeeper(flags);
   const requestTimeoutMs = intOption(flags.requestTimeoutMs ?? '30000', '--request-timeout-ms', 1);
+  const security = clientSecurity({ ...(flags.commandConfig ? readClientProperties(flags.commandConfig) : {}), ...properties });
   const cluster = new Cluster(flags.bootstrapServer ?? flags.brokerList ?? 'localhost:9092', {
     clientId,
     requestTimeoutMs,
     connectTimeoutMs: Math.min(requestTimeoutMs, 10_000),
+    security,
   });
   try {
     return await fn(cluster);
@@ -68,7 +81,8 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
 
 function fail(e: unknown): never {
   const err = e as Error;
-  if (err instanceof UsageError || err instanceof BrokerUnreachableError || err instanceof RequestTimeoutError || err instanceof KafkaError) {
+  if (err instanceof UsageError || err instanceof BrokerUnreachableError || err instanceof RequestTimeoutError || err instanceof KafkaError
+    || err instanceof AuthenticationError || err instanceof ClientConfigError) {
     process.stderr.write(`${colors.red('strom:')} ${err.message}\n`);
   } else {
     process.stderr.write(`${colors.red('strom:')} ${err?.stack ?? err}\n`);

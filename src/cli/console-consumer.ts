@@ -13,8 +13,10 @@ import { fetchOffsets } from '../client/groups.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { TopicPartitions } from '../protocol/consumer-protocol.js';
 import { action, collect, connectionOptions, examples, intOption, keyValues, UsageError, withCluster, type ConnectionFlags } from './common.js';
+import { readClientProperties } from '../client/security.js';
 
 interface ConsumerFlags extends ConnectionFlags {
+  'consumer.config'?: string;
   topic?: string;
   group?: string;
   fromBeginning?: boolean;
@@ -39,7 +41,8 @@ export function consoleConsumerCommand(): Command {
     .option('--max-messages <n>', 'exit after this many records')
     .option('--timeout-ms <ms>', 'exit when no record arrives for this long')
     .option('--property <key=value>', 'print.key, print.timestamp, print.partition, print.offset, print.headers, print.value, key.separator, line.separator (repeatable)', collect, [] as string[])
-    .option('--consumer-property <key=value>', 'consumer configs: auto.offset.reset, enable.auto.commit, auto.commit.interval.ms, session.timeout.ms, heartbeat.interval.ms, group.instance.id, client.id (repeatable)', collect, [] as string[])
+    .option('--consumer-property <key=value>', 'consumer configs: auto.offset.reset, enable.auto.commit, auto.commit.interval.ms, session.timeout.ms, heartbeat.interval.ms, group.instance.id, client.id, and security ones as in --command-config (repeatable)', collect, [] as string[])
+    .option('--consumer.config <file>', 'a properties file of consumer configs (security ones as in --command-config)')
     .option('--isolation-level <level>', 'read_uncommitted or read_committed', 'read_uncommitted');
   connectionOptions(cmd)
     .addHelpText('after', examples([
@@ -87,7 +90,8 @@ async function consume(flags: ConsumerFlags): Promise<void> {
   if (!flags.topic) throw new UsageError('--topic is required');
   const topic = flags.topic;
   const props = keyValues(flags.property, '--property');
-  const consumerProps = keyValues(flags.consumerProperty, '--consumer-property');
+  const configFile = flags['consumer.config'];
+  const consumerProps = { ...(configFile ? readClientProperties(configFile) : {}), ...keyValues(flags.consumerProperty, '--consumer-property') };
   const format = formatter(props);
   const maxMessages = flags.maxMessages === undefined ? Infinity : intOption(flags.maxMessages, '--max-messages', 1);
   const timeoutMs = flags.timeoutMs === undefined ? Infinity : intOption(flags.timeoutMs, '--timeout-ms', 0);
@@ -216,7 +220,7 @@ async function consume(flags: ConsumerFlags): Promise<void> {
       }
     }
     process.stderr.write(`Processed a total of ${count} messages\n`);
-  }, consumerProps['client.id'] ?? 'console-consumer');
+  }, consumerProps['client.id'] ?? 'console-consumer', consumerProps);
 }
 
 /** A fetcher whose long poll never outlasts the time left before --timeout-ms. */

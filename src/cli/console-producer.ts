@@ -2,13 +2,14 @@
 // with --property parse.key=true, acks, compression, --sync; a progress bar on a terminal
 // when a big input is piped in.
 import { createInterface } from 'node:readline';
-import { fstatSync, readFileSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { Core } from '../core/index.js';
 import { CODEC_NAMES } from '../compression/codecs.js';
 import { Producer, type ProducerRecord } from '../client/producer.js';
 import { action, collect, connectionOptions, examples, intOption, keyValues, UsageError, withCluster, type ConnectionFlags } from './common.js';
+import { readClientProperties } from '../client/security.js';
 
 interface ProducerFlags extends ConnectionFlags {
   topic?: string;
@@ -31,7 +32,7 @@ export function consoleProducerCommand(): Command {
     .option('--topic <name>', 'the topic to produce to (required)')
     .option('--property <key=value>', 'reader properties: parse.key=true, key.separator=<sep> (default tab), ignore.error=true (repeatable)', collect, [] as string[])
     .option('--producer-property <key=value>', 'producer configs: acks, compression.type, batch.size, linger.ms, client.id (repeatable)', collect, [] as string[])
-    .option('--producer.config <file>', 'a properties file of producer configs')
+    .option('--producer.config <file>', 'a properties file of producer configs (security ones as in --command-config)')
     .option('--request-required-acks <acks>', 'acks: 0, 1, -1 or all', 'all')
     .option('--compression-codec [codec]', `compression: ${CODEC_NAMES.join(', ')} (gzip when given without a value)`)
     .option('--sync', 'send each line on its own and wait for its acknowledgement')
@@ -47,17 +48,6 @@ export function consoleProducerCommand(): Command {
     ]))
     .action(action(produce));
   return cmd;
-}
-
-function loadProperties(file: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const raw of readFileSync(file, 'utf8').split(/\r?\n/)) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#') || line.startsWith('!')) continue;
-    const m = /^([^=:\s]+)\s*[=:]\s*(.*)$/.exec(line);
-    if (m) out[m[1]] = m[2];
-  }
-  return out;
 }
 
 function parseAcks(value: string): number {
@@ -78,7 +68,7 @@ async function produce(flags: ProducerFlags): Promise<void> {
   if (!flags.topic) throw new UsageError('--topic is required');
   const topic = flags.topic;
   const configFile = flags['producer.config'];
-  const fileProps = configFile ? loadProperties(configFile) : {};
+  const fileProps = configFile ? readClientProperties(configFile) : {};
   const producerProps = { ...fileProps, ...keyValues(flags.producerProperty, '--producer-property') };
   const reader = keyValues(flags.property, '--property');
   const parseKey = reader['parse.key'] === 'true';
@@ -151,7 +141,7 @@ async function produce(flags: ProducerFlags): Promise<void> {
     await Promise.all(inFlight);
     progress?.stop();
     if (failure) throw failure;
-  }, producerProps['client.id'] ?? 'console-producer');
+  }, producerProps['client.id'] ?? 'console-producer', producerProps);
 }
 
 /** Progress on stderr when it is a terminal and stdin is a file or pipe (not typing). */

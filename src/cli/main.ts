@@ -10,6 +10,11 @@ import { consumerGroupsCommand } from './consumer-groups.js';
 import { getOffsetsCommand } from './get-offsets.js';
 import { configsCommand } from './configs.js';
 import { perfCommand } from './perf.js';
+import { aclsCommand } from './acls.js';
+import { transactionsCommand } from './transactions.js';
+import { leaderElectionCommand } from './leader-election.js';
+import { reassignPartitionsCommand } from './reassign-partitions.js';
+import { clusterCommand } from './cluster.js';
 
 const program = new Command('strom')
   .description('Strom, a Kafka-compatible message broker')
@@ -34,7 +39,18 @@ program.addCommand(consoleConsumerCommand());
 program.addCommand(consumerGroupsCommand());
 program.addCommand(getOffsetsCommand());
 program.addCommand(configsCommand());
+program.addCommand(aclsCommand());
+program.addCommand(transactionsCommand());
+program.addCommand(leaderElectionCommand());
+program.addCommand(reassignPartitionsCommand());
+program.addCommand(clusterCommand());
 program.addCommand(perfCommand());
+
+// Output piped into a reader that stopped (`strom topics --describe | head`): done, not a crash.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 program.parseAsync().catch((e) => {
   process.stderr.write(`strom: ${(e as Error).stack ?? e}\n`);

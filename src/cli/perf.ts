@@ -9,6 +9,7 @@ import { e2ePerf } from '../perf/e2e.js';
 import { TcpSink } from '../perf/sink.js';
 import { printResult } from '../perf/report.js';
 import { action, examples, intOption, UsageError } from './common.js';
+import { clientSecurity, readClientProperties } from '../client/security.js';
 
 function acksOption(v: string): number {
   if (v === 'all') return -1;
@@ -42,7 +43,8 @@ const common = (cmd: Command) => cmd
   .option('--reporting-interval <ms>', 'report every this many ms', '5000')
   .option('--max-duration-ms <ms>', 'stop the load after this long whatever is left (every loop is bounded)', '300000')
   .option('--json', 'print the totals as one JSON object, the last line on stdout (reports go to stderr)')
-  .option('--quiet', 'no interval reports or progress bar');
+  .option('--quiet', 'no interval reports or progress bar')
+  .option('--command-config <file>', 'client properties for TLS and SASL (security.protocol, sasl.*, ssl.*), as the other tools take them');
 
 /** The producing options of `produce` and `e2e`, with their defaults (see `producingOptions`). */
 const producing = (cmd: Command, d: { throughput: string; throughputHelp: string; lingerMs: string }) => cmd
@@ -54,13 +56,16 @@ const producing = (cmd: Command, d: { throughput: string; throughputHelp: string
   .option('--compression <codec>', `${CODEC_NAMES.join(', ')}`, 'none')
   .option('--max-in-flight <n>', 'requests pipelined per connection', '5')
   .option('--max-request-bytes <n>', 'bytes of batches per request (Kafka max.request.size): the next partitions in turn; 0: a batch for every partition in each request', '0')
-  .option('--partitions <n>', 'target partitions 0..n-1 (the topic is created with n if missing)');
+  .option('--partitions <n>', 'target partitions 0..n-1 (the topic is created with n if missing)')
+  .option('--producer.config <file>', 'producer properties; the security ones (as --command-config) are used');
 
 type Flags = Record<string, string | boolean | undefined>;
 
 /** The options every perf command has (see `common`). */
 function commonOptions(f: Flags) {
+  const file = (key: string) => (typeof f[key] === 'string' ? readClientProperties(f[key] as string) : {});
   return {
+    security: clientSecurity({ ...file('commandConfig'), ...file('producer.config'), ...file('consumer.config') }),
     bootstrapServer: String(f.bootstrapServer), topic: String(f.topic),
     maxDurationMs: intOption(String(f.maxDurationMs), '--max-duration-ms', 1),
     requestTimeoutMs: intOption(String(f.requestTimeoutMs), '--request-timeout-ms', 1),
@@ -94,20 +99,30 @@ export function perfCommand(): Command {
     .option('--payload-delimiter <s>', 'what separates payloads in --payload-file', '\n')
     .option('--producers <n>', 'producer worker threads, each with its own connections', '1')
     .option('--idempotent', 'an idempotent producer per thread (enable.idempotence: a producer id, sequence numbers the broker checks); at most 5 requests in flight')
+    .option('--transactional-id <id>', 'transactional producers (idempotent too; with --producers N, ids <id>-0..N-1), committing every --transaction-records')
+    .option('--transaction-records <n>', 'with --transactional-id: records per transaction (default: all in one)')
     .addHelpText('after', examples([
       'strom perf produce --topic perf --num-records 1000000 --record-size 100 --partitions 6',
       'strom perf produce --topic perf --num-records 1000000 --record-size 100 --partitions 6 --idempotent',
+      'strom perf produce --topic perf --num-records 1000000 --record-size 100 --partitions 6 --transactional-id perf-tx --transaction-records 1000',
       'strom perf produce --topic perf --num-records 200000 --record-size 1024 --throughput 50000 --producers 2 --json',
     ]))
-    .action(action(async (f: Flags) => {
+    .action(action(async (f: Flags, cmd: Command) => {
       const producing = producingOptions(f);
       // Kafka's limit for idempotence: the broker remembers a producer's last 5 batches per partition.
-      if (f.idempotent && producing.maxInFlight > 5) throw new UsageError(`--idempotent allows at most 5 requests in flight, not --max-in-flight ${producing.maxInFlight}`);
+      const transactional = f.transactionalId !== undefined;
+      if ((f.idempotent || transactional) && producing.maxInFlight > 5) throw new UsageError(`${transactional ? '--transactional-id' : '--idempotent'} allows at most 5 requests in flight, not --max-in-flight ${producing.maxInFlight}`);
+      if (f.transactionRecords !== undefined && !transactional) throw new UsageError('--transaction-records needs --transactional-id');
+      // A transactional producer writes with acks=all (Kafka requires it): the default here, and nothing else is accepted.
+      if (transactional && cmd.getOptionValueSource('acks') === 'default') producing.acks = -1;
+      else if (transactional && producing.acks !== -1) throw new UsageError('--transactional-id needs --acks all (-1), as a transactional producer does');
       const result = await producePerf({
         ...commonOptions(f), ...producing,
         recordSize: intOption(String(f.recordSize), '--record-size', 1),
         payloadFile: f.payloadFile as string | undefined, payloadDelimiter: String(f.payloadDelimiter),
         producers: intOption(String(f.producers), '--producers', 1), idempotent: Boolean(f.idempotent),
+        transactionalId: transactional ? String(f.transactionalId) : undefined,
+        transactionRecords: f.transactionRecords === undefined ? undefined : intOption(String(f.transactionRecords), '--transaction-records', 1),
       });
       printResult(result, Boolean(f.json), 'sent');
       if (result.records === 0) process.exitCode = 1;
@@ -123,6 +138,7 @@ export function perfCommand(): Command {
     .option('--fetch-max-wait-ms <ms>', 'long-poll wait', '500')
     .option('--timeout <ms>', 'stop when no record came for this long', '10000')
     .option('--fetch-session', 'use fetch sessions (KIP-227): each fetch names only the partitions whose position moved')
+    .option('--consumer.config <file>', 'consumer properties; the security ones (as --command-config) are used')
     .option('--isolation-level <level>', 'read_uncommitted, or read_committed: up to the last stable offset, aborted transactions listed', 'read_uncommitted')
     .addHelpText('after', examples(['strom perf consume --topic perf --messages 1000000 --from-beginning --json']))
     .action(action(async (f: Flags) => {

@@ -53,7 +53,7 @@ export async function start(propertiesFile: string | undefined, options: StartOp
   // The bundle's launcher (tools/bundle.mjs) saves V8's code cache once the broker is up.
   (globalThis as { __stromSaveCodeCache?: () => void }).__stromSaveCodeCache?.();
 
-  const listeners = [...broker.listeners, ...(broker.gateway?.bound ?? [])].map((l) => `${l.name === 'HTTP' ? 'http' : l.name}://${l.host || '0.0.0.0'}:${l.port}`).join(', ');
+  const listeners = [...broker.listeners, ...(broker.gateway?.bound ?? [])].map((l) => `${l.name === 'HTTP' || l.name === 'HTTPS' ? l.name.toLowerCase() : l.name}://${l.host || '0.0.0.0'}:${l.port}`).join(', ');
   const s = broker.stats;
   logger.info(`Strom ${STROM_VERSION} (node ${config.nodeId}, cluster ${broker.logs.clusterId}) listening on ${listeners}; `
     + `log dir ${broker.logs.dir}: ${s.topics} topic(s), ${s.partitions} partition(s)${s.clean ? '' : `, recovered after an unclean stop: ${s.recoveredSegments} segment(s) checked, ${s.truncatedBytes} torn byte(s) cut`}; `

@@ -1,9 +1,12 @@
 // `strom topics`: kafka-topics.sh — --create, --list, --describe, --delete, --alter, with
 // Kafka's flag spellings and Kafka's --describe layout (topic ids included: described with
-// DescribeTopicPartitions when the broker serves it, as Kafka 3.9's tool does).
+// DescribeTopicPartitions when the broker serves it, as Kafka 3.9's tool does; a partition
+// being reassigned shows its Adding and Removing Replicas). Kafka 3.9's lines may end with
+// KIP-966's Elr and LastKnownElr; Strom has no eligible leader replicas and leaves them out.
 import { Command } from 'commander';
 import type { Cluster, TopicInfo } from '../client/cluster.js';
 import { createTopics, deleteTopics, createPartitions, describeConfigs, describeTopics, alterConfigs, RESOURCE_TOPIC } from '../client/admin.js';
+import { listPartitionReassignments, type Reassignment } from '../client/partition-admin.js';
 import { KafkaError } from '../protocol/errors.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { action, collect, connectionOptions, examples, intOption, keyValues, out, printJson, UsageError, withCluster, type ConnectionFlags } from './common.js';
@@ -133,25 +136,41 @@ async function describe(cluster: Cluster, flags: TopicsFlags): Promise<void> {
       .filter((c) => !c.isDefault && !c.isSensitive && c.value !== null);
     return { topic: t, configs };
   }));
-  const filter = (p: TopicInfo['partitions'][number]) =>
-    (!flags.underReplicatedPartitions || p.isr.length < p.replicas.length) && (!flags.unavailablePartitions || p.leader < 0);
+  // Reassignments in progress, shown on their partitions as Kafka's tool does.
+  const moving = new Map<string, Reassignment>();
+  const all = topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })));
+  if (all.length > 0) for (const r of await listPartitionReassignments(cluster, all, { ifServed: true })) moving.set(`${r.topic}-${r.partition}`, r);
+  type Partition = TopicInfo['partitions'][number];
+  const reassignment = (topic: TopicInfo, p: Partition | undefined) => (p ? moving.get(`${topic.name}-${p.partition}`) : undefined);
+  // During a reassignment the replicas include those being added: the factor is the rest.
+  const replicationFactor = (topic: TopicInfo, p: Partition | undefined) => {
+    const r = reassignment(topic, p);
+    return r ? r.replicas.filter((id) => !r.adding.includes(id)).length : p?.replicas.length ?? 0;
+  };
+  const filter = (topic: TopicInfo) => (p: Partition) =>
+    (!flags.underReplicatedPartitions || p.isr.length < replicationFactor(topic, p)) && (!flags.unavailablePartitions || p.leader < 0);
   if (flags.json) {
     return printJson(described.map(({ topic, configs }) => ({
       topic: topic.name,
       topicId: topic.topicId,
       partitionCount: topic.partitions.length,
-      replicationFactor: topic.partitions[0]?.replicas.length ?? 0,
+      replicationFactor: replicationFactor(topic, topic.partitions[0]),
       configs: Object.fromEntries(configs.map((c) => [c.name, c.value])),
-      partitions: topic.partitions.filter(filter).map((p) => ({ partition: p.partition, leader: p.leader, replicas: p.replicas, isr: p.isr })),
+      partitions: topic.partitions.filter(filter(topic)).map((p) => {
+        const r = reassignment(topic, p);
+        return { partition: p.partition, leader: p.leader, replicas: p.replicas, isr: p.isr, ...(r ? { addingReplicas: r.adding, removingReplicas: r.removing } : {}) };
+      }),
     })));
   }
   const partitionFiltersOnly = flags.underReplicatedPartitions || flags.unavailablePartitions;
   for (const { topic, configs } of described) {
     if (!partitionFiltersOnly) {
-      out(`Topic: ${topic.name}\tTopicId: ${topic.topicId}\tPartitionCount: ${topic.partitions.length}\tReplicationFactor: ${topic.partitions[0]?.replicas.length ?? 0}\tConfigs: ${configs.map((c) => `${c.name}=${c.value}`).join(',')}`);
+      out(`Topic: ${topic.name}\tTopicId: ${topic.topicId}\tPartitionCount: ${topic.partitions.length}\tReplicationFactor: ${replicationFactor(topic, topic.partitions[0])}\tConfigs: ${configs.map((c) => `${c.name}=${c.value}`).join(',')}`);
     }
-    for (const p of topic.partitions.filter(filter)) {
-      out(`\tTopic: ${topic.name}\tPartition: ${p.partition}\tLeader: ${p.leader < 0 ? 'none' : p.leader}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}`);
+    for (const p of topic.partitions.filter(filter(topic))) {
+      const r = reassignment(topic, p);
+      const moves = r ? `\tAdding Replicas: ${r.adding.join(',')}\tRemoving Replicas: ${r.removing.join(',')}` : '';
+      out(`\tTopic: ${topic.name}\tPartition: ${p.partition}\tLeader: ${p.leader < 0 ? 'none' : p.leader}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}${moves}`);
     }
   }
 }

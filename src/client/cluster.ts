@@ -49,7 +49,7 @@ export class Cluster {
   private readonly connections = new Map<string, Promise<Connection>>();
   private readonly brokers = new Map<number, BrokerInfo>();
   private controllerId = -1;
-  /** The node id FindCoordinator last named for each group. */
+  /** The node id FindCoordinator last named for each group or transactional id. */
   readonly coordinatorIds = new Map<string, number>();
   readonly retries: number;
 
@@ -162,21 +162,25 @@ export class Cluster {
     }
   }
 
-  /** The group coordinator of `groupId` (FindCoordinator, retried while it loads). */
-  async coordinator(groupId: string): Promise<Connection> {
+  /**
+   * The coordinator of a group (`keyType` 0) or a transactional id (1): FindCoordinator,
+   * retried while it loads.
+   */
+  async coordinator(key: string, keyType: 0 | 1 = 0): Promise<Connection> {
+    const what = keyType === 0 ? 'group' : 'transactional id';
     for (let attempt = 0; ; attempt++) {
       const c = await this.any();
-      const v = c.version(FindCoordinatorApi, 0, 4);
-      const res = await c.send(FindCoordinatorApi, v, { key: v < 4 ? groupId : '', keyType: 0, coordinatorKeys: v >= 4 ? [groupId] : [] });
+      const v = c.version(FindCoordinatorApi, keyType === 0 ? 0 : 1, 4);
+      const res = await c.send(FindCoordinatorApi, v, { key: v < 4 ? key : '', keyType, coordinatorKeys: v >= 4 ? [key] : [] });
       const found = v >= 4 ? res.coordinators[0] : { errorCode: res.errorCode, errorMessage: res.errorMessage, nodeId: res.nodeId, host: res.host, port: res.port };
-      if (!found) throw new Error(`FindCoordinator for group ${groupId} returned no coordinator`);
+      if (!found) throw new Error(`FindCoordinator for ${what} ${key} returned no coordinator`);
       const retriable = found.errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE || found.errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
       if (retriable && attempt < this.retries) {
         await sleep(200 * (attempt + 1));
         continue;
       }
-      check(found.errorCode, `finding the coordinator of group ${groupId}`, found.errorMessage);
-      this.coordinatorIds.set(groupId, found.nodeId);
+      check(found.errorCode, `finding the coordinator of ${what} ${key}`, found.errorMessage);
+      this.coordinatorIds.set(key, found.nodeId);
       return this.connect(found.host, found.port);
     }
   }

@@ -1,14 +1,22 @@
 // One TCP connection to one broker: length-prefixed frames, correlation ids, pipelined
 // requests (any number in flight, answered in order by the broker but matched here by id),
 // and ApiVersions first so every request goes out at min(our max, the broker's max).
-import { connect, type Socket } from 'node:net';
+// Over TLS (security.protocol SSL, SASL_SSL) the decrypted bytes are copied into the reader;
+// with SASL the connection authenticates (SaslHandshake v1, then SaslAuthenticate) before
+// it is handed out.
+import { connect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect, checkServerIdentity } from 'node:tls';
 import { Reader, Writer } from '../protocol/codec.js';
 import { writeRequestHeader } from '../protocol/generated/request-header.js';
 import { ApiVersionsApi, type ApiVersionsResponse } from '../protocol/generated/api-versions.js';
 import { requestHeaderVersion, responseHeaderVersion } from '../protocol/headers.js';
 import { ErrorCode } from '../protocol/errors.js';
-import { BrokerUnreachableError, RequestTimeoutError } from './errors.js';
+import { AuthenticationError, BrokerUnreachableError, RequestTimeoutError } from './errors.js';
 import { BufferFrameReader, invalidFrameReason } from '../protocol/framing.js';
+import type { ClientSecurity } from './security.js';
+import { SaslHandshakeApi } from '../protocol/generated/sasl-handshake.js';
+import { SaslAuthenticateApi } from '../protocol/generated/sasl-authenticate.js';
+import { ScramClient, scramMechanism } from '../security/scram.js';
 
 /** The parts of a generated API module the client uses. */
 interface Api<Req, Res> {
@@ -24,6 +32,8 @@ export interface ConnectionOptions {
   requestTimeoutMs?: number;
   /** Largest response frame accepted; a larger size prefix closes the connection. */
   maxResponseBytes?: number;
+  /** TLS and SASL (client properties: security.protocol, sasl.*, ssl.*); plaintext without. */
+  security?: ClientSecurity;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -71,25 +81,35 @@ export class Connection {
     const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const address = `${host}:${port}`;
     const reader = new BufferFrameReader('response', options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+    const tls = options.security?.tls;
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = connect({ host, port, onread: { buffer: () => reader.nextBuffer(), callback: (n: number) => { reader.filled(n); return true; } } });
+      const s = tls
+        ? tlsConnect({
+          host, port, servername: isIP(host) ? undefined : host, ca: tls.ca, key: tls.key, cert: tls.cert, pfx: tls.pfx, passphrase: tls.passphrase,
+          rejectUnauthorized: tls.verify, checkServerIdentity: tls.verifyHostname ? checkServerIdentity : () => undefined,
+        })
+        : connect({ host, port, onread: { buffer: () => reader.nextBuffer(), callback: (n: number) => { reader.filled(n); return true; } } });
       const timer = setTimeout(() => {
         s.destroy();
         reject(new BrokerUnreachableError(address, 'ETIMEDOUT', `no connection within ${timeoutMs} ms`));
       }, timeoutMs);
-      s.once('connect', () => {
+      s.once(tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         s.removeAllListeners('error');
         resolve(s);
       });
       s.once('error', (e: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(new BrokerUnreachableError(address, e.code ?? 'ECONNREFUSED', e.message));
+        const tlsProblem = tls && (e.code?.startsWith('ERR_TLS') || e.code?.startsWith('ERR_SSL') || /certificate|SSL|TLS/.test(e.message));
+        reject(new BrokerUnreachableError(address, e.code ?? 'ECONNREFUSED', tlsProblem ? `TLS handshake failed: ${e.message}` : e.message));
       });
     });
+    // TLS decrypts into buffers of its own: copied into the reader's.
+    if (tls) socket.on('data', (chunk: Buffer) => reader.write(chunk));
     const connection = new Connection(socket, reader, host, port, options);
     try {
       await connection.negotiate();
+      if (options.security?.sasl) await connection.authenticate(options.security.sasl);
     } catch (e) {
       connection.close();
       throw e;
@@ -111,6 +131,33 @@ export class Connection {
     }
     if (response.errorCode !== 0) throw new BrokerUnreachableError(this.address, 'EPROTO', `ApiVersions failed with error ${response.errorCode}`);
     for (const k of response.apiKeys) this.versions.set(k.apiKey, [k.minVersion, k.maxVersion]);
+  }
+
+  /** SASL (KIP-152): SaslHandshake v1 names the mechanism, SaslAuthenticate carries its tokens. */
+  private async authenticate(sasl: NonNullable<ClientSecurity['sasl']>): Promise<void> {
+    const fail = (why: string) => new AuthenticationError(this.address, sasl.mechanism, why);
+    if (!this.serves(SaslHandshakeApi.key) || !this.serves(SaslAuthenticateApi.key)) throw fail('the broker serves no SASL (SaslHandshake v1 and SaslAuthenticate)');
+    const handshake = await this.send(SaslHandshakeApi, this.version(SaslHandshakeApi, 1, 1), { mechanism: sasl.mechanism });
+    if (handshake.errorCode !== 0) throw fail(handshake.errorCode === ErrorCode.UNSUPPORTED_SASL_MECHANISM ? `the listener does not enable it (enabled: ${handshake.mechanisms.join(', ') || 'none'})` : `SaslHandshake failed with error ${handshake.errorCode}`);
+    const v = this.version(SaslAuthenticateApi, 0, 2);
+    const exchange = async (token: Buffer): Promise<Buffer> => {
+      const res = await this.send(SaslAuthenticateApi, v, { authBytes: token });
+      if (res.errorCode !== 0) throw fail(res.errorMessage ?? `error ${res.errorCode}`);
+      return res.authBytes;
+    };
+    const scram = scramMechanism(sasl.mechanism);
+    if (!scram) {
+      await exchange(Buffer.from(`\u0000${sasl.username}\u0000${sasl.password}`, 'utf8'));
+      return;
+    }
+    const client = new ScramClient(scram, sasl.username, sasl.password);
+    const serverFirst = await exchange(client.first());
+    const serverFinal = await exchange(client.final(serverFirst));
+    try {
+      client.verify(serverFinal);
+    } catch (e) {
+      throw fail((e as Error).message);
+    }
   }
 
   /** min(ourMax, the broker's max) for `api`, or an error naming both ranges. */

@@ -22,6 +22,14 @@ export class BrokerUnreachableError extends Error {
   }
 }
 
+/** The broker refused the client's credentials (or the client the broker's SCRAM proof). */
+export class AuthenticationError extends Error {
+  override name = 'AuthenticationError';
+  constructor(readonly address: string, mechanism: string, reason: string) {
+    super(`authentication (${mechanism}) to the broker at ${address} failed: ${reason}`);
+  }
+}
+
 /** A request got no answer in time. */
 export class RequestTimeoutError extends Error {
   override name = 'RequestTimeoutError';

@@ -1,10 +1,13 @@
-// What the controller does, as Kafka's controller: it alone changes partition states in
-// etcd (leaders, leader epochs, ISRs), each write a transaction fenced by its election (a
-// deposed controller's write fails) and guarded by the revision of the state it read (two
+// What the controller does, as Kafka's controller: it changes partition states in etcd
+// (leaders, leader epochs, ISRs, replicas), each write a transaction fenced by its election
+// (a deposed controller's write fails) and guarded by the revision of the state it read (two
 // writers cannot both win: the loser reads again). It elects leaders from the ISR when a
 // leader's broker dies (and removes dead brokers from ISRs), brings back leaderless
-// partitions when an ISR member returns, takes ISR changes from leaders (AlterPartition),
-// and moves leadership back to preferred replicas on request (ElectLeaders). Topics
+// partitions when an ISR member returns, moves leadership back to preferred replicas on
+// request (ElectLeaders, preferred or unclean), and runs partition reassignments (KIP-455,
+// reassignment.ts): started and cancelled on request, completed by the ISR change that
+// brings every new replica in. A partition's leader writes its own ISR changes (alterIsr,
+// with the checks of Kafka's AlterPartition, which alterPartition also serves here). Topics
 // themselves are written by the broker an admin request reaches (topics.ts).
 import type { Namespace } from 'etcd3';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
@@ -12,6 +15,11 @@ import type { Logger } from '../base/logger.js';
 import type { ControllerElection } from './election.js';
 import type { MetadataImage, VersionedState } from './image.js';
 import { KEYS, NO_LEADER, type PartitionState } from './model.js';
+import { cancelReassignment, completeReassignment, reassigning, startReassignment } from './reassignment.js';
+import {
+  checkTargetReplicas, ELECTION_PREFERRED, unknownPartition,
+  type ElectionType, type PartitionResult, type ReassignmentChange, type TopicPartition,
+} from '../broker/cluster-view.js';
 
 interface ControllerOptions {
   /** Whether a partition of `topic` may elect a replica outside its ISR (unclean.leader.election.enable). */
@@ -84,14 +92,8 @@ export class Controller {
   async alterPartition(topicId: string, partition: number, leaderId: number, leaderEpoch: number, partitionEpoch: number, isr: number[]): Promise<PartitionState> {
     this.requireActive();
     const state = this.image.partition(topicId, partition);
-    if (!state) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no partition ${topicId}/${partition}`);
-    if (leaderId !== state.leader || leaderEpoch !== state.leaderEpoch) throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `leader ${leaderId} at epoch ${leaderEpoch}; the partition has ${state.leader} at ${state.leaderEpoch}`);
-    if (partitionEpoch !== state.partitionEpoch) throw new KafkaError(ErrorCode.INVALID_UPDATE_VERSION, `partition epoch ${partitionEpoch}, current ${state.partitionEpoch}`);
-    if (!isr.includes(leaderId) || isr.some((id) => !state.replicas.includes(id))) throw new KafkaError(ErrorCode.INVALID_REQUEST, `ISR ${JSON.stringify(isr)} must hold the leader and only replicas`);
-    const ineligible = isr.filter((id) => !state.isr.includes(id) && !this.image.brokers.has(id));
-    if (ineligible.length > 0) throw new KafkaError(ErrorCode.INELIGIBLE_REPLICA, `replicas ${ineligible.join(', ')} are not alive`);
-    const next: PartitionState = { ...strip(state), isr: [...isr].sort((a, b) => state.replicas.indexOf(a) - state.replicas.indexOf(b)), partitionEpoch: state.partitionEpoch + 1 };
-    if (!(await this.write(topicId, partition, state, next))) throw new KafkaError(this.active ? ErrorCode.INVALID_UPDATE_VERSION : ErrorCode.NOT_CONTROLLER, 'the partition changed meanwhile');
+    const next = checkIsrChange(this.image, topicId, partition, state, leaderId, leaderEpoch, partitionEpoch, isr);
+    if (!(await this.write(topicId, partition, state!, next))) throw new KafkaError(this.active ? ErrorCode.INVALID_UPDATE_VERSION : ErrorCode.NOT_CONTROLLER, 'the partition changed meanwhile');
     return next;
   }
 
@@ -107,36 +109,95 @@ export class Controller {
       const [topicId, p] = key.split('/');
       const topic = this.image.topicNames.get(topicId);
       if (!topic) continue;
-      const next = this.afterBrokerChange(topic, state, live);
+      let next = this.afterBrokerChange(topic, state, live);
+      // A reassignment whose new replicas are all in sync (a controller that died before completing it).
+      const completed = completeReassignment(next ?? strip(state), live);
+      if (completed) next = { ...completed, partitionEpoch: state.partitionEpoch + 1 };
       if (next) await this.writeWithRetry(topicId, Number(p), next);
     }
   }
 
-  /** Moves leadership to each partition's preferred replica (the first assigned) where it is alive and in the ISR. */
-  async electPreferredLeaders(partitions?: { topicId: string; partition: number }[]): Promise<Map<string, number>> {
+  /**
+   * ElectLeaders (KIP-460). Preferred: the partition's first replica leads if it is alive and
+   * in the ISR. Unclean: a partition without a leader gets the first live replica of its ISR,
+   * else any live replica (what an admin asks for, whatever unclean.leader.election.enable
+   * says). `partitions` null: every partition, and those that needed no election are left
+   * out of the results, as Kafka's controller answers.
+   */
+  async electLeaders(type: ElectionType, partitions: TopicPartition[] | null): Promise<PartitionResult[]> {
     this.requireActive();
-    const results = new Map<string, number>();
-    const wanted = partitions ?? [...this.image.partitions.keys()].map((k) => ({ topicId: k.split('/')[0], partition: Number(k.split('/')[1]) }));
-    for (const { topicId, partition } of wanted) {
-      const state = this.image.partition(topicId, partition);
-      const key = `${topicId}/${partition}`;
-      if (!state) {
-        results.set(key, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-        continue;
-      }
-      const preferred = state.replicas[0];
-      if (state.leader === preferred) {
-        results.set(key, ErrorCode.ELECTION_NOT_NEEDED);
-        continue;
-      }
-      if (!this.image.brokers.has(preferred) || !state.isr.includes(preferred)) {
-        results.set(key, ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE);
-        continue;
-      }
-      const ok = await this.write(topicId, partition, state, { ...strip(state), leader: preferred, leaderEpoch: state.leaderEpoch + 1, partitionEpoch: state.partitionEpoch + 1 });
-      results.set(key, ok ? ErrorCode.NONE : ErrorCode.NOT_CONTROLLER);
+    const wanted = partitions ?? [...this.image.topics].flatMap(([topic, record]) => record.replicas.map((_, partition) => ({ topic, partition })));
+    const results: PartitionResult[] = [];
+    for (const { topic, partition } of wanted) {
+      const result = await this.change(topic, partition, (state) => this.elect(type, state));
+      if (partitions === null && result.errorCode === ErrorCode.ELECTION_NOT_NEEDED) continue;
+      results.push(result);
     }
     return results;
+  }
+
+  private elect(type: ElectionType, state: PartitionState): PartitionState {
+    const alive = (id: number) => this.image.brokers.has(id);
+    if (type === ELECTION_PREFERRED) {
+      const preferred = state.replicas[0];
+      if (state.leader === preferred) throw new KafkaError(ErrorCode.ELECTION_NOT_NEEDED, 'Leader election not needed for topic partition.');
+      if (!alive(preferred) || !state.isr.includes(preferred)) {
+        throw new KafkaError(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, `The preferred leader ${preferred} is ${alive(preferred) ? 'not in the ISR' : 'not alive'}.`);
+      }
+      return { ...state, leader: preferred, leaderEpoch: state.leaderEpoch + 1 };
+    }
+    if (state.leader !== NO_LEADER && alive(state.leader)) throw new KafkaError(ErrorCode.ELECTION_NOT_NEEDED, 'Leader election not needed for topic partition.');
+    const clean = state.replicas.find((id) => alive(id) && state.isr.includes(id));
+    if (clean !== undefined) return { ...state, leader: clean, leaderEpoch: state.leaderEpoch + 1, isr: state.isr.filter(alive) };
+    const any = state.replicas.find(alive);
+    if (any === undefined) throw new KafkaError(ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, 'No replica of the partition is alive.');
+    this.logger.warn(`controller: unclean leader election (ElectLeaders): ${any} leads without being in the ISR; records may be lost`);
+    return { ...state, leader: any, leaderEpoch: state.leaderEpoch + 1, isr: [any] };
+  }
+
+  /**
+   * AlterPartitionReassignments (KIP-455): each partition's target replicas (alive, none
+   * twice) start a reassignment, or replace the one in progress; null cancels it.
+   */
+  async alterPartitionReassignments(changes: ReassignmentChange[]): Promise<PartitionResult[]> {
+    this.requireActive();
+    const live = new Set(this.image.brokers.keys());
+    const results: PartitionResult[] = [];
+    for (const { topic, partition, replicas } of changes) {
+      results.push(await this.change(topic, partition, (state) => {
+        if (replicas === null) return cancelReassignment(state, live, this.options.uncleanLeaderElection(topic), `${topic}-${partition}`);
+        checkTargetReplicas(replicas, (id) => live.has(id));
+        return startReassignment(state, replicas, live);
+      }));
+    }
+    return results;
+  }
+
+  /**
+   * Writes `compute(state)` over a partition's state, read and computed again when another
+   * write came between (a bounded number of times); a KafkaError `compute` throws is the
+   * partition's result. Resolves once this broker's image has the write.
+   */
+  private async change(topic: string, partition: number, compute: (state: PartitionState) => PartitionState): Promise<PartitionResult> {
+    const record = this.image.topics.get(topic);
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const state = record && this.image.partition(record.id, partition);
+        if (!record || !state) return unknownPartition(topic, partition);
+        const next = { ...compute(strip(state)), partitionEpoch: state.partitionEpoch + 1 };
+        const revision = await this.write(record.id, partition, state, next);
+        if (revision) {
+          await this.image.caughtUp(revision);
+          return { topic, partition, errorCode: ErrorCode.NONE, errorMessage: null };
+        }
+        this.requireActive();
+        if (attempt === MAX_ATTEMPTS) throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `${topic}-${partition} kept changing under ${MAX_ATTEMPTS} attempts to change it: try again`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } catch (e) {
+      if (!(e instanceof KafkaError) || e.code === ErrorCode.NOT_CONTROLLER) throw e;
+      return { topic, partition, errorCode: e.code, errorMessage: e.reason };
+    }
   }
 
   private afterBrokerChange(topic: string, state: VersionedState, live: Set<number>): PartitionState | null {
@@ -175,15 +236,54 @@ export class Controller {
     }
   }
 
-  /** Writes `next` over `read`, fenced and guarded by read's revision; false when either moved. */
-  private async write(topicId: string, partition: number, read: VersionedState, next: PartitionState): Promise<boolean> {
+  /** Writes `next` over `read`, fenced and guarded by read's revision; the revision written at, or null when either moved. */
+  private async write(topicId: string, partition: number, read: VersionedState, next: PartitionState): Promise<string | null> {
     const key = KEYS.partition(topicId, partition);
     const result = await this.election.fenced().and(key, 'Mod', '==', read.modRevision).then(this.ns.put(key).value(JSON.stringify(next))).commit();
-    if (result.succeeded) this.logger.info(`controller: ${topicId}/${partition} leader ${next.leader} epoch ${next.leaderEpoch}, ISR ${JSON.stringify(next.isr)}`);
-    return result.succeeded;
+    if (!result.succeeded) return null;
+    const moving = reassigning(next) ? `, adding ${JSON.stringify(next.addingReplicas)}, removing ${JSON.stringify(next.removingReplicas)}` : '';
+    this.logger.info(`controller: ${topicId}/${partition} leader ${next.leader} epoch ${next.leaderEpoch}, replicas ${JSON.stringify(next.replicas)}, ISR ${JSON.stringify(next.isr)}${moving}`);
+    return result.header.revision;
   }
 }
 
-function strip(state: VersionedState): PartitionState {
-  return { leader: state.leader, leaderEpoch: state.leaderEpoch, isr: state.isr, replicas: state.replicas, partitionEpoch: state.partitionEpoch };
+/**
+ * A leader's ISR change (AlterPartition) checked against the partition's state: only from
+ * the current leader at the current leader and partition epochs, an ISR of replicas that
+ * keeps the leader, new members alive. Returns the state to write.
+ */
+function checkIsrChange(image: MetadataImage, topicId: string, partition: number, state: VersionedState | undefined,
+  leaderId: number, leaderEpoch: number, partitionEpoch: number, isr: number[]): PartitionState {
+  if (!state) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no partition ${topicId}/${partition}`);
+  if (leaderId !== state.leader || leaderEpoch !== state.leaderEpoch) throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `leader ${leaderId} at epoch ${leaderEpoch}; the partition has ${state.leader} at ${state.leaderEpoch}`);
+  if (partitionEpoch !== state.partitionEpoch) throw new KafkaError(ErrorCode.INVALID_UPDATE_VERSION, `partition epoch ${partitionEpoch}, current ${state.partitionEpoch}`);
+  if (!isr.includes(leaderId) || isr.some((id) => !state.replicas.includes(id))) throw new KafkaError(ErrorCode.INVALID_REQUEST, `ISR ${JSON.stringify(isr)} must hold the leader and only replicas`);
+  const ineligible = isr.filter((id) => !state.isr.includes(id) && !image.brokers.has(id));
+  if (ineligible.length > 0) throw new KafkaError(ErrorCode.INELIGIBLE_REPLICA, `replicas ${ineligible.join(', ')} are not alive`);
+  const next: PartitionState = { ...strip(state), isr: [...isr].sort((a, b) => state.replicas.indexOf(a) - state.replicas.indexOf(b)), partitionEpoch: state.partitionEpoch + 1 };
+  // The ISR now holding every replica being added completes a reassignment, in the same write
+  // (the replicas become the target; a leader that was removed hands over).
+  return completeReassignment(next, new Set(image.brokers.keys())) ?? next;
+}
+
+/**
+ * A leader's own ISR change, written by the leader: the same checks as the controller's
+ * AlterPartition, in one etcd transaction guarded by the revision of the state it checked,
+ * so that it never overwrites an election or another change made meanwhile (the controller's
+ * own writes are guarded the same way). Returns the state written.
+ */
+export async function alterIsr(ns: Namespace, image: MetadataImage, topicId: string, partition: number,
+  leaderId: number, leaderEpoch: number, partitionEpoch: number, isr: number[]): Promise<PartitionState> {
+  const state = image.partition(topicId, partition);
+  const next = checkIsrChange(image, topicId, partition, state, leaderId, leaderEpoch, partitionEpoch, isr);
+  const key = KEYS.partition(topicId, partition);
+  const result = await ns.if(key, 'Mod', '==', state!.modRevision).then(ns.put(key).value(JSON.stringify(next))).commit();
+  if (!result.succeeded) throw new KafkaError(ErrorCode.INVALID_UPDATE_VERSION, `${topicId}/${partition} changed meanwhile`);
+  return next;
+}
+
+/** The state as etcd keeps it (the image's revision left out, a reassignment in progress kept). */
+function strip(state: PartitionState): PartitionState {
+  const { leader, leaderEpoch, isr, replicas, partitionEpoch, addingReplicas, removingReplicas } = state;
+  return reassigning(state) ? { leader, leaderEpoch, isr, replicas, partitionEpoch, addingReplicas, removingReplicas } : { leader, leaderEpoch, isr, replicas, partitionEpoch };
 }

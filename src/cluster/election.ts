@@ -39,6 +39,7 @@ export class ControllerElection {
     try {
       while (!this.stopped) {
         if (!this.record) await this.campaign().catch((e) => this.onError(e as Error));
+        if (this.stopped) break; // stop() came while the campaign was in flight
         await new Promise<void>((resolve) => {
           this.wake = resolve;
           if (!this.record) setTimeout(resolve, 1000); // re-check now and then whatever the watch says
@@ -61,7 +62,13 @@ export class ControllerElection {
       .commit();
     if (!result.succeeded) return;
     const written = await this.ns.get(KEYS.controller).exec();
-    this.revision = written.kvs[0]?.create_revision ?? '0';
+    const revision = written.kvs[0]?.create_revision ?? '0';
+    if (this.stopped) {
+      // Won while stopping (a broker shutting down): give the key back instead of controlling.
+      await this.ns.if(KEYS.controller, 'Create', '==', revision).then(this.ns.delete().key(KEYS.controller)).commit();
+      return;
+    }
+    this.revision = revision;
     this.record = record;
     this.onElected(record);
   }

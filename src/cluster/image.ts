@@ -13,7 +13,9 @@ export type ImageChange =
   | { kind: 'controller'; record: ControllerRecord | null }
   | { kind: 'topic'; name: string; record: TopicRecord | null; previous: TopicRecord | null }
   | { kind: 'partition'; topicId: string; partition: number; state: PartitionState | null }
-  | { kind: 'brokerConfig'; id: number | 'default'; configs: Record<string, string> | null };
+  | { kind: 'brokerConfig'; id: number | 'default'; configs: Record<string, string> | null }
+  | { kind: 'acl' }
+  | { kind: 'quota' };
 
 /** A partition state with the etcd revision it was written at (what a guarded write compares). */
 export interface VersionedState extends PartitionState {
@@ -33,6 +35,10 @@ export class MetadataImage {
   readonly topicNames = new Map<string, string>();
   readonly partitions = new Map<string, VersionedState>();
   readonly brokerConfigs = new Map<number | 'default', Record<string, string>>();
+  /** ACL bindings by their key's hash (cluster/acls.ts), as stored (JSON). */
+  readonly acls = new Map<string, string>();
+  /** Client quota entities (cluster/quotas.ts), as stored (JSON). */
+  readonly quotas = new Map<string, string>();
   controller: ControllerRecord | null = null;
   /** The controller key's revision (a controller's writes compare it). */
   controllerRevision = '0';
@@ -144,6 +150,16 @@ export class MetadataImage {
         change = { kind: 'brokerConfig', id: name.id, configs };
         break;
       }
+      case 'acl':
+        if (value === null) this.acls.delete(name.hash);
+        else this.acls.set(name.hash, value);
+        change = { kind: 'acl' };
+        break;
+      case 'quota':
+        if (value === null) this.quotas.delete(name.entity);
+        else this.quotas.set(name.entity, value);
+        change = { kind: 'quota' };
+        break;
       default:
         return;
     }

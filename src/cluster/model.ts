@@ -5,13 +5,19 @@
 //   controller                      the active controller {id, epoch}, under its lease
 //   controller_epoch                the last controller epoch handed out (durable)
 //   topics/<name>                   a topic: id, replica assignment, configs
-//   partitions/<topic id>/<n>       a partition's state: leader, leader epoch, ISR, replicas
+//   partitions/<topic id>/<n>       a partition's state: leader, leader epoch, ISR, replicas,
+//                                   and a reassignment in progress (adding/removing replicas)
 //   configs/brokers/<id|default>    dynamic broker configs
+//   producer_ids_next               the first producer id no broker has claimed yet
+//   acls/<hash>                     an ACL binding (the hash of the binding: one key per distinct binding)
+//   quotas/<entity>                 a client quota entity's values (user, client-id, ip)
 //
-// The controller alone writes topics/ and partitions/, in transactions that compare its own
-// controller record (so a deposed controller's write fails) and the modification revision of
-// what it read (so two writers can never both win): Kafka's controller epoch and partition
-// epoch, kept by etcd. Brokers read everything through one watch (image.ts).
+// topics/ is written by the broker an admin request reaches, partitions/ by the controller
+// (elections, reassignments) and by each partition's leader (its ISR), in transactions that
+// compare the modification revision of what they read (so two writers can never both win)
+// and, for the controller, its own controller record (so a deposed controller's write fails):
+// Kafka's partition epoch and controller epoch, kept by etcd. Brokers read everything through
+// one watch (image.ts).
 
 interface EndpointRecord {
   /** The listener's name (PLAINTEXT, INTERNAL, ...). */
@@ -50,6 +56,14 @@ export interface PartitionState {
   replicas: number[];
   /** Bumped at every change of this state (Kafka's partition epoch). */
   partitionEpoch: number;
+  /**
+   * A reassignment in progress (KIP-455), absent when none: the replicas being added, which
+   * join the ISR as they catch up, and those removed once every added one has. `replicas` is
+   * then the target followed by the removing replicas, as Kafka's PartitionRecord has it; a
+   * new controller finds the reassignment here and finishes it.
+   */
+  addingReplicas?: number[];
+  removingReplicas?: number[];
 }
 
 /** No leader: every replica of the ISR is gone, and unclean election is off. */
@@ -67,6 +81,11 @@ export const KEYS = {
   partition: (topicId: string, partition: number) => `partitions/${topicId}/${partition}`,
   brokerConfigs: 'configs/brokers/',
   brokerConfig: (id: number | 'default') => `configs/brokers/${id}`,
+  producerIds: 'producer_ids_next',
+  acls: 'acls/',
+  acl: (hash: string) => `acls/${hash}`,
+  quotas: 'quotas/',
+  quota: (entity: string) => `quotas/${entity}`,
 } as const;
 
 /** What a key under the prefix names, for the watch. */
@@ -76,6 +95,8 @@ type KeyName =
   | { kind: 'topic'; name: string }
   | { kind: 'partition'; topicId: string; partition: number }
   | { kind: 'brokerConfig'; id: number | 'default' }
+  | { kind: 'acl'; hash: string }
+  | { kind: 'quota'; entity: string }
   | { kind: 'other' };
 
 export function parseKey(key: string): KeyName {
@@ -90,5 +111,7 @@ export function parseKey(key: string): KeyName {
     const id = key.slice(KEYS.brokerConfigs.length);
     return { kind: 'brokerConfig', id: id === 'default' ? 'default' : Number(id) };
   }
+  if (key.startsWith(KEYS.acls)) return { kind: 'acl', hash: key.slice(KEYS.acls.length) };
+  if (key.startsWith(KEYS.quotas)) return { kind: 'quota', entity: key.slice(KEYS.quotas.length) };
   return { kind: 'other' };
 }

@@ -8,22 +8,37 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Etcd3, Namespace } from 'etcd3';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import { ConfigError, TopicConfig, type BrokerConfig, type Listener } from '../config/config.js';
+import { ConfigError, TopicConfig, type BrokerConfig } from '../config/config.js';
+import type { KafkaListener } from '../config/listeners.js';
 import { checkNewTopic, type LogManager } from '../log/log-manager.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import type { Logger } from '../base/logger.js';
-import { checkLeaderEpoch, type BrokerView, type ClusterView, type NewTopic, type PartitionView, type TopicView } from '../broker/cluster-view.js';
+import {
+  checkLeaderEpoch, type BrokerView, type ClusterView, type ElectionType, type NewTopic, type OngoingReassignment, type PartitionResult,
+  type PartitionView, type ReassignmentChange, type TopicPartition, type TopicView,
+} from '../broker/cluster-view.js';
 import { MetadataImage } from './image.js';
 import { BrokerRegistry } from './registry.js';
 import { ControllerElection } from './election.js';
-import { Controller } from './controller.js';
+import { Controller, alterIsr } from './controller.js';
 import { ClusterTopics } from './topics.js';
-import { KEYS, type TopicRecord } from './model.js';
+import { interBroker, type InterBroker } from './inter-broker.js';
+import { Leadership } from './leader.js';
+import { ReplicaFetcher } from './replica-fetcher.js';
+import { ClusterProducerIds } from './producer-ids.js';
+import { KEYS, type PartitionState, type TopicRecord } from './model.js';
+import { ongoingReassignments } from './reassignment.js';
+import { EtcdAclStore } from './acls.js';
+import { EtcdQuotaStore } from './quotas.js';
+
+/** How long a start waits for etcd at least (the session timeout when longer). */
+const CONNECT_TIMEOUT_MIN_MS = 5000;
 
 /** What this broker is for one of its replicas. */
 interface Role {
   leader: number;
   leaderEpoch: number;
+  topicId: string;
 }
 
 export class ClusterNode implements ClusterView {
@@ -35,6 +50,17 @@ export class ClusterNode implements ClusterView {
   private controller: Controller | null = null;
   private campaign: Promise<void> | null = null;
   private readonly roles = new Map<PartitionLog, Role>();
+  /** The partitions this broker leads. */
+  private readonly leaderships = new Map<PartitionLog, Leadership>();
+  /** One fetcher per leader this broker follows partitions of, and which one each follower uses. */
+  private readonly fetchers = new Map<number, ReplicaFetcher>();
+  private readonly following = new Map<PartitionLog, number>();
+  private lagTimer: NodeJS.Timeout | null = null;
+  /** The cluster's broker configs applied here, in order of change. */
+  private configsApplied: Promise<void> = Promise.resolve();
+  private readonly leaderListeners: ((topic: string, partition: number, leading: boolean) => void)[] = [];
+  /** Producer ids from the cluster's counter in etcd. */
+  readonly producerIds: ClusterProducerIds;
   /** A pass over the replicas running, and whether another is due after it. */
   private syncing: Promise<void> | null = null;
   private syncAgain = false;
@@ -46,7 +72,10 @@ export class ClusterNode implements ClusterView {
     readonly clusterId: string,
     private readonly config: BrokerConfig,
     private readonly logger: Logger,
-  ) {}
+    private readonly interBroker: InterBroker,
+  ) {
+    this.producerIds = new ClusterProducerIds(ns, (e) => logger.warn(`claiming producer ids: ${e.message}`));
+  }
 
   get nodeId(): number {
     return this.config.nodeId;
@@ -54,24 +83,27 @@ export class ClusterNode implements ClusterView {
 
   /**
    * Connects to etcd and reads (or, the first broker of a new cluster, writes) the cluster id.
-   * An etcd that cannot be reached within broker.session.timeout.ms fails the start with the
+   * An etcd that cannot be reached within 5 s (or broker.session.timeout.ms) fails the start with the
    * endpoints named.
    */
   static async connect(config: BrokerConfig, logger: Logger): Promise<ClusterNode> {
+    // A listener and security brokers cannot reach each other with stops the start first.
+    const inter = interBroker(config);
     const hosts = config.list('etcd.connect').map((h) => h.trim()).filter((h) => h !== '');
     // Loaded only in cluster mode: etcd3 and its gRPC protocol files take 0.15-0.7 s to load,
     // which a lone broker's every start paid.
     const { Etcd3 } = createRequire(import.meta.url)('etcd3') as typeof import('etcd3');
-    const client = new Etcd3({ hosts, dialTimeout: config.int('broker.session.timeout.ms') });
+    const connectTimeoutMs = Math.max(config.int('broker.session.timeout.ms'), CONNECT_TIMEOUT_MIN_MS);
+    const client = new Etcd3({ hosts, dialTimeout: connectTimeoutMs });
     const ns = client.namespace(config.string('etcd.prefix'));
     try {
-      const clusterId = await withTimeout(config.int('broker.session.timeout.ms'), 'no answer', async () => {
+      const clusterId = await withTimeout(connectTimeoutMs, 'no answer', async () => {
         const proposed = randomBytes(16).toString('base64url');
         await ns.if(KEYS.clusterId, 'Version', '==', 0).then(ns.put(KEYS.clusterId).value(proposed)).commit();
         return (await ns.get(KEYS.clusterId).string())!;
       });
       logger.info(`cluster ${clusterId} in etcd at ${hosts.join(',')} (prefix ${config.string('etcd.prefix')})`);
-      return new ClusterNode(client, ns, clusterId, config, logger);
+      return new ClusterNode(client, ns, clusterId, config, logger, inter);
     } catch (e) {
       client.close();
       const reason = (e as Error).message.replace(/\. Resolution note:.*$/s, '');
@@ -84,17 +116,36 @@ export class ClusterNode implements ClusterView {
     this.logs = logs;
     this.image = await MetadataImage.load(this.ns);
     this.topicWriter = new ClusterTopics(this.ns, this.image);
+    await this.producerIds.start();
     this.image.onChange((change) => {
       if (change.kind === 'topic' || change.kind === 'partition') void this.sync();
+      if (change.kind === 'brokerConfig' && (change.id === 'default' || change.id === this.nodeId)) void this.applyBrokerConfigs();
     });
     await this.sync();
+    await this.applyBrokerConfigs();
+    // Kafka checks for lagging followers every half replica.lag.time.max.ms.
+    const lagMs = this.config.int('replica.lag.time.max.ms');
+    this.lagTimer = setInterval(() => {
+      for (const leadership of this.leaderships.values()) leadership.checkLag(lagMs);
+    }, Math.max(100, Math.floor(lagMs / 2)));
+    this.lagTimer.unref();
+  }
+
+  /** The cluster's ACLs, in etcd (after start()). */
+  aclStore(): EtcdAclStore {
+    return new EtcdAclStore(this.ns, this.image);
+  }
+
+  /** The cluster's client quotas, in etcd (after start()). */
+  quotaStore(): EtcdQuotaStore {
+    return new EtcdQuotaStore(this.ns, this.image);
   }
 
   /** Joins the cluster as a live broker at its advertised listeners, and campaigns for controller. */
-  async register(advertised: Listener[]): Promise<void> {
+  async register(advertised: KafkaListener[]): Promise<void> {
     const registration = {
       id: this.nodeId, rack: this.config.string('broker.rack'), incarnation: randomUUID(),
-      endpoints: advertised.map((l) => ({ name: l.name, host: l.host, port: l.port, securityProtocol: 'PLAINTEXT' })),
+      endpoints: advertised.map((l) => ({ name: l.name, host: l.host, port: l.port, securityProtocol: l.securityProtocol })),
     };
     const timeout = this.config.int('broker.session.timeout.ms');
     const onLost = (reason: string) => {
@@ -102,7 +153,13 @@ export class ClusterNode implements ClusterView {
       this.logger.error(`broker ${this.nodeId} dropped out of the cluster: ${reason}; registering again`);
       void this.rejoin(registration, timeout);
     };
-    this.registry = await BrokerRegistry.register(this.ns, registration, timeout, onLost);
+    const registry = await BrokerRegistry.register(this.ns, registration, timeout, onLost);
+    if (this.stopped) {
+      // Stopped while registering (a SIGTERM right after start): leave at once.
+      await registry.deregister();
+      return;
+    }
+    this.registry = registry;
     this.startCampaign();
   }
 
@@ -120,6 +177,10 @@ export class ClusterNode implements ClusterView {
             void this.rejoin(registration, timeout);
           }
         });
+        if (this.stopped) {
+          await this.registry.deregister();
+          return;
+        }
         this.startCampaign();
         this.logger.info(`broker ${this.nodeId} is back in the cluster`);
         return;
@@ -157,6 +218,9 @@ export class ClusterNode implements ClusterView {
   /** Leaves the cluster (its partitions get other leaders at once) and closes the etcd client. */
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.lagTimer) clearInterval(this.lagTimer);
+    await Promise.all([...this.fetchers.values()].map((f) => f.stop()));
+    for (const leadership of this.leaderships.values()) leadership.close();
     this.controller?.stop();
     await this.election?.stop();
     await this.registry?.deregister();
@@ -194,14 +258,14 @@ export class ClusterNode implements ClusterView {
     for (const topic of [...this.logs.topics.values()]) {
       const record = this.image.topics.get(topic.name);
       if (!record || record.id !== topic.topicId) {
-        for (const log of topic.partitions.values()) this.roles.delete(log);
+        for (const log of topic.partitions.values()) this.forget(log);
         await this.logs.dropTopic(topic.name);
         this.logger.info(`deleted the replicas of topic ${topic.name} (${topic.topicId}): ${record ? `the topic is now ${record.id}` : 'the topic was deleted'}`);
         continue;
       }
       for (const log of [...topic.partitions.values()]) {
         if (!this.replicasOf(record, log.partition).includes(me)) {
-          this.roles.delete(log);
+          this.forget(log);
           await this.logs.dropReplica(topic.name, log.partition);
           this.logger.info(`deleted the replica of ${log.key}: moved to other brokers`);
         }
@@ -213,9 +277,113 @@ export class ClusterNode implements ClusterView {
         if (!this.replicasOf(record, p).includes(me)) continue;
         const log = await this.logs.hostReplica(name, record.id, p, record.configs);
         const state = this.image.partition(record.id, p);
-        if (state) this.roles.set(log, { leader: state.leader, leaderEpoch: state.leaderEpoch });
+        if (state) this.applyRole(log, record.id, state);
       }
     }
+  }
+
+  /**
+   * Gives a replica the role its state says: leader at its epoch (its followers tracked, its
+   * epoch recorded where its log ends now), or follower of the leader (fetching from it),
+   * or neither while the partition has no leader.
+   */
+  private applyRole(log: PartitionLog, topicId: string, state: PartitionState): void {
+    const me = this.nodeId;
+    this.roles.set(log, { leader: state.leader, leaderEpoch: state.leaderEpoch, topicId });
+    const leadership = this.leaderships.get(log);
+    if (state.leader === me) {
+      this.unfollow(log);
+      if (leadership && leadership.state.leaderEpoch === state.leaderEpoch) {
+        leadership.update(state);
+        return;
+      }
+      leadership?.close();
+      log.leaderEpoch = state.leaderEpoch;
+      log.epochs?.assign(state.leaderEpoch, log.logEndOffset);
+      this.leaderships.set(log, new Leadership(log, me, state, async (isr, at) => {
+        await alterIsr(this.ns, this.image, topicId, log.partition, me, at.leaderEpoch, at.partitionEpoch, isr);
+        this.logger.info(`${log.key}: ISR ${JSON.stringify(at.isr)} -> ${JSON.stringify(isr)}`);
+      }));
+      this.logger.info(`${log.key}: leader at epoch ${state.leaderEpoch} from offset ${log.logEndOffset}, ISR ${JSON.stringify(state.isr)}`);
+      if (!leadership) this.leaderChanged(log, true);
+      return;
+    }
+    if (leadership) {
+      leadership.close();
+      this.leaderships.delete(log);
+      this.leaderChanged(log, false);
+    }
+    log.leaderEpoch = state.leaderEpoch;
+    if (state.leader < 0 || !state.replicas.includes(me)) {
+      this.unfollow(log);
+      return;
+    }
+    const current = this.following.get(log);
+    if (current !== undefined && current !== state.leader) this.unfollow(log);
+    let fetcher = this.fetchers.get(state.leader);
+    if (!fetcher) this.fetchers.set(state.leader, (fetcher = this.newFetcher(state.leader)));
+    fetcher.add(log, state.leaderEpoch);
+    this.following.set(log, state.leader);
+  }
+
+  private unfollow(log: PartitionLog): void {
+    const leader = this.following.get(log);
+    if (leader === undefined) return;
+    this.following.delete(log);
+    const fetcher = this.fetchers.get(leader);
+    fetcher?.remove(log);
+    if (fetcher && fetcher.size === 0) {
+      this.fetchers.delete(leader);
+      void fetcher.stop();
+    }
+  }
+
+  /** A replica this broker no longer holds. */
+  private forget(log: PartitionLog): void {
+    this.unfollow(log);
+    const leadership = this.leaderships.get(log);
+    if (leadership) {
+      leadership.close();
+      this.leaderships.delete(log);
+      this.leaderChanged(log, false);
+    }
+    this.roles.delete(log);
+  }
+
+  private leaderChanged(log: PartitionLog, leading: boolean): void {
+    for (const listener of this.leaderListeners) {
+      try {
+        listener(log.topic, log.partition, leading);
+      } catch (e) {
+        this.logger.error(`${log.key}: a leadership listener failed: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  leads(topic: string, partition: number): boolean {
+    const log = this.logs.partition(topic, partition);
+    return log !== undefined && this.leaderships.has(log);
+  }
+
+  onLeaderChange(listener: (topic: string, partition: number, leading: boolean) => void): void {
+    this.leaderListeners.push(listener);
+  }
+
+  private newFetcher(leaderId: number): ReplicaFetcher {
+    const c = this.config;
+    return new ReplicaFetcher(leaderId, {
+      me: this.nodeId, waitMaxMs: c.int('replica.fetch.wait.max.ms'), minBytes: c.int('replica.fetch.min.bytes'),
+      maxBytes: c.int('replica.fetch.max.bytes'), responseMaxBytes: c.int('replica.fetch.response.max.bytes'),
+      backoffMs: c.int('replica.fetch.backoff.ms'), socketTimeoutMs: c.int('replica.socket.timeout.ms'),
+      // The leader's inter-broker listener, with this broker's TLS and SASL for it.
+      endpoint: (id) => {
+        const endpoint = this.image.brokers.get(id)?.endpoints.find((e) => e.name === this.interBroker.listener);
+        return endpoint ? { host: endpoint.host, port: endpoint.port } : null;
+      },
+      security: this.interBroker.security,
+      truncate: (log, offset) => this.logs.truncateTo(log, offset),
+      logger: this.logger,
+    });
   }
 
   /** The partition's replicas: its state's (reassignments change them), else the topic's assignment. */
@@ -232,7 +400,7 @@ export class ClusterNode implements ClusterView {
   brokers(listener?: string): BrokerView[] {
     const views: BrokerView[] = [];
     for (const b of [...this.image.brokers.values()].sort((x, y) => x.id - y.id)) {
-      const endpoint = b.endpoints.find((e) => e.name === listener) ?? b.endpoints[0];
+      const endpoint = listener === undefined ? b.endpoints[0] : b.endpoints.find((e) => e.name === listener);
       if (endpoint) views.push({ nodeId: b.id, host: endpoint.host, port: endpoint.port, rack: b.rack });
     }
     return views;
@@ -300,6 +468,22 @@ export class ClusterNode implements ClusterView {
     await this.image.caughtUp(await this.topicWriter.setConfigs(name, configs));
   }
 
+  async setBrokerConfigs(scope: number | 'default', configs: Record<string, string>): Promise<void> {
+    for (const [key, value] of Object.entries(configs)) this.config.validateDynamic(key, value);
+    const result = await this.ns.put(KEYS.brokerConfig(scope)).value(JSON.stringify(configs)).exec();
+    await this.image.caughtUp(result.header.revision);
+    await this.configsApplied;
+  }
+
+  /** The cluster's dynamic broker configs for this broker: the cluster-wide defaults, then its own. */
+  private applyBrokerConfigs(): Promise<void> {
+    const merged = { ...this.image.brokerConfigs.get('default'), ...this.image.brokerConfigs.get(this.nodeId) };
+    this.configsApplied = this.configsApplied.then(() => this.logs.setBrokerConfigs(merged)).catch((e) => {
+      this.logger.warn(`applying the cluster's broker configs failed: ${(e as Error).message}`);
+    });
+    return this.configsApplied;
+  }
+
   leaderLog(topic: string, partition: number, currentLeaderEpoch = -1): PartitionLog {
     const log = this.logs.partition(topic, partition);
     const role = log && this.roles.get(log);
@@ -310,6 +494,51 @@ export class ClusterNode implements ClusterView {
     }
     checkLeaderEpoch(currentLeaderEpoch, role.leaderEpoch, log.key);
     return log;
+  }
+
+  private leadershipOf(log: PartitionLog): Leadership {
+    const leadership = this.leaderships.get(log);
+    if (!leadership) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `This broker is not the leader of ${log.key}`);
+    return leadership;
+  }
+
+  checkInSync(log: PartitionLog): void {
+    const isr = this.leadershipOf(log).isr;
+    const min = log.config.number('min.insync.replicas');
+    if (isr.length < min) {
+      throw new KafkaError(ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR ${JSON.stringify(isr)} is insufficient to satisfy the min.isr requirement of ${min} for partition ${log.key}`);
+    }
+  }
+
+  async awaitReplicated(log: PartitionLog, endOffset: number, timeoutMs: number): Promise<void> {
+    const leadership = this.leadershipOf(log);
+    await leadership.awaitCommitted(endOffset, timeoutMs);
+    const min = log.config.number('min.insync.replicas');
+    if (leadership.isr.length < min) {
+      throw new KafkaError(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, `The size of the current ISR ${JSON.stringify(leadership.isr)} is insufficient to satisfy the min.isr requirement of ${min} for partition ${log.key}`);
+    }
+  }
+
+  replicaFetched(log: PartitionLog, replicaId: number, fetchOffset: number): void {
+    this.leadershipOf(log).followerFetched(replicaId, fetchOffset);
+  }
+
+  electLeaders(type: ElectionType, partitions: TopicPartition[] | null): Promise<PartitionResult[]> {
+    return this.activeController().electLeaders(type, partitions);
+  }
+
+  alterPartitionReassignments(changes: ReassignmentChange[]): Promise<PartitionResult[]> {
+    return this.activeController().alterPartitionReassignments(changes);
+  }
+
+  listPartitionReassignments(partitions: TopicPartition[] | null): OngoingReassignment[] {
+    return ongoingReassignments(this.image, partitions);
+  }
+
+  /** The controller, if this broker is it: admin requests that change partition states are its alone (clients retry NOT_CONTROLLER at the controller). */
+  private activeController(): Controller {
+    if (!this.controller?.active) throw new KafkaError(ErrorCode.NOT_CONTROLLER, `broker ${this.nodeId} is not the controller (the controller is ${this.controllerId()})`);
+    return this.controller;
   }
 }
 

@@ -7,6 +7,7 @@ import {
   BROKER_CONFIG_BY_NAME, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, UNIT_FACTORS,
   type BrokerKey, type BrokerValue, type ConfigDef, type IntegerType, type NumberType, type TopicConfigDef, type TopicKey, type TopicValue,
 } from './definitions.js';
+import { parseListeners, parseListenerKey, parseProtocolMap, listenerKeyName, jaasKeyName, type KafkaListener, type SecurityProtocol } from './listeners.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -52,18 +53,19 @@ function parseValue(def: ConfigDef, raw: string): ConfigValue {
   return value;
 }
 
+/** A listener's address (name: the Kafka listener's name, or HTTP / HTTPS); an empty host means all interfaces. */
 export interface Listener {
   name: string;
   host: string;
   port: number;
 }
 
-/** "http://host:port" entries (http.listeners); an empty host means all interfaces. */
+/** "http://host:port" and "https://host:port" entries (http.listeners); an empty host means all interfaces. */
 export function parseHttpListeners(entries: string[]): Listener[] {
   return entries.filter((e) => e.trim() !== '').map((entry) => {
-    const m = /^http:\/\/(\[[^\]]*\]|[^:/]*):(\d+)\/?$/i.exec(entry.trim());
-    if (!m || Number(m[2]) > 65535) throw new ConfigError(`Invalid value ${JSON.stringify(entry)} for configuration http.listeners: expected http://host:port`);
-    return { name: 'HTTP', host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+    const m = /^(https?):\/\/(\[[^\]]*\]|[^:/]*):(\d+)\/?$/i.exec(entry.trim());
+    if (!m || Number(m[3]) > 65535) throw new ConfigError(`Invalid value ${JSON.stringify(entry)} for configuration http.listeners: expected http://host:port or https://host:port`);
+    return { name: m[1].toUpperCase(), host: m[2].replace(/^\[|\]$/g, ''), port: Number(m[3]) };
   });
 }
 
@@ -92,20 +94,6 @@ function parseAllowedOrigins(entries: string[]): string[] {
     const origin = normalizeOrigin(entry);
     if (origin === null) throw new ConfigError(`Invalid value ${JSON.stringify(entry)} for configuration http.allowed.origins: expected an origin such as http://localhost:3000, or *`);
     return origin;
-  });
-}
-
-/** "PLAINTEXT://host:port" entries; an empty host means all interfaces. */
-function parseListeners(key: string, entries: string[]): Listener[] {
-  return entries.map((entry) => {
-    const m = /^([A-Za-z_][\w-]*):\/\/(\[[^\]]*\]|[^:/]*):(\d+)$/.exec(entry);
-    if (!m) throw new ConfigError(`Invalid value ${JSON.stringify(entry)} for configuration ${key}: expected NAME://host:port`);
-    const port = Number(m[3]);
-    if (port > 65535) throw new ConfigError(`Invalid value ${JSON.stringify(entry)} for configuration ${key}: port out of range`);
-    if (m[1].toUpperCase() !== 'PLAINTEXT') {
-      throw new ConfigError(`Invalid value ${JSON.stringify(entry)} for configuration ${key}: only PLAINTEXT listeners are supported`);
-    }
-    return { name: m[1].toUpperCase(), host: m[2].replace(/^\[|\]$/g, ''), port };
   });
 }
 
@@ -146,6 +134,8 @@ export class BrokerConfig {
   /** Keys changed at runtime (AlterConfigs on the broker). */
   private readonly dynamicValues = new Map<string, string>();
   readonly warnings: string[];
+  /** Per-listener values (`listener.name.<l>.<key>`, and `…<mechanism>.sasl.jaas.config`), raw, by full key. */
+  private readonly listenerValues = new Map<string, string>();
 
   constructor(explicit: Record<string, string> = {}, warnings: string[] = []) {
     this.explicit = new Map();
@@ -154,17 +144,43 @@ export class BrokerConfig {
       const def = BROKER_CONFIG_BY_NAME.get(key);
       if (!def) {
         if (key === 'zookeeper.connect') throw new ConfigError('zookeeper.connect: Strom keeps cluster metadata in etcd, not ZooKeeper. Set etcd.connect=http://host:2379 (and etcd.prefix) instead, or leave both out to run one broker alone');
-        this.warnings.push(`Unknown configuration ${key} (ignored)`);
+        const perListener = parseListenerKey(key);
+        if (!perListener) {
+          this.warnings.push(`Unknown configuration ${key} (ignored)`);
+          continue;
+        }
+        // Checked as the key it stands for; a JAAS config is checked where it is read.
+        if (perListener.kind === 'key') parseValue({ ...BROKER_CONFIG_BY_NAME.get(perListener.key)!, name: key }, raw);
+        this.listenerValues.set(key, raw);
         continue;
       }
       this.parsed.set(key, parseValue(def, raw));
       this.explicit.set(key, raw);
     }
     // Cross-checks that refuse to start.
-    parseListeners('listeners', this.list('listeners'));
+    const listeners = this.listeners;
     parseHttpListeners(this.list('http.listeners'));
     parseAllowedOrigins(this.list('http.allowed.origins'));
-    if (this.explicit.has('advertised.listeners')) parseListeners('advertised.listeners', this.list('advertised.listeners'));
+    if (this.explicit.has('advertised.listeners')) {
+      for (const advertised of parseListeners('advertised.listeners', this.list('advertised.listeners'), this.protocolMap)) {
+        if (!listeners.some((l) => l.name === advertised.name)) {
+          throw new ConfigError(`Invalid value for configuration advertised.listeners: ${advertised.name} is not a listener (listeners: ${listeners.map((l) => l.name).join(', ')})`);
+        }
+      }
+    }
+    const interBroker = this.raw('inter.broker.listener.name');
+    if (interBroker !== null) {
+      // Kafka: it must name a listener, and security.inter.broker.protocol may not be set beside it.
+      if (!listeners.some((l) => l.name === interBroker.toUpperCase())) {
+        throw new ConfigError(`Invalid value ${JSON.stringify(interBroker)} for configuration inter.broker.listener.name: not a listener (listeners: ${listeners.map((l) => l.name).join(', ')})`);
+      }
+      if (this.explicit.has('security.inter.broker.protocol')) throw new ConfigError('Only one of inter.broker.listener.name and security.inter.broker.protocol should be set');
+    }
+    for (const key of this.listenerValues.keys()) {
+      const listener = parseListenerKey(key)!.listener;
+      // HTTPS: the gateway's HTTPS listeners (listener.name.https.ssl.*).
+      if (listener !== 'HTTPS' && !listeners.some((l) => l.name === listener)) this.warnings.push(`Configuration ${key} names no listener of listeners (ignored)`);
+    }
     if (this.explicit.has('node.id') && this.explicit.has('broker.id') && this.int('node.id') !== this.int('broker.id')) {
       throw new ConfigError(`node.id (${this.raw('node.id')}) and broker.id (${this.raw('broker.id')}) differ`);
     }
@@ -189,7 +205,7 @@ export class BrokerConfig {
     for (const [variable, value] of Object.entries(sources.env ?? {})) {
       const key = envKey(variable);
       if (key === null || value === undefined) continue;
-      if (!BROKER_CONFIG_BY_NAME.has(key)) {
+      if (!BROKER_CONFIG_BY_NAME.has(key) && !parseListenerKey(key)) {
         warnings.push(`Unknown configuration ${key} from environment variable ${variable} (ignored)`);
         continue;
       }
@@ -279,8 +295,32 @@ export class BrokerConfig {
     return (this.isExplicit('node.id') ? null : this.int('broker.id')) ?? this.int('node.id');
   }
 
-  get listeners(): Listener[] {
-    return parseListeners('listeners', this.list('listeners'));
+  /** listener.security.protocol.map: listener name to security protocol. */
+  get protocolMap(): Map<string, SecurityProtocol> {
+    return parseProtocolMap(this.list('listener.security.protocol.map'));
+  }
+
+  get listeners(): KafkaListener[] {
+    return parseListeners('listeners', this.list('listeners'), this.protocolMap);
+  }
+
+  /**
+   * A per-listener key's value for `listener`: listener.name.<l>.<key> over <key> (null when
+   * neither is set and the key has no default).
+   */
+  listenerValue(listener: string, key: string): ConfigValue | null {
+    const raw = this.listenerValues.get(listenerKeyName(listener, key));
+    return raw === undefined ? this.value(key) : parseValue(BROKER_CONFIG_BY_NAME.get(key)!, raw);
+  }
+
+  /** Whether `key` is set for `listener` itself (listener.name.<l>.<key>). */
+  isListenerSpecific(listener: string, key: string): boolean {
+    return this.listenerValues.has(listenerKeyName(listener, key));
+  }
+
+  /** A listener's JAAS config for a SASL mechanism (listener.name.<l>.<mechanism>.sasl.jaas.config), or null. */
+  jaasConfig(listener: string, mechanism: string): string | null {
+    return this.listenerValues.get(jaasKeyName(listener, mechanism)) ?? null;
   }
 
   /** The HTTP gateway's addresses (none: the gateway is off). */
@@ -294,8 +334,8 @@ export class BrokerConfig {
   }
 
   /** What Metadata tells clients: advertised.listeners, else listeners (empty host: the machine's name). */
-  get advertisedListeners(): Listener[] {
-    return this.isExplicit('advertised.listeners') ? parseListeners('advertised.listeners', this.list('advertised.listeners')) : this.listeners;
+  get advertisedListeners(): KafkaListener[] {
+    return this.isExplicit('advertised.listeners') ? parseListeners('advertised.listeners', this.list('advertised.listeners'), this.protocolMap) : this.listeners;
   }
 
   get logDir(): string {

@@ -10,6 +10,7 @@ import type { BrokerConfig } from '../config/config.js';
 import type { Core } from '../core/index.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { Group, Member, type JoinResult, type SyncResult, type Protocol, type CommittedOffset } from './group.js';
+import { OFFSETS_TOPIC } from './offsets-topic.js';
 import { GroupStore, type OffsetToCommit } from './store.js';
 import { ConsumerCoordinator } from './consumer-coordinator.js';
 import { Migration } from './migration.js';
@@ -57,6 +58,12 @@ interface CommitRequest {
   offsets: { topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }[];
 }
 
+/** TxnOffsetCommit: a commit inside `producerId`'s transaction (KIP-98; v3+ carry the member, KIP-447). */
+interface TxnCommitRequest extends CommitRequest {
+  producerId: number;
+  producerEpoch: number;
+}
+
 const NO_BYTES = Buffer.alloc(0);
 
 export class GroupCoordinator {
@@ -66,8 +73,12 @@ export class GroupCoordinator {
   /** Classic members inside consumer groups, and the conversions between the protocols. */
   private readonly migration: Migration;
   private expiryTimer: NodeJS.Timeout | null = null;
+  /** Partitions of __consumer_offsets whose groups are being loaded (this broker just became their leader). */
+  private readonly loading = new Set<number>();
+  /** Loads and unloads run one after another, in the order leaderships changed. */
+  private moves: Promise<void> = Promise.resolve();
 
-  constructor(private readonly config: BrokerConfig, logs: LogManager, cluster: ClusterView, core: Core, private readonly logger: Logger) {
+  constructor(private readonly config: BrokerConfig, logs: LogManager, private readonly cluster: ClusterView, core: Core, private readonly logger: Logger) {
     this.store = new GroupStore(logs, cluster, core, config);
     this.consumer = new ConsumerCoordinator(config, this.store, cluster, logger);
     this.migration = new Migration(config, this.consumer, cluster, {
@@ -77,17 +88,20 @@ export class GroupCoordinator {
     this.consumer.migration = this.migration;
   }
 
-  /** Replays __consumer_offsets (if it exists) and starts offset expiration. */
+  /**
+   * Replays the partitions of __consumer_offsets (if it exists) this broker leads, follows
+   * their leadership from then on (a partition led here is loaded, one led elsewhere
+   * unloaded: the groups move with it, as Kafka's coordinators do), and starts offset expiration.
+   */
   async start(): Promise<void> {
-    const loaded = await this.store.load();
+    this.cluster.onLeaderChange((topic, partition, leading) => {
+      if (topic === OFFSETS_TOPIC) this.moved(partition, leading);
+    });
+    const initial = this.store.load((p) => this.cluster.leads(OFFSETS_TOPIC, p));
+    this.moves = initial.then(() => undefined, () => undefined);
+    const loaded = await initial;
     if (loaded.records > 0) this.logger.info(`loaded ${loaded.groups} group(s) from ${loaded.records} record(s) of __consumer_offsets`);
-    for (const group of this.store.groups.values()) for (const member of group.members.values()) this.heartbeatReceived(group, member);
-    // Consumer-protocol members' sessions start over too (Kafka does the same on loading).
-    for (const group of this.store.groups.values()) {
-      for (const m of group.consumer?.members.values() ?? []) {
-        this.consumer.armSession(group.groupId, group.consumer!, m.memberId, m.classic?.sessionTimeoutMs ?? this.config.int('group.consumer.session.timeout.ms'));
-      }
-    }
+    for (const group of this.store.groups.values()) this.armSessions(group);
     const interval = Math.min(this.config.int('offsets.retention.check.interval.ms'), 2 ** 31 - 1);
     this.expiryTimer = setInterval(() => {
       void this.expireOffsets(Date.now()).catch((e) => this.logger.warn(`offset expiration failed: ${(e as Error).message}`));
@@ -97,12 +111,54 @@ export class GroupCoordinator {
 
   stop(): void {
     if (this.expiryTimer) clearInterval(this.expiryTimer);
-    for (const group of this.store.groups.values()) {
-      if (group.joinTimer) clearTimeout(group.joinTimer);
-      for (const timer of group.pendingMembers.values()) clearTimeout(timer);
-      for (const member of group.members.values()) if (member.timer) clearTimeout(member.timer);
-      group.consumer?.stopTimers();
+    for (const group of this.store.groups.values()) this.stopTimers(group);
+  }
+
+  /** A loaded group's members' sessions start over (Kafka does the same on loading). */
+  private armSessions(group: Group): void {
+    for (const member of group.members.values()) this.heartbeatReceived(group, member);
+    for (const m of group.consumer?.members.values() ?? []) {
+      this.consumer.armSession(group.groupId, group.consumer!, m.memberId, m.classic?.sessionTimeoutMs ?? this.config.int('group.consumer.session.timeout.ms'));
     }
+  }
+
+  private stopTimers(group: Group): void {
+    if (group.joinTimer) clearTimeout(group.joinTimer);
+    for (const timer of group.pendingMembers.values()) clearTimeout(timer);
+    for (const member of group.members.values()) if (member.timer) clearTimeout(member.timer);
+    group.consumer?.stopTimers();
+  }
+
+  /** This broker started or stopped leading `partition` of __consumer_offsets: its groups are loaded here, or dropped. */
+  private moved(partition: number, leading: boolean): void {
+    if (leading) this.loading.add(partition);
+    this.moves = this.moves.then(async () => {
+      for (const group of this.store.groupsOf(partition)) {
+        this.stopTimers(group);
+        this.store.groups.delete(group.groupId);
+      }
+      if (!leading || !this.cluster.leads(OFFSETS_TOPIC, partition)) return;
+      const loaded = await this.store.load((p) => p === partition);
+      for (const group of this.store.groupsOf(partition)) this.armSessions(group);
+      this.logger.info(`coordinator of __consumer_offsets-${partition}: loaded ${this.store.groupsOf(partition).length} group(s) from ${loaded.records} record(s)`);
+    }).catch((e) => {
+      this.logger.error(`loading the groups of __consumer_offsets-${partition} failed: ${(e as Error).message}`);
+    }).finally(() => {
+      if (leading) this.loading.delete(partition);
+    });
+  }
+
+  /**
+   * Whether this broker coordinates `groupId` now: NONE, NOT_COORDINATOR (another broker
+   * leads its partition of __consumer_offsets), or COORDINATOR_LOAD_IN_PROGRESS (its groups
+   * are being loaded). Before the topic exists, the broker asked coordinates (the first
+   * lookup creates it).
+   */
+  coordinatorError(groupId: string): number {
+    if (!this.store.topic.exists) return ErrorCode.NONE;
+    const partition = this.store.topic.partitionFor(groupId);
+    if (this.loading.has(partition)) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    return this.cluster.leads(OFFSETS_TOPIC, partition) ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR;
   }
 
   /** Creates __consumer_offsets when the first client looks for a coordinator. */
@@ -128,6 +184,8 @@ export class GroupCoordinator {
     await this.ensureReady();
     const fail = (code: number) => new Group(req.groupId).errorJoin(code, req.memberId);
     if (req.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
+    const elsewhere = this.coordinatorError(req.groupId);
+    if (elsewhere !== ErrorCode.NONE) return fail(elsewhere);
     const mixed = await this.consumer.forClassicJoin(req.groupId);
     if (mixed) return this.migration.join(mixed, req);
     if (req.sessionTimeoutMs < this.config.int('group.min.session.timeout.ms') || req.sessionTimeoutMs > this.config.int('group.max.session.timeout.ms')) {
@@ -310,6 +368,8 @@ export class GroupCoordinator {
   async sync(req: SyncRequest): Promise<SyncResult> {
     const fail = (errorCode: number): SyncResult => ({ errorCode, protocolType: null, protocolName: null, assignment: NO_BYTES });
     if (req.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
+    const elsewhere = this.coordinatorError(req.groupId);
+    if (elsewhere !== ErrorCode.NONE) return fail(elsewhere);
     const group = this.store.get(req.groupId);
     if (!group) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
     if (group.consumer) return this.migration.sync(group, req);
@@ -369,6 +429,8 @@ export class GroupCoordinator {
   heartbeat(groupId: string, generationId: number, memberId: string, groupInstanceId: string | null): number {
     const group = this.store.get(groupId);
     if (groupId === '') return ErrorCode.INVALID_GROUP_ID;
+    const elsewhere = this.coordinatorError(groupId);
+    if (elsewhere !== ErrorCode.NONE) return elsewhere;
     if (!group) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (group.consumer) return this.migration.heartbeat(group, generationId, memberId, groupInstanceId);
     if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
@@ -426,6 +488,8 @@ export class GroupCoordinator {
   async leave(groupId: string, members: MemberIdentity[]): Promise<{ errorCode: number; members: (MemberIdentity & { errorCode: number })[] }> {
     const group = this.store.get(groupId);
     if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
+    const elsewhere = this.coordinatorError(groupId);
+    if (elsewhere !== ErrorCode.NONE) return { errorCode: elsewhere, members: [] };
     if (group?.consumer) {
       const codes = await this.migration.leave(group, members);
       return { errorCode: ErrorCode.NONE, members: members.map((m, i) => ({ ...m, errorCode: codes[i] })) };
@@ -466,6 +530,8 @@ export class GroupCoordinator {
   async commitOffsets(req: CommitRequest, partitionExists: (topic: string, partition: number) => boolean): Promise<number[]> {
     const all = (code: number) => req.offsets.map(() => code);
     await this.ensureReady();
+    const elsewhere = this.coordinatorError(req.groupId);
+    if (elsewhere !== ErrorCode.NONE) return all(elsewhere);
     let group = this.store.get(req.groupId);
     if (!group) {
       if (req.generationId >= 0) return all(ErrorCode.ILLEGAL_GENERATION);
@@ -475,6 +541,68 @@ export class GroupCoordinator {
     if (error !== ErrorCode.NONE) return all(error);
     const member = group.members.get(req.memberId);
     if (member) this.heartbeatReceived(group, member);
+    const { codes, accepted } = this.checkOffsets(req, partitionExists);
+    try {
+      await this.store.commit(group, accepted);
+    } catch (e) {
+      error = e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR;
+      return codes.map((c) => (c === ErrorCode.NONE ? error : c));
+    }
+    return codes;
+  }
+
+  /**
+   * TxnOffsetCommit (Kafka's handleTxnCommitOffsets): the member checks of a commit, except
+   * that a commit without a member (generation -1, as before KIP-447) is accepted while the
+   * group has members; the offsets are written at once as the producer's transactional batch
+   * and become the group's committed offsets only when its transaction commits
+   * (completeTransaction). One error code per partition, in request order.
+   */
+  async commitTransactionalOffsets(req: TxnCommitRequest, partitionExists: (topic: string, partition: number) => boolean): Promise<number[]> {
+    const all = (code: number) => req.offsets.map(() => code);
+    await this.ensureReady();
+    const group = this.store.getOrCreate(req.groupId);
+    let error = this.txnCommitError(group, req);
+    if (error !== ErrorCode.NONE) return all(error);
+    const { codes, accepted } = this.checkOffsets(req, partitionExists);
+    try {
+      await this.store.commitTransactional(group, { producerId: req.producerId, producerEpoch: req.producerEpoch }, accepted);
+    } catch (e) {
+      error = e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR;
+      return codes.map((c) => (c === ErrorCode.NONE ? error : c));
+    }
+    return codes;
+  }
+
+  /**
+   * A transaction marker of `producerId` was written to `partition` of __consumer_offsets:
+   * the offsets its transaction committed to groups of that partition take effect (commit),
+   * or are dropped (abort).
+   */
+  completeTransaction(producerId: number, partition: number, commit: boolean): void {
+    this.store.completeTransaction(producerId, partition, commit);
+  }
+
+  /** Whether an offset of this partition is pending in a transaction (OffsetFetch's require_stable, KIP-447). */
+  isOffsetPending(groupId: string, topic: string, partition: number): boolean {
+    return this.store.txnOffsets.isPending(groupId, topic, partition);
+  }
+
+  /** Kafka's validateOffsetCommit with isTransactional (classic), or the consumer group's rule. */
+  private txnCommitError(group: Group, req: CommitRequest): number {
+    if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    // The version rule of consumer-protocol members (OffsetCommit v9+) is not a transactional commit's.
+    if (group.consumer) return group.consumer.validateOffsetCommit(req.memberId, req.generationId, 9);
+    if (req.generationId < 0 && group.is('Empty')) return ErrorCode.NONE;
+    if (req.generationId < 0 && req.memberId === '' && req.groupInstanceId === null) return ErrorCode.NONE;
+    if (group.isStaticMemberFenced(req.groupInstanceId, req.memberId)) return ErrorCode.FENCED_INSTANCE_ID;
+    if (!group.members.has(req.memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (req.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    return ErrorCode.NONE;
+  }
+
+  /** Per partition: unknown, metadata too large, or accepted (stamped now). */
+  private checkOffsets(req: CommitRequest, partitionExists: (topic: string, partition: number) => boolean): { codes: number[]; accepted: OffsetToCommit[] } {
     const maxMetadata = this.config.int('offset.metadata.max.bytes');
     const now = Date.now();
     const codes: number[] = [];
@@ -488,13 +616,7 @@ export class GroupCoordinator {
         accepted.push({ topic: o.topic, partition: o.partition, offset: o.offset, leaderEpoch: o.leaderEpoch, metadata, commitTimestamp: now });
       }
     }
-    try {
-      await this.store.commit(group, accepted);
-    } catch (e) {
-      error = e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR;
-      return codes.map((c) => (c === ErrorCode.NONE ? error : c));
-    }
-    return codes;
+    return { codes, accepted };
   }
 
   private commitError(group: Group, req: CommitRequest): number {
@@ -512,6 +634,8 @@ export class GroupCoordinator {
 
   /** OffsetFetch v9's member check, for consumer groups (classic groups do not check). */
   validateOffsetFetch(groupId: string, memberId: string | null, memberEpoch: number): number {
+    const elsewhere = this.coordinatorError(groupId);
+    if (elsewhere !== ErrorCode.NONE) return elsewhere;
     return this.store.get(groupId)?.consumer?.validateOffsetFetch(memberId, memberEpoch) ?? ErrorCode.NONE;
   }
 
@@ -537,6 +661,8 @@ export class GroupCoordinator {
   }
 
   async deleteGroup(groupId: string): Promise<number> {
+    const elsewhere = this.coordinatorError(groupId);
+    if (elsewhere !== ErrorCode.NONE) return elsewhere;
     const group = this.store.get(groupId);
     if (!group || group.is('Dead')) return ErrorCode.GROUP_ID_NOT_FOUND;
     if (!group.isEmpty) return ErrorCode.NON_EMPTY_GROUP;
@@ -553,6 +679,8 @@ export class GroupCoordinator {
    * subscribe to (GROUP_SUBSCRIBED_TO_TOPIC), as Kafka does.
    */
   async deleteOffsets(groupId: string, partitions: { topic: string; partition: number }[], subscribedTopics: (group: Group) => Set<string>): Promise<{ errorCode: number; partitions: number[] }> {
+    const elsewhere = this.coordinatorError(groupId);
+    if (elsewhere !== ErrorCode.NONE) return { errorCode: elsewhere, partitions: [] };
     const group = this.store.get(groupId);
     if (!group || group.is('Dead')) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, partitions: [] };
     if (group.hasMembers && group.protocolType !== 'consumer') return { errorCode: ErrorCode.NON_EMPTY_GROUP, partitions: [] };

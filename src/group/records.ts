@@ -11,6 +11,7 @@ import { readGroupMetadataKey, writeGroupMetadataKey } from '../protocol/generat
 import { readGroupMetadataValue, writeGroupMetadataValue, type GroupMetadataValue } from '../protocol/generated/group-metadata-value.js';
 
 import { readConsumerKey, type ConsumerKey } from './consumer-records.js';
+import { coordinatorPartition } from '../base/coordinator-partition.js';
 
 export type { OffsetCommitValue, GroupMetadataValue };
 
@@ -70,13 +71,7 @@ export function readGroupValue(bytes: Uint8Array): GroupMetadataValue {
   return readGroupMetadataValue(r, Math.min(version, GROUP_VALUE_VERSION));
 }
 
-/**
- * The __consumer_offsets partition of a group: Kafka's abs(groupId.hashCode) % partitions,
- * with Java's String.hashCode over UTF-16 code units, so a group maps where Kafka puts it.
- */
+/** The __consumer_offsets partition of a group (Kafka's rule: base/coordinator-partition.ts). */
 export function partitionFor(group: string, partitions: number): number {
-  let hash = 0;
-  for (let i = 0; i < group.length; i++) hash = (Math.imul(hash, 31) + group.charCodeAt(i)) | 0;
-  const abs = hash === -2147483648 ? 0 : Math.abs(hash);
-  return abs % partitions;
+  return coordinatorPartition(group, partitions);
 }

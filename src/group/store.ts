@@ -5,7 +5,8 @@ import type { LogManager } from '../log/log-manager.js';
 import type { ClusterView } from '../broker/cluster-view.js';
 import type { BrokerConfig } from '../config/config.js';
 import type { Core } from '../core/index.js';
-import { OffsetsTopic, type OffsetsRecord } from './offsets-topic.js';
+import { OffsetsTopic, type OffsetsRecord, type OffsetsProducer } from './offsets-topic.js';
+import { TxnOffsets } from './txn-offsets.js';
 import { Group, Member, type CommittedOffset } from './group.js';
 import { offsetKey, offsetValue, groupKey, groupValue, readKey, readOffsetValue, readGroupValue } from './records.js';
 import { applyConsumerRecord, groupTombstones } from './consumer-records.js';
@@ -18,6 +19,8 @@ export interface OffsetToCommit extends CommittedOffset {
 export class GroupStore {
   readonly groups = new Map<string, Group>();
   readonly topic: OffsetsTopic;
+  /** Offsets committed inside transactions, applied when their transaction commits. */
+  readonly txnOffsets = new TxnOffsets();
 
   constructor(logs: LogManager, cluster: ClusterView, core: Core, config: BrokerConfig) {
     this.topic = new OffsetsTopic(logs, cluster, core, config);
@@ -37,11 +40,22 @@ export class GroupStore {
    * Rebuilds groups and offsets from __consumer_offsets. Members are restored as they were
    * last stored; their sessions start over (the coordinator arms their timers).
    */
-  async load(): Promise<{ groups: number; records: number }> {
-    const records = await this.topic.load((keyBytes, valueBytes) => {
+  async load(which?: (partition: number) => boolean): Promise<{ groups: number; records: number }> {
+    const records = await this.topic.load(({ key: keyBytes, value: valueBytes, txnProducerId }) => {
       const key = readKey(keyBytes);
       if (!key) return;
+      if (key.kind === 'offset' && txnProducerId >= 0) {
+        // Kafka's loader: pending until the producer's marker, which may come later in the log.
+        this.getOrCreate(key.group);
+        if (valueBytes === null) this.txnOffsets.remove(key.group, txnProducerId, key.topic, key.partition);
+        else {
+          const v = readOffsetValue(valueBytes);
+          this.txnOffsets.add(key.group, txnProducerId, [{ topic: key.topic, partition: key.partition, offset: v.offset, leaderEpoch: v.leaderEpoch, metadata: v.metadata, commitTimestamp: v.commitTimestamp }]);
+        }
+        return;
+      }
       if (key.kind === 'offset') {
+        this.txnOffsets.supersede(key.group, [key]);
         const group = valueBytes === null ? this.groups.get(key.group) : this.getOrCreate(key.group);
         if (!group) return;
         if (valueBytes === null) group.setOffset(key.topic, key.partition, null);
@@ -68,9 +82,14 @@ export class GroupStore {
         return;
       }
       this.restoreGroup(this.getOrCreate(key.group), readGroupValue(valueBytes));
-    });
+    }, ({ partition, producerId, commit }) => this.completeTransaction(producerId, partition, commit), which);
     // A group tombstoned after its offsets were written has no group record: keep its offsets.
     return { groups: this.groups.size, records };
+  }
+
+  /** The groups whose records live in `partition` of __consumer_offsets. */
+  groupsOf(partition: number): Group[] {
+    return [...this.groups.values()].filter((g) => this.topic.partitionFor(g.groupId) === partition);
   }
 
   private restoreGroup(group: Group, v: ReturnType<typeof readGroupValue>): void {
@@ -120,6 +139,37 @@ export class GroupStore {
       value: offsetValue({ offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: o.commitTimestamp, expireTimestamp: -1 }),
     })));
     for (const o of offsets) group.setOffset(o.topic, o.partition, o);
+    this.txnOffsets.supersede(group.groupId, offsets);
+  }
+
+  /**
+   * TxnOffsetCommit: appends the offsets as a transactional batch of `producer`, then keeps
+   * them pending (txn-offsets.ts) until the producer's transaction ends.
+   */
+  async commitTransactional(group: Group, producer: OffsetsProducer, offsets: OffsetToCommit[]): Promise<void> {
+    if (offsets.length === 0) return;
+    await this.topic.append(group.groupId, offsets.map((o) => ({
+      key: offsetKey(group.groupId, o.topic, o.partition),
+      value: offsetValue({ offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: o.commitTimestamp, expireTimestamp: -1 }),
+    })), producer);
+    this.txnOffsets.add(group.groupId, producer.producerId, offsets);
+  }
+
+  /**
+   * A COMMIT or ABORT marker of `producerId` is in `partition` of __consumer_offsets: its
+   * pending offsets in the groups of that partition become committed, or are dropped.
+   * Returns the number of offsets committed.
+   */
+  completeTransaction(producerId: number, partition: number, commit: boolean): number {
+    const done = this.txnOffsets.complete(producerId, (groupId) => this.topic.partitionFor(groupId) === partition);
+    if (!commit) return 0;
+    let applied = 0;
+    for (const [groupId, offsets] of done) {
+      const group = this.getOrCreate(groupId);
+      for (const o of offsets) group.setOffset(o.topic, o.partition, { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: o.commitTimestamp });
+      applied += offsets.length;
+    }
+    return applied;
   }
 
   /** Tombstones for some of a group's offsets, then forgets them. */
@@ -138,6 +188,7 @@ export class GroupStore {
     else records.push({ key: groupKey(group.groupId), value: null });
     await this.topic.append(group.groupId, records);
     group.offsets.clear();
+    this.txnOffsets.dropGroup(group.groupId);
     group.consumer?.stopTimers();
     group.consumer = null;
     group.transition('Dead');
@@ -166,7 +217,8 @@ export class GroupStore {
       }
       await this.deleteOffsets(group, expired);
       removed += expired.length;
-      if (!group.hasOffsets && group.isEmpty && this.groups.get(group.groupId) === group) await this.deleteGroup(group);
+      // A group whose only offsets are pending in a transaction stays until it ends.
+      if (!group.hasOffsets && group.isEmpty && !this.txnOffsets.hasPending(group.groupId) && this.groups.get(group.groupId) === group) await this.deleteGroup(group);
     }
     return removed;
   }

@@ -4,7 +4,9 @@
 // member-transport.ts; the range assignor), heartbeats on a timer, rejoins in the background
 // when the group rebalances, and leaves when it is deleted, unsubscribes or expires. So
 // instances of one group split the partitions between them and with Kafka consumers of the
-// group, and commit with their generation and member id.
+// group, and commit with their generation and member id. ACLs (access.ts): every use of an
+// instance needs READ on its group; subscribing to, being assigned, reading and committing a
+// topic READ on the topic (403 otherwise).
 //
 // While a rebalance is under way an instance holds no partitions (the classic protocol is
 // eager: everything is revoked before rejoining), so GET records answers what it can: often
@@ -22,6 +24,8 @@ import { CoordinatorTransport } from './member-transport.js';
 import { HttpError, Router, V2_JSON, intParam, json, noContent, objectBody, parseJson, type HttpRequest } from './router.js';
 import { embed, readRecords, type EmbeddedFormat } from './records.js';
 import { RestErrorCode } from './error-codes.js';
+import { mayAccess, requireAccess } from './access.js';
+import { AclOperation, ResourceType } from '../security/acl.js';
 
 interface TopicPartition {
   topic: string;
@@ -100,6 +104,8 @@ export class ConsumerInstances {
   }
 
   private get(req: HttpRequest): Instance {
+    // Every use of an instance is its group's, as Kafka asks READ on the group of every group request.
+    requireAccess(this.broker(), req, AclOperation.READ, ResourceType.GROUP, req.params.group);
     const inst = this.instances.get(instanceKey(req.params.group, req.params.instance));
     if (!inst) throw new HttpError(404, RestErrorCode.CONSUMER_NOT_FOUND, 'Consumer instance not found.');
     inst.lastUsedMs = Date.now();
@@ -253,6 +259,7 @@ export class ConsumerInstances {
 
   routes(router: Router): void {
     router.on('POST', '/consumers/:group', (req) => {
+      requireAccess(this.broker(), req, AclOperation.READ, ResourceType.GROUP, req.params.group);
       const body = (parseJson(req) ?? {}) as Record<string, unknown>;
       if (typeof body !== 'object' || Array.isArray(body)) throw new HttpError(422, RestErrorCode.INVALID_ENTITY, 'The request body must be a JSON object.');
       const name = body.name === undefined ? `rest-consumer-${randomUUID()}` : String(body.name);
@@ -276,7 +283,10 @@ export class ConsumerInstances {
       const inst = this.get(req);
       const body = objectBody(req);
       if (!Array.isArray(body.topics) || body.topics.some((t) => typeof t !== 'string')) throw new HttpError(422, RestErrorCode.INVALID_ENTITY, 'topics must be an array of topic names');
-      for (const t of body.topics as string[]) if (!this.broker().logs.topic(t)) throw new HttpError(404, RestErrorCode.TOPIC_NOT_FOUND, `Topic ${t} not found.`);
+      for (const t of body.topics as string[]) {
+        requireAccess(this.broker(), req, AclOperation.READ, ResourceType.TOPIC, t);
+        if (!this.broker().logs.topic(t)) throw new HttpError(404, RestErrorCode.TOPIC_NOT_FOUND, `Topic ${t} not found.`);
+      }
       if (body.topics.length === 0) this.unsubscribe(inst); // as Kafka's subscribe([])
       else this.subscribe(inst, [...new Set(body.topics as string[])]);
       return noContent();
@@ -286,16 +296,17 @@ export class ConsumerInstances {
       this.unsubscribe(this.get(req));
       return noContent();
     });
-    const partitionList = (body: Record<string, unknown>) => {
+    const partitionList = (req: HttpRequest, body: Record<string, unknown>) => {
       if (!Array.isArray(body.partitions)) throw new HttpError(422, RestErrorCode.INVALID_ENTITY, 'partitions must be an array of {topic, partition}');
       return (body.partitions as TopicPartition[]).map((p) => {
+        requireAccess(this.broker(), req, AclOperation.READ, ResourceType.TOPIC, String(p.topic));
         if (!this.broker().logs.partition(String(p.topic), Number(p.partition))) throw new HttpError(404, RestErrorCode.PARTITION_NOT_FOUND, `Partition ${p.topic}-${p.partition} not found.`);
         return { topic: String(p.topic), partition: Number(p.partition) };
       });
     };
     router.on('POST', '/consumers/:group/instances/:instance/assignments', (req) => {
       const inst = this.get(req);
-      const partitions = partitionList(objectBody(req));
+      const partitions = partitionList(req, objectBody(req));
       this.leave(inst); // assign() is Kafka's: no group membership
       inst.subscription = [];
       this.assign(inst, partitions);
@@ -307,6 +318,7 @@ export class ConsumerInstances {
       const body = objectBody(req);
       if (!Array.isArray(body.offsets)) throw new HttpError(422, RestErrorCode.INVALID_ENTITY, 'offsets must be an array of {topic, partition, offset}');
       for (const o of body.offsets as { topic: string; partition: number; offset: number }[]) {
+        requireAccess(this.broker(), req, AclOperation.READ, ResourceType.TOPIC, String(o.topic));
         if (!this.broker().logs.partition(String(o.topic), Number(o.partition))) throw new HttpError(404, RestErrorCode.PARTITION_NOT_FOUND, `Partition ${o.topic}-${o.partition} not found.`);
         if (!Number.isInteger(o.offset) || o.offset < 0) throw new HttpError(422, RestErrorCode.INVALID_ENTITY, 'offset must be a non-negative integer');
         inst.positions.set(key(o.topic, o.partition), o.offset);
@@ -316,7 +328,7 @@ export class ConsumerInstances {
     for (const end of ['beginning', 'end'] as const) {
       router.on('POST', `/consumers/:group/instances/:instance/positions/${end}`, (req) => {
         const inst = this.get(req);
-        for (const p of partitionList(objectBody(req))) {
+        for (const p of partitionList(req, objectBody(req))) {
           const log = this.broker().logs.partition(p.topic, p.partition)!;
           inst.positions.set(key(p.topic, p.partition), end === 'beginning' ? log.logStartOffset : log.logEndOffset);
         }
@@ -333,6 +345,8 @@ export class ConsumerInstances {
         this.rejoin(inst); // try again; this request reports why the last attempt failed
         throw new HttpError(500, RestErrorCode.KAFKA_ERROR, `Cannot join consumer group ${inst.group}: ${e.message}`);
       }
+      // As a Kafka consumer's Fetch: READ on every topic it reads.
+      for (const topic of new Set([...inst.subscription, ...inst.assigned.map((p) => p.topic)])) requireAccess(this.broker(), req, AclOperation.READ, ResourceType.TOPIC, topic);
       return json(await this.poll(inst, timeoutMs, maxBytes), 200, `application/vnd.kafka.${inst.format}.v2+json`);
     });
     router.on('POST', '/consumers/:group/instances/:instance/offsets', async (req) => {
@@ -341,13 +355,15 @@ export class ConsumerInstances {
       const offsets = Array.isArray(body.offsets)
         ? (body.offsets as { topic: string; partition: number; offset: number }[]).map((o) => ({ topic: String(o.topic), partition: Number(o.partition), offset: Number(o.offset) }))
         : [...inst.positions].map(([k, offset]) => { const [topic, p] = k.split('\u0000'); return { topic, partition: Number(p), offset }; });
+      for (const topic of new Set(offsets.map((o) => o.topic))) requireAccess(this.broker(), req, AclOperation.READ, ResourceType.TOPIC, topic);
       if (offsets.length > 0) await this.commit(inst, offsets);
       return noContent();
     });
     router.on('GET', '/consumers/:group/instances/:instance/offsets', (req) => {
       const inst = this.get(req);
       const body = (parseJson(req) ?? {}) as Record<string, unknown>;
-      const parts = Array.isArray(body.partitions) ? body.partitions as TopicPartition[] : inst.assigned;
+      const parts = (Array.isArray(body.partitions) ? body.partitions as TopicPartition[] : inst.assigned)
+        .filter((p) => mayAccess(this.broker(), req, AclOperation.DESCRIBE, ResourceType.TOPIC, String(p.topic)));
       const rows = this.broker().groups.fetchOffsets(inst.group, parts.map((p) => ({ topic: p.topic, partitions: [p.partition] })));
       return json({ offsets: rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.committed?.offset ?? -1, metadata: r.committed?.metadata ?? '' })) }, 200, V2_JSON);
     });

@@ -19,10 +19,14 @@ export const RestErrorCode = {
   INVALID_REQUEST: 40002,
   /** A batch of records larger than max.message.bytes (or segment.bytes). */
   RECORDS_TOO_LARGE: 40005,
+  /** http.authentication.method=BASIC: no credentials, or wrong ones (Confluent's code for 401). */
+  UNAUTHORIZED: 40101,
   /** A cross-origin request or WebSocket from an origin not in http.allowed.origins. */
   ORIGIN_NOT_ALLOWED: 40301,
   /** A request a page of another site embeds (no CORS): refused. */
   CROSS_SITE_REQUEST: 40302,
+  /** The ACLs do not allow the request's principal what it asks (authorizer.class.name set). */
+  NOT_AUTHORIZED: 40303,
   TOPIC_NOT_FOUND: 40401,
   PARTITION_NOT_FOUND: 40402,
   /** A REST consumer instance (v2) or a consumer group (v3) that does not exist. */

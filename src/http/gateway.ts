@@ -5,6 +5,13 @@
 // (origin-policy.ts, http.allowed.origins). Each listener binds its port exclusively
 // (listen.ts). Every failure is a Confluent-style JSON error; a handler that throws
 // something unexpected answers 500 and is logged, never taking the broker down.
+// https:// listeners serve TLS with the broker's ssl.keystore.* (PEM; listener.name.https.ssl.*
+// over them); with http.authentication.method=BASIC every request and WebSocket upgrade needs a
+// broker user's credentials (basic-auth.ts) before any handler runs, and carries its principal,
+// which the ACLs are checked for (access.ts; a live tail needs READ on its topic).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { STATUS_CODES } from 'node:http';
 import type { HttpResponse, HttpRequest as UwsRequest, TemplatedApp, us_listen_socket, us_socket_context_t } from 'uWebSockets.js';
 import type { BrokerContext } from '../broker/context.js';
@@ -21,9 +28,22 @@ import { readRecords, recordJson } from './records.js';
 import { CONSOLE_ASSETS } from './console-assets.js';
 import { OriginPolicy, type BrowserHeaders, type ListenerScope } from './origin-policy.js';
 import { listenExclusive, resolveListener } from './listen.js';
+import { BasicAuth, NO_AUTHENTICATION, type AuthOutcome, type BasicAuthOptions } from './basic-auth.js';
+import { ConfigError } from '../config/config.js';
+import type { ListenerTls } from '../security/tls-options.js';
+import { ANONYMOUS } from '../security/principal.js';
+import { normalizeHost } from '../security/authorizer.js';
+import { AclOperation, ResourceType } from '../security/acl.js';
+import type { KafkaPrincipal } from '../security/principal.js';
+import { requireAccess } from './access.js';
+
 import { RestErrorCode } from './error-codes.js';
 
 interface GatewayOptions {
+  /** The TLS of https:// listeners (null when there is none). */
+  tls: ListenerTls | null;
+  /** http.authentication.method=BASIC, else null (no authentication). */
+  authentication: BasicAuthOptions | null;
   /** http.allowed.origins, normalized (['*']: any). */
   allowedOrigins: string[];
   maxBodyBytes: number;
@@ -83,6 +103,7 @@ export class HttpGateway {
   private listenSockets: us_listen_socket[] = [];
   private readonly router = new Router();
   private readonly policy: OriginPolicy;
+  private readonly auth: BasicAuth | null;
   private inflight = 0;
   private webSockets = 0;
 
@@ -91,6 +112,7 @@ export class HttpGateway {
     this.backend = backend;
     this.backendDetail = `${backend} (uWebSockets.js ${version}: ${detail})`;
     this.policy = new OriginPolicy(options.allowedOrigins);
+    this.auth = options.authentication ? new BasicAuth(options.authentication) : null;
     this.tails = new LiveTails(broker, options.maxBufferedBytes, (topic, bytes) => this.metrics.fetched(topic, bytes));
     this.metrics = new BrokerMetrics({
       broker, kafkaConnections: options.kafkaConnections, pausedConnections: options.pausedConnections, httpConnections: () => this.inflight, webSockets: () => this.webSockets,
@@ -139,7 +161,7 @@ export class HttpGateway {
       try {
         const address = await resolveListener(listener);
         scope = this.policy.scope(listener.host, address);
-        const app = uws.App();
+        const app = listener.name === 'HTTPS' ? this.sslApp() : uws.App();
         // The JavaScript fallback cannot run an upgrade handler (its res.upgrade is not
         // implemented, and it matches ws patterns as literal paths, leaving other upgrades hanging):
         // without a ws route it answers every upgrade 400 at once. No live tail there.
@@ -153,12 +175,45 @@ export class HttpGateway {
       this.listenSockets.push(socket);
       const bound = { ...listener, port: uws.us_socket_local_port(socket as never) };
       this.bound.push(bound);
-      if (!scope.loopback) {
+      if (!scope.loopback && !this.auth) {
         const host = bound.host === '' ? '0.0.0.0' : bound.host.includes(':') ? `[${bound.host}]` : bound.host;
-        this.broker().logger.warn(`HTTP gateway listens on http://${host}:${bound.port}, beyond this machine: anyone who reaches it can read and produce to every topic and create topics, as the gateway has no authentication yet. To keep it to this machine: http.listeners=http://localhost:${bound.port}`);
+        const scheme = listener.name.toLowerCase();
+        this.broker().logger.warn(`HTTP gateway listens on ${scheme}://${host}:${bound.port}, beyond this machine: anyone who reaches it can read and produce to every topic and create topics, as http.authentication.method is NONE. To keep it to this machine: http.listeners=${scheme}://localhost:${bound.port}; to ask for credentials: http.authentication.method=BASIC`);
       }
     }
     return this.bound;
+  }
+
+  /**
+   * An HTTPS app: uWebSockets.js reads its key and certificate from files when the app is made,
+   * so they are written to a private temporary directory for that moment only.
+   */
+  private sslApp(): TemplatedApp {
+    const { uws } = loadUws();
+    const tls = this.options.tls;
+    if (this.backend !== 'native') throw new ConfigError('https:// in http.listeners needs the native uWebSockets.js, which did not load (the JavaScript fallback serves http:// only)');
+    if (!tls?.keyPem || !tls.certPem) throw new ConfigError('https:// in http.listeners needs a PEM key and certificate (ssl.keystore.type=PEM: ssl.keystore.location, or ssl.keystore.key and ssl.keystore.certificate.chain)');
+    const dir = mkdtempSync(join(tmpdir(), 'strom-https-'));
+    try {
+      writeFileSync(join(dir, 'key.pem'), tls.keyPem, { mode: 0o600 });
+      writeFileSync(join(dir, 'cert.pem'), tls.certPem, { mode: 0o600 });
+      return uws.SSLApp({ key_file_name: join(dir, 'key.pem'), cert_file_name: join(dir, 'cert.pem'), passphrase: tls.passphrase });
+    } catch (e) {
+      throw new ConfigError(`https:// in http.listeners: uWebSockets.js cannot use the key and certificate (${(e as Error).message}); check ssl.keystore.* and ssl.key.password`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Counts and logs an authentication outcome; a failure's 401 waits out its delay first. */
+  private authenticated(outcome: AuthOutcome, what: string, address: string): Promise<void> | null {
+    if (outcome.ok) {
+      if (this.auth) this.metrics.httpAuthentications.inc({ result: 'success' });
+      return null;
+    }
+    this.metrics.httpAuthentications.inc({ result: outcome.result });
+    if (outcome.result === 'failure') this.broker().logger.info(`failed HTTP authentication of ${address} (${what}): ${outcome.reason}`);
+    return outcome.delayMs > 0 ? new Promise((resolve) => setTimeout(resolve, outcome.delayMs)) : Promise.resolve();
   }
 
   /** The live tail: /ws/topics/{t}. */
@@ -197,24 +252,46 @@ export class HttpGateway {
     const key = req.getHeader('sec-websocket-key');
     const protocol = req.getHeader('sec-websocket-protocol');
     const extensions = req.getHeader('sec-websocket-extensions');
-    let data: TailData;
-    try {
-      // Browsers do not guard WebSockets with CORS: a page of any origin may open one.
-      const refusal = this.policy.refusal(scope, browserHeaders(req));
-      if (refusal) throw refusal;
-      if (this.webSockets + this.inflight >= this.options.maxConnections) throw new HttpError(503, RestErrorCode.TOO_MANY_CONNECTIONS, `Too many connections (http.max.connections ${this.options.maxConnections}).`);
-      let topic: string;
+    // Browsers do not guard WebSockets with CORS: a page of any origin may open one.
+    const refusal = this.policy.refusal(scope, browserHeaders(req));
+    const outcome = refusal === null && this.auth?.guards(url) ? this.auth.check(req.getHeader('authorization')) : NO_AUTHENTICATION;
+    const address = this.auth ? Buffer.from(res.getRemoteAddressAsText()).toString() : '';
+    const clientHost = remoteHost(res);
+    // Who asks comes first: an unauthenticated upgrade learns nothing (not even whether the topic exists).
+    const proceed = (principal: KafkaPrincipal): void => {
+      let data: TailData;
       try {
-        topic = decodeURIComponent(url.slice('/ws/topics/'.length));
-      } catch {
-        throw new HttpError(400, RestErrorCode.MALFORMED_REQUEST, 'Malformed topic name in the URL.');
+        if (refusal) throw refusal;
+        if (this.webSockets + this.inflight >= this.options.maxConnections) throw new HttpError(503, RestErrorCode.TOO_MANY_CONNECTIONS, `Too many connections (http.max.connections ${this.options.maxConnections}).`);
+        let topic: string;
+        try {
+          topic = decodeURIComponent(url.slice('/ws/topics/'.length));
+        } catch {
+          throw new HttpError(400, RestErrorCode.MALFORMED_REQUEST, 'Malformed topic name in the URL.');
+        }
+        // A live tail reads the topic: READ on it, as a consumer's Fetch (access.ts), asked before its existence is told.
+        requireAccess(this.broker(), { principal, clientHost }, AclOperation.READ, ResourceType.TOPIC, topic);
+        data = this.tails.prepare(topic, query);
+      } catch (e) {
+        this.send(res, e instanceof HttpError ? errorReply(e.status, e.errorCode, e.message) : errorReply(500, RestErrorCode.INTERNAL_ERROR, String(e)), 'GET');
+        return;
       }
-      data = this.tails.prepare(topic, query);
-    } catch (e) {
-      this.send(res, e instanceof HttpError ? errorReply(e.status, e.errorCode, e.message) : errorReply(500, RestErrorCode.INTERNAL_ERROR, String(e)), 'GET');
+      res.upgrade(data, key, protocol, extensions, context);
+    };
+    if (!(outcome instanceof Promise) && outcome.ok) {
+      proceed(outcome.principal);
       return;
     }
-    res.upgrade(data, key, protocol, extensions, context);
+    // Credentials to verify (or a 401 to answer) before the upgrade: uWS needs onAborted to wait.
+    let aborted = false;
+    res.onAborted(() => { aborted = true; });
+    Promise.resolve(outcome).then(async (o) => {
+      const waited = this.authenticated(o, `GET ${url}`, address);
+      if (waited) await waited;
+      if (aborted) return;
+      if (o.ok) res.cork(() => proceed(o.principal));
+      else this.send(res, o.reply, 'GET', true, [this.auth!.challenge]);
+    }).catch((e) => this.broker().logger.error(`WebSocket upgrade of ${url} failed: ${(e as Error).stack ?? e}`));
   }
 
   private handle(res: HttpResponse, req: UwsRequest, scope: ListenerScope): void {
@@ -222,12 +299,16 @@ export class HttpGateway {
     const { path, query } = pathAndQuery(req);
     const browser = browserHeaders(req);
     const request: HttpRequest = {
-      method, path, params: {}, query,
+      method, path, params: {}, query, principal: ANONYMOUS, clientHost: remoteHost(res),
       contentType: req.getHeader('content-type'), accept: req.getHeader('accept'), host: browser.host, body: Buffer.alloc(0),
     };
     const contentLength = Number(req.getHeader('content-length') || 0);
     const chunked = req.getHeader('transfer-encoding') !== '';
     const refusal = this.policy.refusal(scope, browser);
+    // Preflights carry no credentials (browsers never send them there): answered without.
+    const guarded = this.auth !== null && this.auth.guards(path) && !(refusal === null && method === 'OPTIONS' && browser.origin !== '' && req.getHeader('access-control-request-method') !== '');
+    const outcome = guarded ? this.auth!.check(req.getHeader('authorization')) : NO_AUTHENTICATION;
+    const address = this.auth ? Buffer.from(res.getRemoteAddressAsText()).toString() : '';
     const preflight = refusal === null && method === 'OPTIONS' && browser.origin !== '' && req.getHeader('access-control-request-method') !== '';
     const headers = refusal ? []
       : preflight ? this.policy.preflightHeaders(browser.origin, req.getHeader('access-control-request-headers'), req.getHeader('access-control-request-private-network') === 'true')
@@ -246,7 +327,7 @@ export class HttpGateway {
       if (aborted) return;
       aborted = true;
       this.metrics.httpRequests.inc({ method, status: String(reply.status) });
-      this.send(res, reply, method, close, headers);
+      this.send(res, reply, method, close, reply.status === 401 && this.auth ? [...headers, this.auth.challenge] : headers);
     };
     if (refusal) {
       // The body, if any, is left unread: close the connection rather than parse it as the next request.
@@ -255,6 +336,12 @@ export class HttpGateway {
     }
     if (preflight) {
       finish({ status: 204, body: '', contentType: 'text/plain' });
+      return;
+    }
+    if (!(outcome instanceof Promise) && !outcome.ok) {
+      // No credentials: nothing of the request is looked at, its body is left unread.
+      this.authenticated(outcome, `${method} ${path}`, address);
+      finish(outcome.reply, contentLength > 0 || chunked);
       return;
     }
     if (this.inflight + this.webSockets >= this.options.maxConnections) {
@@ -277,14 +364,26 @@ export class HttpGateway {
     request.params = match.params;
     this.inflight++;
     counted = true;
-    const run = () => {
+    const execute = (): Promise<void> => {
       let result: HttpReply | Promise<HttpReply>;
       try {
         result = match.handler(request);
       } catch (e) {
         result = Promise.reject(e);
       }
-      Promise.resolve(result).then((reply) => finish(reply), (e) => {
+      return Promise.resolve(result).then((reply) => finish(reply));
+    };
+    // The credentials are verified (if any) while the body is read; the handler runs after both.
+    const run = () => {
+      Promise.resolve(outcome).then(async (o) => {
+        const waited = this.authenticated(o, `${method} ${path}`, address);
+        if (waited) {
+          await waited;
+          if (!o.ok) return finish(o.reply);
+        }
+        if (o.ok) request.principal = o.principal;
+        await execute();
+      }).catch((e) => {
         if (e instanceof HttpError) finish(errorReply(e.status, e.errorCode, e.message));
         else {
           this.broker().logger.error(`HTTP ${method} ${path} failed: ${(e as Error).stack ?? e}`);
@@ -331,5 +430,18 @@ export class HttpGateway {
       this.broker().logger.error(`HTTP ${method}: cannot send the ${reply.status} response: ${(e as Error).stack ?? e}`);
       try { res.close(); } catch { /* already gone */ }
     }
+  }
+}
+
+/**
+ * The client's IP address, as ACLs name hosts (an IPv4 client of a dual-stack socket as
+ * a.b.c.d); '' where the backend cannot tell (uWS's JavaScript fallback has no remote
+ * address): then only ACLs of host * apply to the request.
+ */
+function remoteHost(res: HttpResponse): string {
+  try {
+    return normalizeHost(Buffer.from(res.getRemoteAddressAsText()).toString());
+  } catch {
+    return '';
   }
 }

@@ -28,6 +28,10 @@ export class BrokerMetrics implements TrafficListener {
   readonly httpRequests: Counter<'method' | 'status'>;
   /** Kafka connections closed because handling their bytes threw (each is logged with its client and request). */
   readonly connectionFailures: Counter;
+  /** Kafka authentications (SASL, TLS client certificates), by listener, mechanism, kind and result. */
+  readonly kafkaAuthentications: Counter<'listener' | 'mechanism' | 'kind' | 'result'>;
+  /** HTTP Basic authentications of the gateway, by result (success, failure, missing). */
+  readonly httpAuthentications: Counter<'result'>;
   /** Running totals for the console's throughput chart. */
   readonly totals = { bytesIn: 0, recordsIn: 0, bytesOut: 0 };
 
@@ -45,8 +49,16 @@ export class BrokerMetrics implements TrafficListener {
     this.connectionFailures = new Counter({
       name: 'strom_kafka_connection_failures_total', help: 'Kafka connections closed because handling their requests threw (logged with the client address and the request).', registers,
     });
+    this.kafkaAuthentications = new Counter({
+      name: 'strom_kafka_authentications_total', help: 'Kafka authentications by listener, mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, or SSL for client certificates and TLS handshakes), kind (authentication or reauthentication, KIP-368) and result (success, failure); each failure is also logged.',
+      labelNames: ['listener', 'mechanism', 'kind', 'result'], registers,
+    });
+    this.httpAuthentications = new Counter({
+      name: 'strom_http_authentications_total', help: 'HTTP Basic authentications of the gateway (http.authentication.method=BASIC) by result: success, failure (wrong credentials), missing (no credentials: 401).',
+      labelNames: ['result'], registers,
+    });
     new Gauge({
-      name: 'strom_kafka_connections_paused', help: 'Kafka connections the broker is not reading now, by the limit that stops it: requests or request_bytes in flight (queued.max.requests, queued.max.request.bytes), unsent responses (strom.connection.max.unsent.bytes), spent request memory (strom.request.memory.max.bytes).',
+      name: 'strom_kafka_connections_paused', help: 'Kafka connections the broker is not reading now, by the limit that stops it: requests or request_bytes in flight (queued.max.requests, queued.max.request.bytes), unsent responses (strom.connection.max.unsent.bytes), spent request memory (strom.request.memory.max.bytes), a client quota\'s throttle (throttle).',
       labelNames: ['reason'], registers,
       collect() {
         for (const [reason, count] of Object.entries(sources.pausedConnections())) this.set({ reason }, count);

@@ -14,6 +14,8 @@ import { RestErrorCode } from './error-codes.js';
 export type EmbeddedFormat = 'json' | 'binary';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** REST produce is acknowledged as acks=all (on one broker, as acks=1), within 30 s. */
+const REST_DELIVERY = { acks: -1, timeoutMs: 30_000 };
 
 /** UTF-8 text when the bytes are valid UTF-8, else base64 (the live tail and the console). */
 function textOrBase64(bytes: Uint8Array | null): { data: string | null; encoding: 'utf8' | 'base64' } {
@@ -127,7 +129,7 @@ export async function produceRecords(broker: BrokerContext, topic: string, recor
   await Promise.all([...byPartition].map(async ([partition, list]) => {
     const batch = buildBatch(broker.core, list.map((l) => l.input));
     // Validated as the newest Produce version the broker serves (zstd allowed, INVALID_RECORD).
-    const res = await producePartition(broker, produce.maxVersion, topic, partition, Buffer.from(batch.buffer, batch.byteOffset, batch.byteLength));
+    const res = await producePartition(broker, produce.maxVersion, topic, partition, Buffer.from(batch.buffer, batch.byteOffset, batch.byteLength), REST_DELIVERY);
     list.forEach((l, i) => {
       offsets[l.index] = res.errorCode === ErrorCode.NONE
         ? { partition, offset: res.baseOffset + i, error_code: null, error: null }

@@ -2,12 +2,16 @@
 // /topics/{t}/partitions[/{p}[/offsets]], POST /topics/{t} and /topics/{t}/partitions/{p}
 // with the embedded formats application/vnd.kafka.{json,binary}.v2+json (binary = base64).
 // Avro/Protobuf/JSON Schema formats need a schema registry, which Strom does not have: 415.
+// ACLs (access.ts): listing shows the topics the principal may DESCRIBE; describing a topic
+// needs DESCRIBE, producing WRITE (403 otherwise, before the topic's existence is told).
 import type { BrokerContext } from '../broker/context.js';
 import type { TopicView } from '../broker/cluster-view.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import { HttpError, Router, V2_JSON, intParam, json, objectBody, type HttpRequest } from './router.js';
 import { produceRecords, type EmbeddedFormat, type ProduceRecord } from './records.js';
 import { RestErrorCode } from './error-codes.js';
+import { mayAccess, requireAccess } from './access.js';
+import { AclOperation, ResourceType } from '../security/acl.js';
 
 export function topicOrThrow(broker: BrokerContext, name: string): TopicView {
   const topic = broker.cluster.topic(name);
@@ -50,26 +54,32 @@ function partitionJson(t: TopicView, p: number) {
 const partitionIndexes = (t: TopicView) => Array.from({ length: t.partitionCount }, (_, p) => p);
 
 export function routesV2(router: Router, broker: () => BrokerContext): void {
-  router.on('GET', '/topics', () => {
-    const cluster = broker().cluster;
-    return json([...cluster.topicNames()].filter((t) => !cluster.topic(t)?.internal).sort(), 200, V2_JSON);
+  const describable = (req: HttpRequest) => {
+    requireAccess(broker(), req, AclOperation.DESCRIBE, ResourceType.TOPIC, req.params.topic);
+    return topicOrThrow(broker(), req.params.topic);
+  };
+  router.on('GET', '/topics', (req) => {
+    const b = broker();
+    const cluster = b.cluster;
+    return json([...cluster.topicNames()].filter((t) => !cluster.topic(t)?.internal && mayAccess(b, req, AclOperation.DESCRIBE, ResourceType.TOPIC, t)).sort(), 200, V2_JSON);
   });
   router.on('GET', '/topics/:topic', (req) => {
-    const t = topicOrThrow(broker(), req.params.topic);
+    const t = describable(req);
     const configs: Record<string, string> = { ...t.configs };
     return json({ name: t.name, configs, partitions: partitionIndexes(t).map((p) => partitionJson(t, p)) }, 200, V2_JSON);
   });
   router.on('GET', '/topics/:topic/partitions', (req) => {
-    const t = topicOrThrow(broker(), req.params.topic);
+    const t = describable(req);
     return json(partitionIndexes(t).map((p) => partitionJson(t, p)), 200, V2_JSON);
   });
   router.on('GET', '/topics/:topic/partitions/:partition', (req) => {
-    const t = topicOrThrow(broker(), req.params.topic);
+    const t = describable(req);
     const p = intParam(req.params.partition, 'partition');
     if (!t.partition(p)) throw new HttpError(404, RestErrorCode.PARTITION_NOT_FOUND, 'Partition not found.');
     return json(partitionJson(t, p), 200, V2_JSON);
   });
   router.on('GET', '/topics/:topic/partitions/:partition/offsets', (req) => {
+    describable(req);
     const log = partitionOrThrow(broker(), req.params.topic, req.params.partition);
     return json({ beginning_offset: log.logStartOffset, end_offset: log.logEndOffset }, 200, V2_JSON);
   });
@@ -77,6 +87,7 @@ export function routesV2(router: Router, broker: () => BrokerContext): void {
     const b = broker();
     const format = produceFormat(req.contentType);
     const body = objectBody(req);
+    requireAccess(b, req, AclOperation.WRITE, ResourceType.TOPIC, req.params.topic);
     topicOrThrow(b, req.params.topic);
     if (partition !== null) partitionOrThrow(b, req.params.topic, String(partition));
     if (!Array.isArray(body.records) || body.records.length === 0) throw new HttpError(422, RestErrorCode.INVALID_ENTITY, 'records must be a non-empty array');

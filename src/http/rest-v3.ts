@@ -1,12 +1,17 @@
 // Confluent REST Proxy API v3, read paths (and topic creation, which the console uses):
 // clusters, brokers, topics, partitions, consumer groups and their lag. Lag comes from
 // group/lag.ts's groupLag, the one definition of consumer lag in Strom.
+// ACLs (access.ts): a topic needs DESCRIBE (lists leave out the others), creating one CREATE
+// on the cluster or the topic, a consumer group DESCRIBE (lists: all with DESCRIBE on the
+// cluster, else those the principal may describe), as the Kafka requests behind them ask.
 import type { BrokerContext } from '../broker/context.js';
 import { groupLag } from '../group/lag.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { HttpError, Router, intParam, json, objectBody, type HttpRequest } from './router.js';
 import { topicOrThrow } from './rest-v2.js';
 import { RestErrorCode } from './error-codes.js';
+import { mayAccess, mayAccessCluster, requireAccess } from './access.js';
+import { AclOperation, ResourceType } from '../security/acl.js';
 
 const list = (kind: string, self: string, data: unknown[]) => ({ kind: `${kind}List`, metadata: { self, next: null }, data });
 
@@ -28,6 +33,7 @@ export function routesV3(router: Router, broker: () => BrokerContext): void {
   };
   const topicJson = (req: HttpRequest, name: string) => {
     const b = broker();
+    requireAccess(b, req, AclOperation.DESCRIBE, ResourceType.TOPIC, name);
     const t = topicOrThrow(b, name);
     const self = `${base(req)}/topics/${encodeURIComponent(name)}`;
     // Strom's additions, for the console: sizes and offsets without one request per partition
@@ -43,6 +49,7 @@ export function routesV3(router: Router, broker: () => BrokerContext): void {
   };
   const partitionJson = (req: HttpRequest, topic: string, p: number) => {
     const b = broker();
+    requireAccess(b, req, AclOperation.DESCRIBE, ResourceType.TOPIC, topic);
     const view = topicOrThrow(b, topic).partition(p);
     if (!view) throw new HttpError(404, RestErrorCode.PARTITION_NOT_FOUND, 'Partition not found.');
     const log = b.logs.partition(topic, p);
@@ -56,6 +63,7 @@ export function routesV3(router: Router, broker: () => BrokerContext): void {
   };
   const groupJson = (req: HttpRequest, groupId: string) => {
     const b = broker();
+    requireAccess(b, req, AclOperation.DESCRIBE, ResourceType.GROUP, groupId);
     const group = b.groups.group(groupId);
     if (!group || group.is('Dead')) throw new HttpError(404, RestErrorCode.CONSUMER_NOT_FOUND, `Consumer group ${groupId} not found.`);
     const self = `${base(req)}/consumer-groups/${encodeURIComponent(groupId)}`;
@@ -65,8 +73,9 @@ export function routesV3(router: Router, broker: () => BrokerContext): void {
       coordinator: { related: `${base(req)}/brokers/${b.nodeId}` }, consumers: { related: `${self}/consumers` }, lag_summary: { related: `${self}/lag-summary` },
     };
   };
-  const lagOf = (groupId: string) => {
+  const lagOf = (req: HttpRequest, groupId: string) => {
     const b = broker();
+    requireAccess(b, req, AclOperation.DESCRIBE, ResourceType.GROUP, groupId);
     const lag = groupLag(b.groups, b.logs, b.cluster, groupId);
     if (!lag) throw new HttpError(404, RestErrorCode.CONSUMER_NOT_FOUND, `Consumer group ${groupId} not found.`);
     return lag;
@@ -83,13 +92,16 @@ export function routesV3(router: Router, broker: () => BrokerContext): void {
   });
   router.on('GET', '/v3/clusters/:cluster/topics', (req) => {
     const self = cluster(req);
-    return json(list('KafkaTopic', `${self}/topics`, [...broker().cluster.topicNames()].sort().map((t) => topicJson(req, t))));
+    const b = broker();
+    const names = [...b.cluster.topicNames()].filter((t) => mayAccess(b, req, AclOperation.DESCRIBE, ResourceType.TOPIC, t)).sort();
+    return json(list('KafkaTopic', `${self}/topics`, names.map((t) => topicJson(req, t))));
   });
   router.on('POST', '/v3/clusters/:cluster/topics', async (req) => {
     cluster(req);
     const body = objectBody(req);
     const name = body.topic_name;
     if (typeof name !== 'string') throw new HttpError(400, RestErrorCode.INVALID_REQUEST, 'topic_name is required');
+    if (!mayAccessCluster(broker(), req, AclOperation.CREATE)) requireAccess(broker(), req, AclOperation.CREATE, ResourceType.TOPIC, name);
     const partitions = body.partitions_count === undefined ? broker().config.int('num.partitions') : Number(body.partitions_count);
     const configs: Record<string, string> = {};
     for (const c of Array.isArray(body.configs) ? body.configs as { name: string; value: string }[] : []) configs[String(c.name)] = String(c.value);
@@ -104,19 +116,22 @@ export function routesV3(router: Router, broker: () => BrokerContext): void {
   router.on('GET', '/v3/clusters/:cluster/topics/:topic', (req) => (cluster(req), json(topicJson(req, req.params.topic))));
   router.on('GET', '/v3/clusters/:cluster/topics/:topic/partitions', (req) => {
     const self = cluster(req);
+    requireAccess(broker(), req, AclOperation.DESCRIBE, ResourceType.TOPIC, req.params.topic);
     const t = topicOrThrow(broker(), req.params.topic);
     return json(list('KafkaPartition', `${self}/topics/${encodeURIComponent(t.name)}/partitions`, Array.from({ length: t.partitionCount }, (_, p) => partitionJson(req, t.name, p))));
   });
   router.on('GET', '/v3/clusters/:cluster/topics/:topic/partitions/:partition', (req) => (cluster(req), json(partitionJson(req, req.params.topic, intParam(req.params.partition, 'partition')))));
   router.on('GET', '/v3/clusters/:cluster/consumer-groups', (req) => {
     const self = cluster(req);
-    const ids = broker().groups.listGroups([]).map((g) => g.groupId).sort();
+    const b = broker();
+    const all = mayAccessCluster(b, req, AclOperation.DESCRIBE);
+    const ids = b.groups.listGroups([]).map((g) => g.groupId).filter((g) => all || mayAccess(b, req, AclOperation.DESCRIBE, ResourceType.GROUP, g)).sort();
     return json(list('KafkaConsumerGroup', `${self}/consumer-groups`, ids.map((g) => groupJson(req, g))));
   });
   router.on('GET', '/v3/clusters/:cluster/consumer-groups/:group', (req) => (cluster(req), json(groupJson(req, req.params.group))));
   router.on('GET', '/v3/clusters/:cluster/consumer-groups/:group/lags', (req) => {
     const self = `${cluster(req)}/consumer-groups/${encodeURIComponent(req.params.group)}`;
-    const lag = lagOf(req.params.group);
+    const lag = lagOf(req, req.params.group);
     const b = broker();
     return json(list('KafkaConsumerLag', `${self}/lags`, lag.partitions.map((p) => ({
       kind: 'KafkaConsumerLag', metadata: { self: `${self}/lags/${encodeURIComponent(p.topic)}/partitions/${p.partition}` }, cluster_id: b.cluster.clusterId,
@@ -126,7 +141,7 @@ export function routesV3(router: Router, broker: () => BrokerContext): void {
   });
   router.on('GET', '/v3/clusters/:cluster/consumer-groups/:group/lag-summary', (req) => {
     const self = `${cluster(req)}/consumer-groups/${encodeURIComponent(req.params.group)}`;
-    const lag = lagOf(req.params.group);
+    const lag = lagOf(req, req.params.group);
     const max = lag.partitions.reduce<typeof lag.partitions[number] | null>((m, p) => (p.lag !== null && (m === null || (m.lag ?? -1) < p.lag) ? p : m), null);
     return json({
       kind: 'KafkaConsumerGroupLagSummary', metadata: { self: `${self}/lag-summary` }, cluster_id: broker().cluster.clusterId, consumer_group_id: lag.groupId,

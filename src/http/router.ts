@@ -1,5 +1,7 @@
 // The gateway's routing: a request as plain values (uWS's own request object dies at the
 // first await), a tiny path matcher, and errors as Confluent REST Proxy JSON bodies.
+import type { KafkaPrincipal } from '../security/principal.js';
+
 import { RestErrorCode } from './error-codes.js';
 
 /** An error answered as `status` with a body carrying `errorCode` and the message. */
@@ -18,6 +20,10 @@ export interface HttpRequest {
   accept: string;
   host: string;
   body: Buffer;
+  /** Who sent it: User:<name> with http.authentication.method=BASIC, else User:ANONYMOUS (for authorization). */
+  principal: KafkaPrincipal;
+  /** The client's IP address (what ACLs' hosts match). */
+  clientHost: string;
 }
 
 export interface HttpReply {

@@ -3,7 +3,7 @@
 // retention, compacts (log-cleaner.ts) and writes checkpoints in the background, and shuts
 // down cleanly. Each topic has a topic id (KIP-516), kept in the topics file and in each
 // partition directory's partition.metadata (partition-metadata.ts).
-import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync, rmSync, unlinkSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync, rmSync, unlinkSync, readdirSync, truncateSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Core, RegionPool } from '../core/index.js';
@@ -13,12 +13,13 @@ import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { readCheckpoint, writeCheckpoint, writeCheckpointSync } from './checkpoint.js';
 import {
   partitionDirName, parsePartitionDirName, topicNameError, RECOVERY_POINT_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT,
-  HIGH_WATERMARK_CHECKPOINT, CLEAN_SHUTDOWN_FILE, META_PROPERTIES, TOPICS_FILE, DELETE_DIR_SUFFIX, BROKER_CONFIGS_FILE, TMP_SUFFIX,
+  HIGH_WATERMARK_CHECKPOINT, CLEAN_SHUTDOWN_FILE, META_PROPERTIES, TOPICS_FILE, DELETE_DIR_SUFFIX, BROKER_CONFIGS_FILE, TMP_SUFFIX, parseSnapshotFileName,
 } from '../storage/layout.js';
 import { PartitionLog } from './partition-log.js';
 import { loadPartition } from './recovery.js';
 import { loadProducerState, type ProducerLoad } from './producer-recovery.js';
 import { LogCleaner, type CleanStats } from './log-cleaner.js';
+import { LeaderEpochCache } from './leader-epochs.js';
 import { IndexCache } from './index-cache.js';
 import { readFiles } from './read-files.js';
 import { writePartitionMetadata } from './partition-metadata.js';
@@ -107,6 +108,8 @@ export class LogManager {
   private stopped = false;
   /** start() completed: only then does shutdown() write checkpoints and the clean-shutdown mark. */
   private started = false;
+  /** Started as a broker of a cluster: replicas have leader epochs and a replicated high watermark. */
+  private clustered = false;
   private readonly cleaner: LogCleaner;
   /** The indexes of inactive segments in core memory (strom.index.cache.max.bytes). */
   readonly indexCache: IndexCache;
@@ -141,6 +144,8 @@ export class LogManager {
     const clean = fresh || existsSync(cleanFile);
     const recoveryPoints = readCheckpoint(join(this.dir, RECOVERY_POINT_CHECKPOINT));
     const startOffsets = readCheckpoint(join(this.dir, LOG_START_OFFSET_CHECKPOINT));
+    this.clustered = clusterId !== undefined;
+    const highWatermarks = this.clustered ? readCheckpoint(join(this.dir, HIGH_WATERMARK_CHECKPOINT)) : new Map<string, number>();
     const known = this.readTopicsFile();
     // Directories are the truth for partitions; the topics file adds configs (and topics
     // whose directories were lost are re-created empty).
@@ -190,6 +195,7 @@ export class LogManager {
       });
       for (const warning of producers.warnings) this.logger.warn(`${log.key}: ${warning}`);
       await this.openWriter(log, producers);
+      this.replicated(log, highWatermarks.get(log.key) ?? 0);
       return log;
     });
     loading.forEach(({ topic, partition }, i) => {
@@ -286,6 +292,17 @@ export class LogManager {
 
   private newPartitionLog(topic: Topic, partition: number): PartitionLog {
     return new PartitionLog(topic.name, partition, join(this.dir, partitionDirName(topic.name, partition)), topic.config, this.core, this.regions, this.pool, this.indexCache);
+  }
+
+  /**
+   * In a cluster, a replica's leader epochs (its checkpoint, cut back to the log end a crash
+   * may have left behind them) and its high watermark as last checkpointed.
+   */
+  private replicated(log: PartitionLog, highWatermark: number): void {
+    if (!this.clustered) return;
+    log.epochs = new LeaderEpochCache(log.dir);
+    log.epochs.truncateFromEnd(log.logEndOffset);
+    log.setHighWatermark(highWatermark, true);
   }
 
   /** Hands the partition to its append worker, with its producer state (none for a new partition). */
@@ -476,6 +493,7 @@ export class LogManager {
         await writePartitionMetadata(log.dir, topic.topicId);
         await loadPartition(this.core, this.regions, log, { clean: true, recoveryPoint: 0, logStartOffset: 0 });
         await this.openWriter(log);
+        this.replicated(log, 0);
       } catch (e) {
         log.close();
         rmSync(log.dir, { recursive: true, force: true });
@@ -484,6 +502,52 @@ export class LogManager {
       topic.partitions.set(partition, log);
       this.writeTopicsFile();
       return log;
+    });
+  }
+
+  /**
+   * A follower's log cut back to `offset` (KIP-101: it diverged from its new leader's):
+   * every batch reaching `offset` or past it goes, with later segments, their indexes and
+   * producer snapshots; the rest is loaded again as after a crash (the cut segment's indexes
+   * and the producer state rebuilt). `offset` below the log start (the leader's log starts
+   * after all of this one) empties the log, which then starts at `offset`. The log keeps
+   * its object: handlers and sessions holding it see the new state.
+   */
+  truncateTo(log: PartitionLog, offset: number): Promise<void> {
+    return this.serially(log.topic, async () => {
+      if (offset >= log.logEndOffset && offset >= log.logStartOffset) return;
+      const all = offset <= log.logStartOffset || offset <= log.segments[0].baseOffset;
+      const slice = all ? null : log.slice(offset, 1, true, Number.MAX_SAFE_INTEGER);
+      // Never a whole log dropped by mistake: a cut inside the log must find its batch.
+      if (!all && !slice) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${log.key}: no batch at offset ${offset} to truncate at`);
+      const cut = slice ? { base: slice.segment.baseOffset, position: slice.position } : null;
+      slice?.release();
+      await this.pool.close(log.key);
+      log.handle = null;
+      log.close();
+      for (const segment of log.segments) {
+        if (cut && segment.baseOffset < cut.base) continue;
+        if (cut && segment.baseOffset === cut.base) {
+          truncateSync(segment.paths.log, cut.position);
+          for (const path of [segment.paths.index, segment.paths.timeIndex, segment.paths.txnIndex]) rmSync(path, { force: true });
+          continue;
+        }
+        for (const path of [segment.paths.log, segment.paths.index, segment.paths.timeIndex, segment.paths.txnIndex]) rmSync(path, { force: true });
+      }
+      for (const name of readdirSync(log.dir)) {
+        const at = parseSnapshotFileName(name);
+        if (at !== null && (all || at > offset)) rmSync(join(log.dir, name), { force: true });
+      }
+      const startOffset = all ? Math.max(offset, 0) : log.logStartOffset;
+      const loaded = await loadPartition(this.core, this.regions, log, { clean: false, recoveryPoint: cut?.base ?? startOffset, logStartOffset: startOffset });
+      const producers = loadProducerState(this.core, this.regions, log, {
+        clean: false, recoveredFrom: loaded.recoveredFrom, now: Date.now(), expirationMs: this.config.int('producer.id.expiration.ms'),
+      });
+      await this.openWriter(log, producers);
+      if (all) log.epochs?.clear();
+      else log.epochs?.truncateFromEnd(log.logEndOffset);
+      log.setHighWatermark(log.highWatermark, true);
+      this.logger.warn(`${log.key}: truncated to offset ${log.logEndOffset} (asked: ${offset}) to match its leader`);
     });
   }
 

@@ -7,7 +7,7 @@ import type { Core, Region, RegionPool } from '../core/index.js';
 import { decodeBatches } from '../core/index.js';
 import type { AppendPool, AppendResult, PartitionHandle } from '../storage/append-pool.js';
 import {
-  FLAG_ROLL, FLAG_STRICT, STATUS_NO_PARTITION, STATUS_DISK_FULL, STATUS_IO_ERROR, STATUS_OFFSET_OVERFLOW, STATUS_OUT_OF_ORDER_SEQUENCE,
+  FLAG_ROLL, FLAG_STRICT, FLAG_REPLICA, STATUS_OFFSET_BEHIND, STATUS_NO_PARTITION, STATUS_DISK_FULL, STATUS_IO_ERROR, STATUS_OFFSET_OVERFLOW, STATUS_OUT_OF_ORDER_SEQUENCE,
   STATUS_INVALID_PRODUCER_EPOCH, STATUS_INVALID_TXN_STATE, STATUS_COORDINATOR_FENCED,
 } from '../storage/channel.js';
 import type { ProducerSnapshotEntry } from '../storage/producer-state.js';
@@ -21,6 +21,10 @@ import type { IndexCache } from './index-cache.js';
 import { FileRecords, HeaderWalker, type BatchBounds } from './file-records.js';
 import { TailBatches } from './tail-batches.js';
 import { ABI, type Ptr } from '../core/index.js';
+import type { LeaderEpochCache } from './leader-epochs.js';
+
+/** Where a batch's partition leader epoch lies (after its length; not covered by the CRC). */
+const PARTITION_LEADER_EPOCH = ABI.BATCH_LENGTH + 4;
 
 interface ReadResult {
   /** Whole record batches (a view of core memory until release()), possibly empty. */
@@ -67,6 +71,14 @@ export class PartitionLog {
   /** The smallest first offset of an open transaction, -1 when none is open. */
   private firstUnstable = -1;
   private readonly walker: HeaderWalker;
+  /** The leader epoch this broker's appends are stamped with (0 on a broker alone). */
+  leaderEpoch = 0;
+  /** In a cluster: the partition's leader epochs (leader-epochs.ts); null on a broker alone, where every epoch is 0. */
+  epochs: LeaderEpochCache | null = null;
+  /** In a cluster: the high watermark the replicas agree on; null on a broker alone (every append is committed). */
+  private hw: number | null = null;
+  /** Called after each append here moves the log end on (a leader then looks at its high watermark again). */
+  onLogEnd: (() => void) | null = null;
 
   constructor(
     readonly topic: string,
@@ -82,9 +94,22 @@ export class PartitionLog {
     this.walker = walkerFor(core, regions);
   }
 
-  /** One broker: every acknowledged append is committed. */
+  /** The offset below which records are committed: on a broker alone every acknowledged append is; in a cluster, those on every in-sync replica. */
   get highWatermark(): number {
-    return this.logEndOffset;
+    return this.hw === null ? this.logEndOffset : Math.min(this.hw, this.logEndOffset);
+  }
+
+  /**
+   * A replicated partition's high watermark from now on (the leader's over its ISR, or a
+   * follower's from its leader); it never goes back, except by `reset` (a log cut by
+   * truncation). Consumers waiting for records are woken when it moves.
+   */
+  setHighWatermark(offset: number, reset = false): void {
+    const next = Math.min(offset, this.logEndOffset);
+    if (this.hw !== null && next <= this.hw && !reset) return;
+    const moved = this.hw === null || next > this.hw;
+    this.hw = next;
+    if (moved) this.wake(-1, -1);
   }
 
   /**
@@ -176,7 +201,7 @@ export class PartitionLog {
     this.inflight++;
     let result: AppendResult;
     try {
-      result = await this.pool.append(this.handle, copy ? copy.ptr : where as Ptr, batch.length, flags, logAppendTime);
+      result = await this.pool.append(this.handle, copy ? copy.ptr : where as Ptr, batch.length, flags, logAppendTime, this.leaderEpoch);
     } finally {
       this.inflight--;
       if (copy) this.regions.release(copy);
@@ -187,7 +212,69 @@ export class PartitionLog {
     this.appended(result, batch[ABI.BATCH_ATTRIBUTES + 1] & ABI.COMPRESSION_MASK);
     if (result.txnStarted) this.txnStarted(result.producerId, result.baseOffset);
     this.wake(result.size, this.stableBytes(stableBefore, result));
+    this.onLogEnd?.();
     return result;
+  }
+
+  /**
+   * A follower's append of what its leader's fetch response carried (whole batches, their
+   * offsets and epochs kept): each batch is copied into core memory and written by the
+   * append worker as it is; a new leader epoch among them goes to the epoch cache first.
+   * Batches below the log end (already here) are skipped; a torn last batch (the leader's
+   * size limit) is left for the next fetch. Resolves once all are written.
+   */
+  async appendReplica(records: Uint8Array): Promise<void> {
+    if (!this.handle) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key} is not open`);
+    const dv = new DataView(records.buffer, records.byteOffset, records.byteLength);
+    // Whole batches not yet here: [position, size, baseOffset] each.
+    const batches: number[] = [];
+    let pos = 0;
+    while (pos + ABI.BATCH_HEADER_SIZE <= records.length) {
+      const size = dv.getInt32(pos + ABI.BATCH_LENGTH) + ABI.BATCH_LOG_OVERHEAD;
+      if (size < ABI.BATCH_HEADER_SIZE) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `${this.key}: a replicated batch of ${size} bytes`);
+      if (pos + size > records.length) break;
+      const baseOffset = Number(dv.getBigInt64(pos + ABI.BATCH_BASE_OFFSET));
+      if (baseOffset + dv.getInt32(pos + ABI.BATCH_LAST_OFFSET_DELTA) >= this.logEndOffset) {
+        batches.push(pos, size, baseOffset);
+      }
+      pos += size;
+    }
+    if (batches.length === 0) return;
+    const first = batches[0];
+    // One copy into core memory; the worker writes every batch from there.
+    const copy = this.regions.alloc(pos - first);
+    this.core.mem.write(copy.ptr, records.subarray(first, pos));
+    this.inflight++;
+    try {
+      const results: Promise<AppendResult>[] = [];
+      let expected = this.logEndOffset;
+      for (let i = 0; i < batches.length; i += 3) {
+        const at = batches[i];
+        this.epochs?.assign(dv.getInt32(at + PARTITION_LEADER_EPOCH), batches[i + 2]);
+        const flags = FLAG_REPLICA | (i === 0 && this.activeSegment.index.isFull ? FLAG_ROLL : 0);
+        results.push(this.pool.append(this.handle, (copy.ptr + at - first) as Ptr, batches[i + 1], flags, -1, 0, expected));
+        expected = batches[i + 2] + dv.getInt32(at + ABI.BATCH_LAST_OFFSET_DELTA) + 1;
+      }
+      for (let i = 0; i < batches.length; i += 3) {
+        const result = await results[i / 3];
+        if (result.status !== 0) throw this.appendError(result.status, result.detail);
+        this.replicated(result, records[batches[i] + ABI.BATCH_ATTRIBUTES + 1]);
+      }
+    } finally {
+      this.inflight--;
+      this.regions.release(copy);
+      this.wake(-1, -1);
+    }
+  }
+
+  /** The log's view after a replicated batch (attributes: its low attribute byte). */
+  private replicated(result: AppendResult, attributes: number): void {
+    this.appended(result, attributes & ABI.COMPRESSION_MASK);
+    if (result.txnStarted) this.txnStarted(result.producerId, result.baseOffset);
+    if ((attributes & ABI.CONTROL_BIT) !== 0) {
+      this.txnEnded(result.producerId);
+      if (result.abortedFirstOffset >= 0) this.activeSegment.txnIndex.add(result.producerId, result.abortedFirstOffset, result.baseOffset, result.abortedLastStableOffset);
+    }
   }
 
   /**
@@ -207,7 +294,7 @@ export class PartitionLog {
     let result: AppendResult;
     try {
       const marker = { producerId, producerEpoch, commit, coordinatorEpoch };
-      result = await this.pool.appendMarker(this.handle, marker, logAppendTime, this.activeSegment.index.isFull);
+      result = await this.pool.appendMarker(this.handle, marker, logAppendTime, this.activeSegment.index.isFull, this.leaderEpoch);
     } finally {
       this.inflight--;
     }
@@ -217,6 +304,7 @@ export class PartitionLog {
     this.txnEnded(producerId);
     if (result.abortedFirstOffset >= 0) this.activeSegment.txnIndex.add(producerId, result.abortedFirstOffset, result.baseOffset, result.abortedLastStableOffset);
     this.wake(result.size, this.stableBytes(stableBefore, result));
+    this.onLogEnd?.();
     return result.baseOffset;
   }
 
@@ -298,6 +386,7 @@ export class PartitionLog {
         return new KafkaError(ErrorCode.TRANSACTION_COORDINATOR_FENCED, `Coordinator epoch is older than ${detail}, the last marker's on ${this.key}`);
       case ABI.ERR_RECORD_COUNT: case ABI.ERR_RECORD_BOUNDS: case ABI.ERR_OFFSET_DELTA:
         return new KafkaError(ErrorCode.INVALID_RECORD, `invalid record batch: ${this.core.codeName(status)}`);
+      case STATUS_OFFSET_BEHIND: return new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `${this.key}: a replicated batch starts below the log end ${detail}`);
       case STATUS_NO_PARTITION: return new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key} is not open`);
       case STATUS_DISK_FULL: return new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'no space left on the log directory');
       case STATUS_IO_ERROR: case STATUS_OFFSET_OVERFLOW: return new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'the log could not be written');
@@ -332,6 +421,9 @@ export class PartitionLog {
 
   private wake(bytes: number, stableBytes: number): void {
     if (this.watchers.size === 0) return;
+    // In a cluster what an append makes readable depends on the reader (a replica reads to the
+    // log end, a consumer to the high watermark, which moves apart): readers look again.
+    if (this.hw !== null) bytes = stableBytes = -1;
     // A copy: a watcher that registers again while called waits for the next append.
     for (const w of Array.from(this.watchers)) w(bytes, stableBytes);
   }

@@ -8,6 +8,7 @@ import { resolveTargets } from './targets.js';
 import { newHistogram, record } from './histogram.js';
 import { Reporter, type PerfResult } from './report.js';
 import { runFetchLoop } from './fetch-loop.js';
+import type { ClientSecurity } from '../client/security.js';
 
 interface ConsumePerfOptions {
   bootstrapServer: string;
@@ -21,6 +22,8 @@ interface ConsumePerfOptions {
   timeoutMs: number;
   maxDurationMs: number;
   requestTimeoutMs: number;
+  /** TLS and SASL of every connection (--command-config). */
+  security?: ClientSecurity;
   reportingIntervalMs: number;
   json: boolean;
   quiet?: boolean;
@@ -31,7 +34,7 @@ interface ConsumePerfOptions {
 }
 
 export async function consumePerf(o: ConsumePerfOptions): Promise<PerfResult> {
-  const cluster = new Cluster(o.bootstrapServer, { clientId: 'strom-perf', requestTimeoutMs: o.requestTimeoutMs });
+  const cluster = new Cluster(o.bootstrapServer, { clientId: 'strom-perf', requestTimeoutMs: o.requestTimeoutMs, security: o.security });
   try {
     const leaders = await resolveTargets(cluster, o.topic, undefined);
     const partitions = leaders.flatMap((l) => l.partitions);
@@ -47,7 +50,7 @@ export async function consumePerf(o: ConsumePerfOptions): Promise<PerfResult> {
     const { positions } = await runFetchLoop({
       topic: o.topic, leaders, start, maxRecords: o.messages, idleTimeoutMs: o.timeoutMs, maxDurationMs: o.maxDurationMs,
       maxWaitMs: o.maxWaitMs, minBytes: 1, fetchMaxBytes: o.fetchMaxBytes, partitionMaxBytes: o.partitionMaxBytes,
-      requestTimeoutMs: o.requestTimeoutMs, sessions: o.sessions, isolationLevel: o.isolationLevel,
+      requestTimeoutMs: o.requestTimeoutMs, sessions: o.sessions, security: o.security, isolationLevel: o.isolationLevel,
       onRequests: (_fetches, bytes) => { requestBytes += bytes; },
       onFetch: (records, bytes, latencyUs) => {
         fetches++;

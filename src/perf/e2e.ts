@@ -12,6 +12,7 @@ import { Reporter, type PerfResult } from './report.js';
 import { runFetchLoop } from './fetch-loop.js';
 import { runProduceWorker } from './produce.js';
 import { ABI, at } from '../core/index.js';
+import type { ClientSecurity } from '../client/security.js';
 
 interface E2ePerfOptions {
   bootstrapServer: string;
@@ -31,6 +32,8 @@ interface E2ePerfOptions {
   warmupMs?: number;
   maxDurationMs: number;
   requestTimeoutMs: number;
+  /** TLS and SASL of every connection (--command-config). */
+  security?: ClientSecurity;
   reportingIntervalMs: number;
   json: boolean;
   quiet?: boolean;
@@ -38,7 +41,7 @@ interface E2ePerfOptions {
 
 export async function e2ePerf(o: E2ePerfOptions): Promise<PerfResult> {
   if (o.recordSize < 8) throw new Error('--record-size must be at least 8 for e2e (the send time is in the value)');
-  const cluster = new Cluster(o.bootstrapServer, { clientId: 'strom-perf', requestTimeoutMs: o.requestTimeoutMs });
+  const cluster = new Cluster(o.bootstrapServer, { clientId: 'strom-perf', requestTimeoutMs: o.requestTimeoutMs, security: o.security });
   let leaders;
   const start = new Map<number, number>();
   try {
@@ -56,7 +59,7 @@ export async function e2ePerf(o: E2ePerfOptions): Promise<PerfResult> {
   let measureFromMs = (o.warmupMs ?? 0) > 0 ? Infinity : -Infinity;
   const consumer = runFetchLoop({
     topic: o.topic, leaders, start, maxRecords: o.numRecords, idleTimeoutMs: 10_000, maxDurationMs: o.maxDurationMs + 10_000,
-    maxWaitMs: o.maxWaitMs, minBytes: 1, fetchMaxBytes: 64 << 20, partitionMaxBytes: 8 << 20, requestTimeoutMs: o.requestTimeoutMs,
+    maxWaitMs: o.maxWaitMs, minBytes: 1, fetchMaxBytes: 64 << 20, partitionMaxBytes: 8 << 20, requestTimeoutMs: o.requestTimeoutMs, security: o.security,
     onFetch: (_records, _bytes, _latency, sets) => {
       const now = performance.timeOrigin + performance.now();
       let count = 0;
@@ -79,7 +82,7 @@ export async function e2ePerf(o: E2ePerfOptions): Promise<PerfResult> {
   const producer = runProduceWorker({
     topic: o.topic, leaders, numRecords: o.numRecords, recordSize: o.recordSize, throughput: o.throughput,
     acks: o.acks, batchBytes: o.batchBytes, lingerMs: o.lingerMs, compression: o.compression, maxInFlight: o.maxInFlight, maxRequestBytes: o.maxRequestBytes,
-    maxDurationMs: o.maxDurationMs, requestTimeoutMs: o.requestTimeoutMs, stampValues: true, clientId: 'strom-perf-e2e',
+    maxDurationMs: o.maxDurationMs, requestTimeoutMs: o.requestTimeoutMs, stampValues: true, clientId: 'strom-perf-e2e', security: o.security,
   }, {
     started: () => {
       reporter.restart();

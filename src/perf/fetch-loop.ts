@@ -8,6 +8,7 @@ import { FetchApi } from '../protocol/generated/fetch.js';
 import { ZERO_UUID, recordBytes } from '../protocol/codec.js';
 import { errorName } from '../protocol/errors.js';
 import type { LeaderTarget } from './produce-loop.js';
+import type { ClientSecurity } from '../client/security.js';
 
 interface FetchLoopOptions {
   topic: string;
@@ -25,6 +26,8 @@ interface FetchLoopOptions {
   fetchMaxBytes: number;
   partitionMaxBytes: number;
   requestTimeoutMs: number;
+  /** TLS and SASL of every connection (--command-config). */
+  security?: ClientSecurity;
   /**
    * Fetch sessions (KIP-227): a full fetch opens one, then each fetch names only the
    * partitions whose position moved (without, every fetch names them all).
@@ -78,7 +81,7 @@ export async function runFetchLoop(o: FetchLoopOptions): Promise<{ records: numb
   let lastData = started;
   const done = () => total >= o.maxRecords || performance.now() - lastData > o.idleTimeoutMs || performance.now() - started > o.maxDurationMs;
   await Promise.all(o.leaders.map(async (leader) => {
-    const c = await Connection.open(leader.host, leader.port, { clientId: 'strom-perf-consumer', requestTimeoutMs: o.requestTimeoutMs, maxResponseBytes: Math.max(o.fetchMaxBytes * 2, 1 << 26) });
+    const c = await Connection.open(leader.host, leader.port, { clientId: 'strom-perf-consumer', requestTimeoutMs: o.requestTimeoutMs, security: o.security, maxResponseBytes: Math.max(o.fetchMaxBytes * 2, 1 << 26) });
     let fetches = 0;
     // A session: its id and next epoch, and the positions it was last told (a partition goes in the next request when it moved).
     let sessionId = 0;

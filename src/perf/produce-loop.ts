@@ -3,18 +3,22 @@
 // core before the clock starts, from a pool of random payloads (as the OpenMessaging
 // Benchmark does), and each request carries one pre-built batch per target partition,
 // up to --max-in-flight requests pipelined on the connection to each leader. Latency is
-// a request's send-to-ack time, counted once per record it carries.
+// a request's send-to-ack time, counted once per record it carries. A transactional producer
+// (--transaction-records N) commits every N records: AddPartitionsToTxn before a partition's
+// first batch in a transaction, then EndTxn once every request of it is answered; the time
+// EndTxn takes is the commit latency.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomFillSync } from 'node:crypto';
 import { ABI, Core, buildBatch, decodeBatchAt } from '../core/index.js';
 import { ZSTD, codecs, initCompression } from '../compression/codecs.js';
 import { ProduceApi, type ProduceResponse } from '../protocol/generated/produce.js';
-import { InitProducerIdApi } from '../protocol/generated/init-producer-id.js';
 import { BatchSequencer } from './sequencer.js';
-import { errorName } from '../protocol/errors.js';
+import { initIdempotent, initTransactional, addPartitions, endTxn } from './producer-session.js';
+import { ErrorCode, errorName } from '../protocol/errors.js';
 import { Connection } from '../client/connection.js';
 import { ThroughputLimiter } from './limiter.js';
 import { newHistogram, record, type Histogram } from './histogram.js';
+import type { ClientSecurity } from '../client/security.js';
 
 export interface LeaderTarget {
   host: string;
@@ -44,6 +48,8 @@ export interface ProduceLoopConfig {
   /** e2e: each value starts with the send time (float64 ms, performance.timeOrigin + now()) and batches are built at send time. */
   stampValues?: boolean;
   clientId?: string;
+  /** TLS and SASL of every connection (--command-config). */
+  security?: ClientSecurity;
   /** An idempotent producer (KIP-98): a producer id from InitProducerId, a sequence number per partition on every batch. */
   idempotent?: boolean;
   /**
@@ -51,6 +57,8 @@ export interface ProduceLoopConfig {
    * batches for the next partitions in turn up to it. 0: one batch for every partition.
    */
   maxRequestBytes?: number;
+  /** A transactional producer (idempotent too) with this transactional id, committing every `records` records. */
+  transaction?: { transactionalId: string; records: number };
 }
 
 interface ProduceProgress {
@@ -59,6 +67,9 @@ interface ProduceProgress {
   bytes: number;
   errors: Record<string, number>;
   histogram: Histogram;
+  /** Transactions committed since the last report, and how long each EndTxn took (µs). */
+  commits: number;
+  commitHistogram: Histogram;
 }
 
 /** A record's bytes besides its value in the harness's batches: length, attributes, deltas, key and header counts. */
@@ -146,7 +157,7 @@ export async function runProduceLoop(config: ProduceLoopConfig, report: (p: Prod
       records[i] = { value };
     }
     const producer = sequencer ? { producerId: sequencer.producerId, producerEpoch: sequencer.producerEpoch, baseSequence: 0 } : {};
-    const batch = buildBatch(core, records, { compression: config.compression, codecs, ...producer });
+    const batch = buildBatch(core, records, { compression: config.compression, codecs, transactional: Boolean(config.transaction), ...producer });
     return Buffer.from(batch.buffer, batch.byteOffset, batch.length);
   };
   const pools = new Map<number, Buffer[]>();
@@ -169,20 +180,20 @@ export async function runProduceLoop(config: ProduceLoopConfig, report: (p: Prod
   };
 
   const connections = await Promise.all(config.leaders.map(async (l) => {
-    const c = await Connection.open(l.host, l.port, { clientId: config.clientId ?? 'strom-perf', requestTimeoutMs: config.requestTimeoutMs });
+    const c = await Connection.open(l.host, l.port, { clientId: config.clientId ?? 'strom-perf', requestTimeoutMs: config.requestTimeoutMs, security: config.security });
     return { leader: l, connection: c, version: c.version(ProduceApi, 3, 9), inFlight: 0, nextPartition: 0 };
   }));
   // Partitions per request: all of them, or as many batches as fit in --max-request-bytes.
   const batchBytes = ABI.BATCH_HEADER_SIZE + perBatch * (config.recordSize + RECORD_OVERHEAD_BYTES);
   const perRequest = (config.maxRequestBytes ?? 0) > 0 ? Math.max(1, Math.floor(config.maxRequestBytes! / batchBytes)) : Infinity;
   let sequencer: BatchSequencer | null = null;
-  if (config.idempotent) {
-    const c = connections[0].connection;
+  let coordinator: Connection | null = null;
+  if (config.idempotent || config.transaction) {
     try {
-      const id = await c.send(InitProducerIdApi, c.version(InitProducerIdApi, 0, 4), {
-        transactionalId: null, transactionTimeoutMs: 2147483647, producerId: -1, producerEpoch: -1,
-      });
-      if (id.errorCode !== 0) throw new Error(`InitProducerId failed: ${errorName(id.errorCode)}`);
+      const id = config.transaction
+        ? await initTransactional(connections[0].connection, config.transaction.transactionalId, { clientId: config.clientId ?? 'strom-perf', requestTimeoutMs: config.requestTimeoutMs })
+        : await initIdempotent(connections[0].connection);
+      coordinator = id.coordinator;
       sequencer = new BatchSequencer(core, id.producerId, id.producerEpoch);
     } catch (e) {
       for (const t of connections) t.connection.close(); // or the thread would never end
@@ -191,7 +202,7 @@ export async function runProduceLoop(config: ProduceLoopConfig, report: (p: Prod
   }
   for (let i = 0; i < poolSize && !config.stampValues; i++) batchOf(perBatch);
 
-  let progress: ProduceProgress = { records: 0, bytes: 0, errors: {}, histogram: newHistogram() };
+  let progress: ProduceProgress = { records: 0, bytes: 0, errors: {}, histogram: newHistogram(), commits: 0, commitHistogram: newHistogram() };
   const countError = (name: string, records: number) => {
     progress.errors[name] = (progress.errors[name] ?? 0) + records;
   };
@@ -201,7 +212,7 @@ export async function runProduceLoop(config: ProduceLoopConfig, report: (p: Prod
     if (!force && t - lastReport < reportEveryMs) return;
     lastReport = t;
     report(progress);
-    progress = { records: 0, bytes: 0, errors: {}, histogram: newHistogram() };
+    progress = { records: 0, bytes: 0, errors: {}, histogram: newHistogram(), commits: 0, commitHistogram: newHistogram() };
   };
 
   onStart();
@@ -212,6 +223,24 @@ export async function runProduceLoop(config: ProduceLoopConfig, report: (p: Prod
   let waiter: (() => void) | null = null;
   const wake = () => { const w = waiter; waiter = null; w?.(); };
   let turn = 0;
+  const txn = config.transaction ? { records: config.transaction.records, left: 0, added: new Set<number>(), rotation: 0 } : null;
+  const drain = async () => {
+    while (connections.some((c) => c.inFlight > 0)) await new Promise<void>((r) => { waiter = r; });
+  };
+  /** Ends the open transaction (every request of it answered first); false if the commit failed. */
+  const commit = async (): Promise<boolean> => {
+    await drain();
+    const startedAt = now();
+    const code = await endTxn(coordinator!, config.transaction!.transactionalId, sequencer!);
+    if (code !== ErrorCode.NONE) {
+      countError(`EndTxn ${errorName(code)}`, 0);
+      return false;
+    }
+    progress.commits++;
+    record(progress.commitHistogram, (now() - startedAt) * 1000);
+    txn!.added.clear();
+    return true;
+  };
 
   const onDone = (target: (typeof connections)[number], records: number, bytes: number, sentAt: number, res: ProduceResponse | undefined) => {
     target.inFlight--;
@@ -247,7 +276,10 @@ export async function runProduceLoop(config: ProduceLoopConfig, report: (p: Prod
       if (partitions.length < perRequest) partitions = partitions.concat(all.slice(0, perRequest - partitions.length));
       target.nextPartition = (from + perRequest) % all.length;
     }
-    const n = Math.min(perBatch * partitions.length, config.numRecords - sent);
+    if (txn && txn.left === 0) txn.left = txn.records;
+    const n = Math.min(perBatch * partitions.length, config.numRecords - sent, txn ? txn.left : Infinity);
+    // Transactions smaller than a request start on the next partition each time, spreading the load.
+    if (txn) partitions = rotate(partitions, txn.rotation++);
     const wait = limiter.waitMs(sent + n, now());
     if (wait > 0) await sleep(wait);
     while (target.inFlight >= config.maxInFlight) {
@@ -267,13 +299,24 @@ export async function runProduceLoop(config: ProduceLoopConfig, report: (p: Prod
       const batch = batchOf(count);
       partitionData.push({ index: p, records: sequencer ? sequencer.stamp(batch, p, count) : batch });
     }
+    if (txn) {
+      const fresh = partitionData.map((d) => d.index).filter((p) => !txn.added.has(p));
+      if (fresh.length > 0) {
+        const code = await addPartitions(coordinator!, config.transaction!.transactionalId, config.topic, sequencer!, fresh);
+        if (code !== ErrorCode.NONE) {
+          countError(`AddPartitionsToTxn ${errorName(code)}`, config.numRecords - sent);
+          break;
+        }
+        for (const p of fresh) txn.added.add(p);
+      }
+    }
     const records = n;
     const bytes = n * config.recordSize;
     sent += n;
     target.inFlight++;
     const sentAt = now();
     target.connection.send(ProduceApi, target.version, {
-      transactionalId: null, acks: config.acks, timeoutMs: config.requestTimeoutMs,
+      transactionalId: config.transaction?.transactionalId ?? null, acks: config.acks, timeoutMs: config.requestTimeoutMs,
       topicData: [{ name: config.topic, partitionData }],
     }, { noResponse: config.acks === 0 }).then(
       (res) => {
@@ -288,13 +331,21 @@ export async function runProduceLoop(config: ProduceLoopConfig, report: (p: Prod
         wake();
       },
     );
+    if (txn) {
+      txn.left -= n;
+      if ((txn.left === 0 || sent >= config.numRecords) && !(await commit())) break;
+    }
     flush(false);
     // Let responses in now and then even when the socket never pushes back.
     if ((turn & 15) === 0) await new Promise<void>((r) => setImmediate(r));
   }
-  while (connections.some((c) => c.inFlight > 0)) {
-    await new Promise<void>((r) => { waiter = r; });
-  }
+  await drain();
   flush(true);
   for (const c of connections) c.connection.close();
+  coordinator?.close();
 }
+
+const rotate = <T>(xs: readonly T[], by: number): T[] => {
+  const at = by % xs.length;
+  return [...xs.slice(at), ...xs.slice(0, at)];
+};

@@ -4,11 +4,12 @@ import { Worker } from 'node:worker_threads';
 import { readFileSync } from 'node:fs';
 import { Cluster } from '../client/cluster.js';
 import { resolveTargets } from './targets.js';
-import { decodeHistogram } from './histogram.js';
+import { decodeHistogram, latencySummary, newHistogram } from './histogram.js';
 import { Reporter, type PerfResult } from './report.js';
 import type { ProduceLoopConfig } from './produce-loop.js';
 import type { ProduceWorkerMessage } from './produce-worker.js';
 import { workerUrl } from '../base/worker-url.js';
+import type { ClientSecurity } from '../client/security.js';
 
 const WORKER_URL = workerUrl(import.meta.url, 'perf/produce-worker.js');
 
@@ -29,6 +30,8 @@ interface ProducePerfOptions {
   partitions?: number;
   maxDurationMs: number;
   requestTimeoutMs: number;
+  /** TLS and SASL of every connection (--command-config). */
+  security?: ClientSecurity;
   reportingIntervalMs: number;
   json: boolean;
   quiet?: boolean;
@@ -36,6 +39,9 @@ interface ProducePerfOptions {
   idempotent?: boolean;
   /** Bytes of batches per request (0: a batch for every partition in each). */
   maxRequestBytes?: number;
+  /** Transactional producers (each worker its own transactional id, `<id>-<n>`), committing every this many records. */
+  transactionalId?: string;
+  transactionRecords?: number;
 }
 
 /** Lines of a payload file (kafka-producer-perf-test's --payload-file), as byte arrays. */
@@ -72,7 +78,7 @@ export function runProduceWorker(config: ProduceLoopConfig, on: ProduceWorkerEve
 }
 
 export async function producePerf(o: ProducePerfOptions): Promise<PerfResult> {
-  const cluster = new Cluster(o.bootstrapServer, { clientId: 'strom-perf', requestTimeoutMs: o.requestTimeoutMs });
+  const cluster = new Cluster(o.bootstrapServer, { clientId: 'strom-perf', requestTimeoutMs: o.requestTimeoutMs, security: o.security });
   let leaders;
   try {
     leaders = await resolveTargets(cluster, o.topic, o.partitions);
@@ -84,6 +90,8 @@ export async function producePerf(o: ProducePerfOptions): Promise<PerfResult> {
   const counts = shares(o.numRecords, o.producers);
   const reporter = new Reporter({ json: o.json, intervalMs: o.reportingIntervalMs, expected: o.numRecords, unit: 'records', quiet: o.quiet });
   const failures: string[] = [];
+  const commitHistogram = newHistogram();
+  let commits = 0;
   let started = 0;
   await Promise.all(counts.map((numRecords, i) => new Promise<void>((resolve) => {
     if (numRecords === 0) return resolve();
@@ -91,18 +99,24 @@ export async function producePerf(o: ProducePerfOptions): Promise<PerfResult> {
       topic: o.topic, leaders, numRecords, recordSize, payloads,
       throughput: o.throughput > 0 ? o.throughput / o.producers : -1,
       acks: o.acks, batchBytes: o.batchBytes, lingerMs: o.lingerMs, compression: o.compression,
-      maxInFlight: o.maxInFlight, maxDurationMs: o.maxDurationMs, requestTimeoutMs: o.requestTimeoutMs,
+      maxInFlight: o.maxInFlight, maxDurationMs: o.maxDurationMs, requestTimeoutMs: o.requestTimeoutMs, security: o.security,
       clientId: `strom-perf-${i}`, idempotent: o.idempotent, maxRequestBytes: o.maxRequestBytes,
+      transaction: o.transactionalId !== undefined ? { transactionalId: o.producers > 1 ? `${o.transactionalId}-${i}` : o.transactionalId, records: o.transactionRecords ?? o.numRecords } : undefined,
     };
     resolve(runProduceWorker(config, {
       started: () => { if (++started === 1) reporter.restart(); },
-      progress: (m) => reporter.add(m.records, m.bytes, decodeHistogram(m.histogram), m.errors),
+      progress: (m) => {
+        reporter.add(m.records, m.bytes, decodeHistogram(m.histogram), m.errors);
+        commits += m.commits;
+        if (m.commits > 0) commitHistogram.add(decodeHistogram(m.commitHistogram));
+      },
       failed: (message) => failures.push(message),
     }));
   })));
   const result = reporter.finish({
-    producers: o.producers, partitions: leaders.reduce((n, l) => n + l.partitions.length, 0), record_size: recordSize, idempotent: Boolean(o.idempotent),
+    producers: o.producers, partitions: leaders.reduce((n, l) => n + l.partitions.length, 0), record_size: recordSize, idempotent: Boolean(o.idempotent || o.transactionalId !== undefined),
   });
+  if (o.transactionalId !== undefined) result.transactions = { commits, records_per_transaction: o.transactionRecords ?? o.numRecords, commit_latency_ms: latencySummary(commitHistogram) };
   if (failures.length) result.failures = failures;
   return result;
 }

@@ -1,11 +1,13 @@
 // `strom perf produce --idempotent`: the producer id, epoch and per-partition sequence numbers
 // of an idempotent producer (KIP-98), put into the load harness's pre-built batches at send
 // time. A batch is built once with the producer's id and epoch and base sequence 0; each send
-// copies it into a buffer of its own (the connection keeps large batches by reference until
-// written; the buffer is reused once its request is answered: release()), writes the
-// partition's next base sequence and patches the CRC-32C without reading the records: CRC
-// is linear, so changing the 4 sequence bytes changes the CRC by the XOR of one precomputed
-// value per changed bit (computed once per batch length, by flipping each bit).
+// needs a buffer of its own (the connection keeps large batches by reference until written):
+// a buffer whose request was answered (release()) with as many records serves again as it is,
+// its records sent once more; only when none is free is the pooled batch copied into a new
+// one. Then the partition's next base sequence is written and the CRC-32C patched without
+// reading the records: CRC is linear, so changing the 4 sequence bytes changes the CRC by the
+// XOR of one precomputed value per changed bit (computed once per batch length, by flipping
+// each bit). In the steady state a send copies nothing, as a plain producer's does not.
 import type { Core } from '../core/index.js';
 import { ABI } from '../core/index.js';
 
@@ -29,17 +31,25 @@ export class BatchSequencer {
   stamp(batch: Buffer, partition: number, records: number): Buffer {
     const sequence = this.next.get(partition) ?? 0;
     this.next.set(partition, sequence > INT32_MAX - records ? records - (INT32_MAX - sequence) - 1 : sequence + records);
-    const out = this.free.get(batch.length)?.pop() ?? Buffer.allocUnsafe(batch.length);
-    batch.copy(out);
+    const out = this.reusable(batch) ?? Buffer.from(batch);
     const deltas = this.deltasFor(batch);
-    const old = batch.readUInt32BE(BASE_SEQUENCE);
-    let crc = batch.readUInt32BE(ABI.BATCH_CRC);
+    const old = out.readUInt32BE(BASE_SEQUENCE);
+    let crc = out.readUInt32BE(ABI.BATCH_CRC);
     for (let changed = (old ^ sequence) >>> 0, bit = 0; changed !== 0; changed >>>= 1, bit++) {
       if (changed & 1) crc ^= deltas[31 - bit];
     }
     out.writeInt32BE(sequence, BASE_SEQUENCE);
     out.writeUInt32BE(crc >>> 0, ABI.BATCH_CRC);
     return out;
+  }
+
+  /** A released buffer of the batch's length and record count (its sequence and CRC its own), or undefined. */
+  private reusable(batch: Buffer): Buffer | undefined {
+    const list = this.free.get(batch.length);
+    const out = list?.pop();
+    if (out === undefined || out.readInt32BE(ABI.BATCH_RECORDS_COUNT) === batch.readInt32BE(ABI.BATCH_RECORDS_COUNT)) return out;
+    list!.unshift(out); // as long, fewer or more records: left for a batch like it
+    return undefined;
   }
 
   /** A stamped batch whose request was answered: its buffer serves again. */

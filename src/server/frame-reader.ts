@@ -54,7 +54,8 @@ export class FrameReader {
   constructor(
     private readonly mem: CoreMemory,
     private readonly regions: RegionPool,
-    private readonly maxFrameBytes: number,
+    /** Larger frames are invalid; a SASL connection lowers it until authenticated (sasl.server.max.receive.size). */
+    public maxFrameBytes: number,
     private readonly sink: FrameSink,
     private readonly budget: MemoryBudget | null = null,
   ) {}

@@ -31,6 +31,7 @@ interface Job {
   producerId: number;
   producerEpoch: number;
   coordinatorEpoch: number;
+  leaderEpoch: number;
   resolve: (result: AppendResult) => void;
 }
 
@@ -128,10 +129,10 @@ class WorkerChannel {
    * Queues the batch at [ptr, ptr + length) of core memory for the partition in `slot`;
    * resolves when it is on disk (or rejected). The bytes must stay put until then.
    */
-  append(slot: number, ptr: Ptr, length: number, flags: number, logAppendTime: number, marker?: MarkerJob): Promise<AppendResult> {
+  append(slot: number, ptr: Ptr, length: number, flags: number, logAppendTime: number, leaderEpoch: number, marker?: MarkerJob): Promise<AppendResult> {
     return new Promise((resolve) => {
       const job: Job = {
-        slot, ptr, length, flags, logAppendTime, resolve,
+        slot, ptr, length, flags, logAppendTime, leaderEpoch, resolve,
         producerId: marker?.producerId ?? -1, producerEpoch: marker?.producerEpoch ?? -1, coordinatorEpoch: marker?.coordinatorEpoch ?? -1,
       };
       if (this.waiting.length > 0 || !this.place(job)) this.waiting.push(job);
@@ -149,7 +150,7 @@ class WorkerChannel {
     const n = this.issued;
     writeJob(this.core.mem, jobSlot(this.layout, n), {
       partition: job.slot, ptr: job.ptr, length: job.length, flags: job.flags, logAppendTime: job.logAppendTime, id: n,
-      producerId: job.producerId, producerEpoch: job.producerEpoch, coordinatorEpoch: job.coordinatorEpoch,
+      producerId: job.producerId, producerEpoch: job.producerEpoch, coordinatorEpoch: job.coordinatorEpoch, leaderEpoch: job.leaderEpoch,
     });
     this.inflight[n & (SLOTS - 1)] = job;
     this.issued = (n + 1) | 0;
@@ -236,18 +237,24 @@ export class AppendPool {
     return handle;
   }
 
-  /** Appends the batch at [ptr, ptr + length) of core memory, which must stay put until this resolves. */
-  append(handle: PartitionHandle, ptr: Ptr, length: number, flags: number, logAppendTime: number): Promise<AppendResult> {
-    return handle.channel.append(handle.slot, ptr, length, flags, logAppendTime);
+  /**
+   * Appends the batch at [ptr, ptr + length) of core memory, which must stay put until this
+   * resolves. A follower's batch (FLAG_REPLICA) names the log end it must find
+   * (`expectedOffset`, carried in the job's producer id), so that a batch queued behind one
+   * that failed is not written past a gap.
+   */
+  append(handle: PartitionHandle, ptr: Ptr, length: number, flags: number, logAppendTime: number, leaderEpoch = 0, expectedOffset = -1): Promise<AppendResult> {
+    const replica = expectedOffset >= 0 ? { producerId: expectedOffset, producerEpoch: -1, coordinatorEpoch: -1, commit: false } : undefined;
+    return handle.channel.append(handle.slot, ptr, length, flags, logAppendTime, leaderEpoch, replica);
   }
 
   /**
    * Writes a transaction marker (COMMIT or ABORT) for `marker.producerId` to the partition;
    * the worker builds the control batch in its own thread. Resolves as append() does.
    */
-  appendMarker(handle: PartitionHandle, marker: MarkerJob, logAppendTime: number, roll: boolean): Promise<AppendResult> {
+  appendMarker(handle: PartitionHandle, marker: MarkerJob, logAppendTime: number, roll: boolean, leaderEpoch = 0): Promise<AppendResult> {
     const flags = FLAG_MARKER | (marker.commit ? FLAG_COMMIT : 0) | (roll ? FLAG_ROLL : 0);
-    return handle.channel.append(handle.slot, 0 as Ptr, 0, flags, logAppendTime, marker);
+    return handle.channel.append(handle.slot, 0 as Ptr, 0, flags, logAppendTime, leaderEpoch, marker);
   }
 
   /** The partition's producers as its worker knows them (DescribeProducers). */

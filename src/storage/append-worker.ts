@@ -113,7 +113,7 @@ const flushTimer = setInterval(() => {
 // Shared memory only grows, in place: this view stays valid however the memory grows.
 const control = controlView(core.mem, layout);
 /** The job being read: one object for every job, nothing allocated per append. */
-const job: AppendJob = { partition: 0, ptr: 0 as Ptr, length: 0, flags: 0, logAppendTime: -1, id: 0, producerId: -1, producerEpoch: -1, coordinatorEpoch: -1 };
+const job: AppendJob = { partition: 0, ptr: 0 as Ptr, length: 0, flags: 0, logAppendTime: -1, id: 0, producerId: -1, producerEpoch: -1, coordinatorEpoch: -1, leaderEpoch: 0 };
 const NO_PARTITION = failedDone(STATUS_NO_PARTITION);
 
 async function run(): Promise<void> {
@@ -130,7 +130,7 @@ async function run(): Promise<void> {
       readJob(core.mem, jobSlot(layout, next), job);
       const writer = writers.get(job.partition);
       const done = !writer ? NO_PARTITION
-        : (job.flags & FLAG_MARKER) !== 0 ? writer.appendMarker(job) : writer.append(job.ptr, job.length, job.flags, job.logAppendTime);
+        : (job.flags & FLAG_MARKER) !== 0 ? writer.appendMarker(job) : writer.append(job.ptr, job.length, job.flags, job.logAppendTime, job.leaderEpoch, job.producerId);
       writeDone(core.mem, doneSlot(layout, next), job.id, done);
       next = (next + 1) | 0;
       // Publish as we go: the main thread can answer early batches while later ones append.

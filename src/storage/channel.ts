@@ -22,6 +22,7 @@ export const FLAG_STRICT = 1; // a producer's batch (core F_STRICT rules)
 export const FLAG_ROLL = 2; // roll the segment before this batch (the main thread's index is full)
 export const FLAG_MARKER = 4; // no batch: write a transaction marker for the job's producer
 export const FLAG_COMMIT = 8; // with FLAG_MARKER: COMMIT (else ABORT)
+export const FLAG_REPLICA = 16; // a follower's copy of the leader's batch: its offsets and epoch kept, no producer checks
 
 /** Completion statuses besides 0 (ok) and the core's negative ERR_* codes. */
 export const STATUS_NO_PARTITION = -100;
@@ -33,6 +34,8 @@ export const STATUS_OUT_OF_ORDER_SEQUENCE = -110;
 export const STATUS_INVALID_PRODUCER_EPOCH = -111;
 export const STATUS_INVALID_TXN_STATE = -112;
 export const STATUS_COORDINATOR_FENCED = -113;
+/** FLAG_REPLICA: the batch starts below the log end (detail: the log end offset). */
+export const STATUS_OFFSET_BEHIND = -120;
 
 /** An append asked of the worker: the batch at [ptr, ptr + length) of core memory, for a partition slot. */
 export interface AppendJob {
@@ -48,6 +51,8 @@ export interface AppendJob {
   producerId: number;
   producerEpoch: number;
   coordinatorEpoch: number;
+  /** The partition leader epoch stamped on a leader's batch (and marker). */
+  leaderEpoch: number;
 }
 
 /** What the worker did with a job: status 0 and where the batch went, or a failure status. */
@@ -90,6 +95,7 @@ const J_ID = 24;
 const J_PRODUCER_EPOCH = 28;
 const J_PRODUCER_ID = 32; // f64
 const J_COORDINATOR_EPOCH = 40;
+const J_LEADER_EPOCH = 44;
 
 const D_ID = 0;
 const D_STATUS = 4;
@@ -121,6 +127,7 @@ export function writeJob(mem: CoreMemory, slot: number, job: AppendJob): void {
   dv.setInt32(slot + J_PRODUCER_EPOCH, job.producerEpoch, true);
   dv.setFloat64(slot + J_PRODUCER_ID, job.producerId, true);
   dv.setInt32(slot + J_COORDINATOR_EPOCH, job.coordinatorEpoch, true);
+  dv.setInt32(slot + J_LEADER_EPOCH, job.leaderEpoch, true);
 }
 
 /** Reads the job in `slot` into `into` (one object reused by the worker: nothing allocated per job). */
@@ -135,6 +142,7 @@ export function readJob(mem: CoreMemory, slot: number, into: AppendJob): AppendJ
   into.producerEpoch = dv.getInt32(slot + J_PRODUCER_EPOCH, true);
   into.producerId = dv.getFloat64(slot + J_PRODUCER_ID, true);
   into.coordinatorEpoch = dv.getInt32(slot + J_COORDINATOR_EPOCH, true);
+  into.leaderEpoch = dv.getInt32(slot + J_LEADER_EPOCH, true);
   return into;
 }
 

@@ -9,7 +9,7 @@ import { openSync, closeSync, writeSync, fdatasyncSync, fdatasync, ftruncateSync
 import type { Core, BatchHeader } from '../core/index.js';
 import { segmentPaths, snapshotPath } from './layout.js';
 import {
-  FLAG_ROLL, FLAG_STRICT, FLAG_COMMIT, STATUS_IO_ERROR, STATUS_DISK_FULL, STATUS_OFFSET_OVERFLOW, failedDone, type AppendDone, type AppendJob,
+  FLAG_ROLL, FLAG_STRICT, FLAG_COMMIT, FLAG_REPLICA, STATUS_OFFSET_BEHIND, STATUS_IO_ERROR, STATUS_DISK_FULL, STATUS_OFFSET_OVERFLOW, failedDone, type AppendDone, type AppendJob,
 } from './channel.js';
 import { ProducerStateManager, DUPLICATE, ORIGIN_CLIENT, ORIGIN_COORDINATOR, type ProducerStateExport } from './producer-state.js';
 import { encodeSnapshot } from './producer-snapshot.js';
@@ -90,8 +90,9 @@ export class PartitionWriter {
    * batch that validates, passes the producer checks and is written, so a rejected or failed
    * append leaves no gap; a retried batch is answered with where it went the first time.
    */
-  append(ptr: Ptr, length: number, flags: number, logAppendTime: number): AppendDone {
-    const size = this.core.validateAssignAt(ptr, length, flags & FLAG_STRICT ? ABI.F_STRICT : 0, this.nextOffset, 0, logAppendTime);
+  append(ptr: Ptr, length: number, flags: number, logAppendTime: number, leaderEpoch = 0, expectedOffset = -1): AppendDone {
+    if (flags & FLAG_REPLICA) return this.appendReplica(ptr, length, flags, expectedOffset);
+    const size = this.core.validateAssignAt(ptr, length, flags & FLAG_STRICT ? ABI.F_STRICT : 0, this.nextOffset, leaderEpoch, logAppendTime);
     if (size < 0) return this.failed(size);
     const header = this.core.header(this.header);
     const producerId = header.producerId;
@@ -129,10 +130,52 @@ export class PartitionWriter {
     let ptr = markerScratch.get(this.core);
     if (ptr === undefined) markerScratch.set(this.core, (ptr = this.core.mem.reserve(ABI.MARKER_BATCH_SIZE, 64)));
     const built = this.core.writeMarkerAt(ptr, commit, coordinatorEpoch, producerId, producerEpoch, timestamp);
-    const size = this.core.validateAssignAt(ptr, built, 0, this.nextOffset, 0, job.logAppendTime);
+    const size = this.core.validateAssignAt(ptr, built, 0, this.nextOffset, job.leaderEpoch, job.logAppendTime);
+    if (size < 0) return this.failed(size);
+    return this.writeMarker(ptr, size, this.core.header(this.header), commit, coordinatorEpoch, job.flags, now, timestamp, job.logAppendTime);
+  }
+
+  /**
+   * A follower's copy of one batch of its leader (FLAG_REPLICA): checked (CRC, bounds) and
+   * written as it is, with the leader's offsets and leader epoch; the producer state follows
+   * it without judging it (the leader did), markers included, as Kafka's follower appends.
+   * `expectedOffset`: the log end the main thread queued it behind (a failed batch before
+   * it leaves the log end elsewhere, and this one is refused).
+   */
+  private appendReplica(ptr: Ptr, length: number, flags: number, expectedOffset: number): AppendDone {
+    if (expectedOffset !== this.nextOffset) return this.failed(STATUS_OFFSET_BEHIND, this.nextOffset);
+    const size = this.core.validateBatchAt(ptr, length, 0);
     if (size < 0) return this.failed(size);
     const header = this.core.header(this.header);
-    let status = this.makeRoom(size, job.flags, header, now);
+    if (header.baseOffset < this.nextOffset) return this.failed(STATUS_OFFSET_BEHIND, this.nextOffset);
+    const now = Date.now();
+    if (header.isControl && header.producerId >= 0) {
+      const type = this.core.controlTypeAt(ptr, size);
+      if (type === ABI.CONTROL_ABORT || type === ABI.CONTROL_COMMIT) {
+        const coordinatorEpoch = this.core.coordinatorEpoch();
+        // controlTypeAt left its own header in the result area: read ours again.
+        this.core.readHeaderAt(ptr, size);
+        return this.writeMarker(ptr, size, this.core.header(this.header), type === ABI.CONTROL_COMMIT, coordinatorEpoch, flags, now, header.maxTimestamp, -1);
+      }
+      this.core.readHeaderAt(ptr, size);
+      this.core.header(this.header);
+    }
+    let status = this.makeRoom(size, flags, header, now);
+    if (status === 0) status = this.write(ptr, size);
+    if (status !== 0) return this.failed(status);
+    const done = this.appended(header, size, now, -1);
+    if (header.producerId >= 0 && !header.isControl) {
+      done.txnStarted = this.producers.appendData(header.producerId, header.producerEpoch, header.baseSequence, header.baseOffset, header.lastOffset,
+        header.maxTimestamp, header.isTransactional);
+    }
+    return done;
+  }
+
+  /** Writes the marker batch at ptr (validated, offsets assigned: `header`), ending its producer's transaction. */
+  private writeMarker(ptr: Ptr, size: number, header: BatchHeader, commit: boolean, coordinatorEpoch: number, flags: number, now: number, timestamp: number, logAppendTime: number): AppendDone {
+    const producerId = header.producerId;
+    const producerEpoch = header.producerEpoch;
+    let status = this.makeRoom(size, flags, header, now);
     if (status !== 0) return this.failed(status);
     const completed = this.producers.previewMarker(producerId, header.baseOffset);
     const aborted = !commit && completed;
@@ -148,7 +191,7 @@ export class PartitionWriter {
       if (aborted) this.txnIndex.undo();
       return this.failed(status);
     }
-    const done = this.appended(header, size, now, job.logAppendTime);
+    const done = this.appended(header, size, now, logAppendTime);
     if (aborted) {
       done.abortedFirstOffset = this.producers.completedFirstOffset;
       done.abortedLastStableOffset = this.producers.completedLastStableOffset;

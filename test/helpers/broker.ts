@@ -10,10 +10,13 @@ import { PYTHON, packageForCommand, packagesForPython, requireExternal } from '.
 const MAIN = fileURLToPath(new URL('../../dist/bundle/strom.cjs', import.meta.url));
 
 export interface RunningBroker {
+  /** The first Kafka listener's port. */
   port: number;
+  /** Every Kafka listener's port, by listener name (PLAINTEXT, SSL, SASL_SSL, ...). */
+  ports: Record<string, number>;
   /** The HTTP gateway's port (http.listeners, ephemeral by default here), or null when disabled. */
   httpPort: number | null;
-  /** http://127.0.0.1:<httpPort> */
+  /** http://127.0.0.1:<httpPort> (https:// for an https listener) */
   http: string;
   bootstrap: string;
   dir: string;
@@ -32,6 +35,8 @@ export interface BrokerOptions {
   keep?: boolean;
   /** Extra environment variables for the broker process. */
   env?: Record<string, string>;
+  /** A server.properties file, given as `strom start <file>`; its listeners are used (no ephemeral default). */
+  configFile?: string;
 }
 
 const dirs: string[] = [];
@@ -46,24 +51,39 @@ export function cleanupDirs(): void {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
+/** How long a broker may take to stop cleanly in a test. */
+const STOP_TIMEOUT_MS = 30_000;
+
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
   const dir = options.dir ?? tempDir();
-  const overrides = { listeners: 'PLAINTEXT://127.0.0.1:0', 'http.listeners': 'http://127.0.0.1:0', 'log.dirs': dir, 'strom.append.workers': '2', ...options.overrides };
-  const args = [MAIN, 'start', ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
+  const overrides = { ...(options.configFile ? {} : { listeners: 'PLAINTEXT://127.0.0.1:0' }), 'http.listeners': 'http://127.0.0.1:0', 'log.dirs': dir, 'strom.append.workers': '2', ...options.overrides };
+  const args = [MAIN, 'start', ...(options.configFile ? [options.configFile] : []), ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STROM_LOG_LEVEL: 'info', STROM_CORE_DEBUG: '1', ...options.env } });
   const output: string[] = [];
   let httpPort: number | null = null;
+  let httpScheme = 'http';
+  const ports: Record<string, number> = {};
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`broker did not start:\n${output.join('\n')}`)), 20_000);
     const onLine = (data: Buffer) => {
       for (const line of data.toString().split('\n').filter(Boolean)) {
         output.push(line);
-        const m = /listening on PLAINTEXT:\/\/[^:]+:(\d+)/.exec(line);
+        // "listening on PLAINTEXT://127.0.0.1:1234, SASL_SSL://127.0.0.1:1235, http://127.0.0.1:1236; log dir ..."
+        const m = /listening on ([^;]*);/.exec(line);
         if (m) {
-          const h = /listening on [^;]*http:\/\/[^:,;]+:(\d+)/.exec(line);
-          if (h) httpPort = Number(h[1]);
+          let first = 0;
+          for (const [, name, p] of m[1].matchAll(/([A-Za-z_][\w-]*):\/\/[^,;]*?:(\d+)/g)) {
+            if (name === 'http' || name === 'https') {
+              httpPort ??= Number(p);
+              httpScheme = name;
+            }
+            else {
+              ports[name] = Number(p);
+              first ||= Number(p);
+            }
+          }
           clearTimeout(timer);
-          resolve(Number(m[1]));
+          resolve(first);
         }
       }
     };
@@ -77,15 +97,24 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return {
     port,
+    ports,
     httpPort,
-    http: `http://127.0.0.1:${httpPort}`,
+    http: `${httpScheme}://127.0.0.1:${httpPort}`,
     bootstrap: `127.0.0.1:${port}`,
     dir,
     process: child,
     output,
     stop: async () => {
       child.kill('SIGTERM');
-      return exited;
+      // A broker that does not stop is a failure to see, not a test left hanging.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), STOP_TIMEOUT_MS); });
+      const code = await Promise.race([exited, late]);
+      clearTimeout(timer);
+      if (code !== 'late') return code;
+      child.kill('SIGKILL');
+      await exited;
+      throw new Error(`broker did not stop within ${STOP_TIMEOUT_MS} ms of SIGTERM (killed); its last output:\n${output.slice(-20).join('\n')}`);
     },
     kill: async () => {
       child.kill('SIGKILL');

@@ -3,6 +3,40 @@
 // killed and started again comes back at the address the others know.
 import { startBroker, tempDir, type RunningBroker } from './broker.js';
 import { freePort, startEtcd, type RunningEtcd } from './etcd.js';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { waitFor } from './wait.js';
+
+/** Waits until the broker's metadata lists `count` live brokers. */
+async function seesAll(bootstrap: string, count: number): Promise<void> {
+  const admin = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    // And a controller: kafkajs sends CreateTopics to the controller Metadata names and gives up on -1.
+    await waitFor(`${bootstrap} sees ${count} brokers and a controller`, async () => {
+      const d = await admin.describeCluster();
+      return d.brokers.length >= count && d.controller !== null && d.controller >= 0;
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Waits until every partition's leader serves it (ListOffsets answered): Metadata names a
+ * new topic's leaders as soon as etcd has them, a moment before those brokers take the role,
+ * and kafkajs answers a NOT_LEADER_OR_FOLLOWER on one partition by sending the whole batch
+ * set again (written twice where it had succeeded).
+ */
+export async function leadersServe(admin: Admin, topic: string): Promise<void> {
+  await waitFor(`the leaders of ${topic} serve it`, async () => {
+    try {
+      await admin.fetchTopicOffsets(topic);
+      return true;
+    } catch {
+      return false;
+    }
+  }, { timeoutMs: 30_000 });
+}
 
 export interface RunningCluster {
   etcd: RunningEtcd;
@@ -19,7 +53,8 @@ export interface RunningCluster {
   stopAll(): Promise<void>;
 }
 
-export async function startCluster(size: number, overrides: Record<string, string> = {}): Promise<RunningCluster> {
+/** `perBroker`: overrides of one broker (by node id), after `overrides`. */
+export async function startCluster(size: number, overrides: Record<string, string> = {}, perBroker: (id: number, port: number) => Record<string, string> = () => ({})): Promise<RunningCluster> {
   const etcd = await startEtcd();
   const ports: number[] = [];
   for (let i = 0; i < size; i++) ports.push(await freePort());
@@ -28,10 +63,12 @@ export async function startCluster(size: number, overrides: Record<string, strin
     dir: dirs[id - 1],
     overrides: {
       'node.id': String(id), listeners: `PLAINTEXT://127.0.0.1:${ports[id - 1]}`, 'http.listeners': '',
-      'etcd.connect': etcd.endpoint, 'broker.session.timeout.ms': '3000', ...overrides,
+      'etcd.connect': etcd.endpoint, 'broker.session.timeout.ms': '3000', ...overrides, ...perBroker(id, ports[id - 1]),
     },
   });
   const brokers: (RunningBroker | null)[] = await Promise.all(ports.map((_, i) => launch(i + 1)));
+  // Each broker learns the others through its watch: wait until every one lists them all.
+  await Promise.all(brokers.map((b) => seesAll(b!.bootstrap, size)));
   const cluster: RunningCluster = {
     etcd, brokers,
     bootstrap: ports.map((p) => `127.0.0.1:${p}`).join(','),
@@ -40,7 +77,12 @@ export async function startCluster(size: number, overrides: Record<string, strin
       if (!b) throw new Error(`broker ${id} is not running`);
       return b;
     },
-    restart: async (id) => (brokers[id - 1] = await launch(id)),
+    restart: async (id) => {
+      const b = await launch(id);
+      brokers[id - 1] = b;
+      await seesAll(b.bootstrap, brokers.filter((x) => x !== null).length);
+      return b;
+    },
     stop: async (id) => {
       await brokers[id - 1]?.stop();
       brokers[id - 1] = null;

@@ -12,6 +12,8 @@ import { Reader, Writer, isStreamed, type Chunk } from '../../src/protocol/codec
 import { MemoryBudget } from '../../src/core/index.js';
 import type { Handler, RequestContext } from '../../src/api/handler.js';
 import { buildBatch, type RecordInput } from '../../src/core/index.js';
+import { ANONYMOUS, type KafkaPrincipal } from '../../src/security/principal.js';
+import type { SaslAuthenticator } from '../../src/security/sasl.js';
 
 export interface Exchange<Res> {
   /** The response as the client decodes it, or null when the handler sends none. */
@@ -47,6 +49,10 @@ export interface CallOptions {
   /** What the connection's ApiVersions v3+ named (KIP-511). */
   clientSoftwareName?: string;
   clientSoftwareVersion?: string;
+  /** Who sends it (default User:ANONYMOUS), for the authorizer. */
+  principal?: KafkaPrincipal;
+  /** The connection's SASL state (default none: a PLAINTEXT listener). */
+  sasl?: SaslAuthenticator;
 }
 
 const running: HandlerBroker[] = [];
@@ -85,6 +91,8 @@ export async function startHandlerBroker(overrides: Record<string, string> = {})
       memory: new MemoryBudget(b.config.int('strom.connection.max.unsent.bytes')),
       onDone: (release) => releases.push(release),
       closeConnection: (reason) => { closed = reason; },
+      closeAfterResponse: (reason) => { closed = reason; },
+      listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', principal: options.principal ?? ANONYMOUS, sasl: options.sasl ?? null,
     };
     try {
       const response = await handler.handle(decoded, ctx);

@@ -26,6 +26,10 @@ export class KafkaProxy {
   targetPort = 0;
   /** Decides, for each response (its request's API key), whether to drop it and cut the connection. */
   dropResponse: (apiKey: number) => boolean = () => false;
+  /** Cuts (and keeps cutting) the connections of clients whose client id it matches: a network partition for them alone. */
+  cutClient: (clientId: string) => boolean = () => false;
+  /** Connections cut by cutClient. */
+  cuts = 0;
   /** Swallows every response and keeps the connections: clients wait for answers that never come (until the broker goes). */
   holdResponses = false;
   /** Produce responses swallowed while holding: each one a batch the broker stored and its client never heard of. */
@@ -62,6 +66,16 @@ export class KafkaProxy {
     const requests = new Frames();
     const responses = new Frames();
     client.on('data', (chunk) => requests.push(chunk, (frame) => {
+      if (frame.length >= 14) {
+        const idLength = frame.readInt16BE(12);
+        const clientId = idLength > 0 && frame.length >= 14 + idLength ? frame.toString('utf8', 14, 14 + idLength) : '';
+        if (this.cutClient(clientId)) {
+          this.cuts++;
+          client.destroy();
+          upstream.destroy();
+          return;
+        }
+      }
       if (frame.length >= 12) {
         apiKeys.set(frame.readInt32BE(8), frame.readInt16BE(4));
         this.requests.set(frame.readInt16BE(4), (this.requests.get(frame.readInt16BE(4)) ?? 0) + 1);

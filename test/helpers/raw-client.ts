@@ -2,6 +2,7 @@
 // bytes sent (malformed frames, pipelining, specific versions). Requests and responses use
 // Strom's generated codecs.
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { Reader, Writer } from '../../src/protocol/codec.js';
 import { ALL_APIS } from '../../src/protocol/generated/index.js';
 import { writeRequestHeader } from '../../src/protocol/generated/request-header.js';
@@ -35,6 +36,14 @@ export class RawClient {
   static connect(port: number): Promise<RawClient> {
     return new Promise((resolve, reject) => {
       const socket = connect(port, '127.0.0.1', () => resolve(new RawClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** Over TLS (an SSL or SASL_SSL listener), once the handshake is done. */
+  static connectTls(port: number, options: ConnectionOptions): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const socket = tlsConnect({ host: '127.0.0.1', port, ...options }, () => resolve(new RawClient(socket)));
       socket.once('error', reject);
     });
   }

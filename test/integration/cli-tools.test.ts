@@ -326,7 +326,7 @@ describe('strom configs', () => {
 });
 
 describe('every tool', () => {
-  const tools = ['topics', 'console-producer', 'console-consumer', 'consumer-groups', 'get-offsets', 'configs'];
+  const tools = ['topics', 'console-producer', 'console-consumer', 'consumer-groups', 'get-offsets', 'configs', 'leader-election', 'reassign-partitions'];
 
   it('answers an unreachable broker with one line naming the address and the reason', async () => {
     const closed = createServer().listen(0, '127.0.0.1');
@@ -336,12 +336,20 @@ describe('every tool', () => {
     const args: Record<string, string[]> = {
       topics: ['--list'], 'console-producer': ['--topic', 't'], 'console-consumer': ['--topic', 't'],
       'consumer-groups': ['--list'], 'get-offsets': ['--topic', 't'], configs: ['--describe', '--topic', 't'],
+      'leader-election': ['--election-type', 'preferred', '--all-topic-partitions'], 'reassign-partitions': ['--list'],
     };
     const results = await Promise.all(tools.map((t) => strom([t, '--bootstrap-server', `127.0.0.1:${port}`, ...args[t]], 'x\n')));
     for (const r of results) {
       expect(r.code).toBe(1);
       expect(r.stderr).toBe(`strom: cannot reach the broker at 127.0.0.1:${port}: connection refused (ECONNREFUSED)\n`);
     }
+  });
+
+  it('piped into a reader that stopped (| head), ends quietly with exit code 0', async () => {
+    expect((await strom(['topics', ...B, '--create', '--topic', 'piped', '--if-not-exists'])).code).toBe(0);
+    const r = await run('bash', ['-c', `set -o pipefail; "${process.execPath}" "${STROM}" topics --bootstrap-server ${broker.bootstrap} --describe --topic piped | head -c 0`], 30_000);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
   });
 
   it('has --help with examples', async () => {

@@ -78,4 +78,40 @@ describe('cluster footing in etcd', () => {
     await Promise.all(runs);
     await image.close();
   }, 30_000);
+
+  it('a campaign won while the broker stops gives the key back and ends (a stopping broker never hung as controller)', async () => {
+    const etcd = await startEtcd();
+    const ns = await namespace(etcd.endpoint);
+    const registry = await BrokerRegistry.register(ns, registration(1), 2000, () => {});
+    // Campaign writes reach etcd 300 ms late, so stop() comes while one is in flight.
+    let inFlight = false;
+    const slow = new Proxy(ns, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target) as unknown;
+        if (prop !== 'if') return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        return (...args: Parameters<typeof target.if>) => {
+          const txn = target.if(...args);
+          const commit = txn.commit.bind(txn);
+          txn.commit = async () => {
+            inFlight = true;
+            await new Promise((r) => setTimeout(r, 300));
+            return commit();
+          };
+          return txn;
+        };
+      },
+    });
+    const elected: number[] = [];
+    const election = new ControllerElection(slow, registry.lease, 1, (rec) => elected.push(rec.epoch), () => {});
+    const running = election.run();
+    await waitFor('a campaign in flight', () => inFlight);
+    await election.stop();
+    let ended = false;
+    await Promise.race([running.then(() => { ended = true; }), new Promise((r) => setTimeout(r, 5000))]);
+    expect(ended).toBe(true);
+    expect(elected).toEqual([]);
+    expect(election.record).toBeNull();
+    await waitFor('no controller key', async () => (await ns.get(KEYS.controller).string()) === null);
+    await registry.deregister();
+  }, 30_000);
 });

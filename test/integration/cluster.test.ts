@@ -3,7 +3,7 @@
 // extended, re-configured and deleted through any broker and applied by every one, records
 // produced and read back through the partitions' leaders. And the ways a cluster start
 // fails with a clear message (zookeeper.connect, an etcd that is not there, a log directory
-// of another cluster).
+// of another cluster); transactional ids answered COORDINATOR_NOT_AVAILABLE with why.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +14,9 @@ import { cleanupDirs, run, startBroker, tempDir } from '../helpers/broker.js';
 import { freePort, stopEtcds } from '../helpers/etcd.js';
 import { requireExternal } from '../helpers/external.js';
 import { waitFor } from '../helpers/wait.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { partitionFor } from '../../src/group/records.js';
+import { ErrorCode } from '../../src/protocol/errors.js';
 
 requireExternal('etcd-server');
 const STROM = fileURLToPath(new URL('../../dist/bundle/strom.cjs', import.meta.url));
@@ -83,6 +86,20 @@ describe('a cluster on etcd', () => {
     await consumer.disconnect();
   });
 
+  it('has no transaction coordinator yet, and says so: COORDINATOR_NOT_AVAILABLE for transactional ids', async () => {
+    const raw = await RawClient.connect(cluster.broker(1).port);
+    try {
+      const found = await raw.request(10, 3, { key: 'tx-in-a-cluster', keyType: 1, coordinatorKeys: [] });
+      expect([found.errorCode, found.errorMessage]).toEqual([ErrorCode.COORDINATOR_NOT_AVAILABLE, expect.stringMatching(/transactions are not served by a broker of a cluster/)]);
+      const init = await raw.request(22, 4, { transactionalId: 'tx-in-a-cluster', transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+      expect(init.errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      const idempotent = await raw.request(22, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+      expect(idempotent.errorCode).toBe(ErrorCode.NONE); // idempotent producers are served
+    } finally {
+      raw.close();
+    }
+  });
+
   it('takes topic changes through any broker: more partitions, configs, deletion, and a re-creation with a new id', async () => {
     const via = (id: number) => new Kafka({ brokers: [cluster.broker(id).bootstrap], logLevel: logLevel.NOTHING }).admin();
     const two = via(2);
@@ -127,6 +144,18 @@ async function topicId(topic: string): Promise<string> {
 }
 
 describe('starting a cluster broker', () => {
+  it('finds each group\'s coordinator at the leader of its partition of __consumer_offsets', async () => {
+    const c = await RawClient.connect(cluster.broker(1).port);
+    try {
+      const groups = await c.request(10, 4, { key: '', keyType: 0, coordinatorKeys: ['g-a', 'g-b', 'g-c', 'g-d'] });
+      const md = await admin.fetchTopicMetadata({ topics: ['__consumer_offsets'] });
+      const leaderOf = new Map(md.topics[0].partitions.map((p) => [p.partitionId, p.leader]));
+      for (const k of groups.coordinators) expect([k.key, k.errorCode, k.nodeId]).toEqual([k.key, 0, leaderOf.get(partitionFor(k.key, leaderOf.size))]);
+    } finally {
+      c.close();
+    }
+  });
+
   it('refuses zookeeper.connect, pointing to etcd.connect', async () => {
     await expect(startBroker({ overrides: { 'zookeeper.connect': 'localhost:2181' } })).rejects.toThrow(/zookeeper\.connect.*etcd\.connect/s);
   });

@@ -177,16 +177,16 @@ describe('FindCoordinator', () => {
     expect(r).toMatchObject({ errorCode: 0, nodeId: 1, host: '127.0.0.1', port: broker.port });
   });
 
-  it('v4 answers batched keys; transaction coordinators are not available', async () => {
+  it('v4 answers batched keys, for groups and for transactional ids (this broker)', async () => {
     const r = await call(FIND_COORDINATOR, 4, { key: '', keyType: 0, coordinatorKeys: ['gp-x', 'gp-y'] });
     expect(r.coordinators).toEqual([
       { key: 'gp-x', nodeId: 1, host: '127.0.0.1', port: broker.port, errorCode: 0, errorMessage: null },
       { key: 'gp-y', nodeId: 1, host: '127.0.0.1', port: broker.port, errorCode: 0, errorMessage: null },
     ]);
     const txn = await call(FIND_COORDINATOR, 4, { key: '', keyType: 1, coordinatorKeys: ['tx-1'] });
-    expect(txn.coordinators[0]).toMatchObject({ key: 'tx-1', errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, nodeId: -1 });
+    expect(txn.coordinators[0]).toEqual({ key: 'tx-1', nodeId: 1, host: '127.0.0.1', port: broker.port, errorCode: 0, errorMessage: null });
     const txnV1 = await call(FIND_COORDINATOR, 1, { key: 'tx-1', keyType: 1, coordinatorKeys: [] });
-    expect(txnV1.errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    expect([txnV1.errorCode, txnV1.nodeId, txnV1.port]).toEqual([0, 1, broker.port]);
   });
 });
 

@@ -138,7 +138,7 @@ describe('a gateway bound beyond loopback', () => {
 
   it('warns at start that it has no authentication, and only then', () => {
     // Log lines are pino JSON here (level 40: warn).
-    expect(wide.output.join('\n')).toMatch(/"level":40,[^\n]*HTTP gateway listens on http:\/\/0\.0\.0\.0:\d+, beyond this machine[^\n]*no authentication/);
+    expect(wide.output.join('\n')).toMatch(/"level":40,[^\n]*HTTP gateway listens on http:\/\/0\.0\.0\.0:\d+, beyond this machine[^\n]*as http\.authentication\.method is NONE[^\n]*http\.authentication\.method=BASIC/);
     expect(broker.output.join('\n')).not.toMatch(/beyond this machine/);
   });
 

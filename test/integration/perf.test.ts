@@ -76,6 +76,26 @@ describe('strom perf', () => {
     expect(await endOffsetsSum('perf-capped')).toBe(3000);
   });
 
+  it('produce --transactional-id commits every --transaction-records: every record committed, one marker per partition per transaction', async () => {
+    const r = await strom(['produce', '--bootstrap-server', broker.bootstrap, '--topic', 'perf-txn', '--num-records', '3000', '--record-size', '50',
+      '--partitions', '3', '--batch-bytes', '2048', '--transactional-id', 'perf-tx', '--transaction-records', '500', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const res = lastJson(r.stdout);
+    expectResultShape(res);
+    expect(res.records).toBe(3000);
+    expect(res.transactions).toMatchObject({ commits: 6, records_per_transaction: 500 });
+    expect(res.transactions.commit_latency_ms.p50).toBeGreaterThan(0);
+    // 500 records at 2 KiB batches (~36 records each) reach all 3 partitions in every transaction: 6 markers each.
+    expect(await endOffsetsSum('perf-txn')).toBe(3000 + 6 * 3);
+    const committed = await listOffsets(cluster, 'perf-txn', LATEST, undefined, 1);
+    expect(committed.reduce((n, p) => n + p.offset, 0)).toBe(3000 + 6 * 3); // read_committed: nothing left open
+    const consumed = lastJson((await strom(['consume', '--bootstrap-server', broker.bootstrap, '--topic', 'perf-txn', '--messages', '3000', '--from-beginning',
+      '--isolation-level', 'read_committed', '--json', '--timeout', '3000'])).stdout);
+    expect(consumed.records).toBe(3000);
+    const flags = await strom(['produce', '--topic', 'x', '--num-records', '10', '--transactional-id', 't', '--acks', '1']);
+    expect([flags.code, flags.stderr]).toEqual([1, expect.stringMatching(/--transactional-id needs --acks all/)]);
+  });
+
   it('consume --from-beginning --group reads what produce wrote and commits the group\'s offsets', async () => {
     const r = await strom(['consume', '--bootstrap-server', broker.bootstrap, '--topic', 'perf-p', '--messages', '20000', '--from-beginning', '--group', 'perf-g', '--json', '--timeout', '5000']);
     expect(r.code, r.stderr).toBe(0);

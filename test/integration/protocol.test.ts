@@ -60,7 +60,7 @@ describe('version negotiation', () => {
       expect(produceRange).toEqual({ apiKey: 0, minVersion: 0, maxVersion: 11 });
       expect(r.apiKeys.find((k: { apiKey: number }) => k.apiKey === FETCH)).toEqual({ apiKey: 1, minVersion: 0, maxVersion: 17 });
       expect(r.apiKeys.find((k: { apiKey: number }) => k.apiKey === 3)).toEqual({ apiKey: 3, minVersion: 0, maxVersion: 13 });
-      expect(r.apiKeys.map((k: { apiKey: number }) => k.apiKey)).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 22, 23, 32, 33, 37, 42, 44, 47, 60, 61, 68, 69, 71, 72, 75]);
+      expect(r.apiKeys.map((k: { apiKey: number }) => k.apiKey)).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 36, 37, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 60, 61, 65, 66, 68, 69, 71, 72, 75]);
     }
   });
 

@@ -17,18 +17,21 @@ describe('handler table', () => {
     }
   });
 
-  it('serves the APIs of a single broker with classic and KIP-848 consumer groups, and client telemetry, and idempotent producers', () => {
+  it('serves the APIs of a single broker with classic and KIP-848 consumer groups, client telemetry, idempotent producers and transactions, SASL and SCRAM credentials, ACLs and client quotas, and the cluster\'s leader elections and reassignments', () => {
     expect(HANDLERS.map((h) => h.api.name)).toEqual([
       'Produce', 'Fetch', 'ListOffsets', 'Metadata', 'OffsetCommit', 'OffsetFetch', 'FindCoordinator', 'JoinGroup', 'Heartbeat',
-      'LeaveGroup', 'SyncGroup', 'DescribeGroups', 'ListGroups', 'ApiVersions', 'CreateTopics', 'DeleteTopics', 'DeleteRecords',
-      'InitProducerId', 'OffsetForLeaderEpoch', 'DescribeConfigs', 'AlterConfigs', 'CreatePartitions', 'DeleteGroups', 'IncrementalAlterConfigs', 'OffsetDelete',
-      'DescribeCluster', 'DescribeProducers', 'ConsumerGroupHeartbeat', 'ConsumerGroupDescribe', 'GetTelemetrySubscriptions', 'PushTelemetry', 'DescribeTopicPartitions',
+      'LeaveGroup', 'SyncGroup', 'DescribeGroups', 'ListGroups', 'SaslHandshake', 'ApiVersions', 'CreateTopics', 'DeleteTopics', 'DeleteRecords',
+      'InitProducerId', 'OffsetForLeaderEpoch',
+      'AddPartitionsToTxn', 'AddOffsetsToTxn', 'EndTxn', 'WriteTxnMarkers', 'TxnOffsetCommit', 'DescribeAcls', 'CreateAcls', 'DeleteAcls', 'DescribeConfigs', 'AlterConfigs', 'SaslAuthenticate', 'CreatePartitions', 'DeleteGroups',
+      'ElectLeaders', 'IncrementalAlterConfigs', 'AlterPartitionReassignments', 'ListPartitionReassignments', 'OffsetDelete',
+      'DescribeClientQuotas', 'AlterClientQuotas', 'DescribeUserScramCredentials', 'AlterUserScramCredentials', 'DescribeCluster', 'DescribeProducers', 'DescribeTransactions', 'ListTransactions', 'ConsumerGroupHeartbeat', 'ConsumerGroupDescribe', 'GetTelemetrySubscriptions', 'PushTelemetry', 'DescribeTopicPartitions',
     ]);
   });
 
   it('is indexed by key', () => {
     expect(HANDLER_BY_KEY.size).toBe(HANDLERS.length);
     for (const h of HANDLERS) expect(HANDLER_BY_KEY.get(h.api.key)).toBe(h);
-    expect(HANDLER_BY_KEY.get(24)).toBeUndefined(); // AddPartitionsToTxn: no transactions yet
+    expect(HANDLER_BY_KEY.get(24)?.api.name).toBe('AddPartitionsToTxn');
+    expect(HANDLER_BY_KEY.get(57)).toBeUndefined(); // UpdateFeatures: not served
   });
 });

@@ -1,4 +1,4 @@
-// src/api/init-producer-id.ts: InitProducerId v0-5 for idempotent producers.
+// src/api/init-producer-id.ts: InitProducerId v0-5 for idempotent and transactional producers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initProducerId } from '../../../src/api/init-producer-id.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
@@ -28,8 +28,19 @@ describe('InitProducerId', () => {
     expect([fresh.producerEpoch, fresh.producerId === producerId]).toEqual([0, false]);
   });
 
-  it('a transactional id needs the transaction coordinator: COORDINATOR_NOT_AVAILABLE', async () => {
-    expect(await init(1, { transactionalId: 'tx-1' })).toMatchObject({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1, producerEpoch: -1 });
+  it('a transactional id keeps its producer id and gets a new epoch each time; PRODUCER_FENCED is INVALID_PRODUCER_EPOCH before v4', async () => {
+    const first = await init(1, { transactionalId: 'tx-1' });
+    expect([first.errorCode, first.producerEpoch]).toEqual([ErrorCode.NONE, 0]);
+    expect(await init(1, { transactionalId: 'tx-1' })).toMatchObject({ errorCode: ErrorCode.NONE, producerId: first.producerId, producerEpoch: 1 });
+    // KIP-360: recovering with an epoch the id has moved past is fencing.
+    expect(await init(3, { transactionalId: 'tx-1', producerId: first.producerId, producerEpoch: 0 })).toMatchObject({ errorCode: ErrorCode.INVALID_PRODUCER_EPOCH });
+    expect(await init(4, { transactionalId: 'tx-1', producerId: first.producerId, producerEpoch: 0 })).toMatchObject({ errorCode: ErrorCode.PRODUCER_FENCED });
+    // One of producer id and epoch without the other.
+    expect(await init(3, { transactionalId: 'tx-1', producerId: first.producerId })).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST });
+  });
+
+  it('a transaction timeout above transaction.max.timeout.ms is INVALID_TRANSACTION_TIMEOUT', async () => {
+    expect(await init(1, { transactionalId: 'tx-2', transactionTimeoutMs: 900_001 })).toMatchObject({ errorCode: ErrorCode.INVALID_TRANSACTION_TIMEOUT });
   });
 
   it('ids are not reused after a restart', async () => {

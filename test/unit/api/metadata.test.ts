@@ -1,11 +1,12 @@
 // src/api/metadata.ts: Metadata v0-13, with topic auto-creation and topic ids.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metadata } from '../../../src/api/metadata.js';
-import { NO_OPERATIONS, TOPIC_OPERATIONS } from '../../../src/api/acl-operations.js';
+import { NO_OPERATIONS } from '../../../src/api/authorize.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { defaultMetadataRequest } from '../../../src/protocol/generated/metadata.js';
 import { ZERO_UUID } from '../../../src/protocol/codec.js';
 import { startHandlerBroker, stopHandlerBrokers, type HandlerBroker } from '../../helpers/handlers.js';
+const TOPIC_OPERATIONS = [3, 4, 5, 6, 7, 8, 10, 11].reduce((bits, op) => bits | (1 << op), 0); // every topic operation (no authorizer)
 
 let hb: HandlerBroker;
 beforeAll(async () => {

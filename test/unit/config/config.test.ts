@@ -25,7 +25,7 @@ describe('broker configuration', () => {
   it('has Kafka-like defaults: one broker on localhost:9092, data in ./data', () => {
     const c = new BrokerConfig();
     expect([c.nodeId, c.listeners, c.logDir, c.int('num.partitions'), c.bool('auto.create.topics.enable'), c.int('message.max.bytes')])
-      .toEqual([1, [{ name: 'PLAINTEXT', host: 'localhost', port: 9092 }], './data', 1, true, 1048588]);
+      .toEqual([1, [{ name: 'PLAINTEXT', host: 'localhost', port: 9092, securityProtocol: 'PLAINTEXT' }], './data', 1, true, 1048588]);
   });
 
   it('reads server.properties (comments, spaces, continuation lines)', () => {
@@ -64,7 +64,7 @@ describe('broker configuration', () => {
     expect(refusal(() => BrokerConfig.load({ overrides: ['auto.create.topics.enable=yes'] }))).toBe('Invalid value "yes" for configuration auto.create.topics.enable: expected true or false');
     expect(refusal(() => BrokerConfig.load({ overrides: ['log.message.timestamp.type=Now'] }))).toMatch(/expected one of CreateTime, LogAppendTime/);
     expect(refusal(() => BrokerConfig.load({ overrides: ['listeners=localhost:9092'] }))).toMatch(/listeners: expected NAME:\/\/host:port/);
-    expect(refusal(() => BrokerConfig.load({ overrides: ['listeners=SSL://:9093'] }))).toMatch(/only PLAINTEXT/);
+    expect(refusal(() => BrokerConfig.load({ overrides: ['listeners=INTERNAL://:9093'] }))).toMatch(/no security protocol for listener INTERNAL in listener.security.protocol.map/);
     expect(refusal(() => BrokerConfig.load({ overrides: ['message.max.bytes=99999999999'] }))).toMatch(/out of range for int/);
     expect(refusal(() => BrokerConfig.load({ overrides: ['nonsense'] }))).toMatch(/expected key=value/);
     expect(refusal(() => BrokerConfig.load({ file: '/no/such/file' }))).toMatch(/Cannot read config file/);

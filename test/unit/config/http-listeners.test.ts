@@ -20,6 +20,10 @@ describe('http.listeners', () => {
     expect(BrokerConfig.load({ overrides: ['http.listeners='], env: {} }).httpListeners).toEqual([]);
   });
 
+  it('takes https:// listeners', () => {
+    expect(parseHttpListeners(['https://0.0.0.0:8443', 'http://localhost:8082'])).toEqual([{ name: 'HTTPS', host: '0.0.0.0', port: 8443 }, { name: 'HTTP', host: 'localhost', port: 8082 }]);
+  });
+
   it('refuses other schemes and bad ports', () => {
     expect(() => BrokerConfig.load({ overrides: ['http.listeners=PLAINTEXT://x:1'], env: {} })).toThrow(ConfigError);
     expect(() => parseHttpListeners(['http://x:70000'])).toThrow(/http\.listeners/);

@@ -38,4 +38,23 @@ describe('BatchSequencer', () => {
     broken.writeInt32BE(99, 53);
     expect(() => core.validateBatch(broken)).toThrow(CoreError);
   });
+
+  it('sends a released buffer again as it is (no copy), and never one of another record count', () => {
+    const s = new BatchSequencer(core, 7, 0);
+    const two = Buffer.from(buildBatch(core, [{ value: 'a' }, { value: 'a' }], { producerId: 7, producerEpoch: 0, baseSequence: 0 }));
+    const one = Buffer.from(buildBatch(core, [{ value: 'x'.repeat(9) }], { producerId: 7, producerEpoch: 0, baseSequence: 0 }));
+    expect(one.length).toBe(two.length);
+    const first = s.stamp(two, 0, 2);
+    expect(first).not.toBe(two);
+    s.release(first);
+    const again = s.stamp(two, 0, 2);
+    expect(again).toBe(first); // reused
+    expect(core.validateBatch(again).baseSequence).toBe(2);
+    s.release(again);
+    const single = s.stamp(one, 0, 1); // as long, one record: not the two-record buffer
+    expect(single).not.toBe(again);
+    expect([core.validateBatch(single).baseSequence, core.validateBatch(single).recordsCount]).toEqual([4, 1]);
+    expect(s.stamp(two, 0, 2)).toBe(again); // still free for its like
+    expect(core.validateBatch(again).baseSequence).toBe(5);
+  });
 });

@@ -4,6 +4,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Core, MemoryBudget, RegionPool } from '../../../src/core/index.js';
 import { KafkaServer } from '../../../src/server/server.js';
+import { ConnectionQuotas } from '../../../src/server/connection-quotas.js';
 import type { ConnectionLimits } from '../../../src/server/connection.js';
 import { defineHandler, type Handler, type RequestContext } from '../../../src/api/handler.js';
 import type { BrokerContext } from '../../../src/broker/context.js';
@@ -13,8 +14,17 @@ import { ErrorCode } from '../../../src/protocol/errors.js';
 import { Reader } from '../../../src/protocol/codec.js';
 import { RawClient } from '../../helpers/raw-client.js';
 import { sleep, waitFor } from '../../helpers/wait.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScramCredentialStore } from '../../../src/security/credentials.js';
+import { listenerSecurity, type ListenerSecurity } from '../../../src/security/listener-security.js';
+import { BrokerConfig } from '../../../src/config/config.js';
+import { makeCertificates } from '../../helpers/certs.js';
 
 const core = Core.create();
+/** Kafka's unlimited, for the connection limits the tests here do not hit. */
+const UNLIMITED = 2147483647;
 const HEARTBEAT = 12;
 const LIST_GROUPS = 16;
 const API_VERSIONS = 18;
@@ -52,7 +62,8 @@ class Fixture {
     }));
   });
 
-  async start(limits: Partial<ConnectionLimits> = {}): Promise<number> {
+  /** Listens on a PLAINTEXT listener, and on `more` after it. */
+  async start(limits: Partial<ConnectionLimits> = {}, more: ListenerSecurity[] = []): Promise<number> {
     const logger = {
       info: (m: string) => this.logged.push(`INFO ${m}`), warn: (m: string) => this.logged.push(`WARN ${m}`),
       error: (m: string) => this.logged.push(`ERROR ${m}`), debug: () => {},
@@ -64,8 +75,14 @@ class Fixture {
     this.server = new KafkaServer(handlers, () => broker, {
       maxRequestBytes: 1 << 20, maxInflightRequests: 100, maxInflightBytes: 64 << 20, maxUnsentBytes: 16 << 20, idleMs: 60_000,
       onRequest: (api) => this.answered.push(api), ...limits,
-    }, 100);
-    const [bound] = await this.server.listen([{ name: 'PLAINTEXT', host: '127.0.0.1', port: 0 }]);
+    }, new ConnectionQuotas({
+      maxConnections: 100, listenerMaxConnections: new Map(), maxConnectionsPerIp: UNLIMITED, perIpOverrides: new Map(),
+      maxCreationRate: UNLIMITED, listenerCreationRate: new Map(), window: { samples: 11, windowMs: 1000 }, ipCreationRate: () => null,
+    }, logger), {
+      credentials: ScramCredentialStore.open(mkdtempSync(join(tmpdir(), 'strom-conn-'))), failureDelayMs: 0, fakeSaltKey: Buffer.alloc(32),
+      succeeded: () => {}, failed: () => {},
+    });
+    const [bound] = await this.server.listen([{ listener: { name: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }, tls: null, principalMapper: null, sasl: null }, ...more]);
     return bound.port;
   }
 
@@ -317,5 +334,28 @@ describe('closing', () => {
     expect(await next(c)).toEqual([1, 3]);
     await closing;
     await c.closed;
+  });
+});
+
+describe('reads', () => {
+  it('a plaintext listener reads requests straight into core memory (user buffers); a TLS listener copies what TLS decrypted', async () => {
+    const certs = await makeCertificates();
+    try {
+      const config = new BrokerConfig({ listeners: 'SSL://127.0.0.1:0', 'ssl.keystore.location': certs.serverKeystore });
+      fx = new Fixture();
+      await fx.start({}, [listenerSecurity(config, config.listeners[0])]);
+      const plain = await fx.client();
+      const tls = await RawClient.connectTls(fx.server.bound[1].port, { ca: readFileSync(certs.caFile), servername: 'localhost' });
+      fx.clients.push(tls);
+      for (const c of [plain, tls]) {
+        pipeline(c, ['now:ab', 'now:abc']);
+        expect([await next(c), await next(c)]).toEqual([[1, 6], [2, 7]]);
+      }
+      const reads = Object.fromEntries([...fx.server.connections].map((c) => [c.security.listenerName, c.userBufferReads]));
+      expect(reads).toEqual({ PLAINTEXT: true, SSL: false });
+      expect(fx.logged.filter((l) => l.includes('copied into core memory'))).toEqual([]);
+    } finally {
+      rmSync(certs.dir, { recursive: true, force: true });
+    }
   });
 });

@@ -6,7 +6,7 @@ import * as ch from '../../../src/storage/channel.js';
 
 const JOB = {
   partition: 7, ptr: 0x9abcdef0, length: 123456, flags: ch.FLAG_STRICT | ch.FLAG_ROLL, logAppendTime: 1_700_000_000_123, id: -5,
-  producerId: 2 ** 45 + 7, producerEpoch: 32766, coordinatorEpoch: 0x7fffff01,
+  producerId: 2 ** 45 + 7, producerEpoch: 32766, coordinatorEpoch: 0x7fffff01, leaderEpoch: 0x7ffffe02,
 };
 const DONE = {
   status: 0, baseOffset: 2 ** 40 + 3, lastOffset: 2 ** 40 + 99, maxTimestamp: 1_700_000_000_999, offsetOfMaxTimestamp: 2 ** 40 + 50,
@@ -23,7 +23,7 @@ describe('append channel layout', () => {
     u8().fill(0x5a, layout.done, layout.done + ch.SLOTS * ch.DONE_BYTES);
     ch.writeJob(core.mem, ch.jobSlot(layout, 1), JOB);
     ch.writeDone(core.mem, ch.doneSlot(layout, 1), 42, DONE);
-    const into = { partition: 0, ptr: 0, length: 0, flags: 0, logAppendTime: 0, id: 0, producerId: 0, producerEpoch: 0, coordinatorEpoch: 0 };
+    const into = { partition: 0, ptr: 0, length: 0, flags: 0, logAppendTime: 0, id: 0, producerId: 0, producerEpoch: 0, coordinatorEpoch: 0, leaderEpoch: 0 };
     expect(ch.readJob(core.mem, ch.jobSlot(layout, 1), into)).toEqual(JOB);
     expect(ch.readDone(core.mem, ch.doneSlot(layout, 1))).toEqual(DONE);
     for (const [start, fill, bytes] of [[ch.jobSlot(layout, 0), 0xa5, ch.JOB_BYTES], [ch.jobSlot(layout, 2), 0xa5, ch.JOB_BYTES],

@@ -162,4 +162,44 @@ describe('PartitionWriter', () => {
     w.close(); // the file descriptor is gone: writes fail
     expect(append(w, batch(1)).status).toBe(ch.STATUS_IO_ERROR);
   });
+
+  it('stamps a leader\'s batches with its leader epoch', () => {
+    const { w, dir } = writer();
+    const ptr = core.mem.reserve(batch(2).length);
+    const bytes = batch(2);
+    core.mem.write(ptr, bytes);
+    expect(w.append(ptr, bytes.length, ch.FLAG_STRICT, -1, 7).status).toBe(0);
+    const stored = readFileSync(join(dir, '00000000000000000000.log'));
+    expect(stored.readInt32BE(ABI.BATCH_LENGTH + 4)).toBe(7);
+    expect(decodeBatches(core, stored)[0].header.partitionLeaderEpoch).toBe(7);
+    w.close();
+  });
+
+  it('writes a follower\'s copy as the leader made it: offsets and epoch kept, nothing below the log end, nothing past a gap', () => {
+    const { w: leader, dir: leaderDir } = writer();
+    for (let i = 0; i < 3; i++) {
+      const bytes = batch(2);
+      const ptr = core.mem.reserve(bytes.length);
+      core.mem.write(ptr, bytes);
+      expect(leader.append(ptr, bytes.length, ch.FLAG_STRICT, -1, 3).status).toBe(0);
+    }
+    leader.close();
+    const leaderLog = readFileSync(join(leaderDir, '00000000000000000000.log'));
+    const sizes = decodeBatches(core, leaderLog).map((b) => b.header.batchSize);
+    const { w: follower, dir } = writer();
+    const replicate = (from: number, length: number, expected: number) => {
+      const ptr = core.mem.reserve(length);
+      core.mem.write(ptr, leaderLog.subarray(from, from + length));
+      return follower.append(ptr, length, ch.FLAG_REPLICA, -1, 0, expected);
+    };
+    expect(replicate(0, sizes[0], 0)).toMatchObject({ status: 0, baseOffset: 0, lastOffset: 1 });
+    // Queued behind a batch that failed: its expected log end is not this one's.
+    expect(replicate(sizes[0] + sizes[1], sizes[2], 4).status).toBe(ch.STATUS_OFFSET_BEHIND);
+    // Already here.
+    expect(replicate(0, sizes[0], 2).status).toBe(ch.STATUS_OFFSET_BEHIND);
+    expect(replicate(sizes[0], sizes[1], 2)).toMatchObject({ status: 0, baseOffset: 2, lastOffset: 3 });
+    expect(replicate(sizes[0] + sizes[1], sizes[2], 4)).toMatchObject({ status: 0, baseOffset: 4, lastOffset: 5 });
+    follower.close();
+    expect(readFileSync(join(dir, '00000000000000000000.log')).equals(leaderLog)).toBe(true);
+  });
 });

@@ -1,0 +1,85 @@
+// Where client quotas live: strom-client-quotas.json in the log directory on a broker alone
+// (replaced atomically at every change), or etcd in a cluster (cluster/quotas.ts). Values are
+// kept per entity (entities.ts' entityKey) as Kafka keeps them: doubles by quota key.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../base/atomic-file.js';
+
+const QUOTAS_FILE = 'strom-client-quotas.json';
+
+/** Quota key -> value. */
+export type QuotaValues = Record<string, number>;
+
+/** One entity's change: keys set, keys removed. */
+export interface QuotaChange {
+  entityKey: string;
+  set: QuotaValues;
+  remove: string[];
+}
+
+export interface QuotaStore {
+  /** Every entity with at least one value, by entity key. */
+  entries(): ReadonlyMap<string, QuotaValues>;
+  /** Applies the changes; resolves once they are durable. */
+  alter(changes: QuotaChange[]): Promise<void>;
+  /** Called after every change, from any broker in a cluster. */
+  onChange(listener: () => void): void;
+}
+
+/** The entity's values after a change (null: none left). */
+export function applyChange(current: QuotaValues | undefined, change: QuotaChange): QuotaValues | null {
+  const next: QuotaValues = { ...current, ...change.set };
+  for (const key of change.remove) delete next[key];
+  return Object.keys(next).length > 0 ? next : null;
+}
+
+interface QuotasFile {
+  version: 1;
+  /** entity key -> values */
+  entities: Record<string, QuotaValues>;
+}
+
+export class FileQuotaStore implements QuotaStore {
+  private readonly values = new Map<string, QuotaValues>();
+  private readonly listeners: (() => void)[] = [];
+  private writing: Promise<void> = Promise.resolve();
+
+  private constructor(private readonly path: string) {}
+
+  static open(dir: string): FileQuotaStore {
+    const store = new FileQuotaStore(join(dir, QUOTAS_FILE));
+    if (!existsSync(store.path)) return store;
+    let file: QuotasFile;
+    try {
+      file = JSON.parse(readFileSync(store.path, 'utf8')) as QuotasFile;
+    } catch (e) {
+      throw new Error(`${store.path} cannot be read: ${(e as Error).message}`);
+    }
+    if (file.version !== 1 || typeof file.entities !== 'object') throw new Error(`${store.path}: unknown format (version ${file.version})`);
+    for (const [key, values] of Object.entries(file.entities)) store.values.set(key, values);
+    return store;
+  }
+
+  entries(): ReadonlyMap<string, QuotaValues> {
+    return this.values;
+  }
+
+  alter(changes: QuotaChange[]): Promise<void> {
+    for (const change of changes) {
+      const next = applyChange(this.values.get(change.entityKey), change);
+      if (next) this.values.set(change.entityKey, next);
+      else this.values.delete(change.entityKey);
+    }
+    for (const listener of this.listeners) listener();
+    const file: QuotasFile = { version: 1, entities: Object.fromEntries(this.values) };
+    const text = `${JSON.stringify(file, null, 2)}\n`;
+    // After the write before it, whether that one failed (its caller heard) or not.
+    const write = () => writeFileAtomic(this.path, text, 0o600);
+    this.writing = this.writing.then(write, write);
+    return this.writing;
+  }
+
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+}

@@ -1,0 +1,100 @@
+// Where the ACLs live: a file in the log directory on a broker alone (strom-acls.json,
+// replaced atomically at every change), or etcd in a cluster (cluster/acls.ts). Both offer the
+// same small interface; the authorizer reads every binding and is told of changes.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../base/atomic-file.js';
+import { bindingKey, type AclBinding } from './acl.js';
+
+const ACLS_FILE = 'strom-acls.json';
+
+export interface AclStore {
+  /** Every binding stored. */
+  bindings(): Iterable<AclBinding>;
+  /** Stores bindings (one already stored is no change); resolves once they are durable. */
+  add(bindings: AclBinding[]): Promise<void>;
+  /** Removes bindings; resolves once that is durable. */
+  remove(bindings: AclBinding[]): Promise<void>;
+  /** Called after every change, from any broker in a cluster. */
+  onChange(listener: () => void): void;
+}
+
+interface AclsFile {
+  version: 1;
+  acls: {
+    resourceType: number; patternType: number; name: string;
+    principal: string; host: string; operation: number; permission: number;
+  }[];
+}
+
+export class FileAclStore implements AclStore {
+  private readonly acls = new Map<string, AclBinding>();
+  private readonly listeners: (() => void)[] = [];
+  /** Writes in order: a change's file is never overtaken by an older one. */
+  private writing: Promise<void> = Promise.resolve();
+
+  private constructor(private readonly path: string) {}
+
+  /** Loads the ACLs of a log directory (none when the file does not exist yet). */
+  static open(dir: string): FileAclStore {
+    const store = new FileAclStore(join(dir, ACLS_FILE));
+    if (!existsSync(store.path)) return store;
+    let file: AclsFile;
+    try {
+      file = JSON.parse(readFileSync(store.path, 'utf8')) as AclsFile;
+    } catch (e) {
+      throw new Error(`${store.path} cannot be read: ${(e as Error).message}`);
+    }
+    if (file.version !== 1 || !Array.isArray(file.acls)) throw new Error(`${store.path}: unknown format (version ${file.version})`);
+    for (const a of file.acls) {
+      const binding: AclBinding = {
+        pattern: { resourceType: a.resourceType, name: a.name, patternType: a.patternType },
+        entry: { principal: a.principal, host: a.host, operation: a.operation, permission: a.permission },
+      };
+      store.acls.set(bindingKey(binding), binding);
+    }
+    return store;
+  }
+
+  bindings(): Iterable<AclBinding> {
+    return this.acls.values();
+  }
+
+  async add(bindings: AclBinding[]): Promise<void> {
+    let changed = false;
+    for (const b of bindings) {
+      const key = bindingKey(b);
+      if (!this.acls.has(key)) {
+        this.acls.set(key, b);
+        changed = true;
+      }
+    }
+    if (changed) await this.changed();
+  }
+
+  async remove(bindings: AclBinding[]): Promise<void> {
+    let changed = false;
+    for (const b of bindings) changed = this.acls.delete(bindingKey(b)) || changed;
+    if (changed) await this.changed();
+  }
+
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(): Promise<void> {
+    for (const listener of this.listeners) listener();
+    const file: AclsFile = {
+      version: 1,
+      acls: [...this.acls.values()].map(({ pattern: p, entry: e }) => ({
+        resourceType: p.resourceType, patternType: p.patternType, name: p.name,
+        principal: e.principal, host: e.host, operation: e.operation, permission: e.permission,
+      })),
+    };
+    const text = `${JSON.stringify(file, null, 2)}\n`;
+    // After the write before it, whether that one failed (its caller heard) or not.
+    const write = () => writeFileAtomic(this.path, text, 0o600);
+    this.writing = this.writing.then(write, write);
+    return this.writing;
+  }
+}
