@@ -1,8 +1,10 @@
 // Fetch (key 1), versions 0-17. v13+ name topics by id (KIP-516), v15 carries the replica's
 // state instead of its id (KIP-903), v16 may answer the leaders' endpoints (KIP-951), v17 the
 // replica's directory (KIP-853): for a consumer of one broker those change nothing else.
-// Long poll: waits up to MaxWaitMs for MinBytes, waking at the next append to any fetched
-// partition. Budgets: PartitionMaxBytes per partition, MaxBytes (v3+) per response; the
+// Long poll: waits up to MaxWaitMs for MinBytes (or a full MaxBytes), counting the bytes
+// appends bring to the fetched partitions (fetch-waiter.ts) and slicing again only those that
+// changed (in a cluster, where a consumer reads to the high watermark and a replica to the log
+// end, every append or high watermark move is a change to look at). Budgets: PartitionMaxBytes per partition, MaxBytes (v3+) per response; the
 // first batch of the first non-empty partition is returned whole even when larger (KIP-74).
 // Every requested partition is answered (the Java client drops responses that miss one).
 // v4+ carry an isolation level (KIP-98): read_committed reads up to the last stable offset
@@ -44,6 +46,7 @@ import type { PartitionLog } from '../log/partition-log.js';
 import type { FileRecords } from '../log/file-records.js';
 import { defineHandler, type RequestContext } from './handler.js';
 import { openSession, type FetchTarget, type ServedSession } from './fetch-session.js';
+import { FetchWaiter } from './fetch-waiter.js';
 import { AclOperation, ResourceType, authorized, clusterAuthorized } from './authorize.js';
 
 type PartitionData = FetchResponse.PartitionData;
@@ -73,24 +76,35 @@ export const fetch = defineHandler(FetchApi, { min: 0, max: 17 }, async (request
   const denied = deniedTargets(ctx, targets, replicaId);
   // A replica refused by the ACLs has nothing noted of its positions.
   const refused = replicaId >= 0 ? (denied?.some((d) => d) ? new Map<number, number>() : replicaPositions(ctx, targets, replicaId)) : checkLeaders(ctx, targets);
-  for (;;) {
-    const round = sliceAll(ctx, request, targets, refused, replicaId >= 0, denied);
-    const waitMore = round.bytes < request.minBytes && !round.error && Date.now() < deadline;
-    if (!waitMore) {
-      const throttleMs = replicaId >= 0 ? 0 : fetchThrottle(ctx, round.bytes);
-      if (throttleMs > 0) {
-        for (const slice of round.slices) slice?.release();
-        return throttled(ctx, session, throttleMs);
-      }
-      for (const slice of round.slices) if (slice) ctx.onDone(() => slice.release());
-      if (round.converts) await convert(ctx, targets, round, deadline);
-      const traffic = ctx.broker.traffic;
-      if (traffic) round.data.forEach((d, i) => { if (d.records && d.records.length > 0) traffic.fetched(targets[i].topic, d.records.length); });
-      return respond(session, targets, round.data);
+  const replica = replicaId >= 0;
+  // Enough to answer: minBytes, or a response budget that holds less (Kafka answers then too).
+  const wanted = Math.min(request.minBytes, ctx.apiVersion >= 3 ? request.maxBytes : Number.MAX_SAFE_INTEGER);
+  let round = sliceAll(ctx, request, targets, refused, replica, denied);
+  if (round.bytes < wanted && !round.error && Date.now() < deadline) {
+    const committed = ctx.apiVersion >= FIRST_ISOLATION_VERSION && request.isolationLevel === READ_COMMITTED;
+    const waiter = new FetchWaiter(targets, committed, deadline);
+    try {
+      do {
+        setRooms(waiter, targets, round);
+        round = sliceAll(ctx, request, targets, refused, replica, denied, { previous: round, changed: await waiter.wait(wanted - round.bytes) });
+      } while (round.bytes < wanted && !round.error && !waiter.timedOut);
+    } catch (e) {
+      for (const slice of round.slices) slice?.release();
+      throw e;
+    } finally {
+      waiter.close();
     }
-    for (const slice of round.slices) slice?.release();
-    await nextAppend(targets, deadline);
   }
+  const throttleMs = replica ? 0 : fetchThrottle(ctx, round.bytes);
+  if (throttleMs > 0) {
+    for (const slice of round.slices) slice?.release();
+    return throttled(ctx, session, throttleMs);
+  }
+  for (const slice of round.slices) if (slice) ctx.onDone(() => slice.release());
+  if (round.converts) await convert(ctx, targets, round, deadline);
+  const traffic = ctx.broker.traffic;
+  if (traffic) round.data.forEach((d, i) => { if (d.records && d.records.length > 0) traffic.fetched(targets[i].topic, d.records.length); });
+  return respond(session, targets, round.data);
 });
 
 interface Round {
@@ -101,6 +115,12 @@ interface Round {
   error: boolean;
   /** Some slice must be converted before it is sent (v0-3, or zstd before v10). */
   converts: boolean;
+}
+
+/** A round after a wait: the one before, and the targets whose logs changed since. */
+interface Again {
+  previous: Round;
+  changed: Set<number>;
 }
 
 /**
@@ -195,7 +215,12 @@ function diverging(t: FetchTarget): { epoch: number; endOffset: number } | null 
   return end;
 }
 
-function sliceAll(ctx: RequestContext, request: FetchRequest, targets: FetchTarget[], refused: Map<number, number>, replica: boolean, denied: boolean[] | null): Round {
+/**
+ * Slices every target (the first round), or after a wait only those that changed: the others
+ * keep their slices of the round before (while the response budget holds them), their
+ * offsets read afresh.
+ */
+function sliceAll(ctx: RequestContext, request: FetchRequest, targets: FetchTarget[], refused: Map<number, number>, replica: boolean, denied: boolean[] | null, again?: Again): Round {
   const v = ctx.apiVersion;
   const round: Round = { data: [], slices: [], bytes: 0, error: false, converts: false };
   let budget = v >= 3 ? request.maxBytes : Number.MAX_SAFE_INTEGER;
@@ -232,6 +257,16 @@ function sliceAll(ctx: RequestContext, request: FetchRequest, targets: FetchTarg
         continue;
       }
     }
+    if (again && !again.changed.has(i)) {
+      const kept = again.previous.slices[i];
+      if (!kept) continue; // nothing then, and no append since
+      if (kept.length <= budget) {
+        again.previous.slices[i] = undefined;
+        data.abortedTransactions = again.previous.data[i].abortedTransactions;
+        budget -= take(round, data, kept, v);
+        continue;
+      }
+    }
     if (budget <= 0) continue;
     try {
       const committed = v >= FIRST_ISOLATION_VERSION && request.isolationLevel === READ_COMMITTED;
@@ -241,18 +276,40 @@ function sliceAll(ctx: RequestContext, request: FetchRequest, targets: FetchTarg
       if (committed) {
         data.abortedTransactions = t.log.abortedTransactions(t.fetchOffset, slice, upperBound).map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }));
       }
-      round.slices[round.slices.length - 1] = slice;
-      data.records = slice;
-      round.bytes += slice.length;
-      budget -= slice.length;
-      if (v <= LAST_LEGACY_VERSION || (v < FIRST_ZSTD_VERSION && (slice.codecs! & (1 << ZSTD)) !== 0)) round.converts = true;
+      budget -= take(round, data, slice, v);
     } catch (e) {
       if (!(e instanceof KafkaError)) throw e;
       failed(data, e.code, v);
       round.error = true;
     }
   }
+  // The slices of the round before that this one did not keep.
+  if (again) for (const slice of again.previous.slices) slice?.release();
   return round;
+}
+
+/** `slice` answers the round's last partition (`data`); returns its length. */
+function take(round: Round, data: PartitionData, slice: FileRecords, v: number): number {
+  round.slices[round.slices.length - 1] = slice;
+  data.records = slice;
+  round.bytes += slice.length;
+  if (v <= LAST_LEGACY_VERSION || (v < FIRST_ZSTD_VERSION && (slice.codecs! & (1 << ZSTD)) !== 0)) round.converts = true;
+  return slice.length;
+}
+
+/**
+ * How much each partition's answer can still take from appends: all of partitionMaxBytes
+ * when it has none yet, the rest of it when its slice reaches the end of the log, nothing
+ * when its slice ends short of it (a full partition budget, an older segment's end).
+ */
+function setRooms(waiter: FetchWaiter, targets: FetchTarget[], round: Round): void {
+  targets.forEach((t, i) => {
+    const slice = round.slices[i];
+    if (!t.log || round.data[i].errorCode !== ErrorCode.NONE) waiter.setRoom(i, 0);
+    else if (!slice) waiter.setRoom(i, t.maxBytes);
+    else if (slice.segment === t.log.activeSegment && slice.position + slice.length === slice.segment.size) waiter.setRoom(i, t.maxBytes - slice.length);
+    else waiter.setRoom(i, 0);
+  });
 }
 
 /** A partition answered with an error: no records, and an empty (not null) list of aborted transactions. */
@@ -271,20 +328,6 @@ function partitionData(index: number, log: PartitionLog | undefined, version: nu
     abortedTransactions: version >= FIRST_ISOLATION_VERSION && (erred || isolationLevel === READ_COMMITTED) ? [] : null,
     preferredReadReplica: -1, records: EMPTY,
   };
-}
-
-/** Resolves at the next append to any of the partitions, or at the deadline. */
-function nextAppend(targets: FetchTarget[], deadline: number): Promise<void> {
-  return new Promise((resolve) => {
-    const cancels: (() => void)[] = [];
-    const done = () => {
-      clearTimeout(timer);
-      for (const cancel of cancels) cancel();
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
-    for (const { log } of targets) if (log) cancels.push(log.onNextAppend(done));
-  });
 }
 
 /** The response: every partition asked, or in an incremental session only those that changed. */

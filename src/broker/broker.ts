@@ -195,7 +195,7 @@ export class Broker {
         logger.info(`failed ${e.reauthentication ? 're-authentication' : 'authentication'} of ${e.address} on listener ${e.listener} (${e.mechanism || 'no mechanism'}): ${e.reason}`);
         gateway?.metrics.kafkaAuthentications.inc(authLabels(e, 'failure'));
       },
-    });
+    }, config.int('socket.listen.backlog.size'));
     server = kafka;
     let bound: KafkaListener[];
     try {

@@ -55,6 +55,7 @@ const producing = (cmd: Command, d: { throughput: string; throughputHelp: string
   .option('--linger-ms <ms>', 'how long records gather into a batch (with a throughput cap)', d.lingerMs)
   .option('--compression <codec>', `${CODEC_NAMES.join(', ')}`, 'none')
   .option('--max-in-flight <n>', 'requests pipelined per connection', '5')
+  .option('--max-request-bytes <n>', 'bytes of batches per request (Kafka max.request.size): the next partitions in turn; 0: a batch for every partition in each request', '0')
   .option('--partitions <n>', 'target partitions 0..n-1 (the topic is created with n if missing)')
   .option('--producer.config <file>', 'producer properties; the security ones (as --command-config) are used');
 
@@ -83,6 +84,7 @@ function producingOptions(f: Flags) {
     lingerMs: intOption(String(f.lingerMs), '--linger-ms', 0),
     compression: codecOption(String(f.compression)),
     maxInFlight: intOption(String(f.maxInFlight), '--max-in-flight', 1),
+    maxRequestBytes: intOption(String(f.maxRequestBytes), '--max-request-bytes', 0),
     partitions: f.partitions === undefined ? undefined : intOption(String(f.partitions), '--partitions', 1),
   };
 }

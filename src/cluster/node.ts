@@ -5,7 +5,8 @@
 // broker must hold, creates and deletes their logs, and gives each its role (leader or
 // follower, at the partition's leader epoch).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Etcd3, type Namespace } from 'etcd3';
+import { createRequire } from 'node:module';
+import type { Etcd3, Namespace } from 'etcd3';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { ConfigError, TopicConfig, type BrokerConfig } from '../config/config.js';
 import type { KafkaListener } from '../config/listeners.js';
@@ -89,6 +90,9 @@ export class ClusterNode implements ClusterView {
     // A listener and security brokers cannot reach each other with stops the start first.
     const inter = interBroker(config);
     const hosts = config.list('etcd.connect').map((h) => h.trim()).filter((h) => h !== '');
+    // Loaded only in cluster mode: etcd3 and its gRPC protocol files take 0.15-0.7 s to load,
+    // which a lone broker's every start paid.
+    const { Etcd3 } = createRequire(import.meta.url)('etcd3') as typeof import('etcd3');
     const connectTimeoutMs = Math.max(config.int('broker.session.timeout.ms'), CONNECT_TIMEOUT_MIN_MS);
     const client = new Etcd3({ hosts, dialTimeout: connectTimeoutMs });
     const ns = client.namespace(config.string('etcd.prefix'));

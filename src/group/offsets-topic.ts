@@ -7,6 +7,7 @@ import { replayLog } from '../log/replay.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { LogManager } from '../log/log-manager.js';
 import type { PartitionLog } from '../log/partition-log.js';
+import type { AppendResult } from '../storage/append-pool.js';
 import type { ClusterView } from '../broker/cluster-view.js';
 import type { BrokerConfig } from '../config/config.js';
 import { partitionFor } from './records.js';
@@ -41,8 +42,24 @@ type LoadedMarker = { partition: number; producerId: number; commit: boolean };
 /** A control record's key: int16 version, int16 type (0 ABORT, 1 COMMIT). */
 const CONTROL_TYPE_AT = 2;
 
+/** A record batch's header, and the most a record adds besides its key and value (length, attributes and four varints). */
+const BATCH_OVERHEAD_BYTES = 61;
+const RECORD_OVERHEAD_BYTES = 23;
+
+/** Appends waiting for the end of this turn of the event loop, per partition of the topic. */
+interface PendingAppend {
+  records: OffsetsRecord[];
+  /** At most what the records take in a batch. */
+  bytes: number;
+  resolve: (appended: AppendResult) => void;
+  reject: (e: unknown) => void;
+}
+
+const estimate = (records: OffsetsRecord[]) => records.reduce((n, r) => n + r.key.length + (r.value?.length ?? 0) + RECORD_OVERHEAD_BYTES, 0);
+
 export class OffsetsTopic {
   private creating: Promise<void> | null = null;
+  private readonly pending = new Map<number, PendingAppend[]>();
 
   constructor(private readonly logs: LogManager, private readonly cluster: ClusterView, private readonly core: Core, private readonly config: BrokerConfig) {}
 
@@ -77,42 +94,98 @@ export class OffsetsTopic {
   }
 
   /**
-   * Appends a group's records to its partition in one batch; resolves with the batch's base
-   * offset once they are in the log and, in a cluster, on every replica of its ISR (Kafka's
-   * offsets.commit.required.acks -1, within offsets.commit.timeout.ms). Failures are
-   * COORDINATOR_NOT_AVAILABLE (retriable) as Kafka maps them for clients, NOT_COORDINATOR when
-   * this broker no longer leads the group's partition, or INVALID_COMMIT_OFFSET_SIZE when the
-   * batch is too large for the topic. With `producer` (TxnOffsetCommit) the batch is
-   * transactional, written under the producer's id and epoch: it opens or joins the producer's
-   * transaction on the partition, and the partition refuses an older epoch
-   * (INVALID_PRODUCER_EPOCH, passed on).
+   * Appends a group's records to its partition in one batch; resolves once they are in the
+   * log and, in a cluster, on every replica of its ISR (Kafka's offsets.commit.required.acks
+   * -1, within offsets.commit.timeout.ms). Failures are COORDINATOR_NOT_AVAILABLE (retriable)
+   * as Kafka maps them for clients, NOT_COORDINATOR when this broker no longer leads the
+   * group's partition, or INVALID_COMMIT_OFFSET_SIZE when the batch is too large for the topic.
+   *
+   * The appends to one partition asked in the same turn of the event loop (commits of many
+   * groups and connections) are written as one batch, in the order asked, within
+   * max.message.bytes: an append is a hand-off to the partition's append worker and back,
+   * and one per commit held offset commits to a few thousand a second (bench:scale's groups).
+   *
+   * With `producer` (TxnOffsetCommit) the batch is the group's alone and transactional,
+   * written under the producer's id and epoch: it opens or joins the producer's transaction on
+   * the partition, and the partition refuses an older epoch (INVALID_PRODUCER_EPOCH, passed on).
    */
-  async append(groupId: string, records: OffsetsRecord[], producer?: OffsetsProducer): Promise<number> {
+  async append(groupId: string, records: OffsetsRecord[], producer?: OffsetsProducer): Promise<void> {
     await this.ensure();
-    let log: PartitionLog;
-    try {
-      log = this.cluster.leaderLog(OFFSETS_TOPIC, this.partitionFor(groupId));
-    } catch (e) {
-      if (e instanceof KafkaError && e.code === ErrorCode.NOT_LEADER_OR_FOLLOWER) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `this broker is not the coordinator of group ${groupId}`);
-      throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${OFFSETS_TOPIC} is not available`);
+    const partition = this.partitionFor(groupId);
+    const log = this.leaderLog(groupId, partition);
+    const max = log.config.number('max.message.bytes');
+    const tooLarge = (bytes: number) => new KafkaError(ErrorCode.INVALID_COMMIT_OFFSET_SIZE, `the commit of ${bytes} bytes exceeds max.message.bytes of ${OFFSETS_TOPIC}`);
+    let appending: Promise<AppendResult>;
+    if (producer) {
+      // Kafka's GroupMetadataManager writes a transactional commit with sequence 0: the
+      // partition checks a coordinator's epochs, not its sequences.
+      const batch = this.batchOf(records, { transactional: true, producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence: 0 });
+      if (batch.length > max) throw tooLarge(batch.length);
+      appending = log.append(batch, false);
+    } else {
+      let bytes = estimate(records) + BATCH_OVERHEAD_BYTES;
+      if (bytes > max) {
+        // Near the limit the estimate says too much: the batch alone tells.
+        bytes = this.batchOf(records).length;
+        if (bytes > max) throw tooLarge(bytes);
+      }
+      appending = new Promise((resolve, reject) => {
+        let queue = this.pending.get(partition);
+        if (!queue) {
+          this.pending.set(partition, (queue = []));
+          setImmediate(() => this.flush(partition));
+        }
+        queue.push({ records, bytes, resolve, reject });
+      });
     }
-    const now = Date.now();
-    // Kafka's GroupMetadataManager writes a transactional commit with sequence 0: the
-    // partition checks a coordinator's epochs, not its sequences.
-    const txn = producer ? { transactional: true, producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence: 0 } : {};
-    const batch = buildBatch(this.core, records.map((r) => ({ key: r.key, value: r.value, timestamp: now })), txn);
-    if (batch.length > log.config.number('max.message.bytes')) {
-      throw new KafkaError(ErrorCode.INVALID_COMMIT_OFFSET_SIZE, `the commit of ${batch.length} bytes exceeds max.message.bytes of ${OFFSETS_TOPIC}`);
-    }
     try {
-      const appended = await log.append(batch, !producer);
+      const appended = await appending;
       await this.cluster.awaitReplicated(log, appended.lastOffset + 1, this.config.int('offsets.commit.timeout.ms'));
-      return appended.baseOffset;
     } catch (e) {
       if (producer && e instanceof KafkaError && (e.code === ErrorCode.INVALID_PRODUCER_EPOCH || e.code === ErrorCode.INVALID_TXN_STATE)) throw e;
       if (e instanceof KafkaError && e.code === ErrorCode.NOT_LEADER_OR_FOLLOWER) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `this broker is no longer the coordinator of group ${groupId}`);
       throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `cannot write to ${OFFSETS_TOPIC}: ${(e as Error).message}`);
     }
+  }
+
+  /** The group's partition's log, led here (else NOT_COORDINATOR, or COORDINATOR_NOT_AVAILABLE). */
+  private leaderLog(groupId: string, partition: number): PartitionLog {
+    try {
+      return this.cluster.leaderLog(OFFSETS_TOPIC, partition);
+    } catch (e) {
+      if (e instanceof KafkaError && e.code === ErrorCode.NOT_LEADER_OR_FOLLOWER) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `this broker is not the coordinator of group ${groupId}`);
+      throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${OFFSETS_TOPIC} is not available`);
+    }
+  }
+
+  /** Writes the appends queued for `partition`: as few batches as max.message.bytes allows. */
+  private flush(partition: number): void {
+    const queue = this.pending.get(partition)!;
+    this.pending.delete(partition);
+    let log: PartitionLog;
+    try {
+      log = this.cluster.leaderLog(OFFSETS_TOPIC, partition); // still led here
+    } catch (e) {
+      for (const p of queue) p.reject(e);
+      return;
+    }
+    const max = log.config.number('max.message.bytes');
+    for (let i = 0; i < queue.length;) {
+      let bytes = BATCH_OVERHEAD_BYTES;
+      let end = i;
+      while (end < queue.length && (end === i || bytes + queue[end].bytes - BATCH_OVERHEAD_BYTES <= max)) bytes += queue[end++].bytes - BATCH_OVERHEAD_BYTES;
+      const part = queue.slice(i, end);
+      i = end;
+      log.append(this.batchOf(part.flatMap((p) => p.records))).then(
+        (appended) => { for (const p of part) p.resolve(appended); },
+        (e: unknown) => { for (const p of part) p.reject(e); },
+      );
+    }
+  }
+
+  private batchOf(records: OffsetsRecord[], txn: Parameters<typeof buildBatch>[2] = {}): Uint8Array {
+    const now = Date.now();
+    return buildBatch(this.core, records.map((r) => ({ key: r.key, value: r.value, timestamp: now })), txn);
   }
 
   /**

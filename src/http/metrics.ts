@@ -142,6 +142,10 @@ export class BrokerMetrics implements TrafficListener {
     });
     new Gauge({ name: 'strom_append_queue_depth', help: 'Appends queued for the append workers.', registers, collect() { this.set(sources.appendQueueDepth()); } });
     new Gauge({
+      name: 'strom_core_memory_reserved_bytes', help: 'Core (shared WebAssembly) memory reserved so far: it is reused, never given back, so growth under a steady load is a leak.', registers,
+      collect() { this.set(b().core.mem.reservedBytes); },
+    });
+    new Gauge({
       name: 'strom_websocket_buffered_bytes', help: 'Bytes queued unsent on live-tail WebSockets: the largest now, and the largest ever seen.', labelNames: ['stat'], registers,
       collect() {
         const s = sources.wsBuffered();

@@ -21,9 +21,11 @@ import { loadProducerState, type ProducerLoad } from './producer-recovery.js';
 import { LogCleaner, type CleanStats } from './log-cleaner.js';
 import { LeaderEpochCache } from './leader-epochs.js';
 import { IndexCache } from './index-cache.js';
+import { readFiles } from './read-files.js';
 import { writePartitionMetadata } from './partition-metadata.js';
 import { startTopicIds, claimPartitionDir, unusedTopicId } from './topic-ids.js';
 import type { Logger } from '../base/logger.js';
+import { mapLimit } from '../base/concurrency.js';
 
 export interface Topic {
   name: string;
@@ -57,6 +59,13 @@ function storageError(e: unknown, what: string): unknown {
 }
 
 const INDEX_CACHE_KEY = 'strom.index.cache.max.bytes';
+
+/**
+ * Partitions opened (or created) at once: each waits on its append worker's round trip, and a
+ * new one on two fsyncs of its partition.metadata; overlapping them takes a start of 10,000
+ * partitions from a minute to seconds (bench:scale). Within the files a start may hold open.
+ */
+const PARTITION_OPEN_CONCURRENCY = 64;
 
 /** Kafka refuses new topics whose names collide once '.' and '_' are treated alike. */
 const collisionKey = (name: string) => name.replace(/\./g, '_');
@@ -114,6 +123,7 @@ export class LogManager {
   ) {
     this.dir = config.logDir;
     this.indexCache = new IndexCache(regions, config.int(INDEX_CACHE_KEY), (message) => logger.warn(message));
+    readFiles.max = config.int('strom.max.open.read.files');
     this.cleaner = new LogCleaner(this.dir, config, core, () => [...this.topics.values()].flatMap((t) => [...t.partitions.values()]), logger);
   }
 
@@ -165,30 +175,37 @@ export class LogManager {
     // start before anything is loaded).
     const counts = new Map([...found].map(([name, set]) => [name, Math.max(...set) + 1]));
     const ids = startTopicIds(this.dir, counts, (name) => known.topics[name]?.topicId, this.logger);
+    const loading: { topic: Topic; partition: number }[] = [];
     for (const [name, partitions] of found) {
-      const overrides = known.topics[name]?.configs ?? {};
-      const topic = this.newTopic(name, overrides, ids.get(name));
-      for (const p of [...partitions].sort((a, b) => a - b)) {
-        const log = this.newPartitionLog(topic, p);
-        await claimPartitionDir(log.dir, topic.name, topic.topicId, this.logger);
-        const loaded = await loadPartition(this.core, this.regions, log, {
-          clean, recoveryPoint: recoveryPoints.get(log.key) ?? 0, logStartOffset: startOffsets.get(log.key) ?? 0,
-        });
-        stats.recoveredSegments += loaded.recoveredSegments;
-        stats.truncatedBytes += loaded.truncatedBytes;
-        if (loaded.truncatedBytes > 0) this.logger.warn(`${log.key}: recovery cut ${loaded.truncatedBytes} bytes of torn or corrupt log; it ends at offset ${log.logEndOffset}`);
-        const producers = loadProducerState(this.core, this.regions, log, {
-          clean, recoveredFrom: loaded.recoveredFrom, now: Date.now(), expirationMs: this.config.int('producer.id.expiration.ms'),
-        });
-        for (const warning of producers.warnings) this.logger.warn(`${log.key}: ${warning}`);
-        await this.openWriter(log, producers);
-        this.replicated(log, highWatermarks.get(log.key) ?? 0);
-        topic.partitions.set(p, log);
-        stats.partitions++;
-      }
-      this.addTopic(topic);
-      stats.topics++;
+      const topic = this.newTopic(name, known.topics[name]?.configs ?? {}, ids.get(name));
+      for (const partition of [...partitions].sort((a, b) => a - b)) loading.push({ topic, partition });
     }
+    // Many at once (PARTITION_OPEN_CONCURRENCY); each topic becomes visible once all its partitions are in.
+    const logs = await mapLimit(loading, PARTITION_OPEN_CONCURRENCY, async ({ topic, partition: p }) => {
+      const log = this.newPartitionLog(topic, p);
+      await claimPartitionDir(log.dir, topic.name, topic.topicId, this.logger);
+      const loaded = await loadPartition(this.core, this.regions, log, {
+        clean, recoveryPoint: recoveryPoints.get(log.key) ?? 0, logStartOffset: startOffsets.get(log.key) ?? 0,
+      });
+      stats.recoveredSegments += loaded.recoveredSegments;
+      stats.truncatedBytes += loaded.truncatedBytes;
+      if (loaded.truncatedBytes > 0) this.logger.warn(`${log.key}: recovery cut ${loaded.truncatedBytes} bytes of torn or corrupt log; it ends at offset ${log.logEndOffset}`);
+      const producers = loadProducerState(this.core, this.regions, log, {
+        clean, recoveredFrom: loaded.recoveredFrom, now: Date.now(), expirationMs: this.config.int('producer.id.expiration.ms'), files: loaded.files,
+      });
+      for (const warning of producers.warnings) this.logger.warn(`${log.key}: ${warning}`);
+      await this.openWriter(log, producers);
+      this.replicated(log, highWatermarks.get(log.key) ?? 0);
+      return log;
+    });
+    loading.forEach(({ topic, partition }, i) => {
+      topic.partitions.set(partition, logs[i]);
+      stats.partitions++;
+      if (!this.topics.has(topic.name)) {
+        this.addTopic(topic);
+        stats.topics++;
+      }
+    });
     if (existsSync(cleanFile)) unlinkSync(cleanFile);
     this.writeTopicsFile();
     this.cleaner.loadCheckpoint();
@@ -395,13 +412,21 @@ export class LogManager {
   }
 
   private async addPartitions(topic: Topic, total: number): Promise<void> {
-    for (let p = topic.partitions.size; p < total; p++) {
-      const log = this.newPartitionLog(topic, p);
-      mkdirSync(log.dir, { recursive: true });
-      await writePartitionMetadata(log.dir, topic.topicId);
-      await loadPartition(this.core, this.regions, log, { clean: true, recoveryPoint: 0, logStartOffset: 0 });
-      await this.openWriter(log);
-      topic.partitions.set(p, log);
+    const first = topic.partitions.size;
+    const added = new Map<number, PartitionLog>();
+    try {
+      // Many at once (PARTITION_OPEN_CONCURRENCY): their fsyncs and worker round trips overlap.
+      await mapLimit(Array.from({ length: total - first }, (_, i) => first + i), PARTITION_OPEN_CONCURRENCY, async (p) => {
+        const log = this.newPartitionLog(topic, p);
+        mkdirSync(log.dir, { recursive: true });
+        added.set(p, log);
+        await writePartitionMetadata(log.dir, topic.topicId);
+        await loadPartition(this.core, this.regions, log, { clean: true, recoveryPoint: 0, logStartOffset: 0 });
+        await this.openWriter(log);
+      });
+    } finally {
+      // In index order, those that failed too (a failed creation undoes every one it made).
+      for (const p of [...added.keys()].sort((a, b) => a - b)) topic.partitions.set(p, added.get(p)!);
     }
   }
 

@@ -19,6 +19,7 @@ import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { Segment } from './segment.js';
 import type { IndexCache } from './index-cache.js';
 import { FileRecords, HeaderWalker, type BatchBounds } from './file-records.js';
+import { TailBatches } from './tail-batches.js';
 import { ABI, type Ptr } from '../core/index.js';
 import type { LeaderEpochCache } from './leader-epochs.js';
 
@@ -34,6 +35,14 @@ interface ReadResult {
 }
 
 const NO_RECORDS: ReadResult = { records: Buffer.alloc(0), codecs: 0, release() {} };
+
+/**
+ * Told of every change to what the log serves (long-polling fetches): `bytes` of whole
+ * batches became readable below the high watermark, and `stableBytes` below the last stable
+ * offset (read_committed); -1 where the log cannot count them (a transaction marker moved
+ * the last stable offset; the log closed): a reader must look again.
+ */
+type AppendWatcher = (bytes: number, stableBytes: number) => void;
 
 const walkers = new WeakMap<Core, HeaderWalker>();
 
@@ -52,7 +61,9 @@ export class PartitionLog {
   /** Offset up to which the log is synced to disk. */
   recoveryPoint = 0;
   handle: PartitionHandle | null = null;
-  private waiters = new Set<() => void>();
+  private readonly watchers = new Set<AppendWatcher>();
+  /** The bounds of the last batches appended: Fetches at the tail are sliced without reading headers. */
+  private readonly tail = new TailBatches();
   /** Appends submitted and not yet completed (deletion waits for them). */
   private inflight = 0;
   /** Open transactions: producer id -> first offset, as the append worker's producer state has them. */
@@ -98,7 +109,7 @@ export class PartitionLog {
     if (this.hw !== null && next <= this.hw && !reset) return;
     const moved = this.hw === null || next > this.hw;
     this.hw = next;
-    if (moved) this.wake();
+    if (moved) this.wake(-1, -1);
   }
 
   /**
@@ -197,9 +208,10 @@ export class PartitionLog {
     }
     if (result.status !== 0) throw this.appendError(result.status, result.detail);
     if (result.duplicate) return result;
+    const stableBefore = this.lastStableOffset;
     this.appended(result, batch[ABI.BATCH_ATTRIBUTES + 1] & ABI.COMPRESSION_MASK);
     if (result.txnStarted) this.txnStarted(result.producerId, result.baseOffset);
-    this.wake();
+    this.wake(result.size, this.stableBytes(stableBefore, result));
     this.onLogEnd?.();
     return result;
   }
@@ -251,7 +263,7 @@ export class PartitionLog {
     } finally {
       this.inflight--;
       this.regions.release(copy);
-      this.wake();
+      this.wake(-1, -1);
     }
   }
 
@@ -287,10 +299,11 @@ export class PartitionLog {
       this.inflight--;
     }
     if (result.status !== 0) throw this.appendError(result.status, result.detail);
+    const stableBefore = this.lastStableOffset;
     this.appended(result, 0);
     this.txnEnded(producerId);
     if (result.abortedFirstOffset >= 0) this.activeSegment.txnIndex.add(producerId, result.abortedFirstOffset, result.baseOffset, result.abortedLastStableOffset);
-    this.wake();
+    this.wake(result.size, this.stableBytes(stableBefore, result));
     this.onLogEnd?.();
     return result.baseOffset;
   }
@@ -312,6 +325,19 @@ export class PartitionLog {
     }, this.config.number('index.interval.bytes'));
     segment.size = result.position + result.size;
     this.logEndOffset = result.lastOffset + 1;
+    this.tail.add(segment, result.position, result.size, result.baseOffset, result.lastOffset, codec);
+  }
+
+  /**
+   * The bytes an append just made readable below the last stable offset: all of the batch
+   * when the LSO followed the high watermark over it, none when the LSO stayed (a transaction
+   * is open), -1 when it moved by some other amount (a marker ended a transaction: what it
+   * releases lies further back).
+   */
+  private stableBytes(stableBefore: number, result: AppendResult): number {
+    const stable = this.lastStableOffset;
+    if (stable === stableBefore) return 0;
+    return stableBefore === result.baseOffset && stable === result.lastOffset + 1 ? result.size : -1;
   }
 
   /**
@@ -373,17 +399,33 @@ export class PartitionLog {
     return this.inflight;
   }
 
-  /** Calls `listener` once at the next append (long-polling fetches). */
+  /** Calls `listener` once at the next append (long-polling readers). */
   onNextAppend(listener: () => void): () => void {
-    this.waiters.add(listener);
-    return () => this.waiters.delete(listener);
+    const once: AppendWatcher = () => {
+      this.watchers.delete(once);
+      listener();
+    };
+    this.watchers.add(once);
+    return () => this.watchers.delete(once);
   }
 
-  private wake(): void {
-    if (this.waiters.size === 0) return;
-    const waiters = this.waiters;
-    this.waiters = new Set();
-    for (const w of waiters) w();
+  /**
+   * Calls `watcher` at every append, with what it made readable, until the returned cancel
+   * is called: a long-polling Fetch counts the bytes towards its minBytes instead of reading
+   * the log again at each append (as Kafka's delayed fetch does).
+   */
+  watchAppends(watcher: AppendWatcher): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
+  }
+
+  private wake(bytes: number, stableBytes: number): void {
+    if (this.watchers.size === 0) return;
+    // In a cluster what an append makes readable depends on the reader (a replica reads to the
+    // log end, a consumer to the high watermark, which moves apart): readers look again.
+    if (this.hw !== null) bytes = stableBytes = -1;
+    // A copy: a watcher that registers again while called waits for the next append.
+    for (const w of Array.from(this.watchers)) w(bytes, stableBytes);
   }
 
   /** The segment holding `offset` (the last one whose base offset is <= offset). */
@@ -423,6 +465,10 @@ export class PartitionLog {
 
   /** The slice of one segment; undefined when no batch of it reaches fetchOffset. */
   private sliceOf(segment: Segment, fetchOffset: number, maxBytes: number, minOneBatch: boolean, upperBound: number, scanCodecs: boolean): FileRecords | null | undefined {
+    if (segment === this.activeSegment) {
+      const t = this.tail.slice(segment, this.logEndOffset, fetchOffset, maxBytes, minOneBatch, upperBound);
+      if (t !== undefined) return t && new FileRecords(segment, t.start, t.stop - t.start, t.codecs);
+    }
     const walker = this.walker;
     let end = segment.size;
     let first: BatchBounds | null = null;
@@ -620,6 +666,6 @@ export class PartitionLog {
       segment.close();
       segment.index.release();
     }
-    this.wake();
+    this.wake(-1, -1);
   }
 }

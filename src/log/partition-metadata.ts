@@ -5,7 +5,7 @@
 // topic a directory belongs to, so a directory left by a deleted topic of the same name is
 // never mistaken for the current one.
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ZERO_UUID } from '../protocol/codec.js';
@@ -64,8 +64,14 @@ export function parsePartitionMetadata(text: string, path: string): string {
 /** The topic id in `dir`'s partition.metadata, or null if it has none. */
 export function readPartitionMetadata(dir: string): string | null {
   const path = join(dir, PARTITION_METADATA_FILE);
-  if (!existsSync(path)) return null;
-  return parsePartitionMetadata(readFileSync(path, 'utf8'), path);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null; // no file, or no directory
+    throw e;
+  }
+  return parsePartitionMetadata(text, path);
 }
 
 /** Writes `dir`'s partition.metadata durably: a temporary file, synced, renamed over it, the directory synced. */

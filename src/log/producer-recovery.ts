@@ -30,6 +30,8 @@ interface ProducerLoadOptions {
   now: number;
   /** producer.id.expiration.ms: producers idle this long are not loaded. */
   expirationMs: number;
+  /** The partition directory's file names as the log's load listed them (saves listing it again); read when not given. */
+  files?: readonly string[];
 }
 
 export interface ProducerLoad {
@@ -49,7 +51,7 @@ export function loadProducerState(core: Core, regions: RegionPool, log: Partitio
   const crc = (b: Uint8Array) => core.crc32c(b);
   const warnings: string[] = [];
   const state = new ProducerStateManager();
-  const snapshots = keptSnapshots(log);
+  const snapshots = keptSnapshots(log, options.files ?? readdirSync(log.dir));
   const limit = Math.min(log.logEndOffset, options.recoveredFrom);
   // Kafka's upgrade shortcut: no snapshot at all after a clean stop means no producer state to
   // rebuild. One that is there but corrupt means there was: the log is replayed instead.
@@ -73,9 +75,14 @@ export function loadProducerState(core: Core, regions: RegionPool, log: Partitio
   if (start < 0) start = upgraded ? log.logEndOffset : log.logStartOffset;
   const replayed = replay(core, regions, log, state, start, options.recoveredFrom);
   let snapshotOffset = snapshots.length > 0 ? snapshots[snapshots.length - 1] : -1;
-  if (log.logEndOffset > Math.max(snapshotOffset, log.logStartOffset)) {
-    // Kafka takes a snapshot at the end of a rebuild: the next start replays nothing more.
-    writeSnapshotFile(snapshotPath(log.dir, log.logEndOffset), encodeSnapshot(state.snapshotEntries(), crc), true);
+  // Nothing to keep after a clean stop without producer state (Kafka's upgrade shortcut above):
+  // no snapshot, or a start of 10,000 partitions with data wrote 10,000 empty files.
+  const nothing = upgraded && replayed === 0 && state.producers.size === 0;
+  if (!nothing && log.logEndOffset > Math.max(snapshotOffset, log.logStartOffset)) {
+    // Kafka takes a snapshot at the end of a rebuild: the next start replays nothing more. Its
+    // fsync runs in the background: a start of thousands of partitions does not wait on one
+    // each, and a snapshot lost to a crash only means more of the log to replay.
+    writeSnapshotFile(snapshotPath(log.dir, log.logEndOffset), encodeSnapshot(state.snapshotEntries(), crc), false);
     snapshotOffset = log.logEndOffset;
   }
   return { producers: state.exportEntries(), ongoing: new Map(state.ongoing), snapshotOffset, replayed, warnings };
@@ -86,10 +93,10 @@ export function loadProducerState(core: Core, regions: RegionPool, log: Partitio
  * at or below the log start (Kafka's truncateAndReload), and strays that are no segment's
  * base, but for the newest when it lies past every base (removeStraySnapshots).
  */
-function keptSnapshots(log: PartitionLog): number[] {
+function keptSnapshots(log: PartitionLog, files: readonly string[]): number[] {
   const bases = new Set(log.segments.map((s) => s.baseOffset));
   const lastBase = log.segments[log.segments.length - 1].baseOffset;
-  const found = readdirSync(log.dir).map(parseSnapshotFileName).filter((o): o is number => o !== null).sort((a, b) => a - b);
+  const found = files.map(parseSnapshotFileName).filter((o): o is number => o !== null).sort((a, b) => a - b);
   const strays = found.filter((o) => !bases.has(o));
   const newestStray = strays.length > 0 && strays[strays.length - 1] > lastBase ? strays[strays.length - 1] : -1;
   const kept: number[] = [];

@@ -26,14 +26,16 @@ interface LoadStats {
   truncatedBytes: number;
   /** Base offset of the first segment recovered (its producer state and transaction index follow from it), Infinity if none. */
   recoveredFrom: number;
+  /** The directory's file names as listed before the load (it leaves the producer snapshots alone). */
+  files: string[];
 }
 
 /** Files a start removes from a partition's directory (see loadPartition). */
 const LEFTOVER_SUFFIXES = [DELETED_SUFFIX, TMP_SUFFIX, CLEANED_SUFFIX, SWAP_SUFFIX];
 
 export async function loadPartition(core: Core, regions: RegionPool, log: PartitionLog, options: LoadOptions): Promise<LoadStats> {
-  const stats: LoadStats = { recoveredSegments: 0, truncatedBytes: 0, recoveredFrom: Infinity };
   const names = readdirSync(log.dir);
+  const stats: LoadStats = { recoveredSegments: 0, truncatedBytes: 0, recoveredFrom: Infinity, files: names };
   for (const name of names) {
     // Leftovers: segments whose deletion a stop interrupted, half-written temp files, and
     // compacted copies never renamed over their segment (the segment is intact: see

@@ -8,11 +8,12 @@ import { SegmentIndex, type IndexOptions } from './segment-index.js';
 import type { IndexCache } from './index-cache.js';
 import type { LogSource } from './segment-scan.js';
 import { AbortedTxnIndex } from './aborted-txns.js';
+import { readFiles, type ReadFile } from './read-files.js';
 
 /** Reads up to this size are synchronous (see read()). */
 const SYNC_READ_BYTES = 1 << 20;
 
-export class Segment implements LogSource {
+export class Segment implements LogSource, ReadFile {
   readonly index: SegmentIndex;
   /** The aborted transactions whose ABORT markers lie in this segment (its .txnindex). */
   readonly txnIndex: AbortedTxnIndex;
@@ -35,6 +36,8 @@ export class Segment implements LogSource {
   private deleted = false;
   /** Replaced by a compacted copy under the same name: never open the path again. */
   private retired = false;
+  /** Its path may name another file now (pin()): the open file must stay open. */
+  private pinned = false;
 
   /** The index starts unloaded: reset() it for a new segment, or load it (recovery.ts). */
   constructor(core: Core, cache: IndexCache, private readonly dir: string, readonly baseOffset: number, size: number, indexOptions: IndexOptions, createdMs = Date.now()) {
@@ -52,7 +55,10 @@ export class Segment implements LogSource {
    * directory renamed), finds no partition: the request gets UNKNOWN_TOPIC_OR_PARTITION.
    */
   private file(): number {
-    if (this.fd !== null) return this.fd;
+    if (this.fd !== null) {
+      readFiles.used(this);
+      return this.fd;
+    }
     if (this.retired || this.closing) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${this.paths.log} is closed (deleted, compacted or shut down)`);
     try {
       this.fd = openSync(this.paths.log, 'r');
@@ -60,7 +66,16 @@ export class Segment implements LogSource {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${this.paths.log} is gone`);
       throw e;
     }
+    readFiles.used(this);
     return this.fd;
+  }
+
+  /** Closes the read file if no stream holds it and its path still names it (strom.max.open.read.files). */
+  closeIfIdle(): boolean {
+    if (this.refs > 0 || this.pinned || this.fd === null) return false;
+    close(this.fd, () => {});
+    this.fd = null;
+    return true;
   }
 
   /**
@@ -104,6 +119,7 @@ export class Segment implements LogSource {
   private closeFile(): void {
     if (this.fd !== null) close(this.fd, () => {});
     this.fd = null;
+    readFiles.closed(this);
   }
 
   /** Closes the file at once, or when its last stream is released. */
@@ -136,6 +152,7 @@ export class Segment implements LogSource {
    */
   pin(): void {
     this.file();
+    this.pinned = true;
   }
 
   /**

@@ -2,7 +2,7 @@
 // partition directory is checked against its topic's id. The topics file is the authority,
 // as the metadata image is in Kafka; partition.metadata (partition-metadata.ts) tells which
 // incarnation of a topic each directory holds.
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { mkdirSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ConfigError } from '../config/config.js';
 import { partitionDirName } from '../storage/layout.js';
@@ -47,7 +47,6 @@ export function startTopicIds(dir: string, found: ReadonlyMap<string, number>, s
 
 /** The topic id a partition directory names, or null; a malformed file is a ConfigError. */
 function partitionMetadataIn(partitionDir: string): string | null {
-  if (!existsSync(partitionDir)) return null;
   try {
     return readPartitionMetadata(partitionDir);
   } catch (e) {
@@ -69,6 +68,7 @@ export async function claimPartitionDir(partitionDir: string, topic: string, top
     renameSync(partitionDir, stray);
     logger.warn(`${basename(partitionDir)}: partition.metadata names topic id ${named}, but topic ${topic} has id ${topicId}: the directory holds another incarnation of the topic and is not loaded; moved to ${basename(stray)}, and the partition starts empty`);
   }
+  if (named === topicId) return; // the directory is there, and the topic's
   mkdirSync(partitionDir, { recursive: true });
-  if (named !== topicId) await writePartitionMetadata(partitionDir, topicId);
+  await writePartitionMetadata(partitionDir, topicId);
 }

@@ -25,6 +25,7 @@ interface E2ePerfOptions {
   batchBytes: number;
   compression: number;
   maxInFlight: number;
+  maxRequestBytes?: number;
   partitions?: number;
   maxWaitMs: number;
   /** Records sent before this many ms after the start are not in the latency figures. */
@@ -80,7 +81,7 @@ export async function e2ePerf(o: E2ePerfOptions): Promise<PerfResult> {
   const failures: string[] = [];
   const producer = runProduceWorker({
     topic: o.topic, leaders, numRecords: o.numRecords, recordSize: o.recordSize, throughput: o.throughput,
-    acks: o.acks, batchBytes: o.batchBytes, lingerMs: o.lingerMs, compression: o.compression, maxInFlight: o.maxInFlight,
+    acks: o.acks, batchBytes: o.batchBytes, lingerMs: o.lingerMs, compression: o.compression, maxInFlight: o.maxInFlight, maxRequestBytes: o.maxRequestBytes,
     maxDurationMs: o.maxDurationMs, requestTimeoutMs: o.requestTimeoutMs, stampValues: true, clientId: 'strom-perf-e2e', security: o.security,
   }, {
     started: () => {

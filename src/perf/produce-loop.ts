@@ -52,6 +52,11 @@ export interface ProduceLoopConfig {
   security?: ClientSecurity;
   /** An idempotent producer (KIP-98): a producer id from InitProducerId, a sequence number per partition on every batch. */
   idempotent?: boolean;
+  /**
+   * Bytes of batches per Produce request (Kafka's max.request.size): each request carries
+   * batches for the next partitions in turn up to it. 0: one batch for every partition.
+   */
+  maxRequestBytes?: number;
   /** A transactional producer (idempotent too) with this transactional id, committing every `records` records. */
   transaction?: { transactionalId: string; records: number };
 }
@@ -176,8 +181,11 @@ export async function runProduceLoop(config: ProduceLoopConfig, report: (p: Prod
 
   const connections = await Promise.all(config.leaders.map(async (l) => {
     const c = await Connection.open(l.host, l.port, { clientId: config.clientId ?? 'strom-perf', requestTimeoutMs: config.requestTimeoutMs, security: config.security });
-    return { leader: l, connection: c, version: c.version(ProduceApi, 3, 9), inFlight: 0 };
+    return { leader: l, connection: c, version: c.version(ProduceApi, 3, 9), inFlight: 0, nextPartition: 0 };
   }));
+  // Partitions per request: all of them, or as many batches as fit in --max-request-bytes.
+  const batchBytes = ABI.BATCH_HEADER_SIZE + perBatch * (config.recordSize + RECORD_OVERHEAD_BYTES);
+  const perRequest = (config.maxRequestBytes ?? 0) > 0 ? Math.max(1, Math.floor(config.maxRequestBytes! / batchBytes)) : Infinity;
   let sequencer: BatchSequencer | null = null;
   let coordinator: Connection | null = null;
   if (config.idempotent || config.transaction) {
@@ -259,7 +267,15 @@ export async function runProduceLoop(config: ProduceLoopConfig, report: (p: Prod
   while (sent < config.numRecords) {
     if (now() >= deadline) break;
     const target = connections[turn++ % connections.length];
-    let partitions = target.leader.partitions;
+    const all = target.leader.partitions;
+    let partitions = all;
+    if (perRequest < all.length) {
+      // The next partitions in turn, so that every partition gets its batches.
+      const from = target.nextPartition;
+      partitions = all.slice(from, from + perRequest);
+      if (partitions.length < perRequest) partitions = partitions.concat(all.slice(0, perRequest - partitions.length));
+      target.nextPartition = (from + perRequest) % all.length;
+    }
     if (txn && txn.left === 0) txn.left = txn.records;
     const n = Math.min(perBatch * partitions.length, config.numRecords - sent, txn ? txn.left : Infinity);
     // Transactions smaller than a request start on the next partition each time, spreading the load.

@@ -37,6 +37,8 @@ interface ProducePerfOptions {
   quiet?: boolean;
   /** An idempotent producer per worker (InitProducerId, sequence numbers). */
   idempotent?: boolean;
+  /** Bytes of batches per request (0: a batch for every partition in each). */
+  maxRequestBytes?: number;
   /** Transactional producers (each worker its own transactional id, `<id>-<n>`), committing every this many records. */
   transactionalId?: string;
   transactionRecords?: number;
@@ -98,7 +100,7 @@ export async function producePerf(o: ProducePerfOptions): Promise<PerfResult> {
       throughput: o.throughput > 0 ? o.throughput / o.producers : -1,
       acks: o.acks, batchBytes: o.batchBytes, lingerMs: o.lingerMs, compression: o.compression,
       maxInFlight: o.maxInFlight, maxDurationMs: o.maxDurationMs, requestTimeoutMs: o.requestTimeoutMs, security: o.security,
-      clientId: `strom-perf-${i}`, idempotent: o.idempotent,
+      clientId: `strom-perf-${i}`, idempotent: o.idempotent, maxRequestBytes: o.maxRequestBytes,
       transaction: o.transactionalId !== undefined ? { transactionalId: o.producers > 1 ? `${o.transactionalId}-${i}` : o.transactionalId, records: o.transactionRecords ?? o.numRecords } : undefined,
     };
     resolve(runProduceWorker(config, {

@@ -47,6 +47,8 @@ export class KafkaServer {
     private readonly limits: ConnectionLimits,
     private readonly connectionQuotas: ConnectionQuotas,
     private readonly security: SecurityServices,
+    /** socket.listen.backlog.size: connections the kernel queues before they are accepted. */
+    private readonly listenBacklog = 511,
   ) {}
 
   async listen(listeners: ListenerSecurity[]): Promise<KafkaListener[]> {
@@ -88,7 +90,7 @@ export class KafkaServer {
       }
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(listener.port, listener.host === '' ? undefined : listener.host, () => {
+        server.listen({ port: listener.port, host: listener.host === '' ? undefined : listener.host, backlog: this.listenBacklog }, () => {
           server.off('error', reject);
           resolve();
         });

@@ -11,6 +11,8 @@ import type { ProducerSnapshotEntry } from './producer-state.js';
 
 export type ControlMessage =
   | { op: 'open'; id: number; slot: number; spec: WriterSpec }
+  /** Many partitions in one message (a start or a creation of thousands): the ack's `errors` has one entry per partition, null when it opened. */
+  | { op: 'openMany'; id: number; partitions: { slot: number; spec: WriterSpec }[] }
   | { op: 'close'; id: number; slot: number }
   | { op: 'config'; id: number; slot: number; config: WriterConfig }
   /** snapshot: also write each partition's producer snapshot at its log end, synced (clean shutdown). */
@@ -20,7 +22,7 @@ export type ControlMessage =
   | { op: 'stop'; id: number };
 
 export type WorkerReply =
-  | { op: 'ack'; id: number; error?: string; result?: ProducerSnapshotEntry[] }
+  | { op: 'ack'; id: number; error?: string; result?: ProducerSnapshotEntry[]; errors?: (string | null)[] }
   | { op: 'flushed'; slot: number; offset: number }
   | { op: 'warn'; message: string };
 
@@ -39,15 +41,30 @@ function reply(message: WorkerReply): void {
   port.postMessage(message);
 }
 
+function open(slot: number, spec: WriterSpec): void {
+  const writer = new PartitionWriter(core, spec.dir, spec);
+  writer.onFlushed = (offset) => reply({ op: 'flushed', slot, offset });
+  writer.onWarning = (text) => reply({ op: 'warn', message: text });
+  writers.set(slot, writer);
+}
+
 port.on('message', (message: ControlMessage) => {
   try {
     switch (message.op) {
-      case 'open': {
-        const writer = new PartitionWriter(core, message.spec.dir, message.spec);
-        writer.onFlushed = (offset) => reply({ op: 'flushed', slot: message.slot, offset });
-        writer.onWarning = (text) => reply({ op: 'warn', message: text });
-        writers.set(message.slot, writer);
+      case 'open':
+        open(message.slot, message.spec);
         break;
+      case 'openMany': {
+        const errors = message.partitions.map(({ slot, spec }) => {
+          try {
+            open(slot, spec);
+            return null;
+          } catch (e) {
+            return (e as Error).message;
+          }
+        });
+        reply({ op: 'ack', id: message.id, errors });
+        return;
       }
       case 'producers':
         reply({ op: 'ack', id: message.id, result: writers.get(message.slot)?.producers.snapshotEntries() ?? [] });

@@ -322,8 +322,14 @@ export class PartitionWriter {
     }
   }
 
-  /** Clean shutdown: a synced snapshot at the log end, so the next start replays nothing. */
+  /**
+   * Clean shutdown: a synced snapshot at the log end, so the next start replays nothing. None
+   * where no producer state was ever kept: a clean start without snapshots rebuilds nothing
+   * (producer-recovery.ts), and a start deleted the empty snapshot of an empty log anyway,
+   * so each of 10,000 idle partitions cost a write, an fsync and an unlink per restart.
+   */
   snapshotSync(): void {
+    if (this.snapshotOffset < 0 && this.producers.producers.size === 0) return;
     this.takeSnapshot(this.nextOffset, true);
   }
 

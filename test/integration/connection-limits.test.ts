@@ -3,6 +3,7 @@
 // budget (strom.request.memory.max.bytes) makes connections wait, not fail; an exception in a
 // connection's own code closes that connection only, logged and counted.
 import { afterEach, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { readdirSync, truncateSync } from 'node:fs';
@@ -150,5 +151,16 @@ describe('connection limits', () => {
     // Everyone else is served.
     const other = await client(b);
     expect((await other.request(API_VERSIONS, 3, { clientSoftwareName: 'o', clientSoftwareVersion: '1' })).errorCode).toBe(0);
+  });
+});
+
+describe('socket.listen.backlog.size', () => {
+  /** The backlog of the socket listening on `port`, as the kernel reports it (ss: Send-Q of a listener). */
+  const backlogOf = (port: number) => Number(execFileSync('ss', ['-ltnH', `sport = :${port}`], { encoding: 'utf8' }).trim().split(/\s+/)[2]);
+
+  it('sets the Kafka listener\'s queue of connections not yet accepted (4096 by default, capped by net.core.somaxconn)', async () => {
+    const somaxconn = Number(execFileSync('cat', ['/proc/sys/net/core/somaxconn'], { encoding: 'utf8' }));
+    expect(backlogOf((await broker()).port)).toBe(Math.min(4096, somaxconn));
+    expect(backlogOf((await broker({ 'socket.listen.backlog.size': '123' })).port)).toBe(123);
   });
 });

@@ -172,6 +172,7 @@ describe('metrics', () => {
     expect(text).toMatch(/strom_consumer_group_lag\{group="http-test-reader",topic="orders",partition="1"\} 0/);
     expect(text).toMatch(/strom_open_connections\{listener="kafka"\} \d/);
     expect(text).toMatch(/strom_append_queue_depth \d/);
+    expect(text).toMatch(/strom_core_memory_reserved_bytes [1-9]\d*/);
     expect(text).toMatch(/strom_process_resident_memory_bytes \d/);
   });
 });

@@ -56,6 +56,16 @@ describe('strom perf', () => {
     expect(await endOffsetsSum('perf-p')).toBe(20000);
   });
 
+  it('produce --max-request-bytes: each request takes the next partitions in turn, and every partition gets its share', async () => {
+    const { stdout } = await strom(['produce', '--bootstrap-server', broker.bootstrap, '--topic', 'perf-turns', '--num-records', '12000', '--record-size', '100',
+      '--partitions', '12', '--batch-bytes', '2048', '--max-request-bytes', '4096', '--json', '--quiet']);
+    expect(lastJson(stdout).records).toBe(12_000);
+    const ends = (await listOffsets(cluster, 'perf-turns', LATEST, Array.from({ length: 12 }, (_, i) => i))).map((p) => p.offset);
+    expect(ends.reduce((a, b) => a + b, 0)).toBe(12_000);
+    // Two batches per request of 12 partitions: turns spread them evenly (a fixed first partition would get them all).
+    expect(Math.min(...ends)).toBeGreaterThan(500);
+  });
+
   it('produce with a throughput cap and compression lands every record', async () => {
     const r = await strom(['produce', '--bootstrap-server', broker.bootstrap, '--topic', 'perf-capped', '--num-records', '3000',
       '--record-size', '64', '--partitions', '2', '--throughput', '20000', '--linger-ms', '5', '--compression', 'lz4', '--acks', 'all', '--json']);

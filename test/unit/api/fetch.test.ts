@@ -1,7 +1,8 @@
 // src/api/fetch.ts: Fetch v0-12 against a real broker in process: whole batches from the
-// fetch offset within the byte budgets, errors per partition, the long poll, and the
+// fetch offset within the byte budgets, errors per partition, the long poll (what appends count
+// towards minBytes, and which partitions a wake-up reads again: fetch-waiter.ts), and the
 // message sets of v0-3, read back by kafka-python's own reader.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fetch } from '../../../src/api/fetch.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { buildBatch, decodeBatches } from '../../../src/core/index.js';
@@ -108,6 +109,70 @@ describe('Fetch', () => {
     await append('f-wake', 0, 0, 3);
     const [p] = partitions(await pending);
     expect(offsetsIn(p.records)).toEqual([0, 1, 2]);
+  }, 10_000);
+
+  /** Whether `pending` is still unanswered once everything already due in this process has run. */
+  async function unanswered(pending: Promise<unknown>): Promise<boolean> {
+    let answered = false;
+    void pending.then(() => { answered = true; });
+    await sleep(30);
+    return !answered;
+  }
+
+  it('long poll: counts the bytes appends bring to any of its partitions towards minBytes; partitions that did not change keep what they had', async () => {
+    await hb.topic('f-count', 2);
+    const first = await append('f-count', 0, 0, 2);
+    const pending = hb.call(fetch, 11, request([{ topic: 'f-count', partition: 0, offset: 0 }, { topic: 'f-count', partition: 1, offset: 0 }], { maxWaitMs: 120_000, minBytes: first * 3 }));
+    expect(await unanswered(pending)).toBe(true);
+    const slices = [0, 1].map((p) => vi.spyOn(hb.broker.logs.partition('f-count', p)!, 'slice'));
+    await append('f-count', 1, 0, 2);
+    expect(await unanswered(pending)).toBe(true); // two batches of the three it waits for
+    expect(slices[1]).not.toHaveBeenCalled(); // counted, not read
+    await append('f-count', 1, 2, 2);
+    const [p0, p1] = partitions(await pending);
+    expect([offsetsIn(p0.records), offsetsIn(p1.records), p1.highWatermark]).toEqual([[0, 1], [0, 1, 2, 3], 4]);
+    expect(slices.map((s) => s.mock.calls.length)).toEqual([0, 1]); // only the partition that changed is read again
+  }, 10_000);
+
+  it('long poll: appends to a partition whose answer is already full (partitionMaxBytes) do not count', async () => {
+    await hb.topic('f-full', 3);
+    const size = await append('f-full', 0, 0, 2);
+    await append('f-full', 0, 2, 2); // p0 answers with its first batch: full, short of its end
+    await append('f-full', 1, 0, 2); // p1 answers with all it has: full, at its end
+    const pending = hb.call(fetch, 11, request([
+      { topic: 'f-full', partition: 0, offset: 0, maxBytes: size }, { topic: 'f-full', partition: 1, offset: 0, maxBytes: size },
+      { topic: 'f-full', partition: 2, offset: 0 },
+    ], { maxWaitMs: 120_000, minBytes: size * 3 }));
+    await unanswered(pending);
+    const slices = [0, 1].map((p) => vi.spyOn(hb.broker.logs.partition('f-full', p)!, 'slice'));
+    await append('f-full', 0, 4, 2);
+    await append('f-full', 1, 2, 2);
+    expect(await unanswered(pending)).toBe(true);
+    expect(slices.map((s) => s.mock.calls.length)).toEqual([0, 0]);
+    await append('f-full', 2, 0, 2);
+    const [p0, p1, p2] = partitions(await pending);
+    expect([offsetsIn(p0.records), offsetsIn(p1.records), offsetsIn(p2.records), p0.highWatermark, p1.highWatermark]).toEqual([[0, 1], [0, 1], [0, 1], 6, 4]);
+  }, 10_000);
+
+  it('long poll: a response budget (maxBytes) below minBytes answers once it is full', async () => {
+    await hb.topic('f-budget', 1);
+    const pending = hb.call(fetch, 11, request([{ topic: 'f-budget', partition: 0, offset: 0 }], { maxWaitMs: 120_000, minBytes: 1 << 20, maxBytes: 10 }));
+    await append('f-budget', 0, 0, 3);
+    expect(offsetsIn(partitions(await pending)[0].records)).toEqual([0, 1, 2]);
+  }, 10_000);
+
+  it('long poll, read_committed: records of an open transaction do not answer it, its commit does', async () => {
+    await hb.topic('f-txn', 1);
+    const log = hb.broker.logs.partition('f-txn', 0)!;
+    const pending = hb.call(fetch, 11, request([{ topic: 'f-txn', partition: 0, offset: 0 }], { maxWaitMs: 120_000, minBytes: 1, isolationLevel: 1 }));
+    await unanswered(pending);
+    const slices = vi.spyOn(log, 'slice');
+    await log.append(buildBatch(hb.broker.core, records(0, 2), { codecs, producerId: 9, producerEpoch: 0, baseSequence: 0, transactional: true }));
+    expect(await unanswered(pending)).toBe(true);
+    expect(slices).not.toHaveBeenCalled(); // nothing below the last stable offset: not even read again
+    await log.appendMarker(9, 0, true, 0);
+    const [p] = partitions(await pending);
+    expect([offsetsIn(p.records), p.lastStableOffset, p.abortedTransactions]).toEqual([[0, 1, 2], 3, []]); // 2: the marker (a control batch)
   }, 10_000);
 
   it('v0-1 get message sets of magic 0, v2-3 of magic 1 (with timestamps), as kafka-python reads them', async () => {

@@ -63,3 +63,42 @@ describe('OffsetCommit', () => {
     expect(committed('oc-durable', 1)).toMatchObject({ offset: 99, metadata: 'kept' });
   });
 });
+
+describe('OffsetCommit writes to __consumer_offsets', () => {
+  const offsetsLog = () => hb.broker.logs.partition('__consumer_offsets', 0)!;
+  /** Counts the batches appended to __consumer_offsets while `run` runs. */
+  async function appendsDuring(run: () => Promise<unknown>): Promise<number> {
+    let appends = 0;
+    const cancel = offsetsLog().watchAppends(() => { appends++; });
+    try {
+      await run();
+    } finally {
+      cancel();
+    }
+    return appends;
+  }
+  const many = (n: number, tag: string) => Promise.all(Array.from({ length: n }, (_, i) => commit(2, `oc-${tag}-${i}`, [[0, i]])));
+
+  it('the commits of many groups asked in one turn go in one batch, each answered and kept', async () => {
+    await commit(2, 'oc-warm', [[0, 1]]); // the topic exists
+    let answers: unknown[] = [];
+    expect(await appendsDuring(async () => { answers = await many(20, 'turn'); })).toBe(1);
+    expect(answers).toEqual(Array.from({ length: 20 }, () => [[0, ErrorCode.NONE]]));
+    expect(Array.from({ length: 20 }, (_, i) => committed(`oc-turn-${i}`)!.offset)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it('within max.message.bytes: more batches when they do not fit in one, INVALID_COMMIT_OFFSET_SIZE for a commit alone over it', async () => {
+    await hb.topic('wide', 60);
+    const topic = hb.broker.logs.topic('__consumer_offsets')!;
+    const overrides = { ...topic.overrides };
+    await hb.broker.logs.setTopicConfigs('__consumer_offsets', { ...overrides, 'max.message.bytes': '1000' });
+    try {
+      expect(await appendsDuring(() => many(20, 'split'))).toBeGreaterThan(1);
+      expect(committed('oc-split-19')!.offset).toBe(19);
+      const wide = await commit(2, 'oc-wide', Array.from({ length: 60 }, (_, p): Part => [p, 5]), {}, 'wide');
+      expect(new Set(wide.map(([, code]) => code))).toEqual(new Set([ErrorCode.INVALID_COMMIT_OFFSET_SIZE]));
+    } finally {
+      await hb.broker.logs.setTopicConfigs('__consumer_offsets', overrides);
+    }
+  });
+});

@@ -1,8 +1,8 @@
 // src/log/partition-log.ts: one partition's log as the main thread keeps it, over real files
 // and append workers (a log manager in a temp dir): appends and the offsets they assign, reads
-// within byte budgets and bounds, the long-poll wake-up, rolls, lookups by time, and the
-// removal of old segments.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// within byte budgets and bounds, reads at the tail from the appends' own bounds, the long-poll
+// wake-ups and what they count, rolls, lookups by time, and the removal of old segments.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import { buildBatch, decodeBatches } from '../../../src/core/index.js';
 import { codecs, initCompression, GZIP } from '../../../src/compression/codecs.js';
@@ -12,6 +12,7 @@ import type { PartitionLog } from '../../../src/log/partition-log.js';
 import { core } from '../../helpers/core.js';
 import { LogDirs } from '../../helpers/logs.js';
 import { waitFor } from '../../helpers/wait.js';
+import { TAIL_BATCHES } from '../../../src/log/tail-batches.js';
 
 const dirs = new LogDirs(core);
 let manager: LogManager;
@@ -104,6 +105,71 @@ describe('appends', () => {
     log.onNextAppend(() => calls.push('closed'));
     log.close();
     expect(calls).toEqual(['a', 'closed']);
+  });
+});
+
+describe('append watchers', () => {
+  const txnBatch = (producerId: number, baseSequence: number, n: number) => buildBatch(core,
+    Array.from({ length: n }, (_, i) => ({ key: `t${i}`, value: 'in a transaction', timestamp: Date.now() })),
+    { producerId, producerEpoch: 0, baseSequence, transactional: true });
+
+  it('are told the bytes each append makes readable, below the high watermark and below the last stable offset', async () => {
+    const log = await partition();
+    const told: [number, number][] = [];
+    const cancel = log.watchAppends((bytes, stableBytes) => told.push([bytes, stableBytes]));
+    const [plain] = await appendAll(log, 1, 2);
+    const opened = await log.append(txnBatch(7, 0, 2)); // opens a transaction: the LSO stays
+    const inside = await log.append(batch(1, 9)); // after it, still held back by it
+    await log.appendMarker(7, 0, true, 0); // the LSO jumps over all of it
+    const after = await log.append(batch(1, 10));
+    const markerBytes = log.activeSegment.size - plain.size - opened.size - inside.size - after.size;
+    expect(told).toEqual([[plain.size, plain.size], [opened.size, 0], [inside.size, 0], [markerBytes, -1], [after.size, after.size]]);
+    cancel();
+    await appendAll(log, 1, 1);
+    expect(told.length).toBe(5);
+    log.watchAppends((bytes, stableBytes) => told.push([bytes, stableBytes]));
+    log.close();
+    expect(told[5]).toEqual([-1, -1]); // closed: look again
+  });
+});
+
+describe('reads at the tail', () => {
+  it(`slice the last ${TAIL_BATCHES} batches from the appends' bounds, without reading the segment file, as the header walk does`, async () => {
+    const log = await partition({ 'index.interval.bytes': '200' });
+    const appended = [];
+    const codecOf = (i: number) => (i % 4 === 1 ? GZIP : 0);
+    for (let i = 0; i < TAIL_BATCHES + 8; i++) appended.push(await log.append(batch(1 + (i % 3), i * 3, { size: 20 + ((i * 37) % 90), compression: codecOf(i) })));
+    const segment = log.activeSegment;
+    const reads = vi.spyOn(segment, 'readSync');
+    // What a slice must be, from the append results alone.
+    const expected = (fetchOffset: number, maxBytes: number, minOneBatch: boolean, upperBound: number) => {
+      const from = appended.findIndex((r) => r.lastOffset >= fetchOffset);
+      if (from < 0 || appended[from].baseOffset >= upperBound) return null;
+      let to = from;
+      while (to < appended.length && appended[to].baseOffset < upperBound && appended[to].position + appended[to].size - appended[from].position <= maxBytes) to++;
+      if (to === from) to = minOneBatch ? from + 1 : from;
+      if (to === from) return null;
+      return { position: appended[from].position, length: appended[to - 1].position + appended[to - 1].size - appended[from].position };
+    };
+    const tailFrom = appended[appended.length - TAIL_BATCHES].baseOffset;
+    for (let offset = 0; offset <= log.logEndOffset; offset++) {
+      for (const [maxBytes, minOneBatch, upperBound] of [[1 << 20, true, log.logEndOffset], [150, true, log.logEndOffset], [150, false, log.logEndOffset], [1 << 20, true, 50]] as const) {
+        if (offset >= upperBound && upperBound < log.logEndOffset) continue;
+        reads.mockClear();
+        const slice = log.slice(offset, maxBytes, minOneBatch, upperBound, true);
+        const got = slice && { position: slice.position, length: slice.length };
+        expect(got, `offset ${offset}, maxBytes ${maxBytes}, minOneBatch ${minOneBatch}, upperBound ${upperBound}`).toEqual(expected(offset, maxBytes, minOneBatch, upperBound));
+        if (slice) {
+          const codecs = appended.reduce((m, r, i) => (r.position >= slice.position && r.position < slice.position + slice.length ? m | (1 << codecOf(i)) : m), 0);
+          // At the tail exactly those; further back the walk may answer with the segment's (no zstd in it).
+          if (offset >= tailFrom) expect(slice.codecs).toBe(codecs);
+          else expect(slice.codecs! & codecs).toBe(codecs);
+          slice.release();
+        }
+        if (offset >= tailFrom) expect(reads).not.toHaveBeenCalled();
+      }
+    }
+    reads.mockRestore();
   });
 });
 

@@ -108,6 +108,21 @@ describe('producer state across restarts', () => {
     expect(reopened.lastStableOffset).toBe(reopened.highWatermark);
   });
 
+  it('a clean stop writes no snapshot where no producer state was ever kept (an empty log, plain producers): the next start has none to rebuild', async () => {
+    const { root, opened, log } = await fresh();
+    await opened.manager.createTopic('plain', 1);
+    const plain = opened.manager.partition('plain', 0)!;
+    await plain.append(buildBatch(core, [{ value: 'no producer id' }]));
+    await opened.manager.shutdown();
+    expect([snapshotOffsets(log.dir), snapshotOffsets(plain.dir)]).toEqual([[], []]);
+    const again = await dirs.open(root);
+    const reopened = again.manager.partition('plain', 0)!;
+    expect(snapshotOffsets(reopened.dir)).toEqual([]); // nor does the start write an empty one
+    expect((await reopened.append(idempotent(7, 0, 1))).baseOffset).toBe(1); // a new producer, from sequence 0
+    await again.manager.shutdown();
+    expect(snapshotOffsets(reopened.dir)).toContain(2); // now there is state to keep
+  });
+
   it('after a crash the state is the latest snapshot plus the log after it: the last 5 batches are known again, and the transaction index is rebuilt', async () => {
     const { root, opened, log } = await fresh({ 'log.segment.bytes': '1200' });
     const firsts: number[] = [];
