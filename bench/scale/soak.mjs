@@ -3,7 +3,8 @@
 // (64 MiB segments, 256 MiB kept per partition, checked every 10 s). Sampled every 10 s from
 // outside and from /metrics: RSS, open files, event-loop delay (p99), core memory reserved;
 // the producer's p99 per report interval. What it shows: whether these stay flat after the
-// first minutes (warm-up), and whether files or core memory grow.
+// warm-up (until retention starts deleting: before, the log and its open files grow by
+// design), and whether files or core memory grow.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,8 @@ import { join } from 'node:path';
 import { startBroker, stopBroker, sample, perf, strom, sleep, freePort, STROM } from './proc.mjs';
 
 const PARTITIONS = 16;
+const SEGMENT_BYTES = 64 << 20;
+const RETENTION_BYTES = 256 << 20;
 const SAMPLE_EVERY_MS = 10_000;
 
 /** The gauges of /metrics the soak follows. */
@@ -53,7 +56,7 @@ export async function runSoak({ scale, step, maxRate }) {
   const broker = await startBroker(dir, { 'http.listeners': `http://127.0.0.1:${httpPort}`, 'log.retention.check.interval.ms': '10000', 'log.segment.delete.delay.ms': '1000' });
   try {
     strom(['topics', '--bootstrap-server', broker.bootstrap, '--create', '--topic', 'soak', '--partitions', String(PARTITIONS),
-      '--config', `segment.bytes=${64 << 20}`, '--config', `retention.bytes=${256 << 20}`]);
+      '--config', `segment.bytes=${SEGMENT_BYTES}`, '--config', `retention.bytes=${RETENTION_BYTES}`]);
     let rate = maxRate;
     if (!rate) {
       step('soak: maximum produce rate');
@@ -79,20 +82,34 @@ export async function runSoak({ scale, step, maxRate }) {
     }
     step('soak: finishing');
     const [produced, consumed] = await Promise.all([producing, consuming]);
-    const warm = samples.filter((s) => s.t_min >= Math.min(2, minutes / 3));
     const latency = (produced.samples ?? []).map((s) => ({ t_min: +(s.t_sec / 60).toFixed(2), p99_ms: s.latency_ms.p99 }));
-    const warmLatency = latency.filter((s) => s.t_min >= Math.min(2, minutes / 3));
     return {
       minutes, rate: soakRate, partitions: PARTITIONS, record_size: 1024,
       produced: { records: produced.records, records_per_sec: produced.records_per_sec, latency_ms: produced.latency_ms, errors: produced.errors },
       consumed: { records: consumed.records, records_per_sec: consumed.records_per_sec, errors: consumed.errors },
-      rss_spread_pct: spreadPct(warm.map((s) => s.rss_mb)), p99_spread_pct: spreadPct(warmLatency.map((s) => s.p99_ms)),
-      event_loop_p99_spread_pct: spreadPct(warm.map((s) => s.event_loop_p99_ms)),
-      fds_first: warm[0]?.fds, fds_last: warm[warm.length - 1]?.fds, core_memory_first_mb: warm[0]?.core_memory_mb, core_memory_last_mb: warm[warm.length - 1]?.core_memory_mb,
+      ...summarizeSoak(samples, latency, minutes, soakRate),
       samples, latency,
     };
   } finally {
     await stopBroker(broker);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The soak's figures after its warm-up: the time each partition takes to fill its retention
+ * and one more segment at the soak's rate (then retention deletes as fast as records come),
+ * at least 2 minutes, at most a third of the run.
+ */
+export function summarizeSoak(samples, latency, minutes, rate) {
+  const fillMin = ((RETENTION_BYTES + SEGMENT_BYTES) * PARTITIONS) / (rate * 1024) / 60;
+  const warmupMin = +Math.min(minutes / 3, Math.max(2, fillMin)).toFixed(2);
+  const warm = samples.filter((s) => s.t_min >= warmupMin);
+  const warmLatency = latency.filter((s) => s.t_min >= warmupMin);
+  return {
+    warmup_min: warmupMin,
+    rss_spread_pct: spreadPct(warm.map((s) => s.rss_mb)), p99_spread_pct: spreadPct(warmLatency.map((s) => s.p99_ms)),
+    event_loop_p99_spread_pct: spreadPct(warm.map((s) => s.event_loop_p99_ms)),
+    fds_first: warm[0]?.fds, fds_last: warm[warm.length - 1]?.fds, core_memory_first_mb: warm[0]?.core_memory_mb, core_memory_last_mb: warm[warm.length - 1]?.core_memory_mb,
+  };
 }
