@@ -6,7 +6,8 @@
 // authentication follows the changes (its cache of verified passwords too), and a broker
 // started again still has them. Last, the brokers' own SCRAM user, created once through one
 // broker while they replicate over PLAINTEXT, lets them replicate over SASL_PLAINTEXT with
-// SCRAM after a rolling restart: the bootstrap order docs/SECURITY.md gives. A user left in a
+// SCRAM after a rolling restart: the bootstrap order docs/SECURITY.md gives; a new cluster
+// started with SCRAM between brokers replicates once that user is created. A user left in a
 // broker's own credentials file is not used, and the broker says so.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
@@ -163,8 +164,37 @@ describe('SCRAM credentials in etcd', () => {
     const produced = await run('kcat', ['-b', cluster.bootstrap, '-X', 'acks=all', '-X', 'message.timeout.ms=20000', '-P', '-t', 'replicated', '-K:'], 30_000, input);
     expect(produced.stderr).toBe('');
     expect(produced.code).toBe(0);
-    const metadata = await run('kcat', ['-b', cluster.bootstrap, '-L', '-J', '-t', 'replicated'], 20_000);
-    const partitions = (JSON.parse(metadata.stdout) as { topics: { partitions: { isrs: { id: number }[] }[] }[] }).topics[0].partitions;
-    expect(partitions.map((p) => p.isrs.map((r) => r.id).sort().join())).toEqual(['1,2,3', '1,2,3', '1,2,3']);
+    expect(await isrs(cluster.bootstrap, 'replicated')).toEqual(['1,2,3', '1,2,3', '1,2,3']);
+  });
+
+  it('a new cluster started with SCRAM between brokers replicates once the brokers\' user is created', async () => {
+    const ports = new Map<number, number>();
+    for (const id of [1, 2]) ports.set(id, await freePort());
+    const fresh = await startCluster(2, {
+      'sasl.enabled.mechanisms': 'SCRAM-SHA-512', 'inter.broker.listener.name': 'SASL_PLAINTEXT', 'sasl.mechanism.inter.broker.protocol': 'SCRAM-SHA-512',
+      'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config': BROKER_JAAS,
+    }, (id, port) => ({ listeners: `PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${ports.get(id)}` }));
+    try {
+      const created = await run(process.execPath, [STROM, 'topics', '--bootstrap-server', fresh.broker(1).bootstrap, '--create', '--topic', 'early', '--partitions', '2', '--replication-factor', '2'], 30_000);
+      expect(created.stderr).toBe('');
+      // No user yet: the followers' logins fail, and are tried again.
+      const refused = () => fresh.brokers.some((b) => b!.output.some((line) => /replica fetcher from broker \d: authentication \(SCRAM-SHA-512\) to the broker at .* failed/.test(line)));
+      await waitFor('a follower\'s refused login', refused, { timeoutMs: 20_000, intervalMs: 200 });
+      const r = await run(process.execPath, [STROM, 'configs', '--bootstrap-server', fresh.broker(2).bootstrap, '--alter', '--entity-type', 'users', '--entity-name', 'broker', '--add-config', 'SCRAM-SHA-512=[password=broker-secret]'], 30_000);
+      expect(r.stderr).toBe('');
+      const produced = await run('kcat', ['-b', fresh.bootstrap, '-X', 'acks=all', '-X', 'message.timeout.ms=20000', '-P', '-t', 'early', '-K:'], 30_000, 'a:1\nb:2\nc:3\nd:4\n');
+      expect(produced.stderr).toBe('');
+      expect(produced.code).toBe(0);
+      expect(await isrs(fresh.bootstrap, 'early')).toEqual(['1,2', '1,2']);
+    } finally {
+      await fresh.stopAll();
+    }
   });
 });
+
+/** Each partition's ISR, as kcat sees it (sorted ids, joined). */
+async function isrs(bootstrap: string, topic: string): Promise<string[]> {
+  const metadata = await run('kcat', ['-b', bootstrap, '-L', '-J', '-t', topic], 20_000);
+  const partitions = (JSON.parse(metadata.stdout) as { topics: { partitions: { isrs: { id: number }[] }[] }[] }).topics[0].partitions;
+  return partitions.map((p) => p.isrs.map((r) => r.id).sort().join());
+}
