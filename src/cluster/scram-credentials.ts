@@ -8,6 +8,7 @@
 // as Kafka's UserScramCredentialRecord: two brokers changing different mechanisms of a user
 // never overwrite each other.
 import type { Namespace } from 'etcd3';
+import { ErrorCode } from '../protocol/errors.js';
 import { ScramCredentialStore, decodeCredential, encodeCredential } from '../security/credentials.js';
 import { scramMechanism } from '../security/scram.js';
 import type { MetadataImage } from './image.js';
@@ -34,10 +35,17 @@ export class EtcdScramCredentialStore extends ScramCredentialStore {
       return a.credential ? this.ns.put(key).value(JSON.stringify(encodeCredential(a.credential))) : this.ns.delete().key(key);
     });
     let revision = this.image.revision;
-    // An always-true guard makes writes one transaction; etcd takes so many in one (--max-txn-ops).
-    for (let i = 0; i < ops.length; i += MAX_TXN_OPS) {
-      const result = await this.ns.if(KEYS.clusterId, 'Version', '>', 0).then(...ops.slice(i, i + MAX_TXN_OPS)).commit();
-      revision = result.header.revision;
+    try {
+      // An always-true guard makes writes one transaction; etcd takes so many in one (--max-txn-ops).
+      for (let i = 0; i < ops.length; i += MAX_TXN_OPS) {
+        const result = await this.ns.if(KEYS.clusterId, 'Version', '>', 0).then(...ops.slice(i, i + MAX_TXN_OPS)).commit();
+        revision = result.header.revision;
+      }
+    } catch (e) {
+      // etcd unreachable: each user's alteration is answered as failed, the connection stays.
+      const failed = new Set(accepted.map((a) => a.user));
+      const errorMessage = `The SCRAM credential could not be stored in the cluster's metadata (etcd): ${(e as Error).message}`;
+      return results.map((r) => (failed.has(r.user) ? { ...r, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage } : r));
     }
     await this.image.caughtUp(revision);
     return results;

@@ -18,12 +18,13 @@ import { waitFor } from '../../helpers/wait.js';
 requireExternal('etcd-server');
 const SHA256 = scramMechanism('SCRAM-SHA-256')!;
 const SHA512 = scramMechanism('SCRAM-SHA-512')!;
+let etcd: Awaited<ReturnType<typeof startEtcd>>;
 let client: Etcd3;
 let ns: Namespace;
 const images: MetadataImage[] = [];
 
 beforeAll(async () => {
-  const etcd = await startEtcd();
+  etcd = await startEtcd();
   client = new Etcd3({ hosts: etcd.endpoint });
   ns = client.namespace('/strom-test/');
   // The brokers' writes are guarded by the cluster id (written by the first broker).
@@ -107,4 +108,15 @@ describe('SCRAM credentials in etcd', () => {
     expect(one.userNames()).not.toContain('mallory');
     expect((await broker()).userNames()).not.toContain('mallory');
   });
+
+  // Last: stops etcd.
+  it('answers each user with an error, not a dropped connection, while etcd cannot be reached', async () => {
+    const one = await broker();
+    await etcd.stop();
+    const results = await one.alter([], [upsert('late')]);
+    expect(results).toHaveLength(1);
+    expect(results[0].errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
+    expect(results[0].errorMessage).toMatch(/^The SCRAM credential could not be stored in the cluster's metadata \(etcd\): /);
+    expect(one.get('late', SHA256)).toBeNull();
+  }, 60_000);
 });
