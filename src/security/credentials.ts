@@ -196,7 +196,12 @@ export class FileScramCredentialStore extends ScramCredentialStore {
 
   /** The users the file holds (a broker that joins a cluster tells of those it no longer uses). */
   static usersIn(dir: string): string[] {
-    return existsSync(join(dir, SCRAM_CREDENTIALS_FILE)) ? FileScramCredentialStore.open(dir).userNames() : [];
+    try {
+      return existsSync(join(dir, SCRAM_CREDENTIALS_FILE)) ? FileScramCredentialStore.open(dir).userNames() : [];
+    } catch {
+      // A file the broker does not use must not stop its start.
+      return [];
+    }
   }
 
   alter(deletions: CredentialDeletion[], upsertions: CredentialUpsertion[]): Promise<AlterResult[]> {
