@@ -26,7 +26,7 @@ import { TxnStateTopic } from '../txn/state-topic.js';
 import { MarkerWriter } from '../txn/markers.js';
 import { TxnTimers } from '../txn/timeouts.js';
 import { HttpGateway } from '../http/gateway.js';
-import { ScramCredentialStore } from '../security/credentials.js';
+import { FileScramCredentialStore } from '../security/credentials.js';
 import { listenerSecurity, type ListenerSecurity } from '../security/listener-security.js';
 import { listenerTls } from '../security/tls-options.js';
 import { PasswordVerifier } from '../security/passwords.js';
@@ -120,16 +120,18 @@ export class Broker {
       await pool.stop();
       throw e;
     }
-    const credentials = ScramCredentialStore.open(logs.dir);
+    // Alone: the log directory's file; in a cluster: etcd, as Kafka keeps them in its metadata.
+    const credentials = node?.scramCredentialStore() ?? FileScramCredentialStore.open(logs.dir);
     const authorizer = authorizing
       ? new AclAuthorizer(node?.aclStore() ?? FileAclStore.open(logs.dir), superUsers, config.bool('allow.everyone.if.no.acl.found'), logger)
       : null;
     const quotas = new ClientQuotas(node?.quotaStore() ?? FileQuotaStore.open(logs.dir), {
       samples: config.int('quota.window.num'), windowMs: config.int('quota.window.size.seconds') * 1000,
     });
-    if (node && security.some((l) => l.sasl?.mechanisms.some((m) => m.startsWith('SCRAM-')))) {
-      // Kafka keeps them in the cluster's metadata; here each broker's log directory holds its own.
-      logger.warn('SCRAM credentials are kept by each broker of a cluster on its own: create or change a SCRAM user (AlterUserScramCredentials, strom configs --entity-type users) through every broker');
+    const stranded = node ? FileScramCredentialStore.usersIn(logs.dir) : [];
+    if (stranded.length > 0) {
+      // Left from when this broker ran alone: the cluster's credentials are in etcd only.
+      logger.warn(`${stranded.length} SCRAM user(s) in ${logs.dir}'s strom-scram-credentials.json (${stranded.slice(0, 5).join(', ')}${stranded.length > 5 ? ', ...' : ''}) are not used: in a cluster SCRAM credentials live in etcd; create them once through any broker (strom configs --entity-type users --alter --add-config 'SCRAM-SHA-256=[password=...]')`);
     }
     const context: { -readonly [K in keyof BrokerContext]: BrokerContext[K] } = {
       config, logs, groups, core, regions, credentials, authorizer, quotas, memory: new MemoryBudget(config.int('strom.request.memory.max.bytes')),

@@ -15,7 +15,8 @@ export type ImageChange =
   | { kind: 'partition'; topicId: string; partition: number; state: PartitionState | null }
   | { kind: 'brokerConfig'; id: number | 'default'; configs: Record<string, string> | null }
   | { kind: 'acl' }
-  | { kind: 'quota' };
+  | { kind: 'quota' }
+  | { kind: 'scramCredential'; user: string; mechanism: string; value: string | null };
 
 /** A partition state with the etcd revision it was written at (what a guarded write compares). */
 export interface VersionedState extends PartitionState {
@@ -39,6 +40,8 @@ export class MetadataImage {
   readonly acls = new Map<string, string>();
   /** Client quota entities (cluster/quotas.ts), as stored (JSON). */
   readonly quotas = new Map<string, string>();
+  /** SCRAM credentials (cluster/scram-credentials.ts) by key, as stored (JSON). */
+  readonly scramCredentials = new Map<string, { user: string; mechanism: string; value: string }>();
   controller: ControllerRecord | null = null;
   /** The controller key's revision (a controller's writes compare it). */
   controllerRevision = '0';
@@ -159,6 +162,11 @@ export class MetadataImage {
         if (value === null) this.quotas.delete(name.entity);
         else this.quotas.set(name.entity, value);
         change = { kind: 'quota' };
+        break;
+      case 'scramCredential':
+        if (value === null) this.scramCredentials.delete(key);
+        else this.scramCredentials.set(key, { user: name.user, mechanism: name.mechanism, value });
+        change = { kind: 'scramCredential', user: name.user, mechanism: name.mechanism, value };
         break;
       default:
         return;

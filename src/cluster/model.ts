@@ -11,6 +11,9 @@
 //   producer_ids_next               the first producer id no broker has claimed yet
 //   acls/<hash>                     an ACL binding (the hash of the binding: one key per distinct binding)
 //   quotas/<entity>                 a client quota entity's values (user, client-id, ip)
+//   scram_credentials/<user>/<mechanism>
+//                                   a user's SCRAM credential (salt, keys, iterations; the
+//                                   user name URI-encoded)
 //
 // topics/ is written by the broker an admin request reaches, partitions/ by the controller
 // (elections, reassignments) and by each partition's leader (its ISR), in transactions that
@@ -86,6 +89,8 @@ export const KEYS = {
   acl: (hash: string) => `acls/${hash}`,
   quotas: 'quotas/',
   quota: (entity: string) => `quotas/${entity}`,
+  scramCredentials: 'scram_credentials/',
+  scramCredential: (user: string, mechanism: string) => `scram_credentials/${encodeURIComponent(user)}/${mechanism}`,
 } as const;
 
 /** What a key under the prefix names, for the watch. */
@@ -97,6 +102,7 @@ type KeyName =
   | { kind: 'brokerConfig'; id: number | 'default' }
   | { kind: 'acl'; hash: string }
   | { kind: 'quota'; entity: string }
+  | { kind: 'scramCredential'; user: string; mechanism: string }
   | { kind: 'other' };
 
 export function parseKey(key: string): KeyName {
@@ -113,5 +119,15 @@ export function parseKey(key: string): KeyName {
   }
   if (key.startsWith(KEYS.acls)) return { kind: 'acl', hash: key.slice(KEYS.acls.length) };
   if (key.startsWith(KEYS.quotas)) return { kind: 'quota', entity: key.slice(KEYS.quotas.length) };
+  if (key.startsWith(KEYS.scramCredentials)) {
+    const rest = key.slice(KEYS.scramCredentials.length);
+    const slash = rest.indexOf('/');
+    try {
+      // An encoded user name has no '/'.
+      if (slash > 0) return { kind: 'scramCredential', user: decodeURIComponent(rest.slice(0, slash)), mechanism: rest.slice(slash + 1) };
+    } catch {
+      // Not written by a broker (a malformed escape): no credential.
+    }
+  }
   return { kind: 'other' };
 }

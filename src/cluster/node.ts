@@ -30,6 +30,7 @@ import { KEYS, type PartitionState, type TopicRecord } from './model.js';
 import { ongoingReassignments } from './reassignment.js';
 import { EtcdAclStore } from './acls.js';
 import { EtcdQuotaStore } from './quotas.js';
+import { EtcdScramCredentialStore } from './scram-credentials.js';
 
 /** How long a start waits for etcd at least (the session timeout when longer). */
 const CONNECT_TIMEOUT_MIN_MS = 5000;
@@ -139,6 +140,11 @@ export class ClusterNode implements ClusterView {
   /** The cluster's client quotas, in etcd (after start()). */
   quotaStore(): EtcdQuotaStore {
     return new EtcdQuotaStore(this.ns, this.image);
+  }
+
+  /** The cluster's SCRAM credentials, in etcd (after start()). */
+  scramCredentialStore(): EtcdScramCredentialStore {
+    return new EtcdScramCredentialStore(this.ns, this.image);
   }
 
   /** Joins the cluster as a live broker at its advertised listeners, and campaigns for controller. */

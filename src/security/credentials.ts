@@ -1,9 +1,10 @@
-// SCRAM credentials the broker keeps (KIP-554), in strom-scram-credentials.json in the log
-// directory beside the topics file: per user and mechanism the salt, StoredKey, ServerKey and
-// iteration count, as Kafka keeps them in its metadata log; never a password. Changed by
+// Users' SCRAM credentials (KIP-554): per user and mechanism the salt, StoredKey, ServerKey
+// and iteration count, as Kafka keeps them in its metadata log; never a password. Changed by
 // AlterUserScramCredentials with Kafka's rules (ScramControlManager): a user may be named
-// once per request, iterations between the mechanism's minimum and 16384; written to a
-// temporary file, synced and renamed over the old one, so a crash leaves the old or the new.
+// once per request, iterations between the mechanism's minimum and 16384. Where they live: a
+// broker alone keeps them in strom-scram-credentials.json in its log directory (written to a
+// temporary file, synced and renamed over the old one, so a crash leaves the old or the new);
+// a cluster keeps them in etcd (cluster/scram-credentials.ts), where every broker sees them.
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode } from '../protocol/errors.js';
@@ -11,12 +12,21 @@ import { SCRAM_MAX_ITERATIONS, scramCredential, scramMechanism, scramMechanismOf
 
 export const SCRAM_CREDENTIALS_FILE = 'strom-scram-credentials.json';
 
+/** A credential as stored (the file's entries, etcd's values): base64 bytes. */
 interface StoredCredential {
   salt: string;
   stored_key: string;
   server_key: string;
   iterations: number;
 }
+
+export const encodeCredential = (c: ScramCredential): StoredCredential => ({
+  salt: c.salt.toString('base64'), stored_key: c.storedKey.toString('base64'), server_key: c.serverKey.toString('base64'), iterations: c.iterations,
+});
+
+export const decodeCredential = (c: StoredCredential): ScramCredential => ({
+  salt: Buffer.from(c.salt, 'base64'), storedKey: Buffer.from(c.stored_key, 'base64'), serverKey: Buffer.from(c.server_key, 'base64'), iterations: c.iterations,
+});
 
 interface CredentialsFile {
   version: 1;
@@ -35,6 +45,13 @@ interface CredentialUpsertion extends CredentialDeletion {
   saltedPassword: Buffer;
 }
 
+/** An alteration that passed Kafka's checks: the credential to store, or null to delete it. */
+interface CheckedAlteration {
+  user: string;
+  mechanism: ScramMechanism;
+  credential: ScramCredential | null;
+}
+
 interface AlterResult {
   user: string;
   errorCode: number;
@@ -48,26 +65,19 @@ interface DescribeResult {
   credentialInfos: { mechanism: number; iterations: number }[];
 }
 
-export class ScramCredentialStore {
-  private readonly users = new Map<string, Map<string, ScramCredential>>();
+/**
+ * The credentials as this broker knows them, and Kafka's rules for changing them; where a
+ * change is kept (alter) is the subclass's.
+ */
+export abstract class ScramCredentialStore {
+  protected readonly users = new Map<string, Map<string, ScramCredential>>();
   private readonly changeListeners: (() => void)[] = [];
 
-  private constructor(private readonly path: string) {}
-
-  /** Loads the credentials of a log directory (none when the file does not exist yet). */
-  static open(dir: string): ScramCredentialStore {
-    const store = new ScramCredentialStore(join(dir, SCRAM_CREDENTIALS_FILE));
-    if (!existsSync(store.path)) return store;
-    const file = JSON.parse(readFileSync(store.path, 'utf8')) as CredentialsFile;
-    for (const [user, mechanisms] of Object.entries(file.users ?? {})) {
-      const map = new Map<string, ScramCredential>();
-      for (const [mechanism, c] of Object.entries(mechanisms)) {
-        map.set(mechanism, { salt: Buffer.from(c.salt, 'base64'), storedKey: Buffer.from(c.stored_key, 'base64'), serverKey: Buffer.from(c.server_key, 'base64'), iterations: c.iterations });
-      }
-      if (map.size > 0) store.users.set(user, map);
-    }
-    return store;
-  }
+  /**
+   * AlterUserScramCredentials: checks every alteration first, applies those that pass at once;
+   * one result per user named, once the change is durable (and, in a cluster, seen here).
+   */
+  abstract alter(deletions: CredentialDeletion[], upsertions: CredentialUpsertion[]): Promise<AlterResult[]>;
 
   /** A user's credential for a mechanism, or null. */
   get(user: string, mechanism: ScramMechanism): ScramCredential | null {
@@ -79,7 +89,7 @@ export class ScramCredentialStore {
     return [...this.users.keys()].sort();
   }
 
-  /** Called after every change (cached verifications are forgotten). */
+  /** Called after every change (cached verifications are forgotten), from any broker in a cluster. */
   onChange(listener: () => void): void {
     this.changeListeners.push(listener);
   }
@@ -102,10 +112,10 @@ export class ScramCredentialStore {
   }
 
   /**
-   * AlterUserScramCredentials: checks every alteration first, applies those that pass, writes
-   * the file once; one result per user named.
+   * Kafka's checks of a request's alterations against the credentials known here: those to
+   * apply, and one result per user named (success for the accepted ones).
    */
-  alter(deletions: CredentialDeletion[], upsertions: CredentialUpsertion[]): AlterResult[] {
+  protected check(deletions: CredentialDeletion[], upsertions: CredentialUpsertion[]): { accepted: CheckedAlteration[]; results: AlterResult[] } {
     const errors = new Map<string, AlterResult>();
     const accepted = new Map<string, CredentialDeletion | CredentialUpsertion>();
     const fail = (user: string, errorCode: number, errorMessage: string) => errors.set(user, { user, errorCode, errorMessage });
@@ -120,25 +130,33 @@ export class ScramCredentialStore {
       if (why) fail(user, why.errorCode, why.errorMessage);
       else accepted.set(user, alteration);
     }
-    if (accepted.size > 0) {
-      for (const alteration of accepted.values()) {
-        const mechanism = scramMechanismOfType(alteration.mechanism)!;
-        let map = this.users.get(alteration.name);
-        if ('saltedPassword' in alteration) {
-          if (!map) this.users.set(alteration.name, (map = new Map()));
-          map.set(mechanism.name, scramCredential(mechanism, alteration.salt, alteration.saltedPassword, alteration.iterations));
-        } else {
-          map?.delete(mechanism.name);
-          if (map?.size === 0) this.users.delete(alteration.name);
-        }
-      }
-      this.write();
-      for (const listener of this.changeListeners) listener();
+    return {
+      accepted: [...accepted.values()].map((a) => {
+        const mechanism = scramMechanismOfType(a.mechanism)!;
+        const credential = 'saltedPassword' in a ? scramCredential(mechanism, a.salt, a.saltedPassword, a.iterations) : null;
+        return { user: a.name, mechanism, credential };
+      }),
+      results: [
+        ...[...accepted.keys()].map((user) => ({ user, errorCode: ErrorCode.NONE, errorMessage: null })),
+        ...errors.values(),
+      ],
+    };
+  }
+
+  /** Sets (or, null, removes) one credential as known here; listeners hear of it by changed(). */
+  protected set(user: string, mechanism: string, credential: ScramCredential | null): void {
+    let map = this.users.get(user);
+    if (credential) {
+      if (!map) this.users.set(user, (map = new Map()));
+      map.set(mechanism, credential);
+    } else {
+      map?.delete(mechanism);
+      if (map?.size === 0) this.users.delete(user);
     }
-    return [
-      ...[...accepted.keys()].map((user) => ({ user, errorCode: ErrorCode.NONE, errorMessage: null })),
-      ...errors.values(),
-    ];
+  }
+
+  protected changed(): void {
+    for (const listener of this.changeListeners) listener();
   }
 
   private refusal(alteration: CredentialDeletion | CredentialUpsertion): { errorCode: number; errorMessage: string } | null {
@@ -157,14 +175,50 @@ export class ScramCredentialStore {
     if (!this.users.get(alteration.name)?.has(mechanism.name)) return { errorCode: ErrorCode.RESOURCE_NOT_FOUND, errorMessage: 'Attempt to delete a user credential that does not exist' };
     return null;
   }
+}
+
+/** A broker alone: the credentials of its log directory. */
+export class FileScramCredentialStore extends ScramCredentialStore {
+  private constructor(private readonly path: string) {
+    super();
+  }
+
+  /** Loads the credentials of a log directory (none when the file does not exist yet). */
+  static open(dir: string): FileScramCredentialStore {
+    const store = new FileScramCredentialStore(join(dir, SCRAM_CREDENTIALS_FILE));
+    if (!existsSync(store.path)) return store;
+    const file = JSON.parse(readFileSync(store.path, 'utf8')) as CredentialsFile;
+    for (const [user, mechanisms] of Object.entries(file.users ?? {})) {
+      for (const [mechanism, c] of Object.entries(mechanisms)) store.set(user, mechanism, decodeCredential(c));
+    }
+    return store;
+  }
+
+  /** The users the file holds (a broker that joins a cluster tells of those it no longer uses). */
+  static usersIn(dir: string): string[] {
+    try {
+      return existsSync(join(dir, SCRAM_CREDENTIALS_FILE)) ? FileScramCredentialStore.open(dir).userNames() : [];
+    } catch {
+      // A file the broker does not use must not stop its start.
+      return [];
+    }
+  }
+
+  alter(deletions: CredentialDeletion[], upsertions: CredentialUpsertion[]): Promise<AlterResult[]> {
+    const { accepted, results } = this.check(deletions, upsertions);
+    if (accepted.length > 0) {
+      for (const a of accepted) this.set(a.user, a.mechanism.name, a.credential);
+      this.write();
+      this.changed();
+    }
+    return Promise.resolve(results);
+  }
 
   private write(): void {
     const file: CredentialsFile = { version: 1, users: {} };
     for (const [user, map] of this.users) {
       file.users[user] = {};
-      for (const [mechanism, c] of map) {
-        file.users[user][mechanism] = { salt: c.salt.toString('base64'), stored_key: c.storedKey.toString('base64'), server_key: c.serverKey.toString('base64'), iterations: c.iterations };
-      }
+      for (const [mechanism, c] of map) file.users[user][mechanism] = encodeCredential(c);
     }
     const tmp = `${this.path}.tmp`;
     writeFileSync(tmp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });

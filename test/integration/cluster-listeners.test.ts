@@ -5,8 +5,8 @@
 // and consumes from partitions led by both brokers. The brokers replicate over EXTERNAL too
 // (inter.broker.listener.name), checking each other's certificates and logging in with PLAIN
 // as the JAAS config's broker user. A broker without the listener is left out of that
-// listener's Metadata rather than shown at a port of another protocol. SCRAM credentials are
-// each broker's own (a warning says so): PLAIN users from the JAAS config here.
+// listener's Metadata rather than shown at a port of another protocol. PLAIN users from the
+// JAAS config here (SCRAM users, kept in etcd: cluster-scram.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Etcd3 } from 'etcd3';
 import { fileURLToPath } from 'node:url';
@@ -79,10 +79,6 @@ describe('listeners of a cluster', () => {
     } finally {
       client.close();
     }
-  });
-
-  it('warns that each broker keeps its own SCRAM credentials', () => {
-    expect(brokers[0].output.join('\n')).toMatch(/SCRAM credentials are kept by each broker of a cluster on its own/);
   });
 
   it('tells each client the brokers\' endpoints on the listener it came in on', async () => {

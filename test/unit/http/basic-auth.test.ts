@@ -8,16 +8,16 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { BasicAuth, parseBasic } from '../../../src/http/basic-auth.js';
 import { PasswordVerifier } from '../../../src/security/passwords.js';
-import { ScramCredentialStore } from '../../../src/security/credentials.js';
+import { FileScramCredentialStore } from '../../../src/security/credentials.js';
 import { saltedPassword, scramMechanism } from '../../../src/security/scram.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'strom-basic-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const credentials = ScramCredentialStore.open(dir);
-function setScram(user: string, password: string, mechanism: 1 | 2 = 2): void {
+const credentials = FileScramCredentialStore.open(dir);
+async function setScram(user: string, password: string, mechanism: 1 | 2 = 2): Promise<void> {
   const m = scramMechanism(mechanism === 1 ? 'SCRAM-SHA-256' : 'SCRAM-SHA-512')!;
   const salt = randomBytes(16);
-  credentials.alter([], [{ name: user, mechanism, iterations: 4096, salt, saltedPassword: saltedPassword(m, password, salt, 4096) }]);
+  await credentials.alter([], [{ name: user, mechanism, iterations: 4096, salt, saltedPassword: saltedPassword(m, password, salt, 4096) }]);
 }
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
@@ -34,8 +34,8 @@ describe('parseBasic', () => {
 
 describe('PasswordVerifier', () => {
   it('accepts PLAIN users (any of a user\'s passwords) and SCRAM users (either mechanism)', async () => {
-    setScram('scram512', 'p512', 2);
-    setScram('scram256', 'p256', 1);
+    await setScram('scram512', 'p512', 2);
+    await setScram('scram256', 'p256', 1);
     const v = new PasswordVerifier(new Map([['alice', new Set(['one', 'two'])]]), credentials, 16);
     expect(await v.verify('alice', 'one')).toBe(true);
     expect(await v.verify('alice', 'two')).toBe(true);
@@ -47,13 +47,13 @@ describe('PasswordVerifier', () => {
   });
 
   it('forgets what it verified once a credential changes', async () => {
-    setScram('carol', 'old');
+    await setScram('carol', 'old');
     const v = new PasswordVerifier(new Map(), credentials, 16);
     expect(await v.verify('carol', 'old')).toBe(true);
-    setScram('carol', 'new');
+    await setScram('carol', 'new');
     expect(await v.verify('carol', 'old')).toBe(false);
     expect(await v.verify('carol', 'new')).toBe(true);
-    credentials.alter([{ name: 'carol', mechanism: 2 }], []);
+    await credentials.alter([{ name: 'carol', mechanism: 2 }], []);
     expect(await v.verify('carol', 'new')).toBe(false);
   });
 });

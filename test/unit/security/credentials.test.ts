@@ -6,16 +6,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ScramCredentialStore, SCRAM_CREDENTIALS_FILE } from '../../../src/security/credentials.js';
+import { FileScramCredentialStore, SCRAM_CREDENTIALS_FILE } from '../../../src/security/credentials.js';
 import { saltedPassword, scramMechanism } from '../../../src/security/scram.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 
 const dirs: string[] = [];
 afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
-function store(): [ScramCredentialStore, string] {
+function store(): [FileScramCredentialStore, string] {
   const dir = mkdtempSync(join(tmpdir(), 'strom-creds-'));
   dirs.push(dir);
-  return [ScramCredentialStore.open(dir), dir];
+  return [FileScramCredentialStore.open(dir), dir];
 }
 const SHA256 = scramMechanism('SCRAM-SHA-256')!;
 const SHA512 = scramMechanism('SCRAM-SHA-512')!;
@@ -25,27 +25,27 @@ function upsert(name: string, mechanism = 1, iterations = 4096, password = `${na
   return { name, mechanism, iterations, salt, saltedPassword: m ? saltedPassword(m, password, salt, Math.max(1, iterations)) : Buffer.alloc(32) };
 }
 
-describe('AlterUserScramCredentials', () => {
-  it('upserts and deletes, one result per user, and describes mechanisms and iterations only', () => {
+describe('AlterUserScramCredentials', async () => {
+  it('upserts and deletes, one result per user, and describes mechanisms and iterations only', async () => {
     const [s] = store();
-    expect(s.alter([], [upsert('alice', 1, 8192)])).toEqual([{ user: 'alice', errorCode: 0, errorMessage: null }]);
-    expect(s.alter([], [upsert('alice', 2)])).toEqual([{ user: 'alice', errorCode: 0, errorMessage: null }]);
-    s.alter([], [upsert('bob')]);
+    expect(await s.alter([], [upsert('alice', 1, 8192)])).toEqual([{ user: 'alice', errorCode: 0, errorMessage: null }]);
+    expect(await s.alter([], [upsert('alice', 2)])).toEqual([{ user: 'alice', errorCode: 0, errorMessage: null }]);
+    await s.alter([], [upsert('bob')]);
     expect(s.describe(null)).toEqual([
       { user: 'alice', errorCode: 0, errorMessage: null, credentialInfos: [{ mechanism: 1, iterations: 8192 }, { mechanism: 2, iterations: 4096 }] },
       { user: 'bob', errorCode: 0, errorMessage: null, credentialInfos: [{ mechanism: 1, iterations: 4096 }] },
     ]);
-    expect(s.alter([{ name: 'alice', mechanism: 1 }], [])).toEqual([{ user: 'alice', errorCode: 0, errorMessage: null }]);
+    expect(await s.alter([{ name: 'alice', mechanism: 1 }], [])).toEqual([{ user: 'alice', errorCode: 0, errorMessage: null }]);
     expect(s.get('alice', SHA256)).toBeNull();
     expect(s.get('alice', SHA512)).not.toBeNull();
-    s.alter([{ name: 'bob', mechanism: 1 }], []);
+    await s.alter([{ name: 'bob', mechanism: 1 }], []);
     expect(s.userNames()).toEqual(['alice']);
   });
 
-  it('refuses with Kafka\'s codes and messages, applying the rest', () => {
+  it('refuses with Kafka\'s codes and messages, applying the rest', async () => {
     const [s] = store();
-    s.alter([], [upsert('carol')]);
-    const results = s.alter(
+    await s.alter([], [upsert('carol')]);
+    const results = await s.alter(
       [{ name: 'nobody', mechanism: 1 }, { name: 'carol', mechanism: 9 }],
       [upsert('dup', 1), upsert('dup', 2), upsert('few', 1, 4095), upsert('many', 1, 16385), upsert('', 1), upsert('ok', 2), { ...upsert('nosalt'), salt: Buffer.alloc(0) }, { ...upsert('short'), saltedPassword: Buffer.alloc(5) }],
     );
@@ -64,20 +64,20 @@ describe('AlterUserScramCredentials', () => {
     expect(s.userNames()).toEqual(['carol', 'ok']);
   });
 
-  it('tells listeners of every change (cached verifications are dropped)', () => {
+  it('tells listeners of every change (cached verifications are dropped)', async () => {
     const [s] = store();
     let changes = 0;
     s.onChange(() => changes++);
-    s.alter([], [upsert('a')]);
-    s.alter([{ name: 'zz', mechanism: 1 }], []);
+    await s.alter([], [upsert('a')]);
+    await s.alter([{ name: 'zz', mechanism: 1 }], []);
     expect(changes).toBe(1);
   });
 });
 
-describe('DescribeUserScramCredentials', () => {
-  it('names a user without credentials and a user asked twice, as Kafka does', () => {
+describe('DescribeUserScramCredentials', async () => {
+  it('names a user without credentials and a user asked twice, as Kafka does', async () => {
     const [s] = store();
-    s.alter([], [upsert('alice')]);
+    await s.alter([], [upsert('alice')]);
     expect(s.describe(['alice', 'ghost', 'alice2', 'alice2'])).toEqual([
       { user: 'alice', errorCode: 0, errorMessage: null, credentialInfos: [{ mechanism: 1, iterations: 4096 }] },
       { user: 'ghost', errorCode: ErrorCode.RESOURCE_NOT_FOUND, errorMessage: 'Attempt to describe a user credential that does not exist: ghost', credentialInfos: [] },
@@ -87,11 +87,11 @@ describe('DescribeUserScramCredentials', () => {
   });
 });
 
-describe('the credentials file', () => {
-  it('survives a reopen, holds salts and keys but never the password', () => {
+describe('the credentials file', async () => {
+  it('survives a reopen, holds salts and keys but never the password', async () => {
     const [s, dir] = store();
-    s.alter([], [upsert('alice', 2, 4096, 'correct horse battery staple')]);
-    const again = ScramCredentialStore.open(dir);
+    await s.alter([], [upsert('alice', 2, 4096, 'correct horse battery staple')]);
+    const again = FileScramCredentialStore.open(dir);
     expect(again.get('alice', SHA512)).toEqual(s.get('alice', SHA512));
     const text = readFileSync(join(dir, SCRAM_CREDENTIALS_FILE), 'utf8');
     expect(text).toContain('"stored_key"');

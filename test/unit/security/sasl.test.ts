@@ -8,16 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SaslAuthenticator, type AuthenticationEvent, type SaslSettings } from '../../../src/security/sasl.js';
-import { ScramCredentialStore } from '../../../src/security/credentials.js';
+import { FileScramCredentialStore } from '../../../src/security/credentials.js';
 import { ScramClient, saltedPassword, scramMechanism } from '../../../src/security/scram.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'strom-sasl-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const credentials = ScramCredentialStore.open(dir);
+const credentials = FileScramCredentialStore.open(dir);
 const SHA256 = scramMechanism('SCRAM-SHA-256')!;
 const salt = randomBytes(16);
-credentials.alter([], [{ name: 'bob', mechanism: 1, iterations: 4096, salt, saltedPassword: saltedPassword(SHA256, 'bob-secret', salt, 4096) }]);
+await credentials.alter([], [{ name: 'bob', mechanism: 1, iterations: 4096, salt, saltedPassword: saltedPassword(SHA256, 'bob-secret', salt, 4096) }]);
 
 const PRODUCE = 0;
 const METADATA = 3;

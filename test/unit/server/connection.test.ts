@@ -17,7 +17,7 @@ import { sleep, waitFor } from '../../helpers/wait.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ScramCredentialStore } from '../../../src/security/credentials.js';
+import { FileScramCredentialStore } from '../../../src/security/credentials.js';
 import { listenerSecurity, type ListenerSecurity } from '../../../src/security/listener-security.js';
 import { BrokerConfig } from '../../../src/config/config.js';
 import { makeCertificates } from '../../helpers/certs.js';
@@ -79,7 +79,7 @@ class Fixture {
       maxConnections: 100, listenerMaxConnections: new Map(), maxConnectionsPerIp: UNLIMITED, perIpOverrides: new Map(),
       maxCreationRate: UNLIMITED, listenerCreationRate: new Map(), window: { samples: 11, windowMs: 1000 }, ipCreationRate: () => null,
     }, logger), {
-      credentials: ScramCredentialStore.open(mkdtempSync(join(tmpdir(), 'strom-conn-'))), failureDelayMs: 0, fakeSaltKey: Buffer.alloc(32),
+      credentials: FileScramCredentialStore.open(mkdtempSync(join(tmpdir(), 'strom-conn-'))), failureDelayMs: 0, fakeSaltKey: Buffer.alloc(32),
       succeeded: () => {}, failed: () => {},
     });
     const [bound] = await this.server.listen([{ listener: { name: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }, tls: null, principalMapper: null, sasl: null }, ...more]);
