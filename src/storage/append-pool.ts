@@ -62,6 +62,15 @@ class WorkerChannel {
   /** Opens asked for in this turn of the event loop: sent in one message at its end. */
   private opening: { slot: number; spec: WriterSpec; resolve: () => void; reject: (e: Error) => void }[] = [];
   private stopped = false;
+  /**
+   * The worker is notified once for the jobs placed in one turn, after them (a microtask),
+   * so that it wakes to all of a request's batches at once.
+   */
+  private wakeQueued = false;
+  private readonly wakeWorker = () => {
+    this.wakeQueued = false;
+    Atomics.notify(this.controlBlock, JOB_HEAD);
+  };
   onFlushed: (slot: number, offset: number) => void = () => {};
   onWarning: (message: string) => void = () => {};
   /** Partitions this worker owns, for slots. */
@@ -155,7 +164,10 @@ class WorkerChannel {
     this.inflight[n & (SLOTS - 1)] = job;
     this.issued = (n + 1) | 0;
     Atomics.store(this.controlBlock, JOB_HEAD, this.issued);
-    Atomics.notify(this.controlBlock, JOB_HEAD);
+    if (!this.wakeQueued) {
+      this.wakeQueued = true;
+      queueMicrotask(this.wakeWorker);
+    }
     return true;
   }
 
