@@ -4,8 +4,9 @@
 //   - produce: `strom perf produce` to a topic of replication factor 1 (acks=1) and to one of
 //     replication factor 3 with min.insync.replicas=2 (acks=all), the same records, rounds
 //     alternating so that drift on a shared machine falls on both alike (after a warm-up of
-//     each): records/s, latency p50/p99, and the brokers' CPU per million records; the
-//     figure is the ratio of the medians, RF 3 to RF 1.
+//     each): records/s, latency p50/p99, the brokers' CPU per million records and per MB of
+//     record values (every thread, and their main threads alone), and the load generator's
+//     CPU per MB (it shares the cores); the figure is the ratio of the medians, RF 3 to RF 1.
 //   - failover: a librdkafka producer (Debian's python3-confluent-kafka: idempotent,
 //     acks=all, client defaults otherwise) writes a record every 10 ms to one partition of a
 //     topic of replication factor 3; KILLS times the bench finds the partition's leader,
@@ -73,6 +74,7 @@ function percentile(xs, p) {
 }
 const median = (xs) => percentile(xs, 50);
 const round3 = (x) => (x === null ? null : Number(x.toFixed(3)));
+const round1 = (x) => (x === null ? null : Number(x.toFixed(1)));
 
 // ---- processes --------------------------------------------------------------------------------
 
@@ -192,17 +194,32 @@ async function startCluster(overrides = {}) {
   return cluster;
 }
 
-/** CPU seconds (user + system, every thread) the processes have used so far, from /proc. */
-function cpuSeconds(children) {
-  let ticks = 0;
-  for (const c of children) {
-    if (!c || c.exitCode !== null) continue;
-    const stat = readFileSync(`/proc/${c.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
-  }
+/** utime + stime of a /proc/.../stat line, in seconds; cutime + cstime (waited-for children) with `children`. */
+function statSeconds(path, children = false) {
+  const stat = readFileSync(path, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = children ? Number(fields[13]) + Number(fields[14]) : Number(fields[11]) + Number(fields[12]); // fields 14-17 of stat(5)
   return ticks / 100; // USER_HZ
 }
+
+/**
+ * CPU seconds (user + system) the brokers have used so far, from /proc: every thread
+ * (`total`), and their main threads alone (`main`: the event loop; the rest is the append
+ * workers, the libuv pool, V8's GC and compiler threads).
+ */
+function cpuSeconds(children) {
+  let total = 0;
+  let main = 0;
+  for (const c of children) {
+    if (!c || c.exitCode !== null) continue;
+    total += statSeconds(`/proc/${c.pid}/stat`);
+    main += statSeconds(`/proc/${c.pid}/task/${c.pid}/stat`);
+  }
+  return { total, main };
+}
+
+/** CPU seconds of this process's children that have ended (the load generator's, once it exits). */
+const reapedCpuSeconds = () => statSeconds('/proc/self/stat', true);
 
 // ---- metadata -------------------------------------------------------------------------------
 
@@ -303,13 +320,19 @@ async function produceRounds() {
         await createTopic(cluster, topic, PARTITIONS, replicationFactor, configs);
         if (replicationFactor === 3) await waitFullIsr(cluster, topic, PARTITIONS);
         const cpuBefore = cpuSeconds(cluster.brokers);
+        const generatorBefore = reapedCpuSeconds();
         const r = await perfProduce(cluster, topic, acks, RECORDS);
-        const cpuS = cpuSeconds(cluster.brokers) - cpuBefore;
+        const cpuAfter = cpuSeconds(cluster.brokers);
+        const generatorS = reapedCpuSeconds() - generatorBefore;
+        const cpuS = cpuAfter.total - cpuBefore.total;
+        const mb = (r.records * RECORD_SIZE) / 1e6;
         if (Object.keys(r.errors ?? {}).length > 0 || r.failures) throw new Error(`${mode}: ${JSON.stringify({ errors: r.errors, failures: r.failures })}`);
         const run = {
           records: r.records, records_per_sec: r.records_per_sec, mb_per_sec: r.mb_per_sec,
           latency_p50_ms: r.latency_ms.p50, latency_p99_ms: r.latency_ms.p99,
-          brokers_cpu_s_per_million: round3(cpuS / (r.records / 1e6)), load_average_1m: round3(loadavg()[0]),
+          brokers_cpu_s_per_million: round3(cpuS / (r.records / 1e6)),
+          brokers_cpu_ms_per_mb: round1((1000 * cpuS) / mb), brokers_main_thread_cpu_ms_per_mb: round1((1000 * (cpuAfter.main - cpuBefore.main)) / mb),
+          generator_cpu_ms_per_mb: round1((1000 * generatorS) / mb), load_average_1m: round3(loadavg()[0]),
         };
         console.error(`round ${round} ${mode}: ${JSON.stringify(run)}`);
         if (round > 0) runs[mode].push(run); // round 0 warms up (the JIT, the brokers' memory)
@@ -322,12 +345,15 @@ async function produceRounds() {
   const summary = (mode) => ({
     records_per_sec: med(mode, 'records_per_sec'), latency_p50_ms: med(mode, 'latency_p50_ms'),
     latency_p99_ms: med(mode, 'latency_p99_ms'), brokers_cpu_s_per_million: med(mode, 'brokers_cpu_s_per_million'),
+    brokers_cpu_ms_per_mb: med(mode, 'brokers_cpu_ms_per_mb'), brokers_main_thread_cpu_ms_per_mb: med(mode, 'brokers_main_thread_cpu_ms_per_mb'),
+    generator_cpu_ms_per_mb: med(mode, 'generator_cpu_ms_per_mb'),
   });
   return {
     records: RECORDS, record_size: RECORD_SIZE, partitions: PARTITIONS, producers: PRODUCERS, rounds: ROUNDS,
     rf1: { replication_factor: 1, acks: 1, ...summary('rf1') },
     rf3: { replication_factor: 3, acks: 'all', min_insync_replicas: 2, ...summary('rf3') },
     ratio_rf3_to_rf1_records_per_sec: round3(med('rf3', 'records_per_sec') / med('rf1', 'records_per_sec')),
+    ratio_rf3_to_rf1_brokers_cpu_per_mb: round3(med('rf3', 'brokers_cpu_ms_per_mb') / med('rf1', 'brokers_cpu_ms_per_mb')),
     runs,
   };
 }
