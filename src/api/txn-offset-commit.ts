@@ -59,7 +59,7 @@ async function verify(request: TxnOffsetCommitRequest, ctx: RequestContext): Pro
   }
   const partition = groups.store.topic.partitionFor(request.groupId);
   if (logs.partition(OFFSETS_TOPIC, partition)?.hasOngoingTransaction(request.producerId)) return ErrorCode.NONE;
-  const code = await txn.verifyPartition(request.transactionalId, request.producerId, request.producerEpoch, OFFSETS_TOPIC, partition, ctx.apiVersion >= FIRST_ABORTABLE_VERSION);
+  const code = await txn.verifier.verify(request.transactionalId, request.producerId, request.producerEpoch, OFFSETS_TOPIC, partition, ctx.apiVersion >= FIRST_ABORTABLE_VERSION);
   // Kafka's maybeConvertOffsetCommitError: a coordinator busy with the transaction is retriable.
   return code === ErrorCode.NOT_ENOUGH_REPLICAS ? ErrorCode.COORDINATOR_NOT_AVAILABLE : code;
 }

@@ -138,7 +138,7 @@ export class Broker {
       nextProducerId, telemetry: new ClientTelemetry(() => telemetrySettings(config)),
       txn,
       verifyTransaction: (topic, partition, producerId, producerEpoch, _baseSequence, transactionalId, apiVersion) =>
-        txn.verifyPartition(transactionalId, producerId, producerEpoch, topic, partition, apiVersion >= 11),
+        txn.verifier.verify(transactionalId, producerId, producerEpoch, topic, partition, apiVersion >= 11),
     };
     let server: KafkaServer | null = null;
     let ready = false;

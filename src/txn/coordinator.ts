@@ -15,17 +15,14 @@
 // refuses the markers of a deposed coordinator (TRANSACTION_COORDINATOR_FENCED). One broker
 // alone leads every partition from its creation, at epoch 0.
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import { AddPartitionsToTxnApi, defaultAddPartitionsToTxnRequest } from '../protocol/generated/add-partitions-to-txn.js';
 import type { ClusterView } from '../broker/cluster-view.js';
 import type { BrokerConfig } from '../config/config.js';
 import type { Logger } from '../base/logger.js';
 import { TxnStateTopic, TRANSACTION_STATE_TOPIC } from './state-topic.js';
 import { MarkerWriter } from './markers.js';
 import { TxnMetadata, STATES, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, isEpochExhausted, type TxnTransit, type TxnStateName, stateByName } from './state.js';
-import { topicPartition } from './records.js';
+import { TxnVerifier } from './verification.js';
 
-/** AddPartitionsToTxn v4: the brokers' form, with VerifyOnly (KIP-890 part 1). */
-const VERIFY_VERSION = 4;
 /** Retries of markers and Complete writes that failed: from this, doubling, to the maximum. */
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5000;
@@ -61,6 +58,8 @@ export class TransactionCoordinator {
   private readonly loading = new Set<number>();
   /** Loads and unloads run one after another, in the order leaderships changed. */
   private moves: Promise<void> = Promise.resolve();
+  /** The partition side of KIP-890 part 1: a leader asking a transactional id's coordinator. */
+  readonly verifier: TxnVerifier;
 
   constructor(
     private readonly config: BrokerConfig,
@@ -69,7 +68,9 @@ export class TransactionCoordinator {
     readonly markers: MarkerWriter,
     private readonly nextProducerId: () => number,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.verifier = new TxnVerifier(this, cluster, config, logger);
+  }
 
   /**
    * Loads the partitions of __transaction_state (if it exists) this broker leads, finishes
@@ -85,7 +86,9 @@ export class TransactionCoordinator {
     this.moves = initial.then(() => undefined, () => undefined);
     const loaded = await initial;
     if (loaded > 0) this.logger.info(`loaded ${this.txns.size} transactional id(s) from ${loaded} record(s) of ${TRANSACTION_STATE_TOPIC}`);
-    const finishing = this.finishUnfinished([...this.txns.values()], 'after a restart');
+    const finishing = this.finishUnfinished([...this.txns.values()], 'after a restart').catch((e) => {
+      this.logger.error(`finishing the transactions left in a Prepare state failed: ${(e as Error).message}`);
+    });
     // One broker alone writes its markers locally: its start completes them. A cluster's go
     // to other brokers, which may not be up yet: they are retried in the background.
     if (!this.config.clustered) await finishing;
@@ -121,7 +124,9 @@ export class TransactionCoordinator {
       const metas = [...this.txns.values()].filter((m) => this.topic.partitionFor(m.transactionalId) === partition);
       this.logger.info(`coordinator of ${TRANSACTION_STATE_TOPIC}-${partition}: loaded ${metas.length} transactional id(s) from ${records} record(s)`);
       this.loading.delete(partition);
-      void this.finishUnfinished(metas, `as their new coordinator (epoch ${this.coordinatorEpoch(partition)})`);
+      void this.finishUnfinished(metas, `as their new coordinator (epoch ${this.coordinatorEpoch(partition)})`).catch((e) => {
+        this.logger.error(`finishing the transactions of ${TRANSACTION_STATE_TOPIC}-${partition} left in a Prepare state failed: ${(e as Error).message}`);
+      });
     }).catch((e) => {
       this.logger.error(`loading the transactional ids of ${TRANSACTION_STATE_TOPIC}-${partition} failed: ${(e as Error).message}`);
     }).finally(() => {
@@ -307,54 +312,6 @@ export class TransactionCoordinator {
     if (all === ErrorCode.NONE) all = this.checkProducer(meta, producerId, producerEpoch);
     if (all === ErrorCode.NONE && (meta!.state.name === 'PrepareCommit' || meta!.state.name === 'PrepareAbort')) all = ErrorCode.CONCURRENT_TRANSACTIONS;
     return new Map(partitions.map((p) => [p, all !== ErrorCode.NONE ? all : meta!.partitions.has(p) ? ErrorCode.NONE : ErrorCode.TRANSACTION_ABORTABLE]));
-  }
-
-  /**
-   * The check a partition makes before the first transactional batch of a producer with no
-   * transaction open there (KIP-890 part 1), as Kafka's AddPartitionsToTxnManager asks and
-   * answers it: the transactional id's coordinator is asked (in process when it is this
-   * broker, else AddPartitionsToTxn v4 with VerifyOnly on the inter-broker listener).
-   * PRODUCER_FENCED becomes INVALID_PRODUCER_EPOCH; TRANSACTION_ABORTABLE stays for clients
-   * that know it (`abortableKnown`: Produce v11+, TxnOffsetCommit v4+), else INVALID_TXN_STATE;
-   * a coordinator that is busy with the transaction, moving, loading or out of reach is a
-   * retriable NOT_ENOUGH_REPLICAS.
-   */
-  async verifyPartition(transactionalId: string | null, producerId: number, producerEpoch: number, topic: string, partition: number, abortableKnown: boolean): Promise<number> {
-    if (transactionalId === null || !this.config.bool('transaction.partition.verification.enable')) return ErrorCode.NONE;
-    const tp = topicPartition(topic, partition);
-    const coordinator = this.topic.exists ? this.cluster.topic(TRANSACTION_STATE_TOPIC)?.partition(this.topic.partitionFor(transactionalId))?.leader ?? -1 : -1;
-    let code: number;
-    if (!this.config.clustered || this.cluster.leads(TRANSACTION_STATE_TOPIC, this.topic.partitionFor(transactionalId))) {
-      code = this.verifyPartitions(transactionalId, producerId, producerEpoch, [tp]).get(tp)!;
-    } else if (coordinator < 0) {
-      code = ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    } else {
-      code = await this.verifyAt(coordinator, transactionalId, producerId, producerEpoch, topic, partition);
-    }
-    switch (code) {
-      case ErrorCode.PRODUCER_FENCED: return ErrorCode.INVALID_PRODUCER_EPOCH;
-      case ErrorCode.TRANSACTION_ABORTABLE: return abortableKnown ? code : ErrorCode.INVALID_TXN_STATE;
-      case ErrorCode.CONCURRENT_TRANSACTIONS: case ErrorCode.NOT_COORDINATOR: case ErrorCode.COORDINATOR_NOT_AVAILABLE:
-      case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS: case ErrorCode.REQUEST_TIMED_OUT:
-        return ErrorCode.NOT_ENOUGH_REPLICAS;
-      default: return code;
-    }
-  }
-
-  /** Asks the coordinator on broker `coordinator` whether the partition is in the transaction (REQUEST_TIMED_OUT when it cannot be asked). */
-  private async verifyAt(coordinator: number, transactionalId: string, producerId: number, producerEpoch: number, topic: string, partition: number): Promise<number> {
-    const request = defaultAddPartitionsToTxnRequest();
-    request.transactions = [{ transactionalId, producerId, producerEpoch, verifyOnly: true, topics: [{ name: topic, partitions: [partition] }] }];
-    try {
-      const response = await this.cluster.sendToBroker(coordinator, AddPartitionsToTxnApi, VERIFY_VERSION, request);
-      if (response.errorCode !== ErrorCode.NONE) return response.errorCode;
-      const result = response.resultsByTransaction.find((t) => t.transactionalId === transactionalId)
-        ?.topicResults.find((t) => t.name === topic)?.resultsByPartition.find((p) => p.partitionIndex === partition);
-      return result?.partitionErrorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
-    } catch (e) {
-      this.logger.debug(`verifying producer ${producerId}'s transaction on ${topic}-${partition} at broker ${coordinator}: ${(e as Error).message}`);
-      return ErrorCode.REQUEST_TIMED_OUT;
-    }
   }
 
   // ---- EndTxn ------------------------------------------------------------------------------
