@@ -320,9 +320,10 @@ export class TransactionCoordinator {
    * Commits or aborts the producer's transaction: PrepareCommit/PrepareAbort is written (the
    * decision, final from then on), then the markers, then CompleteCommit/CompleteAbort.
    * Kafka answers once the decision is written; Strom answers once the markers are written
-   * too (they are local appends), so the producer's next transaction never meets this one
-   * unfinished (CONCURRENT_TRANSACTIONS). Markers that cannot be written yet are retried in
-   * the background, the answer not held back for them. A retried EndTxn of a completed
+   * too (local appends, or one WriteTxnMarkers per leader in a cluster), so the producer's
+   * next transaction rarely meets this one unfinished (CONCURRENT_TRANSACTIONS). Markers that
+   * cannot be written yet (a leader dead or moving) are retried in the background, the answer
+   * not held back for them. A retried EndTxn of a completed
    * transaction is answered NONE.
    */
   async endTxn(transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<number> {
