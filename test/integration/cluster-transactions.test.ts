@@ -1,13 +1,17 @@
-// Transactions on a cluster of three brokers on a real etcd, with kafkajs in process: the
+// Transactions on a cluster of three brokers on a real etcd, with kafkajs in process and
+// node-rdkafka (librdkafka 2.12) in a child process: the
 // coordinator of each transactional id is the leader of its partition of __transaction_state,
 // and the topics written in the transactions (replication factor 3) are led by the two other
 // brokers, so every marker travels to another broker in WriteTxnMarkers and every first
 // Produce of a transaction is verified at the coordinator over the network (KIP-890 part 1).
 // Commit and abort as read_committed sees them; sendOffsets in a transaction, the offsets
-// visible only after the commit (the group's coordinator may be a third broker); a kill -9 of
+// visible only after the commit (the group's coordinator may be a third broker); librdkafka's
+// consume-transform-produce loop with an abort in the middle, exactly once; a kill -9 of
 // the coordinator between transactions, and one with a transaction in PrepareCommit whose
 // marker cannot reach a dead partition leader: the new coordinator finishes it, and each
 // committed record is read exactly once.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
 import { startCluster, leadersServe, type RunningCluster } from '../helpers/cluster.js';
@@ -137,6 +141,19 @@ describe('transactions in a cluster', () => {
     expect((await readAll('ctx-ctp-out', false, 4)).sort()).toEqual(records('t1', 4).map((r) => r.value).sort());
   });
 
+  it('runs librdkafka\'s consume-transform-produce loop with an abort in the middle exactly once (node-rdkafka)', async () => {
+    const coordinator = await coordinatorOf('ctx-rd');
+    await createAwayFrom('ctx-rd-in', coordinator);
+    await createAwayFrom('ctx-rd-out', coordinator);
+    const inputs = 24;
+    const r = await rdkafka('ctp', ['ctx-rd-in', 'ctx-rd-out', 'ctx-rd-group', 'ctx-rd', String(inputs)]);
+    expect(r.processed).toBe(inputs);
+    expect(r.aborted).toBeGreaterThan(0);
+    expect([...r.committed].sort()).toEqual(Array.from({ length: inputs }, (_, i) => `out-${i}`).sort());
+    expect(r.uncommitted.length).toBe(inputs + r.aborted);
+    expect(r.offsets).toEqual(r.ends);
+  });
+
   it('verifies a first transactional batch at a coordinator on another broker (KIP-890 part 1)', async () => {
     const coordinator = await coordinatorOf('ctx-verify');
     const leaders = await createAwayFrom('ctx-verify', coordinator);
@@ -188,6 +205,8 @@ describe('transactions in a cluster', () => {
     await cluster.kill(first);
     const second = await waitForNewCoordinator('ctx-crash', first);
     await cluster.restart(first);
+    // Every replica back in sync, so that the next two deaths leave each partition a leader.
+    await fullIsr(['ctx-crash-out', TXN_STATE]);
     txn = await p.transaction();
     await txn.send({ topic: 'ctx-crash-out', messages: records('k2', 8) });
     await txn.commit();
@@ -220,6 +239,26 @@ describe('transactions in a cluster', () => {
   });
 });
 
+const RDKAFKA_SCRIPT = fileURLToPath(new URL('../clients/rdkafka-transactions.cjs', import.meta.url));
+
+/** Runs test/clients/rdkafka-transactions.cjs against the cluster; its last line of output, parsed. */
+function rdkafka(mode: string, args: string[], timeoutMs = 90_000): Promise<any> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [RDKAFKA_SCRIPT, mode, cluster.bootstrap, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const last = stdout.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !last.startsWith('{')) reject(new Error(`rdkafka-transactions ${mode} exited ${code}:\n${stdout}\n${stderr}`));
+      else resolve(JSON.parse(last));
+    });
+  });
+}
+
 /** Waits until FindCoordinator names a coordinator of `transactionalId` other than `old` that answers as one; returns it. */
 async function waitForNewCoordinator(transactionalId: string, old: number): Promise<number> {
   let found = -1;
@@ -228,6 +267,14 @@ async function waitForNewCoordinator(transactionalId: string, old: number): Prom
     return found !== old && cluster.brokers[found - 1] !== null;
   }, { timeoutMs: 30_000 });
   return found;
+}
+
+/** Waits until every partition of `topics` has all its replicas in its ISR. */
+async function fullIsr(topics: string[]): Promise<void> {
+  await waitFor(`every replica of ${topics.join(', ')} in sync`, async () => {
+    const { topics: found } = await admin.fetchTopicMetadata({ topics });
+    return found.every((t) => t.partitions.every((p) => p.isr.length === p.replicas.length));
+  }, { timeoutMs: 30_000 });
 }
 
 /** The transaction's state as DescribeTransactions answers it at `coordinator`. */
