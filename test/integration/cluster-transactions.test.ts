@@ -22,10 +22,12 @@ import { waitFor } from '../helpers/wait.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { Core, buildBatch } from '../../src/core/index.js';
+import { partitionFor } from '../../src/group/records.js';
 
 requireExternal('etcd-server');
 
-const PRODUCE = 0, FIND_COORDINATOR = 10, INIT_PRODUCER_ID = 22, ADD_PARTITIONS = 24, END_TXN = 26;
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+const PRODUCE = 0, METADATA = 3, FIND_COORDINATOR = 10, INIT_PRODUCER_ID = 22, ADD_PARTITIONS = 24, END_TXN = 26;
 const TXN_STATE = '__transaction_state';
 let cluster: RunningCluster;
 let kafka: Kafka;
@@ -237,7 +239,32 @@ describe('transactions in a cluster', () => {
     expect(committed.sort()).toEqual(['k1', 'k2', 'k3', 'k4'].flatMap((k) => records(k, 8).map((r) => r.value)).sort());
     expect((await readAll('ctx-crash-one', false, 4)).sort()).toEqual(records('k3', 4).map((r) => r.value).sort());
   });
+
+  // Last: it leaves one broker alive.
+  it('refuses state changes below transaction.state.log.min.isr (2) with a retriable COORDINATOR_NOT_AVAILABLE', async () => {
+    const coordinator = await coordinatorOf('ctx-isr');
+    const partition = await coordinatorPartition('ctx-isr');
+    const raw = await RawClient.connect(cluster.broker(coordinator).port);
+    try {
+      const init = () => raw.request(INIT_PRODUCER_ID, 4, { transactionalId: 'ctx-isr', transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+      await waitFor('the coordinator serves ctx-isr', async () => (await init()).errorCode === ErrorCode.NONE);
+      for (const id of [1, 2, 3]) if (id !== coordinator) await cluster.kill(id);
+      await waitFor('the ISR of its partition shrinks to the coordinator', async () => {
+        const r = await raw.request(METADATA, 12, { topics: [{ topicId: ZERO_UUID, name: TXN_STATE }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+        return JSON.stringify(r.topics[0].partitions.find((p: any) => p.partitionIndex === partition).isrNodes) === JSON.stringify([coordinator]);
+      }, { timeoutMs: 30_000 });
+      expect((await init()).errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    } finally {
+      raw.close();
+    }
+  });
 });
+
+/** The partition of __transaction_state that holds `transactionalId` (Kafka's hash). */
+async function coordinatorPartition(transactionalId: string): Promise<number> {
+  const { topics } = await admin.fetchTopicMetadata({ topics: [TXN_STATE] });
+  return partitionFor(transactionalId, topics[0].partitions.length);
+}
 
 const RDKAFKA_SCRIPT = fileURLToPath(new URL('../clients/rdkafka-transactions.cjs', import.meta.url));
 
