@@ -9,7 +9,8 @@
 // consume-transform-produce loop with an abort in the middle, exactly once; a kill -9 of
 // the coordinator between transactions, and one with a transaction in PrepareCommit whose
 // marker cannot reach a dead partition leader: the new coordinator finishes it, and each
-// committed record is read exactly once.
+// committed record is read exactly once, and a marker of the deposed coordinator's epoch is
+// fenced.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +28,8 @@ import { partitionFor } from '../../src/group/records.js';
 requireExternal('etcd-server');
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
-const PRODUCE = 0, METADATA = 3, FIND_COORDINATOR = 10, INIT_PRODUCER_ID = 22, ADD_PARTITIONS = 24, END_TXN = 26;
+const PRODUCE = 0, METADATA = 3, FIND_COORDINATOR = 10, INIT_PRODUCER_ID = 22, ADD_PARTITIONS = 24, END_TXN = 26, WRITE_TXN_MARKERS = 27,
+  DESCRIBE_PRODUCERS = 61, DESCRIBE_TRANSACTIONS = 65;
 const TXN_STATE = '__transaction_state';
 let cluster: RunningCluster;
 let kafka: Kafka;
@@ -238,6 +240,36 @@ describe('transactions in a cluster', () => {
     const committed = await readAll('ctx-crash-out', false, 32);
     expect(committed.sort()).toEqual(['k1', 'k2', 'k3', 'k4'].flatMap((k) => records(k, 8).map((r) => r.value)).sort());
     expect((await readAll('ctx-crash-one', false, 4)).sort()).toEqual(records('k3', 4).map((r) => r.value).sort());
+
+    // The markers carry the coordinator epoch: the leader epoch of the id's __transaction_state
+    // partition, raised by each failover; a marker of an older coordinator epoch is fenced.
+    const coordinator = await coordinatorOf('ctx-crash');
+    const at = await RawClient.connect(cluster.broker(coordinator).port);
+    try {
+      const partition = await coordinatorPartition('ctx-crash');
+      const md = await at.request(METADATA, 12, {
+        topics: [{ topicId: ZERO_UUID, name: TXN_STATE }, { topicId: ZERO_UUID, name: 'ctx-crash-out' }],
+        allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false,
+      });
+      const coordinatorEpoch = md.topics.find((t: any) => t.name === TXN_STATE).partitions.find((x: any) => x.partitionIndex === partition).leaderEpoch;
+      expect(coordinatorEpoch).toBeGreaterThan(0);
+      const leader = md.topics.find((t: any) => t.name === 'ctx-crash-out').partitions.find((x: any) => x.partitionIndex === 0).leaderId;
+      const { producerId, producerEpoch } = (await at.request(DESCRIBE_TRANSACTIONS, 0, { transactionalIds: ['ctx-crash'] })).transactionStates[0];
+      const dataLeader = await RawClient.connect(cluster.broker(leader).port);
+      try {
+        const described = await dataLeader.request(DESCRIBE_PRODUCERS, 0, { topics: [{ name: 'ctx-crash-out', partitionIndexes: [0] }] });
+        const state = described.topics[0].partitions[0].activeProducers.find((x: any) => Number(x.producerId) === Number(producerId));
+        expect(state.coordinatorEpoch).toBe(coordinatorEpoch);
+        const stale = await dataLeader.request(WRITE_TXN_MARKERS, 1, {
+          markers: [{ producerId, producerEpoch, transactionResult: false, coordinatorEpoch: coordinatorEpoch - 1, topics: [{ name: 'ctx-crash-out', partitionIndexes: [0] }] }],
+        });
+        expect(stale.markers[0].topics[0].partitions[0].errorCode).toBe(ErrorCode.TRANSACTION_COORDINATOR_FENCED);
+      } finally {
+        dataLeader.close();
+      }
+    } finally {
+      at.close();
+    }
   });
 
   // Last: it leaves one broker alive.
@@ -308,7 +340,7 @@ async function fullIsr(topics: string[]): Promise<void> {
 async function describeState(transactionalId: string, coordinator: number): Promise<string> {
   const raw = await RawClient.connect(cluster.broker(coordinator).port);
   try {
-    const r = await raw.request(65, 0, { transactionalIds: [transactionalId] });
+    const r = await raw.request(DESCRIBE_TRANSACTIONS, 0, { transactionalIds: [transactionalId] });
     return r.transactionStates[0].transactionState;
   } finally {
     raw.close();
