@@ -382,9 +382,13 @@ export class TransactionCoordinator {
     const coordinatorEpoch = this.coordinatorEpoch(this.topic.partitionFor(meta.transactionalId));
     const marker = { producerId: meta.producerId, producerEpoch: meta.producerEpoch, commit, coordinatorEpoch };
     const retry: string[] = [];
+    const retryCodes = new Set<number>();
     const results = await this.markers.writeAll(partitions, marker);
     for (const [tp, { outcome, errorCode }] of results) {
-      if (outcome === 'retry') retry.push(tp);
+      if (outcome === 'retry') {
+        retry.push(tp);
+        retryCodes.add(errorCode);
+      }
       else if (outcome === 'refused') this.logger.warn(`transactional id ${meta.transactionalId}: ${tp} refused the ${commit ? 'commit' : 'abort'} marker of producer ${meta.producerId} epoch ${meta.producerEpoch} (error ${errorCode}); left as it is`);
     }
     if (retry.length === 0) {
@@ -394,8 +398,11 @@ export class TransactionCoordinator {
       } catch (e) {
         this.logger.warn(`transactional id ${meta.transactionalId}: could not write ${commit ? 'CompleteCommit' : 'CompleteAbort'}: ${(e as Error).message}`);
       }
+    } else if (retryCodes.has(ErrorCode.CLUSTER_AUTHORIZATION_FAILED)) {
+      // Never heals by itself: the other broker's authorizer refuses this broker's principal.
+      this.logger.warn(`transactional id ${meta.transactionalId}: another broker refused its markers (CLUSTER_AUTHORIZATION_FAILED): brokers need CLUSTER_ACTION on the cluster (super.users); retrying in ${delayMs} ms`);
     } else {
-      this.logger.debug(`transactional id ${meta.transactionalId}: markers of ${retry.join(', ')} not written yet; retrying in ${delayMs} ms`);
+      this.logger.debug(`transactional id ${meta.transactionalId}: markers of ${retry.join(', ')} not written yet (errors ${[...retryCodes].join(', ')}); retrying in ${delayMs} ms`);
     }
     this.retryLater(meta, Math.min(delayMs * 2, RETRY_MAX_MS), delayMs, retry);
     return false;
