@@ -39,7 +39,7 @@ export const addPartitionsToTxn = defineHandler(AddPartitionsToTxnApi, { min: 0,
 });
 
 async function handleTransaction(txn: Transaction, ctx: RequestContext): Promise<TopicResult[]> {
-  const { logs, txn: coordinator } = ctx.broker;
+  const { cluster, txn: coordinator } = ctx.broker;
   const partitions = txn.topics.flatMap((t) => t.partitions.map((p) => topicPartition(t.name, p)));
   const client = ctx.apiVersion < FIRST_BATCHED_VERSION;
   if (client && !authorized(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, txn.transactionalId)) {
@@ -54,8 +54,9 @@ async function handleTransaction(txn: Transaction, ctx: RequestContext): Promise
   const refused = new Map<string, number>();
   for (const tp of partitions) {
     const { topic, partition } = splitTopicPartition(tp);
-    if (client && (logs.topic(topic)?.internal || !mayWrite(topic))) refused.set(tp, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
-    else if (!logs.partition(topic, partition)) refused.set(tp, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    // The partition may be led by, and held on, other brokers of the cluster.
+    if (client && (cluster.topic(topic)?.internal || !mayWrite(topic))) refused.set(tp, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+    else if (!cluster.topic(topic)?.partition(partition)) refused.set(tp, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   }
   let codes: Map<string, number>;
   if (refused.size > 0) {

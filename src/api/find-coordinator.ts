@@ -5,8 +5,7 @@
 // groups (KIP-932), which Strom does not serve: INVALID_REQUEST for that key. A group's
 // coordinator is the leader of its partition of __consumer_offsets, a transactional id's the
 // leader of its partition of __transaction_state (this broker, when alone); the first lookup
-// creates the topic, as Kafka does. A broker of a cluster has no transaction coordinator yet:
-// COORDINATOR_NOT_AVAILABLE, with a message saying so.
+// creates the topic, as Kafka does.
 // Authorization (Kafka's KafkaApis): a group key needs DESCRIBE on the group
 // (GROUP_AUTHORIZATION_FAILED), a transactional id DESCRIBE on it
 // (TRANSACTIONAL_ID_AUTHORIZATION_FAILED), before anything else is looked at.

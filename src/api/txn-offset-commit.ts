@@ -23,7 +23,7 @@ const FIRST_MEMBER_VERSION = 3;
 const FIRST_ABORTABLE_VERSION = 4;
 
 export const txnOffsetCommit = defineHandler(TxnOffsetCommitApi, { min: 0, max: 4 }, async (request: TxnOffsetCommitRequest, ctx): Promise<TxnOffsetCommitResponse> => {
-  const { logs, groups } = ctx.broker;
+  const { cluster, groups } = ctx.broker;
   const all = (code: number): TxnOffsetCommitResponse => ({
     throttleTimeMs: 0, topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })),
   });
@@ -44,7 +44,7 @@ export const txnOffsetCommit = defineHandler(TxnOffsetCommitApi, { min: 0, max: 
     groupId: request.groupId, producerId: request.producerId, producerEpoch: request.producerEpoch,
     generationId: member ? request.generationId : -1, memberId: member ? request.memberId : '', groupInstanceId: member ? request.groupInstanceId : null,
     offsets,
-  }, (topic, partition) => logs.partition(topic, partition) !== undefined);
+  }, (topic, partition) => cluster.topic(topic)?.partition(partition) !== undefined);
   return answer(codes);
 });
 
@@ -59,7 +59,7 @@ async function verify(request: TxnOffsetCommitRequest, ctx: RequestContext): Pro
   }
   const partition = groups.store.topic.partitionFor(request.groupId);
   if (logs.partition(OFFSETS_TOPIC, partition)?.hasOngoingTransaction(request.producerId)) return ErrorCode.NONE;
-  const code = txn.verifyPartition(request.transactionalId, request.producerId, request.producerEpoch, OFFSETS_TOPIC, partition, ctx.apiVersion >= FIRST_ABORTABLE_VERSION);
+  const code = await txn.verifier.verify(request.transactionalId, request.producerId, request.producerEpoch, OFFSETS_TOPIC, partition, ctx.apiVersion >= FIRST_ABORTABLE_VERSION);
   // Kafka's maybeConvertOffsetCommitError: a coordinator busy with the transaction is retriable.
   return code === ErrorCode.NOT_ENOUGH_REPLICAS ? ErrorCode.COORDINATOR_NOT_AVAILABLE : code;
 }

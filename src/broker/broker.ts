@@ -93,13 +93,13 @@ export class Broker {
     const cluster: ClusterView = node ?? new LocalCluster(logs, config.nodeId, () => advertised);
     const groups = new GroupCoordinator(config, logs, cluster, core, logger);
     // A marker reaching __consumer_offsets settles the offsets committed in its transaction.
-    const markers = new MarkerWriter(logs, (topic, partition, producerId, commit) => {
+    const markers = new MarkerWriter(cluster, config, (topic, partition, producerId, commit) => {
       if (topic === OFFSETS_TOPIC) groups.completeTransaction(producerId, partition, commit);
     });
     let producerIds: ProducerIds | null = null;
     // Alone: blocks saved in the log directory; in a cluster: blocks from one counter in etcd.
     const nextProducerId = () => (node ? node.producerIds.allocate() : producerIds!.allocate());
-    const txn = new TransactionCoordinator(config, new TxnStateTopic(logs, cluster, core, config), markers, nextProducerId, logger);
+    const txn = new TransactionCoordinator(config, cluster, new TxnStateTopic(logs, cluster, core, config), markers, nextProducerId, logger);
     const txnTimers = new TxnTimers(txn, config, logger);
     let stats: StartStats;
     try {
@@ -139,8 +139,8 @@ export class Broker {
       logger, nodeId: config.nodeId, cluster, advertised: [],
       nextProducerId, telemetry: new ClientTelemetry(() => telemetrySettings(config)),
       txn,
-      verifyTransaction: async (topic, partition, producerId, producerEpoch, _baseSequence, transactionalId, apiVersion) =>
-        txn.verifyPartition(transactionalId, producerId, producerEpoch, topic, partition, apiVersion >= 11),
+      verifyTransaction: (topic, partition, producerId, producerEpoch, _baseSequence, transactionalId, apiVersion) =>
+        txn.verifier.verify(transactionalId, producerId, producerEpoch, topic, partition, apiVersion >= 11),
     };
     let server: KafkaServer | null = null;
     let ready = false;

@@ -10,6 +10,7 @@ import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { LogManager, Topic } from '../log/log-manager.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import type { Listener } from '../config/config.js';
+import type { Api } from '../client/connection.js';
 
 export interface BrokerView {
   nodeId: number;
@@ -126,6 +127,13 @@ export interface ClusterView {
   replicaFetched(log: PartitionLog, replicaId: number, fetchOffset: number): void;
   /** Whether this broker leads the partition now. */
   leads(topic: string, partition: number): boolean;
+  /**
+   * Sends a request to another broker of the cluster on the inter-broker listener (the
+   * transaction coordinator's WriteTxnMarkers, a leader's AddPartitionsToTxn verification)
+   * and resolves with its response. Throws when that broker is not alive, cannot be reached
+   * or does not answer within request.timeout.ms; one broker alone has no other to ask.
+   */
+  sendToBroker<Req, Res>(brokerId: number, api: Api<Req, Res>, version: number, request: Req): Promise<Res>;
   /** Calls `listener` each time this broker starts or stops leading a partition (coordinators load and unload their state). */
   onLeaderChange(listener: (topic: string, partition: number, leading: boolean) => void): void;
   /**
@@ -292,6 +300,10 @@ export class LocalCluster implements ClusterView {
 
   onLeaderChange(): void {
     // Every partition is led here from its creation to its deletion.
+  }
+
+  sendToBroker<Req, Res>(brokerId: number): Promise<Res> {
+    return Promise.reject(new Error(`broker ${brokerId} is not this broker, which runs alone`));
   }
 
   replicaFetched(log: PartitionLog, replicaId: number): void {

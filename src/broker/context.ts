@@ -51,7 +51,7 @@ export interface BrokerContext {
    * v11+ clients know TRANSACTION_ABORTABLE, older ones get INVALID_TXN_STATE.
    */
   readonly verifyTransaction?: (topic: string, partition: number, producerId: number, producerEpoch: number, baseSequence: number, transactionalId: string | null, apiVersion: number) => Promise<number>;
-  /** The transaction coordinator (every transactional id's coordinator is this broker). */
+  /** The transaction coordinator (of the transactional ids whose partition of __transaction_state this broker leads). */
   readonly txn: TransactionCoordinator;
 }
 

@@ -19,7 +19,7 @@ import { SaslAuthenticateApi } from '../protocol/generated/sasl-authenticate.js'
 import { ScramClient, scramMechanism } from '../security/scram.js';
 
 /** The parts of a generated API module the client uses. */
-interface Api<Req, Res> {
+export interface Api<Req, Res> {
   key: number;
   name: string;
   writeRequest(w: Writer, v: number, m: Req): void;

@@ -26,6 +26,8 @@ import { interBroker, type InterBroker } from './inter-broker.js';
 import { Leadership } from './leader.js';
 import { ReplicaFetcher } from './replica-fetcher.js';
 import { ClusterProducerIds } from './producer-ids.js';
+import { BrokerChannels } from './broker-channels.js';
+import type { Api } from '../client/connection.js';
 import { KEYS, type PartitionState, type TopicRecord } from './model.js';
 import { ongoingReassignments } from './reassignment.js';
 import { EtcdAclStore } from './acls.js';
@@ -62,6 +64,8 @@ export class ClusterNode implements ClusterView {
   private readonly leaderListeners: ((topic: string, partition: number, leading: boolean) => void)[] = [];
   /** Producer ids from the cluster's counter in etcd. */
   readonly producerIds: ClusterProducerIds;
+  /** Connections to the other brokers for requests other than replica fetches. */
+  private readonly channels: BrokerChannels;
   /** A pass over the replicas running, and whether another is due after it. */
   private syncing: Promise<void> | null = null;
   private syncAgain = false;
@@ -76,6 +80,7 @@ export class ClusterNode implements ClusterView {
     private readonly interBroker: InterBroker,
   ) {
     this.producerIds = new ClusterProducerIds(ns, (e) => logger.warn(`claiming producer ids: ${e.message}`));
+    this.channels = new BrokerChannels(config.nodeId, (id) => this.interBrokerEndpoint(id), interBroker.security, config.int('request.timeout.ms'));
   }
 
   get nodeId(): number {
@@ -225,6 +230,7 @@ export class ClusterNode implements ClusterView {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.lagTimer) clearInterval(this.lagTimer);
+    this.channels.close();
     await Promise.all([...this.fetchers.values()].map((f) => f.stop()));
     for (const leadership of this.leaderships.values()) leadership.close();
     this.controller?.stop();
@@ -382,14 +388,21 @@ export class ClusterNode implements ClusterView {
       maxBytes: c.int('replica.fetch.max.bytes'), responseMaxBytes: c.int('replica.fetch.response.max.bytes'),
       backoffMs: c.int('replica.fetch.backoff.ms'), socketTimeoutMs: c.int('replica.socket.timeout.ms'),
       // The leader's inter-broker listener, with this broker's TLS and SASL for it.
-      endpoint: (id) => {
-        const endpoint = this.image.brokers.get(id)?.endpoints.find((e) => e.name === this.interBroker.listener);
-        return endpoint ? { host: endpoint.host, port: endpoint.port } : null;
-      },
+      endpoint: (id) => this.interBrokerEndpoint(id),
       security: this.interBroker.security,
       truncate: (log, offset) => this.logs.truncateTo(log, offset),
       logger: this.logger,
     });
+  }
+
+  /** A live broker's endpoint on the inter-broker listener (null: not alive, or no such listener). */
+  private interBrokerEndpoint(id: number): { host: string; port: number } | null {
+    const endpoint = this.image.brokers.get(id)?.endpoints.find((e) => e.name === this.interBroker.listener);
+    return endpoint ? { host: endpoint.host, port: endpoint.port } : null;
+  }
+
+  sendToBroker<Req, Res>(brokerId: number, api: Api<Req, Res>, version: number, request: Req): Promise<Res> {
+    return this.channels.send(brokerId, api, version, request);
   }
 
   /** The partition's replicas: its state's (reassignments change them), else the topic's assignment. */

@@ -7,17 +7,22 @@
 // Transactions open longer than their timeout are aborted, their producer fenced by a new
 // epoch (timeouts.ts drives this and the expiry of idle transactional ids).
 //
-// One broker leads every partition of __transaction_state, so the coordinator epoch (Kafka:
-// the partition's leader epoch) is 0 and there is no loading state after start.
+// A transactional id's coordinator is the leader of its partition of __transaction_state, and
+// moves with it, as Kafka's does: a broker that becomes the leader of a partition loads its
+// state (COORDINATOR_LOAD_IN_PROGRESS meanwhile) and finishes the transactions it finds in a
+// Prepare state; one that stops leading it drops its state (NOT_COORDINATOR from then on).
+// The coordinator epoch the markers carry is the partition's leader epoch, so a partition
+// refuses the markers of a deposed coordinator (TRANSACTION_COORDINATOR_FENCED). One broker
+// alone leads every partition from its creation, at epoch 0.
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import type { ClusterView } from '../broker/cluster-view.js';
 import type { BrokerConfig } from '../config/config.js';
 import type { Logger } from '../base/logger.js';
-import { TxnStateTopic } from './state-topic.js';
+import { TxnStateTopic, TRANSACTION_STATE_TOPIC } from './state-topic.js';
 import { MarkerWriter } from './markers.js';
 import { TxnMetadata, STATES, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, isEpochExhausted, type TxnTransit, type TxnStateName, stateByName } from './state.js';
-import { topicPartition } from './records.js';
+import { TxnVerifier } from './verification.js';
 
-const COORDINATOR_EPOCH = 0;
 /** Retries of markers and Complete writes that failed: from this, doubling, to the maximum. */
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5000;
@@ -49,28 +54,102 @@ export class TransactionCoordinator {
   private readonly byProducer = new Map<number, TxnMetadata>();
   private stopped = false;
   private readonly retries = new Set<NodeJS.Timeout>();
+  /** Partitions of __transaction_state whose state is being loaded (this broker just became their leader). */
+  private readonly loading = new Set<number>();
+  /** Loads and unloads run one after another, in the order leaderships changed. */
+  private moves: Promise<void> = Promise.resolve();
+  /** The partition side of KIP-890 part 1: a leader asking a transactional id's coordinator. */
+  readonly verifier: TxnVerifier;
 
   constructor(
     private readonly config: BrokerConfig,
+    private readonly cluster: ClusterView,
     readonly topic: TxnStateTopic,
     readonly markers: MarkerWriter,
     private readonly nextProducerId: () => number,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.verifier = new TxnVerifier(this, cluster, config, logger);
+  }
 
-  /** Loads __transaction_state (if it exists) and finishes the transactions a stop left in a Prepare state. */
+  /**
+   * Loads the partitions of __transaction_state (if it exists) this broker leads, finishes
+   * the transactions a stop left in a Prepare state, and follows the partitions' leadership
+   * from then on.
+   */
   async start(): Promise<void> {
-    const now = Date.now();
-    const loaded = await this.topic.load((id, s) => {
+    this.cluster.onLeaderChange((topic, partition, leading) => {
+      if (topic === TRANSACTION_STATE_TOPIC) this.moved(partition, leading);
+    });
+    const led = (p: number) => this.cluster.leads(TRANSACTION_STATE_TOPIC, p);
+    const initial = this.load(led);
+    this.moves = initial.then(() => undefined, () => undefined);
+    const loaded = await initial;
+    if (loaded > 0) this.logger.info(`loaded ${this.txns.size} transactional id(s) from ${loaded} record(s) of ${TRANSACTION_STATE_TOPIC}`);
+    const finishing = this.finishUnfinished([...this.txns.values()], 'after a restart').catch((e) => {
+      this.logger.error(`finishing the transactions left in a Prepare state failed: ${(e as Error).message}`);
+    });
+    // One broker alone writes its markers locally: its start completes them. A cluster's go
+    // to other brokers, which may not be up yet: they are retried in the background.
+    if (!this.config.clustered) await finishing;
+  }
+
+  /** Replays the partitions `which` picks, replacing what is known of their transactional ids. Returns the number of records. */
+  private async load(which: (partition: number) => boolean): Promise<number> {
+    for (const id of [...this.txns.keys()]) if (which(this.topic.partitionFor(id))) this.forget(id);
+    return this.topic.load((id, s) => {
       this.forget(id);
       if (s) this.remember(new TxnMetadata(id, s));
+    }, which);
+  }
+
+  /** Writes the markers of the transactions a coordinator left in a Prepare state, then their completion (Kafka does so on loading). */
+  private async finishUnfinished(metas: TxnMetadata[], why: string): Promise<void> {
+    const now = Date.now();
+    const unfinished = metas.filter((m) => m.state.name === 'PrepareCommit' || m.state.name === 'PrepareAbort');
+    await Promise.all(unfinished.map((meta) => {
+      this.logger.info(`transactional id ${meta.transactionalId}: writing the markers of its ${meta.state.name === 'PrepareCommit' ? 'commit' : 'abort'} again ${why}`);
+      return this.finish(meta, now);
+    }));
+  }
+
+  /** This broker started or stopped leading `partition` of __transaction_state: its transactional ids are loaded here, or dropped. */
+  private moved(partition: number, leading: boolean): void {
+    if (leading) this.loading.add(partition);
+    const here = (p: number) => p === partition;
+    this.moves = this.moves.then(async () => {
+      for (const id of [...this.txns.keys()]) if (this.topic.partitionFor(id) === partition) this.forget(id);
+      if (!leading || !this.cluster.leads(TRANSACTION_STATE_TOPIC, partition)) return;
+      const records = await this.load(here);
+      const metas = [...this.txns.values()].filter((m) => this.topic.partitionFor(m.transactionalId) === partition);
+      this.logger.info(`coordinator of ${TRANSACTION_STATE_TOPIC}-${partition}: loaded ${metas.length} transactional id(s) from ${records} record(s)`);
+      this.loading.delete(partition);
+      void this.finishUnfinished(metas, `as their new coordinator (epoch ${this.coordinatorEpoch(partition)})`).catch((e) => {
+        this.logger.error(`finishing the transactions of ${TRANSACTION_STATE_TOPIC}-${partition} left in a Prepare state failed: ${(e as Error).message}`);
+      });
+    }).catch((e) => {
+      this.logger.error(`loading the transactional ids of ${TRANSACTION_STATE_TOPIC}-${partition} failed: ${(e as Error).message}`);
+    }).finally(() => {
+      if (leading) this.loading.delete(partition);
     });
-    if (loaded > 0) this.logger.info(`loaded ${this.txns.size} transactional id(s) from ${loaded} record(s) of ${'__transaction_state'}`);
-    const unfinished = [...this.txns.values()].filter((m) => m.state.name === 'PrepareCommit' || m.state.name === 'PrepareAbort');
-    for (const meta of unfinished) {
-      this.logger.info(`transactional id ${meta.transactionalId}: writing the markers of its ${meta.state.name === 'PrepareCommit' ? 'commit' : 'abort'} again after a restart`);
-      await this.finish(meta, now);
-    }
+  }
+
+  /**
+   * Whether this broker coordinates `transactionalId` now: NONE, NOT_COORDINATOR (another
+   * broker leads its partition of __transaction_state) or COORDINATOR_LOAD_IN_PROGRESS (its
+   * partition is being loaded). Before the topic exists, the broker asked coordinates (the
+   * first lookup creates it).
+   */
+  coordinatorError(transactionalId: string): number {
+    if (!this.topic.exists) return ErrorCode.NONE;
+    const partition = this.topic.partitionFor(transactionalId);
+    if (this.loading.has(partition)) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    return this.cluster.leads(TRANSACTION_STATE_TOPIC, partition) ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR;
+  }
+
+  /** Kafka's coordinator epoch: the leader epoch of the partition of __transaction_state, which only grows. */
+  private coordinatorEpoch(partition: number): number {
+    return Math.max(0, this.cluster.topic(TRANSACTION_STATE_TOPIC)?.partition(partition)?.leaderEpoch ?? 0);
   }
 
   stop(): void {
@@ -79,14 +158,8 @@ export class TransactionCoordinator {
     this.retries.clear();
   }
 
-  /**
-   * Creates __transaction_state when the first transactional client looks for its
-   * coordinator. A broker of a cluster refuses (COORDINATOR_NOT_AVAILABLE): its coordinator
-   * would neither follow the leadership of __transaction_state nor reach the partitions other
-   * brokers lead with its markers.
-   */
+  /** Creates __transaction_state when the first transactional client looks for its coordinator. */
   ensureReady(): Promise<void> {
-    if (this.config.clustered) return Promise.reject(new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'transactions are not served by a broker of a cluster yet (one broker alone serves them)'));
     return this.topic.ensure();
   }
 
@@ -141,6 +214,8 @@ export class TransactionCoordinator {
     } catch (e) {
       return failed(e instanceof KafkaError ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.UNKNOWN_SERVER_ERROR);
     }
+    const elsewhere = this.coordinatorError(transactionalId);
+    if (elsewhere !== ErrorCode.NONE) return failed(elsewhere);
     let meta = this.txns.get(transactionalId);
     if (!meta) {
       const producerId = this.allocate();
@@ -211,6 +286,8 @@ export class TransactionCoordinator {
    */
   async addPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: string[]): Promise<number> {
     if (!transactionalId) return ErrorCode.INVALID_REQUEST;
+    const elsewhere = this.coordinatorError(transactionalId);
+    if (elsewhere !== ErrorCode.NONE) return elsewhere;
     const meta = this.txns.get(transactionalId);
     const refused = this.checkProducer(meta, producerId, producerEpoch);
     if (refused !== ErrorCode.NONE) return refused;
@@ -231,28 +308,10 @@ export class TransactionCoordinator {
    */
   verifyPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: string[]): Map<string, number> {
     const meta = this.txns.get(transactionalId);
-    let all = transactionalId ? this.checkProducer(meta, producerId, producerEpoch) : ErrorCode.INVALID_REQUEST;
+    let all = !transactionalId ? ErrorCode.INVALID_REQUEST : this.coordinatorError(transactionalId);
+    if (all === ErrorCode.NONE) all = this.checkProducer(meta, producerId, producerEpoch);
     if (all === ErrorCode.NONE && (meta!.state.name === 'PrepareCommit' || meta!.state.name === 'PrepareAbort')) all = ErrorCode.CONCURRENT_TRANSACTIONS;
     return new Map(partitions.map((p) => [p, all !== ErrorCode.NONE ? all : meta!.partitions.has(p) ? ErrorCode.NONE : ErrorCode.TRANSACTION_ABORTABLE]));
-  }
-
-  /**
-   * The check a partition makes before the first transactional batch of a producer with no
-   * transaction open there (KIP-890 part 1), as Kafka's AddPartitionsToTxnManager answers it:
-   * PRODUCER_FENCED becomes INVALID_PRODUCER_EPOCH; TRANSACTION_ABORTABLE stays for clients
-   * that know it (`abortableKnown`: Produce v11+, TxnOffsetCommit v4+), else INVALID_TXN_STATE;
-   * a coordinator that is busy with the transaction is a retriable NOT_ENOUGH_REPLICAS.
-   */
-  verifyPartition(transactionalId: string | null, producerId: number, producerEpoch: number, topic: string, partition: number, abortableKnown: boolean): number {
-    if (transactionalId === null || !this.config.bool('transaction.partition.verification.enable')) return ErrorCode.NONE;
-    const tp = topicPartition(topic, partition);
-    const code = this.verifyPartitions(transactionalId, producerId, producerEpoch, [tp]).get(tp)!;
-    switch (code) {
-      case ErrorCode.PRODUCER_FENCED: return ErrorCode.INVALID_PRODUCER_EPOCH;
-      case ErrorCode.TRANSACTION_ABORTABLE: return abortableKnown ? code : ErrorCode.INVALID_TXN_STATE;
-      case ErrorCode.CONCURRENT_TRANSACTIONS: return ErrorCode.NOT_ENOUGH_REPLICAS;
-      default: return code;
-    }
   }
 
   // ---- EndTxn ------------------------------------------------------------------------------
@@ -261,13 +320,16 @@ export class TransactionCoordinator {
    * Commits or aborts the producer's transaction: PrepareCommit/PrepareAbort is written (the
    * decision, final from then on), then the markers, then CompleteCommit/CompleteAbort.
    * Kafka answers once the decision is written; Strom answers once the markers are written
-   * too (they are local appends), so the producer's next transaction never meets this one
-   * unfinished (CONCURRENT_TRANSACTIONS). Markers that cannot be written yet are retried in
-   * the background, the answer not held back for them. A retried EndTxn of a completed
+   * too (local appends, or one WriteTxnMarkers per leader in a cluster), so the producer's
+   * next transaction rarely meets this one unfinished (CONCURRENT_TRANSACTIONS). Markers that
+   * cannot be written yet (a leader dead or moving) are retried in the background, the answer
+   * not held back for them. A retried EndTxn of a completed
    * transaction is answered NONE.
    */
   async endTxn(transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<number> {
     if (!transactionalId) return ErrorCode.INVALID_REQUEST;
+    const elsewhere = this.coordinatorError(transactionalId);
+    if (elsewhere !== ErrorCode.NONE) return elsewhere;
     const meta = this.txns.get(transactionalId);
     const refused = this.checkProducer(meta, producerId, producerEpoch);
     if (refused !== ErrorCode.NONE) return refused;
@@ -310,38 +372,49 @@ export class TransactionCoordinator {
   }
 
   /**
-   * Writes the markers of a transaction in PrepareCommit or PrepareAbort, then its Complete
-   * state. Resolves true when done; otherwise what failed is retried in the background
-   * (with backoff, until it succeeds or the broker stops) and it resolves false.
+   * Writes the markers of a transaction in PrepareCommit or PrepareAbort (to `partitions`:
+   * those still without theirs), then its Complete state. Resolves true when done; otherwise
+   * what failed is retried in the background (with backoff, until it succeeds, this broker
+   * stops coordinating the id, or it stops) and it resolves false.
    */
-  private async finish(meta: TxnMetadata, now: number, delayMs = RETRY_MIN_MS): Promise<boolean> {
+  private async finish(meta: TxnMetadata, now: number, delayMs = RETRY_MIN_MS, partitions: Iterable<string> = meta.partitions): Promise<boolean> {
     const commit = meta.state.name === 'PrepareCommit';
-    const marker = { producerId: meta.producerId, producerEpoch: meta.producerEpoch, commit, coordinatorEpoch: COORDINATOR_EPOCH };
-    let retry = false;
-    const results = await this.markers.writeAll(meta.partitions, marker);
+    const coordinatorEpoch = this.coordinatorEpoch(this.topic.partitionFor(meta.transactionalId));
+    const marker = { producerId: meta.producerId, producerEpoch: meta.producerEpoch, commit, coordinatorEpoch };
+    const retry: string[] = [];
+    const retryCodes = new Set<number>();
+    const results = await this.markers.writeAll(partitions, marker);
     for (const [tp, { outcome, errorCode }] of results) {
-      if (outcome === 'retry') retry = true;
+      if (outcome === 'retry') {
+        retry.push(tp);
+        retryCodes.add(errorCode);
+      }
       else if (outcome === 'refused') this.logger.warn(`transactional id ${meta.transactionalId}: ${tp} refused the ${commit ? 'commit' : 'abort'} marker of producer ${meta.producerId} epoch ${meta.producerEpoch} (error ${errorCode}); left as it is`);
     }
-    if (!retry) {
+    if (retry.length === 0) {
       try {
         await this.apply(meta, meta.prepareComplete(now));
         return true;
       } catch (e) {
         this.logger.warn(`transactional id ${meta.transactionalId}: could not write ${commit ? 'CompleteCommit' : 'CompleteAbort'}: ${(e as Error).message}`);
       }
+    } else if (retryCodes.has(ErrorCode.CLUSTER_AUTHORIZATION_FAILED)) {
+      // Never heals by itself: the other broker's authorizer refuses this broker's principal.
+      this.logger.warn(`transactional id ${meta.transactionalId}: another broker refused its markers (CLUSTER_AUTHORIZATION_FAILED): brokers need CLUSTER_ACTION on the cluster (super.users); retrying in ${delayMs} ms`);
+    } else {
+      this.logger.debug(`transactional id ${meta.transactionalId}: markers of ${retry.join(', ')} not written yet (errors ${[...retryCodes].join(', ')}); retrying in ${delayMs} ms`);
     }
-    this.retryLater(meta, Math.min(delayMs * 2, RETRY_MAX_MS), delayMs);
+    this.retryLater(meta, Math.min(delayMs * 2, RETRY_MAX_MS), delayMs, retry);
     return false;
   }
 
-  private retryLater(meta: TxnMetadata, nextDelayMs: number, delayMs: number): void {
+  private retryLater(meta: TxnMetadata, nextDelayMs: number, delayMs: number, partitions: string[]): void {
     if (this.stopped) return;
     const timer = setTimeout(() => {
       this.retries.delete(timer);
       if (this.stopped || this.txns.get(meta.transactionalId) !== meta || meta.pending !== null) return;
       if (meta.state.name !== 'PrepareCommit' && meta.state.name !== 'PrepareAbort') return;
-      void this.finish(meta, Date.now(), nextDelayMs);
+      void this.finish(meta, Date.now(), nextDelayMs, partitions);
     }, delayMs);
     timer.unref();
     this.retries.add(timer);
@@ -351,7 +424,8 @@ export class TransactionCoordinator {
 
   /** Aborts the transactions open longer than their timeout (fencing their producers). Returns how many. */
   async abortTimedOut(now: number): Promise<number> {
-    const timedOut = [...this.txns.values()].filter((m) => m.pending === null && m.state.name === 'Ongoing' && m.startTimestamp + m.txnTimeoutMs < now);
+    const timedOut = [...this.txns.values()].filter((m) => m.pending === null && m.state.name === 'Ongoing' && m.startTimestamp + m.txnTimeoutMs < now
+      && this.coordinatorError(m.transactionalId) === ErrorCode.NONE);
     let aborted = 0;
     for (const meta of timedOut) {
       if (meta.pending !== null || meta.state.name !== 'Ongoing') continue; // changed meanwhile
@@ -367,6 +441,7 @@ export class TransactionCoordinator {
     let expired = 0;
     for (const meta of [...this.txns.values()]) {
       if (meta.pending !== null || !meta.state.expirationAllowed || meta.lastUpdateTimestamp > now - expirationMs) continue;
+      if (this.coordinatorError(meta.transactionalId) !== ErrorCode.NONE) continue; // moving to another broker
       meta.prepareDead();
       try {
         await this.topic.write(meta.transactionalId, null);
@@ -387,6 +462,8 @@ export class TransactionCoordinator {
     const meta = this.txns.get(transactionalId);
     const base = { transactionalId, state: '' as const, producerId: -1, producerEpoch: -1, txnTimeoutMs: -1, startTimestamp: -1, partitions: [] };
     if (transactionalId === '') return { ...base, errorCode: ErrorCode.INVALID_REQUEST };
+    const elsewhere = this.coordinatorError(transactionalId);
+    if (elsewhere !== ErrorCode.NONE) return { ...base, errorCode: elsewhere };
     if (!meta || meta.state.name === 'Dead') return { ...base, errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND };
     return {
       transactionalId, errorCode: ErrorCode.NONE, state: meta.state.name, producerId: meta.producerId, producerEpoch: meta.producerEpoch,

@@ -6,9 +6,12 @@
 // (inter.broker.listener.name), checking each other's certificates and logging in with PLAIN
 // as the JAAS config's broker user. A broker without the listener is left out of that
 // listener's Metadata rather than shown at a port of another protocol. PLAIN users from the
-// JAAS config here (SCRAM users, kept in etcd: cluster-scram.test.ts).
+// JAAS config here (SCRAM users, kept in etcd: cluster-scram.test.ts). A transaction over
+// partitions led by both brokers commits: the coordinator's WriteTxnMarkers to the other
+// broker goes over EXTERNAL too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Etcd3 } from 'etcd3';
+import { Kafka, logLevel } from 'kafkajs';
 import { fileURLToPath } from 'node:url';
 import { startBroker, cleanupDirs, run, tempDir, type RunningBroker } from '../helpers/broker.js';
 import { freePort, startEtcd, stopEtcds, type RunningEtcd } from '../helpers/etcd.js';
@@ -107,6 +110,24 @@ describe('listeners of a cluster', () => {
     const isrs = await run('kcat', ['-b', `localhost:${external[2]}`, ...EXTERNAL(), '-L', '-J', '-t', 'two'], 20_000);
     const partitions = (JSON.parse(isrs.stdout) as { topics: { partitions: { isrs: { id: number }[] }[] }[] }).topics[0].partitions;
     expect(partitions.map((p) => p.isrs.map((r) => r.id).sort().join())).toEqual(['1,2', '1,2']);
+  });
+
+  it('commits a transaction over partitions led by both brokers: markers go to the other broker over SASL_SSL', async () => {
+    const kafka = new Kafka({ brokers: [`127.0.0.1:${internal[1]}`], logLevel: logLevel.NOTHING, retry: { retries: 12, initialRetryTime: 100, maxRetryTime: 1000 } });
+    const producer = kafka.producer({ transactionalId: 'two-tx', idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    try {
+      const txn = await producer.transaction();
+      await txn.send({ topic: 'two', messages: Array.from({ length: 10 }, (_, i) => ({ key: `t${i}`, value: `t${i}` })) });
+      await txn.commit();
+    } finally {
+      await producer.disconnect();
+    }
+    // read_committed reads to the last stable offset: without both COMMIT markers some records stay hidden.
+    const consumed = await run('kcat', ['-b', `localhost:${external[2]}`, ...EXTERNAL(), '-X', 'isolation.level=read_committed', '-C', '-t', 'two', '-o', 'beginning', '-e', '-q', '-f', '%p %k\\n'], 30_000);
+    const committed = consumed.stdout.trim().split('\n').filter((l) => / t\d+$/.test(l));
+    expect(committed).toHaveLength(10);
+    expect(new Set(committed.map((l) => l.split(' ')[0]))).toEqual(new Set(['0', '1']));
   });
 
   it('leaves a broker without the listener out of that listener\'s Metadata', async () => {

@@ -3,7 +3,8 @@
 // extended, re-configured and deleted through any broker and applied by every one, records
 // produced and read back through the partitions' leaders. And the ways a cluster start
 // fails with a clear message (zookeeper.connect, an etcd that is not there, a log directory
-// of another cluster); transactional ids answered COORDINATOR_NOT_AVAILABLE with why.
+// of another cluster); a transactional id's coordinator found at the leader of its partition
+// of __transaction_state, the other brokers answering NOT_COORDINATOR.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -86,19 +87,43 @@ describe('a cluster on etcd', () => {
     await consumer.disconnect();
   });
 
-  it('has no transaction coordinator yet, and says so: COORDINATOR_NOT_AVAILABLE for transactional ids', async () => {
+  it('finds a transactional id\'s coordinator at the leader of its partition of __transaction_state; the others answer NOT_COORDINATOR', async () => {
     const raw = await RawClient.connect(cluster.broker(1).port);
+    const others: RawClient[] = [];
     try {
-      const found = await raw.request(10, 3, { key: 'tx-in-a-cluster', keyType: 1, coordinatorKeys: [] });
-      expect([found.errorCode, found.errorMessage]).toEqual([ErrorCode.COORDINATOR_NOT_AVAILABLE, expect.stringMatching(/transactions are not served by a broker of a cluster/)]);
-      const init = await raw.request(22, 4, { transactionalId: 'tx-in-a-cluster', transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
-      expect(init.errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      let found: any;
+      // The first lookup creates __transaction_state; its leaders take their role a moment later.
+      await waitFor('a transaction coordinator', async () => {
+        found = await raw.request(10, 3, { key: 'tx-in-a-cluster', keyType: 1, coordinatorKeys: [] });
+        return found.errorCode === ErrorCode.NONE;
+      }, { timeoutMs: 30_000 });
+      const topic = (await admin.fetchTopicMetadata({ topics: ['__transaction_state'] })).topics[0];
+      const partition = topic.partitions.find((p) => p.partitionId === partitionFor('tx-in-a-cluster', topic.partitions.length))!;
+      expect(found.nodeId).toBe(partition.leader);
+      expect(partition.replicas.length).toBe(3);
+      let init: any;
+      for (const id of [1, 2, 3]) {
+        const c = await RawClient.connect(cluster.broker(id).port);
+        others.push(c);
+        if (id === found.nodeId) {
+          await waitFor('the coordinator has loaded its partition', async () => {
+            init = await c.request(22, 4, { transactionalId: 'tx-in-a-cluster', transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+            return init.errorCode !== ErrorCode.COORDINATOR_LOAD_IN_PROGRESS && init.errorCode !== ErrorCode.NOT_COORDINATOR;
+          }, { timeoutMs: 30_000 });
+          expect(init.errorCode).toBe(ErrorCode.NONE);
+        } else {
+          const elsewhere = await c.request(22, 4, { transactionalId: 'tx-in-a-cluster', transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+          expect(elsewhere.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+        }
+      }
       const idempotent = await raw.request(22, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
-      expect(idempotent.errorCode).toBe(ErrorCode.NONE); // idempotent producers are served
+      expect(idempotent.errorCode).toBe(ErrorCode.NONE); // idempotent producers are served by any broker
     } finally {
       raw.close();
+      for (const c of others) c.close();
     }
   });
+
 
   it('takes topic changes through any broker: more partitions, configs, deletion, and a re-creation with a new id', async () => {
     const via = (id: number) => new Kafka({ brokers: [cluster.broker(id).bootstrap], logLevel: logLevel.NOTHING }).admin();

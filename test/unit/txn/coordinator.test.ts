@@ -2,7 +2,10 @@
 // (the protocol tests cover the requests): a stop between PrepareCommit and the markers is
 // finished at the next start, with the transaction's offsets settled in the group; offsets
 // pending at a restart are loaded as pending; the timeout and expiry rounds (which run on
-// timers no test should wait for), and the expiry's tombstone across a restart.
+// timers no test should wait for), and the expiry's tombstone across a restart. A coordinator
+// following the leadership of __transaction_state (as in a cluster, here through a view whose
+// leadership the test moves): NOT_COORDINATOR before, COORDINATOR_LOAD_IN_PROGRESS while
+// loading, the loaded PrepareCommit finished, NOT_COORDINATOR again after it left.
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +14,12 @@ import { Broker } from '../../../src/broker/broker.js';
 import { BrokerConfig } from '../../../src/config/config.js';
 import { buildBatch } from '../../../src/core/index.js';
 import { STATES } from '../../../src/txn/state.js';
+import { TransactionCoordinator } from '../../../src/txn/coordinator.js';
+import { TxnStateTopic, TRANSACTION_STATE_TOPIC } from '../../../src/txn/state-topic.js';
+import { MarkerWriter } from '../../../src/txn/markers.js';
+import type { ClusterView } from '../../../src/broker/cluster-view.js';
+import { ErrorCode } from '../../../src/protocol/errors.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 const dirs: string[] = [];
@@ -110,5 +119,52 @@ describe('transaction coordinator', () => {
     const again = await broker.txn.initProducerId('tx-idle', 1000, null);
     expect(again).toMatchObject({ errorCode: 0, producerEpoch: 0 });
     await broker.stop();
+  });
+
+  it('follows the leadership of its __transaction_state partition: loads it, finishes a PrepareCommit, drops it when it leaves', async () => {
+    const broker = await start(newDir());
+    try {
+      await broker.logs.createTopic('t', 1);
+      await openTransaction(broker, 'tx-move');
+      const meta = broker.txn.get('tx-move')!;
+      await broker.txn.topic.write('tx-move', { ...meta.snapshot(), state: STATES.PrepareCommit, lastUpdateTimestamp: Date.now() });
+      const log = broker.logs.partition('t', 0)!;
+      expect(log.lastStableOffset).toBe(0);
+
+      // A second coordinator over the same logs, led by a view in which this broker leads __transaction_state only when `led`.
+      const real = broker.context.cluster;
+      let led = false;
+      const listeners: ((topic: string, partition: number, leading: boolean) => void)[] = [];
+      const view: ClusterView = Object.assign(Object.create(real) as ClusterView, {
+        leads: (topic: string, partition: number) => (topic === TRANSACTION_STATE_TOPIC ? led : real.leads(topic, partition)),
+        onLeaderChange: (l: (topic: string, partition: number, leading: boolean) => void) => { listeners.push(l); },
+      });
+      const moving = new TransactionCoordinator(broker.config, view, new TxnStateTopic(broker.logs, view, broker.core, broker.config),
+        new MarkerWriter(view, broker.config, (topic, partition, producerId, commit) => {
+          if (topic === '__consumer_offsets') broker.groups.completeTransaction(producerId, partition, commit);
+        }), () => 1000, quiet);
+      await moving.start();
+      expect(moving.coordinatorError('tx-move')).toBe(ErrorCode.NOT_COORDINATOR);
+      expect(moving.get('tx-move')).toBeUndefined();
+      expect(await moving.endTxn('tx-move', meta.producerId, meta.producerEpoch, true)).toBe(ErrorCode.NOT_COORDINATOR);
+
+      const partition = moving.topic.partitionFor('tx-move');
+      led = true;
+      for (const l of listeners) l(TRANSACTION_STATE_TOPIC, partition, true);
+      expect(moving.coordinatorError('tx-move')).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+      await waitFor('tx-move loaded and its commit finished', () => moving.get('tx-move')?.state.name === 'CompleteCommit');
+      expect(moving.coordinatorError('tx-move')).toBe(ErrorCode.NONE);
+      expect(log.lastStableOffset).toBe(log.logEndOffset); // the COMMIT marker is written
+      expect(committedOffset(broker)).toBe(1);
+
+      led = false;
+      for (const l of listeners) l(TRANSACTION_STATE_TOPIC, partition, false);
+      await waitFor('tx-move dropped', () => moving.get('tx-move') === undefined);
+      expect(moving.coordinatorError('tx-move')).toBe(ErrorCode.NOT_COORDINATOR);
+      expect(moving.describe('tx-move').errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+      moving.stop();
+    } finally {
+      await broker.stop();
+    }
   });
 });
