@@ -39,7 +39,14 @@ export const alterClientQuotas = defineHandler(AlterClientQuotasApi, { min: 0, m
     return answer(null);
   });
   if (!request.validateOnly && changes.length > 0) {
-    await ctx.broker.quotas.store.alter(changes);
+    try {
+      await ctx.broker.quotas.store.alter(changes);
+    } catch (e) {
+      // Not stored (a full disk, etcd unreachable): each entity is told, the connection stays.
+      const errorMessage = `The client quotas could not be stored: ${(e as Error).message}`;
+      ctx.broker.logger.warn(`AlterClientQuotas from ${ctx.clientAddress}: ${errorMessage}`);
+      return { throttleTimeMs: 0, entries: entries.map((r) => (r.errorCode === ErrorCode.NONE ? { ...r, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage } : r)) };
+    }
     ctx.broker.logger.info(`client quotas changed by ${ctx.principal} from ${ctx.clientAddress}: ${changes.map((c) => `${c.entityKey} ${JSON.stringify(c.set)}${c.remove.length ? ` removed ${c.remove.join(',')}` : ''}`).join('; ')}`);
   }
   return { throttleTimeMs: 0, entries };

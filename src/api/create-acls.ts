@@ -38,7 +38,14 @@ export const createAcls = defineHandler(CreateAclsApi, { min: 0, max: 3 }, async
     results.push({ errorCode: ErrorCode.NONE, errorMessage: null });
   }
   if (valid.length > 0) {
-    await authorizer.store.add(valid);
+    try {
+      await authorizer.store.add(valid);
+    } catch (e) {
+      // Not stored (a full disk, etcd unreachable): each creation is told, the connection stays.
+      const errorMessage = `The ACL could not be stored: ${(e as Error).message}`;
+      ctx.broker.logger.warn(`CreateAcls from ${ctx.clientAddress}: ${errorMessage}`);
+      return { throttleTimeMs: 0, results: results.map((r) => (r.errorCode === ErrorCode.NONE ? { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage } : r)) };
+    }
     for (const b of valid) ctx.broker.logger.info(`ACL added by ${ctx.principal} from ${ctx.clientAddress}: ${describePattern(b.pattern)} ${describeEntry(b.entry)}`);
   }
   return { throttleTimeMs: 0, results };

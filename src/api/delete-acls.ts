@@ -37,7 +37,14 @@ export const deleteAcls = defineHandler(DeleteAclsApi, { min: 0, max: 3 }, async
     };
   });
   if (deleted.size > 0) {
-    await authorizer.store.remove([...deleted.values()]);
+    try {
+      await authorizer.store.remove([...deleted.values()]);
+    } catch (e) {
+      // Not removed (a full disk, etcd unreachable): each filter is told, the connection stays.
+      const errorMessage = `The ACLs could not be removed: ${(e as Error).message}`;
+      ctx.broker.logger.warn(`DeleteAcls from ${ctx.clientAddress}: ${errorMessage}`);
+      return { throttleTimeMs: 0, filterResults: filterResults.map((r) => (r.errorCode === ErrorCode.NONE ? { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage, matchingAcls: [] } : r)) };
+    }
     for (const b of deleted.values()) ctx.broker.logger.info(`ACL removed by ${ctx.principal} from ${ctx.clientAddress}: ${describePattern(b.pattern)} ${describeEntry(b.entry)}`);
   }
   return { throttleTimeMs: 0, filterResults };

@@ -64,19 +64,35 @@ export class FileQuotaStore implements QuotaStore {
     return this.values;
   }
 
-  alter(changes: QuotaChange[]): Promise<void> {
+  /** A write that fails (a full or broken disk) takes the change back, so that what is enforced is what a restart would load, and throws. */
+  async alter(changes: QuotaChange[]): Promise<void> {
+    const before: [string, QuotaValues | undefined, QuotaValues | null][] = [];
     for (const change of changes) {
-      const next = applyChange(this.values.get(change.entityKey), change);
+      const previous = this.values.get(change.entityKey);
+      const next = applyChange(previous, change);
       if (next) this.values.set(change.entityKey, next);
       else this.values.delete(change.entityKey);
+      before.push([change.entityKey, previous, next]);
     }
     for (const listener of this.listeners) listener();
     const file: QuotasFile = { version: 1, entities: Object.fromEntries(this.values) };
     const text = `${JSON.stringify(file, null, 2)}\n`;
     // After the write before it, whether that one failed (its caller heard) or not.
     const write = () => writeFileAtomic(this.path, text, 0o600);
-    this.writing = this.writing.then(write, write);
-    return this.writing;
+    const writing = this.writing.then(write, write);
+    this.writing = writing;
+    try {
+      await writing;
+    } catch (e) {
+      // Back to the values before, where no later change has replaced this one's.
+      for (const [key, previous, next] of before.reverse()) {
+        if ((this.values.get(key) ?? null) !== next) continue;
+        if (previous) this.values.set(key, previous);
+        else this.values.delete(key);
+      }
+      for (const listener of this.listeners) listener();
+      throw e;
+    }
   }
 
   onChange(listener: () => void): void {

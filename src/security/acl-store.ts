@@ -61,28 +61,36 @@ export class FileAclStore implements AclStore {
   }
 
   async add(bindings: AclBinding[]): Promise<void> {
-    let changed = false;
+    const added: [string, AclBinding][] = [];
     for (const b of bindings) {
       const key = bindingKey(b);
       if (!this.acls.has(key)) {
         this.acls.set(key, b);
-        changed = true;
+        added.push([key, b]);
       }
     }
-    if (changed) await this.changed();
+    if (added.length > 0) await this.changed(() => { for (const [key, b] of added) if (this.acls.get(key) === b) this.acls.delete(key); });
   }
 
   async remove(bindings: AclBinding[]): Promise<void> {
-    let changed = false;
-    for (const b of bindings) changed = this.acls.delete(bindingKey(b)) || changed;
-    if (changed) await this.changed();
+    const removed: [string, AclBinding][] = [];
+    for (const b of bindings) {
+      const key = bindingKey(b);
+      const stored = this.acls.get(key);
+      if (stored && this.acls.delete(key)) removed.push([key, stored]);
+    }
+    if (removed.length > 0) await this.changed(() => { for (const [key, b] of removed) if (!this.acls.has(key)) this.acls.set(key, b); });
   }
 
   onChange(listener: () => void): void {
     this.listeners.push(listener);
   }
 
-  private changed(): Promise<void> {
+  /**
+   * Tells the listeners and writes the file; a write that fails (a full or broken disk) takes
+   * the change back (`undo`), so that what is enforced is what a restart would load, and throws.
+   */
+  private async changed(undo: () => void): Promise<void> {
     for (const listener of this.listeners) listener();
     const file: AclsFile = {
       version: 1,
@@ -94,7 +102,14 @@ export class FileAclStore implements AclStore {
     const text = `${JSON.stringify(file, null, 2)}\n`;
     // After the write before it, whether that one failed (its caller heard) or not.
     const write = () => writeFileAtomic(this.path, text, 0o600);
-    this.writing = this.writing.then(write, write);
-    return this.writing;
+    const writing = this.writing.then(write, write);
+    this.writing = writing;
+    try {
+      await writing;
+    } catch (e) {
+      undo();
+      for (const listener of this.listeners) listener();
+      throw e;
+    }
   }
 }

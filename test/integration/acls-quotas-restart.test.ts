@@ -1,9 +1,11 @@
 // ACLs and client quotas survive a restart (issue 16): set with `strom acls` and `strom
 // configs`, the broker stopped (SIGTERM) and, in the second test, killed (kill -9), started
 // again on the same log directory: listed and described as before, and enforced (kcat over
-// SASL/PLAIN as a user with, and one without, ACLs).
+// SASL/PLAIN as a user with, and one without, ACLs). A change that cannot be written (here the
+// file's place taken by a directory, as a broken disk would refuse it) is answered with an
+// error, is not enforced, and the broker serves on.
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBroker, cleanupDirs, run, tempDir, type RunningBroker } from '../helpers/broker.js';
@@ -78,6 +80,25 @@ describe('ACLs and quotas across restarts', () => {
     running.splice(running.indexOf(first.broker), 1);
     const second = await start(dir);
     await check(second.sasl, dir);
+  });
+
+  it('a change the broker cannot write is refused with a message, not enforced, and the broker serves on', async () => {
+    const dir = tempDir();
+    const { broker, sasl } = await start(dir);
+    const { strom, produce } = tools(sasl, dir);
+    await strom(['topics', '--create', '--topic', 'kept', '--partitions', '1']);
+    // Each file is replaced by a rename: a directory in its place makes every write fail.
+    for (const file of ['strom-acls.json', 'strom-client-quotas.json']) mkdirSync(join(broker.dir, file, 'in-the-way'), { recursive: true });
+    await expect(strom(['acls', '--add', '--allow-principal', 'User:alice', '--producer', '--topic', 'kept'])).rejects.toThrow(/could not be stored/);
+    await expect(strom(['configs', '--alter', '--entity-type', 'users', '--entity-name', 'alice', '--add-config', 'producer_byte_rate=4096000'])).rejects.toThrow(/could not be stored/);
+    expect(await strom(['acls', '--list'])).not.toContain('User:alice');
+    expect(await strom(['configs', '--describe', '--entity-type', 'users', '--entity-name', 'alice'])).not.toContain('producer_byte_rate');
+    expect((await produce('alice', 'kept')).stderr).toContain('Topic authorization failed');
+    // The disk back: the same changes are stored and enforced.
+    for (const file of ['strom-acls.json', 'strom-client-quotas.json']) rmSync(join(broker.dir, file), { recursive: true });
+    await strom(['acls', '--add', '--allow-principal', 'User:alice', '--producer', '--topic', 'kept']);
+    const allowed = await produce('alice', 'kept');
+    expect([allowed.code, allowed.stderr]).toEqual([0, '']);
   });
 
   it('kill -9 right after the changes were acknowledged', async () => {
