@@ -138,11 +138,17 @@ export class Segment implements LogSource, ReadFile {
     if (this.deleted) return;
     this.deleted = true;
     const files = [this.paths.log, this.paths.index, this.paths.timeIndex, this.paths.txnIndex, snapshotPath(this.dir, this.baseOffset)];
-    for (const file of files) rename(file, file + DELETED_SUFFIX, () => {});
-    setTimeout(() => {
-      this.closeWhenFree();
-      for (const file of files) unlink(file + DELETED_SUFFIX, () => {});
-    }, delayMs).unref();
+    // The delay counts from the renames' end: a timer started beside them (at a delay of 0, or
+    // with a busy thread pool) could unlink before a rename, leaving its .deleted file for good.
+    let renaming = files.length;
+    const renamed = () => {
+      if (--renaming > 0) return;
+      setTimeout(() => {
+        this.closeWhenFree();
+        for (const file of files) unlink(file + DELETED_SUFFIX, () => {});
+      }, delayMs).unref();
+    };
+    for (const file of files) rename(file, file + DELETED_SUFFIX, renamed);
     this.index.release();
   }
 

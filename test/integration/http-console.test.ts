@@ -135,13 +135,19 @@ describe('web console', () => {
     }
     expect(rate).toMatch(/^records\/s: [1-9]\d* · bytes in\/s: [1-9][\d.]* (B|KiB|MiB) · bytes out\/s: /);
     // A sample above zero raises the line from the chart's floor (y = height - 20) to its top:
-    // some of the line's blue (#4f8cff; the grid is grey) lies in the upper half.
-    const raised = await page.evaluate(() => {
+    // some of the line's blue (#4f8cff; the grid is grey) lies in the upper half. The chart is
+    // drawn after the text it follows: look again for a while (bounded) before asserting.
+    const isRaised = () => page.evaluate(() => {
       const c = document.querySelector('#chart') as HTMLCanvasElement;
       const { data } = c.getContext('2d')!.getImageData(0, 0, c.width, c.height / 2);
       for (let i = 0; i < data.length; i += 4) if (data[i + 2] > 200 && data[i + 2] - data[i] > 80) return true;
       return false;
     });
+    let raised = await isRaised();
+    for (let i = 0; i < 20 && !raised; i++) {
+      await sleep(250);
+      raised = await isRaised();
+    }
     expect(raised).toBe(true);
     await page.screenshot({ path: `${ARTIFACTS}console-throughput.png`, fullPage: true });
   }, 30_000);
