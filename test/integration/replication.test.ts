@@ -246,9 +246,14 @@ describe('replication', () => {
     // Broker 1 is reached through a proxy (its advertised listener), which can cut broker 2's replica fetches alone.
     const proxy = await KafkaProxy.start();
     try {
+      // The proxy leads to broker 1 before it starts: the cluster's start asks every broker,
+      // through the addresses Metadata advertises, for the brokers and the controller.
       cluster = await startCluster(3, { ...FAST, 'replica.lag.time.max.ms': '2000', 'broker.session.timeout.ms': '10000' },
-        (id, port) => (id === 1 ? { 'advertised.listeners': `PLAINTEXT://127.0.0.1:${proxy.port}` } : {}));
-      proxy.targetPort = Number(cluster.broker(1).bootstrap.split(':')[1]);
+        (id, port) => {
+          if (id !== 1) return {};
+          proxy.targetPort = port;
+          return { 'advertised.listeners': `PLAINTEXT://127.0.0.1:${proxy.port}` };
+        });
       const c = cluster;
       const kafka = new Kafka({ brokers: c.bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 1000 } });
       admin = kafka.admin();
