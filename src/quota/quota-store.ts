@@ -1,9 +1,8 @@
 // Where client quotas live: strom-client-quotas.json in the log directory on a broker alone
 // (replaced atomically at every change), or etcd in a cluster (cluster/quotas.ts). Values are
 // kept per entity (entities.ts' entityKey) as Kafka keeps them: doubles by quota key.
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../base/atomic-file.js';
+import { StateFile } from '../base/atomic-file.js';
 
 const QUOTAS_FILE = 'strom-client-quotas.json';
 
@@ -42,20 +41,14 @@ interface QuotasFile {
 export class FileQuotaStore implements QuotaStore {
   private readonly values = new Map<string, QuotaValues>();
   private readonly listeners: (() => void)[] = [];
-  private writing: Promise<void> = Promise.resolve();
 
-  private constructor(private readonly path: string) {}
+  private constructor(private readonly file: StateFile<QuotasFile>) {}
 
   static open(dir: string): FileQuotaStore {
-    const store = new FileQuotaStore(join(dir, QUOTAS_FILE));
-    if (!existsSync(store.path)) return store;
-    let file: QuotasFile;
-    try {
-      file = JSON.parse(readFileSync(store.path, 'utf8')) as QuotasFile;
-    } catch (e) {
-      throw new Error(`${store.path} cannot be read: ${(e as Error).message}`);
-    }
-    if (file.version !== 1 || typeof file.entities !== 'object') throw new Error(`${store.path}: unknown format (version ${file.version})`);
+    const store = new FileQuotaStore(new StateFile<QuotasFile>(join(dir, QUOTAS_FILE)));
+    const file = store.file.read();
+    if (!file) return store;
+    if (file.version !== 1 || typeof file.entities !== 'object') throw new Error(`${store.file.path}: unknown format (version ${file.version})`);
     for (const [key, values] of Object.entries(file.entities)) store.values.set(key, values);
     return store;
   }
@@ -75,12 +68,7 @@ export class FileQuotaStore implements QuotaStore {
       before.push([change.entityKey, previous, next]);
     }
     for (const listener of this.listeners) listener();
-    const file: QuotasFile = { version: 1, entities: Object.fromEntries(this.values) };
-    const text = `${JSON.stringify(file, null, 2)}\n`;
-    // After the write before it, whether that one failed (its caller heard) or not.
-    const write = () => writeFileAtomic(this.path, text, 0o600);
-    const writing = this.writing.then(write, write);
-    this.writing = writing;
+    const writing = this.file.write({ version: 1, entities: Object.fromEntries(this.values) });
     try {
       await writing;
     } catch (e) {

@@ -1,9 +1,8 @@
 // Where the ACLs live: a file in the log directory on a broker alone (strom-acls.json,
 // replaced atomically at every change), or etcd in a cluster (cluster/acls.ts). Both offer the
 // same small interface; the authorizer reads every binding and is told of changes.
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../base/atomic-file.js';
+import { StateFile } from '../base/atomic-file.js';
 import { bindingKey, type AclBinding } from './acl.js';
 
 const ACLS_FILE = 'strom-acls.json';
@@ -30,22 +29,14 @@ interface AclsFile {
 export class FileAclStore implements AclStore {
   private readonly acls = new Map<string, AclBinding>();
   private readonly listeners: (() => void)[] = [];
-  /** Writes in order: a change's file is never overtaken by an older one. */
-  private writing: Promise<void> = Promise.resolve();
-
-  private constructor(private readonly path: string) {}
+  private constructor(private readonly file: StateFile<AclsFile>) {}
 
   /** Loads the ACLs of a log directory (none when the file does not exist yet). */
   static open(dir: string): FileAclStore {
-    const store = new FileAclStore(join(dir, ACLS_FILE));
-    if (!existsSync(store.path)) return store;
-    let file: AclsFile;
-    try {
-      file = JSON.parse(readFileSync(store.path, 'utf8')) as AclsFile;
-    } catch (e) {
-      throw new Error(`${store.path} cannot be read: ${(e as Error).message}`);
-    }
-    if (file.version !== 1 || !Array.isArray(file.acls)) throw new Error(`${store.path}: unknown format (version ${file.version})`);
+    const store = new FileAclStore(new StateFile<AclsFile>(join(dir, ACLS_FILE)));
+    const file = store.file.read();
+    if (!file) return store;
+    if (file.version !== 1 || !Array.isArray(file.acls)) throw new Error(`${store.file.path}: unknown format (version ${file.version})`);
     for (const a of file.acls) {
       const binding: AclBinding = {
         pattern: { resourceType: a.resourceType, name: a.name, patternType: a.patternType },
@@ -92,18 +83,13 @@ export class FileAclStore implements AclStore {
    */
   private async changed(undo: () => void): Promise<void> {
     for (const listener of this.listeners) listener();
-    const file: AclsFile = {
+    const writing = this.file.write({
       version: 1,
       acls: [...this.acls.values()].map(({ pattern: p, entry: e }) => ({
         resourceType: p.resourceType, patternType: p.patternType, name: p.name,
         principal: e.principal, host: e.host, operation: e.operation, permission: e.permission,
       })),
-    };
-    const text = `${JSON.stringify(file, null, 2)}\n`;
-    // After the write before it, whether that one failed (its caller heard) or not.
-    const write = () => writeFileAtomic(this.path, text, 0o600);
-    const writing = this.writing.then(write, write);
-    this.writing = writing;
+    });
     try {
       await writing;
     } catch (e) {
