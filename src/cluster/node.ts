@@ -3,7 +3,8 @@
 // under a lease), its campaign for controller and, while it wins, the controller; and the
 // replicas it holds: from every change of the image it works out which partitions this
 // broker must hold, creates and deletes their logs, and gives each its role (leader or
-// follower, at the partition's leader epoch).
+// follower, at the partition's leader epoch). Its peer watch (peer-watch.ts) revokes the
+// registration of a broker found killed, so the cluster need not wait for that lease to expire.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Etcd3, Namespace } from 'etcd3';
@@ -27,6 +28,7 @@ import { Leadership } from './leader.js';
 import { ReplicaFetcher } from './replica-fetcher.js';
 import { ClusterProducerIds } from './producer-ids.js';
 import { BrokerChannels } from './broker-channels.js';
+import { PeerWatch } from './peer-watch.js';
 import type { Api } from '../client/connection.js';
 import { KEYS, type PartitionState, type TopicRecord } from './model.js';
 import { ongoingReassignments } from './reassignment.js';
@@ -70,6 +72,8 @@ export class ClusterNode implements ClusterView {
   private syncing: Promise<void> | null = null;
   private syncAgain = false;
   private stopped = false;
+  /** Notices a killed broker before its lease expires (broker.failure.probe.enable). */
+  private peerWatch: PeerWatch | null = null;
 
   private constructor(
     private readonly client: Etcd3,
@@ -129,6 +133,10 @@ export class ClusterNode implements ClusterView {
     });
     await this.sync();
     await this.applyBrokerConfigs();
+    if (this.config.bool('broker.failure.probe.enable')) {
+      this.peerWatch = new PeerWatch(this.ns, this.image, this.nodeId, this.interBroker.listener, this.logger);
+      this.peerWatch.start();
+    }
     // Kafka checks for lagging followers every half replica.lag.time.max.ms.
     const lagMs = this.config.int('replica.lag.time.max.ms');
     this.lagTimer = setInterval(() => {
@@ -229,6 +237,7 @@ export class ClusterNode implements ClusterView {
   /** Leaves the cluster (its partitions get other leaders at once) and closes the etcd client. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.peerWatch?.stop();
     if (this.lagTimer) clearInterval(this.lagTimer);
     this.channels.close();
     await Promise.all([...this.fetchers.values()].map((f) => f.stop()));

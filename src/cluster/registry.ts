@@ -5,7 +5,9 @@
 //
 // A second broker with the same id is refused (DUPLICATE_BROKER_REGISTRATION). A broker that
 // restarts right after a crash finds its previous run's registration still there; it waits
-// for that lease to expire (at most one session timeout) instead of failing.
+// for that lease to end (at most one session timeout; usually the other brokers' peer watch,
+// peer-watch.ts, has revoked it already, having found the port refusing while the broker was
+// down) instead of failing.
 import type { Lease, Namespace } from 'etcd3';
 import { ConfigError } from '../config/config.js';
 import { KEYS, type BrokerRegistration } from './model.js';

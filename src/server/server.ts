@@ -5,7 +5,8 @@
 // done, with its principal: the client certificate's subject on SSL listeners
 // (ssl.principal.mapping.rules), else User:ANONYMOUS until SASL says otherwise. A failed TLS
 // handshake (a plaintext client on a TLS port, a certificate the truststore does not verify)
-// is logged and counted as a failed authentication, as Kafka counts it.
+// is logged and counted as a failed authentication, as Kafka counts it; one not even started
+// within connections.max.idle.ms is an idle connection, closed quietly.
 // Connection limits (connection-quotas.ts) are applied to every socket as it arrives, before
 // TLS: one refused is closed at once; one over a creation rate is read (a TLS one adopted after
 // its handshake) only after its wait.
@@ -58,7 +59,14 @@ export class KafkaServer {
       if (ls.tls) {
         // An unfinished handshake is an idle connection (connections.max.idle.ms), as in Kafka.
         const tlsServer = createTlsServer({ ...ls.tls.options, handshakeTimeout: this.limits.idleMs }, (socket) => this.acceptTls(socket, ls));
-        tlsServer.on('tlsClientError', (e: Error, socket: TLSSocket) => {
+        tlsServer.on('tlsClientError', (e: NodeJS.ErrnoException, socket: TLSSocket) => {
+          if (e.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') {
+            // Idle, not a failed authentication (a broker's peer watch keeps such a connection
+            // open, and opens it again): closed quietly. Node leaves the socket open after this
+            // error, where it destroys it after a failed handshake.
+            socket.destroy();
+            return;
+          }
           if (!this.tlsRefused.delete(remoteKey(socket))) this.tlsFailed(ls, socket, e.message);
         });
         tlsServer.on('connection', (socket: Socket) => {

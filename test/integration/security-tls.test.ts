@@ -2,12 +2,13 @@
 // (ssl.client.auth=required: the certificate's subject is the principal, mapped by
 // ssl.principal.mapping.rules; requested: a client may come without one), a plaintext client
 // on a TLS port and a TLS client on a plaintext port each failing cleanly while a TLS client
-// beside them goes on, kafkajs and the strom tools over SSL. Certificates are made by the test.
+// beside them goes on, a connection that never starts its handshake closed as idle, kafkajs and the strom tools over SSL. Certificates are made by the test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { connect } from 'node:net';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { startBroker, cleanupDirs, run, python, type RunningBroker } from '../helpers/broker.js';
 import { requireExternal } from '../helpers/external.js';
@@ -191,6 +192,24 @@ describe('the wrong protocol on a port fails cleanly, others undisturbed', () =>
     expect(r.stderr).toMatch(/Disconnected while requesting ApiVersion|incorrect security.protocol/);
     expect(broker.output.join('\n')).toMatch(/failed authentication of 127\.0\.0\.1:\d+ on listener SSL \(SSL\): TLS: .*wrong version number/);
     await tlsProducer.send({ topic: 'undisturbed', messages: [{ value: 'after' }] });
+  });
+
+  it('a connection that never starts its handshake is idle: closed after connections.max.idle.ms, not a failed authentication', async () => {
+    const idle = await startBroker({
+      overrides: { listeners: 'SSL://127.0.0.1:0', 'ssl.keystore.location': certs.serverKeystore, 'connections.max.idle.ms': '500' },
+    });
+    try {
+      // What a broker's peer watch keeps open: plain TCP, nothing sent.
+      const socket = connect({ host: '127.0.0.1', port: idle.port });
+      socket.on('error', () => {}); // 'close' follows
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      await waitFor('the idle connection closed by the broker', () => socket.closed, { timeoutMs: 10_000 });
+      await closed;
+      expect(idle.output.filter((l) => /failed authentication|closing connection/.test(l))).toEqual([]);
+      expect(await fetch(`${idle.http}/metrics`).then((r) => r.text())).not.toMatch(/strom_kafka_authentications_total\{[^}]*result="failure"[^}]*\} [1-9]/);
+    } finally {
+      expect(await idle.stop()).toBe(0);
+    }
   });
 
   it('a TLS client on a plaintext port: its handshake is no frame, the connection is closed', async () => {
