@@ -9,7 +9,7 @@ import { coreModule, type Core, type Ptr } from '../core/index.js';
 import type { WriterSpec, WriterConfig } from './partition-writer.js';
 import type { ControlMessage, WorkerReply } from './append-worker.js';
 import {
-  allocateChannel, controlView, jobSlot, doneSlot, writeJob, readDone, SLOTS, JOB_HEAD, DONE_HEAD, FLAG_MARKER, FLAG_COMMIT, FLAG_ROLL, type ChannelLayout, type AppendDone,
+  allocateChannel, controlView, jobSlot, doneSlot, writeJob, readDone, SLOTS, JOB_HEAD, DONE_HEAD, MESSAGES, FLAG_MARKER, FLAG_COMMIT, FLAG_ROLL, type ChannelLayout, type AppendDone,
 } from './channel.js';
 import type { ProducerSnapshotEntry } from './producer-state.js';
 import { workerUrl } from '../base/worker-url.js';
@@ -102,6 +102,9 @@ class WorkerChannel {
     return new Promise((resolve, reject) => {
       this.acks.set(id, { resolve, reject });
       this.worker.postMessage({ ...message, id } as ControlMessage);
+      // The worker may be blocked waiting for jobs: this wakes it to read its messages.
+      Atomics.add(this.controlBlock, MESSAGES, 1);
+      Atomics.notify(this.controlBlock, JOB_HEAD);
     });
   }
 

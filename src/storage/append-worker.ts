@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Core, type Ptr } from '../core/index.js';
 import { PartitionWriter, type WriterSpec, type WriterConfig } from './partition-writer.js';
 import {
-  type ChannelLayout, type AppendJob, controlView, jobSlot, doneSlot, readJob, writeDone, failedDone, JOB_HEAD, DONE_HEAD, STOP, STATUS_NO_PARTITION, FLAG_MARKER,
+  type ChannelLayout, type AppendJob, controlView, jobSlot, doneSlot, readJob, writeDone, failedDone, JOB_HEAD, DONE_HEAD, STOP, MESSAGES, STATUS_NO_PARTITION, FLAG_MARKER,
 } from './channel.js';
 import type { ProducerSnapshotEntry } from './producer-state.js';
 
@@ -116,14 +116,36 @@ const control = controlView(core.mem, layout);
 const job: AppendJob = { partition: 0, ptr: 0 as Ptr, length: 0, flags: 0, logAppendTime: -1, id: 0, producerId: -1, producerEpoch: -1, coordinatorEpoch: -1, leaderEpoch: 0 };
 const NO_PARTITION = failedDone(STATUS_NO_PARTITION);
 
+/**
+ * Longest the loop goes without giving the event loop a turn (its control messages, the
+ * flush.ms timer): a blocking wait ends after this, and a busy loop yields this often.
+ */
+const YIELD_EVERY_MS = 20;
+
+/** A turn of the event loop: messages and timers due run, then the loop goes on. */
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+// The worker waits for jobs with a blocking Atomics.wait rather than Atomics.waitAsync: a
+// job's notify then wakes this thread directly (a futex), where an async waiter is woken
+// through a task posted to its event loop (an eventfd write, the loop's wake-up, a promise
+// and its microtask), which on a busy machine cost more than the append. The main thread
+// bumps MESSAGES and notifies after each control message, so none waits for a timeout.
 async function run(): Promise<void> {
   let next = 0;
+  let messagesSeen = 0;
+  let yielded = Date.now();
   for (;;) {
     if (Atomics.load(control, STOP) === 1) return;
+    const messages = Atomics.load(control, MESSAGES);
+    if (messages !== messagesSeen || Date.now() - yielded >= YIELD_EVERY_MS) {
+      messagesSeen = messages;
+      await yieldToLoop();
+      yielded = Date.now();
+      continue;
+    }
     const head = Atomics.load(control, JOB_HEAD);
     if (head === next) {
-      const waiting = Atomics.waitAsync(control, JOB_HEAD, next);
-      if (waiting.async) await waiting.value;
+      Atomics.wait(control, JOB_HEAD, next, YIELD_EVERY_MS);
       continue;
     }
     while (next !== head) {

@@ -16,6 +16,7 @@ export const DONE_BYTES = 128;
 export const JOB_HEAD = 0; // jobs published by the main thread
 export const DONE_HEAD = 1; // completions published by the worker
 export const STOP = 2; // set to 1 to stop the worker's loop
+export const MESSAGES = 3; // control messages posted to the worker: it leaves its wait to read them
 
 /** Job flags. */
 export const FLAG_STRICT = 1; // a producer's batch (core F_STRICT rules)
