@@ -4,7 +4,8 @@
 // and writes the batch where the socket's bytes landed: one user-space copy). Jobs and
 // completions are numbered by int32 counters that wrap; the worker writes completion n into
 // slot n, and the main thread issues job n + SLOTS only after consuming completion n, so no
-// slot is overwritten unread. Each side waits on the other's counter with Atomics.waitAsync.
+// slot is overwritten unread. The worker waits on the job counter with a blocking Atomics.wait,
+// the main thread on the completion counter with Atomics.waitAsync.
 import type { CoreMemory, Ptr } from '../core/index.js';
 
 export const SLOTS = 1024; // jobs in flight per worker (power of two)
