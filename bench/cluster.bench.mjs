@@ -14,10 +14,15 @@
 //     record the producer handed over after the kill (so no acknowledgement from the dead
 //     leader counts), and to the first Metadata (asked of the survivors every 20 ms) that
 //     names another leader; then it starts the killed broker again and waits for the ISR to
-//     be full. A fresh cluster per variant: the brokers' default broker.session.timeout.ms,
-//     then each lower value of FAILOVER_SESSION_TIMEOUTS_MS, the lowest once more with the
-//     client's reconnect.backoff.max.ms at 1000 (the Java client's default; librdkafka's is
-//     10000).
+//     be full. A fresh cluster per variant (FAILOVER_VARIANTS, default all): `defaults` (the
+//     brokers' and the client's), `client-backoff` (the client's reconnect.backoff.max.ms at
+//     1000, the Java client's default; librdkafka's is 10000), `lease-only` (the peer watch
+//     off: a kill is noticed when the broker's lease expires, broker.session.timeout.ms),
+//     `lease-only-2s` (the same with the shortest lease, 2 s). Before each kill the cluster
+//     runs steadily for the client's reconnect.backoff.max.ms and a second more: librdkafka
+//     doubles its reconnect backoff to a broker at every connection attempt, successful or
+//     not, and starts again from reconnect.backoff.ms only after that long without one, so
+//     kills seconds apart would measure that backoff's growth rather than a failover.
 // BENCH_SCALE (default 1) shrinks or grows the records per round and the kills. Every wait is
 // bounded. Writes bench/results/cluster.json unless --no-save. The other knobs (ONLY,
 // PRODUCE_MODES, ROUNDS, RECORDS, ...) are read below; CPU_PROF_DIR and BROKER_NODE_ARGS run
@@ -52,7 +57,17 @@ const PRODUCERS = Number(env.PRODUCERS ?? 1);
 const PRODUCE_MODES = (env.PRODUCE_MODES ?? 'rf1,rf3').split(',');
 const KILLS = Math.max(2, Math.round(Number(env.KILLS ?? 20) * SCALE));
 const DEFAULT_SESSION_TIMEOUT_MS = Number(BROKER_CONFIGS.find((d) => d.name === 'broker.session.timeout.ms').default);
-const LOWER_SESSION_TIMEOUTS_MS = (env.FAILOVER_SESSION_TIMEOUTS_MS ?? '3000,2000').split(',').filter(Boolean).map(Number);
+/** The failover variants: the brokers' overrides and the producer's config, each on a fresh cluster. */
+const FAILOVER_VARIANTS = {
+  defaults: { brokers: {}, client: {} },
+  'client-backoff': { brokers: {}, client: { 'reconnect.backoff.max.ms': 1000 } },
+  'lease-only': { brokers: { 'broker.failure.probe.enable': 'false' }, client: {} },
+  'lease-only-2s': { brokers: { 'broker.failure.probe.enable': 'false', 'broker.session.timeout.ms': '2000' }, client: {} },
+};
+const FAILOVER_RUNS = (env.FAILOVER_VARIANTS ?? Object.keys(FAILOVER_VARIANTS).join(',')).split(',').filter(Boolean);
+for (const name of FAILOVER_RUNS) if (!FAILOVER_VARIANTS[name]) throw new Error(`FAILOVER_VARIANTS: no variant ${name} (${Object.keys(FAILOVER_VARIANTS).join(', ')})`);
+/** librdkafka's reconnect.backoff.max.ms: its backoff to a broker resets only after this long without a connection attempt to it. */
+const RDKAFKA_RECONNECT_BACKOFF_MAX_MS = 10_000;
 const PRODUCE_INTERVAL_MS = 10;
 /** Longest any one step may take: a failover, a restart, an ISR refill. */
 const STEP_TIMEOUT_MS = 60_000;
@@ -418,11 +433,12 @@ function startProducer(bootstrap, topic, partition, limitS, clientConfig) {
   return producer;
 }
 
-/** KILLS leader kills on a fresh cluster whose brokers have this broker.session.timeout.ms, the producer `clientConfig`. */
-async function failoverRun(sessionTimeoutMs, clientConfig) {
-  const isDefault = sessionTimeoutMs === DEFAULT_SESSION_TIMEOUT_MS;
-  const label = `session ${sessionTimeoutMs} ms${Object.keys(clientConfig).length ? `, client ${JSON.stringify(clientConfig)}` : ''}`;
-  const cluster = await startCluster(isDefault ? {} : { 'broker.session.timeout.ms': String(sessionTimeoutMs) });
+/** KILLS leader kills on a fresh cluster of the variant `name` (FAILOVER_VARIANTS). */
+async function failoverRun(name) {
+  const { brokers: brokerOverrides, client: clientConfig } = FAILOVER_VARIANTS[name];
+  const sessionTimeoutMs = Number(brokerOverrides['broker.session.timeout.ms'] ?? DEFAULT_SESSION_TIMEOUT_MS);
+  const label = `${name} (brokers ${JSON.stringify(brokerOverrides)}, client ${JSON.stringify(clientConfig)})`;
+  const cluster = await startCluster(brokerOverrides);
   const topic = 'failover';
   const kills = [];
   let producer = null;
@@ -437,7 +453,7 @@ async function failoverRun(sessionTimeoutMs, clientConfig) {
     for (let k = 0; k < KILLS; k++) {
       // Steady state first: the ISR full, records acknowledged.
       await waitFullIsr(cluster, topic, 1);
-      await sleep(1000);
+      await sleep((clientConfig['reconnect.backoff.max.ms'] ?? RDKAFKA_RECONNECT_BACKOFF_MAX_MS) + 1000);
       const before = await partitionMeta(cluster.bootstrap, topic, 0);
       const last = producer.acks.at(-1);
       if (!last || Date.now() - last.ackedMs > 1000) throw new Error(`no acknowledgement for ${Date.now() - (last?.ackedMs ?? 0)} ms before kill ${k + 1}`);
@@ -480,7 +496,8 @@ async function failoverRun(sessionTimeoutMs, clientConfig) {
   const summary = (xs) => (xs.length ? { p50: percentile(xs, 50), max: Math.max(...xs), min: Math.min(...xs) } : null);
   const ttlS = Math.max(1, Math.ceil(sessionTimeoutMs / 1000));
   return {
-    broker_session_timeout_ms: sessionTimeoutMs, default: isDefault,
+    variant: name, broker_overrides: brokerOverrides,
+    broker_session_timeout_ms: sessionTimeoutMs, peer_watch: brokerOverrides['broker.failure.probe.enable'] !== 'false',
     etcd_lease_ttl_s: ttlS, lease_keepalive_every_ms: Math.round((ttlS * 1000) / 3),
     client_config: clientConfig,
     kills: kills.length,
@@ -508,12 +525,16 @@ if (ONLY !== 'produce') {
     produce_interval_ms: PRODUCE_INTERVAL_MS,
     runs: [],
   };
-  const variants = [DEFAULT_SESSION_TIMEOUT_MS, ...LOWER_SESSION_TIMEOUTS_MS].map((ms) => [ms, {}]);
-  if (LOWER_SESSION_TIMEOUTS_MS.length > 0) variants.push([Math.min(...LOWER_SESSION_TIMEOUTS_MS), { 'reconnect.backoff.max.ms': 1000 }]);
-  for (const [ms, clientConfig] of variants) result.failover.runs.push(await failoverRun(ms, clientConfig));
+  for (const name of FAILOVER_RUNS) result.failover.runs.push(await failoverRun(name));
 }
 console.log(JSON.stringify(result, null, 2));
 if (save) {
-  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench/results/cluster.json'), JSON.stringify(result, null, 2) + '\n');
+  const file = join(ROOT, 'bench/results/cluster.json');
+  mkdirSync(dirname(file), { recursive: true });
+  // One part run alone (ONLY) keeps the other part of the file's earlier run, with its date.
+  let earlier = {};
+  try { earlier = JSON.parse(readFileSync(file, 'utf8')); } catch { /* none yet */ }
+  if (ONLY === 'produce' && earlier.failover) Object.assign(result, { failover: earlier.failover, failover_date: earlier.failover_date ?? earlier.date });
+  if (ONLY === 'failover' && earlier.produce) Object.assign(result, { produce: earlier.produce, produce_date: earlier.produce_date ?? earlier.date });
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
 }
