@@ -9,7 +9,7 @@ import { AlterClientQuotasApi, type AlterClientQuotasRequest, type AlterClientQu
 import { ErrorCode } from '../protocol/errors.js';
 import { entityKey, isQuotaError, parseEntity, valueError, type QuotaError } from '../quota/entities.js';
 import type { QuotaChange } from '../quota/quota-store.js';
-import { defineHandler } from './handler.js';
+import { defineHandler, storeChange } from './handler.js';
 import { AclOperation, clusterAuthorized } from './authorize.js';
 
 export const alterClientQuotas = defineHandler(AlterClientQuotasApi, { min: 0, max: 1 }, async (request: AlterClientQuotasRequest, ctx): Promise<AlterClientQuotasResponse> => {
@@ -39,12 +39,8 @@ export const alterClientQuotas = defineHandler(AlterClientQuotasApi, { min: 0, m
     return answer(null);
   });
   if (!request.validateOnly && changes.length > 0) {
-    try {
-      await ctx.broker.quotas.store.alter(changes);
-    } catch (e) {
-      // Not stored (a full disk, etcd unreachable): each entity is told, the connection stays.
-      const errorMessage = `The client quotas could not be stored: ${(e as Error).message}`;
-      ctx.broker.logger.warn(`AlterClientQuotas from ${ctx.clientAddress}: ${errorMessage}`);
+    const errorMessage = await storeChange(ctx, 'AlterClientQuotas', 'The client quotas', () => ctx.broker.quotas.store.alter(changes));
+    if (errorMessage !== null) {
       return { throttleTimeMs: 0, entries: entries.map((r) => (r.errorCode === ErrorCode.NONE ? { ...r, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage } : r)) };
     }
     ctx.broker.logger.info(`client quotas changed by ${ctx.principal} from ${ctx.clientAddress}: ${changes.map((c) => `${c.entityKey} ${JSON.stringify(c.set)}${c.remove.length ? ` removed ${c.remove.join(',')}` : ''}`).join('; ')}`);

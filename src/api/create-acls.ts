@@ -8,7 +8,7 @@
 import { CreateAclsApi, type CreateAclsRequest, type CreateAclsResponse } from '../protocol/generated/create-acls.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { ResourceType, bindingError, describeEntry, describePattern, type AclBinding } from '../security/acl.js';
-import { defineHandler } from './handler.js';
+import { defineHandler, storeChange } from './handler.js';
 import { AclOperation, clusterAuthorized } from './authorize.js';
 
 /** The first version that has the USER resource type. */
@@ -38,12 +38,8 @@ export const createAcls = defineHandler(CreateAclsApi, { min: 0, max: 3 }, async
     results.push({ errorCode: ErrorCode.NONE, errorMessage: null });
   }
   if (valid.length > 0) {
-    try {
-      await authorizer.store.add(valid);
-    } catch (e) {
-      // Not stored (a full disk, etcd unreachable): each creation is told, the connection stays.
-      const errorMessage = `The ACL could not be stored: ${(e as Error).message}`;
-      ctx.broker.logger.warn(`CreateAcls from ${ctx.clientAddress}: ${errorMessage}`);
+    const errorMessage = await storeChange(ctx, 'CreateAcls', 'The ACL', () => authorizer.store.add(valid));
+    if (errorMessage !== null) {
       return { throttleTimeMs: 0, results: results.map((r) => (r.errorCode === ErrorCode.NONE ? { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage } : r)) };
     }
     for (const b of valid) ctx.broker.logger.info(`ACL added by ${ctx.principal} from ${ctx.clientAddress}: ${describePattern(b.pattern)} ${describeEntry(b.entry)}`);

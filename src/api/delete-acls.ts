@@ -6,7 +6,7 @@
 import { DeleteAclsApi, type DeleteAclsRequest, type DeleteAclsResponse } from '../protocol/generated/delete-acls.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { bindingKey, describeEntry, describePattern, filterError, filterMatches, type AclBinding } from '../security/acl.js';
-import { defineHandler } from './handler.js';
+import { defineHandler, storeChange } from './handler.js';
 import { AclOperation, clusterAuthorized } from './authorize.js';
 import { shownAt } from './describe-acls.js';
 
@@ -37,12 +37,8 @@ export const deleteAcls = defineHandler(DeleteAclsApi, { min: 0, max: 3 }, async
     };
   });
   if (deleted.size > 0) {
-    try {
-      await authorizer.store.remove([...deleted.values()]);
-    } catch (e) {
-      // Not removed (a full disk, etcd unreachable): each filter is told, the connection stays.
-      const errorMessage = `The ACLs could not be removed: ${(e as Error).message}`;
-      ctx.broker.logger.warn(`DeleteAcls from ${ctx.clientAddress}: ${errorMessage}`);
+    const errorMessage = await storeChange(ctx, 'DeleteAcls', 'The removal of the ACLs', () => authorizer.store.remove([...deleted.values()]));
+    if (errorMessage !== null) {
       return { throttleTimeMs: 0, filterResults: filterResults.map((r) => (r.errorCode === ErrorCode.NONE ? { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage, matchingAcls: [] } : r)) };
     }
     for (const b of deleted.values()) ctx.broker.logger.info(`ACL removed by ${ctx.principal} from ${ctx.clientAddress}: ${describePattern(b.pattern)} ${describeEntry(b.entry)}`);

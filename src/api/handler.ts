@@ -78,3 +78,20 @@ export function defineHandler<Req, Res>(
   }
   return { api, minVersion: versions.min, maxVersion: versions.max, handle };
 }
+
+/**
+ * Runs `store`, a change the broker keeps (ACLs, client quotas). Null once it is stored; if it
+ * cannot be (a full or failing disk, etcd unreachable: the store has taken it back), the
+ * failure is logged and its message returned, for the request's entries to be answered
+ * UNKNOWN_SERVER_ERROR with, the connection kept.
+ */
+export async function storeChange(ctx: RequestContext, apiName: string, what: string, store: () => Promise<void>): Promise<string | null> {
+  try {
+    await store();
+    return null;
+  } catch (e) {
+    const errorMessage = `${what} could not be stored: ${(e as Error).message}`;
+    ctx.broker.logger.warn(`${apiName} from ${ctx.clientAddress}: ${errorMessage}`);
+    return errorMessage;
+  }
+}

@@ -134,7 +134,7 @@ export class ClusterNode implements ClusterView {
     await this.sync();
     await this.applyBrokerConfigs();
     if (this.config.bool('broker.failure.probe.enable')) {
-      this.peerWatch = new PeerWatch(this.ns, this.image, this.nodeId, this.interBroker.listener, this.logger);
+      this.peerWatch = new PeerWatch(this.ns, this.image, this.nodeId, (id) => this.interBrokerEndpoint(id), this.logger);
       this.peerWatch.start();
     }
     // Kafka checks for lagging followers every half replica.lag.time.max.ms.

@@ -130,8 +130,8 @@ export class PeerWatch {
     private readonly ns: Namespace,
     private readonly image: MetadataImage,
     private readonly me: number,
-    /** The inter-broker listener's name: the endpoint watched. */
-    private readonly listener: string,
+    /** A registered broker's endpoint on the inter-broker listener (null: none), the one watched. */
+    private readonly endpointOf: (brokerId: number) => Endpoint | null,
     private readonly logger: Logger,
   ) {}
 
@@ -157,7 +157,7 @@ export class PeerWatch {
     if (this.stopped) return;
     for (const [id, peer] of this.peers) {
       const registration = this.image.brokers.get(id);
-      const endpoint = registration && this.endpointOf(registration);
+      const endpoint = registration && this.endpointOf(id);
       if (!registration || !endpoint || registration.incarnation !== peer.incarnation || endpoint.host !== peer.endpoint.host || endpoint.port !== peer.endpoint.port) {
         peer.stop();
         this.peers.delete(id);
@@ -165,17 +165,12 @@ export class PeerWatch {
     }
     for (const [id, registration] of this.image.brokers) {
       if (id === this.me || this.peers.has(id)) continue;
-      const endpoint = this.endpointOf(registration);
+      const endpoint = this.endpointOf(id);
       if (!endpoint) continue;
       const peer = new Peer(id, registration.incarnation, endpoint, (p) => this.declareDead(p));
       this.peers.set(id, peer);
       peer.start();
     }
-  }
-
-  private endpointOf(registration: BrokerRegistration): Endpoint | null {
-    const endpoint = registration.endpoints.find((e) => e.name === this.listener);
-    return endpoint ? { host: endpoint.host, port: endpoint.port } : null;
   }
 
   /**
