@@ -399,6 +399,15 @@ export class SegmentIndex {
   }
 
   /**
+   * Settles when the files' write in progress (if any) has ended. A segment being deleted
+   * waits for it before renaming its files: a write that opened its file after the rename
+   * would create it again, an index left for good beside no log.
+   */
+  written(): Promise<void> {
+    return this.saving ?? Promise.resolve();
+  }
+
+  /**
    * Clean shutdown: waits for a write in progress, then writes what changed since; the
    * active index first indexes its largest timestamp, as Kafka's LogSegment.close does.
    */

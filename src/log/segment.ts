@@ -148,7 +148,10 @@ export class Segment implements LogSource, ReadFile {
         for (const file of files) unlink(file + DELETED_SUFFIX, () => {});
       }, delayMs).unref();
     };
-    for (const file of files) rename(file, file + DELETED_SUFFIX, renamed);
+    // After the index's write in progress, which would otherwise create its files again.
+    void this.index.written().then(() => {
+      for (const file of files) rename(file, file + DELETED_SUFFIX, renamed);
+    });
     this.index.release();
   }
 
