@@ -28,11 +28,14 @@ interface ControllerOptions {
 
 /** A write lost to another: read again and retry, this many times at most. */
 const MAX_ATTEMPTS = 5;
+/** A reconcile pass that left a partition unsettled runs again after this long. */
+const RETRY_MS = 200;
 
 export class Controller {
   /** A reconcile pass running, and whether another is due after it (passes never overlap). */
   private reconciling: Promise<void> | null = null;
   private again = false;
+  private retry: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -52,26 +55,36 @@ export class Controller {
   }
 
   stop(): void {
+    clearTimeout(this.retry);
     this.unsubscribe?.();
     this.unsubscribe = null;
   }
 
-  /** Runs reconcile() now, or once more after the pass in progress. */
+  /**
+   * Runs reconcile() now, or once more after the pass in progress. A pass that did not
+   * settle every partition (a write lost to another, or etcd failing) is run again after
+   * RETRY_MS while this broker is the controller: nothing else would bring it back, as the
+   * broker change that called for it has come and gone.
+   */
   schedule(): Promise<void> {
     if (this.reconciling) {
       this.again = true;
       return this.reconciling;
     }
+    clearTimeout(this.retry);
     this.reconciling = (async () => {
+      let settled = true;
       do {
         this.again = false;
         try {
-          await this.reconcile();
+          settled = await this.reconcile();
         } catch (e) {
-          this.logger.warn(`controller: elections failed, tried again at the next change: ${(e as Error).message}`);
+          settled = false;
+          this.logger.warn(`controller: elections failed, tried again in ${RETRY_MS} ms: ${(e as Error).message}`);
         }
       } while (this.again);
       this.reconciling = null;
+      if (!settled && this.active) this.retry = setTimeout(() => void this.schedule(), RETRY_MS);
     })();
     return this.reconciling;
   }
@@ -100,11 +113,14 @@ export class Controller {
   /**
    * Elections after brokers came or went: a partition whose leader is gone gets the first live
    * replica of its ISR (or, unclean, any live replica; else no leader), dead brokers leave
-   * ISRs, and a leaderless partition takes back an ISR member that returned.
+   * ISRs, and a leaderless partition takes back an ISR member that returned. Each change is
+   * computed from the state it is written over. Returns whether every write went in (false:
+   * another writer came between, or this image had not caught up yet; a later pass reads again).
    */
-  async reconcile(): Promise<void> {
-    if (!this.active) return;
+  async reconcile(): Promise<boolean> {
+    if (!this.active) return true;
     const live = new Set(this.image.brokers.keys());
+    let settled = true;
     for (const [key, state] of this.image.partitions) {
       const [topicId, p] = key.split('/');
       const topic = this.image.topicNames.get(topicId);
@@ -113,8 +129,10 @@ export class Controller {
       // A reassignment whose new replicas are all in sync (a controller that died before completing it).
       const completed = completeReassignment(next ?? strip(state), live);
       if (completed) next = { ...completed, partitionEpoch: state.partitionEpoch + 1 };
-      if (next) await this.writeWithRetry(topicId, Number(p), next);
+      if (next && !(await this.write(topicId, Number(p), state, next))) settled = false;
+      if (!this.active) return true;
     }
+    return settled;
   }
 
   /**
@@ -224,16 +242,6 @@ export class Controller {
       return { ...strip(state), leader: NO_LEADER, partitionEpoch: state.partitionEpoch + 1 };
     }
     return { ...strip(state), leader, leaderEpoch: state.leaderEpoch + 1, isr, partitionEpoch: state.partitionEpoch + 1 };
-  }
-
-  private async writeWithRetry(topicId: string, partition: number, next: PartitionState): Promise<void> {
-    let state = this.image.partition(topicId, partition);
-    for (let attempt = 0; state && attempt < MAX_ATTEMPTS; attempt++) {
-      if (await this.write(topicId, partition, state, next)) return;
-      if (!this.active) return;
-      await new Promise((r) => setTimeout(r, 50));
-      state = this.image.partition(topicId, partition);
-    }
   }
 
   /** Writes `next` over `read`, fenced and guarded by read's revision; the revision written at, or null when either moved. */

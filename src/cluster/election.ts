@@ -52,6 +52,13 @@ export class ControllerElection {
   }
 
   private async campaign(): Promise<void> {
+    const held = (await this.ns.get(KEYS.controller).exec()).kvs[0];
+    if (held) {
+      // Under this broker's own lease: a campaign of ours won, but its answer was lost (etcd
+      // failed after the commit). Nobody else can win while the lease lives: take it up.
+      if (held.lease === (await this.lease.grant())) await this.elected(JSON.parse(held.value.toString()) as ControllerRecord, held.create_revision);
+      return;
+    }
     const current = await this.ns.get(KEYS.controllerEpoch).exec();
     const kv = current.kvs[0];
     const epoch = kv ? Number(kv.value.toString()) + 1 : 1;
@@ -60,9 +67,11 @@ export class ControllerElection {
     const result = await epochUnchanged.and(KEYS.controller, 'Version', '==', 0)
       .then(this.lease.put(KEYS.controller).value(JSON.stringify(record)), this.ns.put(KEYS.controllerEpoch).value(String(epoch)))
       .commit();
-    if (!result.succeeded) return;
-    const written = await this.ns.get(KEYS.controller).exec();
-    const revision = written.kvs[0]?.create_revision ?? '0';
+    // The key was created by this transaction: its create revision is the transaction's.
+    if (result.succeeded) await this.elected(record, result.header.revision);
+  }
+
+  private async elected(record: ControllerRecord, revision: string): Promise<void> {
     if (this.stopped) {
       // Won while stopping (a broker shutting down): give the key back instead of controlling.
       await this.ns.if(KEYS.controller, 'Create', '==', revision).then(this.ns.delete().key(KEYS.controller)).commit();

@@ -9,7 +9,7 @@ import { BrokerRegistry } from '../../src/cluster/registry.js';
 import { ControllerElection } from '../../src/cluster/election.js';
 import { Controller } from '../../src/cluster/controller.js';
 import { ClusterTopics } from '../../src/cluster/topics.js';
-import type { BrokerRegistration } from '../../src/cluster/model.js';
+import { KEYS, type BrokerRegistration } from '../../src/cluster/model.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { ELECTION_PREFERRED } from '../../src/broker/cluster-view.js';
 import { startEtcd, stopEtcds } from '../helpers/etcd.js';
@@ -98,4 +98,71 @@ describe('controller', () => {
     await running;
     await image.close();
   }, 60_000);
+
+  it('takes up the controller key its own lease holds (a campaign whose answer was lost), and never another broker\'s', async () => {
+    const etcd = await startEtcd();
+    const client = new Etcd3({ hosts: etcd.endpoint });
+    clients.push(client);
+    const ns = client.namespace('/lost/');
+    const mine = await BrokerRegistry.register(ns, registration(1), 2000, () => {});
+    const theirs = await BrokerRegistry.register(ns, registration(2), 2000, () => {});
+    // Broker 2's key: broker 1 waits for it to go.
+    await theirs.lease.put(KEYS.controller).value(JSON.stringify({ id: 2, epoch: 1 }));
+    const elected: number[] = [];
+    const one = new ControllerElection(ns, mine.lease, 1, (r) => elected.push(r.epoch), () => {});
+    const running = one.run();
+    await new Promise((r) => setTimeout(r, 1500)); // a campaign or two
+    expect(one.record).toBeNull(); // broker 2's key: not taken up
+    await ns.delete().key(KEYS.controller);
+    await waitFor('broker 1 elected', () => one.record !== null);
+    await one.stop();
+    await running;
+    // What a won campaign leaves when its answer never came back: the key under broker 1's lease.
+    const created = await mine.lease.put(KEYS.controller).value(JSON.stringify({ id: 1, epoch: 7 }));
+    const again = new ControllerElection(ns, mine.lease, 1, (r) => elected.push(r.epoch), () => {});
+    const rerun = again.run();
+    await waitFor('broker 1 takes up its own key', () => again.record !== null, { timeoutMs: 5000 });
+    expect(again.record).toEqual({ id: 1, epoch: 7 });
+    expect(again.revision).toBe(created.header.revision);
+    expect(elected).toEqual([1, 7]);
+    // Its writes are fenced by that key: they go in.
+    expect((await again.fenced().then(ns.put('probe').value('x')).commit()).succeeded).toBe(true);
+    await again.stop();
+    await rerun;
+  }, 30_000);
+
+  it('runs an election again until it is written, when writes fail (etcd errors, or lost to another writer)', async () => {
+    const etcd = await startEtcd();
+    const client = new Etcd3({ hosts: etcd.endpoint });
+    clients.push(client);
+    const ns = client.namespace('/retry/');
+    const image = await MetadataImage.load(ns);
+    const registries = new Map<number, BrokerRegistry>();
+    for (const id of [1, 2, 3]) registries.set(id, await BrokerRegistry.register(ns, registration(id), 2000, () => {}));
+    await waitFor('three brokers', () => image.brokers.size === 3);
+    /** Its next `failures` fenced writes fail, as writes whose guard another writer moved. */
+    class FailingElection extends ControllerElection {
+      failures = 0;
+      fenced() {
+        return this.failures-- > 0 ? ns.if(KEYS.controller, 'Create', '==', '-1') : super.fenced();
+      }
+    }
+    const election = new FailingElection(ns, registries.get(1)!.lease, 1, () => {}, () => {});
+    const running = election.run();
+    await waitFor('broker 1 controls', () => election.record !== null);
+    const controller = new Controller(ns, image, election, { uncleanLeaderElection: () => false }, quiet);
+    controller.start();
+    const { record: topic } = await new ClusterTopics(ns, image).create('r', 1, 3, {}, [[2, 1, 3]]);
+    await waitFor('the partition state', () => image.partition(topic.id, 0)?.leader === 2);
+    // More failures than any bounded run of quick retries: only passes run again later elect.
+    election.failures = 8;
+    await registries.get(2)!.lease.revoke();
+    await waitFor('broker 1 leads, elected once the writes go in', () => image.partition(topic.id, 0)?.leader === 1, { timeoutMs: 15_000 });
+    expect(election.failures).toBeLessThan(0);
+    expect(image.partition(topic.id, 0)).toMatchObject({ leaderEpoch: 1, isr: [1, 3] });
+    controller.stop();
+    await election.stop();
+    await running;
+    await image.close();
+  }, 30_000);
 });

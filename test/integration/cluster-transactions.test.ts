@@ -59,7 +59,10 @@ async function coordinatorOf(transactionalId: string): Promise<number> {
   const raw = await RawClient.connect(cluster.broker(id).port);
   try {
     let found: any;
-    await waitFor(`a coordinator for ${transactionalId}`, async () => {
+    // On a timeout: the last answer, and each live broker's last lines (what it was doing).
+    const what = () => `a coordinator for ${transactionalId} (last answer: error ${found?.errorCode}, node ${found?.nodeId})\n` +
+      cluster.brokers.map((b, i) => b && `broker ${i + 1}:\n${b.output.slice(-15).join('\n')}`).filter(Boolean).join('\n');
+    await waitFor(what, async () => {
       found = await raw.request(FIND_COORDINATOR, 3, { key: transactionalId, keyType: 1, coordinatorKeys: [] });
       return found.errorCode === ErrorCode.NONE;
     }, { timeoutMs: 30_000 });
