@@ -53,6 +53,8 @@ const RECORD_SIZE = Number(env.RECORD_SIZE ?? 100);
 const PARTITIONS = Number(env.PARTITIONS ?? 6);
 /** `strom perf produce --producers`. */
 const PRODUCERS = Number(env.PRODUCERS ?? 1);
+/** More `strom perf produce` options, the same for every mode (e.g. `--max-in-flight 10`). */
+const PERF_ARGS = (env.PERF_ARGS ?? '').split(' ').filter(Boolean);
 /** The produce modes measured (rf1, rf3): one alone to profile it. */
 const PRODUCE_MODES = (env.PRODUCE_MODES ?? 'rf1,rf3').split(',');
 const KILLS = Math.max(2, Math.round(Number(env.KILLS ?? 20) * SCALE));
@@ -301,7 +303,7 @@ function perfProduce(cluster, topic, acks, records) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [STROM, 'perf', 'produce', '--bootstrap-server', cluster.bootstrap, '--topic', topic,
       '--num-records', String(records), '--record-size', String(RECORD_SIZE), '--partitions', String(PARTITIONS), '--acks', acks,
-      '--producers', String(PRODUCERS), '--json', '--quiet', '--max-duration-ms', '120000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      '--producers', String(PRODUCERS), '--json', '--quiet', '--max-duration-ms', '120000', ...PERF_ARGS], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
