@@ -84,7 +84,7 @@ export class Controller {
         }
       } while (this.again);
       this.reconciling = null;
-      if (!settled && this.active) this.retry = setTimeout(() => void this.schedule(), RETRY_MS);
+      if (!settled && this.active) this.retry = setTimeout(() => void this.schedule(), RETRY_MS).unref();
     })();
     return this.reconciling;
   }

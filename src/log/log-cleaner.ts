@@ -215,6 +215,8 @@ export class LogCleaner {
   /** Renames the cleaned copy over `old` and puts a Segment for it in the log (steps 2 and 3 above). */
   private async swapIn(log: PartitionLog, old: Segment, cleaned: CleanedSegment): Promise<void> {
     const cleanedPath = old.paths.log + CLEANED_SUFFIX;
+    // A write of the old index still in progress (from its roll) would land on the new one's files.
+    await old.index.written();
     old.pin();
     // Synchronous from here to the replacement: retention and DeleteRecords run on this
     // thread, so the segment cannot be deleted between the check and the rename.

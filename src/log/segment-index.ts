@@ -400,8 +400,9 @@ export class SegmentIndex {
 
   /**
    * Settles when the files' write in progress (if any) has ended. A segment being deleted
-   * waits for it before renaming its files: a write that opened its file after the rename
-   * would create it again, an index left for good beside no log.
+   * waits for it before renaming its files (a write that opened its file after the rename
+   * would create it again, an index left for good beside no log), and the cleaner before
+   * replacing them with a compacted copy's.
    */
   written(): Promise<void> {
     return this.saving ?? Promise.resolve();
