@@ -208,7 +208,9 @@ describe('transactions in a cluster', () => {
     await txn.send({ topic: 'ctx-crash-out', messages: records('k1', 8) });
     await txn.commit();
 
-    // Between transactions: the coordinator dies, another leader of its partition loads its state.
+    // Between transactions: the coordinator dies, another leader of its partition loads its
+    // state (another member of its ISR: all of them first, so that there is one to elect).
+    await fullIsr(['ctx-crash-out', TXN_STATE]);
     await cluster.kill(first);
     const second = await waitForNewCoordinator('ctx-crash', first);
     await cluster.restart(first);
