@@ -1,8 +1,9 @@
 // The group coordinator, classic protocol (Kafka's GroupCoordinator): the join/sync
 // rebalance protocol with its state machine (Empty → PreparingRebalance →
 // CompletingRebalance → Stable), session and rebalance timeouts, static membership
-// (KIP-345), MEMBER_ID_REQUIRED (KIP-394), offset commits and fetches, and the admin
-// operations. Every group lives on this broker; persistence is GroupStore's.
+// (KIP-345), MEMBER_ID_REQUIRED (KIP-394), offset commits (checked by offset-commit-checks.ts)
+// and fetches, and the admin operations. Every group lives on this broker; persistence is
+// GroupStore's.
 import { randomUUID } from 'node:crypto';
 import type { LogManager } from '../log/log-manager.js';
 import type { ClusterView } from '../broker/cluster-view.js';
@@ -11,7 +12,8 @@ import type { Core } from '../core/index.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { Group, Member, type JoinResult, type SyncResult, type Protocol, type CommittedOffset } from './group.js';
 import { OFFSETS_TOPIC } from './offsets-topic.js';
-import { GroupStore, type OffsetToCommit } from './store.js';
+import { GroupStore } from './store.js';
+import { checkOffsets, commitError, txnCommitError, type CommitRequest, type TxnCommitRequest } from './offset-commit-checks.js';
 import { ConsumerCoordinator } from './consumer-coordinator.js';
 import { Migration } from './migration.js';
 import type { Logger } from '../base/logger.js';
@@ -45,23 +47,6 @@ export interface SyncRequest {
 export interface MemberIdentity {
   memberId: string;
   groupInstanceId: string | null;
-}
-
-interface CommitRequest {
-  groupId: string;
-  /** The generation (classic) or member epoch (KIP-848). */
-  generationId: number;
-  /** OffsetCommit's version: a consumer-protocol member must commit with v9+. */
-  apiVersion?: number;
-  memberId: string;
-  groupInstanceId: string | null;
-  offsets: { topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }[];
-}
-
-/** TxnOffsetCommit: a commit inside `producerId`'s transaction (KIP-98; v3+ carry the member, KIP-447). */
-interface TxnCommitRequest extends CommitRequest {
-  producerId: number;
-  producerEpoch: number;
 }
 
 const NO_BYTES = Buffer.alloc(0);
@@ -537,11 +522,11 @@ export class GroupCoordinator {
       if (req.generationId >= 0) return all(ErrorCode.ILLEGAL_GENERATION);
       group = this.store.getOrCreate(req.groupId);
     }
-    let error = this.commitError(group, req);
+    let error = commitError(group, req);
     if (error !== ErrorCode.NONE) return all(error);
     const member = group.members.get(req.memberId);
     if (member) this.heartbeatReceived(group, member);
-    const { codes, accepted } = this.checkOffsets(req, partitionExists);
+    const { codes, accepted } = checkOffsets(req, partitionExists, this.config.int('offset.metadata.max.bytes'));
     try {
       await this.store.commit(group, accepted);
     } catch (e) {
@@ -562,9 +547,9 @@ export class GroupCoordinator {
     const all = (code: number) => req.offsets.map(() => code);
     await this.ensureReady();
     const group = this.store.getOrCreate(req.groupId);
-    let error = this.txnCommitError(group, req);
+    let error = txnCommitError(group, req);
     if (error !== ErrorCode.NONE) return all(error);
-    const { codes, accepted } = this.checkOffsets(req, partitionExists);
+    const { codes, accepted } = checkOffsets(req, partitionExists, this.config.int('offset.metadata.max.bytes'));
     try {
       await this.store.commitTransactional(group, { producerId: req.producerId, producerEpoch: req.producerEpoch }, accepted);
     } catch (e) {
@@ -586,50 +571,6 @@ export class GroupCoordinator {
   /** Whether an offset of this partition is pending in a transaction (OffsetFetch's require_stable, KIP-447). */
   isOffsetPending(groupId: string, topic: string, partition: number): boolean {
     return this.store.txnOffsets.isPending(groupId, topic, partition);
-  }
-
-  /** Kafka's validateOffsetCommit with isTransactional (classic), or the consumer group's rule. */
-  private txnCommitError(group: Group, req: CommitRequest): number {
-    if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    // The version rule of consumer-protocol members (OffsetCommit v9+) is not a transactional commit's.
-    if (group.consumer) return group.consumer.validateOffsetCommit(req.memberId, req.generationId, 9);
-    if (req.generationId < 0 && group.is('Empty')) return ErrorCode.NONE;
-    if (req.generationId < 0 && req.memberId === '' && req.groupInstanceId === null) return ErrorCode.NONE;
-    if (group.isStaticMemberFenced(req.groupInstanceId, req.memberId)) return ErrorCode.FENCED_INSTANCE_ID;
-    if (!group.members.has(req.memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
-    if (req.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
-    return ErrorCode.NONE;
-  }
-
-  /** Per partition: unknown, metadata too large, or accepted (stamped now). */
-  private checkOffsets(req: CommitRequest, partitionExists: (topic: string, partition: number) => boolean): { codes: number[]; accepted: OffsetToCommit[] } {
-    const maxMetadata = this.config.int('offset.metadata.max.bytes');
-    const now = Date.now();
-    const codes: number[] = [];
-    const accepted: OffsetToCommit[] = [];
-    for (const o of req.offsets) {
-      const metadata = o.metadata ?? '';
-      if (!partitionExists(o.topic, o.partition)) codes.push(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-      else if (Buffer.byteLength(metadata) > maxMetadata) codes.push(ErrorCode.OFFSET_METADATA_TOO_LARGE);
-      else {
-        codes.push(ErrorCode.NONE);
-        accepted.push({ topic: o.topic, partition: o.partition, offset: o.offset, leaderEpoch: o.leaderEpoch, metadata, commitTimestamp: now });
-      }
-    }
-    return { codes, accepted };
-  }
-
-  private commitError(group: Group, req: CommitRequest): number {
-    if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    if (group.consumer) return group.consumer.validateOffsetCommit(req.memberId, req.generationId, req.apiVersion ?? 9);
-    if (group.isStaticMemberFenced(req.groupInstanceId, req.memberId)) return ErrorCode.FENCED_INSTANCE_ID;
-    if (req.generationId < 0 && group.is('Empty')) return ErrorCode.NONE;
-    if (!group.members.has(req.memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
-    if (req.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
-    // Kafka's ClassicGroup.validateOffsetCommit: only a current member of the current
-    // generation learns that the assignment is still being decided.
-    if (group.is('CompletingRebalance')) return ErrorCode.REBALANCE_IN_PROGRESS;
-    return ErrorCode.NONE;
   }
 
   /** OffsetFetch v9's member check, for consumer groups (classic groups do not check). */
