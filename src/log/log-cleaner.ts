@@ -217,13 +217,13 @@ export class LogCleaner {
     const cleanedPath = old.paths.log + CLEANED_SUFFIX;
     // A write of the old index still in progress (from its roll) would land on the new one's files.
     await old.index.written();
-    old.pin();
     // Synchronous from here to the replacement: retention and DeleteRecords run on this
     // thread, so the segment cannot be deleted between the check and the rename.
     if (!log.handle || !log.segments.includes(old) || old === log.activeSegment) {
       unlinkQuietly(cleanedPath);
       return;
     }
+    old.pin();
     unlinkQuietly(old.paths.index);
     unlinkQuietly(old.paths.timeIndex);
     renameSync(cleanedPath, old.paths.log);
