@@ -16,6 +16,7 @@ import { GroupStore } from './store.js';
 import { checkOffsets, commitError, txnCommitError, type CommitRequest, type TxnCommitRequest } from './offset-commit-checks.js';
 import { ConsumerCoordinator } from './consumer-coordinator.js';
 import { Migration } from './migration.js';
+import { CoordinatorPartitions } from '../broker/coordinator-partitions.js';
 import type { Logger } from '../base/logger.js';
 
 export interface JoinRequest {
@@ -58,10 +59,8 @@ export class GroupCoordinator {
   /** Classic members inside consumer groups, and the conversions between the protocols. */
   private readonly migration: Migration;
   private expiryTimer: NodeJS.Timeout | null = null;
-  /** Partitions of __consumer_offsets whose groups are being loaded (this broker just became their leader). */
-  private readonly loading = new Set<number>();
-  /** Loads and unloads run one after another, in the order leaderships changed. */
-  private moves: Promise<void> = Promise.resolve();
+  /** The partitions of __consumer_offsets led here: their groups are loaded, and dropped when they move. */
+  private readonly partitions: CoordinatorPartitions;
 
   constructor(private readonly config: BrokerConfig, logs: LogManager, private readonly cluster: ClusterView, core: Core, private readonly logger: Logger) {
     this.store = new GroupStore(logs, cluster, core, config);
@@ -71,6 +70,19 @@ export class GroupCoordinator {
       armSessions: (group) => { for (const m of group.members.values()) this.heartbeatReceived(group, m); },
     }, logger);
     this.consumer.migration = this.migration;
+    this.partitions = new CoordinatorPartitions(cluster, OFFSETS_TOPIC, {
+      unload: (partition) => {
+        for (const group of this.store.groupsOf(partition)) {
+          this.stopTimers(group);
+          this.store.groups.delete(group.groupId);
+        }
+      },
+      load: async (partition) => {
+        const loaded = await this.store.load((p) => p === partition);
+        for (const group of this.store.groupsOf(partition)) this.armSessions(group);
+        this.logger.info(`coordinator of ${OFFSETS_TOPIC}-${partition}: loaded ${this.store.groupsOf(partition).length} group(s) from ${loaded.records} record(s)`);
+      },
+    }, logger);
   }
 
   /**
@@ -79,11 +91,8 @@ export class GroupCoordinator {
    * unloaded: the groups move with it, as Kafka's coordinators do), and starts offset expiration.
    */
   async start(): Promise<void> {
-    this.cluster.onLeaderChange((topic, partition, leading) => {
-      if (topic === OFFSETS_TOPIC) this.moved(partition, leading);
-    });
     const initial = this.store.load((p) => this.cluster.leads(OFFSETS_TOPIC, p));
-    this.moves = initial.then(() => undefined, () => undefined);
+    this.partitions.follow(initial);
     const loaded = await initial;
     if (loaded.records > 0) this.logger.info(`loaded ${loaded.groups} group(s) from ${loaded.records} record(s) of __consumer_offsets`);
     for (const group of this.store.groups.values()) this.armSessions(group);
@@ -114,25 +123,6 @@ export class GroupCoordinator {
     group.consumer?.stopTimers();
   }
 
-  /** This broker started or stopped leading `partition` of __consumer_offsets: its groups are loaded here, or dropped. */
-  private moved(partition: number, leading: boolean): void {
-    if (leading) this.loading.add(partition);
-    this.moves = this.moves.then(async () => {
-      for (const group of this.store.groupsOf(partition)) {
-        this.stopTimers(group);
-        this.store.groups.delete(group.groupId);
-      }
-      if (!leading || !this.cluster.leads(OFFSETS_TOPIC, partition)) return;
-      const loaded = await this.store.load((p) => p === partition);
-      for (const group of this.store.groupsOf(partition)) this.armSessions(group);
-      this.logger.info(`coordinator of __consumer_offsets-${partition}: loaded ${this.store.groupsOf(partition).length} group(s) from ${loaded.records} record(s)`);
-    }).catch((e) => {
-      this.logger.error(`loading the groups of __consumer_offsets-${partition} failed: ${(e as Error).message}`);
-    }).finally(() => {
-      if (leading) this.loading.delete(partition);
-    });
-  }
-
   /**
    * Whether this broker coordinates `groupId` now: NONE, NOT_COORDINATOR (another broker
    * leads its partition of __consumer_offsets), or COORDINATOR_LOAD_IN_PROGRESS (its groups
@@ -141,9 +131,7 @@ export class GroupCoordinator {
    */
   coordinatorError(groupId: string): number {
     if (!this.store.topic.exists) return ErrorCode.NONE;
-    const partition = this.store.topic.partitionFor(groupId);
-    if (this.loading.has(partition)) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
-    return this.cluster.leads(OFFSETS_TOPIC, partition) ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR;
+    return this.partitions.error(this.store.topic.partitionFor(groupId));
   }
 
   /** Creates __consumer_offsets when the first client looks for a coordinator. */

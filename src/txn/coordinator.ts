@@ -22,6 +22,7 @@ import { TxnStateTopic, TRANSACTION_STATE_TOPIC } from './state-topic.js';
 import { MarkerWriter } from './markers.js';
 import { TxnMetadata, STATES, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, isEpochExhausted, type TxnTransit, type TxnStateName, stateByName } from './state.js';
 import { TxnVerifier } from './verification.js';
+import { CoordinatorPartitions } from '../broker/coordinator-partitions.js';
 
 /** Retries of markers and Complete writes that failed: from this, doubling, to the maximum. */
 const RETRY_MIN_MS = 100;
@@ -54,10 +55,8 @@ export class TransactionCoordinator {
   private readonly byProducer = new Map<number, TxnMetadata>();
   private stopped = false;
   private readonly retries = new Set<NodeJS.Timeout>();
-  /** Partitions of __transaction_state whose state is being loaded (this broker just became their leader). */
-  private readonly loading = new Set<number>();
-  /** Loads and unloads run one after another, in the order leaderships changed. */
-  private moves: Promise<void> = Promise.resolve();
+  /** The partitions of __transaction_state led here: their transactional ids are loaded, and dropped when they move. */
+  private readonly partitions: CoordinatorPartitions;
   /** The partition side of KIP-890 part 1: a leader asking a transactional id's coordinator. */
   readonly verifier: TxnVerifier;
 
@@ -70,6 +69,19 @@ export class TransactionCoordinator {
     private readonly logger: Logger,
   ) {
     this.verifier = new TxnVerifier(this, cluster, config, logger);
+    this.partitions = new CoordinatorPartitions(cluster, TRANSACTION_STATE_TOPIC, {
+      unload: (partition) => {
+        for (const id of [...this.txns.keys()]) if (this.topic.partitionFor(id) === partition) this.forget(id);
+      },
+      load: async (partition) => {
+        const records = await this.load((p) => p === partition);
+        const metas = [...this.txns.values()].filter((m) => this.topic.partitionFor(m.transactionalId) === partition);
+        this.logger.info(`coordinator of ${TRANSACTION_STATE_TOPIC}-${partition}: loaded ${metas.length} transactional id(s) from ${records} record(s)`);
+        void this.finishUnfinished(metas, `as their new coordinator (epoch ${this.coordinatorEpoch(partition)})`).catch((e) => {
+          this.logger.error(`finishing the transactions of ${TRANSACTION_STATE_TOPIC}-${partition} left in a Prepare state failed: ${(e as Error).message}`);
+        });
+      },
+    }, logger);
   }
 
   /**
@@ -78,12 +90,8 @@ export class TransactionCoordinator {
    * from then on.
    */
   async start(): Promise<void> {
-    this.cluster.onLeaderChange((topic, partition, leading) => {
-      if (topic === TRANSACTION_STATE_TOPIC) this.moved(partition, leading);
-    });
-    const led = (p: number) => this.cluster.leads(TRANSACTION_STATE_TOPIC, p);
-    const initial = this.load(led);
-    this.moves = initial.then(() => undefined, () => undefined);
+    const initial = this.load((p) => this.cluster.leads(TRANSACTION_STATE_TOPIC, p));
+    this.partitions.follow(initial);
     const loaded = await initial;
     if (loaded > 0) this.logger.info(`loaded ${this.txns.size} transactional id(s) from ${loaded} record(s) of ${TRANSACTION_STATE_TOPIC}`);
     const finishing = this.finishUnfinished([...this.txns.values()], 'after a restart').catch((e) => {
@@ -113,27 +121,6 @@ export class TransactionCoordinator {
     }));
   }
 
-  /** This broker started or stopped leading `partition` of __transaction_state: its transactional ids are loaded here, or dropped. */
-  private moved(partition: number, leading: boolean): void {
-    if (leading) this.loading.add(partition);
-    const here = (p: number) => p === partition;
-    this.moves = this.moves.then(async () => {
-      for (const id of [...this.txns.keys()]) if (this.topic.partitionFor(id) === partition) this.forget(id);
-      if (!leading || !this.cluster.leads(TRANSACTION_STATE_TOPIC, partition)) return;
-      const records = await this.load(here);
-      const metas = [...this.txns.values()].filter((m) => this.topic.partitionFor(m.transactionalId) === partition);
-      this.logger.info(`coordinator of ${TRANSACTION_STATE_TOPIC}-${partition}: loaded ${metas.length} transactional id(s) from ${records} record(s)`);
-      this.loading.delete(partition);
-      void this.finishUnfinished(metas, `as their new coordinator (epoch ${this.coordinatorEpoch(partition)})`).catch((e) => {
-        this.logger.error(`finishing the transactions of ${TRANSACTION_STATE_TOPIC}-${partition} left in a Prepare state failed: ${(e as Error).message}`);
-      });
-    }).catch((e) => {
-      this.logger.error(`loading the transactional ids of ${TRANSACTION_STATE_TOPIC}-${partition} failed: ${(e as Error).message}`);
-    }).finally(() => {
-      if (leading) this.loading.delete(partition);
-    });
-  }
-
   /**
    * Whether this broker coordinates `transactionalId` now: NONE, NOT_COORDINATOR (another
    * broker leads its partition of __transaction_state) or COORDINATOR_LOAD_IN_PROGRESS (its
@@ -142,9 +129,7 @@ export class TransactionCoordinator {
    */
   coordinatorError(transactionalId: string): number {
     if (!this.topic.exists) return ErrorCode.NONE;
-    const partition = this.topic.partitionFor(transactionalId);
-    if (this.loading.has(partition)) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
-    return this.cluster.leads(TRANSACTION_STATE_TOPIC, partition) ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR;
+    return this.partitions.error(this.topic.partitionFor(transactionalId));
   }
 
   /** Kafka's coordinator epoch: the leader epoch of the partition of __transaction_state, which only grows. */

@@ -25,16 +25,22 @@ afterAll(async () => {
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 const registration = (id: number): BrokerRegistration => ({ id, rack: null, incarnation: `run-${id}-${Math.random()}`, endpoints: [] });
 
+/** A fresh etcd with brokers 1-3 registered under `prefix`, and an image that has seen them. */
+async function threeBrokers(prefix: string) {
+  const etcd = await startEtcd();
+  const client = new Etcd3({ hosts: etcd.endpoint });
+  clients.push(client);
+  const ns = client.namespace(prefix);
+  const image = await MetadataImage.load(ns);
+  const registries = new Map<number, BrokerRegistry>();
+  for (const id of [1, 2, 3]) registries.set(id, await BrokerRegistry.register(ns, registration(id), 2000, () => {}));
+  await waitFor('three brokers', () => image.brokers.size === 3);
+  return { ns, image, registries };
+}
+
 describe('controller', () => {
   it('creates topics, elects leaders as brokers go and come, takes ISR changes from leaders only', async () => {
-    const etcd = await startEtcd();
-    const client = new Etcd3({ hosts: etcd.endpoint });
-    clients.push(client);
-    const ns = client.namespace('/c/');
-    const image = await MetadataImage.load(ns);
-    const registries = new Map<number, BrokerRegistry>();
-    for (const id of [1, 2, 3]) registries.set(id, await BrokerRegistry.register(ns, registration(id), 2000, () => {}));
-    await waitFor('three brokers', () => image.brokers.size === 3);
+    const { ns, image, registries } = await threeBrokers('/c/');
     const election = new ControllerElection(ns, registries.get(1)!.lease, 1, () => {}, () => {});
     const running = election.run();
     await waitFor('broker 1 controls', () => election.record !== null);
@@ -132,14 +138,7 @@ describe('controller', () => {
   }, 30_000);
 
   it('runs an election again until it is written, when writes fail (etcd errors, or lost to another writer)', async () => {
-    const etcd = await startEtcd();
-    const client = new Etcd3({ hosts: etcd.endpoint });
-    clients.push(client);
-    const ns = client.namespace('/retry/');
-    const image = await MetadataImage.load(ns);
-    const registries = new Map<number, BrokerRegistry>();
-    for (const id of [1, 2, 3]) registries.set(id, await BrokerRegistry.register(ns, registration(id), 2000, () => {}));
-    await waitFor('three brokers', () => image.brokers.size === 3);
+    const { ns, image, registries } = await threeBrokers('/retry/');
     /** Its next `failures` fenced writes fail, as writes whose guard another writer moved. */
     class FailingElection extends ControllerElection {
       failures = 0;
